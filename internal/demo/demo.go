@@ -1,0 +1,237 @@
+// Package demo generates the one deterministic data set (people, their
+// directory attributes, their SecurID tokens) that seeds the AM simulator, the
+// embedded directory and the real test directory, so that AD and AM always
+// agree on who exists and who holds which token.
+package demo
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
+)
+
+// Person is one directory user (and AM principal, same login).
+type Person struct {
+	Login       string // sAMAccountName
+	GivenName   string
+	Surname     string
+	DisplayName string
+	Mail        string
+	UPN         string
+	Department  string
+	Title       string
+	Disabled    bool
+	Locked      bool
+	GUID        [16]byte // objectGUID, in canonical (big-endian) byte order
+	Groups      []string // group CNs
+	// LDAP/AM extras
+	LastLogin time.Time
+}
+
+// Token is one SecurID token, assigned (Owner = login) or in the pool.
+type Token struct {
+	Serial            string
+	Owner             string
+	Type              amproto.TokenType
+	Algorithm         amproto.Algorithm
+	CodeLength        int
+	Start, Expires    time.Time
+	Enabled           bool
+	LastLogin         time.Time
+	NextTokencodeMode bool
+	PinSet            bool
+}
+
+// Dataset is the generated data.
+type Dataset struct {
+	Domain  string // DNS domain, e.g. corp.example
+	BaseDN  string // DC=corp,DC=example
+	People  []Person
+	Tokens  []Token
+	Groups  []string
+	Created time.Time
+}
+
+// IdentitySourceName is the AM identity source that maps the directory.
+const IdentitySourceName = "Corporate AD"
+
+// Admin accounts the demo AM simulator knows.
+const (
+	AdminUser        = "admin"
+	AdminPassword    = "Admin!Passw0rd"
+	HelpdeskUser     = "helpdesk"
+	HelpdeskPassword = "Helpdesk!Passw0rd"
+)
+
+var givenNames = strings.Fields(`Anna Ben Chloe David Emma Felix Greta Hugo Ines Jonas Klara Lukas Maria Noah
+Olivia Paul Quinn Rosa Samuel Tara Umar Vera William Xenia Yusuf Zoe Aisha Bruno Camille Dmitri Elena Farid
+Giulia Hannah Ivan Julia Kenji Lena Mateo Nadia Oskar Priya Rafael Sofia Tomas Ursula Viktor Wanda`)
+
+var surnames = strings.Fields(`Andersen Becker Costa Dubois Eriksen Fischer Garcia Hoffmann Ivanova Jensen
+Kowalski Larsen Martin Novak Olsen Petrov Quist Rossi Schmidt Tanaka Ueda Vogel Wagner Xu Yilmaz Zimmermann
+Bauer Chen Duarte Esposito Fontaine Gruber Horvath Iqbal Jovanovic Keller Lindqvist Moreau Nakamura Okafor`)
+
+var departments = []struct{ name, title string }{
+	{"Finance", "Accountant"}, {"Engineering", "Software Engineer"}, {"Sales", "Account Manager"},
+	{"Human Resources", "HR Partner"}, {"IT Operations", "Systems Administrator"}, {"Legal", "Counsel"},
+	{"Marketing", "Campaign Manager"}, {"Support", "Support Engineer"},
+}
+
+// Fixture people come first, always the same, so tests and docs can name them.
+var fixtures = []struct {
+	login, given, sur, dept, title string
+	disabled, locked               bool
+}{
+	{"jdoe", "John", "Doe", "Finance", "Controller", false, false},
+	{"asmith", "Alice", "Smith", "Engineering", "Staff Engineer", false, false},
+	{"bdisabled", "Bob", "Disabled", "Sales", "Account Manager", true, false},
+	{"cmueller", "Carol", "Müller", "Human Resources", "HR Partner", false, false},
+	{"dobrien", "Dan", "O'Brien", "IT Operations", "Systems Administrator", false, true},
+	{"eolsen", "Erik", "Olsen", "Support", "Support Engineer", false, false},
+	{"fnotoken", "Fatima", "Notoken", "Legal", "Counsel", false, false},
+}
+
+// Generate builds a data set of the fixture people plus n generated people, with
+// tokens: most people hold one, a few two (legacy), some none, plus a pool of
+// unassigned tokens. Dates are relative to now, so a demo is always current.
+func Generate(seed uint64, n int, now time.Time) *Dataset {
+	rng := rand.New(rand.NewPCG(seed, seed^0xd3a0))
+	now = now.UTC().Truncate(time.Second)
+	ds := &Dataset{Domain: "corp.example", BaseDN: "DC=corp,DC=example", Created: now,
+		Groups: []string{"SecurID Users", "Helpdesk", "Engineers"}}
+	guid := func() [16]byte {
+		var g [16]byte
+		for i := range g {
+			g[i] = byte(rng.UintN(256))
+		}
+		g[6] = g[6]&0x0f | 0x40 // version 4
+		g[8] = g[8]&0x3f | 0x80 // RFC 4122 variant
+		return g
+	}
+	add := func(login, given, sur, dept, title string, disabled, locked bool) {
+		p := Person{Login: login, GivenName: given, Surname: sur, DisplayName: given + " " + sur,
+			Mail: mailLocal(given, sur) + "@" + ds.Domain, UPN: login + "@" + ds.Domain, Department: dept,
+			Title: title, Disabled: disabled, Locked: locked, GUID: guid(), Groups: []string{"SecurID Users"},
+			LastLogin: now.Add(-time.Duration(rng.IntN(30*24)) * time.Hour)}
+		if dept == "Engineering" {
+			p.Groups = append(p.Groups, "Engineers")
+		}
+		if dept == "Support" || dept == "IT Operations" {
+			p.Groups = append(p.Groups, "Helpdesk")
+		}
+		ds.People = append(ds.People, p)
+	}
+	for _, f := range fixtures {
+		add(f.login, f.given, f.sur, f.dept, f.title, f.disabled, f.locked)
+	}
+	taken := map[string]bool{}
+	for _, p := range ds.People {
+		taken[p.Login] = true
+	}
+	for i := 0; i < n; i++ {
+		given := givenNames[rng.IntN(len(givenNames))]
+		sur := surnames[rng.IntN(len(surnames))]
+		login := strings.ToLower(given[:1] + sur)
+		for k := 2; taken[login]; k++ {
+			login = fmt.Sprintf("%s%d", strings.ToLower(given[:1]+sur), k)
+		}
+		taken[login] = true
+		d := departments[rng.IntN(len(departments))]
+		add(login, given, sur, d.name, d.title, rng.IntN(20) == 0, rng.IntN(50) == 0)
+	}
+
+	serial := 100000000 + int(seed%1000)*1000
+	nextSerial := func() string { serial += 7; return fmt.Sprintf("000%09d", serial) }
+	day := 24 * time.Hour
+	tok := func(owner string, typ amproto.TokenType, expires time.Time, enabled bool) Token {
+		return Token{Serial: nextSerial(), Owner: owner, Type: typ, Algorithm: amproto.AlgorithmAES, CodeLength: 8,
+			Start: now.Add(-400 * day), Expires: expires, Enabled: enabled,
+			LastLogin: now.Add(-time.Duration(rng.IntN(72)) * time.Hour), PinSet: true}
+	}
+	twoYears := now.Add(730 * day)
+	ds.Tokens = append(ds.Tokens,
+		tok("jdoe", amproto.TokenTypeKeyFob, twoYears, true),
+		tok("asmith", amproto.TokenTypeKeyFob, twoYears, true),
+		tok("asmith", amproto.TokenTypeSoftID, twoYears, true), // legacy second token
+		tok("bdisabled", amproto.TokenTypeKeyFob, twoYears, false),
+		tok("cmueller", amproto.TokenTypeSoftID, now.Add(20*day), true), // expires soon
+		tok("dobrien", amproto.TokenTypeKeyFob, twoYears, true),
+		tok("eolsen", amproto.TokenTypeKeyFob, now.Add(-10*day), true), // expired
+	)
+	for _, p := range ds.People[len(fixtures):] {
+		if rng.IntN(10) < 8 {
+			typ := amproto.TokenTypeKeyFob
+			if rng.IntN(3) == 0 {
+				typ = amproto.TokenTypeSoftID
+			}
+			ds.Tokens = append(ds.Tokens, tok(p.Login, typ, now.Add(time.Duration(60+rng.IntN(900))*day), !p.Disabled))
+		}
+	}
+	pool := 5 + n/5
+	for i := 0; i < pool; i++ {
+		t := tok("", amproto.TokenTypeKeyFob, twoYears, false)
+		t.LastLogin, t.PinSet = time.Time{}, false
+		ds.Tokens = append(ds.Tokens, t)
+	}
+	return ds
+}
+
+func mailLocal(given, sur string) string {
+	clean := func(s string) string {
+		r := strings.NewReplacer("ü", "ue", "ö", "oe", "ä", "ae", "'", "", " ", "")
+		return strings.ToLower(r.Replace(s))
+	}
+	return clean(given) + "." + clean(sur)
+}
+
+// Person returns the person with this login.
+func (ds *Dataset) Person(login string) (Person, bool) {
+	for _, p := range ds.People {
+		if p.Login == login {
+			return p, true
+		}
+	}
+	return Person{}, false
+}
+
+// SeedAM loads the data set into an AM simulator: an LDAP identity source
+// mapping the directory, one principal per person, every token, and a
+// read-only helpdesk admin next to the super admin.
+func (ds *Dataset) SeedAM(sim *amsim.Sim) error {
+	src := sim.AddIdentitySource(IdentitySourceName, "Active Directory "+ds.Domain)
+	sim.AddAdmin(AdminUser, AdminPassword, amsim.RoleSuperAdmin)
+	sim.AddAdmin(HelpdeskUser, HelpdeskPassword, amsim.RoleReadOnly)
+	guids := make(map[string]string, len(ds.People))
+	for _, p := range ds.People {
+		g, err := sim.AddUser(src, amsim.User{Login: p.Login, First: p.GivenName, Last: p.Surname, Email: p.Mail,
+			Enabled: !p.Disabled, Locked: p.Locked, LastLogin: p.LastLogin})
+		if err != nil {
+			return err
+		}
+		guids[p.Login] = g
+	}
+	for _, t := range ds.Tokens {
+		_, err := sim.AddToken(amsim.Token{Serial: t.Serial, Algorithm: t.Algorithm, Type: t.Type, CodeLength: t.CodeLength,
+			Start: t.Start, Expires: t.Expires, Enabled: t.Enabled, OwnerGUID: guids[t.Owner], LastLogin: t.LastLogin,
+			NextTokencodeMode: t.NextTokencodeMode, PinSet: t.PinSet})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TokensOf returns the serials of login's tokens.
+func (ds *Dataset) TokensOf(login string) []string {
+	var out []string
+	for _, t := range ds.Tokens {
+		if t.Owner == login {
+			out = append(out, t.Serial)
+		}
+	}
+	return out
+}

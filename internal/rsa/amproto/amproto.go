@@ -1,0 +1,161 @@
+// Package amproto holds the facts of the RSA Authentication Manager admin API
+// wire protocol that both the client (internal/rsa) and the simulator
+// (internal/rsa/amsim) need: XML namespaces, class names, constants and fault
+// classes. Each value is taken from ../shared/rsa-am-api.md (mostly from RSA's
+// own .NET proxy for AM 8.4); where that reference only proposes something, the
+// comment says so, so it can be corrected in one place when a real server is met.
+package amproto
+
+import (
+	"strings"
+
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
+)
+
+// ServicePath is where AM serves the SOAP CommandServer.
+const ServicePath = "/ims-ws/services/CommandServer"
+
+// XML namespaces: one per Java package, "http://" + the package name reversed.
+const (
+	NSWebService = "http://webservice.rsa.com"
+	NSCommand    = "http://command.rsa.com"
+	NSException  = "http://exception.command.rsa.com"
+	NSCommon     = "http://common.rsa.com"
+	NSAuthn      = "http://authn.rsa.com"
+	NSAuthnData  = "http://data.authn.rsa.com"
+	NSSession    = "http://session.rsa.com"
+	NSAdmin      = "http://admin.rsa.com"
+	NSAdminData  = "http://data.admin.rsa.com"
+	NSSearch     = "http://search.common.rsa.com"
+	NSTokenMgt   = "http://tokenmgt.admin.authmgr.rsa.com"
+	NSTokenData  = "http://data.tokenmgt.admin.authmgr.rsa.com"
+)
+
+// Namespace maps a Java package (com.rsa.command.exception) to its XML namespace
+// (http://exception.command.rsa.com), the rule Axis' Java2WSDL applies.
+func Namespace(javaPackage string) string {
+	parts := strings.Split(javaPackage, ".")
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return "http://" + strings.Join(parts, ".")
+}
+
+// JavaClass is the inverse of Namespace for a type: {http://a.b.com}X → com.b.a.X.
+func JavaClass(q soapenc.QName) string {
+	host := strings.TrimPrefix(q.Space, "http://")
+	host = strings.TrimSuffix(host, "/")
+	parts := strings.Split(host, ".")
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return strings.Join(parts, ".") + "." + q.Local
+}
+
+// TypeOf is the XML type of a fully qualified Java class name.
+func TypeOf(javaClass string) soapenc.QName {
+	i := strings.LastIndexByte(javaClass, '.')
+	if i < 0 {
+		return soapenc.QName{Local: javaClass}
+	}
+	return soapenc.QName{Space: Namespace(javaClass[:i]), Local: javaClass[i+1:]}
+}
+
+// The RPC operation.
+var (
+	OpExecute         = soapenc.QName{Space: NSWebService, Local: "executeCommand"}
+	OpExecuteResponse = soapenc.QName{Space: NSWebService, Local: "executeCommandResponse"}
+)
+
+// Part names of executeCommand (Axis 1 Java2WSDL defaults).
+const (
+	PartSession = "in0"
+	PartCommand = "in1"
+	PartReturn  = "executeCommandReturn"
+)
+
+// Commands rsatui uses. Field names of each are in rsa-am-api.md §7.
+var (
+	LoginCommand                       = soapenc.QName{Space: NSAuthn, Local: "LoginCommand"}
+	LogoutCommand                      = soapenc.QName{Space: NSAuthn, Local: "LogoutCommand"}
+	SearchRealmsCommand                = soapenc.QName{Space: NSAdmin, Local: "SearchRealmsCommand"}
+	GetIdentitySourcesCommand          = soapenc.QName{Space: NSAdmin, Local: "GetIdentitySourcesCommand"}
+	LookupIdentitySourceCommand        = soapenc.QName{Space: NSAdmin, Local: "LookupIdentitySourceCommand"}
+	SearchSecurityDomainCommand        = soapenc.QName{Space: NSAdmin, Local: "SearchSecurityDomainCommand"}
+	SearchPrincipalsCommand            = soapenc.QName{Space: NSAdmin, Local: "SearchPrincipalsCommand"}
+	LookupPrincipalCommand             = soapenc.QName{Space: NSAdmin, Local: "LookupPrincipalCommand"}
+	ListTokensByPrincipalCommand       = soapenc.QName{Space: NSTokenMgt, Local: "ListTokensByPrincipalCommand"}
+	LookupTokenCommand                 = soapenc.QName{Space: NSTokenMgt, Local: "LookupTokenCommand"}
+	LinkTokensWithPrincipalCommand     = soapenc.QName{Space: NSTokenMgt, Local: "LinkTokensWithPrincipalCommand"}
+	UnlinkTokensFromPrincipalsCommand  = soapenc.QName{Space: NSTokenMgt, Local: "UnlinkTokensFromPrincipalsCommand"}
+	EnableTokensCommand                = soapenc.QName{Space: NSTokenMgt, Local: "EnableTokensCommand"}
+	LookupTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "LookupTokenEmergencyAccessCommand"}
+	UpdateTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "UpdateTokenEmergencyAccessCommand"}
+	GenerateEmergencyAccessCodeCommand = soapenc.QName{Space: NSTokenMgt, Local: "GenerateEmergencyAccessCodeCommand"}
+	GenerateOneTimeTokenCodeSetCommand = soapenc.QName{Space: NSTokenMgt, Local: "GenerateOneTimeTokenCodeSetCommand"}
+	TargetableCommand                  = soapenc.QName{Space: NSCommand, Local: "TargetableCommand"}
+)
+
+// ReadOnly lists the commands that change nothing on the server: the client may
+// resend these after a re-login, and a read-only admin may run them.
+// Generate* commands only compute codes (they are installed by the update), so
+// they are safe to repeat too.
+var ReadOnly = map[soapenc.QName]bool{
+	SearchRealmsCommand:                true,
+	GetIdentitySourcesCommand:          true,
+	LookupIdentitySourceCommand:        true,
+	SearchSecurityDomainCommand:        true,
+	SearchPrincipalsCommand:            true,
+	LookupPrincipalCommand:             true,
+	ListTokensByPrincipalCommand:       true,
+	LookupTokenCommand:                 true,
+	LookupTokenEmergencyAccessCommand:  true,
+	GenerateEmergencyAccessCodeCommand: true,
+	GenerateOneTimeTokenCodeSetCommand: true,
+}
+
+// DTO and helper types.
+var (
+	FieldParameterDTO       = soapenc.QName{Space: NSAuthnData, Local: "FieldParameterDTO"}
+	AbstractParameterDTO    = soapenc.QName{Space: NSAuthnData, Local: "AbstractParameterDTO"}
+	MessageDTO              = soapenc.QName{Space: NSAuthnData, Local: "MessageDTO"}
+	RealmDTO                = soapenc.QName{Space: NSAdminData, Local: "RealmDTO"}
+	IdentitySourceDTO       = soapenc.QName{Space: NSAdminData, Local: "IdentitySourceDTO"}
+	SecurityDomainDTO       = soapenc.QName{Space: NSAdminData, Local: "SecurityDomainDTO"}
+	PrincipalDTO            = soapenc.QName{Space: NSAdminData, Local: "PrincipalDTO"}
+	ListTokenDTO            = soapenc.QName{Space: NSTokenData, Local: "ListTokenDTO"}
+	TokenDTO                = soapenc.QName{Space: NSTokenData, Local: "TokenDTO"}
+	TokenEmergencyAccessDTO = soapenc.QName{Space: NSTokenData, Local: "TokenEmergencyAccessDTO"}
+	FilterType              = soapenc.QName{Space: NSSearch, Local: "Filter"}
+	SimpleFilter            = soapenc.QName{Space: NSSearch, Local: "Simple"}
+	EqualType               = soapenc.QName{Space: NSSearch, Local: "Equal"}
+	LikeType                = soapenc.QName{Space: NSSearch, Local: "Like"}
+	EmptyFilter             = soapenc.QName{Space: NSSearch, Local: "Empty"}
+)
+
+// Login constants (com.rsa.common.AuthenticationConstants).
+const (
+	MethodRSAPassword  = "RSA_Password"
+	MethodLDAPPassword = "LDAP_Password"
+	PromptPrincipalID  = "AUTHENTICATIONSERVICE_PRINCIPALID"
+	PromptPassword     = "PASSWORD_CREDENTIAL"
+	StateInitial       = "initial"
+	StateInProgress    = "in_progress"
+	StateAuthenticated = "authenticated"
+	StateFailed        = "failed"
+	StateAccessDenied  = "Access Denied"
+	KeyAccessDenied    = "ACCESS_DENIED"
+)
+
+// Filter attribute names (constants on PrincipalDTO / RealmDTO).
+const (
+	AttrLoginUID  = "LOGINUID"
+	AttrRealmName = "NAME"
+)
+
+// Emergency-access constants (TokenConstants, TokenEmergencyAccessDTO).
+const (
+	EACodeSize               = 8
+	EAMaxLifetimeConfig      = "auth_manager.admin.eatokencode_expire_days"
+	EAMaxLifetimeDefaultDays = 14
+)

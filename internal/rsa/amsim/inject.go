@@ -1,0 +1,84 @@
+package amsim
+
+import (
+	"sync"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
+)
+
+// Action is what an injected fault does to a request.
+type Action int
+
+const (
+	// Delay sleeps before executing (the client's timeout may fire first).
+	Delay Action = iota
+	// HTTP500 answers an HTML error page with status 500, command not executed.
+	HTTP500
+	// Drop closes the connection without answering, command not executed.
+	Drop
+	// DropAfter executes the command, then closes the connection without
+	// answering: the write happened but the client cannot know.
+	DropAfter
+	// Malformed answers 200 with a truncated XML body, command not executed.
+	Malformed
+	// ExpireSession invalidates the caller's session before the command runs.
+	ExpireSession
+	// Oversized answers 200 with a huge XML body, command not executed.
+	Oversized
+)
+
+// Rule injects Action into the next Count requests for Command (zero = any
+// command, including logins).
+type Rule struct {
+	Command soapenc.QName
+	Action  Action
+	Count   int
+	Delay   time.Duration
+}
+
+type faultQueue struct {
+	mu      sync.Mutex
+	latency time.Duration
+	rules   []*Rule
+}
+
+// Inject adds a fault rule. Rules apply in the order added.
+func (s *Sim) Inject(r Rule) {
+	if r.Count <= 0 {
+		r.Count = 1
+	}
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.rules = append(s.faults.rules, &r)
+}
+
+// SetLatency adds a fixed delay to every request.
+func (s *Sim) SetLatency(d time.Duration) {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.latency = d
+}
+
+// ClearFaults removes all rules and the latency.
+func (s *Sim) ClearFaults() {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.rules, s.faults.latency = nil, 0
+}
+
+// take returns the rule that fires for cmd, consuming one count of it.
+func (q *faultQueue) take(cmd soapenc.QName) (*Rule, time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, r := range q.rules {
+		if r.Command.IsZero() || r.Command == cmd {
+			r.Count--
+			if r.Count == 0 {
+				q.rules = append(q.rules[:i], q.rules[i+1:]...)
+			}
+			return r, q.latency
+		}
+	}
+	return nil, q.latency
+}

@@ -1,0 +1,263 @@
+package amsim
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
+)
+
+// maxRequestBytes bounds a request body; AM's largest requests are a few KiB.
+const maxRequestBytes = 1 << 20
+
+// simFault is an exception the simulated server throws.
+type simFault struct {
+	class   string // Java class
+	message string
+	key     string
+}
+
+func (f *simFault) Error() string { return f.class + ": " + f.message }
+
+func fault(class, key, format string, args ...any) *simFault {
+	return &simFault{class: class, key: key, message: fmt.Sprintf(format, args...)}
+}
+
+// ServeHTTP serves GET ?wsdl, GET ?xsd=soapenc and POST executeCommand.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Query().Has("wsdl"):
+		s.serveWSDL(w, r)
+	case r.Method == http.MethodGet && r.URL.Query().Get("xsd") == "soapenc":
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		_, _ = w.Write(SoapEncodingSchema())
+	case r.Method == http.MethodPost:
+		s.serveCommand(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "rsatui AM simulator: POST executeCommand, or GET ?wsdl", http.StatusMethodNotAllowed)
+	}
+}
+
+func (s *Sim) authorized(r *http.Request) bool {
+	u, p, ok := r.BasicAuth()
+	return ok && subtle.ConstantTimeCompare([]byte(u), []byte(s.opt.CommandClientUser)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(p), []byte(s.opt.CommandClientPassword)) == 1
+}
+
+func unauthorized(w http.ResponseWriter) {
+	// WebLogic answers 401 with an empty body, never a SOAP fault (§2, proposal).
+	w.Header().Set("WWW-Authenticate", `Basic realm="weblogic"`)
+	w.WriteHeader(http.StatusUnauthorized)
+}
+
+func endpointURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + r.URL.Path
+}
+
+func (s *Sim) serveWSDL(w http.ResponseWriter, r *http.Request) {
+	if !s.opt.OpenWSDL && !s.authorized(r) {
+		unauthorized(w)
+		return
+	}
+	s.mu.Lock()
+	s.stats.WSDLRequests++
+	s.mu.Unlock()
+	ep := endpointURL(r)
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	_, _ = w.Write(WSDL(ep, ep+"?xsd=soapenc"))
+}
+
+func (s *Sim) serveCommand(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.stats.Requests++
+	s.mu.Unlock()
+	if !s.authorized(r) {
+		unauthorized(w)
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+	if err != nil {
+		s.writeFault(w, fault(amproto.ExSystem, "", "request body unreadable or larger than %d bytes", maxRequestBytes))
+		return
+	}
+	msg, err := soapenc.Unmarshal(data, soapenc.DefaultLimits)
+	if err != nil {
+		s.writeFault(w, fault(amproto.ExSystem, "", "could not parse the request: %v", err))
+		return
+	}
+	if msg.Fault != nil || msg.Op != amproto.OpExecute {
+		s.writeFault(w, fault(amproto.ExSystem, "", "no such operation: %s (the service has executeCommand only)", msg.Op))
+		return
+	}
+	in1 := msg.Part(amproto.PartCommand)
+	switch {
+	case in1 == nil || in1.Nil:
+		s.writeFault(w, fault(amproto.ExSystem, "", "in1 is missing: executeCommand needs a command"))
+		return
+	case in1.Type.IsZero():
+		s.writeFault(w, fault(amproto.ExSystem, "", "in1 has no xsi:type, so the command class is unknown"))
+		return
+	case !isCommand(in1.Type):
+		s.writeFault(w, fault(amproto.ExSystem, "", "unknown command class %s", amproto.JavaClass(in1.Type)))
+		return
+	}
+	var sid string
+	if p := msg.Part(amproto.PartSession); p != nil && !p.Nil {
+		sid = strings.TrimSpace(p.Text)
+	}
+
+	rule, latency := s.faults.take(in1.Type)
+	if latency > 0 {
+		sleep(r, latency)
+	}
+	if rule != nil {
+		switch rule.Action {
+		case Delay:
+			sleep(r, rule.Delay)
+		case HTTP500:
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, "<html><body><h1>Error 500--Internal Server Error</h1></body></html>")
+			return
+		case Drop:
+			hangUp(w)
+			return
+		case Malformed:
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			_, _ = io.WriteString(w, `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><ns1:executeCommandResponse`)
+			return
+		case Oversized:
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			_, _ = w.Write(bytes.Repeat([]byte("<x>"), 4<<20))
+			return
+		case ExpireSession:
+			s.mu.Lock()
+			delete(s.sessions, sid)
+			s.mu.Unlock()
+		}
+	}
+
+	reply, f := s.execute(sid, in1)
+	if rule != nil && rule.Action == DropAfter {
+		hangUp(w)
+		return
+	}
+	if f != nil {
+		s.writeFault(w, f)
+		return
+	}
+	style := soapenc.MultiRef
+	if s.opt.Inline {
+		style = soapenc.Inline
+	}
+	out, err := soapenc.Marshal(amproto.OpExecuteResponse, []*soapenc.Value{reply}, style)
+	if err != nil {
+		s.writeFault(w, fault(amproto.ExSystem, "", "encoding the reply: %v", err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	_, _ = w.Write(out)
+}
+
+func sleep(r *http.Request, d time.Duration) {
+	select {
+	case <-time.After(d):
+	case <-r.Context().Done():
+	}
+}
+
+// hangUp closes the connection without an HTTP response.
+func hangUp(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // HTTP/2 or a recorder: abort the stream instead
+}
+
+// writeFault answers like Axis 1: HTTP 500, faultstring "<class>: <message>" and
+// the exception bean in <detail>.
+func (s *Sim) writeFault(w http.ResponseWriter, f *simFault) {
+	code := amproto.FaultCodeUser
+	if f.class == amproto.ExSystem {
+		code = amproto.FaultCodeServer
+	}
+	detailType := amproto.TypeOf(f.class)
+	var detail *soapenc.Value
+	if classes[detailType] != nil {
+		detail = obj("fault", detailType, soapenc.Str("message", f.message), soapenc.OptStr("messageKey", f.key))
+	}
+	body, err := soapenc.MarshalFault(&soapenc.Fault{Code: code, String: f.Error(), Detail: detail, Hostname: s.opt.Hostname},
+		amproto.NSWebService)
+	if err != nil {
+		http.Error(w, "fault encoding failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = w.Write(body)
+}
+
+// execute checks the session and runs the command under the state lock.
+func (s *Sim) execute(sid string, in *soapenc.Value) (*soapenc.Value, *simFault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.Commands[in.Type.Local]++
+	switch in.Type {
+	case amproto.LoginCommand:
+		return s.login(in)
+	case amproto.LogoutCommand:
+		return s.logout(in)
+	}
+	sess, f := s.checkSession(sid)
+	if f != nil {
+		return nil, f
+	}
+	if sess.role == RoleReadOnly && !amproto.ReadOnly[in.Type] {
+		return nil, fault(amproto.ExInsufficientPrivilege, "INSUFFICIENT_PRIVILEGE",
+			"Administrator %s does not have permission for %s", sess.admin, in.Type.Local)
+	}
+	h := handlers[in.Type]
+	if h == nil {
+		return nil, fault(amproto.ExSystem, "", "command %s is not implemented by the simulator", in.Type.Local)
+	}
+	return h(s, in)
+}
+
+func (s *Sim) checkSession(sid string) (*session, *simFault) {
+	if sid == "" {
+		return nil, fault(amproto.ExCommandInvalidSession, "SESSION_INVALID", "Session ID is not specified")
+	}
+	now := s.opt.Now()
+	sess := s.sessions[sid]
+	if sess == nil {
+		return nil, fault(amproto.ExSessionInvalidSession, "SESSION_INVALID", "Session %s is invalid or has expired", redactSID(sid))
+	}
+	if now.Sub(sess.lastUsed) > s.opt.IdleTimeout || now.Sub(sess.created) > s.opt.MaxLifetime {
+		delete(s.sessions, sid)
+		return nil, fault(amproto.ExSessionInvalidSession, "SESSION_EXPIRED", "Session %s has expired", redactSID(sid))
+	}
+	sess.lastUsed = now
+	return sess, nil
+}
+
+// redactSID keeps a session id out of fault texts (they end up in logs).
+func redactSID(sid string) string {
+	if len(sid) <= 4 {
+		return "****"
+	}
+	return sid[:4] + "…"
+}

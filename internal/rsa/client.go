@@ -1,0 +1,343 @@
+// Package rsa is the RSA Authentication Manager admin API client: the SOAP
+// transport to the CommandServer (Axis 1, RPC/encoded), the admin session, typed
+// commands with typed DTOs and faults. Nothing here knows about the UI.
+package rsa
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
+)
+
+// Config says where AM is and how to authenticate. Passwords come from files,
+// environment or a prompt (cmd/rsatui); they are never logged.
+type Config struct {
+	// URL of the CommandServer, e.g. https://am.example.com:7002. A URL without a
+	// path gets /ims-ws/services/CommandServer appended.
+	URL string
+	// CommandClientUser/Password: the HTTP Basic account from
+	// `rsautil manage-secrets --action list` (CmdClient_…), sent on every request.
+	CommandClientUser     string
+	CommandClientPassword Secret
+	// AdminUser/Password: the administrator that LoginCommand authenticates.
+	AdminUser     string
+	AdminPassword Secret
+	// AuthMethod is RSA_Password (internal database, default) or LDAP_Password.
+	AuthMethod string
+	// CAFile adds a PEM CA bundle to the system roots (AM uses its own CA).
+	CAFile string
+	// InsecureSkipVerify turns TLS verification off. Only ever by explicit
+	// choice; the UI shows a warning badge for as long as it is on.
+	InsecureSkipVerify bool
+	// Timeout bounds each HTTP round trip (default 30 s).
+	Timeout time.Duration
+	// MaxResponseBytes bounds a reply body (default 8 MiB).
+	MaxResponseBytes int64
+	// Transport overrides the HTTP transport (tests, fault injection).
+	Transport http.RoundTripper
+}
+
+// Stats counts what the client did on the wire.
+type Stats struct {
+	RoundTrips int64 // HTTP requests sent
+	Logins     int64 // LoginCommands sent
+}
+
+// Client talks to one AM CommandServer. It is safe for concurrent use; all
+// callers share one keep-alive HTTP client and one admin session.
+type Client struct {
+	cfg      Config
+	endpoint string
+	http     *http.Client
+
+	mu        sync.Mutex // guards session; held across a login so only one runs
+	session   string
+	principal string
+
+	roundTrips atomic.Int64
+	logins     atomic.Int64
+}
+
+// New validates cfg and builds the HTTP client. It does no network I/O.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("AM URL %q: want https://host:7002[/ims-ws/services/CommandServer]", cfg.URL)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = amproto.ServicePath
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = 8 << 20
+	}
+	if cfg.AuthMethod == "" {
+		cfg.AuthMethod = amproto.MethodRSAPassword
+	}
+	rt := cfg.Transport
+	if rt == nil {
+		tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // explicit, user-visible option
+		if cfg.CAFile != "" {
+			pool, err := loadCAs(cfg.CAFile)
+			if err != nil {
+				return nil, err
+			}
+			tlsCfg.RootCAs = pool
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tlsCfg
+		tr.MaxIdleConnsPerHost = 16
+		tr.ResponseHeaderTimeout = cfg.Timeout
+		rt = tr
+	}
+	return &Client{cfg: cfg, endpoint: u.String(), http: &http.Client{Transport: rt}}, nil
+}
+
+func loadCAs(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s holds no PEM certificate", path)
+	}
+	return pool, nil
+}
+
+// Endpoint is the CommandServer URL in use.
+func (c *Client) Endpoint() string { return c.endpoint }
+
+// Insecure reports whether TLS verification is off (for the UI's warning badge).
+func (c *Client) Insecure() bool {
+	return c.cfg.InsecureSkipVerify && strings.HasPrefix(c.endpoint, "https:")
+}
+
+// Admin is the admin user name the client logs in as.
+func (c *Client) Admin() string { return c.cfg.AdminUser }
+
+// Stats returns the wire counters.
+func (c *Client) Stats() Stats {
+	return Stats{RoundTrips: c.roundTrips.Load(), Logins: c.logins.Load()}
+}
+
+// Execute runs one command and returns the command the server sent back (the
+// same class, output fields filled). It logs in first if there is no session.
+//
+// On an invalid-session fault it logs in again; a read-only command is then sent
+// once more, a write is not (the caller decides, knowing the write was refused
+// and so not applied).
+func (c *Client) Execute(ctx context.Context, cmd *soapenc.Value) (*soapenc.Value, error) {
+	sid, err := c.ensureSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reply, err := c.call(ctx, sid, cmd)
+	if !errors.Is(err, ErrInvalidSession) {
+		return reply, err
+	}
+	c.dropSession(sid)
+	sid, lerr := c.ensureSession(ctx)
+	if lerr != nil {
+		return nil, lerr
+	}
+	if !amproto.ReadOnly[cmd.Type] {
+		return nil, err
+	}
+	return c.call(ctx, sid, cmd)
+}
+
+func (c *Client) ensureSession(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.session != "" {
+		return c.session, nil
+	}
+	sid, principal, err := c.login(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.session, c.principal = sid, principal
+	return sid, nil
+}
+
+// dropSession forgets sid unless another goroutine already replaced it.
+func (c *Client) dropSession(sid string) {
+	c.mu.Lock()
+	if c.session == sid {
+		c.session = ""
+	}
+	c.mu.Unlock()
+}
+
+// Login authenticates the admin now (it otherwise happens on the first command).
+func (c *Client) Login(ctx context.Context) error {
+	_, err := c.ensureSession(ctx)
+	return err
+}
+
+func (c *Client) login(ctx context.Context) (sid, principal string, err error) {
+	c.logins.Add(1)
+	param := func(prompt, value string, masked bool) *soapenc.Value {
+		return soapenc.Obj("item", amproto.FieldParameterDTO,
+			soapenc.Nil("helpObject"), soapenc.Str("promptKey", prompt), soapenc.Nil("type"),
+			soapenc.Bool("editable", false), soapenc.Bool("masked", masked), soapenc.Str("value", value))
+	}
+	cmd := command(amproto.LoginCommand,
+		soapenc.Nil("agentId"),
+		soapenc.Bool("authenticateUnregisteredUser", false),
+		soapenc.Str("authenticationMethodId", c.cfg.AuthMethod),
+		soapenc.Str("authenticationState", amproto.StateInitial),
+		soapenc.Nil("authenticationStep"),
+		soapenc.Bool("emergencyAuthentication", false),
+		soapenc.Nil("hiddenParameters"), soapenc.Nil("identitySourceGuid"), soapenc.Nil("message"),
+		soapenc.Nil("netAddress"),
+		soapenc.ObjArray("parameters", amproto.AbstractParameterDTO,
+			param(amproto.PromptPrincipalID, c.cfg.AdminUser, false),
+			param(amproto.PromptPassword, c.cfg.AdminPassword.Reveal(), true)),
+		soapenc.Nil("policyGuid"), soapenc.Nil("principalGuid"),
+		soapenc.Bool("principalRegistered", false), soapenc.Nil("sessionId"),
+		soapenc.Bool("usingTransientSession", false),
+	)
+	reply, err := c.call(ctx, "", cmd)
+	if err != nil {
+		return "", "", err
+	}
+	state := reply.Str("authenticationState")
+	switch state {
+	case amproto.StateAuthenticated:
+		sid = reply.Str("sessionId")
+		if sid == "" {
+			return "", "", &CallError{Command: "LoginCommand", Err: fmt.Errorf("%w: authenticated without a sessionId", ErrMalformedReply)}
+		}
+		return sid, reply.Str("principalGuid"), nil
+	case amproto.StateInProgress:
+		return "", "", fmt.Errorf("%w: AM asks for more login steps (e.g. a new password): finish them in the Security Console first", ErrAccessDenied)
+	}
+	key := reply.Field("message").Str("key")
+	return "", "", &Fault{Command: "LoginCommand", Class: amproto.ExAuthentication, Message: "login " + state, MessageKey: key}
+}
+
+// Close ends the admin session with LogoutCommand (in0 empty, the session in the
+// command, as RSA's clients do).
+func (c *Client) Close(ctx context.Context) error {
+	c.mu.Lock()
+	sid := c.session
+	c.session = ""
+	c.mu.Unlock()
+	if sid == "" {
+		return nil
+	}
+	_, err := c.call(ctx, "", command(amproto.LogoutCommand, soapenc.Str("sessionId", sid)))
+	return err
+}
+
+// command builds a command object with the TargetableCommand members first, as
+// RSA's proxy writes them.
+func command(typ soapenc.QName, fields ...*soapenc.Value) *soapenc.Value {
+	base := []*soapenc.Value{soapenc.Bool("backgroundCommand", false), soapenc.Nil("commandJobId"), soapenc.Nil("schedule")}
+	return soapenc.Obj(amproto.PartCommand, typ, append(base, fields...)...)
+}
+
+// call does one HTTP round trip: executeCommand(in0=sid, in1=cmd).
+func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soapenc.Value, error) {
+	name := cmd.Type.Local
+	// a lost reply leaves the outcome unknown only for commands that change state
+	write := !amproto.ReadOnly[cmd.Type] && cmd.Type != amproto.LoginCommand && cmd.Type != amproto.LogoutCommand
+	in1 := *cmd
+	in1.Name = amproto.PartCommand
+	parts := []*soapenc.Value{&in1}
+	if sid != "" {
+		parts = []*soapenc.Value{soapenc.Str(amproto.PartSession, sid), &in1}
+	}
+	body, err := soapenc.Marshal(amproto.OpExecute, parts, soapenc.Inline)
+	if err != nil {
+		return nil, &CallError{Command: name, Err: err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, &CallError{Command: name, Err: err}
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", `""`)
+	req.SetBasicAuth(c.cfg.CommandClientUser, c.cfg.CommandClientPassword.Reveal())
+
+	c.roundTrips.Add(1)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	if err != nil {
+		return nil, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
+	}
+	if int64(len(data)) > c.cfg.MaxResponseBytes {
+		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: reply larger than %d bytes", ErrMalformedReply, c.cfg.MaxResponseBytes), OutcomeUnknown: write}
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return nil, &CallError{Command: name, Err: ErrCommandClientAuth}
+	}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusInternalServerError || !isXML(resp.Header.Get("Content-Type")) {
+		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply,
+			&HTTPStatusError{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}), OutcomeUnknown: write}
+	}
+	msg, err := soapenc.Unmarshal(data, soapenc.DefaultLimits)
+	if err != nil {
+		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply, err), OutcomeUnknown: write}
+	}
+	if msg.Fault != nil {
+		return nil, faultFromSOAP(name, msg.Fault)
+	}
+	ret := msg.Part(amproto.PartReturn)
+	if ret == nil || ret.Nil {
+		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: no executeCommandReturn", ErrMalformedReply), OutcomeUnknown: write}
+	}
+	if ret.Type != cmd.Type {
+		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: returned %s", ErrMalformedReply, ret.Type), OutcomeUnknown: write}
+	}
+	return ret, nil
+}
+
+func isXML(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "text/xml" || mt == "application/soap+xml" || mt == "application/xml")
+}
+
+// transportErr labels a network failure: cancelled by the user, timed out, or
+// the server unreachable.
+func transportErr(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		return fmt.Errorf("cancelled: %w", context.Canceled)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: no reply in time: %w", ErrUnreachable, context.DeadlineExceeded)
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err // drop the URL: it is in the config, and keeps the line short
+	}
+	return fmt.Errorf("%w: %v", ErrUnreachable, err)
+}

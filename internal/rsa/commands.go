@@ -1,0 +1,240 @@
+package rsa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
+)
+
+// Typed commands: one method per AM command, with the field names of
+// rsa-am-api.md §7. Each returns the typed output or a *Fault / *CallError.
+
+// equalFilter builds Filter{comp: Simple{attr, core, type: Equal, value}} (§8).
+func equalFilter(attr, value string) *soapenc.Value {
+	return soapenc.Obj("filter", amproto.FilterType,
+		soapenc.Obj("comp", amproto.SimpleFilter,
+			soapenc.Str("attr", attr), soapenc.Bool("core", true),
+			soapenc.Obj("type", amproto.EqualType), soapenc.Str("value", value)))
+}
+
+func emptyFilter(name string) *soapenc.Value {
+	return soapenc.Obj(name, amproto.FilterType, soapenc.Obj("comp", amproto.EmptyFilter))
+}
+
+// SearchRealms returns the realms whose name equals name (SystemDomain is AM's
+// default realm).
+func (c *Client) SearchRealms(ctx context.Context, name string) ([]Realm, error) {
+	reply, err := c.Execute(ctx, command(amproto.SearchRealmsCommand, equalFilter(amproto.AttrRealmName, name), soapenc.Int("limit", 10)))
+	if err != nil {
+		return nil, err
+	}
+	var out []Realm
+	for _, it := range reply.Field("realms").Items() {
+		r, err := decodeRealm(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// GetIdentitySources lists every identity source the admin can see.
+func (c *Client) GetIdentitySources(ctx context.Context) ([]IdentitySource, error) {
+	reply, err := c.Execute(ctx, command(amproto.GetIdentitySourcesCommand,
+		soapenc.Nil("securityDomainGuid"), soapenc.Nil("identitySourceScope"), soapenc.Bool("excludeRTSources", false)))
+	if err != nil {
+		return nil, err
+	}
+	var out []IdentitySource
+	for _, it := range reply.Field("identitySources").Items() {
+		is, err := decodeIdentitySource(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, is)
+	}
+	return out, nil
+}
+
+// LookupIdentitySource returns one identity source by GUID.
+func (c *Client) LookupIdentitySource(ctx context.Context, guid string) (IdentitySource, error) {
+	reply, err := c.Execute(ctx, command(amproto.LookupIdentitySourceCommand, soapenc.Str("guid", guid)))
+	if err != nil {
+		return IdentitySource{}, err
+	}
+	return decodeIdentitySource(reply.Field("identitySource"))
+}
+
+// PrincipalQuery selects principals by login within one identity source.
+// IdentitySourceGUID is required: without it AM answers "IdentitySource Guid is
+// not specified".
+type PrincipalQuery struct {
+	Login              string
+	IdentitySourceGUID string
+	SecurityDomainGUID string
+	Limit              int
+}
+
+// SearchPrincipals runs SearchPrincipalsCommand with LOGINUID == Login.
+func (c *Client) SearchPrincipals(ctx context.Context, q PrincipalQuery) ([]Principal, error) {
+	if q.Limit <= 0 {
+		q.Limit = 10
+	}
+	reply, err := c.Execute(ctx, command(amproto.SearchPrincipalsCommand,
+		soapenc.Nil("attributeMask"), soapenc.Nil("extendedAttributeGuids"),
+		equalFilter(amproto.AttrLoginUID, q.Login),
+		soapenc.Nil("groupGuid"),
+		soapenc.OptStr("identitySourceGuid", q.IdentitySourceGUID),
+		soapenc.Int("limit", q.Limit),
+		soapenc.Bool("onlyRegistered", false), soapenc.Bool("onlyUnregistered", false),
+		soapenc.Bool("searchSubDomains", true),
+		soapenc.OptStr("securityDomainGuid", q.SecurityDomainGUID),
+		emptyFilter("systemFilter"),
+	))
+	if err != nil {
+		return nil, err
+	}
+	var out []Principal
+	for _, it := range reply.Field("principals").Items() {
+		p, err := decodePrincipal(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// LookupPrincipal returns one principal by GUID.
+func (c *Client) LookupPrincipal(ctx context.Context, guid, identitySourceGUID string) (Principal, error) {
+	reply, err := c.Execute(ctx, command(amproto.LookupPrincipalCommand,
+		soapenc.Bool("flushEntry", false), soapenc.Str("guid", guid), soapenc.OptStr("identitySourceGuid", identitySourceGUID)))
+	if err != nil {
+		return Principal{}, err
+	}
+	return decodePrincipal(reply.Field("principal"))
+}
+
+// ListTokensByPrincipal lists a principal's tokens. AM answers
+// DataNotFoundException when there are none; like RSA's own sample, that becomes
+// an empty list here.
+func (c *Client) ListTokensByPrincipal(ctx context.Context, principalGUID string) ([]TokenSummary, error) {
+	reply, err := c.Execute(ctx, command(amproto.ListTokensByPrincipalCommand, soapenc.Str("principalId", principalGUID)))
+	var f *Fault
+	if errors.As(err, &f) && f.Class == amproto.ExDataNotFound {
+		return []TokenSummary{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := []TokenSummary{}
+	for _, it := range reply.Field("tokenDTOs").Items() {
+		t, err := decodeTokenSummary(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// TokenRef names a token by serial number or GUID (one of them).
+type TokenRef struct {
+	Serial string
+	GUID   string
+}
+
+func (r TokenRef) String() string {
+	if r.Serial != "" {
+		return "token " + r.Serial
+	}
+	return "token guid " + r.GUID
+}
+
+// LookupToken returns the full token record.
+func (c *Client) LookupToken(ctx context.Context, ref TokenRef) (Token, error) {
+	if ref.Serial == "" && ref.GUID == "" {
+		return Token{}, fmt.Errorf("%w: a token serial number or GUID is required", ErrInvalidArgument)
+	}
+	reply, err := c.Execute(ctx, command(amproto.LookupTokenCommand,
+		soapenc.OptStr("guid", ref.GUID), soapenc.OptStr("serialNumber", ref.Serial)))
+	if err != nil {
+		return Token{}, err
+	}
+	return decodeToken(reply.Field("token"))
+}
+
+// LinkTokens assigns tokens to a principal (LinkTokensWithPrincipalCommand).
+func (c *Client) LinkTokens(ctx context.Context, principalGUID string, tokenGUIDs ...string) error {
+	_, err := c.Execute(ctx, command(amproto.LinkTokensWithPrincipalCommand,
+		soapenc.Nil("linkedTokens"), soapenc.Str("principalGuid", principalGUID),
+		soapenc.Bool("returnTokens", false), soapenc.StrArray("tokenGuids", tokenGUIDs)))
+	return err
+}
+
+// UnlinkTokens unassigns tokens (UnlinkTokensFromPrincipalsCommand).
+func (c *Client) UnlinkTokens(ctx context.Context, tokenGUIDs ...string) error {
+	_, err := c.Execute(ctx, command(amproto.UnlinkTokensFromPrincipalsCommand, soapenc.StrArray("tokenGuids", tokenGUIDs)))
+	return err
+}
+
+// EnableTokens enables or disables tokens (EnableTokensCommand).
+func (c *Client) EnableTokens(ctx context.Context, enable bool, tokenGUIDs ...string) error {
+	_, err := c.Execute(ctx, command(amproto.EnableTokensCommand,
+		soapenc.Bool("enable", enable), soapenc.StrArray("tokenGuids", tokenGUIDs)))
+	return err
+}
+
+// LookupEmergencyAccess returns a token's emergency-access DTO. Note the input
+// member is "guid" (not tokenGuid, which only the Generate commands have).
+func (c *Client) LookupEmergencyAccess(ctx context.Context, tokenGUID string) (EmergencyAccess, error) {
+	reply, err := c.Execute(ctx, command(amproto.LookupTokenEmergencyAccessCommand, soapenc.Str("guid", tokenGUID)))
+	if err != nil {
+		return EmergencyAccess{}, err
+	}
+	return decodeEmergencyAccess(reply.Field("tokenEmergencyAccess"))
+}
+
+// UpdateEmergencyAccess writes a token's emergency-access DTO. Start from a
+// LookupEmergencyAccess result: AM needs at least the id.
+func (c *Client) UpdateEmergencyAccess(ctx context.Context, ea EmergencyAccess) error {
+	_, err := c.Execute(ctx, command(amproto.UpdateTokenEmergencyAccessCommand, ea.encode("tokenEmergencyAccessDTO")))
+	return err
+}
+
+// GenerateEmergencyAccessCode asks AM for a temporary fixed tokencode that
+// follows the token's policy. It only computes the code; the update installs it.
+func (c *Client) GenerateEmergencyAccessCode(ctx context.Context, tokenGUID string) (Secret, error) {
+	reply, err := c.Execute(ctx, command(amproto.GenerateEmergencyAccessCodeCommand,
+		soapenc.Nil("emergencyAccessCode"), soapenc.OptStr("tokenGuid", tokenGUID)))
+	if err != nil {
+		return "", err
+	}
+	code := reply.Str("emergencyAccessCode")
+	if code == "" {
+		return "", &CallError{Command: "GenerateEmergencyAccessCodeCommand", Err: fmt.Errorf("%w: no emergencyAccessCode", ErrMalformedReply)}
+	}
+	return Secret(code), nil
+}
+
+// GenerateOneTimeCodes asks AM for n one-time tokencodes (installed by the update).
+func (c *Client) GenerateOneTimeCodes(ctx context.Context, tokenGUID string, n int) ([]Secret, error) {
+	reply, err := c.Execute(ctx, command(amproto.GenerateOneTimeTokenCodeSetCommand,
+		soapenc.Nil("otts"), soapenc.Int("setSize", n), soapenc.OptStr("tokenGuid", tokenGUID)))
+	if err != nil {
+		return nil, err
+	}
+	codes := reply.Strings("otts")
+	if len(codes) != n {
+		return nil, &CallError{Command: "GenerateOneTimeTokenCodeSetCommand", Err: fmt.Errorf("%w: asked for %d codes, got %d", ErrMalformedReply, n, len(codes))}
+	}
+	out := make([]Secret, len(codes))
+	for i, s := range codes {
+		out[i] = Secret(s)
+	}
+	return out, nil
+}
