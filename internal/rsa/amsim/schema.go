@@ -198,3 +198,70 @@ func zero(m member) *soapenc.Value {
 	}
 	return soapenc.Nil(m.name)
 }
+
+// normalize repairs, in place, what WSDL-driven toolkits send for SOAP-encoded
+// arrays of objects. zeep (issues #521, #897) writes the members of every item
+// straight into the array element, without item wrappers or arrayType:
+//
+//	<parameters><promptKey>A</promptKey><value>x</value><promptKey>B</promptKey>…</parameters>
+//
+// Using the declared member types, such a run is cut back into items, a new
+// item starting whenever a member name repeats.
+func normalize(v *soapenc.Value, q soapenc.QName) {
+	c := classes[q]
+	if v == nil || v.Nil || c == nil {
+		return
+	}
+	for _, m := range allMembers(c) {
+		f := v.Field(m.name)
+		if f == nil || f.Nil || len(f.Fields) == 0 {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(m.typ, "[]") && strings.Contains(m.typ[2:], ":"):
+			if flattened(f) {
+				f.Fields = regroup(f.Fields)
+			}
+			for _, it := range f.Fields {
+				t := it.Type
+				if t.IsZero() {
+					t = qn(m.typ[2:])
+				}
+				normalize(it, t)
+			}
+		case strings.Contains(m.typ, ":"):
+			t := f.Type
+			if t.IsZero() {
+				t = qn(m.typ)
+			}
+			normalize(f, t)
+		}
+	}
+}
+
+// flattened reports whether an array's children are item members rather than
+// items: real items all carry the same element name (item, Item, …).
+func flattened(a *soapenc.Value) bool {
+	for _, c := range a.Fields[1:] {
+		if c.Name != a.Fields[0].Name {
+			return true
+		}
+	}
+	return false
+}
+
+func regroup(members []*soapenc.Value) []*soapenc.Value {
+	var items []*soapenc.Value
+	var cur *soapenc.Value
+	seen := map[string]bool{}
+	for _, m := range members {
+		if cur == nil || seen[m.Name] {
+			cur = &soapenc.Value{Name: "item"}
+			items = append(items, cur)
+			clear(seen)
+		}
+		seen[m.Name] = true
+		cur.Fields = append(cur.Fields, m)
+	}
+	return items
+}

@@ -112,6 +112,7 @@ func (s *Sim) serveCommand(w http.ResponseWriter, r *http.Request) {
 		s.writeFault(w, fault(amproto.ExSystem, "", "unknown command class %s", amproto.JavaClass(in1.Type)))
 		return
 	}
+	normalize(in1, in1.Type)
 	var sid string
 	if p := msg.Part(amproto.PartSession); p != nil && !p.Nil {
 		sid = strings.TrimSpace(p.Text)
