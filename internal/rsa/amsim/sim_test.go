@@ -1,0 +1,239 @@
+package amsim
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
+)
+
+func post(t testing.TB, h http.Handler, body string, auth bool) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, amproto.ServicePath, strings.NewReader(body))
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	if auth {
+		req.SetBasicAuth("CmdClient_sim", "sim-secret")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func envelope(t testing.TB, sid string, cmd *soapenc.Value) string {
+	t.Helper()
+	parts := []*soapenc.Value{cmd}
+	if sid != "" {
+		parts = append([]*soapenc.Value{soapenc.Str("in0", sid)}, parts...)
+	}
+	b, err := soapenc.Marshal(amproto.OpExecute, parts, soapenc.Inline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func login(t testing.TB, s *Sim) string {
+	t.Helper()
+	cmd := soapenc.Obj("in1", amproto.LoginCommand,
+		soapenc.Str("authenticationMethodId", amproto.MethodRSAPassword),
+		soapenc.Str("authenticationState", amproto.StateInitial),
+		soapenc.ObjArray("parameters", amproto.AbstractParameterDTO,
+			soapenc.Obj("item", amproto.FieldParameterDTO, soapenc.Str("promptKey", amproto.PromptPrincipalID), soapenc.Str("value", "admin")),
+			soapenc.Obj("item", amproto.FieldParameterDTO, soapenc.Str("promptKey", amproto.PromptPassword), soapenc.Str("value", "Admin!Passw0rd"))))
+	rec := post(t, s, envelope(t, "", cmd), true)
+	msg, err := soapenc.Unmarshal(rec.Body.Bytes(), soapenc.DefaultLimits)
+	if err != nil || rec.Code != 200 {
+		t.Fatalf("login: %d %v %s", rec.Code, err, rec.Body)
+	}
+	ret := msg.Part(amproto.PartReturn)
+	if ret.Str("authenticationState") != amproto.StateAuthenticated {
+		t.Fatalf("login state %q", ret.Str("authenticationState"))
+	}
+	if ret.Field("parameters") == nil || !ret.Field("parameters").Nil {
+		t.Fatal("login reply echoes the credentials")
+	}
+	return ret.Str("sessionId")
+}
+
+func faultOf(t *testing.T, rec *httptest.ResponseRecorder) *soapenc.Fault {
+	t.Helper()
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500 with a SOAP fault; body %s", rec.Code, rec.Body)
+	}
+	msg, err := soapenc.Unmarshal(rec.Body.Bytes(), soapenc.DefaultLimits)
+	if err != nil || msg.Fault == nil {
+		t.Fatalf("not a SOAP fault: %v %s", err, rec.Body)
+	}
+	return msg.Fault
+}
+
+func TestMalformedRequestsGetSOAPFaults(t *testing.T) {
+	s := New(Options{})
+	sid := login(t, s)
+	valid := envelope(t, sid, soapenc.Obj("in1", amproto.LookupTokenCommand, soapenc.Str("serialNumber", "1")))
+	cases := map[string]string{
+		"empty":         "",
+		"not xml":       "hello",
+		"html":          "<html><body>hi</body></html>",
+		"truncated":     valid[:len(valid)/2],
+		"no in1":        envelope(t, sid, soapenc.Str("other", "x")),
+		"no xsi:type":   strings.Replace(valid, `xsi:type="ns2:LookupTokenCommand"`, "", 1),
+		"unknown class": strings.Replace(valid, "LookupTokenCommand", "DeleteEverythingCommand", 1),
+		"wrong op":      strings.Replace(valid, "executeCommand", "dropDatabase", 2),
+		"soap 1.2":      strings.Replace(valid, soapenc.NSEnvelope, "http://www.w3.org/2003/05/soap-envelope", 1),
+		"huge":          "<a>" + strings.Repeat("x", maxRequestBytes) + "</a>",
+		"deep":          strings.Repeat("<a>", 500) + strings.Repeat("</a>", 500),
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := faultOf(t, post(t, s, body, true))
+			if !strings.HasPrefix(f.String, amproto.ExSystem+": ") || f.Code != amproto.FaultCodeServer {
+				t.Fatalf("fault %q / %q", f.Code, f.String)
+			}
+		})
+	}
+}
+
+func TestBasicAuthAndWSDL(t *testing.T) {
+	s := New(Options{})
+	rec := post(t, s, "<x/>", false)
+	if rec.Code != http.StatusUnauthorized || !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Basic") || rec.Body.Len() != 0 {
+		t.Fatalf("no auth: %d %q %q", rec.Code, rec.Header(), rec.Body)
+	}
+	req := httptest.NewRequest(http.MethodGet, amproto.ServicePath+"?wsdl", nil)
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Fatalf("WSDL without auth: %d", rec.Code)
+	}
+	open := New(Options{OpenWSDL: true})
+	rec = httptest.NewRecorder()
+	open.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://am:7002"+amproto.ServicePath+"?wsdl", nil))
+	if rec.Code != 200 {
+		t.Fatalf("open WSDL: %d", rec.Code)
+	}
+	wsdl := rec.Body.String()
+	// well-formed, endpoint, every command class
+	d := xml.NewDecoder(strings.NewReader(wsdl))
+	for {
+		if _, err := d.Token(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("WSDL is not well-formed: %v", err)
+		}
+	}
+	for _, want := range []string{`location="http://am:7002/ims-ws/services/CommandServer"`, `style="rpc"`, `use="encoded"`,
+		`name="GenerateEmergencyAccessCodeCommand"`, `name="TokenEmergencyAccessDTO"`, `name="DataNotFoundException"`} {
+		if !strings.Contains(wsdl, want) {
+			t.Errorf("WSDL lacks %s", want)
+		}
+	}
+	for q := range handlers {
+		if !strings.Contains(wsdl, `name="`+q.Local+`"`) {
+			t.Errorf("WSDL lacks command %s", q.Local)
+		}
+	}
+}
+
+func TestSessionRules(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	s := New(Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
+	cmd := soapenc.Obj("in1", amproto.GetIdentitySourcesCommand)
+	if f := faultOf(t, post(t, s, envelope(t, "", cmd), true)); !strings.HasPrefix(f.String, amproto.ExCommandInvalidSession) {
+		t.Fatalf("no session: %s", f.String)
+	}
+	if f := faultOf(t, post(t, s, envelope(t, "nosuchsession", cmd), true)); !strings.HasPrefix(f.String, amproto.ExSessionInvalidSession) {
+		t.Fatalf("unknown session: %s", f.String)
+	}
+	sid := login(t, s)
+	if rec := post(t, s, envelope(t, sid, cmd), true); rec.Code != 200 {
+		t.Fatalf("valid session: %d", rec.Code)
+	}
+	// used every 20 minutes the session lives until the 8 h maximum
+	for i := 0; i < 23; i++ {
+		mu.Lock()
+		now = now.Add(20 * time.Minute)
+		mu.Unlock()
+		if rec := post(t, s, envelope(t, sid, cmd), true); rec.Code != 200 {
+			t.Fatalf("step %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	mu.Lock()
+	now = now.Add(21 * time.Minute) // past 8 h in total
+	mu.Unlock()
+	f := faultOf(t, post(t, s, envelope(t, sid, cmd), true))
+	if !strings.Contains(f.String, "expired") || strings.Contains(f.String, sid) {
+		t.Fatalf("max lifetime: %s (and the session id must not be in the fault)", f.String)
+	}
+}
+
+func TestNormalizeZeepFlattenedArray(t *testing.T) {
+	in := soapenc.Obj("in1", amproto.LoginCommand, &soapenc.Value{Name: "parameters", Fields: []*soapenc.Value{
+		soapenc.Str("promptKey", "A"), soapenc.Str("value", "1"), soapenc.Str("promptKey", "B"), soapenc.Str("value", "2")}})
+	normalize(in, in.Type)
+	items := in.Field("parameters").Items()
+	if len(items) != 2 || items[1].Str("promptKey") != "B" || items[1].Str("value") != "2" {
+		t.Fatalf("items = %+v", items)
+	}
+}
+
+func TestConcurrentCommandsAreSafe(t *testing.T) {
+	s := New(Options{})
+	src := s.AddIdentitySource("AD", "")
+	p, _ := s.AddUser(src, User{Login: "u", Enabled: true})
+	g, _ := s.AddToken(Token{Serial: "000000000001", OwnerGUID: p, Expires: time.Now().Add(time.Hour), Enabled: true})
+	sid := login(t, s)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 25; j++ {
+				var cmd *soapenc.Value
+				if j%2 == 0 {
+					cmd = soapenc.Obj("in1", amproto.LookupTokenEmergencyAccessCommand, soapenc.Str("guid", g))
+				} else {
+					cmd = soapenc.Obj("in1", amproto.EnableTokensCommand, soapenc.Bool("enable", i%2 == 0), soapenc.StrArray("tokenGuids", []string{g}))
+				}
+				if rec := post(t, s, envelope(t, sid, cmd), true); rec.Code != 200 {
+					t.Errorf("%d", rec.Code)
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	if n := s.Stats().Commands["EnableTokensCommand"]; n != 8*12 {
+		t.Fatalf("enable commands = %d", n)
+	}
+}
+
+func FuzzServeCommand(f *testing.F) {
+	s := New(Options{})
+	sid := login(f, s)
+	f.Add(envelope(f, sid, soapenc.Obj("in1", amproto.LookupTokenCommand, soapenc.Str("serialNumber", "1"))))
+	f.Add(envelope(f, sid, soapenc.Obj("in1", amproto.UpdateTokenEmergencyAccessCommand,
+		soapenc.Obj("tokenEmergencyAccessDTO", amproto.TokenEmergencyAccessDTO, soapenc.Str("id", "x"), soapenc.Bool("tokenLost", true)))))
+	f.Add(`<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w><r href="#a"/></w><m id="a"/></e:Body></e:Envelope>`)
+	f.Fuzz(func(t *testing.T, body string) {
+		rec := post(t, s, body, true)
+		if rec.Code == 200 {
+			if _, err := soapenc.Unmarshal(rec.Body.Bytes(), soapenc.DefaultLimits); err != nil {
+				t.Fatalf("200 with an unreadable body: %v", err)
+			}
+			return
+		}
+		if rec.Code != 500 || !bytes.Contains(rec.Body.Bytes(), []byte("faultstring")) {
+			t.Fatalf("status %d without a SOAP fault: %s", rec.Code, rec.Body)
+		}
+	})
+}
