@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -322,8 +321,9 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soa
 }
 
 func isXML(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "text/xml" || mt == "application/soap+xml" || mt == "application/xml")
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "text/xml" || mt == "application/soap+xml" || mt == "application/xml"
 }
 
 // transportErr labels a network failure: cancelled by the user, timed out, or

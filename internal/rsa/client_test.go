@@ -388,3 +388,24 @@ func TestInlineRepliesDecodeToo(t *testing.T) {
 		t.Fatalf("token = %+v", tok)
 	}
 }
+
+func rsaRef(serial string) rsa.TokenRef { return rsa.TokenRef{Serial: serial} }
+
+// sessionOf logs in with a second client and returns its session id, for
+// benchmarks that post raw envelopes.
+func sessionOf(t testing.TB, e *env) string {
+	t.Helper()
+	rec := &recorder{next: http.DefaultTransport, seen: map[string][]byte{}}
+	user, pw := e.sim.CommandClient()
+	c, err := rsa.New(rsa.Config{URL: e.srv.URL, CommandClientUser: user, CommandClientPassword: rsa.Secret(pw),
+		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword, Transport: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetIdentitySources(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	body := string(rec.seen["GetIdentitySourcesCommand"])
+	i := strings.Index(body, `xsi:type="xsd:string">`) + len(`xsi:type="xsd:string">`)
+	return body[i : i+strings.Index(body[i:], "<")]
+}

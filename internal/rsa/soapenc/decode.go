@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/tiaguinho/gosoap"
@@ -45,61 +44,37 @@ func (m *Message) Part(name string) *Value {
 	return nil
 }
 
-// raw is a parsed element before href resolution. QName-valued attributes are
-// resolved against the namespace scope in force where they appear.
-type raw struct {
-	name      xml.Name
-	id, href  string
-	root      string
-	xsiType   QName
-	nilAttr   bool
-	arrayType QName
-	text      strings.Builder
-	children  []*raw
-}
-
-// Unmarshal decodes a SOAP 1.1 envelope. The envelope shape and fault detection go
-// through gosoap's exported types (SoapEnvelope, Response.Unmarshal, FaultError);
-// the section-5 values are decoded here because gosoap knows nothing of xsi:type,
-// hrefs or arrays.
+// Unmarshal decodes a SOAP 1.1 envelope in one pass over the bytes: the scanner
+// (scan.go) builds Values directly and href="#id" references are then resolved
+// by pointer, each multi-ref object once, so shared references share a subtree
+// instead of being copied. Faults are decoded through gosoap's exported types
+// (SoapEnvelope, Response.Unmarshal, FaultError, Fault); the section-5 values
+// (xsi:type, multi-refs, arrays) are decoded here because gosoap knows nothing
+// of them. Keeping gosoap off the success path saves two extra tokenizations of
+// every reply.
 func Unmarshal(data []byte, lim Limits) (*Message, error) {
-	var env gosoap.SoapEnvelope
-	if err := xml.Unmarshal(data, &env); err != nil {
-		return nil, malformed("not a SOAP envelope: %v", err)
-	}
-	resp := gosoap.Response{Body: env.Body.Contents}
-	var sink struct{}
-	faultErr := resp.Unmarshal(&sink)
-	isFault := gosoap.IsFault(faultErr)
-	if faultErr != nil && !isFault {
-		return nil, malformed("body: %v", faultErr)
-	}
-
-	rootElem, err := parse(data, lim)
+	root, ids, err := parse(data, lim)
 	if err != nil {
 		return nil, err
 	}
-	if rootElem.name.Local != "Envelope" || rootElem.name.Space != NSEnvelope {
-		return nil, malformed("root element is {%s}%s, not a SOAP 1.1 Envelope", rootElem.name.Space, rootElem.name.Local)
+	if root.Name != "Envelope" || root.ns != NSEnvelope {
+		return nil, malformed("root element is {%s}%s, not a SOAP 1.1 Envelope", root.ns, root.Name)
 	}
-	var body *raw
-	for _, c := range rootElem.children {
-		if c.name.Local == "Body" && c.name.Space == NSEnvelope {
+	var body *Value
+	for _, c := range root.Fields {
+		if c.Name == "Body" && c.ns == NSEnvelope {
 			body = c
 		}
 	}
-	if body == nil || len(body.children) == 0 {
+	if body == nil || len(body.Fields) == 0 {
 		return nil, malformed("empty SOAP Body")
 	}
-	r := resolver{ids: map[string]*raw{}, lim: lim}
-	for _, c := range body.children {
-		r.index(c)
+	r := resolver{ids: ids, lim: lim, state: map[*Value]uint8{}}
+	if first := body.Fields[0]; first.Name == "Fault" && first.ns == NSEnvelope {
+		return r.fault(data, first)
 	}
-	if isFault {
-		return r.fault(body.children[0])
-	}
-	var wrapper *raw
-	for _, c := range body.children {
+	var wrapper *Value
+	for _, c := range body.Fields {
 		if c.id == "" && c.root != "0" {
 			wrapper = c
 			break
@@ -108,9 +83,9 @@ func Unmarshal(data []byte, lim Limits) (*Message, error) {
 	if wrapper == nil {
 		return nil, malformed("no RPC wrapper element in the Body")
 	}
-	msg := &Message{Op: QName{wrapper.name.Space, wrapper.name.Local}}
-	for _, c := range wrapper.children {
-		v, err := r.value(c, 0)
+	msg := &Message{Op: QName{wrapper.ns, wrapper.Name}, Parts: make([]*Value, 0, len(wrapper.Fields))}
+	for _, c := range wrapper.Fields {
+		v, err := r.resolve(c, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -119,101 +94,175 @@ func Unmarshal(data []byte, lim Limits) (*Message, error) {
 	return msg, nil
 }
 
-// parse builds the raw element tree, tracking xmlns declarations so that
-// xsi:type="p:Name" values can be resolved.
-func parse(data []byte, lim Limits) (*raw, error) {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
+// parse builds the element tree as Values, resolving element and xsi:type
+// prefixes against its own scope stack, and indexes elements that carry an id.
+//
+// Allocation matters here (a reply is decoded on every command): Values come
+// from slabs, each object's Fields slice is allocated once at its exact size from
+// a shared scratch stack, and all scalar texts share one string.
+func parse(data []byte, lim Limits) (*Value, map[string]*Value, error) {
+	sc := scanner{b: data}
 	type frame struct {
-		el     *raw
-		scope  map[string]string
-		parent int
+		v             *Value
+		scope         map[string]string
+		prefix, local string // as written, for end-tag matching
+		text          []byte // a slice of the input unless the text came in pieces
+		kids          int    // where this element's children start in kids
 	}
-	var stack []frame
-	var top *raw
-	scope := map[string]string{"xml": "http://www.w3.org/XML/1998/namespace"}
+	type textRef struct {
+		v          *Value
+		start, end int
+	}
+	var (
+		slab  []Value
+		kids  []*Value
+		arena []byte
+		texts []textRef
+	)
+	newValue := func() *Value {
+		if len(slab) == cap(slab) {
+			slab = make([]Value, 0, min(8+2*cap(slab), 64)) // grows with the message
+		}
+		slab = slab[:len(slab)+1]
+		return &slab[len(slab)-1]
+	}
+	maxDepth := lim.MaxDepth*2 + 8
+	stack := make([]frame, 0, 16)
+	var top *Value
+	var ids map[string]*Value
+	count := 0
+	base := map[string]string{"xml": "http://www.w3.org/XML/1998/namespace"}
+	var t token
 	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
+		if err := sc.next(&t); err != nil {
+			return nil, nil, err
 		}
-		if err != nil {
-			return nil, malformed("%v", err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if len(stack) >= lim.MaxDepth*2+8 {
-				return nil, malformed("elements nested deeper than %d", lim.MaxDepth*2+8)
+		switch t.kind {
+		case tokEOF:
+			if top == nil {
+				return nil, nil, malformed("no root element")
 			}
-			cur := scope
+			if len(stack) != 0 {
+				return nil, nil, malformed("document ends inside <%s>", stack[len(stack)-1].local)
+			}
+			all := string(arena)
+			for _, t := range texts {
+				t.v.Text = all[t.start:t.end]
+			}
+			return top, ids, nil
+		case tokText:
+			if len(stack) > 0 {
+				f := &stack[len(stack)-1]
+				if f.text == nil {
+					f.text = t.text
+				} else {
+					f.text = append(f.text[:len(f.text):len(f.text)], t.text...)
+				}
+			} else if len(bytes.TrimLeft(t.text, " \t\r\n")) > 0 {
+				return nil, nil, malformed("text outside the root element")
+			}
+		case tokEnd:
+			if len(stack) == 0 {
+				return nil, nil, malformed("unbalanced end element")
+			}
+			f := stack[len(stack)-1]
+			if f.prefix != t.prefix || f.local != t.local {
+				return nil, nil, malformed("element <%s> closed by </%s>", f.local, t.local)
+			}
+			if n := len(kids) - f.kids; n > 0 {
+				f.v.Fields = append(make([]*Value, 0, n), kids[f.kids:]...)
+				kids = kids[:f.kids]
+			} else if !f.v.Nil && len(f.text) > 0 {
+				texts = append(texts, textRef{f.v, len(arena), len(arena) + len(f.text)})
+				arena = append(arena, f.text...)
+			}
+			stack = stack[:len(stack)-1]
+		case tokStart:
+			if len(stack) >= maxDepth {
+				return nil, nil, malformed("elements nested deeper than %d", maxDepth)
+			}
+			if top != nil && len(stack) == 0 {
+				return nil, nil, malformed("more than one root element")
+			}
+			if count++; count > lim.MaxValues {
+				return nil, nil, malformed("more than %d elements", lim.MaxValues)
+			}
+			cur := base
 			if len(stack) > 0 {
 				cur = stack[len(stack)-1].scope
 			}
 			// copy-on-write: most elements declare no namespace of their own
-			local, copied := cur, false
-			for _, a := range t.Attr {
-				if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+			scope, copied := cur, false
+			for _, a := range t.attrs {
+				isDefault := a.prefix == "" && a.local == "xmlns"
+				if a.prefix == "xmlns" || isDefault {
 					if !copied {
-						local, copied = copyMap(cur), true
+						scope, copied = copyMap(cur), true
 					}
-					key := a.Name.Local
-					if a.Name.Space == "" {
+					key := a.local
+					if isDefault {
 						key = ""
 					}
-					local[key] = a.Value
+					scope[key] = a.value
 				}
 			}
-			el := &raw{name: t.Name}
-			for _, a := range t.Attr {
-				switch {
-				case a.Name.Local == "type" && a.Name.Space == NSXSI:
-					q, err := resolveQName(a.Value, local)
-					if err != nil {
-						return nil, err
+			space, ok := scope[t.prefix]
+			if !ok && t.prefix != "" {
+				return nil, nil, malformed("element %s:%s uses an undeclared prefix", t.prefix, t.local)
+			}
+			v := newValue()
+			v.Name, v.ns = t.local, space
+			for _, a := range t.attrs {
+				attrNS := ""
+				if a.prefix != "" && a.prefix != "xmlns" {
+					ns, ok := scope[a.prefix]
+					if !ok {
+						return nil, nil, malformed("attribute %s:%s uses an undeclared prefix", a.prefix, a.local)
 					}
-					el.xsiType = q
-				case a.Name.Local == "nil" && a.Name.Space == NSXSI:
-					el.nilAttr = a.Value == "true" || a.Value == "1"
-				case a.Name.Local == "arrayType" && a.Name.Space == NSEncoding:
-					base := a.Value
+					attrNS = ns
+				}
+				switch {
+				case a.local == "type" && attrNS == NSXSI:
+					q, err := resolveQName(a.value, scope)
+					if err != nil {
+						return nil, nil, err
+					}
+					v.Type = q
+				case a.local == "nil" && attrNS == NSXSI:
+					v.Nil = a.value == "true" || a.value == "1"
+				case a.local == "arrayType" && attrNS == NSEncoding:
+					base := a.value
 					if i := strings.IndexByte(base, '['); i >= 0 {
 						base = base[:i]
 					}
-					q, err := resolveQName(base, local)
+					q, err := resolveQName(base, scope)
 					if err != nil {
-						return nil, err
+						return nil, nil, err
 					}
-					el.arrayType = q
-				case a.Name.Local == "id" && a.Name.Space == "":
-					el.id = a.Value
-				case a.Name.Local == "href" && a.Name.Space == "":
-					el.href = a.Value
-				case a.Name.Local == "root" && a.Name.Space == NSEncoding:
-					el.root = a.Value
+					v.ItemType = q
+				case a.local == "id" && a.prefix == "":
+					v.id = a.value
+					if ids == nil {
+						ids = map[string]*Value{}
+					}
+					ids[a.value] = v
+				case a.local == "href" && a.prefix == "":
+					v.href = a.value
+				case a.local == "root" && attrNS == NSEncoding:
+					v.root = a.value
 				}
 			}
+			v.IsArray = v.Type == ArrayType || !v.ItemType.IsZero()
 			if len(stack) > 0 {
-				p := stack[len(stack)-1].el
-				p.children = append(p.children, el)
-			} else if top == nil {
-				top = el
+				kids = append(kids, v)
+			} else {
+				top = v
 			}
-			stack = append(stack, frame{el: el, scope: local})
-		case xml.EndElement:
-			if len(stack) == 0 {
-				return nil, malformed("unbalanced end element")
-			}
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].el.text.Write(t)
+			if !t.selfClosing {
+				stack = append(stack, frame{v: v, scope: scope, prefix: t.prefix, local: t.local, kids: len(kids)})
 			}
 		}
 	}
-	if top == nil {
-		return nil, malformed("no root element")
-	}
-	return top, nil
 }
 
 func copyMap(m map[string]string) map[string]string {
@@ -237,101 +286,89 @@ func resolveQName(v string, scope map[string]string) (QName, error) {
 	return QName{ns, loc}, nil
 }
 
+// resolution states of a multi-ref target
+const (
+	unresolved uint8 = iota
+	resolving
+	resolved
+)
+
 type resolver struct {
-	ids   map[string]*raw
+	ids   map[string]*Value
 	lim   Limits
-	count int
-	busy  map[string]bool
+	state map[*Value]uint8
 }
 
-func (r *resolver) index(e *raw) {
-	if e.id != "" {
-		r.ids[e.id] = e
-	}
-	for _, c := range e.children {
-		r.index(c)
-	}
-}
-
-// value converts a raw element into a Value, following href="#id" to the
-// referenced element (keeping the referencing element's name).
-func (r *resolver) value(e *raw, depth int) (*Value, error) {
+// resolve replaces href="#id" members by (a shallow copy of) the referenced
+// object, named as the referencing member. Each target is resolved once.
+func (r *resolver) resolve(v *Value, depth int) (*Value, error) {
 	if depth > r.lim.MaxDepth {
 		return nil, malformed("values nested deeper than %d", r.lim.MaxDepth)
 	}
-	r.count++
-	if r.count > r.lim.MaxValues {
-		return nil, malformed("more than %d values", r.lim.MaxValues)
-	}
-	name := e.name.Local
-	if e.href != "" {
-		id, ok := strings.CutPrefix(e.href, "#")
+	if v.href != "" {
+		id, ok := strings.CutPrefix(v.href, "#")
 		target := r.ids[id]
 		if !ok || target == nil {
-			return nil, malformed("href %q points nowhere", e.href)
+			return nil, malformed("href %q points nowhere", v.href)
 		}
-		if r.busy == nil {
-			r.busy = map[string]bool{}
+		switch r.state[target] {
+		case resolving:
+			return nil, malformed("href %q forms a cycle", v.href)
+		case unresolved:
+			r.state[target] = resolving
+			if _, err := r.resolve(target, depth+1); err != nil {
+				return nil, err
+			}
+			r.state[target] = resolved
 		}
-		if r.busy[id] {
-			return nil, malformed("href %q forms a cycle", e.href)
-		}
-		r.busy[id] = true
-		v, err := r.value(target, depth+1)
-		delete(r.busy, id)
+		c := *target
+		c.Name = v.Name
+		return &c, nil
+	}
+	for i, f := range v.Fields {
+		nf, err := r.resolve(f, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		v.Name = name
-		return v, nil
-	}
-	v := &Value{Name: name, Type: e.xsiType, Nil: e.nilAttr, ItemType: e.arrayType}
-	if e.xsiType == ArrayType || !e.arrayType.IsZero() {
-		v.IsArray = true
-	}
-	if v.Nil {
-		return v, nil
-	}
-	if len(e.children) == 0 {
-		v.Text = e.text.String()
-		return v, nil
-	}
-	for _, c := range e.children {
-		f, err := r.value(c, depth+1)
-		if err != nil {
-			return nil, err
-		}
-		v.Fields = append(v.Fields, f)
+		v.Fields[i] = nf
 	}
 	return v, nil
 }
 
-func (r *resolver) fault(e *raw) (*Message, error) {
-	f := &Fault{}
-	for _, c := range e.children {
-		switch c.name.Local {
-		case "faultcode":
-			f.Code = strings.TrimSpace(c.text.String())
-		case "faultstring":
-			f.String = strings.TrimSpace(c.text.String())
-		case "detail":
-			for _, d := range c.children {
-				if d.name.Local == "hostname" {
-					f.Hostname = strings.TrimSpace(d.text.String())
-					continue
+// fault decodes a <Fault>: faultcode and faultstring through gosoap, the
+// exception bean in <detail> (which gosoap flattens to text) here.
+func (r *resolver) fault(data []byte, e *Value) (*Message, error) {
+	var env gosoap.SoapEnvelope
+	if err := xml.Unmarshal(data, &env); err != nil {
+		return nil, malformed("fault envelope: %v", err)
+	}
+	resp := gosoap.Response{Body: env.Body.Contents}
+	var sink struct{}
+	if err := resp.Unmarshal(&sink); !gosoap.IsFault(err) {
+		return nil, malformed("fault without faultcode")
+	}
+	var gf gosoap.Fault
+	if err := xml.Unmarshal(env.Body.Contents, &gf); err != nil {
+		return nil, malformed("fault: %v", err)
+	}
+	f := &Fault{Code: strings.TrimSpace(gf.Code), String: strings.TrimSpace(gf.Description)}
+	for _, c := range e.Fields {
+		if c.Name != "detail" {
+			continue
+		}
+		for _, d := range c.Fields {
+			if d.Name == "hostname" {
+				f.Hostname = strings.TrimSpace(d.Text)
+				continue
+			}
+			if f.Detail == nil {
+				v, err := r.resolve(d, 0)
+				if err != nil {
+					return nil, err
 				}
-				if f.Detail == nil {
-					v, err := r.value(d, 0)
-					if err != nil {
-						return nil, err
-					}
-					f.Detail = v
-				}
+				f.Detail = v
 			}
 		}
-	}
-	if f.Code == "" && f.String == "" {
-		return nil, malformed("fault without faultcode or faultstring")
 	}
 	return &Message{Fault: f}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // Style selects how objects are laid out in a body.
@@ -30,7 +31,9 @@ var fixedPrefixes = map[string]string{
 // of first use) and declared on the Envelope element, so every xsi:type value in
 // the body resolves without per-element declarations.
 type encoder struct {
+	buf      bytes.Buffer
 	e        *xml.Encoder
+	attrs    []xml.Attr // scratch, reused for every element
 	prefix   map[string]string
 	order    []string
 	style    Style
@@ -38,8 +41,32 @@ type encoder struct {
 	deferred []*Value // MultiRef: objects still to be written, in id order
 }
 
-func newEncoder(buf *bytes.Buffer, style Style) *encoder {
-	return &encoder{e: xml.NewEncoder(buf), prefix: map[string]string{}, style: style}
+// Encoders are pooled: xml.NewEncoder allocates a 4 KiB buffer, more than a
+// whole AM request. A pooled encoder is always left with balanced tags.
+var encoders = sync.Pool{New: func() any {
+	enc := &encoder{prefix: map[string]string{}}
+	enc.e = xml.NewEncoder(&enc.buf)
+	return enc
+}}
+
+func newEncoder(style Style) *encoder {
+	enc := encoders.Get().(*encoder)
+	enc.style = style
+	return enc
+}
+
+// finish returns a copy of the encoded bytes and puts the encoder back.
+func (enc *encoder) finish() []byte {
+	out := bytes.Clone(enc.buf.Bytes())
+	enc.release()
+	return out
+}
+
+func (enc *encoder) release() {
+	enc.buf.Reset()
+	clear(enc.prefix)
+	enc.order, enc.deferred, enc.nextID, enc.attrs = enc.order[:0], enc.deferred[:0], 0, enc.attrs[:0]
+	encoders.Put(enc)
 }
 
 func (enc *encoder) use(space string) {
@@ -138,10 +165,12 @@ func (enc *encoder) value(v *Value, extra ...xml.Attr) error {
 		}
 		return enc.end(v.Name)
 	}
-	attrs := append([]xml.Attr{}, extra...)
+	attrs := append(enc.attrs[:0], extra...)
 	if v.Nil {
 		attrs = append(attrs, attr("xsi:nil", "true"))
-		if err := enc.start(v.Name, attrs...); err != nil {
+		err := enc.start(v.Name, attrs...)
+		enc.attrs = attrs[:0] // EncodeToken has written them; keep the buffer
+		if err != nil {
 			return err
 		}
 		return enc.end(v.Name)
@@ -152,7 +181,9 @@ func (enc *encoder) value(v *Value, extra ...xml.Attr) error {
 	if v.IsArray && !v.ItemType.IsZero() {
 		attrs = append(attrs, attr("soapenc:arrayType", enc.qname(v.ItemType)+"["+strconv.Itoa(len(v.Fields))+"]"))
 	}
-	if err := enc.start(v.Name, attrs...); err != nil {
+	err := enc.start(v.Name, attrs...)
+	enc.attrs = attrs[:0]
+	if err != nil {
 		return err
 	}
 	if len(v.Fields) > 0 {
@@ -188,8 +219,7 @@ func (enc *encoder) flushMultiRefs() error {
 // Marshal writes an RPC/encoded request or response envelope whose body holds the
 // wrapper element op with the given parts (in0, in1 or executeCommandReturn).
 func Marshal(op QName, parts []*Value, style Style) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := newEncoder(&buf, style)
+	enc := newEncoder(style)
 	enc.use(op.Space)
 	for _, p := range parts {
 		enc.collect(p)
@@ -215,7 +245,7 @@ func Marshal(op QName, parts []*Value, style Style) ([]byte, error) {
 	if err := enc.envelopeEnd(); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return enc.finish(), nil
 }
 
 // Fault is a SOAP 1.1 fault as Axis 1 writes it: the exception bean goes into
@@ -235,8 +265,7 @@ const NSAxis = "http://xml.apache.org/axis/"
 // MarshalFault writes a fault envelope; wrapperNS is the namespace of the detail's
 // <fault> element (the service namespace).
 func MarshalFault(f *Fault, wrapperNS string) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := newEncoder(&buf, Inline)
+	enc := newEncoder(Inline)
 	enc.use(wrapperNS)
 	enc.collect(f.Detail)
 	if f.Hostname != "" {
@@ -273,7 +302,7 @@ func MarshalFault(f *Fault, wrapperNS string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return buf.Bytes(), nil
+	return enc.finish(), nil
 }
 
 func simple(enc *encoder, name, text string) error {

@@ -143,15 +143,32 @@ func TestHostileInput(t *testing.T) {
 			t.Errorf("%s: want ErrMalformed, got %v", name, err)
 		}
 	}
-	// shared references that would blow up to 2^40 values are cut off by MaxValues
-	var b strings.Builder
-	b.WriteString(`<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w><r href="#a0"/></w>`)
-	for i := 0; i < 40; i++ {
-		b.WriteString(`<m id="a` + itoa(i) + `"><x href="#a` + itoa(i+1) + `"/><y href="#a` + itoa(i+1) + `"/></m>`)
+	// shared references that would expand to 2^20 values if copied: resolved
+	// by pointer, each target once, so this decodes at once
+	bomb := func(levels int) []byte {
+		var b strings.Builder
+		b.WriteString(`<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w><r href="#a0"/></w>`)
+		for i := 0; i < levels; i++ {
+			b.WriteString(`<m id="a` + itoa(i) + `"><x href="#a` + itoa(i+1) + `"/><y href="#a` + itoa(i+1) + `"/></m>`)
+		}
+		b.WriteString(`<m id="a` + itoa(levels) + `">leaf</m></e:Body></e:Envelope>`)
+		return []byte(b.String())
 	}
-	b.WriteString(`<m id="a40">leaf</m></e:Body></e:Envelope>`)
-	if _, err := Unmarshal([]byte(b.String()), DefaultLimits); !errors.Is(err, ErrMalformed) {
-		t.Errorf("ref bomb: want ErrMalformed, got %v", err)
+	start := time.Now()
+	msg, err := Unmarshal(bomb(20), DefaultLimits)
+	if err != nil || time.Since(start) > time.Second {
+		t.Fatalf("shared references: %v after %v", err, time.Since(start))
+	}
+	leaf := msg.Part("r")
+	for i := 0; i < 20; i++ {
+		leaf = leaf.Field("y")
+	}
+	if leaf.Text != "leaf" {
+		t.Fatalf("deepest shared value = %q", leaf.Text)
+	}
+	// a chain deeper than MaxDepth is refused
+	if _, err := Unmarshal(bomb(40), DefaultLimits); !errors.Is(err, ErrMalformed) {
+		t.Errorf("deep chain: want ErrMalformed, got %v", err)
 	}
 }
 

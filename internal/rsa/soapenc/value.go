@@ -60,6 +60,9 @@ type Value struct {
 	IsArray bool
 	// ItemType is the declared item type of an array (soapenc:arrayType), when known.
 	ItemType QName
+
+	// set by the decoder only: the element's namespace and its multi-ref attributes
+	ns, id, href, root string
 }
 
 // Field returns the first member named name, or nil.
