@@ -246,7 +246,7 @@ func (s *scanner) unescape(raw []byte, attr bool) ([]byte, error) {
 	if err := s.checkChars(raw); err != nil {
 		return nil, err
 	}
-	if bytes.IndexByte(raw, '&') < 0 && (!attr || bytes.IndexAny(raw, "\t\r\n") < 0) && bytes.IndexByte(raw, '\r') < 0 {
+	if bytes.IndexByte(raw, '&') < 0 && (!attr || !bytes.ContainsAny(raw, "\t\r\n")) && bytes.IndexByte(raw, '\r') < 0 {
 		return raw, nil
 	}
 	out := make([]byte, 0, len(raw))
