@@ -6,6 +6,7 @@ import (
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
+	"github.com/rsatui/rsatui/internal/secret"
 )
 
 // Typed enums of the AM API, re-exported so callers need only this package.
@@ -17,15 +18,8 @@ type (
 	PinType   = amproto.PinType
 )
 
-// Secret is a tokencode or password. Its String/GoString never show the value,
-// so a secret that ends up in a log line or a %v prints as [redacted]; Reveal is
-// the one explicit way to read it.
-type Secret string
-
-func (s Secret) String() string               { return "[redacted]" }
-func (s Secret) GoString() string             { return "[redacted]" }
-func (s Secret) Reveal() string               { return string(s) }
-func (s Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
+// Secret is a tokencode or password; it never prints its value.
+type Secret = secret.Secret
 
 // IdentitySource is an IdentitySourceDTO (the fields rsatui uses).
 type IdentitySource struct {

@@ -1,0 +1,416 @@
+// Package ldapsim is an embedded LDAP directory that serves the demo data set
+// the way Active Directory does, over real LDAP (gldap): simple bind as the
+// service account (DN, UPN or DOMAIN\user) with AD's error texts, binds only
+// over TLS (LDAPS or StartTLS), RFC 2696 paged search capped at AD's
+// MaxPageSize of 1000, AD's filter shapes, objectGUID in AD byte order and
+// memberOf back-links. `rsatui --demo` and the tests use it, so the real
+// internal/ad client code path runs without a directory server.
+package ldapsim
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jimlambrt/gldap"
+
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/tlsutil"
+)
+
+// MaxPageSize is AD's default cap on a page (and on an unpaged search).
+const MaxPageSize = 1000
+
+type entry struct {
+	dn    string
+	attrs map[string][]string // lower-case names
+	names map[string]string   // lower-case -> as AD spells it
+}
+
+func (e *entry) get(lower string) []string { return e.attrs[lower] }
+
+func (e *entry) set(name string, values ...string) {
+	l := strings.ToLower(name)
+	e.attrs[l] = values
+	e.names[l] = name
+}
+
+// Dir is a running embedded directory.
+type Dir struct {
+	tls     *tlsutil.Loopback
+	ds      *demo.Dataset
+	entries []*entry
+	plain   *listener // ldap://, StartTLS
+	secure  *listener // ldaps://
+
+	mu      sync.Mutex
+	cursors map[string][]*entry
+	// Stats
+	searches int
+	pages    int
+	abandons int
+}
+
+// Options tune the directory for tests.
+type Options struct {
+	// Delay is added before every search page (to test cancellation).
+	Delay time.Duration
+}
+
+// Start serves ds on two loopback ports: LDAPS and LDAP (+StartTLS). The
+// certificate is generated; CAPEM returns its CA for clients.
+func Start(ds *demo.Dataset, opt Options) (*Dir, error) {
+	lb, err := tlsutil.NewLoopback("rsatui demo directory")
+	if err != nil {
+		return nil, err
+	}
+	d := &Dir{tls: lb, ds: ds, cursors: map[string][]*entry{}}
+	d.load()
+	d.plain = &listener{d: d, opt: opt, bound: map[int]bool{}, upgraded: map[int]bool{}}
+	d.secure = &listener{d: d, opt: opt, tls: true, bound: map[int]bool{}, upgraded: map[int]bool{}}
+	if err := d.plain.serve(); err != nil {
+		return nil, err
+	}
+	if err := d.secure.serve(); err != nil {
+		d.plain.stop()
+		return nil, err
+	}
+	return d, nil
+}
+
+// URL is the LDAPS URL; StartTLSURL the plain LDAP one that expects StartTLS.
+func (d *Dir) URL() string         { return "ldaps://" + d.secure.addr }
+func (d *Dir) StartTLSURL() string { return "ldap://" + d.plain.addr }
+
+// listener is one of the two servers. gldap numbers connections per server, so
+// the per-connection state lives here.
+type listener struct {
+	d    *Dir
+	opt  Options
+	tls  bool
+	srv  *gldap.Server
+	addr string
+
+	mu       sync.Mutex
+	bound    map[int]bool // connection id -> bound as the service account
+	upgraded map[int]bool // connection id -> StartTLS done
+}
+
+func (l *listener) stop() { _ = l.srv.Stop() }
+
+func (l *listener) isTLS(r *gldap.Request) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.tls || l.upgraded[r.ConnectionID()]
+}
+
+func (l *listener) isBound(r *gldap.Request) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bound[r.ConnectionID()]
+}
+
+// CAPEM is the PEM CA certificate that signed the server certificate.
+func (d *Dir) CAPEM() []byte { return d.tls.CAPEM }
+
+// Stats says how many searches, pages and abandoned cursors were served.
+func (d *Dir) Stats() (searches, pages, abandons int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.searches, d.pages, d.abandons
+}
+
+// Stop shuts the servers down.
+func (d *Dir) Stop() { d.plain.stop(); d.secure.stop() }
+
+// serve starts the gldap server on a free loopback port.
+func (l *listener) serve() error {
+	mux, err := gldap.NewMux()
+	if err != nil {
+		return err
+	}
+	_ = mux.Bind(l.bind)
+	_ = mux.Search(l.search)
+	_ = mux.ExtendedOperation(l.startTLS, gldap.ExtendedOperationStartTLS)
+	_ = mux.DefaultRoute(func(w *gldap.ResponseWriter, r *gldap.Request) {
+		_ = w.Write(r.NewResponse(gldap.WithResponseCode(gldap.ResultUnwillingToPerform)))
+	})
+	srv, err := gldap.NewServer(gldap.WithReadTimeout(time.Minute), gldap.WithWriteTimeout(time.Minute),
+		gldap.WithOnClose(func(id int) {
+			l.mu.Lock()
+			delete(l.bound, id)
+			delete(l.upgraded, id)
+			l.mu.Unlock()
+		}), gldap.WithLogger(hclog.NewNullLogger()))
+	if err != nil {
+		return err
+	}
+	if err := srv.Router(mux); err != nil {
+		return err
+	}
+	l.srv = srv
+	// gldap cannot tell which port it got, so pick a free one first
+	for attempt := 0; attempt < 5; attempt++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		addr := ln.Addr().String()
+		_ = ln.Close()
+		errc := make(chan error, 1)
+		go func() {
+			var opts []gldap.Option
+			if l.tls {
+				opts = append(opts, gldap.WithTLSConfig(l.d.tls.Server))
+			}
+			errc <- srv.Run(addr, opts...)
+		}()
+		if waitReady(srv, errc) {
+			l.addr = addr
+			return nil
+		}
+	}
+	return errors.New("ldapsim: no free loopback port")
+}
+
+// waitReady waits until the server listens, or reports that Run failed (the
+// port was taken in between).
+func waitReady(srv *gldap.Server, errc chan error) bool {
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-errc:
+			return false
+		case <-time.After(2 * time.Millisecond):
+			if srv.Ready() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (d *Dir) load() {
+	ds := d.ds
+	add := func(dn string, kv ...string) *entry {
+		e := &entry{dn: dn, attrs: map[string][]string{}, names: map[string]string{}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			e.set(kv[i], append(e.attrs[strings.ToLower(kv[i])], kv[i+1])...)
+		}
+		d.entries = append(d.entries, e)
+		return e
+	}
+	category := "CN=Person,CN=Schema,CN=Configuration," + ds.BaseDN
+	add(ds.BaseDN, "objectClass", "top", "objectClass", "domain", "dc", strings.Split(ds.Domain, ".")[0])
+	for _, ou := range ds.OUs() {
+		add(ou, "objectClass", "top", "objectClass", "organizationalUnit")
+	}
+	svc := add(ds.ServiceDN(), "objectClass", "user", "sAMAccountName", demo.ServiceLogin,
+		"userPrincipalName", ds.ServiceUPN(), "userAccountControl", "66048", "objectCategory", category)
+	svc.set("cn", demo.ServiceLogin)
+	members := map[string][]string{}
+	for i, p := range ds.People {
+		dn := ds.DN(i)
+		e := add(dn, "objectClass", "top", "objectClass", "person", "objectClass", "organizationalPerson",
+			"objectClass", "user", "objectCategory", category, "cn", dn[3:strings.IndexByte(dn, ',')],
+			"sAMAccountName", p.Login, "userPrincipalName", p.UPN, "givenName", p.GivenName, "sn", p.Surname,
+			"displayName", p.DisplayName, "mail", p.Mail, "department", p.Department, "title", p.Title,
+			"userAccountControl", strconv.Itoa(p.UserAccountControl()), "lockoutTime", p.LockoutTime(),
+			"objectGUID", string(demo.ADGUIDBytes(p.GUID)))
+		for _, g := range p.Groups {
+			e.set("memberOf", append(e.get("memberof"), ds.GroupDN(g))...)
+			members[g] = append(members[g], dn)
+		}
+	}
+	for _, g := range ds.Groups {
+		e := add(ds.GroupDN(g), "objectClass", "top", "objectClass", "group", "cn", g,
+			"sAMAccountName", strings.ReplaceAll(g, " ", ""))
+		e.set("member", members[g]...)
+	}
+}
+
+// AD's bind failures carry the Windows error in "data …": 52e = bad password.
+const adInvalidCredentials = "80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 52e, v4563"
+
+func (l *listener) bind(w *gldap.ResponseWriter, r *gldap.Request) {
+	resp := r.NewBindResponse(gldap.WithResponseCode(gldap.ResultInvalidCredentials))
+	defer func() { _ = w.Write(resp) }()
+	m, err := r.GetSimpleBindMessage()
+	if err != nil {
+		resp.SetResultCode(gldap.ResultAuthMethodNotSupported)
+		return
+	}
+	if !l.isTLS(r) {
+		// Samba's and AD's default: no simple bind with a password in clear text
+		resp.SetResultCode(gldap.ResultStrongAuthRequired)
+		resp.SetDiagnosticMessage("BindSimple: Transport encryption required.")
+		return
+	}
+	user := strings.ToLower(m.UserName)
+	ds := l.d.ds
+	known := user == strings.ToLower(ds.ServiceDN()) || user == strings.ToLower(ds.ServiceUPN()) ||
+		user == strings.ToLower(strings.ToUpper(strings.Split(ds.Domain, ".")[0])+`\`+demo.ServiceLogin)
+	if !known || string(m.Password) != demo.ServicePassword {
+		resp.SetDiagnosticMessage(adInvalidCredentials)
+		return
+	}
+	l.mu.Lock()
+	l.bound[r.ConnectionID()] = true
+	l.mu.Unlock()
+	resp.SetResultCode(gldap.ResultSuccess)
+}
+
+func (l *listener) startTLS(w *gldap.ResponseWriter, r *gldap.Request) {
+	resp := r.NewExtendedResponse(gldap.WithResponseCode(gldap.ResultSuccess))
+	resp.SetResponseName(gldap.ExtendedOperationStartTLS)
+	if l.isTLS(r) {
+		resp.SetResultCode(gldap.ResultOperationsError)
+		_ = w.Write(resp)
+		return
+	}
+	if err := w.Write(resp); err != nil {
+		return
+	}
+	if err := r.StartTLS(l.d.tls.Server); err == nil {
+		l.mu.Lock()
+		l.upgraded[r.ConnectionID()] = true
+		l.mu.Unlock()
+	}
+}
+
+func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
+	d, opt := l.d, l.opt
+	done := r.NewSearchDoneResponse(gldap.WithResponseCode(gldap.ResultSuccess))
+	defer func() { _ = w.Write(done) }()
+	m, err := r.GetSearchMessage()
+	if err != nil {
+		done.SetResultCode(gldap.ResultProtocolError)
+		return
+	}
+	bound := l.isBound(r)
+	d.mu.Lock()
+	d.searches++
+	d.mu.Unlock()
+	if !bound {
+		// AD: the rootDSE is public, everything else needs a bind
+		if m.BaseDN == "" && m.Scope == gldap.BaseObject {
+			e := r.NewSearchResponseEntry("")
+			e.AddAttribute("defaultNamingContext", []string{d.ds.BaseDN})
+			_ = w.Write(e)
+			return
+		}
+		done.SetResultCode(gldap.ResultOperationsError)
+		done.SetDiagnosticMessage("000004DC: LdapErr: DSID-0C090A5C, comment: In order to perform this operation a successful bind must be completed on the connection., data 0, v4563")
+		return
+	}
+	if opt.Delay > 0 {
+		time.Sleep(opt.Delay)
+	}
+	var paging *gldap.ControlPaging
+	for _, c := range m.Controls {
+		if p, ok := c.(*gldap.ControlPaging); ok {
+			paging = p
+		}
+	}
+	var results []*entry
+	if paging != nil && len(paging.Cookie) > 0 {
+		d.mu.Lock()
+		results = d.cursors[string(paging.Cookie)]
+		delete(d.cursors, string(paging.Cookie))
+		if paging.PagingSize == 0 {
+			d.abandons++
+		}
+		d.mu.Unlock()
+		if results == nil && paging.PagingSize != 0 {
+			done.SetResultCode(gldap.ResultUnwillingToPerform)
+			done.SetDiagnosticMessage("00002024: paged results cookie is not valid")
+			return
+		}
+		if paging.PagingSize == 0 { // abandon the cursor
+			return
+		}
+	} else {
+		match, err := compile(m.Filter)
+		if err != nil {
+			done.SetResultCode(gldap.ResultOperationsError)
+			done.SetDiagnosticMessage(err.Error())
+			return
+		}
+		base := strings.ToLower(m.BaseDN)
+		for _, e := range d.entries {
+			if inScope(strings.ToLower(e.dn), base, m.Scope) && match(e) {
+				results = append(results, e)
+			}
+		}
+	}
+	size := MaxPageSize
+	if paging != nil && paging.PagingSize > 0 && int(paging.PagingSize) < size {
+		size = int(paging.PagingSize)
+	}
+	page, rest := results, []*entry(nil)
+	if len(results) > size {
+		page, rest = results[:size], results[size:]
+	}
+	for _, e := range page {
+		out := r.NewSearchResponseEntry(e.dn)
+		for _, a := range pick(e, m.Attributes) {
+			out.AddAttribute(e.names[a], e.attrs[a])
+		}
+		if err := w.Write(out); err != nil {
+			return
+		}
+	}
+	d.mu.Lock()
+	d.pages++
+	d.mu.Unlock()
+	if paging == nil {
+		if rest != nil { // AD stops an unpaged search at MaxPageSize
+			done.SetResultCode(gldap.ResultSizeLimitExceeded)
+		}
+		return
+	}
+	cookie := ""
+	if rest != nil {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		cookie = hex.EncodeToString(b)
+		d.mu.Lock()
+		d.cursors[cookie] = rest
+		d.mu.Unlock()
+	}
+	done.SetControls(&gldap.ControlPaging{Cookie: []byte(cookie)})
+}
+
+func inScope(dn, base string, scope gldap.Scope) bool {
+	switch scope {
+	case gldap.BaseObject:
+		return dn == base
+	case gldap.SingleLevel:
+		i := strings.IndexByte(dn, ',')
+		return i >= 0 && dn[i+1:] == base
+	}
+	return base == "" || dn == base || strings.HasSuffix(dn, ","+base)
+}
+
+// pick returns the lower-case names of the requested attributes the entry has.
+func pick(e *entry, requested []string) []string {
+	var out []string
+	if len(requested) == 0 || (len(requested) == 1 && requested[0] == "*") {
+		for a := range e.attrs {
+			out = append(out, a)
+		}
+		return out
+	}
+	for _, a := range requested {
+		if l := strings.ToLower(a); len(e.attrs[l]) > 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,192 @@
+package ad
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-ldap/ldap/v3"
+	"github.com/google/uuid"
+)
+
+// MaxQueryLen bounds a search text: longer ones are refused with a clear
+// message rather than sent as a filter AD may reject.
+const MaxQueryLen = 256
+
+const personFilter = "(objectCategory=person)(objectClass=user)"
+
+// Filter builds the people filter for a search text: login, UPN, display name,
+// given name, surname and mail starting with the text. Every byte the user
+// typed goes through ldap.EscapeFilter, so "*)(uid=*" is searched for
+// literally. An empty text matches every person.
+func Filter(query string) (string, error) {
+	q := strings.TrimSpace(query)
+	if len(q) > MaxQueryLen {
+		return "", fmt.Errorf("%w: %d characters, at most %d", ErrQueryTooLong, len(q), MaxQueryLen)
+	}
+	if q == "" {
+		return "(&" + personFilter + ")", nil
+	}
+	e := ldap.EscapeFilter(q)
+	var b strings.Builder
+	b.WriteString("(&" + personFilter + "(|")
+	for _, attr := range []string{"sAMAccountName", "userPrincipalName", "displayName", "givenName", "sn", "mail"} {
+		b.WriteString("(" + attr + "=" + e + "*)")
+	}
+	b.WriteString("))")
+	return b.String(), nil
+}
+
+// Search streams the people matching query to page, one page at a time, as
+// the server sends them: the client holds at most one page. It stops when page
+// returns an error or ctx ends, and then tells the server to drop its paging
+// cursor.
+func (c *Client) Search(ctx context.Context, query string, page func([]User) error) error {
+	filter, err := Filter(query)
+	if err != nil {
+		return err
+	}
+	return c.search(ctx, filter, page)
+}
+
+// Lookup returns the person with this login (sAMAccountName).
+func (c *Client) Lookup(ctx context.Context, login string) (User, error) {
+	if login == "" || len(login) > MaxQueryLen {
+		return User{}, fmt.Errorf("%w: a login of 1 to %d characters", ErrNotFound, MaxQueryLen)
+	}
+	var found []User
+	err := c.search(ctx, "(&"+personFilter+"(sAMAccountName="+ldap.EscapeFilter(login)+"))", func(p []User) error {
+		found = append(found, p...)
+		return nil
+	})
+	switch {
+	case err != nil:
+		return User{}, err
+	case len(found) == 0:
+		return User{}, fmt.Errorf("%w: no person with login %q", ErrNotFound, login)
+	}
+	return found[0], nil
+}
+
+func (c *Client) search(ctx context.Context, filter string, page func([]User) error) error {
+	size := uint32(c.cfg.PageSize)
+	// only the first page may be retried after a reconnect: a cookie belongs to
+	// the connection that made it
+	var cookie []byte
+	first := true
+	return c.call(ctx, func(conn *ldap.Conn, base string) error {
+		if !first {
+			return fmt.Errorf("%w: the connection dropped during a paged search; search again", ErrUnreachable)
+		}
+		for {
+			ctl := ldap.NewControlPaging(size)
+			ctl.SetCookie(cookie)
+			req := ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0,
+				int(c.cfg.RequestTimeout/time.Second), false, filter, userAttributes, []ldap.Control{ctl})
+			res := conn.SearchAsync(ctx, req, int(size))
+			users := make([]User, 0, size)
+			for res.Next() {
+				if e := res.Entry(); e != nil {
+					users = append(users, toUser(e))
+				}
+			}
+			if ctx.Err() != nil {
+				c.abandon(conn, base, filter, cookie)
+				return ctx.Err()
+			}
+			if err := res.Err(); err != nil {
+				if conn.IsClosing() {
+					return classifyDial(c.URL(), err)
+				}
+				return classifySearch(err)
+			}
+			first = false
+			next := pagingCookie(res.Controls())
+			if len(users) > 0 {
+				if err := page(users); err != nil {
+					c.abandon(conn, base, filter, next)
+					return err
+				}
+			}
+			if len(next) == 0 {
+				return nil
+			}
+			cookie = next
+		}
+	})
+}
+
+func pagingCookie(ctls []ldap.Control) []byte {
+	if p, ok := ldap.FindControl(ctls, ldap.ControlTypePaging).(*ldap.ControlPaging); ok {
+		return p.Cookie
+	}
+	return nil
+}
+
+// abandon tells the server to drop the paging cursor behind cookie (a request
+// with page size 0, as RFC 2696 says). It runs in the background: the caller
+// has already got what it wanted, or cancelled.
+func (c *Client) abandon(conn *ldap.Conn, base, filter string, cookie []byte) {
+	if len(cookie) == 0 {
+		return
+	}
+	ctl := ldap.NewControlPaging(0)
+	ctl.SetCookie(cookie)
+	req := ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 5, false, filter,
+		[]string{"1.1"}, []ldap.Control{ctl})
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		res := conn.SearchAsync(ctx, req, 1)
+		for res.Next() {
+		}
+	}()
+}
+
+func toUser(e *ldap.Entry) User {
+	u := User{DN: e.DN, Login: e.GetAttributeValue("sAMAccountName"), UPN: e.GetAttributeValue("userPrincipalName"),
+		DisplayName: e.GetAttributeValue("displayName"), GivenName: e.GetAttributeValue("givenName"),
+		Surname: e.GetAttributeValue("sn"), Mail: e.GetAttributeValue("mail"),
+		Department: e.GetAttributeValue("department"), Title: e.GetAttributeValue("title")}
+	if uac, err := strconv.ParseInt(e.GetAttributeValue("userAccountControl"), 10, 64); err == nil {
+		u.Disabled = uac&0x2 != 0
+	}
+	if lt, err := strconv.ParseInt(e.GetAttributeValue("lockoutTime"), 10, 64); err == nil {
+		u.Locked = lt > 0
+	}
+	u.GUID = GUIDString(e.GetRawAttributeValue("objectGUID"))
+	for _, dn := range e.GetAttributeValues("memberOf") {
+		if cn := firstRDN(dn); cn != "" {
+			u.Groups = append(u.Groups, cn)
+		}
+	}
+	if !utf8.ValidString(u.DisplayName) {
+		u.DisplayName = strings.ToValidUTF8(u.DisplayName, "?")
+	}
+	return u
+}
+
+// GUIDString renders an objectGUID (16 bytes, first three groups
+// little-endian) as a canonical UUID; anything else gives "".
+func GUIDString(b []byte) string {
+	if len(b) != 16 {
+		return ""
+	}
+	var g uuid.UUID
+	g[0], g[1], g[2], g[3] = b[3], b[2], b[1], b[0]
+	g[4], g[5] = b[5], b[4]
+	g[6], g[7] = b[7], b[6]
+	copy(g[8:], b[8:])
+	return g.String()
+}
+
+func firstRDN(dn string) string {
+	parsed, err := ldap.ParseDN(dn)
+	if err != nil || len(parsed.RDNs) == 0 || len(parsed.RDNs[0].Attributes) == 0 {
+		return ""
+	}
+	return parsed.RDNs[0].Attributes[0].Value
+}

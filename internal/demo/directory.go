@@ -1,0 +1,175 @@
+package demo
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// The directory's service account, which rsatui binds as.
+const (
+	ServiceLogin    = "svc-rsatui"
+	ServicePassword = "Svc!Passw0rd1"
+)
+
+// ServiceDN is the service account's DN.
+func (ds *Dataset) ServiceDN() string { return "CN=" + ServiceLogin + ",OU=Service," + ds.BaseDN }
+
+// ServiceUPN is the service account's user principal name.
+func (ds *Dataset) ServiceUPN() string { return ServiceLogin + "@" + ds.Domain }
+
+// DN is where a person lives. Fixtures are in OU=People; generated people are
+// spread over 20 OUs, which keeps Samba's bulk load fast (its one-level index
+// per parent is rewritten on every add).
+func (ds *Dataset) DN(i int) string {
+	p := ds.People[i]
+	if i < len(fixtures) {
+		return "CN=" + p.DisplayName + ",OU=People," + ds.BaseDN
+	}
+	return fmt.Sprintf("CN=%s (%s),OU=Staff%02d,OU=People,%s", p.DisplayName, p.Login, i%20, ds.BaseDN)
+}
+
+// GroupDN is the DN of a group.
+func (ds *Dataset) GroupDN(cn string) string { return "CN=" + cn + ",OU=Groups," + ds.BaseDN }
+
+// OUs lists the organizational units, parents first.
+func (ds *Dataset) OUs() []string {
+	ous := []string{"OU=People," + ds.BaseDN, "OU=Service," + ds.BaseDN, "OU=Groups," + ds.BaseDN}
+	for i := 0; i < 20 && len(ds.People) > len(fixtures); i++ {
+		ous = append(ous, fmt.Sprintf("OU=Staff%02d,OU=People,%s", i, ds.BaseDN))
+	}
+	return ous
+}
+
+// UserAccountControl: NORMAL_ACCOUNT (0x200), plus ACCOUNTDISABLE (0x2) for
+// disabled people; PASSWD_NOTREQD (0x20) because the demo people have no password.
+func (p Person) UserAccountControl() int {
+	uac := 0x200 | 0x20
+	if p.Disabled {
+		uac |= 0x2
+	}
+	return uac
+}
+
+// LockoutTime is AD's lockoutTime (100 ns intervals since 1601): non-zero when locked.
+func (p Person) LockoutTime() string {
+	if p.Locked {
+		return "134088000000000000" // 2025-11-28, an arbitrary moment in the past
+	}
+	return "0"
+}
+
+// ADGUIDBytes is the objectGUID as AD stores it: the first three groups
+// little-endian, the last two as they are.
+func ADGUIDBytes(g [16]byte) []byte {
+	return []byte{g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6],
+		g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]}
+}
+
+// WriteLDIF writes the directory part of the data set (OUs, the service
+// account, people, groups) as LDIF for Samba's ldbadd or ldapadd. objectGUID and
+// memberOf are left out: AD computes them.
+func (ds *Dataset) WriteLDIF(w io.Writer) error {
+	lw := &ldifWriter{w: w}
+	for _, ou := range ds.OUs() {
+		lw.entry(ou, "objectClass", "organizationalUnit")
+	}
+	pw := base64.StdEncoding.EncodeToString(utf16le(`"` + ServicePassword + `"`))
+	lw.entry(ds.ServiceDN(), "objectClass", "user", "sAMAccountName", ServiceLogin,
+		"userPrincipalName", ds.ServiceUPN(), "userAccountControl", "66048", "unicodePwd::", pw)
+	for i, p := range ds.People {
+		attrs := []string{"objectClass", "user", "sAMAccountName", p.Login, "userPrincipalName", p.UPN,
+			"givenName", p.GivenName, "sn", p.Surname, "displayName", p.DisplayName, "mail", p.Mail,
+			"department", p.Department, "title", p.Title, "userAccountControl", fmt.Sprint(p.UserAccountControl())}
+		lw.entry(ds.DN(i), attrs...)
+	}
+	for _, g := range ds.Groups {
+		attrs := []string{"objectClass", "group", "sAMAccountName", strings.ReplaceAll(g, " ", "")}
+		for i, p := range ds.People {
+			for _, pg := range p.Groups {
+				if pg == g {
+					attrs = append(attrs, "member", ds.DN(i))
+				}
+			}
+		}
+		lw.entry(ds.GroupDN(g), attrs...)
+	}
+	return lw.err
+}
+
+// WriteLockouts writes an LDIF modify that locks the locked people out, for
+// after the bulk load (lockoutTime is not accepted on add).
+func (ds *Dataset) WriteLockouts(w io.Writer) error {
+	lw := &ldifWriter{w: w}
+	for i, p := range ds.People {
+		if p.Locked {
+			lw.line("dn", ds.DN(i))
+			lw.line("changetype", "modify")
+			lw.line("replace", "lockoutTime")
+			lw.line("lockoutTime", p.LockoutTime())
+			lw.line("-", "")
+			lw.blank()
+		}
+	}
+	return lw.err
+}
+
+type ldifWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (l *ldifWriter) raw(s string) {
+	if l.err == nil {
+		_, l.err = io.WriteString(l.w, s)
+	}
+}
+
+// line writes "attr: value", base64-encoding values LDIF cannot carry as they are.
+func (l *ldifWriter) line(attr, value string) {
+	switch {
+	case attr == "-":
+		l.raw("-\n")
+	case strings.HasSuffix(attr, "::"): // already base64
+		l.raw(attr + " " + value + "\n")
+	case needsBase64(value):
+		l.raw(attr + ":: " + base64.StdEncoding.EncodeToString([]byte(value)) + "\n")
+	default:
+		l.raw(attr + ": " + value + "\n")
+	}
+}
+
+func (l *ldifWriter) blank() { l.raw("\n") }
+
+func (l *ldifWriter) entry(dn string, attrs ...string) {
+	l.line("dn", dn)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		l.line(attrs[i], attrs[i+1])
+	}
+	l.blank()
+}
+
+func needsBase64(v string) bool {
+	if v == "" {
+		return false
+	}
+	if v[0] == ' ' || v[0] == ':' || v[0] == '<' || v[len(v)-1] == ' ' {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf || v[i] < 0x20 {
+			return true
+		}
+	}
+	return false
+}
+
+func utf16le(s string) []byte {
+	var out []byte
+	for _, r := range s {
+		out = append(out, byte(r), byte(r>>8))
+	}
+	return out
+}
