@@ -171,7 +171,7 @@ func suite(t *testing.T, d *directory) {
 	})
 	t.Run("hostile search text is searched literally", func(t *testing.T) {
 		c := d.client(t)
-		for _, q := range []string{"*", "*)(uid=*", "*)(|(objectClass=*", `\`, "a\x00b", "\xff\xfe", "(", "jdoe)(", strings.Repeat("x", ad.MaxQueryLen)} {
+		for _, q := range []string{"*", "*)(uid=*", "*)(|(objectClass=*", `\`, "\xff\xfe", "a\xffb", "(", "jdoe)(", "jdoe*", strings.Repeat("x", ad.MaxQueryLen)} {
 			got, err := collect(t, c, q)
 			if err != nil {
 				t.Fatalf("%q: %v", q, err)
@@ -182,6 +182,12 @@ func suite(t *testing.T, d *directory) {
 		}
 		if _, err := collect(t, c, strings.Repeat("x", 10000)); !errors.Is(err, ad.ErrQueryTooLong) {
 			t.Fatalf("10,000 characters: %v", err)
+		}
+		// Samba ends a filter value at an escaped NUL: such text is refused, clearly
+		for _, q := range []string{"a\x00b", "jdoe\x00", "a\tb"} {
+			if _, err := collect(t, c, q); !errors.Is(err, ad.ErrInvalidQuery) || !strings.Contains(err.Error(), "control character") {
+				t.Fatalf("%q: %v", q, err)
+			}
 		}
 	})
 	t.Run("StartTLS and UPN bind", func(t *testing.T) {
@@ -316,7 +322,7 @@ func FuzzFilter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, q string) {
 		filter, err := ad.Filter(q)
 		if err != nil {
-			if !errors.Is(err, ad.ErrQueryTooLong) {
+			if !errors.Is(err, ad.ErrQueryTooLong) && !errors.Is(err, ad.ErrInvalidQuery) {
 				t.Fatalf("unexpected error %v", err)
 			}
 			return

@@ -19,6 +19,7 @@ var (
 	ErrTLS            = errors.New("the directory's TLS certificate was not accepted")
 	ErrLimit          = errors.New("the directory stopped the search at a limit")
 	ErrQueryTooLong   = errors.New("the search text is too long")
+	ErrInvalidQuery   = errors.New("the search text cannot be searched for")
 	ErrNotFound       = errors.New("not found in the directory")
 	ErrDirectory      = errors.New("the directory refused the request")
 )
@@ -133,6 +134,8 @@ func Explain(err error) string {
 		return err.Error() + ": check the URL and the network; rsatui reconnects on the next search."
 	case errors.Is(err, ErrQueryTooLong):
 		return err.Error() + ": type fewer characters."
+	case errors.Is(err, ErrInvalidQuery):
+		return err.Error() + ": remove it and search again."
 	}
 	return err.Error()
 }

@@ -27,6 +27,12 @@ func Filter(query string) (string, error) {
 	if len(q) > MaxQueryLen {
 		return "", fmt.Errorf("%w: %d characters, at most %d", ErrQueryTooLong, len(q), MaxQueryLen)
 	}
+	// Samba (like AD, in C) ends a filter value at an escaped NUL, so "a\00b"
+	// would match everyone starting with "a". No name contains control
+	// characters: refuse them instead of sending them.
+	if i := strings.IndexFunc(q, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
+		return "", fmt.Errorf("%w: it contains the control character %U at position %d", ErrInvalidQuery, q[i], i+1)
+	}
 	if q == "" {
 		return "(&" + personFilter + ")", nil
 	}
