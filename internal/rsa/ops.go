@@ -1,0 +1,377 @@
+package rsa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+)
+
+// Operations are the admin workflows, each one tested function that runs the
+// AM commands in the order the product requires and returns what the server
+// holds afterwards. The TUI and the CLI verbs both call these.
+
+// Errors of the operations layer, for errors.Is.
+var (
+	ErrNotInAM       = errors.New("the person has no AM account in the identity source")
+	ErrAmbiguous     = errors.New("more than one match")
+	ErrInvalidInput  = errors.New("invalid input")
+	ErrReadOnly      = errors.New("read-only: changes are not allowed")
+	ErrTokenNotReady = errors.New("the token cannot be put into emergency access")
+)
+
+// Ops runs operations against one AM.
+type Ops struct {
+	c *Client
+	// IdentitySource is the name of the identity source that maps the
+	// directory; empty = the only non-internal one.
+	IdentitySource string
+	// MaxEADays is auth_manager.admin.eatokencode_expire_days (default 14).
+	MaxEADays int
+	// ReadOnly refuses every write here, before AM is asked.
+	ReadOnly bool
+	Now      func() time.Time
+
+	mu     sync.Mutex
+	source IdentitySource
+}
+
+// NewOps returns the operations on client c.
+func NewOps(c *Client) *Ops {
+	return &Ops{c: c, MaxEADays: amproto.EAMaxLifetimeDefaultDays, Now: time.Now}
+}
+
+// Client is the underlying AM client.
+func (o *Ops) Client() *Client { return o.c }
+
+// Source resolves (once) the identity source: the configured name, or the only
+// LDAP one. Its GUID is what principal searches need — the missing piece behind
+// "IdentitySource Guid is not specified".
+func (o *Ops) Source(ctx context.Context) (IdentitySource, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.source.GUID != "" {
+		return o.source, nil
+	}
+	all, err := o.c.GetIdentitySources(ctx)
+	if err != nil {
+		return IdentitySource{}, err
+	}
+	var match []IdentitySource
+	for _, is := range all {
+		if (o.IdentitySource != "" && strings.EqualFold(is.Name, o.IdentitySource)) || (o.IdentitySource == "" && !is.Internal) {
+			match = append(match, is)
+		}
+	}
+	names := make([]string, len(all))
+	for i, is := range all {
+		names[i] = is.Name
+	}
+	switch {
+	case len(match) == 0 && o.IdentitySource != "":
+		return IdentitySource{}, fmt.Errorf("%w: no identity source named %q (AM has: %s)", ErrNotFound, o.IdentitySource, strings.Join(names, ", "))
+	case len(match) == 0:
+		return IdentitySource{}, fmt.Errorf("%w: AM has no LDAP identity source (only: %s)", ErrNotFound, strings.Join(names, ", "))
+	case len(match) > 1:
+		return IdentitySource{}, fmt.Errorf("%w: several identity sources could map the directory (%s): configure identity_source",
+			ErrAmbiguous, strings.Join(names, ", "))
+	}
+	o.source = match[0]
+	return o.source, nil
+}
+
+// Principal finds the AM principal for a directory login.
+func (o *Ops) Principal(ctx context.Context, login string) (Principal, error) {
+	if strings.TrimSpace(login) == "" {
+		return Principal{}, fmt.Errorf("%w: the login is empty", ErrInvalidInput)
+	}
+	src, err := o.Source(ctx)
+	if err != nil {
+		return Principal{}, err
+	}
+	ps, err := o.c.SearchPrincipals(ctx, PrincipalQuery{Login: login, IdentitySourceGUID: src.GUID, SecurityDomainGUID: src.SecurityDomainGUID, Limit: 2})
+	if err != nil {
+		return Principal{}, err
+	}
+	switch len(ps) {
+	case 0:
+		return Principal{}, fmt.Errorf("%w: %q is not in %q", ErrNotInAM, login, src.Name)
+	case 1:
+		return ps[0], nil
+	}
+	return Principal{}, fmt.Errorf("%w: %d AM principals have the login %q", ErrAmbiguous, len(ps), login)
+}
+
+// UserTokens returns a user's principal and tokens, sorted by serial.
+func (o *Ops) UserTokens(ctx context.Context, login string) (Principal, []TokenSummary, error) {
+	p, err := o.Principal(ctx, login)
+	if err != nil {
+		return Principal{}, nil, err
+	}
+	ts, err := o.c.ListTokensByPrincipal(ctx, p.GUID)
+	if err != nil {
+		return p, nil, err
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Serial < ts[j].Serial })
+	return p, ts, nil
+}
+
+// TokenState is a token with its emergency-access state, as AM holds them.
+type TokenState struct {
+	Token Token
+	EA    EmergencyAccess
+}
+
+var serialRE = regexp.MustCompile(`^[0-9]{6,12}$`)
+
+// ValidateSerial checks a token serial number's form (up to 12 digits, as AM
+// prints them).
+func ValidateSerial(s string) error {
+	if !serialRE.MatchString(s) {
+		return fmt.Errorf("%w: serial %q must be 6 to 12 digits", ErrInvalidInput, s)
+	}
+	return nil
+}
+
+// Token reads a token and its emergency-access state.
+func (o *Ops) Token(ctx context.Context, serial string) (TokenState, error) {
+	if err := ValidateSerial(serial); err != nil {
+		return TokenState{}, err
+	}
+	t, err := o.c.LookupToken(ctx, TokenRef{Serial: serial})
+	if err != nil {
+		return TokenState{}, err
+	}
+	ea, err := o.c.LookupEmergencyAccess(ctx, t.GUID)
+	if err != nil {
+		return TokenState{}, err
+	}
+	return TokenState{Token: t, EA: ea}, nil
+}
+
+// EARequest is an emergency-access change.
+type EARequest struct {
+	Serial string
+	Mode   EAMode // temporary fixed tokencode or one-time set
+	// FixedCode is the admin's temporary fixed tokencode; empty = AM generates one.
+	FixedCode Secret
+	// Count of one-time tokencodes (1–100).
+	Count int
+	// Expires ends emergency access; zero = no expiration.
+	Expires time.Time
+	// IfAvailable is what happens when the token is used again.
+	IfAvailable LostMode
+}
+
+// Describe restates the change in words, for confirm dialogs and the audit log.
+func (r EARequest) Describe() string {
+	var what string
+	switch r.Mode {
+	case amproto.EAModeTemporaryFixedCode:
+		what = "a temporary fixed tokencode chosen by you"
+		if r.FixedCode == "" {
+			what = "a temporary fixed tokencode generated by AM"
+		}
+	case amproto.EAModeOneTimeCodeSet:
+		what = fmt.Sprintf("a set of %d one-time tokencodes generated by AM", r.Count)
+	}
+	until := "with no expiration"
+	if !r.Expires.IsZero() {
+		until = "until " + r.Expires.Local().Format("Mon 2 Jan 2006 15:04 MST")
+	}
+	return fmt.Sprintf("Give token %s online emergency access with %s, %s; if the token becomes available: %s.",
+		r.Serial, what, until, r.IfAvailable)
+}
+
+// CodePolicy is the emergency-access code format of AM's default token policy:
+// 8 characters, letters and digits, at least one of each.
+func CodePolicy(code string) error {
+	if len(code) != amproto.EACodeSize {
+		return fmt.Errorf("%w: the code must be exactly %d characters (it has %d)", ErrInvalidInput, amproto.EACodeSize, len(code))
+	}
+	var letter, digit bool
+	for _, r := range code {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+			letter = true
+		default:
+			return fmt.Errorf("%w: the code may contain only letters and digits (not %q)", ErrInvalidInput, r)
+		}
+	}
+	if !letter || !digit {
+		return fmt.Errorf("%w: the code needs at least one letter and one digit", ErrInvalidInput)
+	}
+	return nil
+}
+
+// Validate checks a request before any AM call, naming the rule it breaks.
+func (o *Ops) Validate(r EARequest) error {
+	if err := ValidateSerial(r.Serial); err != nil {
+		return err
+	}
+	switch r.Mode {
+	case amproto.EAModeTemporaryFixedCode:
+		if r.FixedCode != "" {
+			if err := CodePolicy(r.FixedCode.Reveal()); err != nil {
+				return err
+			}
+		}
+	case amproto.EAModeOneTimeCodeSet:
+		if r.Count < 1 || r.Count > 100 {
+			return fmt.Errorf("%w: the number of one-time codes must be 1 to 100 (not %d)", ErrInvalidInput, r.Count)
+		}
+	default:
+		return fmt.Errorf("%w: choose a temporary fixed tokencode or a set of one-time tokencodes", ErrInvalidInput)
+	}
+	if !r.IfAvailable.Valid() {
+		return fmt.Errorf("%w: choose what happens if the token becomes available", ErrInvalidInput)
+	}
+	if !r.Expires.IsZero() {
+		now := o.Now()
+		if !r.Expires.After(now) {
+			return fmt.Errorf("%w: the expiry %s is in the past", ErrInvalidInput, r.Expires.Format(time.RFC3339))
+		}
+		if max := now.Add(time.Duration(o.MaxEADays) * 24 * time.Hour); r.Expires.After(max) {
+			return fmt.Errorf("%w: the expiry is more than %d days away (AM's maximum lifetime for emergency codes)", ErrInvalidInput, o.MaxEADays)
+		}
+	}
+	return nil
+}
+
+// EAResult is what an emergency-access operation did.
+type EAResult struct {
+	Before, After TokenState
+	// Codes are the codes AM installed: shown once, never stored.
+	Codes []Secret
+	// Commands are the AM commands sent, in order.
+	Commands []string
+	// Note explains anything unusual (e.g. a lost reply that was re-checked).
+	Note string
+}
+
+// SetEmergencyAccess puts a token into online emergency access, in the order
+// the product requires: look the token up (its GUID, and that it is assigned
+// and unexpired) → look up its EA state → generate the code(s) → update the EA
+// DTO (token lost, mode, policy, expiry) → look it up again to confirm.
+func (o *Ops) SetEmergencyAccess(ctx context.Context, r EARequest) (EAResult, error) {
+	if o.ReadOnly {
+		return EAResult{}, ErrReadOnly
+	}
+	if err := o.Validate(r); err != nil {
+		return EAResult{}, err
+	}
+	res := EAResult{Commands: []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}}
+	before, err := o.Token(ctx, r.Serial)
+	if err != nil {
+		return res, err
+	}
+	res.Before = before
+	t := before.Token
+	switch {
+	case !t.Assigned():
+		return res, fmt.Errorf("%w: token %s is not assigned to anyone: assign it first", ErrTokenNotReady, t.Serial)
+	case !t.Expires.IsZero() && !t.Expires.After(o.Now()):
+		return res, fmt.Errorf("%w: token %s expired on %s: assign the user a replacement token", ErrTokenNotReady, t.Serial, t.Expires.Format("2006-01-02"))
+	}
+	ea := before.EA
+	switch r.Mode {
+	case amproto.EAModeTemporaryFixedCode:
+		code := r.FixedCode
+		if code == "" {
+			res.Commands = append(res.Commands, "GenerateEmergencyAccessCodeCommand")
+			if code, err = o.c.GenerateEmergencyAccessCode(ctx, t.GUID); err != nil {
+				return res, err
+			}
+		}
+		ea.TemporaryFixedTokencode, ea.TFTExpiration, ea.OneTimeCodes = code, r.Expires, nil
+		res.Codes = []Secret{code}
+	case amproto.EAModeOneTimeCodeSet:
+		res.Commands = append(res.Commands, "GenerateOneTimeTokenCodeSetCommand")
+		codes, err := o.c.GenerateOneTimeCodes(ctx, t.GUID, r.Count)
+		if err != nil {
+			return res, err
+		}
+		ea.OneTimeCodes, ea.TemporaryFixedTokencode, ea.TFTExpiration = codes, "", time.Time{}
+		res.Codes = codes
+	}
+	ea.TokenGUID = t.GUID
+	ea.Lost, ea.Mode, ea.LostMode, ea.Expiration = true, r.Mode, r.IfAvailable, r.Expires
+	ea.ValidOnlineData, ea.ClearUnusedCodes = true, true
+	applied := func(now TokenState) bool {
+		e := now.EA
+		return e.Lost && e.Mode == r.Mode && e.LostMode == r.IfAvailable && e.Expiration.Equal(r.Expires) &&
+			(r.Mode != amproto.EAModeTemporaryFixedCode || e.TemporaryFixedTokencode == ea.TemporaryFixedTokencode) &&
+			(r.Mode != amproto.EAModeOneTimeCodeSet || e.NumUnusedCodes == len(ea.OneTimeCodes))
+	}
+	if err := o.write(ctx, &res, "UpdateTokenEmergencyAccessCommand", r.Serial, applied,
+		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) }); err != nil {
+		res.Codes = nil // not installed: never show codes that do not work
+		return res, err
+	}
+	return res, nil
+}
+
+// ClearEmergencyAccess ends online emergency access: the token is back to
+// normal use, the fixed code and unused one-time codes are gone.
+func (o *Ops) ClearEmergencyAccess(ctx context.Context, serial string) (EAResult, error) {
+	if o.ReadOnly {
+		return EAResult{}, ErrReadOnly
+	}
+	res := EAResult{Commands: []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}}
+	before, err := o.Token(ctx, serial)
+	if err != nil {
+		return res, err
+	}
+	res.Before = before
+	if !before.EA.Active() && !before.EA.Lost {
+		res.After, res.Note = before, "emergency access was not on; nothing was changed"
+		return res, nil
+	}
+	ea := before.EA
+	ea.Lost, ea.Mode, ea.TemporaryFixedTokencode, ea.OneTimeCodes = false, amproto.EAModeNone, "", nil
+	ea.Expiration, ea.TFTExpiration, ea.ClearUnusedCodes, ea.ValidOnlineData = time.Time{}, time.Time{}, true, false
+	applied := func(now TokenState) bool { return !now.EA.Lost && now.EA.Mode == amproto.EAModeNone }
+	err = o.write(ctx, &res, "UpdateTokenEmergencyAccessCommand", serial, applied,
+		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) })
+	return res, err
+}
+
+// write sends one write and re-reads the token. A write refused because the
+// session expired was not applied, so it is sent once more after the client's
+// re-login; a write whose reply was lost is never resent: the re-read decides
+// whether it was applied.
+func (o *Ops) write(ctx context.Context, res *EAResult, command, serial string, applied func(TokenState) bool, send func() error) error {
+	res.Commands = append(res.Commands, command)
+	err := send()
+	if errors.Is(err, ErrInvalidSession) {
+		res.Commands = append(res.Commands, "LoginCommand", command)
+		err = send()
+	}
+	res.Commands = append(res.Commands, "LookupTokenCommand", "LookupTokenEmergencyAccessCommand")
+	after, rerr := o.Token(ctx, serial)
+	switch {
+	case err == nil && rerr == nil:
+		res.After = after
+		return nil
+	case err == nil:
+		return fmt.Errorf("%s succeeded, but reading the token back failed: %w", command, rerr)
+	case errors.Is(err, ErrOutcomeUnknown) && rerr == nil:
+		res.After = after
+		if applied(after) {
+			res.Note = "the reply was lost, but reading the token back shows the change was applied"
+			return nil
+		}
+		return fmt.Errorf("the reply was lost and the change was NOT applied; the token is unchanged: %w", err)
+	case rerr == nil:
+		res.After = after
+	}
+	return err
+}

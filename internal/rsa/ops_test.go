@@ -1,0 +1,189 @@
+package rsa_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
+)
+
+func newOps(t *testing.T, opt amsim.Options, mutate ...func(*rsa.Config)) (*rsa.Ops, *env) {
+	t.Helper()
+	e := newEnv(t, opt, mutate...)
+	o := rsa.NewOps(e.client)
+	o.Now = e.clock.Now
+	return o, e
+}
+
+func tft(serial string, days int) rsa.EARequest {
+	return rsa.EARequest{Serial: serial, Mode: amproto.EAModeTemporaryFixedCode,
+		Expires: testNow.Add(time.Duration(days) * 24 * time.Hour), IfAvailable: amproto.DisableEAOnAuth}
+}
+
+func TestPrincipalResolution(t *testing.T) {
+	o, _ := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	p, err := o.Principal(ctx, "jdoe")
+	if err != nil || p.UserID != "jdoe" {
+		t.Fatalf("%+v %v", p, err)
+	}
+	if _, err := o.Principal(ctx, "ghost"); !errors.Is(err, rsa.ErrNotInAM) {
+		t.Fatalf("unknown: %v", err)
+	}
+	o.IdentitySource = "No Such Source"
+	o2, _ := newOps(t, amsim.Options{})
+	o2.IdentitySource = "No Such Source"
+	if _, err := o2.Principal(ctx, "jdoe"); !errors.Is(err, rsa.ErrNotFound) || !strings.Contains(err.Error(), "Corporate AD") {
+		t.Fatalf("bad source name: %v", err)
+	}
+	_, toks, err := o.UserTokens(ctx, "asmith")
+	if err != nil || len(toks) != 2 {
+		t.Fatalf("%v %v", toks, err)
+	}
+}
+
+func TestSetTemporaryFixedCodeGeneratedAndChosen(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	serial := e.ds.TokensOf("jdoe")[0]
+	res, err := o.SetEmergencyAccess(ctx, tft(serial, 14))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand", "GenerateEmergencyAccessCodeCommand",
+		"UpdateTokenEmergencyAccessCommand", "LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}
+	if strings.Join(res.Commands, ",") != strings.Join(want, ",") {
+		t.Fatalf("commands %v", res.Commands)
+	}
+	if len(res.Codes) != 1 || !res.After.EA.Active() || res.Before.EA.Active() || res.After.EA.TemporaryFixedTokencode != res.Codes[0] {
+		t.Fatalf("result %+v", res)
+	}
+	st, _ := e.sim.Token(serial)
+	if st.TFT != res.Codes[0].Reveal() || st.LostMode != amproto.DisableEAOnAuth || !st.EAExpiration.Equal(testNow.Add(14*24*time.Hour)) {
+		t.Fatalf("server state %+v", st)
+	}
+	// admin-chosen code, no expiration, deny the token
+	r := tft(serial, 0)
+	r.Expires, r.FixedCode, r.IfAvailable = time.Time{}, "Abcd2345", amproto.DisableEAOnExpire
+	res, err = o.SetEmergencyAccess(ctx, r)
+	if err != nil || res.Codes[0] != "Abcd2345" {
+		t.Fatalf("%v %v", res, err)
+	}
+	if st, _ := e.sim.Token(serial); st.TFT != "Abcd2345" || !st.EAExpiration.IsZero() || st.LostMode != amproto.DisableEAOnExpire {
+		t.Fatalf("server state %+v", st)
+	}
+	res, err = o.ClearEmergencyAccess(ctx, serial)
+	if err != nil || res.After.EA.Active() || !res.Before.EA.Active() {
+		t.Fatalf("clear: %+v %v", res, err)
+	}
+	if st, _ := e.sim.Token(serial); st.Lost || st.TFT != "" {
+		t.Fatalf("server state after clear %+v", st)
+	}
+}
+
+func TestOneTimeCodes(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	serial := e.ds.TokensOf("cmueller")[0]
+	r := rsa.EARequest{Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 10, IfAvailable: amproto.DisableEANever,
+		Expires: testNow.Add(48 * time.Hour)}
+	res, err := o.SetEmergencyAccess(context.Background(), r)
+	if err != nil || len(res.Codes) != 10 || res.After.EA.NumUnusedCodes != 10 {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+func TestRefusalsBeforeAnyAMCall(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	serial := e.ds.TokensOf("jdoe")[0]
+	bad := map[string]rsa.EARequest{
+		"past expiry":      tft(serial, -1),
+		"beyond 14 days":   tft(serial, 15),
+		"short code":       func() rsa.EARequest { r := tft(serial, 1); r.FixedCode = "abc12"; return r }(),
+		"digits only":      func() rsa.EARequest { r := tft(serial, 1); r.FixedCode = "12345678"; return r }(),
+		"symbols":          func() rsa.EARequest { r := tft(serial, 1); r.FixedCode = "abc-1234"; return r }(),
+		"no mode":          {Serial: serial, IfAvailable: amproto.DisableEAOnAuth},
+		"no policy":        func() rsa.EARequest { r := tft(serial, 1); r.IfAvailable = 0; return r }(),
+		"zero codes":       {Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 0, IfAvailable: amproto.DisableEAOnAuth},
+		"too many codes":   {Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 101, IfAvailable: amproto.DisableEAOnAuth},
+		"malformed serial": tft("12ab", 1),
+	}
+	before := e.client.Stats().RoundTrips
+	for name, r := range bad {
+		if _, err := o.SetEmergencyAccess(ctx, r); !errors.Is(err, rsa.ErrInvalidInput) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if n := e.client.Stats().RoundTrips - before; n != 0 {
+		t.Fatalf("%d AM calls for invalid input", n)
+	}
+	// rules AM knows about the token
+	if _, err := o.SetEmergencyAccess(ctx, tft(e.ds.TokensOf("eolsen")[0], 1)); !errors.Is(err, rsa.ErrTokenNotReady) || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("expired token: %v", err)
+	}
+	pool := e.ds.Tokens[len(e.ds.Tokens)-1].Serial
+	if _, err := o.SetEmergencyAccess(ctx, tft(pool, 1)); !errors.Is(err, rsa.ErrTokenNotReady) || !strings.Contains(err.Error(), "not assigned") {
+		t.Fatalf("unassigned token: %v", err)
+	}
+	if _, err := o.SetEmergencyAccess(ctx, tft("999999999999", 1)); !errors.Is(err, rsa.ErrNotFound) {
+		t.Fatalf("unknown serial: %v", err)
+	}
+	o.ReadOnly = true
+	if _, err := o.SetEmergencyAccess(ctx, tft(serial, 1)); !errors.Is(err, rsa.ErrReadOnly) {
+		t.Fatalf("read-only: %v", err)
+	}
+}
+
+func TestWriteFaultsNeverHalfApply(t *testing.T) {
+	ctx := context.Background()
+	t.Run("reply lost after the update was applied", func(t *testing.T) {
+		o, e := newOps(t, amsim.Options{})
+		serial := e.ds.TokensOf("jdoe")[0]
+		e.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenEmergencyAccessCommand, Action: amsim.DropAfter})
+		res, err := o.SetEmergencyAccess(ctx, tft(serial, 3))
+		if err != nil || !res.After.EA.Active() || !strings.Contains(res.Note, "applied") || len(res.Codes) != 1 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if e.sim.Stats().Commands["UpdateTokenEmergencyAccessCommand"] != 1 {
+			t.Fatal("the write was resent")
+		}
+	})
+	t.Run("reply lost, update not applied", func(t *testing.T) {
+		o, e := newOps(t, amsim.Options{})
+		serial := e.ds.TokensOf("jdoe")[0]
+		e.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenEmergencyAccessCommand, Action: amsim.Drop})
+		res, err := o.SetEmergencyAccess(ctx, tft(serial, 3))
+		if !errors.Is(err, rsa.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "NOT applied") || res.After.EA.Active() || res.Codes != nil {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if st, _ := e.sim.Token(serial); st.Lost {
+			t.Fatal("half applied")
+		}
+	})
+	t.Run("session expires between the generate and the update", func(t *testing.T) {
+		o, e := newOps(t, amsim.Options{})
+		serial := e.ds.TokensOf("jdoe")[0]
+		e.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenEmergencyAccessCommand, Action: amsim.ExpireSession})
+		res, err := o.SetEmergencyAccess(ctx, tft(serial, 3))
+		if err != nil || !res.After.EA.Active() || e.client.Stats().Logins != 2 {
+			t.Fatalf("%+v %v logins=%d", res, err, e.client.Stats().Logins)
+		}
+	})
+	t.Run("HTTP 500 on the update", func(t *testing.T) {
+		o, e := newOps(t, amsim.Options{})
+		serial := e.ds.TokensOf("jdoe")[0]
+		e.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenEmergencyAccessCommand, Action: amsim.HTTP500})
+		res, err := o.SetEmergencyAccess(ctx, tft(serial, 3))
+		if err == nil || res.After.EA.Active() || res.Codes != nil {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if st, _ := e.sim.Token(serial); st.Lost {
+			t.Fatal("half applied")
+		}
+	})
+}
