@@ -37,15 +37,40 @@ var (
 )
 
 func newRoot() *cobra.Command {
+	var demoMode, readOnly bool
+	var demoUsers int
+	var demoSeed uint64
 	root := &cobra.Command{
 		Use:   "rsatui",
 		Short: "Terminal admin console for RSA Authentication Manager",
 		Long: `rsatui finds people in Active Directory, shows their SecurID tokens in RSA
-Authentication Manager, and puts tokens into (and out of) online emergency access.`,
+Authentication Manager, and puts tokens into (and out of) online emergency access.
+
+rsatui --demo runs the console against an embedded AM simulator and directory.`,
 		Version:       fmt.Sprintf("%s (commit %s, built %s)", version, commit, date),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !demoMode {
+				b, err := realBackend(cmd, readOnly)
+				if err != nil {
+					return err
+				}
+				return runTUI(cmd, b)
+			}
+			b, err := demoBackend(demoSeed, demoUsers, readOnly)
+			if err != nil {
+				return &exitError{code: exitServer, err: fmt.Errorf("starting the demo servers: %w", err)}
+			}
+			return runTUI(cmd, b)
+		},
 	}
+	root.Flags().BoolVar(&demoMode, "demo", false, "run against an embedded AM simulator and directory (no servers, no config)")
+	root.Flags().IntVar(&demoUsers, "demo-users", 200, "generated people in the demo data set")
+	root.Flags().Uint64Var(&demoSeed, "demo-seed", 1, "seed of the demo data set")
+	root.PersistentFlags().BoolVar(&readOnly, "read-only", false, "refuse every change (enforced in the operation layer)")
+	addConnFlags(root)
 	root.AddCommand(newSimCmd())
 	return root
 }

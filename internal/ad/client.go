@@ -34,6 +34,8 @@ type Config struct {
 	BaseDN string
 	// CAFile adds a PEM CA bundle to the system roots.
 	CAFile string
+	// CAPool replaces the roots entirely (in-process servers such as --demo).
+	CAPool *x509.CertPool
 	// ServerName overrides the name the certificate is checked against.
 	ServerName string
 	// InsecureSkipVerify turns certificate checks off (explicit; the UI warns).
@@ -125,6 +127,9 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("directory CA file %s holds no PEM certificate", cfg.CAFile)
 		}
 		tlsCfg.RootCAs = pool
+	}
+	if cfg.CAPool != nil {
+		tlsCfg.RootCAs = cfg.CAPool
 	}
 	return &Client{cfg: cfg, u: u, tlsCfg: tlsCfg, base: cfg.BaseDN}, nil
 }

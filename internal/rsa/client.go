@@ -40,6 +40,8 @@ type Config struct {
 	AuthMethod string
 	// CAFile adds a PEM CA bundle to the system roots (AM uses its own CA).
 	CAFile string
+	// CAPool replaces the roots entirely (in-process servers such as --demo).
+	CAPool *x509.CertPool
 	// InsecureSkipVerify turns TLS verification off. Only ever by explicit
 	// choice; the UI shows a warning badge for as long as it is on.
 	InsecureSkipVerify bool
@@ -99,6 +101,9 @@ func New(cfg Config) (*Client, error) {
 				return nil, err
 			}
 			tlsCfg.RootCAs = pool
+		}
+		if cfg.CAPool != nil {
+			tlsCfg.RootCAs = cfg.CAPool
 		}
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = tlsCfg

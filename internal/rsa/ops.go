@@ -170,7 +170,7 @@ type EARequest struct {
 }
 
 // Describe restates the change in words, for confirm dialogs and the audit log.
-func (r EARequest) Describe() string {
+func (r EARequest) Describe(now time.Time) string {
 	var what string
 	switch r.Mode {
 	case amproto.EAModeTemporaryFixedCode:
@@ -183,7 +183,7 @@ func (r EARequest) Describe() string {
 	}
 	until := "with no expiration"
 	if !r.Expires.IsZero() {
-		until = "until " + r.Expires.Local().Format("Mon 2 Jan 2006 15:04 MST")
+		until = "until " + r.Expires.Local().Format("Mon 2 Jan 2006 15:04 MST") + " (" + humanDuration(r.Expires.Sub(now)) + ")"
 	}
 	return fmt.Sprintf("Give token %s online emergency access with %s, %s; if the token becomes available: %s.",
 		r.Serial, what, until, r.IfAvailable)
@@ -374,4 +374,17 @@ func (o *Ops) write(ctx context.Context, res *EAResult, command, serial string, 
 		res.After = after
 	}
 	return err
+}
+
+// humanDuration says a lifetime the way an admin would: "14 days", "36 hours".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) < time.Minute:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%.1f days", d.Hours()/24)
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d.Round(time.Hour)/time.Hour))
+	}
+	return fmt.Sprintf("%d minutes", int(d.Round(time.Minute)/time.Minute))
 }

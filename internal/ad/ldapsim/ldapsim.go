@@ -9,6 +9,7 @@ package ldapsim
 
 import (
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"net"
@@ -118,6 +119,9 @@ func (l *listener) isBound(r *gldap.Request) bool {
 
 // CAPEM is the PEM CA certificate that signed the server certificate.
 func (d *Dir) CAPEM() []byte { return d.tls.CAPEM }
+
+// CAPool is the same CA as a pool, for in-process clients.
+func (d *Dir) CAPool() *x509.CertPool { return d.tls.Pool }
 
 // Stats says how many searches, pages and abandoned cursors were served.
 func (d *Dir) Stats() (searches, pages, abandons int) {

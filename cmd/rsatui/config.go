@@ -1,0 +1,231 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/secret"
+	"github.com/rsatui/rsatui/internal/ui"
+)
+
+// A setting comes from, in order: its flag, its RSATUI_* environment
+// variable, the config file. Passwords come from a file, an environment
+// variable or a prompt, never from the command line.
+type setting struct {
+	flag, help string
+	section    string // config file section
+	key        string // config file key
+	isBool     bool
+	secret     bool // a password: only *_FILE settings and env/prompt
+}
+
+var settings = []setting{
+	{flag: "am-url", section: "am", key: "url", help: "AM CommandServer, e.g. https://am.example.com:7002"},
+	{flag: "am-cmdclient-user", section: "am", key: "command_client_user", help: "command-client account (rsautil manage-secrets --action list)"},
+	{flag: "am-cmdclient-password-file", section: "am", key: "command_client_password_file", help: "file holding the command-client password"},
+	{flag: "am-admin", section: "am", key: "admin", help: "AM administrator to log in as"},
+	{flag: "am-admin-password-file", section: "am", key: "admin_password_file", help: "file holding the administrator's password"},
+	{flag: "am-auth-method", section: "am", key: "auth_method", help: "RSA_Password (internal database) or LDAP_Password"},
+	{flag: "am-ca-file", section: "am", key: "ca_file", help: "PEM CA bundle that signed AM's certificate"},
+	{flag: "am-insecure-skip-verify", section: "am", key: "insecure_skip_verify", isBool: true, help: "do not verify AM's certificate (shown as a red badge)"},
+	{flag: "identity-source", section: "am", key: "identity_source", help: "AM identity source mapping the directory (default: the only LDAP one)"},
+	{flag: "ldap-url", section: "ldap", key: "url", help: "directory, ldaps://dc.example.com or ldap://… (StartTLS is then used)"},
+	{flag: "ldap-bind", section: "ldap", key: "bind", help: "service account DN or UPN"},
+	{flag: "ldap-password-file", section: "ldap", key: "password_file", help: "file holding the service account's password"},
+	{flag: "ldap-ca-file", section: "ldap", key: "ca_file", help: "PEM CA bundle that signed the directory's certificate"},
+	{flag: "ldap-base-dn", section: "ldap", key: "base_dn", help: "where to search people (default: the domain)"},
+	{flag: "ldap-insecure-skip-verify", section: "ldap", key: "insecure_skip_verify", isBool: true, help: "do not verify the directory's certificate"},
+}
+
+// refused are password flags people will try; they fail with a hint.
+var refused = map[string]string{
+	"am-cmdclient-password": "am-cmdclient-password-file", "am-admin-password": "am-admin-password-file",
+	"ldap-password": "ldap-password-file",
+}
+
+func envName(flag string) string {
+	return "RSATUI_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+func addConnFlags(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.String("config", "", "config file (default $XDG_CONFIG_HOME/rsatui/config.toml)")
+	for _, s := range settings {
+		if s.isBool {
+			f.Bool(s.flag, false, s.help+" [env "+envName(s.flag)+"]")
+		} else {
+			f.String(s.flag, "", s.help+" [env "+envName(s.flag)+"]")
+		}
+	}
+	for bad := range refused {
+		f.String(bad, "", "refused: passwords are never taken on the command line")
+		_ = f.MarkHidden(bad)
+	}
+}
+
+// config is the resolved connection settings.
+type config map[string]string
+
+func configPath(cmd *cobra.Command) string {
+	if p, _ := cmd.Flags().GetString("config"); p != "" {
+		return p
+	}
+	if p := os.Getenv("RSATUI_CONFIG"); p != "" {
+		return p
+	}
+	base := os.Getenv("XDG_CONFIG_HOME")
+	if base == "" {
+		home, _ := os.UserHomeDir()
+		base = filepath.Join(home, ".config")
+	}
+	return filepath.Join(base, "rsatui", "config.toml")
+}
+
+func loadConfig(cmd *cobra.Command) (config, error) {
+	for bad, good := range refused {
+		if cmd.Flags().Changed(bad) {
+			return nil, usageErr("--%s: passwords are never taken on the command line (they end up in shell history and ps): use --%s, the %s environment variable, or let rsatui prompt",
+				bad, good, envName(bad))
+		}
+	}
+	file := map[string]map[string]any{}
+	path := configPath(cmd)
+	if _, err := os.Stat(path); err == nil {
+		if _, err := toml.DecodeFile(path, &file); err != nil {
+			return nil, usageErr("config file %s: %v", path, err)
+		}
+	} else if cmd.Flags().Changed("config") {
+		return nil, usageErr("config file %s: %v", path, err)
+	}
+	known := map[string]bool{}
+	c := config{}
+	for _, s := range settings {
+		known[s.section+"."+s.key] = true
+		switch {
+		case cmd.Flags().Changed(s.flag):
+			v, _ := cmd.Flags().GetString(s.flag)
+			if s.isBool {
+				b, _ := cmd.Flags().GetBool(s.flag)
+				v = fmt.Sprint(b)
+			}
+			c[s.flag] = v
+		case os.Getenv(envName(s.flag)) != "":
+			c[s.flag] = os.Getenv(envName(s.flag))
+		default:
+			if v, ok := file[s.section][s.key]; ok {
+				c[s.flag] = fmt.Sprint(v)
+			}
+		}
+	}
+	for section, kv := range file {
+		for k := range kv {
+			if !known[section+"."+k] {
+				return nil, usageErr("config file %s: unknown key %s.%s", path, section, k)
+			}
+		}
+	}
+	return c, nil
+}
+
+// password reads a password: from the file setting, else the environment,
+// else a prompt on the terminal.
+func password(c config, fileFlag, envFlag, what string) (secret.Secret, error) {
+	if p := c[fileFlag]; p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", usageErr("--%s: %v", fileFlag, err)
+		}
+		return secret.Secret(strings.TrimRight(string(b), "\r\n")), nil
+	}
+	if v := os.Getenv(envName(envFlag)); v != "" {
+		return secret.Secret(v), nil
+	}
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		return "", usageErr("no %s: set --%s or %s", what, fileFlag, envName(envFlag))
+	}
+	fmt.Fprintf(os.Stderr, "%s: ", what)
+	b, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return "", usageErr("reading the %s: %v", what, err)
+	}
+	return secret.Secret(b), nil
+}
+
+func require(c config, flags ...string) error {
+	var missing []string
+	for _, f := range flags {
+		if c[f] == "" {
+			missing = append(missing, "--"+f)
+		}
+	}
+	if len(missing) > 0 {
+		return usageErr("missing %s (flags, RSATUI_* variables or the config file; or try --demo)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// realBackend connects to the configured AM and directory.
+func realBackend(cmd *cobra.Command, readOnly bool) (*backend, error) {
+	c, err := loadConfig(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := require(c, "am-url", "am-cmdclient-user", "am-admin", "ldap-url", "ldap-bind"); err != nil {
+		return nil, err
+	}
+	cmdPW, err := password(c, "am-cmdclient-password-file", "am-cmdclient-password", "AM command-client password")
+	if err != nil {
+		return nil, err
+	}
+	adminPW, err := password(c, "am-admin-password-file", "am-admin-password", "AM administrator password")
+	if err != nil {
+		return nil, err
+	}
+	ldapPW, err := password(c, "ldap-password-file", "ldap-password", "directory service account password")
+	if err != nil {
+		return nil, err
+	}
+	amInsecure, ldapInsecure := c["am-insecure-skip-verify"] == "true", c["ldap-insecure-skip-verify"] == "true"
+	if amInsecure || ldapInsecure {
+		fmt.Fprintln(os.Stderr, "rsatui: WARNING: TLS certificate verification is OFF; anyone on the path can read passwords and codes.")
+	}
+	b := &backend{}
+	b.am, err = rsa.New(rsa.Config{URL: c["am-url"], CommandClientUser: c["am-cmdclient-user"], CommandClientPassword: cmdPW,
+		AdminUser: c["am-admin"], AdminPassword: adminPW, AuthMethod: c["am-auth-method"], CAFile: c["am-ca-file"],
+		InsecureSkipVerify: amInsecure})
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	b.dir, err = ad.New(ad.Config{URL: c["ldap-url"], BindUser: c["ldap-bind"], BindPassword: ldapPW, CAFile: c["ldap-ca-file"],
+		BaseDN: c["ldap-base-dn"], InsecureSkipVerify: ldapInsecure})
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	b.ops = rsa.NewOps(b.am)
+	b.ops.IdentitySource = c["identity-source"]
+	b.ops.ReadOnly = readOnly
+	src := c["identity-source"]
+	if src == "" {
+		src = "(the LDAP one)"
+	}
+	b.info = ui.Info{Server: hostOf(b.am.Endpoint()), Directory: b.dir.URL(), IdentitySource: src, Admin: c["am-admin"],
+		ReadOnly: readOnly, Insecure: b.am.Insecure() || b.dir.Insecure(), MaxEADays: b.ops.MaxEADays}
+	return b, nil
+}
+
+func hostOf(u string) string {
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	if i := strings.IndexByte(u, '/'); i >= 0 {
+		return u[:i]
+	}
+	return u
+}

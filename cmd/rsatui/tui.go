@@ -1,0 +1,27 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/rsatui/rsatui/internal/ui"
+)
+
+func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// runTUI opens the console on a backend until the user quits.
+func runTUI(cmd *cobra.Command, b *backend) error {
+	defer b.close()
+	noColor := os.Getenv("NO_COLOR") != ""
+	m := ui.New(b.dir, b.ops, b.info, ui.Options{NoColor: noColor})
+	p := tea.NewProgram(m, tea.WithContext(cmd.Context()))
+	if _, err := p.Run(); err != nil {
+		return &exitError{code: exitServer, err: fmt.Errorf("console: %w", err)}
+	}
+	return nil
+}

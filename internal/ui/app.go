@@ -1,0 +1,451 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+type screen int
+
+const (
+	scrUsers screen = iota
+	scrTokens
+	scrDetail
+	scrForm
+	scrConfirm
+	scrResult
+)
+
+// callTimeout bounds every AM call started from the console.
+const callTimeout = 60 * time.Second
+
+// Model is the root of the console: it owns the screens, the in-flight call
+// and the status line, routes messages and lays out the frame.
+type Model struct {
+	dir  Directory
+	am   AM
+	info Info
+	st   Styles
+	now  func() time.Time
+
+	w, h   int
+	screen screen
+	back   []screen
+
+	showHelp  bool
+	paletteOn bool
+	palette   textinput.Model
+
+	// the one in-flight AM call: its label, cancel function and sequence number
+	busy    string
+	cancel  context.CancelFunc
+	callSeq int
+	spin    spinner.Model
+
+	status    string
+	statusErr bool
+
+	users   usersPane
+	tokens  tokensPane
+	detail  detailPane
+	form    formPane
+	confirm confirmPane
+	result  resultPane
+}
+
+// Options configure a console.
+type Options struct {
+	NoColor bool
+	Now     func() time.Time
+	// SearchDelay is the debounce of as-you-type search (default 150 ms).
+	SearchDelay time.Duration
+}
+
+// New builds the console.
+func New(dir Directory, am AM, info Info, opt Options) Model {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.SearchDelay <= 0 {
+		opt.SearchDelay = 150 * time.Millisecond
+	}
+	if info.MaxEADays <= 0 {
+		info.MaxEADays = 14
+	}
+	m := Model{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), now: opt.Now, w: 80, h: 24,
+		spin: spinner.New(spinner.WithSpinner(spinner.Line))}
+	m.palette = textinput.New()
+	m.palette.Prompt = ":"
+	m.palette.Placeholder = "user <text> · token <serial> · quit"
+	m.users = newUsersPane(opt.SearchDelay)
+	m.tokens = newTokensPane()
+	m.status = "Type to search people in the directory; enter opens their tokens; ? shows every key."
+	m.users.input.Focus()
+	m.layout()
+	return m
+}
+
+// startSearch asks Update to list everyone: Init works on a copy of the
+// model, so state changes must happen in Update.
+type startSearch struct{}
+
+// Init lists everyone.
+func (m Model) Init() tea.Cmd {
+	return func() tea.Msg { return startSearch{} }
+}
+
+// --- messages ---
+
+// callDone wraps the result of an AM call with the call's sequence number:
+// results of cancelled or superseded calls are dropped.
+type callDone struct {
+	seq int
+	msg tea.Msg
+}
+
+type tokensLoaded struct {
+	user      ad.User
+	principal rsa.Principal
+	states    []rsa.TokenState
+	err       error
+}
+
+type tokenLoaded struct {
+	state rsa.TokenState
+	err   error
+}
+
+type eaDone struct {
+	req   rsa.EARequest
+	clear bool
+	res   rsa.EAResult
+	err   error
+}
+
+// startCall runs fn in a tea.Cmd with a cancellable, bounded context; a new
+// call cancels the previous one.
+func (m *Model) startCall(label string, fn func(ctx context.Context) tea.Msg) tea.Cmd {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	m.cancel = cancel
+	m.callSeq++
+	seq := m.callSeq
+	m.busy = label
+	return tea.Batch(m.spin.Tick, func() tea.Msg {
+		defer cancel()
+		return callDone{seq: seq, msg: fn(ctx)}
+	})
+}
+
+func (m *Model) cancelCall() bool {
+	if m.cancel == nil || m.busy == "" {
+		return false
+	}
+	m.cancel()
+	m.cancel, m.busy = nil, ""
+	m.callSeq++ // drop whatever the cancelled call still returns
+	m.setStatus("Cancelled. Nothing was sent after the cancel; refresh (r) to see the current state.", false)
+	return true
+}
+
+func (m *Model) setStatus(s string, isErr bool) { m.status, m.statusErr = s, isErr }
+
+// explain turns any error into one line with the next step.
+func explain(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case isAD(err):
+		return ad.Explain(err)
+	}
+	return rsa.Explain(err)
+}
+
+func isAD(err error) bool {
+	for _, k := range []error{ad.ErrBadCredentials, ad.ErrUnreachable, ad.ErrTLS, ad.ErrLimit, ad.ErrQueryTooLong,
+		ad.ErrInvalidQuery, ad.ErrNotFound, ad.ErrDirectory} {
+		if errorsIs(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) push(s screen) {
+	m.back = append(m.back, m.screen)
+	m.screen = s
+	m.layout()
+}
+
+func (m *Model) pop() {
+	if len(m.back) == 0 {
+		return
+	}
+	m.screen = m.back[len(m.back)-1]
+	m.back = m.back[:len(m.back)-1]
+	m.layout()
+}
+
+// inputFocused reports whether typed letters belong to a text field (then q,
+// ?, / and : are text, not commands).
+func (m Model) inputFocused() bool {
+	return m.paletteOn || (m.screen == scrUsers && m.users.input.Focused()) || (m.screen == scrForm && m.form.textFocused())
+}
+
+// --- update ---
+
+// Update routes a message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case spinner.TickMsg:
+		if m.busy == "" && !m.users.searching {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case callDone:
+		if msg.seq != m.callSeq {
+			return m, nil // cancelled or superseded
+		}
+		m.busy, m.cancel = "", nil
+		return m.handleResult(msg.msg)
+	case startSearch:
+		return m, m.users.searchNow(&m)
+	case searchTick, searchPage, searchDone:
+		cmd := m.users.handle(&m, msg)
+		return m, cmd
+	case autoRefresh:
+		return m, m.tokens.autoRefresh(&m, msg)
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	}
+	return m, nil
+}
+
+func (m Model) handleResult(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch r := msg.(type) {
+	case tokensLoaded:
+		return m, m.tokens.loaded(&m, r)
+	case tokenLoaded:
+		if r.err != nil {
+			m.setStatus(explain(r.err), true)
+			return m, nil
+		}
+		m.detail.state = r.state
+		m.tokens.replace(r.state)
+		m.setStatus("Token "+r.state.Token.Serial+" read from AM at "+m.now().Format("15:04:05")+".", false)
+		return m, nil
+	case eaDone:
+		return m, m.result.done(&m, r)
+	}
+	return m, nil
+}
+
+func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	key := k.String()
+	if key == "ctrl+c" {
+		if m.cancel != nil {
+			m.cancel()
+		}
+		m.users.stop()
+		return m, tea.Quit
+	}
+	if m.paletteOn {
+		return m.paletteKey(k)
+	}
+	if m.showHelp {
+		m.showHelp = false
+		return m, nil
+	}
+	if key == "esc" && m.cancelCall() {
+		return m, nil
+	}
+	if !m.inputFocused() {
+		switch key {
+		case "q":
+			if m.screen == scrConfirm {
+				break // q cancels the confirm like any key but y
+			}
+			m.users.stop()
+			return m, tea.Quit
+		case "?":
+			m.showHelp = true
+			return m, nil
+		case ":":
+			m.paletteOn = true
+			m.palette.SetValue("")
+			return m, m.palette.Focus()
+		}
+	}
+	var cmd tea.Cmd
+	switch m.screen {
+	case scrUsers:
+		cmd = m.users.key(&m, k)
+	case scrTokens:
+		cmd = m.tokens.key(&m, k)
+	case scrDetail:
+		cmd = m.detail.key(&m, k)
+	case scrForm:
+		cmd = m.form.key(&m, k)
+	case scrConfirm:
+		cmd = m.confirm.key(&m, k)
+	case scrResult:
+		cmd = m.result.key(&m, k)
+	}
+	return m, cmd
+}
+
+func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch k.String() {
+	case "esc":
+		m.paletteOn = false
+		m.palette.Blur()
+		return m, nil
+	case "enter":
+		m.paletteOn = false
+		m.palette.Blur()
+		verb, arg, _ := strings.Cut(strings.TrimSpace(m.palette.Value()), " ")
+		arg = strings.TrimSpace(arg)
+		switch verb {
+		case "q", "quit":
+			m.users.stop()
+			return m, tea.Quit
+		case "u", "user", "users":
+			m.back, m.screen = nil, scrUsers
+			m.users.input.SetValue(arg)
+			m.layout()
+			return m, tea.Batch(m.users.input.Focus(), m.users.searchNow(&m))
+		case "t", "token":
+			if err := rsa.ValidateSerial(arg); err != nil {
+				m.setStatus(explain(err), true)
+				return m, nil
+			}
+			return m, m.detail.open(&m, arg)
+		case "":
+			return m, nil
+		}
+		m.setStatus(fmt.Sprintf("Unknown command %q: try user <text>, token <serial> or quit.", verb), true)
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.palette, cmd = m.palette.Update(k)
+	return m, cmd
+}
+
+// --- layout and view ---
+
+// bodyHeight is what the header (2 lines) and footer (help + status) leave.
+func (m Model) bodyHeight() int { return max(m.h-4, 3) }
+
+func (m *Model) layout() {
+	m.users.resize(m.w, m.bodyHeight())
+	m.tokens.resize(m.w, m.bodyHeight())
+	m.palette.SetWidth(max(m.w-4, 10))
+}
+
+// View renders the frame.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	return v
+}
+
+// Render is the frame as a string (tests golden-file it with ANSI stripped).
+func (m Model) Render() string {
+	bh := m.bodyHeight()
+	var body string
+	switch {
+	case m.showHelp:
+		body = m.helpView()
+	default:
+		switch m.screen {
+		case scrUsers:
+			body = m.users.view(&m)
+		case scrTokens:
+			body = m.tokens.view(&m)
+		case scrDetail:
+			body = m.detail.view(&m, bh)
+		case scrForm:
+			body = m.form.view(&m)
+		case scrConfirm:
+			body = m.confirm.view(&m)
+		case scrResult:
+			body = m.result.view(&m, bh)
+		}
+	}
+	frame := lipgloss.NewStyle().Width(m.w).MaxWidth(m.w)
+	body = lipgloss.NewStyle().Width(m.w).Height(bh).MaxHeight(bh).MaxWidth(m.w).Render(body)
+	return lipgloss.JoinVertical(lipgloss.Left,
+		frame.Render(m.headerView()),
+		frame.Render(m.crumbView()),
+		body,
+		frame.Render(m.helpBar()),
+		frame.Render(m.statusView()),
+	)
+}
+
+func (m Model) headerView() string {
+	parts := []string{m.st.Title.Render("rsatui"), "AM " + m.info.Server, "source " + m.info.IdentitySource, "admin " + m.info.Admin}
+	if m.info.Demo {
+		parts = append(parts, m.st.badge("DEMO", false))
+	}
+	if m.info.ReadOnly {
+		parts = append(parts, m.st.badge("READ-ONLY", false))
+	}
+	if m.info.Insecure {
+		parts = append(parts, m.st.badge("TLS VERIFY OFF", true))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (m Model) crumbView() string {
+	crumbs := []string{"users"}
+	if q := m.users.input.Value(); q != "" {
+		crumbs[0] = "users “" + q + "”"
+	}
+	if m.screen >= scrTokens && m.tokens.user.Login != "" {
+		crumbs = append(crumbs, m.tokens.user.Login)
+	}
+	if m.screen >= scrDetail && m.detail.state.Token.Serial != "" {
+		crumbs = append(crumbs, m.detail.state.Token.Serial)
+	}
+	switch m.screen {
+	case scrForm:
+		crumbs = append(crumbs, "emergency access")
+	case scrConfirm:
+		crumbs = append(crumbs, "confirm")
+	case scrResult:
+		crumbs = append(crumbs, "result")
+	}
+	return m.st.Crumb.Render(strings.Join(crumbs, " › "))
+}
+
+func (m Model) statusView() string {
+	if m.paletteOn {
+		return m.palette.View()
+	}
+	if m.busy != "" {
+		return m.spin.View() + " " + m.busy + "… (esc cancels)"
+	}
+	if m.statusErr {
+		return m.st.Err.Render("✗ " + m.status)
+	}
+	return m.st.Dim.Render(m.status)
+}

@@ -1,0 +1,38 @@
+// Package ui is the bubbletea console. It talks to the directory and to AM only
+// through the small interfaces below (satisfied by internal/ad and the
+// operations of internal/rsa), and every call runs in a tea.Cmd with a context
+// the user can cancel with esc.
+package ui
+
+import (
+	"context"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+// Directory finds people.
+type Directory interface {
+	Search(ctx context.Context, query string, page func([]ad.User) error) error
+}
+
+// AM is what the console asks of Authentication Manager.
+type AM interface {
+	UserTokens(ctx context.Context, login string) (rsa.Principal, []rsa.TokenSummary, error)
+	Token(ctx context.Context, serial string) (rsa.TokenState, error)
+	Validate(r rsa.EARequest) error
+	SetEmergencyAccess(ctx context.Context, r rsa.EARequest) (rsa.EAResult, error)
+	ClearEmergencyAccess(ctx context.Context, serial string) (rsa.EAResult, error)
+}
+
+// Info is what the header shows.
+type Info struct {
+	Server         string // AM endpoint host
+	Directory      string // directory URL
+	IdentitySource string
+	Admin          string
+	ReadOnly       bool
+	Insecure       bool // TLS verification off somewhere
+	MaxEADays      int
+	Demo           bool
+}

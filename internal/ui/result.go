@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+// confirmPane restates a change in words with the AM commands it will run.
+// Only y confirms; every other key cancels (one rule everywhere).
+type confirmPane struct {
+	state rsa.TokenState
+	req   rsa.EARequest
+	clear bool
+}
+
+func (p *confirmPane) openSet(m *Model, s rsa.TokenState, r rsa.EARequest) tea.Cmd {
+	*p = confirmPane{state: s, req: r}
+	m.push(scrConfirm)
+	return nil
+}
+
+func (p *confirmPane) openClear(m *Model, s rsa.TokenState) tea.Cmd {
+	if m.info.ReadOnly {
+		m.setStatus("This is a read-only session: changes are disabled.", true)
+		return nil
+	}
+	if !s.EA.Active() && !s.EA.Lost {
+		m.setStatus("Emergency access is not on for token "+s.Token.Serial+": nothing to end.", false)
+		return nil
+	}
+	*p = confirmPane{state: s, clear: true}
+	m.push(scrConfirm)
+	return nil
+}
+
+func (p *confirmPane) commands() []string {
+	if p.clear {
+		return []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand", "UpdateTokenEmergencyAccessCommand (tokenLost=false, eaMode=0)", "LookupTokenEmergencyAccessCommand"}
+	}
+	gen := "GenerateEmergencyAccessCodeCommand"
+	switch {
+	case p.req.Mode == 2:
+		gen = "GenerateOneTimeTokenCodeSetCommand"
+	case p.req.FixedCode != "":
+		gen = ""
+	}
+	cmds := []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}
+	if gen != "" {
+		cmds = append(cmds, gen)
+	}
+	return append(cmds, "UpdateTokenEmergencyAccessCommand", "LookupTokenEmergencyAccessCommand")
+}
+
+func (p *confirmPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	if k.String() != "y" {
+		m.pop()
+		m.setStatus("Cancelled: nothing was sent to AM.", false)
+		return nil
+	}
+	am, req, serial, clear := m.am, p.req, p.state.Token.Serial, p.clear
+	m.pop()
+	label := "Putting token " + serial + " into emergency access"
+	if clear {
+		label = "Ending emergency access for token " + serial
+	}
+	return m.startCall(label, func(ctx context.Context) tea.Msg {
+		if clear {
+			res, err := am.ClearEmergencyAccess(ctx, serial)
+			return eaDone{clear: true, res: res, err: err}
+		}
+		res, err := am.SetEmergencyAccess(ctx, req)
+		return eaDone{req: req, res: res, err: err}
+	})
+}
+
+func (p *confirmPane) view(m *Model) string {
+	var b strings.Builder
+	b.WriteString(m.st.Title.Render("Please confirm") + "\n\n")
+	if p.clear {
+		b.WriteString("End online emergency access for token " + p.state.Token.Serial + " (" + p.state.Token.AssignedUserID + "):\n")
+		b.WriteString("the token works normally again; the fixed code and unused one-time codes stop working.\n")
+	} else {
+		b.WriteString(p.req.Describe(m.now()) + "\n")
+	}
+	b.WriteString("\n" + m.st.Dim.Render("AM commands, in order:") + "\n")
+	for i, c := range p.commands() {
+		b.WriteString(m.st.Dim.Render("  "+string(rune('1'+i))+". "+c) + "\n")
+	}
+	b.WriteString("\n" + m.st.Key.Render("y") + " run it    " + m.st.Key.Render("any other key") + " cancel")
+	return b.String()
+}
+
+// resultPane shows what AM holds after a change, with the changed fields
+// marked, and the codes once.
+type resultPane struct {
+	res   rsa.EAResult
+	clear bool
+	req   rsa.EARequest
+}
+
+func (p *resultPane) done(m *Model, r eaDone) tea.Cmd {
+	if r.err != nil {
+		// the form stays filled (screen stack unchanged) so the admin can correct and resubmit
+		msg := explain(r.err)
+		if r.res.After.Token.Serial != "" {
+			msg += " Token now: emergency access " + eaSummary(r.res.After.EA) + "."
+			m.tokens.replace(r.res.After)
+			m.detail.state = r.res.After
+		}
+		m.setStatus(msg, true)
+		return nil
+	}
+	*p = resultPane{res: r.res, clear: r.clear, req: r.req}
+	m.tokens.replace(r.res.After)
+	m.detail.state = r.res.After
+	if r.clear {
+		m.form.state = rsa.TokenState{} // a later form starts fresh
+	}
+	// the result replaces the form in the back stack: esc returns to the token list
+	for len(m.back) > 0 && m.screen != scrTokens && m.screen != scrDetail {
+		m.pop()
+	}
+	m.push(scrResult)
+	note := "Done: AM holds the state shown."
+	if r.res.Note != "" {
+		note = "Done (" + r.res.Note + ")."
+	}
+	m.setStatus(note, false)
+	return nil
+}
+
+func (p *resultPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	switch k.String() {
+	case "c":
+		if len(p.res.Codes) == 0 {
+			return nil
+		}
+		m.setStatus("Codes copied to the clipboard (OSC 52). Clear it after handing them over.", false)
+		return tea.SetClipboard(p.codesText())
+	case "enter", "esc":
+		p.res.Codes = nil // shown once
+		m.pop()
+	}
+	return nil
+}
+
+func (p *resultPane) codesText() string {
+	s := make([]string, len(p.res.Codes))
+	for i, c := range p.res.Codes {
+		s[i] = c.Reveal()
+	}
+	return strings.Join(s, " ")
+}
+
+func (p *resultPane) view(m *Model, h int) string {
+	var b strings.Builder
+	title := "Emergency access is on for token " + p.res.After.Token.Serial
+	if p.clear {
+		title = "Emergency access ended for token " + p.res.After.Token.Serial
+	}
+	b.WriteString(m.st.Title.Render(title) + "\n")
+	if len(p.res.Codes) > 0 {
+		label := "Temporary fixed tokencode"
+		if len(p.res.Codes) > 1 {
+			label = "One-time tokencodes"
+		}
+		codes := p.codesText()
+		if len(p.res.Codes) > 1 {
+			var rows []string
+			for i := 0; i < len(p.res.Codes); i += 4 {
+				end := min(i+4, len(p.res.Codes))
+				var row []string
+				for _, c := range p.res.Codes[i:end] {
+					row = append(row, c.Reveal())
+				}
+				rows = append(rows, strings.Join(row, "  "))
+			}
+			codes = strings.Join(rows, "\n")
+		}
+		b.WriteString(m.st.Box.Render(label+"\n"+m.st.Code.Render(codes)) + "\n")
+		b.WriteString(m.st.Warn.Render("Shown only now. Hand it over by phone or in person, never by mail; the user types PIN + code.") + "\n")
+	}
+	b.WriteString(m.st.Dim.Render("AM now holds (* = changed):") + "\n")
+	lines := fieldLines(m, p.res.After, p.res.Before, false)
+	used := strings.Count(b.String(), "\n")
+	if room := h - used; room < len(lines) {
+		lines = lines[:max(room, 0)]
+	}
+	b.WriteString(strings.Join(lines, "\n"))
+	return b.String()
+}

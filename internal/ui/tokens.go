@@ -1,0 +1,283 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/table"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+)
+
+// refreshEvery is the auto-refresh period of the tokens pane.
+const refreshEvery = 5 * time.Second
+
+type tokensPane struct {
+	user      ad.User
+	principal rsa.Principal
+	states    []rsa.TokenState
+	table     table.Model
+	auto      bool
+	autoSeq   int
+	w         int
+}
+
+type autoRefresh struct{ seq int }
+
+func newTokensPane() tokensPane {
+	return tokensPane{table: table.New(table.WithFocused(true))}
+}
+
+func (p *tokensPane) resize(w, h int) {
+	p.w = w
+	p.table.SetColumns(tokenColumns(w))
+	p.table.SetWidth(w)
+	p.table.SetHeight(max(h-4, 2))
+	p.setRows(time.Now())
+}
+
+func tokenColumns(w int) []table.Column {
+	if w < 70 {
+		return []table.Column{{Title: "Serial", Width: 13}, {Title: "State", Width: 9}, {Title: "Expires", Width: 11},
+			{Title: "Emergency access", Width: max(w-13-9-11-8, 8)}}
+	}
+	return []table.Column{{Title: "Serial", Width: 13}, {Title: "Type", Width: 12}, {Title: "State", Width: 9},
+		{Title: "Expires", Width: 12}, {Title: "Last login", Width: 12}, {Title: "PIN", Width: 4},
+		{Title: "Emergency access", Width: max(w-13-12-9-12-12-4-14, 10)}}
+}
+
+func eaSummary(ea rsa.EmergencyAccess) string {
+	if !ea.Active() {
+		return "off"
+	}
+	kind := "fixed code"
+	if ea.Mode == amproto.EAModeOneTimeCodeSet {
+		kind = fmt.Sprintf("%d one-time codes left", ea.NumUnusedCodes)
+	}
+	until := "no expiry"
+	if !ea.Expiration.IsZero() {
+		until = "until " + ea.Expiration.Local().Format("2006-01-02 15:04")
+	}
+	return "ON: " + kind + ", " + until
+}
+
+func expiry(t time.Time, now time.Time) string {
+	switch {
+	case t.IsZero():
+		return "never"
+	case !t.After(now):
+		return "EXPIRED"
+	case t.Sub(now) < 30*24*time.Hour:
+		return t.Format("2006-01-02") + "!"
+	}
+	return t.Format("2006-01-02")
+}
+
+func (p *tokensPane) setRows(now time.Time) {
+	rows := make([]table.Row, 0, len(p.states))
+	for _, s := range p.states {
+		t := s.Token
+		state := "enabled"
+		if !t.Enabled {
+			state = "disabled"
+		}
+		if p.w < 70 {
+			rows = append(rows, table.Row{t.Serial, state, expiry(t.Expires, now), eaSummary(s.EA)})
+			continue
+		}
+		last, pin := "never", "no"
+		if !t.LastLogin.IsZero() {
+			last = t.LastLogin.Local().Format("2006-01-02")
+		}
+		if t.PinSet {
+			pin = "set"
+		}
+		rows = append(rows, table.Row{t.Serial, t.TokenType.String(), state, expiry(t.Expires, now), last, pin, eaSummary(s.EA)})
+	}
+	p.table.SetRows(rows)
+	if p.table.Cursor() < 0 && len(rows) > 0 {
+		p.table.SetCursor(0)
+	}
+}
+
+// open loads a user's tokens and their emergency-access state.
+func (p *tokensPane) open(m *Model, u ad.User) tea.Cmd {
+	am := m.am
+	return m.startCall("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
+		principal, list, err := am.UserTokens(ctx, u.Login)
+		r := tokensLoaded{user: u, principal: principal, err: err}
+		for _, t := range list {
+			if err != nil {
+				break
+			}
+			var st rsa.TokenState
+			st, err = am.Token(ctx, t.Serial)
+			r.states, r.err = append(r.states, st), err
+		}
+		return r
+	})
+}
+
+func (p *tokensPane) loaded(m *Model, r tokensLoaded) tea.Cmd {
+	if r.err != nil {
+		m.setStatus(explain(r.err), true)
+		return nil
+	}
+	first := m.screen != scrTokens && m.screen != scrDetail
+	p.user, p.principal, p.states = r.user, r.principal, r.states
+	p.setRows(m.now())
+	if first {
+		p.table.SetCursor(0)
+		m.push(scrTokens)
+	}
+	switch n := len(p.states); {
+	case n == 0:
+		m.setStatus(r.user.Login+" has no token in AM: assign one from the token pool first.", false)
+	case n > 1:
+		m.setStatus(fmt.Sprintf("%s holds %d tokens (one is the rule): check whether the extra one should be unassigned.", r.user.Login, n), false)
+	default:
+		m.setStatus(fmt.Sprintf("%s: 1 token, read from AM at %s.", r.user.Login, m.now().Format("15:04:05")), false)
+	}
+	return nil
+}
+
+// replace updates one token's row after a detail refresh or a change.
+func (p *tokensPane) replace(s rsa.TokenState) {
+	for i := range p.states {
+		if p.states[i].Token.Serial == s.Token.Serial {
+			p.states[i] = s
+		}
+	}
+	p.setRows(time.Now())
+}
+
+func (p *tokensPane) selected() (rsa.TokenState, bool) {
+	i := p.table.Cursor()
+	if i < 0 || i >= len(p.states) {
+		return rsa.TokenState{}, false
+	}
+	return p.states[i], true
+}
+
+func (p *tokensPane) autoRefresh(m *Model, msg autoRefresh) tea.Cmd {
+	if !p.auto || msg.seq != p.autoSeq || m.screen != scrTokens {
+		return nil
+	}
+	cmds := []tea.Cmd{p.tick()}
+	if m.busy == "" {
+		cmds = append(cmds, p.open(m, p.user))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (p *tokensPane) tick() tea.Cmd {
+	seq := p.autoSeq
+	return tea.Tick(refreshEvery, func(time.Time) tea.Msg { return autoRefresh{seq: seq} })
+}
+
+func (p *tokensPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	s, ok := p.selected()
+	switch k.String() {
+	case "esc":
+		p.auto = false
+		m.pop()
+		return nil
+	case "r":
+		return p.open(m, p.user)
+	case "a":
+		p.auto = !p.auto
+		p.autoSeq++
+		if p.auto {
+			m.setStatus(fmt.Sprintf("Auto-refresh on: every %s.", refreshEvery), false)
+			return p.tick()
+		}
+		m.setStatus("Auto-refresh off.", false)
+		return nil
+	case "enter":
+		if ok {
+			m.detail.state = s
+			m.push(scrDetail)
+		}
+		return nil
+	case "e":
+		if ok {
+			return m.form.open(m, s)
+		}
+		return nil
+	case "x":
+		if ok {
+			return m.confirm.openClear(m, s)
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	p.table, cmd = p.table.Update(k)
+	return cmd
+}
+
+func (p *tokensPane) view(m *Model) string {
+	u := p.user
+	head := m.st.Title.Render(u.DisplayName) + " (" + u.Login + ")"
+	if u.Disabled {
+		head += " " + m.st.badge("AD DISABLED", true)
+	}
+	if u.Locked {
+		head += " " + m.st.badge("AD LOCKED", true)
+	}
+	if p.auto {
+		head += " " + m.st.badge("AUTO-REFRESH", false)
+	}
+	sub := m.st.Dim.Render(fmt.Sprintf("%s · %s · AM principal %s", u.Mail, u.Department, p.principal.GUID))
+	if len(p.states) == 0 {
+		return head + "\n" + sub + "\n\n  No tokens in AM for this person."
+	}
+	return head + "\n" + sub + "\n\n" + p.table.View()
+}
+
+// --- token detail ---
+
+type detailPane struct {
+	state   rsa.TokenState
+	explain bool
+}
+
+func (p *detailPane) open(m *Model, serial string) tea.Cmd {
+	am := m.am
+	p.state = rsa.TokenState{Token: rsa.Token{Serial: serial}}
+	if m.screen != scrDetail {
+		m.push(scrDetail)
+	}
+	return m.startCall("Reading token "+serial, func(ctx context.Context) tea.Msg {
+		st, err := am.Token(ctx, serial)
+		return tokenLoaded{state: st, err: err}
+	})
+}
+
+func (p *detailPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	switch k.String() {
+	case "esc":
+		m.pop()
+	case "i":
+		p.explain = !p.explain
+	case "r":
+		return p.open(m, p.state.Token.Serial)
+	case "e":
+		return m.form.open(m, p.state)
+	case "x":
+		return m.confirm.openClear(m, p.state)
+	}
+	return nil
+}
+
+func (p *detailPane) view(m *Model, h int) string {
+	lines := fieldLines(m, p.state, rsa.TokenState{}, p.explain)
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	return strings.Join(lines, "\n")
+}

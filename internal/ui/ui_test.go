@@ -1,0 +1,200 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/ad/ldapsim"
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
+	"github.com/rsatui/rsatui/internal/ui"
+)
+
+// fixed clock, so golden files do not change with the date
+var now = time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC)
+
+type world struct {
+	sim *amsim.Sim
+	ops *rsa.Ops
+	dir *ad.Client
+	ds  *demo.Dataset
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	ds := demo.Generate(1, 30, now)
+	sim := amsim.New(amsim.Options{Seed: 1, Now: func() time.Time { return now }})
+	if err := ds.SeedAM(sim); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(amproto.ServicePath, sim)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	user, pw := sim.CommandClient()
+	c, err := rsa.New(rsa.Config{URL: srv.URL, CommandClientUser: user, CommandClientPassword: rsa.Secret(pw),
+		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := rsa.NewOps(c)
+	ops.Now = func() time.Time { return now }
+	dsim, err := ldapsim.Start(ds, ldapsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dsim.Stop)
+	dir, err := ad.New(ad.Config{URL: dsim.URL(), BindUser: ds.ServiceDN(), BindPassword: demo.ServicePassword,
+		CAPool: dsim.CAPool(), BaseDN: "OU=People," + ds.BaseDN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dir.Close() })
+	return &world{sim: sim, ops: ops, dir: dir, ds: ds}
+}
+
+func (w *world) model(readOnly bool) ui.Model {
+	w.ops.ReadOnly = readOnly
+	return ui.New(w.dir, w.ops, ui.Info{Server: "am.corp.example:7002", IdentitySource: demo.IdentitySourceName,
+		Admin: demo.AdminUser, ReadOnly: readOnly, MaxEADays: 14}, ui.Options{NoColor: true, Now: func() time.Time { return now },
+		SearchDelay: 20 * time.Millisecond})
+}
+
+// probe runs the console under teatest's real program and records the frame
+// after every update: the v2 renderer writes cell diffs, so the output stream
+// does not hold the screen's text in one piece.
+type probe struct {
+	ui.Model
+	frame *atomic.Value
+}
+
+func (p probe) Init() tea.Cmd { return p.Model.Init() }
+
+func (p probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := p.Model.Update(msg)
+	p.Model = m.(ui.Model)
+	p.frame.Store(ansi.Strip(p.Model.Render()))
+	return p, cmd
+}
+
+type session struct {
+	*teatest.TestModel
+	frame *atomic.Value
+}
+
+func start(t *testing.T, m ui.Model, w, h int) *session {
+	t.Helper()
+	frame := &atomic.Value{}
+	frame.Store("")
+	tm := teatest.NewTestModel(t, probe{Model: m, frame: frame}, teatest.WithInitialTermSize(w, h),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	t.Cleanup(func() { _ = tm.Quit() })
+	return &session{TestModel: tm, frame: frame}
+}
+
+func (s *session) screen() string { return s.frame.Load().(string) }
+
+func key(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+// waitScreen waits until the frame contains every want.
+func waitScreen(t *testing.T, s *session, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		frame := s.screen()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(frame, w)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("screen never showed %q; last frame:\n%s", want, frame)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func typeText(tm *session, s string) {
+	for _, r := range s {
+		tm.Send(key(string(r)))
+	}
+}
+
+func finalFrame(t *testing.T, s *session) string {
+	t.Helper()
+	if err := s.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := s.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(probe)
+	return ansi.Strip(fm.Render())
+}
+
+// TestEmergencyAccessFlow: find a user → open a token → temporary fixed code
+// for 14 days → result DTO → end emergency access again; the server state is
+// checked at each step.
+func TestEmergencyAccessFlow(t *testing.T) {
+	w := newWorld(t)
+	tm := start(t, w.model(false), 100, 30)
+	waitScreen(t, tm, "found")
+	typeText(tm, "jdoe")
+	waitScreen(t, tm, "1 found")
+	tm.Send(key("enter"))
+	waitScreen(t, tm, "John Doe (jdoe)", "off")
+	tm.Send(key("e"))
+	waitScreen(t, tm, "Online emergency access for token")
+	tm.Send(key("enter"))
+	waitScreen(t, tm, "Please confirm", "(14 days)", "UpdateTokenEmergencyAccessCommand")
+	tm.Send(key("y"))
+	waitScreen(t, tm, "Emergency access is on for token", "Temporary fixed tokencode", "Shown only now")
+	serial := w.ds.TokensOf("jdoe")[0]
+	st, _ := w.sim.Token(serial)
+	if !st.Lost || st.EAMode != amproto.EAModeTemporaryFixedCode || !st.EAExpiration.Equal(now.Add(14*24*time.Hour)) {
+		t.Fatalf("server state after set: %+v", st)
+	}
+	tm.Send(key("enter"))
+	waitScreen(t, tm, "ON: fixed code")
+	tm.Send(key("x"))
+	waitScreen(t, tm, "End online emergency access for token "+serial)
+	tm.Send(key("y"))
+	waitScreen(t, tm, "Emergency access ended for token")
+	if st, _ := w.sim.Token(serial); st.Lost || st.TFT != "" {
+		t.Fatalf("server state after clear: %+v", st)
+	}
+	_ = context.Background
+}

@@ -1,0 +1,253 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/table"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rsatui/rsatui/internal/ad"
+)
+
+// usersPane is the search box and the people found, streamed in page by page.
+// Each keystroke bumps seq; only the search for the latest seq runs, and the
+// previous one is cancelled (its pages are dropped by seq).
+type usersPane struct {
+	input     textinput.Model
+	table     table.Model
+	users     []ad.User
+	rows      []table.Row
+	delay     time.Duration
+	seq       int
+	cancel    context.CancelFunc
+	searching bool
+	lastQuery string
+	w         int
+}
+
+type searchTick struct{ seq int }
+
+type searchPage struct {
+	seq   int
+	users []ad.User
+	ch    <-chan tea.Msg
+}
+
+type searchDone struct {
+	seq int
+	err error
+}
+
+func newUsersPane(delay time.Duration) usersPane {
+	in := textinput.New()
+	in.Prompt = "/ "
+	in.Placeholder = "login, name or mail"
+	in.CharLimit = ad.MaxQueryLen
+	t := table.New(table.WithFocused(false))
+	return usersPane{input: in, table: t, delay: delay}
+}
+
+func (p *usersPane) resize(w, h int) {
+	p.w = w
+	p.input.SetWidth(max(w-24, 10)) // room for the count beside it
+	p.table.SetColumns(userColumns(w))
+	p.table.SetWidth(w)
+	p.table.SetHeight(max(h-2, 2))
+}
+
+// userColumns shares the width out; narrow windows drop the department.
+func userColumns(w int) []table.Column {
+	if w < 70 {
+		name := max(w-12-12-6, 10)
+		return []table.Column{{Title: "Login", Width: 12}, {Title: "Name", Width: name}, {Title: "Status", Width: 12}}
+	}
+	rest := w - 14 - 14 - 8
+	return []table.Column{{Title: "Login", Width: 14}, {Title: "Name", Width: rest * 3 / 10},
+		{Title: "Mail", Width: rest * 4 / 10}, {Title: "Department", Width: rest * 3 / 10}, {Title: "Status", Width: 14}}
+}
+
+func userRow(u ad.User, w int) table.Row {
+	status := ""
+	switch {
+	case u.Disabled && u.Locked:
+		status = "disabled,locked"
+	case u.Disabled:
+		status = "disabled"
+	case u.Locked:
+		status = "locked"
+	}
+	if w < 70 {
+		return table.Row{u.Login, u.DisplayName, status}
+	}
+	return table.Row{u.Login, u.DisplayName, u.Mail, u.Department, status}
+}
+
+func (p *usersPane) stop() {
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
+	}
+}
+
+// schedule debounces: the search starts when no key came for delay.
+func (p *usersPane) schedule() tea.Cmd {
+	p.seq++
+	seq := p.seq
+	return tea.Tick(p.delay, func(time.Time) tea.Msg { return searchTick{seq: seq} })
+}
+
+// searchNow cancels the running search and starts one for the box's text.
+func (p *usersPane) searchNow(m *Model) tea.Cmd {
+	p.stop()
+	p.seq++
+	seq := p.seq
+	q := p.input.Value()
+	p.lastQuery = q
+	p.users, p.rows = nil, nil
+	p.table.SetRows(nil)
+	p.table.SetCursor(0)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	p.cancel = cancel
+	p.searching = true
+	ch := make(chan tea.Msg, 2)
+	dir := m.dir
+	go func() {
+		defer cancel()
+		err := dir.Search(ctx, q, func(users []ad.User) error {
+			select {
+			case ch <- searchPage{seq: seq, users: users, ch: ch}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		select {
+		case ch <- searchDone{seq: seq, err: err}:
+		case <-ctx.Done():
+		}
+	}()
+	return tea.Batch(waitFor(ch), m.spin.Tick)
+}
+
+func waitFor(ch <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg { return <-ch }
+}
+
+func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case searchTick:
+		if msg.seq != p.seq || p.input.Value() == p.lastQuery {
+			return nil
+		}
+		return p.searchNow(m)
+	case searchPage:
+		if msg.seq != p.seq {
+			return nil
+		}
+		p.users = append(p.users, msg.users...)
+		for _, u := range msg.users {
+			p.rows = append(p.rows, userRow(u, p.w))
+		}
+		p.table.SetRows(p.rows)
+		if p.table.Cursor() < 0 { // bubbles' table parks the cursor at -1 while empty
+			p.table.SetCursor(0)
+		}
+		return waitFor(msg.ch)
+	case searchDone:
+		if msg.seq != p.seq {
+			return nil
+		}
+		p.searching = false
+		p.cancel = nil
+		switch {
+		case msg.err != nil && !errorsIs(msg.err, context.Canceled):
+			m.setStatus(explain(msg.err), true)
+		case len(p.users) == 0:
+			m.setStatus(fmt.Sprintf("Nobody matches %q.", p.lastQuery), false)
+		default:
+			m.setStatus(fmt.Sprintf("%d people. enter opens their tokens.", len(p.users)), false)
+		}
+	}
+	return nil
+}
+
+func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	if p.input.Focused() {
+		switch k.String() {
+		case "down", "tab":
+			p.input.Blur()
+			p.table.Focus()
+			return nil
+		case "enter":
+			if p.input.Value() != p.lastQuery {
+				return p.searchNow(m)
+			}
+			if len(p.users) > 0 {
+				p.input.Blur()
+				p.table.Focus()
+				return p.open(m)
+			}
+			return nil
+		case "esc":
+			if p.input.Value() != "" {
+				p.input.SetValue("")
+				return p.schedule()
+			}
+			p.input.Blur()
+			p.table.Focus()
+			return nil
+		}
+		var cmd tea.Cmd
+		p.input, cmd = p.input.Update(k)
+		if p.input.Value() != p.lastQuery {
+			return tea.Batch(cmd, p.schedule())
+		}
+		return cmd
+	}
+	switch k.String() {
+	case "/":
+		p.table.Blur()
+		return p.input.Focus()
+	case "enter":
+		return p.open(m)
+	case "r":
+		return p.searchNow(m)
+	case "up", "k":
+		if p.table.Cursor() == 0 {
+			p.table.Blur()
+			return p.input.Focus()
+		}
+	}
+	var cmd tea.Cmd
+	p.table, cmd = p.table.Update(k)
+	return cmd
+}
+
+func (p *usersPane) selected() (ad.User, bool) {
+	i := p.table.Cursor()
+	if i < 0 || i >= len(p.users) {
+		return ad.User{}, false
+	}
+	return p.users[i], true
+}
+
+func (p *usersPane) open(m *Model) tea.Cmd {
+	u, ok := p.selected()
+	if !ok {
+		return nil
+	}
+	return m.tokens.open(m, u)
+}
+
+func (p *usersPane) view(m *Model) string {
+	head := p.input.View()
+	if p.searching {
+		head += "  " + m.spin.View() + " searching"
+	} else if len(p.users) > 0 {
+		head += "  " + m.st.Dim.Render(fmt.Sprintf("%d found", len(p.users)))
+	}
+	return head + "\n" + p.table.View()
+}
