@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
@@ -390,29 +391,33 @@ func (m Model) Render() string {
 			body = m.result.view(&m, bh)
 		}
 	}
-	frame := lipgloss.NewStyle().Width(m.w).MaxWidth(m.w)
-	body = lipgloss.NewStyle().Width(m.w).Height(bh).MaxHeight(bh).MaxWidth(m.w).Render(body)
+	if m.showHelp || (m.screen != scrUsers && m.screen != scrTokens) {
+		body = lipgloss.NewStyle().Width(m.w).Render(body) // prose wraps; tables are sized already
+	}
+	body = fit(body, m.w, bh)
 	return lipgloss.JoinVertical(lipgloss.Left,
-		frame.Render(m.headerView()),
-		frame.Render(m.crumbView()),
+		fit(m.headerView(), m.w, 1),
+		fit(m.crumbView(), m.w, 1),
 		body,
-		frame.Render(m.helpBar()),
-		frame.Render(m.statusView()),
+		fit(m.helpBar(), m.w, 1),
+		fit(m.statusView(), m.w, 1),
 	)
 }
 
+// headerView puts the badges first, so that a narrow window cuts the server
+// name, never the READ-ONLY or TLS warning.
 func (m Model) headerView() string {
-	parts := []string{m.st.Title.Render("rsatui"), "AM " + m.info.Server, "source " + m.info.IdentitySource, "admin " + m.info.Admin}
-	if m.info.Demo {
-		parts = append(parts, m.st.badge("DEMO", false))
+	head := m.st.Title.Render("rsatui")
+	if m.info.Insecure {
+		head += " " + m.st.badge("TLS VERIFY OFF", true)
 	}
 	if m.info.ReadOnly {
-		parts = append(parts, m.st.badge("READ-ONLY", false))
+		head += " " + m.st.badge("READ-ONLY", false)
 	}
-	if m.info.Insecure {
-		parts = append(parts, m.st.badge("TLS VERIFY OFF", true))
+	if m.info.Demo {
+		head += " " + m.st.badge("DEMO", false)
 	}
-	return strings.Join(parts, " · ")
+	return strings.Join([]string{head, "admin " + m.info.Admin, "source " + m.info.IdentitySource, "AM " + m.info.Server}, " · ")
 }
 
 func (m Model) crumbView() string {
@@ -448,4 +453,23 @@ func (m Model) statusView() string {
 		return m.st.Err.Render("✗ " + m.status)
 	}
 	return m.st.Dim.Render(m.status)
+}
+
+// fit cuts s to exactly h lines of at most w columns (with an ellipsis where a
+// line is cut), padding short ones: nothing ever wraps or overflows.
+func fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			l = ansi.Truncate(l, w, "…")
+		}
+		lines[i] = l + strings.Repeat(" ", max(w-ansi.StringWidth(l), 0))
+	}
+	for len(lines) < h {
+		lines = append(lines, strings.Repeat(" ", w))
+	}
+	return strings.Join(lines, "\n")
 }

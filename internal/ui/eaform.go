@@ -37,6 +37,7 @@ var availableChoices = []struct {
 // typed, with the broken rule next to it; a failed submit keeps the form filled.
 type formPane struct {
 	state     rsa.TokenState
+	failure   string // why AM refused the last submit; the form stays filled
 	focus     int
 	mode      int
 	available int
@@ -60,6 +61,7 @@ func (p *formPane) open(m *Model, s rsa.TokenState) tea.Cmd {
 		p.lifetime.SetValue(fmt.Sprintf("%dd", m.info.MaxEADays))
 	}
 	p.state = s
+	p.failure = ""
 	p.focus = fMode
 	p.focusInput()
 	m.push(scrForm)
@@ -71,7 +73,7 @@ func newInput(placeholder string, limit int) textinput.Model {
 	in.Prompt = ""
 	in.Placeholder = placeholder
 	in.CharLimit = limit
-	in.SetWidth(34)
+	in.SetWidth(24)
 	return in
 }
 
@@ -171,6 +173,7 @@ func (p *formPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			}
 			return nil
 		}
+		m.setStatus("Review the change: y runs it, any other key goes back to the form.", false)
 		return m.confirm.openSet(m, p.state, r)
 	case "left", "right":
 		d := 1
@@ -217,13 +220,14 @@ func (p *formPane) view(m *Model) string {
 		if p.focus == f {
 			cursor = m.st.Selected.Render("› ")
 		}
-		line := cursor + pad(label, 19) + value
-		if err := errs[f]; err != nil {
-			line += "  " + m.st.Err.Render("✗ "+trimKind(err))
-		} else if f == fCode || f == fCount || f == fLifetime {
-			line += "  " + m.st.OK.Render("✓")
+		line := cursor + pad(label, 13) + value
+		if errs[f] == nil && (f == fCode || f == fCount || f == fLifetime) {
+			line += " " + m.st.OK.Render("✓")
 		}
 		b.WriteString(line + "\n")
+		if err := errs[f]; err != nil {
+			b.WriteString("    " + m.st.Err.Render("✗ "+trimKind(err)) + "\n")
+		}
 	}
 	choice := func(opts []string, i int, focused bool) string {
 		if focused {
@@ -238,16 +242,18 @@ func (p *formPane) view(m *Model) string {
 	if p.visible(fCount) {
 		row(fCount, "How many codes", p.count.View())
 	}
-	exp := p.lifetime.View()
+	row(fLifetime, "Lifetime", p.lifetime.View())
 	if r, e := p.request(m); e[fLifetime] == nil {
-		exp += m.st.Dim.Render("  → " + when(r.Expires, "no expiration"))
+		b.WriteString("    " + m.st.Dim.Render("→ "+when(r.Expires, "no expiration")) + "\n")
 	}
-	row(fLifetime, "Lifetime", exp)
 	labels := make([]string, len(availableChoices))
 	for i, c := range availableChoices {
 		labels[i] = c.label
 	}
-	row(fIfAvailable, "If token available", choice(labels, p.available, p.focus == fIfAvailable))
+	row(fIfAvailable, "If available", choice(labels, p.available, p.focus == fIfAvailable))
+	if p.failure != "" {
+		b.WriteString("\n" + m.st.Err.Render("✗ AM refused the last submit: "+p.failure) + "\n")
+	}
 	b.WriteString("\n" + m.st.Dim.Render(fmt.Sprintf("Codes follow AM's policy: %d letters and digits. The lifetime may not exceed %d days.", amproto.EACodeSize, m.info.MaxEADays)))
 	return b.String()
 }

@@ -57,7 +57,9 @@ func fields(s rsa.TokenState) []field {
 	}
 }
 
-// fieldLines renders fields; those that differ from before are marked.
+// fieldLines renders fields in their stable order. With a before state, the
+// changed fields come first (marked, with their old value), then the rest, so
+// what changed is visible even in a small window.
 func fieldLines(m *Model, after, before rsa.TokenState, explain bool) []string {
 	af := fields(after)
 	var bf []field
@@ -68,18 +70,22 @@ func fieldLines(m *Model, after, before rsa.TokenState, explain bool) []string {
 	for _, f := range af {
 		width = max(width, len(f.name))
 	}
-	out := make([]string, 0, len(af)*2)
+	var changed, same []string
 	for i, f := range af {
-		mark, name, value := "  ", pad(f.name, width+1), f.value
-		if bf != nil && bf[i].value != f.value {
-			mark = m.st.Changed.Render("* ")
-			name = m.st.Changed.Render(name)
-			value = m.st.Changed.Render(value) + m.st.Dim.Render(" (was "+bf[i].value+")")
+		line := "  " + pad(f.name, width+1) + f.value
+		isChanged := bf != nil && bf[i].value != f.value
+		if isChanged {
+			line = m.st.Changed.Render("* "+pad(f.name, width+1)+f.value) + m.st.Dim.Render(" (was "+bf[i].value+")")
 		}
-		out = append(out, mark+name+value)
+		lines := []string{line}
 		if explain {
-			out = append(out, "    "+m.st.Dim.Render(f.why))
+			lines = append(lines, "    "+m.st.Dim.Render(f.why))
+		}
+		if isChanged {
+			changed = append(changed, lines...)
+		} else {
+			same = append(same, lines...)
 		}
 	}
-	return out
+	return append(changed, same...)
 }

@@ -33,6 +33,7 @@ func (p *confirmPane) openClear(m *Model, s rsa.TokenState) tea.Cmd {
 		return nil
 	}
 	*p = confirmPane{state: s, clear: true}
+	m.setStatus("Review the change: y runs it, any other key cancels.", false)
 	m.push(scrConfirm)
 	return nil
 }
@@ -107,11 +108,16 @@ func (p *resultPane) done(m *Model, r eaDone) tea.Cmd {
 		// the form stays filled (screen stack unchanged) so the admin can correct and resubmit
 		msg := explain(r.err)
 		if r.res.After.Token.Serial != "" {
-			msg += " Token now: emergency access " + eaSummary(r.res.After.EA) + "."
+			msg += " AM now holds: emergency access " + eaSummary(r.res.After.EA) + "."
 			m.tokens.replace(r.res.After)
 			m.detail.state = r.res.After
 		}
-		m.setStatus(msg, true)
+		if m.screen == scrForm {
+			m.form.failure = msg
+			m.setStatus("AM refused the change: the form shows why; correct it and submit again.", true)
+		} else {
+			m.setStatus(msg, true)
+		}
 		return nil
 	}
 	*p = resultPane{res: r.res, clear: r.clear, req: r.req}
@@ -184,7 +190,7 @@ func (p *resultPane) view(m *Model, h int) string {
 		b.WriteString(m.st.Box.Render(label+"\n"+m.st.Code.Render(codes)) + "\n")
 		b.WriteString(m.st.Warn.Render("Shown only now. Hand it over by phone or in person, never by mail; the user types PIN + code.") + "\n")
 	}
-	b.WriteString(m.st.Dim.Render("AM now holds (* = changed):") + "\n")
+	b.WriteString(m.st.Dim.Render("AM now holds (* = changed, listed first):") + "\n")
 	lines := fieldLines(m, p.res.After, p.res.Before, false)
 	used := strings.Count(b.String(), "\n")
 	if room := h - used; room < len(lines) {

@@ -1,0 +1,185 @@
+package ui_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+func TestMain(m *testing.M) {
+	time.Local = time.UTC // golden frames show local times
+	os.Exit(m.Run())
+}
+
+// snap golden-files the current frame (refresh with go test -update) and
+// checks that nothing overflows the terminal.
+func snap(t *testing.T, s *session, w, h int, name string) {
+	t.Helper()
+	frame := s.screen()
+	lines := strings.Split(frame, "\n")
+	if len(lines) != h {
+		t.Errorf("%s: %d lines in a %d-line terminal", name, len(lines), h)
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			t.Errorf("%s: line %d is %d columns wide in a %d-column terminal: %q", name, i+1, ansi.StringWidth(l), w, l)
+		}
+	}
+	t.Run(name, func(t *testing.T) { golden.RequireEqual(t, []byte(frame)) })
+}
+
+func TestGoldenPanes(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {60, 20}} {
+		w, h := size[0], size[1]
+		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
+			world := newWorld(t)
+			s := start(t, world.model(false), w, h)
+			waitScreen(t, s, "37 people")
+			snap(t, s, w, h, "users")
+
+			typeText(s, "asmith")
+			waitScreen(t, s, "1 found")
+			s.Send(key("enter"))
+			waitScreen(t, s, "Alice Smith (asmith)", "holds 2 tokens")
+			snap(t, s, w, h, "tokens")
+
+			s.Send(key("enter"))
+			waitScreen(t, s, "serialNumber")
+			s.Send(key("i"))
+			waitScreen(t, s, "the number printed on the token")
+			snap(t, s, w, h, "detail")
+
+			s.Send(key("e"))
+			waitScreen(t, s, "Online emergency access for token")
+			s.Send(key("right")) // typed by you
+			s.Send(key("tab"))
+			typeText(s, "abc")
+			waitScreen(t, s, "exactly 8 characters (it has 3)")
+			snap(t, s, w, h, "form-invalid")
+
+			s.Send(key("enter")) // refused: the form stays
+			waitScreen(t, s, "Fix the marked field")
+			typeText(s, "d2345")
+			s.Send(key("tab"))
+			for range 3 {
+				s.Send(key("backspace"))
+			}
+			typeText(s, "2d")
+			waitScreen(t, s, "✓")
+			s.Send(key("enter"))
+			waitScreen(t, s, "Please confirm", "(2 days)")
+			snap(t, s, w, h, "confirm")
+
+			s.Send(key("y"))
+			waitScreen(t, s, "Emergency access is on", "abcd2345")
+			snap(t, s, w, h, "result")
+
+			s.Send(key("enter"))
+			s.Send(key("?"))
+			waitScreen(t, s, "Keys on this screen")
+			snap(t, s, w, h, "help")
+		})
+	}
+}
+
+func TestReadOnlySessionRefusesChanges(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(true), 80, 24)
+	waitScreen(t, s, "READ-ONLY", "people")
+	typeText(s, "jdoe")
+	waitScreen(t, s, "1 found")
+	s.Send(key("enter"))
+	waitScreen(t, s, "John Doe (jdoe)")
+	if strings.Contains(s.screen(), "emergency access ·") {
+		t.Fatal("write keys are offered in a read-only session")
+	}
+	s.Send(key("e"))
+	waitScreen(t, s, "read-only session: changes are disabled")
+	s.Send(key("x"))
+	waitScreen(t, s, "read-only session: changes are disabled")
+	if st, _ := world.sim.Token(world.ds.TokensOf("jdoe")[0]); st.Lost {
+		t.Fatal("read-only session changed a token")
+	}
+}
+
+func TestFailedSubmitKeepsFormAndSaysWhy(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 80, 24)
+	waitScreen(t, s, "people")
+	typeText(s, "eolsen") // his token expired
+	waitScreen(t, s, "1 found")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Erik Olsen (eolsen)", "EXPIRED")
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access for token")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm")
+	s.Send(key("y"))
+	waitScreen(t, s, "expired on", "replacement token", "Online emergency access for token")
+	if st, _ := world.sim.Token(world.ds.TokensOf("eolsen")[0]); st.Lost {
+		t.Fatal("half applied")
+	}
+}
+
+func TestConfirmCancelsOnAnyKeyButY(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 80, 24)
+	waitScreen(t, s, "people")
+	typeText(s, "jdoe")
+	waitScreen(t, s, "1 found")
+	s.Send(key("enter"))
+	waitScreen(t, s, "John Doe (jdoe)")
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm")
+	s.Send(key("enter")) // enter is not yes
+	waitScreen(t, s, "Cancelled: nothing was sent to AM.")
+	if n := world.sim.Stats().Commands["UpdateTokenEmergencyAccessCommand"]; n != 0 {
+		t.Fatalf("%d updates sent", n)
+	}
+}
+
+func TestEscCancelsASlowCall(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 80, 24)
+	waitScreen(t, s, "people")
+	typeText(s, "jdoe")
+	waitScreen(t, s, "1 found")
+	world.sim.SetLatency(3 * time.Second)
+	s.Send(key("enter"))
+	waitScreen(t, s, "Reading jdoe's tokens from AM", "esc cancels")
+	start := time.Now()
+	s.Send(key("esc"))
+	waitScreen(t, s, "Cancelled.")
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("cancel took %v", d)
+	}
+	if strings.Contains(s.screen(), "John Doe (jdoe)") {
+		t.Fatal("a cancelled call still changed the screen")
+	}
+}
+
+func TestPaletteAndBadInput(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 80, 24)
+	waitScreen(t, s, "people")
+	s.Send(key("down")) // leave the search box so : is a command
+	s.Send(key(":"))
+	typeText(s, "token 12ab")
+	s.Send(key("enter"))
+	waitScreen(t, s, "serial \"12ab\" must be 6 to 12 digits")
+	s.Send(key(":"))
+	typeText(s, "token "+world.ds.TokensOf("cmueller")[0])
+	s.Send(key("enter"))
+	waitScreen(t, s, "assignedUserId", "cmueller")
+	s.Send(key(":"))
+	typeText(s, "frobnicate")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Unknown command \"frobnicate\"")
+}
