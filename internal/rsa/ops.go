@@ -378,6 +378,7 @@ func (o *Ops) write(ctx context.Context, res *EAResult, command, serial string, 
 
 // humanDuration says a lifetime the way an admin would: "14 days", "36 hours".
 func humanDuration(d time.Duration) string {
+	d = d.Round(time.Minute) // the expiry was computed a moment before
 	switch {
 	case d >= 48*time.Hour && d%(24*time.Hour) < time.Minute:
 		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))

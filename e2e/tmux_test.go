@@ -1,0 +1,163 @@
+// Package e2e drives the built rsatui binary in tmux the way a person would:
+// real keys in, the real screen out.
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+type term struct {
+	t       *testing.T
+	session string
+}
+
+func needTmux(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("RSATUI_REQUIRE_TMUX") == "1" {
+			t.Fatal("tmux is required (RSATUI_REQUIRE_TMUX=1) but not installed")
+		}
+		t.Skip("skipped: tmux is not installed (.ci/run installs it)")
+	}
+}
+
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "rsatui")
+	out, err := exec.Command("go", "build", "-o", bin, "../cmd/rsatui").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// run starts command in a detached tmux session of the given size.
+func run(t *testing.T, w, h int, env []string, command string) *term {
+	t.Helper()
+	name := fmt.Sprintf("rsatui-e2e-%d", time.Now().UnixNano())
+	args := []string{"new-session", "-d", "-s", name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)}
+	for _, e := range env {
+		args = append(args, "-e", e)
+	}
+	// keep the pane open after exit so a crash can be read
+	args = append(args, command+"; echo; echo EXITED $?; sleep 30")
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	tt := &term{t: t, session: name}
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", name).Run() })
+	return tt
+}
+
+func (tt *term) keys(keys ...string) {
+	tt.t.Helper()
+	args := append([]string{"send-keys", "-t", tt.session}, keys...)
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		tt.t.Fatalf("send-keys: %v %s", err, out)
+	}
+}
+
+func (tt *term) screen() string {
+	out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", tt.session).Output()
+	return string(out)
+}
+
+// wait polls the screen until it shows every want.
+func (tt *term) wait(want ...string) string {
+	tt.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s := tt.screen()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(s, w)
+		}
+		if ok {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tt.t.Fatalf("screen never showed %q; it shows:\n%s", want, s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestDemoEmergencyAccessInTmux: find a user → open a token → temporary fixed
+// tokencode for 14 days → result DTO → end emergency access again.
+func TestDemoEmergencyAccessInTmux(t *testing.T) {
+	needTmux(t)
+	bin := build(t)
+	tt := run(t, 100, 30, []string{"NO_COLOR=1", "TERM=xterm-256color"}, bin+" --demo")
+	tt.wait("DEMO", "people")
+	tt.keys("jdoe")
+	tt.wait("1 found", "John Doe")
+	tt.keys("Enter")
+	tt.wait("John Doe (jdoe)", "off")
+	tt.keys("e")
+	tt.wait("Online emergency access for token", "14d")
+	tt.keys("Enter")
+	tt.wait("Please confirm", "(14 days)", "GenerateEmergencyAccessCodeCommand")
+	tt.keys("y")
+	s := tt.wait("Emergency access is on for token", "Temporary fixed tokencode", "* tokenLost", "yes (was no)")
+	if !strings.Contains(s, "* eaMode") || !strings.Contains(s, "temporary fixed tokencode") {
+		t.Fatalf("result DTO does not show the change:\n%s", s)
+	}
+	tt.keys("Enter")
+	tt.wait("ON: fixed code")
+	tt.keys("x")
+	tt.wait("End online emergency access")
+	tt.keys("y")
+	tt.wait("Emergency access ended for token", "* tokenLost", "no (was yes)")
+	tt.keys("Enter")
+	tt.wait("John Doe (jdoe)", "off")
+	tt.keys("q")
+	tt.wait("EXITED 0")
+}
+
+// TestNarrowAndResize: 60x20, then a live resize to 80x24; nothing overflows.
+func TestNarrowAndResize(t *testing.T) {
+	needTmux(t)
+	bin := build(t)
+	tt := run(t, 60, 20, []string{"NO_COLOR=1"}, bin+" --demo")
+	s := tt.wait("people")
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if len([]rune(l)) > 60 {
+			t.Fatalf("line wider than 60: %q", l)
+		}
+	}
+	if out, err := exec.Command("tmux", "resize-window", "-t", tt.session, "-x", "80", "-y", "24").CombinedOutput(); err != nil {
+		t.Fatalf("resize: %v %s", err, out)
+	}
+	tt.wait("Department") // the wide layout has the department column
+	tt.keys("C-c")
+	tt.wait("EXITED 0")
+}
+
+// TestPasswordOnArgvIsRefused: the CLI refuses passwords on the command line.
+func TestPasswordOnArgvIsRefused(t *testing.T) {
+	bin := build(t)
+	out, err := exec.Command(bin, "--am-admin-password", "hunter2").CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "never taken on the command line") || strings.Contains(string(out), "hunter2") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	out, err = exec.Command(bin).CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "missing --am-url") || !strings.Contains(string(out), "--demo") {
+		t.Fatalf("no config: exit %d: %s", code, out)
+	}
+}
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
