@@ -44,11 +44,11 @@ func (p *tokensPane) resize(w, h int) {
 func tokenColumns(w int) []table.Column {
 	if w < 70 {
 		return []table.Column{{Title: "Serial", Width: 13}, {Title: "State", Width: 9}, {Title: "Expires", Width: 11},
-			{Title: "Emergency access", Width: max(w-13-9-11-8, 8)}}
+			{Title: "Emergency access", Width: max(w-13-9-11-8-1, 8)}}
 	}
 	return []table.Column{{Title: "Serial", Width: 13}, {Title: "Type", Width: 12}, {Title: "State", Width: 9},
 		{Title: "Expires", Width: 12}, {Title: "Last login", Width: 12}, {Title: "PIN", Width: 4},
-		{Title: "Emergency access", Width: max(w-13-12-9-12-12-4-14, 10)}}
+		{Title: "Emergency access", Width: max(w-13-12-9-12-12-4-14-1, 10)}}
 }
 
 func eaSummary(ea rsa.EmergencyAccess) string {

@@ -60,11 +60,12 @@ func (p *usersPane) resize(w, h int) {
 
 // userColumns shares the width out; narrow windows drop the department.
 func userColumns(w int) []table.Column {
+	// every cell has one column of padding on each side
 	if w < 70 {
-		name := max(w-12-12-6, 10)
+		name := max(w-12-12-6-1, 10)
 		return []table.Column{{Title: "Login", Width: 12}, {Title: "Name", Width: name}, {Title: "Status", Width: 12}}
 	}
-	rest := w - 14 - 14 - 8
+	rest := w - 14 - 14 - 10 - 1
 	return []table.Column{{Title: "Login", Width: 14}, {Title: "Name", Width: rest * 3 / 10},
 		{Title: "Mail", Width: rest * 4 / 10}, {Title: "Department", Width: rest * 3 / 10}, {Title: "Status", Width: 14}}
 }
