@@ -24,7 +24,6 @@ type setting struct {
 	section    string // config file section
 	key        string // config file key
 	isBool     bool
-	secret     bool // a password: only *_FILE settings and env/prompt
 }
 
 var settings = []setting{

@@ -156,15 +156,6 @@ func typeText(tm *session, s string) {
 	}
 }
 
-func finalFrame(t *testing.T, s *session) string {
-	t.Helper()
-	if err := s.Quit(); err != nil {
-		t.Fatal(err)
-	}
-	fm := s.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(probe)
-	return ansi.Strip(fm.Render())
-}
-
 // TestEmergencyAccessFlow: find a user → open a token → temporary fixed code
 // for 14 days → result DTO → end emergency access again; the server state is
 // checked at each step.

@@ -111,7 +111,7 @@ func build(p *ber.Packet) (matcher, error) {
 			return false
 		}, nil
 	case ldap.FilterPresent:
-		attr := strings.ToLower(string(p.Data.Bytes()))
+		attr := strings.ToLower(p.Data.String())
 		return func(e *entry) bool { return attr == "objectclass" || len(e.get(attr)) > 0 }, nil
 	case ldap.FilterExtensibleMatch:
 		var rule, attr, value string
