@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
@@ -24,6 +25,8 @@ var (
 	ErrInvalidInput  = errors.New("invalid input")
 	ErrReadOnly      = errors.New("read-only: changes are not allowed")
 	ErrTokenNotReady = errors.New("the token cannot be put into emergency access")
+	// ErrRule is a refusal by one of rsatui's own rules (e.g. one token a person).
+	ErrRule = errors.New("refused by rule")
 )
 
 // Ops runs operations against one AM.
@@ -37,6 +40,9 @@ type Ops struct {
 	// ReadOnly refuses every write here, before AM is asked.
 	ReadOnly bool
 	Now      func() time.Time
+	// Audit, when set, records every write with Actor.
+	Audit *audit.Log
+	Actor Actor
 
 	mu     sync.Mutex
 	source IdentitySource
@@ -261,7 +267,7 @@ type EAResult struct {
 // the product requires: look the token up (its GUID, and that it is assigned
 // and unexpired) → look up its EA state → generate the code(s) → update the EA
 // DTO (token lost, mode, policy, expiry) → look it up again to confirm.
-func (o *Ops) SetEmergencyAccess(ctx context.Context, r EARequest) (EAResult, error) {
+func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, error) {
 	if o.ReadOnly {
 		return EAResult{}, ErrReadOnly
 	}
@@ -311,8 +317,9 @@ func (o *Ops) SetEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 			(r.Mode != amproto.EAModeTemporaryFixedCode || e.TemporaryFixedTokencode == ea.TemporaryFixedTokencode) &&
 			(r.Mode != amproto.EAModeOneTimeCodeSet || e.NumUnusedCodes == len(ea.OneTimeCodes))
 	}
-	if err := o.write(ctx, &res, "UpdateTokenEmergencyAccessCommand", r.Serial, applied,
-		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) }); err != nil {
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", r.Serial, applied,
+		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) })
+	if err != nil {
 		res.Codes = nil // not installed: never show codes that do not work
 		return res, err
 	}
@@ -321,7 +328,7 @@ func (o *Ops) SetEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 
 // ClearEmergencyAccess ends online emergency access: the token is back to
 // normal use, the fixed code and unused one-time codes are gone.
-func (o *Ops) ClearEmergencyAccess(ctx context.Context, serial string) (EAResult, error) {
+func (o *Ops) clearEmergencyAccess(ctx context.Context, serial string) (EAResult, error) {
 	if o.ReadOnly {
 		return EAResult{}, ErrReadOnly
 	}
@@ -339,7 +346,7 @@ func (o *Ops) ClearEmergencyAccess(ctx context.Context, serial string) (EAResult
 	ea.Lost, ea.Mode, ea.TemporaryFixedTokencode, ea.OneTimeCodes = false, amproto.EAModeNone, "", nil
 	ea.Expiration, ea.TFTExpiration, ea.ClearUnusedCodes, ea.ValidOnlineData = time.Time{}, time.Time{}, true, false
 	applied := func(now TokenState) bool { return !now.EA.Lost && now.EA.Mode == amproto.EAModeNone }
-	err = o.write(ctx, &res, "UpdateTokenEmergencyAccessCommand", serial, applied,
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", serial, applied,
 		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) })
 	return res, err
 }
@@ -348,32 +355,28 @@ func (o *Ops) ClearEmergencyAccess(ctx context.Context, serial string) (EAResult
 // session expired was not applied, so it is sent once more after the client's
 // re-login; a write whose reply was lost is never resent: the re-read decides
 // whether it was applied.
-func (o *Ops) write(ctx context.Context, res *EAResult, command, serial string, applied func(TokenState) bool, send func() error) error {
-	res.Commands = append(res.Commands, command)
-	err := send()
+func (o *Ops) write(ctx context.Context, cmds *[]string, command, serial string, applied func(TokenState) bool,
+	send func() error) (after TokenState, note string, err error) {
+	*cmds = append(*cmds, command)
+	err = send()
 	if errors.Is(err, ErrInvalidSession) {
-		res.Commands = append(res.Commands, "LoginCommand", command)
+		*cmds = append(*cmds, "LoginCommand", command)
 		err = send()
 	}
-	res.Commands = append(res.Commands, "LookupTokenCommand", "LookupTokenEmergencyAccessCommand")
+	*cmds = append(*cmds, "LookupTokenCommand", "LookupTokenEmergencyAccessCommand")
 	after, rerr := o.Token(ctx, serial)
 	switch {
 	case err == nil && rerr == nil:
-		res.After = after
-		return nil
+		return after, "", nil
 	case err == nil:
-		return fmt.Errorf("%s succeeded, but reading the token back failed: %w", command, rerr)
+		return after, "", fmt.Errorf("%s succeeded, but reading the token back failed: %w", command, rerr)
 	case errors.Is(err, ErrOutcomeUnknown) && rerr == nil:
-		res.After = after
 		if applied(after) {
-			res.Note = "the reply was lost, but reading the token back shows the change was applied"
-			return nil
+			return after, "the reply was lost, but reading the token back shows the change was applied", nil
 		}
-		return fmt.Errorf("the reply was lost and the change was NOT applied; the token is unchanged: %w", err)
-	case rerr == nil:
-		res.After = after
+		return after, "", fmt.Errorf("the reply was lost and the change was NOT applied; the token is unchanged: %w", err)
 	}
-	return err
+	return after, "", err
 }
 
 // humanDuration says a lifetime the way an admin would: "14 days", "36 hours".
