@@ -172,13 +172,17 @@ func require(c config, flags ...string) error {
 	return nil
 }
 
-// realBackend connects to the configured AM and directory.
-func realBackend(cmd *cobra.Command, readOnly bool) (*backend, error) {
+// connect builds clients for the configured AM (and directory, when needDir).
+func connect(cmd *cobra.Command, readOnly, needDir bool) (*backend, error) {
 	c, err := loadConfig(cmd)
 	if err != nil {
 		return nil, err
 	}
-	if err := require(c, "am-url", "am-cmdclient-user", "am-admin", "ldap-url", "ldap-bind"); err != nil {
+	need := []string{"am-url", "am-cmdclient-user", "am-admin"}
+	if needDir {
+		need = append(need, "ldap-url", "ldap-bind")
+	}
+	if err := require(c, need...); err != nil {
 		return nil, err
 	}
 	cmdPW, err := password(c, "am-cmdclient-password-file", "am-cmdclient-password", "AM command-client password")
@@ -189,9 +193,11 @@ func realBackend(cmd *cobra.Command, readOnly bool) (*backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	ldapPW, err := password(c, "ldap-password-file", "ldap-password", "directory service account password")
-	if err != nil {
-		return nil, err
+	var ldapPW secret.Secret
+	if needDir {
+		if ldapPW, err = password(c, "ldap-password-file", "ldap-password", "directory service account password"); err != nil {
+			return nil, err
+		}
 	}
 	amInsecure, ldapInsecure := c["am-insecure-skip-verify"] == "true", c["ldap-insecure-skip-verify"] == "true"
 	if amInsecure || ldapInsecure {
@@ -204,10 +210,12 @@ func realBackend(cmd *cobra.Command, readOnly bool) (*backend, error) {
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	b.dir, err = ad.New(ad.Config{URL: c["ldap-url"], BindUser: c["ldap-bind"], BindPassword: ldapPW, CAFile: c["ldap-ca-file"],
-		BaseDN: c["ldap-base-dn"], InsecureSkipVerify: ldapInsecure})
-	if err != nil {
-		return nil, usageErr("%v", err)
+	if needDir {
+		b.dir, err = ad.New(ad.Config{URL: c["ldap-url"], BindUser: c["ldap-bind"], BindPassword: ldapPW, CAFile: c["ldap-ca-file"],
+			BaseDN: c["ldap-base-dn"], InsecureSkipVerify: ldapInsecure})
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
 	}
 	b.ops = rsa.NewOps(b.am)
 	b.ops.IdentitySource = c["identity-source"]
@@ -216,8 +224,11 @@ func realBackend(cmd *cobra.Command, readOnly bool) (*backend, error) {
 	if src == "" {
 		src = "(the LDAP one)"
 	}
-	b.info = ui.Info{Server: hostOf(b.am.Endpoint()), Directory: b.dir.URL(), IdentitySource: src, Admin: c["am-admin"],
-		ReadOnly: readOnly, Insecure: b.am.Insecure() || b.dir.Insecure(), MaxEADays: b.ops.MaxEADays}
+	b.info = ui.Info{Server: hostOf(b.am.Endpoint()), IdentitySource: src, Admin: c["am-admin"],
+		ReadOnly: readOnly, Insecure: b.am.Insecure(), MaxEADays: b.ops.MaxEADays}
+	if b.dir != nil {
+		b.info.Directory, b.info.Insecure = b.dir.URL(), b.info.Insecure || b.dir.Insecure()
+	}
 	return b, nil
 }
 

@@ -52,25 +52,28 @@ rsatui --demo runs the console against an embedded AM simulator and directory.`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !demoMode {
-				b, err := realBackend(cmd, readOnly)
-				if err != nil {
-					return err
+			var b *backend
+			var err error
+			if demoMode {
+				if b, err = demoBackend(demoSeed, demoUsers, readOnly); err != nil {
+					return &exitError{code: exitServer, err: fmt.Errorf("starting the demo servers: %w", err)}
 				}
-				return runTUI(cmd, b)
+			} else if b, err = connect(cmd, readOnly, true); err != nil {
+				return err
 			}
-			b, err := demoBackend(demoSeed, demoUsers, readOnly)
-			if err != nil {
-				return &exitError{code: exitServer, err: fmt.Errorf("starting the demo servers: %w", err)}
+			if err := attachAudit(cmd, b); err != nil {
+				b.close()
+				return err
 			}
 			return runTUI(cmd, b)
 		},
 	}
-	root.Flags().BoolVar(&demoMode, "demo", false, "run against an embedded AM simulator and directory (no servers, no config)")
+	root.PersistentFlags().BoolVar(&demoMode, "demo", false, "run against an embedded AM simulator and directory (no servers, no config)")
 	root.Flags().IntVar(&demoUsers, "demo-users", 200, "generated people in the demo data set")
 	root.Flags().Uint64Var(&demoSeed, "demo-seed", 1, "seed of the demo data set")
 	root.PersistentFlags().BoolVar(&readOnly, "read-only", false, "refuse every change (enforced in the operation layer)")
 	addConnFlags(root)
+	addVerbs(root)
 	root.AddCommand(newSimCmd())
 	return root
 }
@@ -87,5 +90,5 @@ func run(args []string) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	return exitUsage // cobra's own errors are flag/argument problems
+	return exitUsage // cobra's own errors are flag and argument problems
 }

@@ -1,0 +1,510 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/audit"
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/secret"
+)
+
+// exitCode maps an error to the stable exit codes: 1 usage, 2 not found,
+// 3 refused by a rule, 4 server or network.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, rsa.ErrInvalidInput), errors.Is(err, ad.ErrQueryTooLong), errors.Is(err, ad.ErrInvalidQuery):
+		return exitUsage
+	case errors.Is(err, rsa.ErrNotInAM), errors.Is(err, rsa.ErrNotFound), errors.Is(err, ad.ErrNotFound):
+		return exitNotFound
+	case errors.Is(err, rsa.ErrRule), errors.Is(err, rsa.ErrTokenNotReady), errors.Is(err, rsa.ErrReadOnly),
+		errors.Is(err, rsa.ErrInvalidArgument), errors.Is(err, rsa.ErrInsufficientPrivilege), errors.Is(err, rsa.ErrAmbiguous):
+		return exitRefused
+	}
+	return exitServer
+}
+
+// verbErr wraps an operation error with its exit code and plain words.
+func verbErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	msg := rsa.Explain(err)
+	if isDirectoryErr(err) {
+		msg = ad.Explain(err)
+	}
+	if msg != err.Error() && !strings.Contains(err.Error(), msg) {
+		msg = err.Error() + "\n  " + msg
+	}
+	return &exitError{code: exitCode(err), err: errors.New(msg)}
+}
+
+func isDirectoryErr(err error) bool {
+	for _, k := range []error{ad.ErrBadCredentials, ad.ErrUnreachable, ad.ErrTLS, ad.ErrLimit, ad.ErrQueryTooLong, ad.ErrInvalidQuery, ad.ErrNotFound, ad.ErrDirectory} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// opened is the backend of one verb run.
+type opened struct {
+	*backend
+	json bool
+	out  io.Writer
+}
+
+// open builds the backend a verb needs (demo or real), with the audit log.
+func open(cmd *cobra.Command, needDir bool) (*opened, error) {
+	demoMode, _ := cmd.Flags().GetBool("demo")
+	readOnly, _ := cmd.Flags().GetBool("read-only")
+	asJSON, _ := cmd.Flags().GetBool("json")
+	var b *backend
+	var err error
+	if demoMode {
+		b, err = demoBackend(1, 200, readOnly)
+		if err != nil {
+			return nil, &exitError{code: exitServer, err: err}
+		}
+	} else if b, err = connect(cmd, readOnly, needDir); err != nil {
+		return nil, err
+	}
+	if err := attachAudit(cmd, b); err != nil {
+		b.close()
+		return nil, err
+	}
+	return &opened{backend: b, json: asJSON, out: cmd.OutOrStdout()}, nil
+}
+
+// attachAudit opens the audit log (--audit-log, RSATUI_AUDIT_LOG, or the XDG
+// default) and names who is acting.
+func attachAudit(cmd *cobra.Command, b *backend) error {
+	path, _ := cmd.Flags().GetString("audit-log")
+	if path == "" {
+		path = os.Getenv("RSATUI_AUDIT_LOG")
+	}
+	if path == "" {
+		path = audit.DefaultPath()
+	}
+	log, err := audit.Open(path)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	b.ops.Audit = log
+	b.ops.Actor = rsa.Actor{OSUser: audit.CurrentUser()}
+	if c := os.Getenv("SSH_CONNECTION"); c != "" {
+		b.ops.Actor.SSHUser = audit.CurrentUser() + " from " + strings.Fields(c)[0]
+	}
+	return nil
+}
+
+func (o *opened) emit(v any, table func(w *tabwriter.Writer)) error {
+	if o.json {
+		enc := json.NewEncoder(o.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	w := tabwriter.NewWriter(o.out, 0, 2, 2, ' ', 0)
+	table(w)
+	return w.Flush()
+}
+
+func ctxFor(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(cmd.Context(), 2*time.Minute)
+}
+
+// --- JSON views: stable field names for scripts ---
+
+type tokenView struct {
+	Serial          string    `json:"serial"`
+	GUID            string    `json:"guid"`
+	Type            string    `json:"type"`
+	Algorithm       string    `json:"algorithm"`
+	Enabled         bool      `json:"enabled"`
+	AssignedTo      string    `json:"assigned_to"`
+	Expires         time.Time `json:"expires"`
+	LastLogin       time.Time `json:"last_login,omitzero"`
+	PinSet          bool      `json:"pin_set"`
+	NextTokencode   bool      `json:"next_tokencode_mode"`
+	EmergencyAccess eaView    `json:"emergency_access"`
+}
+
+type eaView struct {
+	Active          bool      `json:"active"`
+	Lost            bool      `json:"token_lost"`
+	Mode            string    `json:"mode"`
+	ModeCode        int       `json:"ea_mode"`
+	IfAvailable     string    `json:"if_available"`
+	LostMode        int       `json:"lost_mode"`
+	Expires         time.Time `json:"expires,omitzero"`
+	FixedCodeSet    bool      `json:"fixed_code_set"`
+	UnusedCodes     int       `json:"unused_one_time_codes"`
+	LastEALogin     time.Time `json:"last_ea_login,omitzero"`
+	ValidOnlineData bool      `json:"valid_online_data"`
+}
+
+func viewOf(s rsa.TokenState) tokenView {
+	t, e := s.Token, s.EA
+	return tokenView{Serial: t.Serial, GUID: t.GUID, Type: t.TokenType.String(), Algorithm: t.Algorithm.String(),
+		Enabled: t.Enabled, AssignedTo: t.AssignedUserID, Expires: t.Expires, LastLogin: t.LastLogin, PinSet: t.PinSet,
+		NextTokencode: t.NextTokencodeMode, EmergencyAccess: eaView{Active: e.Active(), Lost: e.Lost, Mode: e.Mode.String(),
+			ModeCode: int(e.Mode), IfAvailable: e.LostMode.String(), LostMode: int(e.LostMode), Expires: e.Expiration,
+			FixedCodeSet: e.TemporaryFixedTokencode != "", UnusedCodes: e.NumUnusedCodes, LastEALogin: e.LastEAAuth,
+			ValidOnlineData: e.ValidOnlineData}}
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2006-01-02")
+}
+
+func eaWords(e rsa.EmergencyAccess) string {
+	if !e.Active() {
+		return "off"
+	}
+	until := "no expiry"
+	if !e.Expiration.IsZero() {
+		until = "until " + e.Expiration.Local().Format("2006-01-02 15:04")
+	}
+	return e.Mode.String() + ", " + until
+}
+
+func tokenTable(w *tabwriter.Writer, states ...rsa.TokenState) {
+	fmt.Fprintln(w, "SERIAL\tTYPE\tSTATE\tOWNER\tEXPIRES\tLAST LOGIN\tEMERGENCY ACCESS")
+	for _, s := range states {
+		state := "enabled"
+		if !s.Token.Enabled {
+			state = "disabled"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Token.Serial, s.Token.TokenType, state, s.Token.AssignedUserID,
+			day(s.Token.Expires), day(s.Token.LastLogin), eaWords(s.EA))
+	}
+}
+
+// --- verbs ---
+
+func addVerbs(root *cobra.Command) {
+	pf := root.PersistentFlags()
+	pf.Bool("json", false, "print JSON for scripts")
+	pf.String("audit-log", "", "audit log file (default $XDG_STATE_HOME/rsatui/audit.jsonl) [env RSATUI_AUDIT_LOG]")
+
+	users := &cobra.Command{Use: "users", Short: "People in the directory"}
+	var limit int
+	search := &cobra.Command{Use: "search QUERY", Short: "Find people by login, name or mail prefix", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 1 {
+				return usageErr("--limit must be at least 1")
+			}
+			o, err := open(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer o.close()
+			ctx, cancel := ctxFor(cmd)
+			defer cancel()
+			var found []ad.User
+			errEnough := errors.New("enough")
+			err = o.dir.Search(ctx, args[0], func(p []ad.User) error {
+				found = append(found, p...)
+				if len(found) >= limit {
+					found = found[:limit]
+					return errEnough
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errEnough) {
+				return verbErr(err)
+			}
+			if found == nil {
+				found = []ad.User{}
+			}
+			return o.emit(found, func(w *tabwriter.Writer) {
+				fmt.Fprintln(w, "LOGIN\tNAME\tMAIL\tDEPARTMENT\tSTATUS")
+				for _, u := range found {
+					status := ""
+					if u.Disabled {
+						status = "disabled "
+					}
+					if u.Locked {
+						status += "locked"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Login, u.DisplayName, u.Mail, u.Department, status)
+				}
+			})
+		}}
+	search.Flags().IntVar(&limit, "limit", 100, "at most this many people")
+	users.AddCommand(search)
+
+	tokens := &cobra.Command{Use: "tokens", Short: "Tokens of a person"}
+	tokens.AddCommand(&cobra.Command{Use: "list LOGIN", Short: "A person's tokens with their emergency-access state", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := open(cmd, false)
+			if err != nil {
+				return err
+			}
+			defer o.close()
+			ctx, cancel := ctxFor(cmd)
+			defer cancel()
+			_, list, err := o.ops.UserTokens(ctx, args[0])
+			if err != nil {
+				return verbErr(err)
+			}
+			states := []rsa.TokenState{}
+			views := []tokenView{}
+			for _, t := range list {
+				s, err := o.ops.Token(ctx, t.Serial)
+				if err != nil {
+					return verbErr(err)
+				}
+				states, views = append(states, s), append(views, viewOf(s))
+			}
+			return o.emit(views, func(w *tabwriter.Writer) { tokenTable(w, states...) })
+		}})
+
+	token := &cobra.Command{Use: "token", Short: "One token: show, assign, unassign, enable, disable"}
+	token.AddCommand(&cobra.Command{Use: "show SERIAL", Short: "A token and its emergency-access state", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+				s, err := o.ops.Token(ctx, args[0])
+				return s, "", err
+			})
+		}})
+	var allowSecond, endEA bool
+	assign := &cobra.Command{Use: "assign SERIAL LOGIN", Short: "Give a token to a person (one token a person unless --allow-second)",
+		Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
+			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+				r, err := o.ops.Assign(ctx, args[0], args[1], allowSecond)
+				return r.After, r.Note, err
+			})
+		}}
+	assign.Flags().BoolVar(&allowSecond, "allow-second", false, "allow a second token for the person (recorded in the audit log)")
+	unassign := &cobra.Command{Use: "unassign SERIAL", Short: "Take a token from its owner", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+				r, err := o.ops.Unassign(ctx, args[0], endEA)
+				return r.After, r.Note, err
+			})
+		}}
+	unassign.Flags().BoolVar(&endEA, "end-emergency-access", false, "confirm that unassigning ends the token's emergency access")
+	token.AddCommand(assign, unassign)
+	for _, enable := range []bool{true, false} {
+		name := map[bool]string{true: "enable", false: "disable"}[enable]
+		token.AddCommand(&cobra.Command{Use: name + " SERIAL", Short: strings.ToUpper(name[:1]) + name[1:] + " a token", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+					r, err := o.ops.SetEnabled(ctx, args[0], enable)
+					return r.After, r.Note, err
+				})
+			}})
+	}
+
+	root.AddCommand(users, tokens, token, eaCommand(), auditCommand())
+}
+
+// withToken runs a token operation and prints the token AM holds afterwards.
+func withToken(cmd *cobra.Command, serial string, fn func(context.Context, *opened) (rsa.TokenState, string, error)) error {
+	if err := rsa.ValidateSerial(serial); err != nil {
+		return verbErr(err)
+	}
+	o, err := open(cmd, false)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	ctx, cancel := ctxFor(cmd)
+	defer cancel()
+	s, note, err := fn(ctx, o)
+	if err != nil {
+		return verbErr(err)
+	}
+	if note != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), "note:", note)
+	}
+	return o.emit(viewOf(s), func(w *tabwriter.Writer) { tokenTable(w, s) })
+}
+
+var ifAvailable = map[string]rsa.LostMode{
+	"allow-end-ea": amproto.DisableEAOnAuth, "deny": amproto.DisableEAOnExpire, "allow-both": amproto.DisableEANever,
+}
+
+func eaCommand() *cobra.Command {
+	ea := &cobra.Command{Use: "ea", Short: "Online emergency access of a token"}
+	ea.AddCommand(&cobra.Command{Use: "show SERIAL", Short: "Emergency-access state of a token", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+				s, err := o.ops.Token(ctx, args[0])
+				return s, "", err
+			})
+		}})
+	var fixed, expires, avail string
+	var generate, noExpiry bool
+	var oneTime int
+	set := &cobra.Command{Use: "set SERIAL (--fixed CODE|- | --generate-fixed | --one-time N)", Short: "Put a token into online emergency access",
+		Long: `Put a token into online emergency access: a temporary fixed tokencode (--fixed, or
+--generate-fixed to let AM choose it) or a set of one-time tokencodes (--one-time N).
+--fixed - reads the code from standard input, which keeps it out of shell history.
+The codes are printed once; hand them over by phone or in person.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := rsa.EARequest{Serial: args[0], IfAvailable: ifAvailable[avail]}
+			chosen := 0
+			for _, b := range []bool{cmd.Flags().Changed("fixed"), generate, cmd.Flags().Changed("one-time")} {
+				if b {
+					chosen++
+				}
+			}
+			if chosen != 1 {
+				return usageErr("choose exactly one of --fixed CODE, --generate-fixed, --one-time N")
+			}
+			if r.IfAvailable == 0 {
+				return usageErr("--if-available must be deny, allow-end-ea or allow-both (not %q)", avail)
+			}
+			switch {
+			case cmd.Flags().Changed("fixed"):
+				r.Mode = amproto.EAModeTemporaryFixedCode
+				code := fixed
+				if fixed == "-" {
+					line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+					if err != nil && line == "" {
+						return usageErr("--fixed -: no code on standard input")
+					}
+					code = strings.TrimSpace(line)
+				} else {
+					fmt.Fprintln(cmd.ErrOrStderr(), "rsatui: warning: the code is now in your shell history; prefer --fixed - and standard input")
+				}
+				r.FixedCode = secret.Secret(code)
+			case generate:
+				r.Mode = amproto.EAModeTemporaryFixedCode
+			default:
+				r.Mode, r.Count = amproto.EAModeOneTimeCodeSet, oneTime
+			}
+			switch {
+			case noExpiry && cmd.Flags().Changed("expires"):
+				return usageErr("--expires and --no-expiry exclude each other")
+			case !noExpiry:
+				t, err := rsa.ParseExpiry(expires, time.Now())
+				if err != nil {
+					return verbErr(err)
+				}
+				r.Expires = t
+			}
+			o, err := open(cmd, false)
+			if err != nil {
+				return err
+			}
+			defer o.close()
+			if err := o.ops.Validate(r); err != nil {
+				return verbErr(err)
+			}
+			ctx, cancel := ctxFor(cmd)
+			defer cancel()
+			res, err := o.ops.SetEmergencyAccess(ctx, r)
+			if err != nil {
+				return verbErr(err)
+			}
+			codes := make([]string, len(res.Codes))
+			for i, c := range res.Codes {
+				codes[i] = c.Reveal() // shown once, here, on purpose
+			}
+			if res.Note != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "note:", res.Note)
+			}
+			return o.emit(struct {
+				Token    tokenView `json:"token"`
+				Codes    []string  `json:"codes"`
+				Commands []string  `json:"am_commands"`
+			}{viewOf(res.After), codes, res.Commands}, func(w *tabwriter.Writer) {
+				tokenTable(w, res.After)
+				fmt.Fprintf(w, "\ncodes (shown only now; hand them over by phone or in person):\n")
+				for _, c := range codes {
+					fmt.Fprintf(w, "  %s\n", c)
+				}
+			})
+		}}
+	set.Flags().StringVar(&fixed, "fixed", "", "temporary fixed tokencode you choose (- reads it from standard input)")
+	set.Flags().BoolVar(&generate, "generate-fixed", false, "temporary fixed tokencode generated by AM")
+	set.Flags().IntVar(&oneTime, "one-time", 0, "a set of N one-time tokencodes (1–100)")
+	set.Flags().StringVar(&expires, "expires", "14d", "lifetime: 14d, 36h, 2w, a date (2026-12-12) or a date and time")
+	set.Flags().BoolVar(&noExpiry, "no-expiry", false, "no expiration")
+	set.Flags().StringVar(&avail, "if-available", "allow-end-ea", "if the token is used again: deny, allow-end-ea or allow-both")
+	ea.AddCommand(set, &cobra.Command{Use: "clear SERIAL", Short: "End online emergency access", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+				r, err := o.ops.ClearEmergencyAccess(ctx, args[0])
+				return r.After, r.Note, err
+			})
+		}})
+	return ea
+}
+
+func auditCommand() *cobra.Command {
+	a := &cobra.Command{Use: "audit", Short: "The audit log of changes"}
+	var n int
+	tail := &cobra.Command{Use: "tail", Short: "Print the last entries of the audit log", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, _ := cmd.Flags().GetString("audit-log")
+			if path == "" {
+				path = os.Getenv("RSATUI_AUDIT_LOG")
+			}
+			if path == "" {
+				path = audit.DefaultPath()
+			}
+			entries, err := audit.Tail(path, n)
+			if errors.Is(err, os.ErrNotExist) {
+				return &exitError{code: exitNotFound, err: fmt.Errorf("no audit log at %s yet: nothing was changed through rsatui", path)}
+			}
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			o := &opened{out: cmd.OutOrStdout()}
+			o.json, _ = cmd.Flags().GetBool("json")
+			return o.emit(entries, func(w *tabwriter.Writer) {
+				fmt.Fprintln(w, "TIME\tWHO\tAM ADMIN\tOPERATION\tTARGET\tOUTCOME\tDETAIL")
+				for _, e := range entries {
+					who := e.OSUser
+					if e.SSHUser != "" {
+						who = e.SSHUser
+					}
+					detail := e.Error
+					if detail == "" {
+						var kv []string
+						for k, v := range e.Params {
+							kv = append(kv, k+"="+v)
+						}
+						sort.Strings(kv)
+						detail = strings.Join(kv, " ")
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), who, e.Admin,
+						e.Operation, e.Target, e.Outcome, detail)
+				}
+			})
+		}}
+	tail.Flags().IntVarP(&n, "lines", "n", 20, "how many entries (0 = all)")
+	a.AddCommand(tail)
+	return a
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/demo"
+)
+
+// The verb tests run the built binary against `rsatui sim` in another
+// process, like a script would.
+
+type cli struct {
+	t     *testing.T
+	bin   string
+	env   []string
+	audit string
+	ds    *demo.Dataset
+}
+
+func setup(t *testing.T) *cli {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "rsatui")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v %s", err, out)
+	}
+	sim := exec.Command(bin, "sim", "--listen", "127.0.0.1:0", "--users", "20", "--seed", "5")
+	out, err := sim.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Process.Kill(); _ = sim.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("sim: %v", err)
+	}
+	url := strings.Fields(strings.TrimPrefix(line, "AM simulator: "))[0]
+	c := &cli{t: t, bin: bin, audit: filepath.Join(dir, "audit.jsonl"),
+		ds: demo.Generate(5, 20, time.Now())}
+	c.env = append(os.Environ(), "XDG_CONFIG_HOME="+dir, "RSATUI_AUDIT_LOG="+c.audit,
+		"RSATUI_AM_URL="+url, "RSATUI_AM_CMDCLIENT_USER=CmdClient_sim", "RSATUI_AM_CMDCLIENT_PASSWORD=sim-secret",
+		"RSATUI_AM_ADMIN="+demo.AdminUser, "RSATUI_AM_ADMIN_PASSWORD="+demo.AdminPassword)
+	return c
+}
+
+// run returns stdout, stderr and the exit code.
+func (c *cli) run(stdin string, args ...string) (string, string, int) {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, args...)
+	cmd.Env = c.env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		c.t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func (c *cli) ok(v any, args ...string) {
+	c.t.Helper()
+	out, errs, code := c.run("", args...)
+	if code != 0 {
+		c.t.Fatalf("%v: exit %d: %s", args, code, errs)
+	}
+	if v != nil {
+		if err := json.Unmarshal([]byte(out), v); err != nil {
+			c.t.Fatalf("%v: not JSON: %v\n%s", args, err, out)
+		}
+	}
+}
+
+func (c *cli) fails(code int, want string, args ...string) {
+	c.t.Helper()
+	_, errs, got := c.run("", args...)
+	if got != code || !strings.Contains(errs, want) {
+		c.t.Fatalf("%v: exit %d (want %d), stderr %q (want %q)", args, got, code, errs, want)
+	}
+}
+
+type tokenJSON struct {
+	Serial          string `json:"serial"`
+	Enabled         bool   `json:"enabled"`
+	AssignedTo      string `json:"assigned_to"`
+	EmergencyAccess struct {
+		Active      bool   `json:"active"`
+		EAMode      int    `json:"ea_mode"`
+		LostMode    int    `json:"lost_mode"`
+		UnusedCodes int    `json:"unused_one_time_codes"`
+		Expires     string `json:"expires"`
+	} `json:"emergency_access"`
+}
+
+func TestVerbs(t *testing.T) {
+	c := setup(t)
+	jdoe := c.ds.TokensOf("jdoe")[0]
+	pool := c.ds.Tokens[len(c.ds.Tokens)-1].Serial
+
+	var list []tokenJSON
+	c.ok(&list, "tokens", "list", "jdoe", "--json")
+	if len(list) != 1 || list[0].Serial != jdoe || list[0].EmergencyAccess.Active {
+		t.Fatalf("tokens list: %+v", list)
+	}
+	c.fails(2, "not in", "tokens", "list", "nobody")
+	c.fails(1, "6 to 12 digits", "token", "show", "12ab")
+	c.fails(2, "not found", "token", "show", "999999999999")
+
+	// emergency access: generated fixed code for 14 days, then end it
+	var set struct {
+		Token    tokenJSON `json:"token"`
+		Codes    []string  `json:"codes"`
+		Commands []string  `json:"am_commands"`
+	}
+	c.ok(&set, "ea", "set", jdoe, "--generate-fixed", "--expires", "14d", "--json")
+	if len(set.Codes) != 1 || len(set.Codes[0]) != 8 || !set.Token.EmergencyAccess.Active || set.Token.EmergencyAccess.EAMode != 1 ||
+		set.Token.EmergencyAccess.LostMode != 1 || !strings.Contains(strings.Join(set.Commands, ","), "GenerateEmergencyAccessCodeCommand,UpdateTokenEmergencyAccessCommand") {
+		t.Fatalf("ea set: %+v", set)
+	}
+	generated := set.Codes[0]
+	// a code typed on standard input, deny the token, no expiry
+	out, errs, code := c.run("Abcd2345\n", "ea", "set", jdoe, "--fixed", "-", "--no-expiry", "--if-available", "deny", "--json")
+	if code != 0 || !strings.Contains(out, `"Abcd2345"`) || strings.Contains(errs, "shell history") {
+		t.Fatalf("ea set --fixed -: %d %s %s", code, out, errs)
+	}
+	var show tokenJSON
+	c.ok(&show, "ea", "show", jdoe, "--json")
+	if show.EmergencyAccess.LostMode != 2 || show.EmergencyAccess.Expires != "" {
+		t.Fatalf("ea show: %+v", show)
+	}
+	c.fails(1, "in the past", "ea", "set", jdoe, "--generate-fixed", "--expires", "2020-01-01")
+	c.fails(1, "more than 14 days", "ea", "set", jdoe, "--generate-fixed", "--expires", "15d")
+	c.fails(1, "exactly one of", "ea", "set", jdoe, "--generate-fixed", "--one-time", "3")
+	c.fails(1, "letters and digits", "ea", "set", jdoe, "--fixed", "abc-1234")
+	c.fails(1, "if-available", "ea", "set", jdoe, "--generate-fixed", "--if-available", "maybe")
+	c.fails(1, "1 to 100", "ea", "set", jdoe, "--one-time", "500")
+	c.fails(3, "expired", "ea", "set", c.ds.TokensOf("eolsen")[0], "--generate-fixed")
+	c.fails(3, "not assigned", "ea", "set", pool, "--generate-fixed")
+
+	// unassigning a token in emergency access needs the explicit flag
+	c.fails(3, "--end-emergency-access", "token", "unassign", jdoe)
+	c.ok(&show, "ea", "clear", jdoe, "--json")
+	if show.EmergencyAccess.Active {
+		t.Fatalf("ea clear: %+v", show)
+	}
+
+	// one token a person
+	c.fails(3, "one token a person", "token", "assign", pool, "jdoe")
+	c.fails(3, "belongs to asmith", "token", "assign", c.ds.TokensOf("asmith")[0], "fnotoken")
+	c.ok(&show, "token", "assign", pool, "fnotoken", "--json")
+	if show.AssignedTo != "fnotoken" || !show.Enabled {
+		t.Fatalf("assign: %+v", show)
+	}
+	c.ok(&show, "token", "assign", c.ds.Tokens[len(c.ds.Tokens)-2].Serial, "fnotoken", "--allow-second", "--json")
+	c.ok(&show, "token", "disable", pool, "--json")
+	if show.Enabled {
+		t.Fatal("disable did not stick")
+	}
+	c.ok(&show, "token", "unassign", pool, "--json")
+	if show.AssignedTo != "" {
+		t.Fatal("unassign did not stick")
+	}
+
+	// read-only refuses before AM is asked
+	c.fails(3, "read-only", "ea", "set", jdoe, "--generate-fixed", "--read-only")
+
+	// the audit log has every write, and no code
+	raw, err := os.ReadFile(c.audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), generated) || strings.Contains(string(raw), "Abcd2345") || strings.Contains(string(raw), "Admin!Passw0rd") || strings.Contains(string(raw), "sim-secret") {
+		t.Fatalf("a secret reached the audit log:\n%s", raw)
+	}
+	var entries []struct {
+		Operation string            `json:"operation"`
+		Outcome   string            `json:"outcome"`
+		Params    map[string]string `json:"params"`
+	}
+	c.ok(&entries, "audit", "tail", "-n", "0", "--json")
+	ops := map[string]int{}
+	for _, e := range entries {
+		ops[e.Operation+":"+e.Outcome]++
+	}
+	if ops["ea.set:ok"] != 2 || ops["ea.clear:ok"] != 1 || ops["token.assign:refused"] != 2 || ops["token.assign:ok"] != 2 ||
+		ops["ea.set:refused"] < 3 || ops["token.unassign:refused"] != 1 {
+		t.Fatalf("audit entries: %v", ops)
+	}
+	if entries[0].Params["code"] != "generated by AM" {
+		t.Fatalf("first entry params: %v", entries[0].Params)
+	}
+	out, _, code = c.run("", "audit", "tail", "-n", "3")
+	if code != 0 || !strings.Contains(out, "token.unassign") {
+		t.Fatalf("audit tail: %d %s", code, out)
+	}
+}
+
+func TestVerbsServerAndDemo(t *testing.T) {
+	c := setup(t)
+	env := append([]string{}, c.env...)
+	c.env = append(c.env, "RSATUI_AM_CMDCLIENT_PASSWORD=wrong")
+	c.fails(4, "command-client", "tokens", "list", "jdoe")
+	c.env = append(env, "RSATUI_AM_URL=https://127.0.0.1:1")
+	c.fails(4, "could not be reached", "tokens", "list", "jdoe")
+	c.env = env
+	var users []struct {
+		Login string `json:"Login"`
+	}
+	c.ok(&users, "users", "search", "jdoe", "--demo", "--json")
+	if len(users) != 1 || users[0].Login != "jdoe" {
+		t.Fatalf("users search: %+v", users)
+	}
+	c.fails(1, "control character", "users", "search", "a\tb", "--demo")
+}
