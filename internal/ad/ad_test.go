@@ -338,3 +338,27 @@ func FuzzFilter(f *testing.F) {
 		}
 	})
 }
+
+func TestFirstRDNAndGUID(t *testing.T) {
+	if g := ad.GUIDString([]byte{1, 2, 3}); g != "" {
+		t.Fatalf("short GUID gave %q", g)
+	}
+	b := []byte{0x78, 0x56, 0x34, 0x12, 0x34, 0x12, 0x78, 0x56, 1, 2, 3, 4, 5, 6, 7, 8}
+	if g := ad.GUIDString(b); g != "12345678-1234-5678-0102-030405060708" {
+		t.Fatalf("GUID %s", g)
+	}
+}
+
+func TestFirstRDN(t *testing.T) {
+	for dn, want := range map[string]string{
+		"CN=SecurID Users,OU=Groups,DC=corp,DC=example": "SecurID Users",
+		`CN=Smith\, John,OU=Groups,DC=corp,DC=example`:  "Smith, John",
+		"CN=Solo":       "Solo",
+		"not a dn":      "",
+		`CN=a\2Cb,OU=x`: "a,b",
+	} {
+		if got := ad.FirstRDN(dn); got != want {
+			t.Errorf("%q: got %q, want %q", dn, got, want)
+		}
+	}
+}

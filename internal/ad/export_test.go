@@ -8,3 +8,6 @@ func DropConnection(c *Client) {
 		_ = c.conn.Close()
 	}
 }
+
+// FirstRDN exposes firstRDN to the tests.
+var FirstRDN = firstRDN

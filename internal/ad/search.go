@@ -152,21 +152,52 @@ func (c *Client) abandon(conn *ldap.Conn, base, filter string, cookie []byte) {
 	}()
 }
 
+// toUser converts an entry in one pass over its attributes (this runs for
+// every person of a search, so no repeated case-insensitive lookups).
 func toUser(e *ldap.Entry) User {
-	u := User{DN: e.DN, Login: e.GetAttributeValue("sAMAccountName"), UPN: e.GetAttributeValue("userPrincipalName"),
-		DisplayName: e.GetAttributeValue("displayName"), GivenName: e.GetAttributeValue("givenName"),
-		Surname: e.GetAttributeValue("sn"), Mail: e.GetAttributeValue("mail"),
-		Department: e.GetAttributeValue("department"), Title: e.GetAttributeValue("title")}
-	if uac, err := strconv.ParseInt(e.GetAttributeValue("userAccountControl"), 10, 64); err == nil {
-		u.Disabled = uac&0x2 != 0
+	u := User{DN: e.DN}
+	first := func(a *ldap.EntryAttribute) string {
+		if len(a.Values) == 0 {
+			return ""
+		}
+		return a.Values[0]
 	}
-	if lt, err := strconv.ParseInt(e.GetAttributeValue("lockoutTime"), 10, 64); err == nil {
-		u.Locked = lt > 0
-	}
-	u.GUID = GUIDString(e.GetRawAttributeValue("objectGUID"))
-	for _, dn := range e.GetAttributeValues("memberOf") {
-		if cn := firstRDN(dn); cn != "" {
-			u.Groups = append(u.Groups, cn)
+	for _, a := range e.Attributes {
+		switch strings.ToLower(a.Name) {
+		case "samaccountname":
+			u.Login = first(a)
+		case "userprincipalname":
+			u.UPN = first(a)
+		case "displayname":
+			u.DisplayName = first(a)
+		case "givenname":
+			u.GivenName = first(a)
+		case "sn":
+			u.Surname = first(a)
+		case "mail":
+			u.Mail = first(a)
+		case "department":
+			u.Department = first(a)
+		case "title":
+			u.Title = first(a)
+		case "useraccountcontrol":
+			if uac, err := strconv.ParseInt(first(a), 10, 64); err == nil {
+				u.Disabled = uac&0x2 != 0
+			}
+		case "lockouttime":
+			if lt, err := strconv.ParseInt(first(a), 10, 64); err == nil {
+				u.Locked = lt > 0
+			}
+		case "objectguid":
+			if len(a.ByteValues) > 0 {
+				u.GUID = GUIDString(a.ByteValues[0])
+			}
+		case "memberof":
+			for _, dn := range a.Values {
+				if cn := firstRDN(dn); cn != "" {
+					u.Groups = append(u.Groups, cn)
+				}
+			}
 		}
 	}
 	if !utf8.ValidString(u.DisplayName) {
@@ -189,7 +220,16 @@ func GUIDString(b []byte) string {
 	return g.String()
 }
 
+// firstRDN is the value of a DN's first RDN (the group's CN). Plain DNs, the
+// common case, are cut at the first comma; escaped ones go through ParseDN.
 func firstRDN(dn string) string {
+	if eq := strings.IndexByte(dn, '='); eq > 0 && !strings.ContainsAny(dn, `\"+`) {
+		rest := dn[eq+1:]
+		if comma := strings.IndexByte(rest, ','); comma >= 0 {
+			return rest[:comma]
+		}
+		return rest
+	}
 	parsed, err := ldap.ParseDN(dn)
 	if err != nil || len(parsed.RDNs) == 0 || len(parsed.RDNs[0].Attributes) == 0 {
 		return ""

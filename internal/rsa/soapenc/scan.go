@@ -3,6 +3,7 @@ package soapenc
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -78,11 +79,9 @@ func (s *scanner) next(t *token) error {
 		rest := s.b[s.i:]
 		switch {
 		case bytes.HasPrefix(rest, []byte("<?")):
-			end := bytes.Index(rest, []byte("?>"))
-			if end < 0 {
-				return s.errf("unterminated processing instruction")
+			if err := s.procInst(); err != nil {
+				return err
 			}
-			s.i += end + 2
 		case bytes.HasPrefix(rest, []byte("<!--")):
 			end := bytes.Index(rest[4:], []byte("-->"))
 			if end < 0 {
@@ -120,6 +119,56 @@ func (s *scanner) next(t *token) error {
 			return s.start(t)
 		}
 	}
+}
+
+// procInst skips a processing instruction, which needs a target name; the
+// XML declaration may only say version 1.0 and UTF-8 (what encoding/xml
+// accepts without a charset reader).
+func (s *scanner) procInst() error {
+	start := s.i
+	s.i += 2
+	_, target, err := s.name()
+	if err != nil {
+		return s.errf("processing instruction without a target")
+	}
+	end := bytes.Index(s.b[s.i:], []byte("?>"))
+	if end < 0 {
+		return s.errf("unterminated processing instruction")
+	}
+	body := string(s.b[s.i : s.i+end])
+	s.i += end + 2
+	if target == "xml" {
+		if start != 0 && len(bytes.TrimLeft(s.b[:start], " \t\r\n")) != 0 {
+			return s.errf("the XML declaration must come first")
+		}
+		if v := pseudoAttr(body, "version"); v != "" && v != "1.0" {
+			return s.errf("unsupported XML version %q", v)
+		}
+		if enc := strings.ToLower(pseudoAttr(body, "encoding")); enc != "" && enc != "utf-8" {
+			return s.errf("unsupported encoding %q: SOAP messages here must be UTF-8", enc)
+		}
+	}
+	return nil
+}
+
+// pseudoAttr reads name="value" (or 'value') from an XML declaration.
+func pseudoAttr(body, name string) string {
+	i := strings.Index(body, name)
+	if i < 0 {
+		return ""
+	}
+	rest := strings.TrimLeft(body[i+len(name):], " \t\r\n")
+	if !strings.HasPrefix(rest, "=") {
+		return ""
+	}
+	rest = strings.TrimLeft(rest[1:], " \t\r\n")
+	if rest == "" || (rest[0] != '"' && rest[0] != '\'') {
+		return ""
+	}
+	if end := strings.IndexByte(rest[1:], rest[0]); end >= 0 {
+		return rest[1 : 1+end]
+	}
+	return ""
 }
 
 func (s *scanner) space() {
