@@ -40,6 +40,9 @@ type Ops struct {
 	// ReadOnly refuses every write here, before AM is asked.
 	ReadOnly bool
 	Now      func() time.Time
+	// SettleDelay is the wait before re-reading a second time after a lost
+	// reply (default 2 s).
+	SettleDelay time.Duration
 	// Audit, when set, records every write with Actor.
 	Audit *audit.Log
 	Actor Actor
@@ -374,9 +377,31 @@ func (o *Ops) write(ctx context.Context, cmds *[]string, command, serial string,
 		if applied(after) {
 			return after, "the reply was lost, but reading the token back shows the change was applied", nil
 		}
-		return after, "", fmt.Errorf("the reply was lost and the change was NOT applied; the token is unchanged: %w", err)
+		// AM may still be working on a request whose reply we gave up on: look
+		// once more after a moment before saying it was not applied
+		select {
+		case <-time.After(o.settle()):
+		case <-ctx.Done():
+		}
+		*cmds = append(*cmds, "LookupTokenCommand", "LookupTokenEmergencyAccessCommand")
+		if again, rerr := o.Token(ctx, serial); rerr == nil {
+			after = again
+			if applied(after) {
+				return after, "the reply was lost, but reading the token back shows the change was applied", nil
+			}
+		}
+		return after, "", fmt.Errorf("the reply was lost and reading the token back twice shows the change NOT applied; "+
+			"if AM is still processing the request it may yet appear, so refresh before trying again: %w", err)
 	}
 	return after, "", err
+}
+
+// settle is how long to wait before the second read-back after a lost reply.
+func (o *Ops) settle() time.Duration {
+	if o.SettleDelay > 0 {
+		return o.SettleDelay
+	}
+	return 2 * time.Second
 }
 
 // humanDuration says a lifetime the way an admin would: "14 days", "36 hours".

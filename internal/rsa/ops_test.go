@@ -17,6 +17,7 @@ func newOps(t *testing.T, opt amsim.Options, mutate ...func(*rsa.Config)) (*rsa.
 	e := newEnv(t, opt, mutate...)
 	o := rsa.NewOps(e.client)
 	o.Now = e.clock.Now
+	o.SettleDelay = 300 * time.Millisecond
 	return o, e
 }
 
@@ -163,6 +164,25 @@ func TestWriteFaultsNeverHalfApply(t *testing.T) {
 		}
 		if st, _ := e.sim.Token(serial); st.Lost {
 			t.Fatal("half applied")
+		}
+	})
+	t.Run("the update times out", func(t *testing.T) {
+		o, e := newOps(t, amsim.Options{}, func(c *rsa.Config) { c.Timeout = 200 * time.Millisecond })
+		serial := e.ds.TokensOf("jdoe")[0]
+		e.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenEmergencyAccessCommand, Action: amsim.Delay, Delay: time.Second})
+		res, err := o.SetEmergencyAccess(ctx, tft(serial, 3))
+		// the simulator applies the update after the client gave up; the re-read decides
+		if e.sim.Stats().Commands["UpdateTokenEmergencyAccessCommand"] != 1 {
+			t.Fatal("the write was resent")
+		}
+		time.Sleep(1200 * time.Millisecond) // past the simulator's delay: the final state
+		st, _ := e.sim.Token(serial)
+		if err != nil {
+			if st.Lost || !errors.Is(err, rsa.ErrOutcomeUnknown) || res.Codes != nil {
+				t.Fatalf("reported not applied but the server state is %+v: %v", st, err)
+			}
+		} else if !res.After.EA.Active() || !st.Lost || !strings.Contains(res.Note, "applied") {
+			t.Fatalf("reported applied but %+v / %+v", res, st)
 		}
 	})
 	t.Run("session expires between the generate and the update", func(t *testing.T) {

@@ -47,8 +47,8 @@ func tokenColumns(w int) []table.Column {
 			{Title: "Emergency access", Width: max(w-13-9-11-8-1, 8)}}
 	}
 	return []table.Column{{Title: "Serial", Width: 13}, {Title: "Type", Width: 12}, {Title: "State", Width: 9},
-		{Title: "Expires", Width: 12}, {Title: "Last login", Width: 12}, {Title: "PIN", Width: 4},
-		{Title: "Emergency access", Width: max(w-13-12-9-12-12-4-14-1, 10)}}
+		{Title: "Expires", Width: 11}, {Title: "Last login", Width: 11}, {Title: "PIN/Next", Width: 8},
+		{Title: "Emergency access", Width: max(w-13-12-9-11-11-8-14-1, 10)}}
 }
 
 func eaSummary(ea rsa.EmergencyAccess) string {
@@ -96,6 +96,12 @@ func (p *tokensPane) setRows(now time.Time) {
 		}
 		if t.PinSet {
 			pin = "set"
+		}
+		// next-tokencode mode: AM will ask for a second code (clock drift)
+		if t.NextTokencodeMode {
+			pin += "/NEXT"
+		} else {
+			pin += "/–"
 		}
 		rows = append(rows, table.Row{t.Serial, t.TokenType.String(), state, expiry(t.Expires, now), last, pin, eaSummary(s.EA)})
 	}
