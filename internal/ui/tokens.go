@@ -41,14 +41,21 @@ func (p *tokensPane) resize(w, h int) {
 	p.setRows(time.Now())
 }
 
+// tokenColumns: the emergency-access column always keeps its room; type and
+// last login (also on the detail screen) appear when the window is wide.
 func tokenColumns(w int) []table.Column {
-	if w < 70 {
+	const pad = 1 // table cells have one column of padding on each side
+	switch {
+	case w >= 110:
+		return []table.Column{{Title: "Serial", Width: 13}, {Title: "Type", Width: 14}, {Title: "State", Width: 9},
+			{Title: "Expires", Width: 11}, {Title: "Last login", Width: 11}, {Title: "PIN/Next", Width: 8},
+			{Title: "Emergency access", Width: w - 13 - 14 - 9 - 11 - 11 - 8 - 14 - pad}}
+	case w >= 70:
 		return []table.Column{{Title: "Serial", Width: 13}, {Title: "State", Width: 9}, {Title: "Expires", Width: 11},
-			{Title: "Emergency access", Width: max(w-13-9-11-8-1, 8)}}
+			{Title: "PIN/Next", Width: 8}, {Title: "Emergency access", Width: w - 13 - 9 - 11 - 8 - 10 - pad}}
 	}
-	return []table.Column{{Title: "Serial", Width: 13}, {Title: "Type", Width: 12}, {Title: "State", Width: 9},
-		{Title: "Expires", Width: 11}, {Title: "Last login", Width: 11}, {Title: "PIN/Next", Width: 8},
-		{Title: "Emergency access", Width: max(w-13-12-9-11-11-8-14-1, 10)}}
+	return []table.Column{{Title: "Serial", Width: 13}, {Title: "State", Width: 9}, {Title: "Expires", Width: 11},
+		{Title: "Emergency access", Width: max(w-13-9-11-8-pad, 8)}}
 }
 
 func eaSummary(ea rsa.EmergencyAccess) string {
@@ -102,6 +109,10 @@ func (p *tokensPane) setRows(now time.Time) {
 			pin += "/NEXT"
 		} else {
 			pin += "/–"
+		}
+		if p.w < 110 {
+			rows = append(rows, table.Row{t.Serial, state, expiry(t.Expires, now), pin, eaSummary(s.EA)})
+			continue
 		}
 		rows = append(rows, table.Row{t.Serial, t.TokenType.String(), state, expiry(t.Expires, now), last, pin, eaSummary(s.EA)})
 	}
