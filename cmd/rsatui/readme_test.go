@@ -1,0 +1,79 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// allFlags collects every flag name of the command tree.
+func allFlags(c *cobra.Command, into map[string]bool) {
+	add := func(f *pflag.Flag) {
+		into[f.Name] = true
+		if f.Shorthand != "" {
+			into[f.Shorthand] = true
+		}
+	}
+	c.Flags().VisitAll(add)
+	c.PersistentFlags().VisitAll(add)
+	for _, sub := range c.Commands() {
+		allFlags(sub, into)
+	}
+}
+
+// TestREADMEFlagsExist: every --flag the README mentions is a real flag, and
+// every verb it shows is a real command, so the docs cannot drift.
+func TestREADMEFlagsExist(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := newRoot()
+	flags := map[string]bool{"help": true, "version": true}
+	allFlags(root, flags)
+	found := 0
+	for _, m := range regexp.MustCompile(`(?:^|[\s\x60(|\[])--([a-z][a-z0-9-]+)`).FindAllStringSubmatch(string(readme), -1) {
+		found++
+		if !flags[m[1]] {
+			t.Errorf("README mentions --%s, which no command has", m[1])
+		}
+	}
+	if found < 20 {
+		t.Fatalf("only %d flags found in the README: the pattern is broken", found)
+	}
+	for _, m := range regexp.MustCompile(`(?m)^rsatui ([a-z]+)(?: ([a-z|]+))?`).FindAllStringSubmatch(string(readme), -1) {
+		args := []string{m[1]}
+		if m[2] != "" {
+			args = append(args, strings.Split(m[2], "|")[0])
+		}
+		cmd, rest, err := root.Find(args)
+		if err != nil || cmd == root || len(rest) > 0 {
+			t.Errorf("README shows `rsatui %s`, which is not a command", strings.Join(args, " "))
+		}
+	}
+}
+
+// TestHelpNamesEveryVerb: --help lists each verb the README documents.
+func TestHelpNamesEveryVerb(t *testing.T) {
+	root := newRoot()
+	var b strings.Builder
+	root.SetOut(&b)
+	root.SetArgs([]string{"--help"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"users", "tokens", "token", "ea", "audit", "sim"} {
+		if !strings.Contains(b.String(), "\n  "+verb+" ") {
+			t.Errorf("--help does not list %q", verb)
+		}
+	}
+	for _, hidden := range []string{"am-admin-password ", "man "} {
+		if strings.Contains(b.String(), hidden) {
+			t.Errorf("--help shows the hidden %q", hidden)
+		}
+	}
+}
