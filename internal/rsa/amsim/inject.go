@@ -26,6 +26,9 @@ const (
 	ExpireSession
 	// Oversized answers 200 with a huge XML body, command not executed.
 	Oversized
+	// Restart acts like a server restart: every session is lost and the
+	// connection drops, command not executed.
+	Restart
 )
 
 // Rule injects Action into the next Count requests for Command (zero = any

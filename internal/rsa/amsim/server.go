@@ -146,6 +146,10 @@ func (s *Sim) serveCommand(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
 			delete(s.sessions, sid)
 			s.mu.Unlock()
+		case Restart:
+			s.ExpireSessions()
+			hangUp(w)
+			return
 		}
 	}
 
