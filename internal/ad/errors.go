@@ -88,6 +88,9 @@ func classifyDial(url string, err error) error {
 	}
 	var le *ldap.Error
 	if errors.As(err, &le) && le.ResultCode == ldap.ErrorNetwork {
+		if le.Err != nil && strings.Contains(le.Err.Error(), "timed out") {
+			return fmt.Errorf("%w%s: no answer in time", ErrUnreachable, where)
+		}
 		return fmt.Errorf("%w%s: %v", ErrUnreachable, where, le.Err)
 	}
 	return fmt.Errorf("%w%s: %v", ErrUnreachable, where, err)

@@ -2,6 +2,7 @@ package ad
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -104,7 +105,10 @@ func (c *Client) search(ctx context.Context, filter string, page func([]User) er
 				return ctx.Err()
 			}
 			if err := res.Err(); err != nil {
-				if conn.IsClosing() {
+				var le *ldap.Error
+				if conn.IsClosing() || (errors.As(err, &le) && le.ResultCode == ldap.ErrorNetwork) {
+					// a timed-out or broken connection is not reused: the next call redials
+					conn.Close()
 					return classifyDial(c.URL(), err)
 				}
 				return classifySearch(err)
