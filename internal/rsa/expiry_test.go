@@ -2,10 +2,12 @@ package rsa_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
 func TestParseExpiry(t *testing.T) {
@@ -44,6 +46,38 @@ func FuzzParseExpiry(f *testing.F) {
 		}
 		if err == nil && !got.IsZero() && got.Before(time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)) {
 			t.Fatalf("%q: nonsense time %v", s, got)
+		}
+	})
+}
+
+// FuzzValidateRequest: any serial, code and count typed into a form or a flag
+// is either refused with ErrInvalidInput before AM is asked, or satisfies
+// every rule.
+func FuzzValidateRequest(f *testing.F) {
+	f.Add("000100001007", "Abcd2345", 5, true)
+	f.Add("12ab", "abc-1234", 0, false)
+	f.Add("", "\x00\xff", 101, true)
+	o := rsa.NewOps(nil)
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	o.Now = func() time.Time { return now }
+	f.Fuzz(func(t *testing.T, serial, code string, count int, fixed bool) {
+		r := rsa.EARequest{Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: count,
+			IfAvailable: amproto.DisableEAOnAuth, Expires: now.Add(time.Hour)}
+		if fixed {
+			r.Mode, r.FixedCode = amproto.EAModeTemporaryFixedCode, rsa.Secret(code)
+		}
+		err := o.Validate(r)
+		if err != nil {
+			if !errors.Is(err, rsa.ErrInvalidInput) {
+				t.Fatalf("untyped error %v", err)
+			}
+			if strings.Contains(err.Error(), code) && code != "" && len(code) >= 4 && fixed {
+				t.Fatalf("the code is echoed in the error: %v", err)
+			}
+			return
+		}
+		if rsa.ValidateSerial(serial) != nil || (fixed && code != "" && rsa.CodePolicy(code) != nil) || (!fixed && (count < 1 || count > 100)) {
+			t.Fatalf("accepted an invalid request %+v", r)
 		}
 	})
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
 
 func TestMain(m *testing.M) {
@@ -182,4 +184,24 @@ func TestPaletteAndBadInput(t *testing.T) {
 	typeText(s, "frobnicate")
 	s.Send(key("enter"))
 	waitScreen(t, s, "Unknown command \"frobnicate\"")
+}
+
+// TestUIStaysUsableUnderFaults: AM failing (HTTP 500 page, then a dropped
+// connection) gives a plain-words error on screen; the console stays usable
+// and the next try works.
+func TestUIStaysUsableUnderFaults(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 80, 24)
+	waitScreen(t, s, "people")
+	typeText(s, "jdoe")
+	waitScreen(t, s, "1 found")
+	world.sim.Inject(amsim.Rule{Action: amsim.HTTP500, Count: 3})
+	s.Send(key("enter"))
+	waitScreen(t, s, "✗", "not a valid AM SOAP message")
+	world.sim.ClearFaults()
+	world.sim.Inject(amsim.Rule{Action: amsim.Drop})
+	s.Send(key("enter"))
+	waitScreen(t, s, "could not be reached")
+	s.Send(key("enter"))
+	waitScreen(t, s, "John Doe (jdoe)")
 }
