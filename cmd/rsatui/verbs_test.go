@@ -18,11 +18,12 @@ import (
 // process, like a script would.
 
 type cli struct {
-	t     *testing.T
-	bin   string
-	env   []string
-	audit string
-	ds    *demo.Dataset
+	t      *testing.T
+	stderr strings.Builder // everything the CLI wrote to stderr, checked for secrets
+	bin    string
+	env    []string
+	audit  string
+	ds     *demo.Dataset
 }
 
 func setup(t *testing.T) *cli {
@@ -63,6 +64,7 @@ func (c *cli) run(stdin string, args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	c.stderr.WriteString(errb.String())
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -206,6 +208,12 @@ func TestVerbs(t *testing.T) {
 	out, _, code = c.run("", "audit", "tail", "-n", "3")
 	if code != 0 || !strings.Contains(out, "token.unassign") {
 		t.Fatalf("audit tail: %d %s", code, out)
+	}
+	// nothing the CLI said on stderr during the whole flow holds a secret
+	for _, secret := range []string{generated, "Abcd2345", demo.AdminPassword, "sim-secret"} {
+		if strings.Contains(c.stderr.String(), secret) {
+			t.Fatalf("a secret reached stderr:\n%s", c.stderr.String())
+		}
 	}
 }
 
