@@ -204,19 +204,8 @@ func CodePolicy(code string) error {
 	if len(code) != amproto.EACodeSize {
 		return fmt.Errorf("%w: the code must be exactly %d characters (it has %d)", ErrInvalidInput, amproto.EACodeSize, len(code))
 	}
-	var letter, digit bool
-	for _, r := range code {
-		switch {
-		case r >= '0' && r <= '9':
-			digit = true
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
-			letter = true
-		default:
-			return fmt.Errorf("%w: the code may contain only letters and digits (not %q)", ErrInvalidInput, r)
-		}
-	}
-	if !letter || !digit {
-		return fmt.Errorf("%w: the code needs at least one letter and one digit", ErrInvalidInput)
+	if why := amproto.CodePolicyViolation(code); why != "" {
+		return fmt.Errorf("%w: the code %s", ErrInvalidInput, why)
 	}
 	return nil
 }

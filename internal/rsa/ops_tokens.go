@@ -108,17 +108,23 @@ func (o *Ops) Unassign(ctx context.Context, serial string, endEA bool) (TokenRes
 		res.Commands, res.Note, err)
 }
 
-func (o *Ops) unassign(ctx context.Context, serial string, endEA bool) (TokenResult, error) {
-	var res TokenResult
+// begin is the start of every single-token write: refuse in a read-only
+// session, then read the token as it is.
+func (o *Ops) begin(ctx context.Context, serial string) (TokenResult, TokenState, error) {
+	res := TokenResult{Commands: []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}}
 	if o.ReadOnly {
-		return res, ErrReadOnly
+		return res, TokenState{}, ErrReadOnly
 	}
-	res.Commands = []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}
 	before, err := o.Token(ctx, serial)
+	res.Before = before
+	return res, before, err
+}
+
+func (o *Ops) unassign(ctx context.Context, serial string, endEA bool) (TokenResult, error) {
+	res, before, err := o.begin(ctx, serial)
 	if err != nil {
 		return res, err
 	}
-	res.Before = before
 	switch {
 	case !before.Token.Assigned():
 		return res, fmt.Errorf("%w: token %s is not assigned to anyone", ErrRule, serial)
@@ -143,16 +149,10 @@ func (o *Ops) SetEnabled(ctx context.Context, serial string, enable bool) (Token
 }
 
 func (o *Ops) setEnabled(ctx context.Context, serial string, enable bool) (TokenResult, error) {
-	var res TokenResult
-	if o.ReadOnly {
-		return res, ErrReadOnly
-	}
-	res.Commands = []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}
-	before, err := o.Token(ctx, serial)
+	res, before, err := o.begin(ctx, serial)
 	if err != nil {
 		return res, err
 	}
-	res.Before = before
 	if before.Token.Enabled == enable {
 		res.After, res.Note = before, fmt.Sprintf("the token was already %s; nothing was changed", map[bool]string{true: "enabled", false: "disabled"}[enable])
 		return res, nil

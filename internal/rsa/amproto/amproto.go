@@ -159,3 +159,28 @@ const (
 	EAMaxLifetimeConfig      = "auth_manager.admin.eatokencode_expire_days"
 	EAMaxLifetimeDefaultDays = 14
 )
+
+// CodePolicyViolation checks a code against the default "Emergency Access Code
+// Format" policy: 8 characters, letters and digits, at least one of each (what
+// AM's generator produces; the policy can be changed per security domain, which
+// this does not model). It returns "" for a valid code, else the broken rule.
+func CodePolicyViolation(code string) string {
+	if len(code) != EACodeSize {
+		return "must be exactly 8 characters"
+	}
+	var letter, digit bool
+	for _, r := range code {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+			letter = true
+		default:
+			return "may contain only letters and digits"
+		}
+	}
+	if !letter || !digit {
+		return "must contain at least one letter and one digit"
+	}
+	return ""
+}

@@ -519,7 +519,7 @@ func (s *Sim) updateEA(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	switch next.mode {
 	case amproto.EAModeTemporaryFixedCode:
 		code := d.Str("temporaryFixedTokencode")
-		if err := checkCodePolicy(code); err != "" {
+		if err := amproto.CodePolicyViolation(code); err != "" {
 			return nil, badArg("temporaryFixedTokencode %s", err)
 		}
 		next.tft, next.tftExpiration = code, exp
@@ -529,7 +529,7 @@ func (s *Sim) updateEA(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	case amproto.EAModeOneTimeCodeSet:
 		codes := d.Strings("oneTimeTokencodeSet")
 		for i, c := range codes {
-			if err := checkCodePolicy(c); err != "" {
+			if err := amproto.CodePolicyViolation(c); err != "" {
 				return nil, badArg("oneTimeTokencodeSet[%d] %s", i, err)
 			}
 		}
@@ -546,30 +546,8 @@ func (s *Sim) updateEA(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	return reply(in), nil
 }
 
-// The default "Emergency Access Code Format" policy: 8 characters, letters and
-// digits, at least one of each (what AM's generator produces).
+// codeAlphabet is what generated codes are drawn from (no look-alike characters).
 const codeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-
-func checkCodePolicy(code string) string {
-	if len(code) != amproto.EACodeSize {
-		return "must be exactly 8 characters"
-	}
-	var letter, digit bool
-	for _, r := range code {
-		switch {
-		case r >= '0' && r <= '9':
-			digit = true
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
-			letter = true
-		default:
-			return "may contain only letters and digits"
-		}
-	}
-	if !letter || !digit {
-		return "must contain at least one letter and one digit"
-	}
-	return ""
-}
 
 // newCode returns a policy-compliant code (unambiguous characters only).
 func (s *Sim) newCode() string {
@@ -578,7 +556,7 @@ func (s *Sim) newCode() string {
 		for i := range b {
 			b[i] = codeAlphabet[s.rng.IntN(len(codeAlphabet))]
 		}
-		if checkCodePolicy(string(b)) == "" {
+		if amproto.CodePolicyViolation(string(b)) == "" {
 			return string(b)
 		}
 	}
