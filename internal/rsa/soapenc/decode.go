@@ -113,8 +113,12 @@ func parse(data []byte, lim Limits) (*Value, map[string]*Value, error) {
 		v          *Value
 		start, end int
 	}
+	// one slab for every element: start tags = "<" minus "</" (comments and
+	// PIs make it a slight over-estimate; growth below covers anything else)
+	elements := bytes.Count(data, []byte("<")) - bytes.Count(data, []byte("</"))
 	var (
-		slab  []Value
+		// capped: a hostile body of "<<<<" must not buy a big allocation
+		slab  = make([]Value, 0, min(max(elements, 8), 1024))
 		kids  []*Value
 		arena []byte
 		texts []textRef
