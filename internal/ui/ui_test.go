@@ -1,7 +1,6 @@
 package ui_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -187,5 +186,4 @@ func TestEmergencyAccessFlow(t *testing.T) {
 	if st, _ := w.sim.Token(serial); st.Lost || st.TFT != "" {
 		t.Fatalf("server state after clear: %+v", st)
 	}
-	_ = context.Background
 }
