@@ -30,17 +30,26 @@ func ParseExpiry(s string, now time.Time) (time.Time, error) {
 	}
 	loc := now.Location()
 	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
-		return t.Add(24*time.Hour - time.Second), nil
+		return plausible(s, t.Add(24*time.Hour-time.Second))
 	}
 	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02t15:04", time.RFC3339} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
+			return plausible(s, t)
 		}
 	}
 	if strings.HasSuffix(s, "z") || strings.Contains(s, "+") {
 		if t, err := time.Parse(time.RFC3339, strings.ToUpper(s)); err == nil {
-			return t, nil
+			return plausible(s, t)
 		}
 	}
 	return time.Time{}, fmt.Errorf("%w: %q is not a lifetime (14d, 36h, 2w), a date (2026-12-12) or never", ErrInvalidInput, s)
+}
+
+// plausible refuses dates no one means (year 0, year 9999): whether a date is
+// in the past or beyond AM's maximum is checked later, with the rule named.
+func plausible(s string, t time.Time) (time.Time, error) {
+	if t.Year() < 2000 || t.Year() > 2999 {
+		return time.Time{}, fmt.Errorf("%w: %q is not a plausible date", ErrInvalidInput, s)
+	}
+	return t, nil
 }
