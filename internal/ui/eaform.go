@@ -240,7 +240,7 @@ func (p *formPane) view(m *Model) string {
 		row(fCode, "Code", p.code.View())
 	}
 	if p.visible(fCount) {
-		row(fCount, "How many codes", p.count.View())
+		row(fCount, "How many", p.count.View())
 	}
 	row(fLifetime, "Lifetime", p.lifetime.View())
 	if r, e := p.request(m); e[fLifetime] == nil {
