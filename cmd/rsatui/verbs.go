@@ -132,8 +132,17 @@ func (o *opened) emit(v any, table func(w *tabwriter.Writer)) error {
 	return w.Flush()
 }
 
-func ctxFor(cmd *cobra.Command) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(cmd.Context(), 2*time.Minute)
+// session runs fn with an opened backend and a bounded context, and closes
+// the backend (logging out of AM) afterwards.
+func session(cmd *cobra.Command, needDir bool, fn func(ctx context.Context, o *opened) error) error {
+	o, err := open(cmd, needDir)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
+	defer cancel()
+	return fn(ctx, o)
 }
 
 // --- JSON views: stable field names for scripts ---
@@ -220,41 +229,36 @@ func addVerbs(root *cobra.Command) {
 			if limit < 1 {
 				return usageErr("--limit must be at least 1")
 			}
-			o, err := open(cmd, true)
-			if err != nil {
-				return err
-			}
-			defer o.close()
-			ctx, cancel := ctxFor(cmd)
-			defer cancel()
-			var found []ad.User
-			errEnough := errors.New("enough")
-			err = o.dir.Search(ctx, args[0], func(p []ad.User) error {
-				found = append(found, p...)
-				if len(found) >= limit {
-					found = found[:limit]
-					return errEnough
-				}
-				return nil
-			})
-			if err != nil && !errors.Is(err, errEnough) {
-				return verbErr(err)
-			}
-			if found == nil {
-				found = []ad.User{}
-			}
-			return o.emit(found, func(w *tabwriter.Writer) {
-				fmt.Fprintln(w, "LOGIN\tNAME\tMAIL\tDEPARTMENT\tSTATUS")
-				for _, u := range found {
-					status := ""
-					if u.Disabled {
-						status = "disabled "
+			return session(cmd, true, func(ctx context.Context, o *opened) error {
+				var found []ad.User
+				errEnough := errors.New("enough")
+				err := o.dir.Search(ctx, args[0], func(p []ad.User) error {
+					found = append(found, p...)
+					if len(found) >= limit {
+						found = found[:limit]
+						return errEnough
 					}
-					if u.Locked {
-						status += "locked"
-					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Login, u.DisplayName, u.Mail, u.Department, status)
+					return nil
+				})
+				if err != nil && !errors.Is(err, errEnough) {
+					return verbErr(err)
 				}
+				if found == nil {
+					found = []ad.User{}
+				}
+				return o.emit(found, func(w *tabwriter.Writer) {
+					fmt.Fprintln(w, "LOGIN\tNAME\tMAIL\tDEPARTMENT\tSTATUS")
+					for _, u := range found {
+						status := ""
+						if u.Disabled {
+							status = "disabled "
+						}
+						if u.Locked {
+							status += "locked"
+						}
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Login, u.DisplayName, u.Mail, u.Department, status)
+					}
+				})
 			})
 		}}
 	search.Flags().IntVar(&limit, "limit", 100, "at most this many people")
@@ -263,27 +267,22 @@ func addVerbs(root *cobra.Command) {
 	tokens := &cobra.Command{Use: "tokens", Short: "Tokens of a person"}
 	tokens.AddCommand(&cobra.Command{Use: "list LOGIN", Short: "A person's tokens with their emergency-access state", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := open(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer o.close()
-			ctx, cancel := ctxFor(cmd)
-			defer cancel()
-			_, list, err := o.ops.UserTokens(ctx, args[0])
-			if err != nil {
-				return verbErr(err)
-			}
-			states := []rsa.TokenState{}
-			views := []tokenView{}
-			for _, t := range list {
-				s, err := o.ops.Token(ctx, t.Serial)
+			return session(cmd, false, func(ctx context.Context, o *opened) error {
+				_, list, err := o.ops.UserTokens(ctx, args[0])
 				if err != nil {
 					return verbErr(err)
 				}
-				states, views = append(states, s), append(views, viewOf(s))
-			}
-			return o.emit(views, func(w *tabwriter.Writer) { tokenTable(w, states...) })
+				states := []rsa.TokenState{}
+				views := []tokenView{}
+				for _, t := range list {
+					s, err := o.ops.Token(ctx, t.Serial)
+					if err != nil {
+						return verbErr(err)
+					}
+					states, views = append(states, s), append(views, viewOf(s))
+				}
+				return o.emit(views, func(w *tabwriter.Writer) { tokenTable(w, states...) })
+			})
 		}})
 
 	token := &cobra.Command{Use: "token", Short: "One token: show, assign, unassign, enable, disable"}
@@ -331,21 +330,16 @@ func withToken(cmd *cobra.Command, serial string, fn func(context.Context, *open
 	if err := rsa.ValidateSerial(serial); err != nil {
 		return verbErr(err)
 	}
-	o, err := open(cmd, false)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	ctx, cancel := ctxFor(cmd)
-	defer cancel()
-	s, note, err := fn(ctx, o)
-	if err != nil {
-		return verbErr(err)
-	}
-	if note != "" {
-		fmt.Fprintln(cmd.ErrOrStderr(), "note:", note)
-	}
-	return o.emit(viewOf(s), func(w *tabwriter.Writer) { tokenTable(w, s) })
+	return session(cmd, false, func(ctx context.Context, o *opened) error {
+		s, note, err := fn(ctx, o)
+		if err != nil {
+			return verbErr(err)
+		}
+		if note != "" {
+			fmt.Fprintln(cmd.ErrOrStderr(), "note:", note)
+		}
+		return o.emit(viewOf(s), func(w *tabwriter.Writer) { tokenTable(w, s) })
+	})
 }
 
 var ifAvailable = map[string]rsa.LostMode{
@@ -413,37 +407,32 @@ The codes are printed once; hand them over by phone or in person.`,
 				}
 				r.Expires = t
 			}
-			o, err := open(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer o.close()
-			if err := o.ops.Validate(r); err != nil {
-				return verbErr(err)
-			}
-			ctx, cancel := ctxFor(cmd)
-			defer cancel()
-			res, err := o.ops.SetEmergencyAccess(ctx, r)
-			if err != nil {
-				return verbErr(err)
-			}
-			codes := make([]string, len(res.Codes))
-			for i, c := range res.Codes {
-				codes[i] = c.Reveal() // shown once, here, on purpose
-			}
-			if res.Note != "" {
-				fmt.Fprintln(cmd.ErrOrStderr(), "note:", res.Note)
-			}
-			return o.emit(struct {
-				Token    tokenView `json:"token"`
-				Codes    []string  `json:"codes"`
-				Commands []string  `json:"am_commands"`
-			}{viewOf(res.After), codes, res.Commands}, func(w *tabwriter.Writer) {
-				tokenTable(w, res.After)
-				fmt.Fprintf(w, "\ncodes (shown only now; hand them over by phone or in person):\n")
-				for _, c := range codes {
-					fmt.Fprintf(w, "  %s\n", c)
+			return session(cmd, false, func(ctx context.Context, o *opened) error {
+				if err := o.ops.Validate(r); err != nil {
+					return verbErr(err)
 				}
+				res, err := o.ops.SetEmergencyAccess(ctx, r)
+				if err != nil {
+					return verbErr(err)
+				}
+				codes := make([]string, len(res.Codes))
+				for i, c := range res.Codes {
+					codes[i] = c.Reveal() // shown once, here, on purpose
+				}
+				if res.Note != "" {
+					fmt.Fprintln(cmd.ErrOrStderr(), "note:", res.Note)
+				}
+				return o.emit(struct {
+					Token    tokenView `json:"token"`
+					Codes    []string  `json:"codes"`
+					Commands []string  `json:"am_commands"`
+				}{viewOf(res.After), codes, res.Commands}, func(w *tabwriter.Writer) {
+					tokenTable(w, res.After)
+					fmt.Fprintf(w, "\ncodes (shown only now; hand them over by phone or in person):\n")
+					for _, c := range codes {
+						fmt.Fprintf(w, "  %s\n", c)
+					}
+				})
 			})
 		}}
 	set.Flags().StringVar(&fixed, "fixed", "", "temporary fixed tokencode you choose (- reads it from standard input)")

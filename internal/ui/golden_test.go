@@ -93,10 +93,7 @@ func TestReadOnlySessionRefusesChanges(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(true), 80, 24)
 	waitScreen(t, s, "READ-ONLY", "people")
-	typeText(s, "jdoe")
-	waitScreen(t, s, "1 found")
-	s.Send(key("enter"))
-	waitScreen(t, s, "John Doe (jdoe)")
+	openTokens(t, s, "jdoe", "John Doe")
 	if strings.Contains(s.screen(), "emergency access ·") {
 		t.Fatal("write keys are offered in a read-only session")
 	}
@@ -113,10 +110,8 @@ func TestFailedSubmitKeepsFormAndSaysWhy(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
 	waitScreen(t, s, "people")
-	typeText(s, "eolsen") // his token expired
-	waitScreen(t, s, "1 found")
-	s.Send(key("enter"))
-	waitScreen(t, s, "Erik Olsen (eolsen)", "EXPIRED")
+	openTokens(t, s, "eolsen", "Erik Olsen") // his token expired
+	waitScreen(t, s, "EXPIRED")
 	s.Send(key("e"))
 	waitScreen(t, s, "Online emergency access for token")
 	s.Send(key("enter"))
@@ -132,10 +127,7 @@ func TestConfirmCancelsOnAnyKeyButY(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
 	waitScreen(t, s, "people")
-	typeText(s, "jdoe")
-	waitScreen(t, s, "1 found")
-	s.Send(key("enter"))
-	waitScreen(t, s, "John Doe (jdoe)")
+	openTokens(t, s, "jdoe", "John Doe")
 	s.Send(key("e"))
 	waitScreen(t, s, "Online emergency access")
 	s.Send(key("enter"))

@@ -149,6 +149,15 @@ func waitScreen(t *testing.T, s *session, want ...string) {
 	}
 }
 
+// openTokens searches a login and opens the person's tokens.
+func openTokens(t *testing.T, s *session, login, name string) {
+	t.Helper()
+	typeText(s, login)
+	waitScreen(t, s, "1 found")
+	s.Send(key("enter"))
+	waitScreen(t, s, name+" ("+login+")")
+}
+
 func typeText(tm *session, s string) {
 	for _, r := range s {
 		tm.Send(key(string(r)))
