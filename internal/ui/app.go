@@ -51,6 +51,7 @@ type Model struct {
 	busy    string
 	cancel  context.CancelFunc
 	callSeq int
+	writing bool // the call in flight changes AM: it is neither cancelled nor superseded
 	spin    spinner.Model
 
 	status    string
@@ -136,6 +137,10 @@ type eaDone struct {
 // startCall runs fn in a tea.Cmd with a cancellable, bounded context; a new
 // call cancels the previous one.
 func (m *Model) startCall(label string, fn func(ctx context.Context) tea.Msg) tea.Cmd {
+	if m.writing {
+		m.setStatus("A change is being sent to AM; wait for its result first.", true)
+		return nil
+	}
 	if m.cancel != nil {
 		m.cancel()
 	}
@@ -150,9 +155,21 @@ func (m *Model) startCall(label string, fn func(ctx context.Context) tea.Msg) te
 	})
 }
 
+// startWrite is startCall for a change: once sent, its result is always shown.
+func (m *Model) startWrite(label string, fn func(ctx context.Context) tea.Msg) tea.Cmd {
+	cmd := m.startCall(label, fn)
+	if cmd != nil {
+		m.writing = true
+	}
+	return cmd
+}
+
 func (m *Model) cancelCall() bool {
 	if m.cancel == nil || m.busy == "" {
 		return false
+	}
+	if m.writing {
+		return true // cancelling now could leave the admin not knowing what AM did; the spinner line says so
 	}
 	m.cancel()
 	m.cancel, m.busy = nil, ""
@@ -225,7 +242,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.seq != m.callSeq {
 			return m, nil // cancelled or superseded
 		}
-		m.busy, m.cancel = "", nil
+		m.busy, m.cancel, m.writing = "", nil, false
 		return m.handleResult(msg.msg)
 	case startSearch:
 		return m, m.users.searchNow(&m)
@@ -262,6 +279,11 @@ func (m Model) handleResult(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	key := k.String()
 	if key == "ctrl+c" {
+		if m.writing {
+			m.setStatus("A change is being sent to AM; quit when its result shows (ctrl+c again to quit anyway).", true)
+			m.writing = false // a second ctrl+c quits
+			return m, nil
+		}
 		if m.cancel != nil {
 			m.cancel()
 		}
@@ -445,6 +467,9 @@ func (m Model) crumbView() string {
 func (m Model) statusView() string {
 	if m.paletteOn {
 		return m.palette.View()
+	}
+	if m.busy != "" && m.writing {
+		return m.spin.View() + " a change, not cancellable · " + m.busy + "… (its result will show here)"
 	}
 	if m.busy != "" {
 		return m.spin.View() + " " + m.busy + "… (esc cancels)"

@@ -197,3 +197,26 @@ func TestUIStaysUsableUnderFaults(t *testing.T) {
 	s.Send(key("enter"))
 	waitScreen(t, s, "John Doe (jdoe)")
 }
+
+// TestWriteInFlightIsNotCancelled: esc and refresh during a change do not
+// cancel or supersede it; its result is shown.
+func TestWriteInFlightIsNotCancelled(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 80, 24)
+	waitScreen(t, s, "people")
+	openTokens(t, s, "jdoe", "John Doe")
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm")
+	world.sim.SetLatency(400 * time.Millisecond)
+	s.Send(key("y"))
+	waitScreen(t, s, "a change, not cancellable · Putting token")
+	s.Send(key("esc"))
+	waitScreen(t, s, "a change, not cancellable")
+	s.Send(key("r"))
+	waitScreen(t, s, "Emergency access is on for token")
+	if st, _ := world.sim.Token(world.ds.TokensOf("jdoe")[0]); !st.Lost {
+		t.Fatal("the change did not reach AM")
+	}
+}

@@ -68,7 +68,7 @@ func (p *confirmPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	if clear {
 		label = "Ending emergency access for token " + serial
 	}
-	return m.startCall(label, func(ctx context.Context) tea.Msg {
+	return m.startWrite(label, func(ctx context.Context) tea.Msg {
 		if clear {
 			res, err := am.ClearEmergencyAccess(ctx, serial)
 			return eaDone{clear: true, res: res, err: err}
