@@ -52,22 +52,13 @@ func verbErr(err error) error {
 		return err
 	}
 	msg := rsa.Explain(err)
-	if isDirectoryErr(err) {
+	if ad.IsDirectoryError(err) {
 		msg = ad.Explain(err)
 	}
 	if msg != err.Error() && !strings.Contains(err.Error(), msg) {
 		msg = err.Error() + "\n  " + msg
 	}
 	return &exitError{code: exitCode(err), err: errors.New(msg)}
-}
-
-func isDirectoryErr(err error) bool {
-	for _, k := range []error{ad.ErrBadCredentials, ad.ErrUnreachable, ad.ErrTLS, ad.ErrLimit, ad.ErrQueryTooLong, ad.ErrInvalidQuery, ad.ErrNotFound, ad.ErrDirectory} {
-		if errors.Is(err, k) {
-			return true
-		}
-	}
-	return false
 }
 
 // opened is the backend of one verb run.

@@ -24,6 +24,19 @@ var (
 	ErrDirectory      = errors.New("the directory refused the request")
 )
 
+var kinds = []error{ErrBadCredentials, ErrUnreachable, ErrTLS, ErrLimit, ErrQueryTooLong, ErrInvalidQuery, ErrNotFound, ErrDirectory}
+
+// IsDirectoryError reports whether err came from this package, so that callers
+// holding errors of several backends explain it with Explain.
+func IsDirectoryError(err error) bool {
+	for _, k := range kinds {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
 // adBindReasons are the Windows error codes AD puts in "data …" of a failed bind.
 var adBindReasons = map[string]string{
 	"52e": "wrong password",

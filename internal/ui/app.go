@@ -185,20 +185,10 @@ func explain(err error) string {
 	switch {
 	case err == nil:
 		return ""
-	case isAD(err):
+	case ad.IsDirectoryError(err):
 		return ad.Explain(err)
 	}
 	return rsa.Explain(err)
-}
-
-func isAD(err error) bool {
-	for _, k := range []error{ad.ErrBadCredentials, ad.ErrUnreachable, ad.ErrTLS, ad.ErrLimit, ad.ErrQueryTooLong,
-		ad.ErrInvalidQuery, ad.ErrNotFound, ad.ErrDirectory} {
-		if errorsIs(err, k) {
-			return true
-		}
-	}
-	return false
 }
 
 func (m *Model) push(s screen) {

@@ -1,11 +1,8 @@
 package ui
 
 import (
-	"errors"
 	"strings"
 )
-
-var errorsIs = errors.Is
 
 // binding is one key with its help text; write marks keys that change AM
 // (hidden from help in a read-only session).

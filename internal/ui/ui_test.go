@@ -158,6 +158,17 @@ func openTokens(t *testing.T, s *session, login, name string) {
 	waitScreen(t, s, name+" ("+login+")")
 }
 
+// toConfirm opens a person's token in the emergency-access form and submits
+// its defaults, stopping at the confirm dialog.
+func toConfirm(t *testing.T, s *session, login, name string) {
+	t.Helper()
+	openTokens(t, s, login, name)
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access for token")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm")
+}
+
 func typeText(tm *session, s string) {
 	for _, r := range s {
 		tm.Send(key(string(r)))

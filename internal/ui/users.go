@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -164,7 +165,7 @@ func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 		p.searching = false
 		p.cancel = nil
 		switch {
-		case msg.err != nil && !errorsIs(msg.err, context.Canceled):
+		case msg.err != nil && !errors.Is(msg.err, context.Canceled):
 			m.setStatus(explain(msg.err), true)
 		case len(p.users) == 0:
 			m.setStatus(fmt.Sprintf("Nobody matches %q.", p.lastQuery), false)
