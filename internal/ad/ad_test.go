@@ -364,3 +364,34 @@ func TestFirstRDN(t *testing.T) {
 		}
 	}
 }
+
+// The shared connection runs at most MaxConcurrent searches: one more waits
+// for a slot, and says plainly why when its time runs out while waiting.
+func TestConcurrentSearchesAreBounded(t *testing.T) {
+	c := embedded(t, ldapsim.Options{}).client(t, func(cfg *ad.Config) { cfg.MaxConcurrent = 1 })
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- c.Search(context.Background(), "", func([]ad.User) error {
+			select {
+			case holding <- struct{}{}:
+			default:
+			}
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := c.Lookup(ctx, "jdoe"); !errors.Is(err, ad.ErrLimit) || !strings.Contains(err.Error(), "try again") {
+		t.Fatalf("second search while the only slot is taken: %v", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if u, err := c.Lookup(context.Background(), "jdoe"); err != nil || u.Login != "jdoe" {
+		t.Fatalf("after the slot freed: %+v %v", u, err)
+	}
+}

@@ -45,6 +45,10 @@ type Config struct {
 	ConnectTimeout, RequestTimeout time.Duration
 	// PageSize of paged searches, 1–1000 (AD's MaxPageSize); default 500.
 	PageSize int
+	// MaxConcurrent bounds the searches in flight on the shared connection
+	// (default 8): fifty SSH sessions typing at once queue here instead of
+	// piling fifty paged cursors onto the domain controller.
+	MaxConcurrent int
 }
 
 // User is one person from the directory.
@@ -79,6 +83,7 @@ type Client struct {
 	mu   sync.Mutex
 	conn *ldap.Conn
 	base string
+	sem  chan struct{} // MaxConcurrent slots
 }
 
 // New validates cfg; it does no network I/O.
@@ -109,6 +114,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = 8
+	}
 	name := cfg.ServerName
 	if name == "" {
 		name = u.Hostname()
@@ -131,7 +139,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.CAPool != nil {
 		tlsCfg.RootCAs = cfg.CAPool
 	}
-	return &Client{cfg: cfg, u: u, tlsCfg: tlsCfg, base: cfg.BaseDN}, nil
+	return &Client{cfg: cfg, u: u, tlsCfg: tlsCfg, base: cfg.BaseDN, sem: make(chan struct{}, cfg.MaxConcurrent)}, nil
 }
 
 // URL is the directory URL in use; Insecure reports disabled verification.

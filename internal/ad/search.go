@@ -79,6 +79,16 @@ func (c *Client) Lookup(ctx context.Context, login string) (User, error) {
 }
 
 func (c *Client) search(ctx context.Context, filter string, page func([]User) error) error {
+	select {
+	case c.sem <- struct{}{}:
+		defer func() { <-c.sem }()
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: %d searches were already running on the shared connection and yours waited too long: try again",
+			ErrLimit, cap(c.sem))
+	}
 	size := uint32(c.cfg.PageSize)
 	// only the first page may be retried after a reconnect: a cookie belongs to
 	// the connection that made it

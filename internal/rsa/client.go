@@ -107,7 +107,10 @@ func New(cfg Config) (*Client, error) {
 		}
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = tlsCfg
+		// Bounded: an SSH server's sessions share this client, and AM should
+		// see a few keep-alive connections, not one per person.
 		tr.MaxIdleConnsPerHost = 16
+		tr.MaxConnsPerHost = 16
 		tr.ResponseHeaderTimeout = cfg.Timeout
 		rt = tr
 	}

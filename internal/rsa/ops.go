@@ -47,13 +47,27 @@ type Ops struct {
 	Audit *audit.Log
 	Actor Actor
 
+	src *sourceCache // shared by every Ops derived with For
+}
+
+// sourceCache holds the resolved identity source; one lookup serves every
+// person of an SSH server.
+type sourceCache struct {
 	mu     sync.Mutex
 	source IdentitySource
 }
 
 // NewOps returns the operations on client c.
 func NewOps(c *Client) *Ops {
-	return &Ops{c: c, MaxEADays: amproto.EAMaxLifetimeDefaultDays, Now: time.Now}
+	return &Ops{c: c, MaxEADays: amproto.EAMaxLifetimeDefaultDays, Now: time.Now, src: &sourceCache{}}
+}
+
+// For returns the operations for one person (an SSH session): the same AM
+// client, settings, audit log and resolved identity source, their own Actor;
+// readOnly can only tighten o's own setting, never lift it.
+func (o *Ops) For(a Actor, readOnly bool) *Ops {
+	return &Ops{c: o.c, IdentitySource: o.IdentitySource, MaxEADays: o.MaxEADays, ReadOnly: o.ReadOnly || readOnly,
+		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Actor: a, src: o.src}
 }
 
 // Client is the underlying AM client.
@@ -63,10 +77,10 @@ func (o *Ops) Client() *Client { return o.c }
 // LDAP one. Its GUID is what principal searches need — the missing piece behind
 // "IdentitySource Guid is not specified".
 func (o *Ops) Source(ctx context.Context) (IdentitySource, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.source.GUID != "" {
-		return o.source, nil
+	o.src.mu.Lock()
+	defer o.src.mu.Unlock()
+	if o.src.source.GUID != "" {
+		return o.src.source, nil
 	}
 	all, err := o.c.GetIdentitySources(ctx)
 	if err != nil {
@@ -91,8 +105,8 @@ func (o *Ops) Source(ctx context.Context) (IdentitySource, error) {
 		return IdentitySource{}, fmt.Errorf("%w: several identity sources could map the directory (%s): configure identity_source",
 			ErrAmbiguous, strings.Join(names, ", "))
 	}
-	o.source = match[0]
-	return o.source, nil
+	o.src.source = match[0]
+	return o.src.source, nil
 }
 
 // Principal finds the AM principal for a directory login.

@@ -3,10 +3,12 @@ package rsa_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
@@ -206,4 +208,49 @@ func TestWriteFaultsNeverHalfApply(t *testing.T) {
 			t.Fatal("half applied")
 		}
 	})
+}
+
+// For gives each SSH session its own actor and read-only setting over one
+// shared client: one login, one identity-source lookup, audit lines that say
+// who did what, and a read-only that cannot be lifted.
+func TestOpsForSharesClientNotActor(t *testing.T) {
+	base, e := newOps(t, amsim.Options{})
+	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base.Audit = log
+	ctx := context.Background()
+	alice := base.For(rsa.Actor{OSUser: "svc", SSHUser: "alice", KeyFP: "SHA256:alice"}, false)
+	bob := base.For(rsa.Actor{OSUser: "svc", SSHUser: "bob", KeyFP: "SHA256:bob"}, true)
+	serial := e.ds.TokensOf("jdoe")[0]
+	if _, _, err := alice.UserTokens(ctx, "jdoe"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := bob.UserTokens(ctx, "jdoe"); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.sim.Stats().Commands["GetIdentitySourcesCommand"]; n != 1 {
+		t.Errorf("identity sources looked up %d times for two people, want once", n)
+	}
+	if n := e.client.Stats().Logins; n != 1 {
+		t.Errorf("%d AM logins for two people, want 1", n)
+	}
+	if _, err := bob.SetEmergencyAccess(ctx, tft(serial, 1)); !errors.Is(err, rsa.ErrReadOnly) {
+		t.Fatalf("helpdesk write: %v", err)
+	}
+	if _, err := alice.SetEmergencyAccess(ctx, tft(serial, 1)); err != nil {
+		t.Fatalf("admin write: %v", err)
+	}
+	if base.ReadOnly = true; !base.For(rsa.Actor{}, false).ReadOnly {
+		t.Error("For lifted the server's read-only setting")
+	}
+	entries, err := audit.Tail(log.Path(), 10)
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("audit: %v %+v", err, entries)
+	}
+	if entries[0].SSHUser != "bob" || entries[0].KeyFP != "SHA256:bob" || entries[0].Outcome != audit.Refused ||
+		entries[1].SSHUser != "alice" || entries[1].Outcome != audit.OK {
+		t.Errorf("audit lines do not name the person: %+v", entries)
+	}
 }
