@@ -56,6 +56,7 @@ type Model struct {
 
 	status    string
 	statusErr bool
+	notice    Notice
 
 	users   usersPane
 	tokens  tokensPane
@@ -157,6 +158,10 @@ func (m *Model) startCall(label string, fn func(ctx context.Context) tea.Msg) te
 
 // startWrite is startCall for a change: once sent, its result is always shown.
 func (m *Model) startWrite(label string, fn func(ctx context.Context) tea.Msg) tea.Cmd {
+	if m.notice.Closing {
+		m.setStatus("Not sent: "+m.notice.Text, true)
+		return nil
+	}
 	cmd := m.startCall(label, fn)
 	if cmd != nil {
 		m.writing = true
@@ -241,6 +246,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case autoRefresh:
 		return m, m.tokens.autoRefresh(&m, msg)
+	case Notice:
+		m.notice = msg
+		return m, nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	}
@@ -407,13 +415,17 @@ func (m Model) Render() string {
 		body = lipgloss.NewStyle().Width(m.w).Render(body) // prose wraps; tables are sized already
 	}
 	body = fit(body, m.w, bh)
-	return lipgloss.JoinVertical(lipgloss.Left,
+	frame := lipgloss.JoinVertical(lipgloss.Left,
 		fit(m.headerView(), m.w, 1),
 		fit(m.crumbView(), m.w, 1),
 		body,
-		fit(m.helpBar(), m.w, 1),
+		fit(m.noticeOrHelp(), m.w, 1),
 		fit(m.statusView(), m.w, 1),
 	)
+	if m.h < 7 { // smaller than header + crumbs + 3 body lines + 2: show what fits
+		frame = fit(frame, m.w, max(m.h, 1))
+	}
+	return frame
 }
 
 // headerView puts the badges first, so that a narrow window cuts the server
@@ -426,10 +438,18 @@ func (m Model) headerView() string {
 	if m.info.ReadOnly {
 		head += " " + m.st.badge("READ-ONLY", false)
 	}
+	if m.info.Role != "" {
+		head += " " + m.st.badge(strings.ToUpper(m.info.Role), false)
+	}
 	if m.info.Demo {
 		head += " " + m.st.badge("DEMO", false)
 	}
-	return strings.Join([]string{head, "admin " + m.info.Admin, "source " + m.info.IdentitySource, "AM " + m.info.Server}, " · ")
+	parts := []string{head}
+	if m.info.User != "" {
+		parts = append(parts, "ssh "+m.info.User)
+	}
+	parts = append(parts, "admin "+m.info.Admin, "source "+m.info.IdentitySource, "AM "+m.info.Server)
+	return strings.Join(parts, " · ")
 }
 
 func (m Model) crumbView() string {
@@ -452,6 +472,15 @@ func (m Model) crumbView() string {
 		crumbs = append(crumbs, "result")
 	}
 	return m.st.Crumb.Render(strings.Join(crumbs, " › "))
+}
+
+// noticeOrHelp is the line above the status: the host's notice when there is
+// one (it matters more than the key hints), else the key hints.
+func (m Model) noticeOrHelp() string {
+	if m.notice.Text != "" {
+		return m.st.Err.Render("⚠ " + m.notice.Text)
+	}
+	return m.helpBar()
 }
 
 func (m Model) statusView() string {

@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
+	"github.com/rsatui/rsatui/internal/ui"
 )
 
 func TestMain(m *testing.M) {
@@ -210,5 +212,61 @@ func TestWriteInFlightIsNotCancelled(t *testing.T) {
 	waitScreen(t, s, "Emergency access is on for token")
 	if st, _ := world.sim.Token(world.ds.TokensOf("jdoe")[0]); !st.Lost {
 		t.Fatal("the change did not reach AM")
+	}
+}
+
+// A host's closing notice replaces the key hints and stops new changes from
+// starting, while reads still work.
+func TestClosingNoticeStopsNewChanges(t *testing.T) {
+	world := newWorld(t)
+	m := world.model(false)
+	s := start(t, m, 80, 24)
+	waitScreen(t, s, "people")
+	openTokens(t, s, "jdoe", "John Doe")
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access for token")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm")
+	s.Send(ui.Notice{Text: "rsatui serve is shutting down; this session closes in 10s", Closing: true})
+	waitScreen(t, s, "⚠ rsatui serve is shutting down")
+	s.Send(key("y"))
+	waitScreen(t, s, "✗ Not sent: rsatui serve is shutting down")
+	if st, _ := world.sim.Token(world.ds.TokensOf("jdoe")[0]); st.Lost {
+		t.Fatal("a change started after the closing notice")
+	}
+}
+
+// The SSH role and user are in the header, badges first.
+func TestHeaderShowsRoleAndSSHUser(t *testing.T) {
+	world := newWorld(t)
+	m := ui.New(world.dir, world.ops, ui.Info{Server: "am", IdentitySource: "Corporate AD", Admin: "svc",
+		ReadOnly: true, Role: "helpdesk", User: "alice"}, ui.Options{NoColor: true})
+	m2, _ := m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	head := strings.SplitN(ansi.Strip(m2.(ui.Model).Render()), "\n", 2)[0]
+	if !strings.HasPrefix(head, "rsatui [READ-ONLY] [HELPDESK] · ssh alice · admin svc") {
+		t.Fatalf("header %q", head)
+	}
+}
+
+// Any window size renders exactly that many lines, none wider, with no panic:
+// an SSH client may claim 1×1 (or 0×0) as easily as 300 columns.
+func TestExtremeWindowSizes(t *testing.T) {
+	world := newWorld(t)
+	for _, sz := range [][2]int{{0, 0}, {1, 1}, {2, 3}, {5, 1}, {1, 40}, {400, 120}} {
+		var mm tea.Model = world.model(false)
+		mm, _ = mm.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		for _, k := range []string{"j", "enter", "?", "esc", ":"} {
+			mm, _ = mm.Update(key(k))
+		}
+		frame := ansi.Strip(mm.(ui.Model).Render())
+		lines := strings.Split(frame, "\n")
+		if sz[1] > 0 && len(lines) != sz[1] {
+			t.Errorf("%dx%d: %d lines", sz[0], sz[1], len(lines))
+		}
+		for _, l := range lines {
+			if w := ansi.StringWidth(l); w > max(sz[0], 0) && sz[0] > 0 {
+				t.Errorf("%dx%d: line %q is %d wide", sz[0], sz[1], l, w)
+			}
+		}
 	}
 }

@@ -35,4 +35,15 @@ type Info struct {
 	Insecure       bool // TLS verification off somewhere
 	MaxEADays      int
 	Demo           bool
+	// Role and User are set by rsatui serve: the SSH user and the role their
+	// key was given (admin, helpdesk).
+	Role, User string
+}
+
+// Notice is a message from whatever hosts the console (rsatui serve's
+// shutdown): it stays above the status line until replaced. Closing also
+// stops new changes from being started here (the host refuses them too).
+type Notice struct {
+	Text    string
+	Closing bool
 }
