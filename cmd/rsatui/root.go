@@ -74,7 +74,7 @@ rsatui --demo runs the console against an embedded AM simulator and directory.`,
 	root.PersistentFlags().BoolVar(&readOnly, "read-only", false, "refuse every change (enforced in the operation layer)")
 	addConnFlags(root)
 	addVerbs(root)
-	root.AddCommand(newSimCmd(), newManCmd())
+	root.AddCommand(newSimCmd(), newServeCmd(), newManCmd())
 	return root
 }
 

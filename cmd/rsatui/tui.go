@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"log"
 	"os"
 
 	tea "charm.land/bubbletea/v2"
@@ -11,8 +9,6 @@ import (
 
 	"github.com/rsatui/rsatui/internal/ui"
 )
-
-func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
 
 // runTUI opens the console on a backend until the user quits.
 func runTUI(cmd *cobra.Command, b *backend) error {

@@ -159,7 +159,7 @@ func (m *Model) startCall(label string, fn func(ctx context.Context) tea.Msg) te
 // startWrite is startCall for a change: once sent, its result is always shown.
 func (m *Model) startWrite(label string, fn func(ctx context.Context) tea.Msg) tea.Cmd {
 	if m.notice.Closing {
-		m.setStatus("Not sent: "+m.notice.Text, true)
+		m.setStatus("Not sent, nothing was changed: "+m.notice.Text, true)
 		return nil
 	}
 	cmd := m.startCall(label, fn)

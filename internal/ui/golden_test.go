@@ -230,7 +230,7 @@ func TestClosingNoticeStopsNewChanges(t *testing.T) {
 	s.Send(ui.Notice{Text: "rsatui serve is shutting down; this session closes in 10s", Closing: true})
 	waitScreen(t, s, "⚠ rsatui serve is shutting down")
 	s.Send(key("y"))
-	waitScreen(t, s, "✗ Not sent: rsatui serve is shutting down")
+	waitScreen(t, s, "✗ Not sent, nothing was changed: rsatui serve")
 	if st, _ := world.sim.Token(world.ds.TokensOf("jdoe")[0]); st.Lost {
 		t.Fatal("a change started after the closing notice")
 	}

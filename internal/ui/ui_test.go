@@ -1,8 +1,6 @@
 package ui_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,8 +12,8 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/rsatui/rsatui/internal/ad"
-	"github.com/rsatui/rsatui/internal/ad/ldapsim"
 	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/demo/stack"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
@@ -34,35 +32,12 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	ds := demo.Generate(1, 30, now)
-	sim := amsim.New(amsim.Options{Seed: 1, Now: func() time.Time { return now }})
-	if err := ds.SeedAM(sim); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle(amproto.ServicePath, sim)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	user, pw := sim.CommandClient()
-	c, err := rsa.New(rsa.Config{URL: srv.URL, CommandClientUser: user, CommandClientPassword: rsa.Secret(pw),
-		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword})
+	st, err := stack.Start(stack.Options{Seed: 1, Users: 30, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops := rsa.NewOps(c)
-	ops.Now = func() time.Time { return now }
-	dsim, err := ldapsim.Start(ds, ldapsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(dsim.Stop)
-	dir, err := ad.New(ad.Config{URL: dsim.URL(), BindUser: ds.ServiceDN(), BindPassword: demo.ServicePassword,
-		CAPool: dsim.CAPool(), BaseDN: "OU=People," + ds.BaseDN})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = dir.Close() })
-	return &world{sim: sim, ops: ops, dir: dir, ds: ds}
+	t.Cleanup(st.Close)
+	return &world{sim: st.Sim, ops: st.Ops, dir: st.Dir, ds: st.DS}
 }
 
 func (w *world) model(readOnly bool) ui.Model {
