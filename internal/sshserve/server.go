@@ -199,6 +199,13 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
+// Close stops the server at once, ending every session without notice (use
+// Shutdown for people).
+func (s *Server) Close() error {
+	s.done.Do(func() { close(s.stop) })
+	return s.ssh.Close()
+}
+
 // admit turns away what rsatui serve does not offer, each with one line
 // that says why, and records the session.
 func (s *Server) admit(next ssh.Handler) ssh.Handler {
@@ -422,12 +429,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		se.notify(ui.Notice{Text: text, Closing: true})
 	}
 	writesDone := make(chan struct{})
+	hadWrites := s.inFlight.Load() > 0
 	go func() { s.writes.Wait(); close(writesDone) }()
 	var err error
 	select {
 	case <-writesDone:
 		if len(all) == 0 {
 			break // nobody to tell
+		}
+		if hadWrites {
+			// a change finished just now: its result gets the full notice time on screen
+			deadline = time.Now().Add(s.cfg.ShutdownNotice)
 		}
 		select {
 		case <-time.After(time.Until(deadline)):
@@ -441,16 +453,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, se := range all {
 		se.end("the server was shut down (maintenance); your session ended. Changes you saw confirmed are done.")
 	}
+	// Every session has ended; a client that keeps its connection open with
+	// nothing on it gets a moment, then is cut.
 	select {
 	case e := <-shutdownDone:
 		if err == nil && e != nil && !errors.Is(e, ssh.ErrServerClosed) {
 			err = e
 		}
+	case <-time.After(3 * time.Second):
+		_ = s.ssh.Close()
 	case <-ctx.Done():
 		_ = s.ssh.Close()
-		if err == nil {
-			err = ctx.Err()
-		}
 	}
 	return err
 }

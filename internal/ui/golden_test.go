@@ -270,3 +270,23 @@ func TestExtremeWindowSizes(t *testing.T) {
 		}
 	}
 }
+
+// Resizing across the layouts' breakpoints with rows on screen (found by the
+// SSH server's bad-window test: bubbles' table panicked on rows wider than
+// the new columns).
+func TestResizeAcrossBreakpointsWithRows(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 120, 30)
+	waitScreen(t, s, "found", "Department")
+	for _, w := range []int{60, 1, 200, 69, 70} {
+		s.Send(tea.WindowSizeMsg{Width: w, Height: 20})
+	}
+	s.Send(tea.WindowSizeMsg{Width: 120, Height: 30})
+	waitScreen(t, s, "Department", "jdoe")
+	openTokens(t, s, "jdoe", "John Doe")
+	for _, w := range []int{60, 1, 200, 109, 110, 69, 70} {
+		s.Send(tea.WindowSizeMsg{Width: w, Height: 20})
+	}
+	s.Send(tea.WindowSizeMsg{Width: 120, Height: 30})
+	waitScreen(t, s, "Last login", "000100001007")
+}

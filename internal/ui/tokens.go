@@ -35,10 +35,15 @@ func newTokensPane() tokensPane {
 
 func (p *tokensPane) resize(w, h int) {
 	p.w = w
+	cursor := p.table.Cursor()
+	p.table.SetRows(nil) // see usersPane.resize: rows and columns change shape together
 	p.table.SetColumns(tokenColumns(w))
 	p.table.SetWidth(w)
 	p.table.SetHeight(max(h-4, 2))
 	p.setRows(time.Now())
+	if len(p.states) > 0 {
+		p.table.SetCursor(max(cursor, 0))
+	}
 }
 
 // tokenColumns: the emergency-access column always keeps its room; type and

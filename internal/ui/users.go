@@ -54,9 +54,19 @@ func newUsersPane(delay time.Duration) usersPane {
 func (p *usersPane) resize(w, h int) {
 	p.w = w
 	p.input.SetWidth(max(w-24, 10)) // room for the count beside it
+	// Rows and columns change shape together: bubbles' table renders on
+	// SetColumns, and a row with more cells than columns panics it.
+	cursor := p.table.Cursor()
+	p.table.SetRows(nil)
 	p.table.SetColumns(userColumns(w))
 	p.table.SetWidth(w)
 	p.table.SetHeight(max(h-2, 2))
+	p.rows = p.rows[:0]
+	for _, u := range p.users {
+		p.rows = append(p.rows, userRow(u, w))
+	}
+	p.table.SetRows(p.rows)
+	p.table.SetCursor(max(cursor, 0))
 }
 
 // userColumns shares the width out; narrow windows drop the department.

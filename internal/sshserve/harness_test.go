@@ -1,0 +1,253 @@
+package sshserve_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/vt"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/rsatui/rsatui/internal/audit"
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/sshserve"
+	"github.com/rsatui/rsatui/internal/ui"
+)
+
+// fixture is a running rsatui SSH server on the demo stack, with three client
+// keys: an admin's, a helpdesk's and a stranger's.
+type fixture struct {
+	st                        *stack.Stack
+	srv                       *sshserve.Server
+	addr                      string
+	admin, helpdesk, stranger gossh.Signer
+	keysPath, auditPath       string
+	log                       *syncBuffer
+	served                    chan error
+}
+
+func newSigner(t testing.TB) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func authorizedLine(role string, s gossh.Signer, comment string) string {
+	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(s.PublicKey()))) + " " + comment
+	if role != "" {
+		line = "role=" + role + " " + line
+	}
+	return line + "\n"
+}
+
+func start(t testing.TB, mutate ...func(*sshserve.Config)) *fixture {
+	t.Helper()
+	st, err := stack.Start(stack.Options{Seed: 1, Users: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	dir := t.TempDir()
+	f := &fixture{st: st, admin: newSigner(t), helpdesk: newSigner(t), stranger: newSigner(t),
+		keysPath: filepath.Join(dir, "authorized_keys"), auditPath: filepath.Join(dir, "audit.jsonl"), log: &syncBuffer{}}
+	keys := "# rsatui serve keys\n" + authorizedLine("admin", f.admin, "alice@corp") + authorizedLine("helpdesk", f.helpdesk, "bob@corp")
+	if err := os.WriteFile(f.keysPath, []byte(keys), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st.Ops.Audit, err = audit.Open(f.auditPath); err != nil {
+		t.Fatal(err)
+	}
+	info := ui.Info{Server: strings.TrimPrefix(st.AMURL, "https://"), Directory: st.DirURL, IdentitySource: demo.IdentitySourceName, Admin: st.Admin}
+	cfg := sshserve.Config{Info: info, HostKeyPath: filepath.Join(dir, "host_ed25519"), AuthorizedKeysPath: f.keysPath,
+		Ops: st.Ops, Dir: st.Dir, SearchDelay: 10 * time.Millisecond, ShutdownNotice: 300 * time.Millisecond,
+		Logf: func(format string, args ...any) { fmt.Fprintf(f.log, format+"\n", args...) }}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	f.srv, err = sshserve.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.addr = ln.Addr().String()
+	f.served = make(chan error, 1)
+	go func() { f.served <- f.srv.Serve(ln) }()
+	t.Cleanup(func() { _ = f.srv.Close() })
+	return f
+}
+
+func (f *fixture) dial(signer gossh.Signer, user string) (*gossh.Client, error) {
+	return gossh.Dial("tcp", f.addr, &gossh.ClientConfig{User: user, Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), //nolint:gosec // the test's own server on loopback
+		Timeout:         5 * time.Second})
+}
+
+// console is one person's SSH session with a terminal emulator as the screen
+// (at most 300×100: the emulator is the test's, not the server's, memory).
+type console struct {
+	t      testing.TB
+	client *gossh.Client
+	sess   *gossh.Session
+	stdin  io.WriteCloser
+	termMu sync.Mutex // vt's SafeEmulator does not guard String
+	term   *vt.Emulator
+	out    *syncBuffer // everything the server sent, for the lines after the console ends
+	done   chan struct{}
+}
+
+func (f *fixture) console(t testing.TB, signer gossh.Signer, user string, w, h int) *console {
+	t.Helper()
+	c, err := f.open(signer, user, w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.t = t
+	t.Cleanup(c.close)
+	return c
+}
+
+func (f *fixture) open(signer gossh.Signer, user string, w, h int) (*console, error) {
+	client, err := f.dial(signer, user)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := client.NewSession()
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+		client.Close()
+		return nil, err
+	}
+	stdin, _ := sess.StdinPipe()
+	stdout, _ := sess.StdoutPipe()
+	stderr, _ := sess.StderrPipe()
+	c := &console{client: client, sess: sess, stdin: stdin, term: vt.NewEmulator(min(max(w, 1), 300), min(max(h, 1), 100)), out: &syncBuffer{}, done: make(chan struct{})}
+	if err := sess.Shell(); err != nil {
+		client.Close()
+		return nil, err
+	}
+	go func() { _, _ = io.Copy(c.out, stderr) }() // refusals come on stderr, as OpenSSH shows them
+	go func() { // the terminal's answers to the console's queries go back as input
+		buf := make([]byte, 256)
+		for {
+			n, err := c.term.Read(buf)
+			if err != nil {
+				return
+			}
+			_, _ = stdin.Write(buf[:n])
+		}
+	}()
+	go func() {
+		defer close(c.done)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := stdout.Read(buf)
+			if n > 0 {
+				c.termMu.Lock()
+				_, _ = c.term.Write(buf[:n])
+				c.termMu.Unlock()
+				_, _ = c.out.Write(buf[:n])
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return c, nil
+}
+
+func (c *console) close() {
+	_ = c.client.Close()
+	// Ends the answer-forwarding goroutine's Read; Emulator.Close would race
+	// with it on vt's unguarded closed flag.
+	if pw, ok := c.term.InputPipe().(io.Closer); ok {
+		_ = pw.Close()
+	}
+}
+
+func (c *console) screen() string {
+	c.termMu.Lock()
+	defer c.termMu.Unlock()
+	return c.term.String()
+}
+
+func (c *console) keys(s string) {
+	if _, err := c.stdin.Write([]byte(s)); err != nil && c.t != nil {
+		c.t.Errorf("typing %q: %v", s, err)
+	}
+}
+
+// wait polls the screen until it shows every want.
+func (c *console) wait(want ...string) {
+	c.t.Helper()
+	if err := c.waitErr(10*time.Second, want...); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *console) waitErr(d time.Duration, want ...string) error {
+	deadline := time.Now().Add(d)
+	for {
+		scr := c.screen()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(scr, w)
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("screen never showed %q; it shows:\n%s", want, scr)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ended waits for the server to end the session and returns all it sent.
+func (c *console) ended(d time.Duration) (string, bool) {
+	select {
+	case <-c.done:
+		return c.out.String(), true
+	case <-time.After(d):
+		return c.out.String(), false
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

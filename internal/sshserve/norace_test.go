@@ -1,0 +1,5 @@
+//go:build !race
+
+package sshserve_test
+
+const raceEnabled = false
