@@ -149,7 +149,7 @@ func (f *fixture) open(signer gossh.Signer, user string, w, h int) (*console, er
 		return nil, err
 	}
 	go func() { _, _ = io.Copy(c.out, stderr) }() // refusals come on stderr, as OpenSSH shows them
-	go func() { // the terminal's answers to the console's queries go back as input
+	go func() {                                   // the terminal's answers to the console's queries go back as input
 		buf := make([]byte, 256)
 		for {
 			n, err := c.term.Read(buf)

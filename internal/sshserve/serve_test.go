@@ -205,7 +205,7 @@ func TestBadClientsLeaveOthersUntouched(t *testing.T) {
 	tiny := f.console(t, f.admin, "alice", 1, 1)
 	huge := f.console(t, f.admin, "alice", 10000, 10000)
 	huge.wait("found") // drawn, clamped to 1000×400 (the emulator shows its 300×100 corner)
-	tiny.wait("…") // one cell: the header's first character cut
+	tiny.wait("…")     // one cell: the header's first character cut
 	// Resize only once the console is up: charm.land/ssh reads and writes the
 	// session's window without a lock (charmbracelet/ssh#58, open), which
 	// -race reports when a resize lands while the handler starts.
