@@ -183,7 +183,9 @@ func (m *Model) cancelCall() bool {
 	return true
 }
 
-func (m *Model) setStatus(s string, isErr bool) { m.status, m.statusErr = s, isErr }
+// setStatus shows s, made printable: errors carry AM's and the directory's
+// own messages.
+func (m *Model) setStatus(s string, isErr bool) { m.status, m.statusErr = printable(s), isErr }
 
 // explain turns any error into one line with the next step.
 func explain(err error) string {

@@ -27,7 +27,6 @@ func loaded(n int) Model {
 		}
 	}
 	m.users.input.Blur()
-	m.users.table.Focus()
 	return m
 }
 

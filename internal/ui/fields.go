@@ -35,11 +35,11 @@ func fields(s rsa.TokenState) []field {
 		tft = "set (shown only when issued)"
 	}
 	return []field{
-		{"serialNumber", t.Serial, "the number printed on the token"},
+		{"serialNumber", printable(t.Serial), "the number printed on the token"},
 		{"tokenType", t.TokenType.String(), "hardware key fob, software token, …"},
 		{"algorithm", t.Algorithm.String(), "how the token computes its codes"},
 		{"tokenEnabled", yes(t.Enabled), "a disabled token cannot authenticate"},
-		{"assignedUserId", t.AssignedUserID, "the login the token belongs to"},
+		{"assignedUserId", printable(t.AssignedUserID), "the login the token belongs to"},
 		{"dateTokenShutdown", when(t.Expires, "never"), "the token stops working at this date"},
 		{"dateLastLogin", when(t.LastLogin, "never"), "last successful authentication"},
 		{"nextTokenCodeMode", yes(t.NextTokencodeMode), "AM will ask for the next tokencode (clock drift)"},

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/table"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rsatui/rsatui/internal/ad"
@@ -21,7 +20,7 @@ type tokensPane struct {
 	user      ad.User
 	principal rsa.Principal
 	states    []rsa.TokenState
-	table     table.Model
+	table     grid
 	auto      bool
 	autoSeq   int
 	w         int
@@ -30,36 +29,30 @@ type tokensPane struct {
 type autoRefresh struct{ seq int }
 
 func newTokensPane() tokensPane {
-	return tokensPane{table: table.New(table.WithFocused(true))}
+	return tokensPane{table: newGrid()}
 }
 
 func (p *tokensPane) resize(w, h int) {
 	p.w = w
-	cursor := p.table.Cursor()
-	p.table.SetRows(nil) // see usersPane.resize: rows and columns change shape together
-	p.table.SetColumns(tokenColumns(w))
-	p.table.SetWidth(w)
 	p.table.SetHeight(max(h-4, 2))
-	p.setRows(time.Now())
-	if len(p.states) > 0 {
-		p.table.SetCursor(max(cursor, 0))
-	}
+	p.table.SetColumns(tokenColumns(w))
+	p.setRows(time.Now()) // the cells depend on the width
 }
 
 // tokenColumns: the emergency-access column always keeps its room; type and
 // last login (also on the detail screen) appear when the window is wide.
-func tokenColumns(w int) []table.Column {
+func tokenColumns(w int) []column {
 	const pad = 1 // table cells have one column of padding on each side
 	switch {
 	case w >= 110:
-		return []table.Column{{Title: "Serial", Width: 13}, {Title: "Type", Width: 14}, {Title: "State", Width: 9},
+		return []column{{Title: "Serial", Width: 13}, {Title: "Type", Width: 14}, {Title: "State", Width: 9},
 			{Title: "Expires", Width: 11}, {Title: "Last login", Width: 11}, {Title: "PIN/Next", Width: 8},
 			{Title: "Emergency access", Width: w - 13 - 14 - 9 - 11 - 11 - 8 - 14 - pad}}
 	case w >= 70:
-		return []table.Column{{Title: "Serial", Width: 13}, {Title: "State", Width: 9}, {Title: "Expires", Width: 11},
+		return []column{{Title: "Serial", Width: 13}, {Title: "State", Width: 9}, {Title: "Expires", Width: 11},
 			{Title: "PIN/Next", Width: 8}, {Title: "Emergency access", Width: w - 13 - 9 - 11 - 8 - 10 - pad}}
 	}
-	return []table.Column{{Title: "Serial", Width: 13}, {Title: "State", Width: 9}, {Title: "Expires", Width: 11},
+	return []column{{Title: "Serial", Width: 13}, {Title: "State", Width: 9}, {Title: "Expires", Width: 11},
 		{Title: "Emergency access", Width: max(w-13-9-11-8-pad, 8)}}
 }
 
@@ -91,7 +84,7 @@ func expiry(t time.Time, now time.Time) string {
 }
 
 func (p *tokensPane) setRows(now time.Time) {
-	rows := make([]table.Row, 0, len(p.states))
+	rows := make([]row, 0, len(p.states))
 	for _, s := range p.states {
 		t := s.Token
 		state := "enabled"
@@ -99,7 +92,7 @@ func (p *tokensPane) setRows(now time.Time) {
 			state = "disabled"
 		}
 		if p.w < 70 {
-			rows = append(rows, table.Row{t.Serial, state, expiry(t.Expires, now), eaSummary(s.EA)})
+			rows = append(rows, row{t.Serial, state, expiry(t.Expires, now), eaSummary(s.EA)})
 			continue
 		}
 		last, pin := "never", "no"
@@ -116,15 +109,12 @@ func (p *tokensPane) setRows(now time.Time) {
 			pin += "/–"
 		}
 		if p.w < 110 {
-			rows = append(rows, table.Row{t.Serial, state, expiry(t.Expires, now), pin, eaSummary(s.EA)})
+			rows = append(rows, row{t.Serial, state, expiry(t.Expires, now), pin, eaSummary(s.EA)})
 			continue
 		}
-		rows = append(rows, table.Row{t.Serial, t.TokenType.String(), state, expiry(t.Expires, now), last, pin, eaSummary(s.EA)})
+		rows = append(rows, row{t.Serial, t.TokenType.String(), state, expiry(t.Expires, now), last, pin, eaSummary(s.EA)})
 	}
 	p.table.SetRows(rows)
-	if p.table.Cursor() < 0 && len(rows) > 0 {
-		p.table.SetCursor(0)
-	}
 }
 
 // open loads a user's tokens and their emergency-access state.
@@ -180,7 +170,7 @@ func (p *tokensPane) replace(s rsa.TokenState) {
 
 func (p *tokensPane) selected() (rsa.TokenState, bool) {
 	i := p.table.Cursor()
-	if i < 0 || i >= len(p.states) {
+	if i >= len(p.states) {
 		return rsa.TokenState{}, false
 	}
 	return p.states[i], true
@@ -237,9 +227,8 @@ func (p *tokensPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	var cmd tea.Cmd
-	p.table, cmd = p.table.Update(k)
-	return cmd
+	p.table.Update(k)
+	return nil
 }
 
 func (p *tokensPane) view(m *Model) string {
@@ -254,7 +243,7 @@ func (p *tokensPane) view(m *Model) string {
 	if p.auto {
 		head += " " + m.st.badge("AUTO-REFRESH", false)
 	}
-	sub := m.st.Dim.Render(fmt.Sprintf("%s · %s · AM principal %s", u.Mail, u.Department, p.principal.GUID))
+	sub := m.st.Dim.Render(fmt.Sprintf("%s · %s · AM principal %s", u.Mail, u.Department, printable(p.principal.GUID)))
 	if len(p.states) == 0 {
 		return head + "\n" + sub + "\n\n  No tokens in AM for this person."
 	}

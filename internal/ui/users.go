@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"charm.land/bubbles/v2/table"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -18,9 +17,8 @@ import (
 // previous one is cancelled (its pages are dropped by seq).
 type usersPane struct {
 	input     textinput.Model
-	table     table.Model
+	table     grid
 	users     []ad.User
-	rows      []table.Row
 	delay     time.Duration
 	seq       int
 	cancel    context.CancelFunc
@@ -47,41 +45,44 @@ func newUsersPane(delay time.Duration) usersPane {
 	in.Prompt = "/ "
 	in.Placeholder = "login, name or mail"
 	in.CharLimit = ad.MaxQueryLen
-	t := table.New(table.WithFocused(false))
-	return usersPane{input: in, table: t, delay: delay}
+	return usersPane{input: in, table: newGrid(), delay: delay}
 }
 
 func (p *usersPane) resize(w, h int) {
+	wasWide := p.w >= wideUsers
 	p.w = w
 	p.input.SetWidth(max(w-24, 10)) // room for the count beside it
-	// Rows and columns change shape together: bubbles' table renders on
-	// SetColumns, and a row with more cells than columns panics it.
-	cursor := p.table.Cursor()
-	p.table.SetRows(nil)
-	p.table.SetColumns(userColumns(w))
-	p.table.SetWidth(w)
 	p.table.SetHeight(max(h-2, 2))
-	p.rows = p.rows[:0]
-	for _, u := range p.users {
-		p.rows = append(p.rows, userRow(u, w))
+	p.table.SetColumns(userColumns(w)) // renders the rows again for the new widths
+	if (w >= wideUsers) != wasWide {
+		p.setRows() // narrow rows have fewer cells
 	}
-	p.table.SetRows(p.rows)
-	p.table.SetCursor(max(cursor, 0))
+}
+
+// wideUsers is the width from which the people list shows mail and department.
+const wideUsers = 70
+
+func (p *usersPane) setRows() {
+	rows := make([]row, len(p.users))
+	for i, u := range p.users {
+		rows[i] = userRow(u, p.w)
+	}
+	p.table.SetRows(rows)
 }
 
 // userColumns shares the width out; narrow windows drop the department.
-func userColumns(w int) []table.Column {
+func userColumns(w int) []column {
 	// every cell has one column of padding on each side
-	if w < 70 {
+	if w < wideUsers {
 		name := max(w-12-12-6-1, 10)
-		return []table.Column{{Title: "Login", Width: 12}, {Title: "Name", Width: name}, {Title: "Status", Width: 12}}
+		return []column{{Title: "Login", Width: 12}, {Title: "Name", Width: name}, {Title: "Status", Width: 12}}
 	}
 	rest := w - 14 - 14 - 10 - 1
-	return []table.Column{{Title: "Login", Width: 14}, {Title: "Name", Width: rest * 3 / 10},
+	return []column{{Title: "Login", Width: 14}, {Title: "Name", Width: rest * 3 / 10},
 		{Title: "Mail", Width: rest * 4 / 10}, {Title: "Department", Width: rest * 3 / 10}, {Title: "Status", Width: 14}}
 }
 
-func userRow(u ad.User, w int) table.Row {
+func userRow(u ad.User, w int) row {
 	status := ""
 	switch {
 	case u.Disabled && u.Locked:
@@ -91,10 +92,10 @@ func userRow(u ad.User, w int) table.Row {
 	case u.Locked:
 		status = "locked"
 	}
-	if w < 70 {
-		return table.Row{u.Login, u.DisplayName, status}
+	if w < wideUsers {
+		return row{u.Login, u.DisplayName, status}
 	}
-	return table.Row{u.Login, u.DisplayName, u.Mail, u.Department, status}
+	return row{u.Login, u.DisplayName, u.Mail, u.Department, status}
 }
 
 func (p *usersPane) stop() {
@@ -118,7 +119,7 @@ func (p *usersPane) searchNow(m *Model) tea.Cmd {
 	seq := p.seq
 	q := p.input.Value()
 	p.lastQuery = q
-	p.users, p.rows = nil, nil
+	p.users = nil
 	p.table.SetRows(nil)
 	p.table.SetCursor(0)
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
@@ -159,13 +160,10 @@ func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 		if msg.seq != p.seq {
 			return nil
 		}
-		p.users = append(p.users, msg.users...)
 		for _, u := range msg.users {
-			p.rows = append(p.rows, userRow(u, p.w))
-		}
-		p.table.SetRows(p.rows)
-		if p.table.Cursor() < 0 { // bubbles' table parks the cursor at -1 while empty
-			p.table.SetCursor(0)
+			u = printableUser(u)
+			p.users = append(p.users, u)
+			p.table.AppendRows(userRow(u, p.w))
 		}
 		return waitFor(msg.ch)
 	case searchDone:
@@ -191,7 +189,6 @@ func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		switch k.String() {
 		case "down", "tab":
 			p.input.Blur()
-			p.table.Focus()
 			return nil
 		case "enter":
 			if p.input.Value() != p.lastQuery {
@@ -199,7 +196,6 @@ func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			}
 			if len(p.users) > 0 {
 				p.input.Blur()
-				p.table.Focus()
 				return p.open(m)
 			}
 			return nil
@@ -209,7 +205,6 @@ func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 				return p.schedule()
 			}
 			p.input.Blur()
-			p.table.Focus()
 			return nil
 		}
 		var cmd tea.Cmd
@@ -221,7 +216,6 @@ func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	}
 	switch k.String() {
 	case "/":
-		p.table.Blur()
 		return p.input.Focus()
 	case "enter":
 		return p.open(m)
@@ -229,18 +223,16 @@ func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		return p.searchNow(m)
 	case "up", "k":
 		if p.table.Cursor() == 0 {
-			p.table.Blur()
 			return p.input.Focus()
 		}
 	}
-	var cmd tea.Cmd
-	p.table, cmd = p.table.Update(k)
-	return cmd
+	p.table.Update(k)
+	return nil
 }
 
 func (p *usersPane) selected() (ad.User, bool) {
 	i := p.table.Cursor()
-	if i < 0 || i >= len(p.users) {
+	if i >= len(p.users) {
 		return ad.User{}, false
 	}
 	return p.users[i], true

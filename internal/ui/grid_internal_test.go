@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/rsatui/rsatui/internal/ad"
+)
+
+func TestGridScrollsAndClamps(t *testing.T) {
+	g := newGrid()
+	g.SetHeight(4) // header + 3 rows
+	g.SetColumns([]column{{Title: "N", Width: 4}, {Title: "Name", Width: 6}})
+	if g.Cursor() != 0 || g.Len() != 0 || strings.Count(g.View(), "\n") != 3 {
+		t.Fatalf("empty grid: cursor %d, view %q", g.Cursor(), g.View())
+	}
+	for i := 0; i < 10; i++ {
+		g.AppendRows(row{fmt.Sprint(i), fmt.Sprintf("name%d", i)})
+	}
+	visible := func() []string {
+		lines := strings.Split(ansi.Strip(g.View()), "\n")[1:]
+		for i := range lines {
+			if f := strings.Fields(lines[i]); len(f) > 0 {
+				lines[i] = f[0]
+			}
+		}
+		return lines
+	}
+	key := func(s string) {
+		k := tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
+		switch s {
+		case "down":
+			k = tea.KeyPressMsg{Code: tea.KeyDown}
+		case "up":
+			k = tea.KeyPressMsg{Code: tea.KeyUp}
+		case "end":
+			k = tea.KeyPressMsg{Code: tea.KeyEnd}
+		case "pgup":
+			k = tea.KeyPressMsg{Code: tea.KeyPgUp}
+		}
+		if !g.Update(k) {
+			t.Fatalf("%s is not a list key", s)
+		}
+	}
+	for _, step := range []struct {
+		key    string
+		cursor int
+		first  string
+	}{{"down", 1, "0"}, {"j", 2, "0"}, {"j", 3, "1"}, {"end", 9, "7"}, {"down", 9, "7"}, {"pgup", 6, "6"}, {"k", 5, "5"}, {"g", 0, "0"}, {"up", 0, "0"}, {"G", 9, "7"}} {
+		key(step.key)
+		if g.Cursor() != step.cursor || visible()[0] != step.first {
+			t.Fatalf("after %s: cursor %d (want %d), first visible %s (want %s)", step.key, g.Cursor(), step.cursor, visible()[0], step.first)
+		}
+	}
+	if g.Update(tea.KeyPressMsg{Code: 'e', Text: "e"}) {
+		t.Error("e is an action, not a list key")
+	}
+	g.SetRows([]row{{"a", "x"}, {"b", "y"}})
+	if g.Cursor() != 1 || len(visible()) != 3 || visible()[0] != "a" {
+		t.Errorf("shrunk to 2 rows: cursor %d, %q", g.Cursor(), visible())
+	}
+}
+
+func TestGridCellsKeepTheirWidth(t *testing.T) {
+	g := newGrid()
+	g.SetHeight(3)
+	g.SetColumns([]column{{Title: "Login", Width: 5}, {Title: "Name", Width: 4}, {Title: "Hidden", Width: 0}})
+	g.SetRows([]row{{"abcdefgh", "日本語です", "x"}, {"a"}})
+	lines := strings.Split(ansi.Strip(g.View()), "\n")
+	for i, want := range []string{" Login  Name ", " abcd…  日…  ", " a           "} {
+		if lines[i] != want || ansi.StringWidth(lines[i]) != 13 {
+			t.Errorf("line %d: %q (width %d), want %q", i, lines[i], ansi.StringWidth(lines[i]), want)
+		}
+	}
+}
+
+// A displayName with escape sequences must not reach the terminal.
+func TestDirectoryTextCannotEscape(t *testing.T) {
+	m := New(nil, nil, Info{}, Options{NoColor: true})
+	m.w, m.h = 100, 20
+	m.layout()
+	evil := ad.User{Login: "evil", DisplayName: "Eve\x1b]0;pwned\x07\x1b[2J", Mail: "e\x9b31m@x\u009b1m", Department: "IT\r\nFake line"}
+	mm, _ := m.Update(searchPage{seq: m.users.seq, users: []ad.User{evil}})
+	frame := mm.(Model).Render()
+	for _, bad := range []string{"\x1b]0;", "\x07", "\x1b[2J", "\x9b", "\u009b", "\r"} {
+		if strings.Contains(frame, bad) {
+			t.Errorf("frame carries %q from the directory", bad)
+		}
+	}
+	if !strings.Contains(frame, "Eve\uFFFD]0;pwned") {
+		t.Errorf("the name is not shown with its control characters replaced:\n%s", frame)
+	}
+}
