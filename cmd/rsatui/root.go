@@ -52,17 +52,8 @@ rsatui --demo runs the console against an embedded AM simulator and directory.`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var b *backend
-			var err error
-			if demoMode {
-				if b, err = demoBackend(demoSeed, demoUsers, readOnly); err != nil {
-					return &exitError{code: exitServer, err: fmt.Errorf("starting the demo servers: %w", err)}
-				}
-			} else if b, err = connect(cmd, readOnly, true); err != nil {
-				return err
-			}
-			if err := attachAudit(cmd, b); err != nil {
-				b.close()
+			b, err := openBackend(cmd, demoMode, demoSeed, demoUsers, readOnly)
+			if err != nil {
 				return err
 			}
 			return runTUI(cmd, b)
@@ -76,6 +67,25 @@ rsatui --demo runs the console against an embedded AM simulator and directory.`,
 	addVerbs(root)
 	root.AddCommand(newSimCmd(), newServeCmd(), newManCmd())
 	return root
+}
+
+// openBackend connects to the configured servers, or starts the demo ones,
+// and opens the audit log: what the console and rsatui serve run on.
+func openBackend(cmd *cobra.Command, demoMode bool, seed uint64, users int, readOnly bool) (*backend, error) {
+	var b *backend
+	var err error
+	if demoMode {
+		if b, err = demoBackend(seed, users, readOnly); err != nil {
+			return nil, &exitError{code: exitServer, err: fmt.Errorf("starting the demo servers: %w", err)}
+		}
+	} else if b, err = connect(cmd, readOnly, true); err != nil {
+		return nil, err
+	}
+	if err := attachAudit(cmd, b); err != nil {
+		b.close()
+		return nil, err
+	}
+	return b, nil
 }
 
 func run(args []string) int {

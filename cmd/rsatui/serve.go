@@ -49,19 +49,11 @@ changes already sent finish and show their result, then the sessions close.`,
 			if idle < time.Second || maxSession < time.Minute || notice < 0 || maxSessions < 1 {
 				return usageErr("--idle-timeout ≥ 1s, --max-session ≥ 1m, --shutdown-notice ≥ 0 and --max-sessions ≥ 1, please")
 			}
-			var b *backend
-			var err error
-			if demoMode {
-				if b, err = demoBackend(demoSeed, demoUsers, readOnly); err != nil {
-					return &exitError{code: exitServer, err: fmt.Errorf("starting the demo servers: %w", err)}
-				}
-			} else if b, err = connect(cmd, readOnly, true); err != nil {
+			b, err := openBackend(cmd, demoMode, demoSeed, demoUsers, readOnly)
+			if err != nil {
 				return err
 			}
 			defer b.close()
-			if err := attachAudit(cmd, b); err != nil {
-				return err
-			}
 			logger := log.New(cmd.ErrOrStderr(), "rsatui serve: ", log.LstdFlags)
 			srv, err := sshserve.New(sshserve.Config{Listen: listen, HostKeyPath: hostKey, AuthorizedKeysPath: authKeys,
 				Ops: b.ops, Dir: b.dir, Info: b.info, IdleTimeout: idle, MaxSession: maxSession, ShutdownNotice: notice,

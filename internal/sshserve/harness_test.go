@@ -160,7 +160,10 @@ func open(addr string, signer gossh.Signer, user string, w, h int) (*console, er
 		client.Close()
 		return nil, err
 	}
-	go func() { _, _ = io.Copy(c.out, stderr) }() // refusals come on stderr, as OpenSSH shows them
+	var readers sync.WaitGroup // done closes when stdout and stderr both ended
+	readers.Add(2)
+	go func() { readers.Wait(); close(c.done) }()
+	go func() { defer readers.Done(); _, _ = io.Copy(c.out, stderr) }() // refusals come on stderr, as OpenSSH shows them
 	go func() {                                   // the terminal's answers to the console's queries go back as input
 		buf := make([]byte, 256)
 		for {
@@ -172,7 +175,7 @@ func open(addr string, signer gossh.Signer, user string, w, h int) (*console, er
 		}
 	}()
 	go func() {
-		defer close(c.done)
+		defer readers.Done()
 		buf := make([]byte, 32<<10)
 		for {
 			n, err := stdout.Read(buf)
@@ -242,6 +245,28 @@ func (c *console) waitErr(d time.Duration, want ...string) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// openTokens searches a login and opens the person's tokens.
+func (c *console) openTokens(login, name string) {
+	c.t.Helper()
+	c.wait("found")
+	c.keys(login)
+	c.wait("1 found")
+	c.keys("\r")
+	c.wait(name + " (" + login + ")")
+}
+
+// toConfirm opens the emergency-access form on the person's first token and
+// submits its defaults (a generated fixed code for 14 days), stopping at the
+// confirm dialog.
+func (c *console) toConfirm(login, name string) {
+	c.t.Helper()
+	c.openTokens(login, name)
+	c.keys("e")
+	c.wait("Online emergency access for token")
+	c.keys("\r")
+	c.wait("Please confirm")
 }
 
 // ended waits for the server to end the session and returns all it sent.
