@@ -164,7 +164,7 @@ func open(addr string, signer gossh.Signer, user string, w, h int) (*console, er
 	readers.Add(2)
 	go func() { readers.Wait(); close(c.done) }()
 	go func() { defer readers.Done(); _, _ = io.Copy(c.out, stderr) }() // refusals come on stderr, as OpenSSH shows them
-	go func() {                                   // the terminal's answers to the console's queries go back as input
+	go func() {                                                         // the terminal's answers to the console's queries go back as input
 		buf := make([]byte, 256)
 		for {
 			n, err := c.term.Read(buf)
