@@ -278,6 +278,9 @@ func (s *scanner) text(t *token) error {
 		end = len(s.b) - s.i
 	}
 	raw := s.b[s.i : s.i+end]
+	if bytes.Contains(raw, []byte("]]>")) { // XML 1.0 §2.4, as encoding/xml enforces
+		return s.errf("unescaped ]]> not in CDATA section")
+	}
 	v, err := s.unescape(raw, false)
 	if err != nil {
 		return err
