@@ -393,3 +393,22 @@ func tail(s string) string {
 	}
 	return s
 }
+
+// A session reaching the maximum length is warned, then closed with the
+// reason, even while its person keeps typing.
+func TestMaxSessionLength(t *testing.T) {
+	f := start(t, func(c *sshserve.Config) { c.MaxSession = 2 * time.Second })
+	c := f.console(t, f.helpdesk, "bob", 100, 24)
+	c.wait("This session reaches its maximum length in a minute")
+	for i := 0; i < 6; i++ {
+		c.keys("a")
+		time.Sleep(200 * time.Millisecond)
+	}
+	out, ok := c.ended(3 * time.Second)
+	if !ok || !strings.Contains(out, "it reached the maximum length of 2s") {
+		t.Fatalf("ended=%v, output %q", ok, tail(out))
+	}
+	if !strings.Contains(f.log.String(), "session end: bob") {
+		t.Errorf("the end is not logged:\n%s", f.log)
+	}
+}
