@@ -104,7 +104,7 @@ func TestFaultMatrix(t *testing.T) {
 			t.Run(op.name+"/"+f.name, func(t *testing.T) {
 				t.Parallel()
 				o, e := newOps(t, amsim.Options{}, func(c *rsa.Config) {
-					c.Timeout = 300 * time.Millisecond
+					c.Timeout = 500 * time.Millisecond // above the latency fault, below the timeout fault, with headroom for -race under load
 					c.MaxResponseBytes = 1 << 20
 				})
 				serial := op.setup(t, o, e)
