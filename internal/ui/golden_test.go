@@ -219,14 +219,9 @@ func TestWriteInFlightIsNotCancelled(t *testing.T) {
 // starting, while reads still work.
 func TestClosingNoticeStopsNewChanges(t *testing.T) {
 	world := newWorld(t)
-	m := world.model(false)
-	s := start(t, m, 80, 24)
+	s := start(t, world.model(false), 80, 24)
 	waitScreen(t, s, "people")
-	openTokens(t, s, "jdoe", "John Doe")
-	s.Send(key("e"))
-	waitScreen(t, s, "Online emergency access for token")
-	s.Send(key("enter"))
-	waitScreen(t, s, "Please confirm")
+	toConfirm(t, s, "jdoe", "John Doe")
 	s.Send(ui.Notice{Text: "rsatui serve is shutting down; this session closes in 10s", Closing: true})
 	waitScreen(t, s, "⚠ rsatui serve is shutting down")
 	s.Send(key("y"))
