@@ -154,12 +154,41 @@ func (c *Client) Stats() Stats {
 // On an invalid-session fault it logs in again; a read-only command is then sent
 // once more, a write is not (the caller decides, knowing the write was refused
 // and so not applied).
+//
+// The reply belongs to the caller. The typed commands use query instead,
+// which decodes into reused memory.
 func (c *Client) Execute(ctx context.Context, cmd *soapenc.Value) (*soapenc.Value, error) {
+	return c.execute(ctx, cmd, nil)
+}
+
+// query runs cmd and hands the reply to read. The reply's Values live in a
+// pooled decoder that is reused once query returns, so read must copy out what
+// it keeps — which the DTO decoders do (strings taken from Values stay valid).
+// This keeps a command's decoding nearly allocation-free.
+func query[T any](ctx context.Context, c *Client, cmd *soapenc.Value, read func(reply *soapenc.Value) (T, error)) (T, error) {
+	dec := soapenc.NewDecoder()
+	defer dec.Release()
+	reply, err := c.execute(ctx, cmd, dec)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return read(reply)
+}
+
+// run runs a command whose reply carries nothing the caller needs.
+func (c *Client) run(ctx context.Context, cmd *soapenc.Value) error {
+	_, err := query(ctx, c, cmd, func(*soapenc.Value) (struct{}, error) { return struct{}{}, nil })
+	return err
+}
+
+// execute is Execute decoding with dec, or into fresh memory when dec is nil.
+func (c *Client) execute(ctx context.Context, cmd *soapenc.Value, dec *soapenc.Decoder) (*soapenc.Value, error) {
 	sid, err := c.ensureSession(ctx)
 	if err != nil {
 		return nil, err
 	}
-	reply, err := c.call(ctx, sid, cmd)
+	reply, err := c.call(ctx, sid, cmd, dec)
 	if !errors.Is(err, ErrInvalidSession) {
 		return reply, err
 	}
@@ -171,7 +200,7 @@ func (c *Client) Execute(ctx context.Context, cmd *soapenc.Value) (*soapenc.Valu
 	if !amproto.ReadOnly[cmd.Type] {
 		return nil, err
 	}
-	return c.call(ctx, sid, cmd)
+	return c.call(ctx, sid, cmd, dec)
 }
 
 func (c *Client) ensureSession(ctx context.Context) (string, error) {
@@ -226,7 +255,9 @@ func (c *Client) login(ctx context.Context) (sid, principal string, err error) {
 		soapenc.Bool("principalRegistered", false), soapenc.Nil("sessionId"),
 		soapenc.Bool("usingTransientSession", false),
 	)
-	reply, err := c.call(ctx, "", cmd)
+	dec := soapenc.NewDecoder()
+	defer dec.Release()
+	reply, err := c.call(ctx, "", cmd, dec)
 	if err != nil {
 		return "", "", err
 	}
@@ -255,7 +286,7 @@ func (c *Client) Close(ctx context.Context) error {
 	if sid == "" {
 		return nil
 	}
-	_, err := c.call(ctx, "", command(amproto.LogoutCommand, soapenc.Str("sessionId", sid)))
+	_, err := c.call(ctx, "", command(amproto.LogoutCommand, soapenc.Str("sessionId", sid)), nil)
 	return err
 }
 
@@ -266,8 +297,13 @@ func command(typ soapenc.QName, fields ...*soapenc.Value) *soapenc.Value {
 	return soapenc.Obj(amproto.PartCommand, typ, append(base, fields...)...)
 }
 
-// call does one HTTP round trip: executeCommand(in0=sid, in1=cmd).
-func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soapenc.Value, error) {
+// replyBuffers hold reply bodies while they are decoded (nothing decoded
+// refers to them afterwards), so a command does not allocate its reply twice.
+var replyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// call does one HTTP round trip: executeCommand(in0=sid, in1=cmd). The reply
+// is decoded with dec, or into fresh memory when dec is nil.
+func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value, dec *soapenc.Decoder) (*soapenc.Value, error) {
 	name := cmd.Type.Local
 	// a lost reply leaves the outcome unknown only for commands that change state
 	write := !amproto.ReadOnly[cmd.Type] && cmd.Type != amproto.LoginCommand && cmd.Type != amproto.LogoutCommand
@@ -297,7 +333,16 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soa
 		return nil, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	buf := replyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 { // an unusually big reply is not kept
+			buf.Reset()
+			replyBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
 	}
@@ -311,7 +356,12 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soa
 		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply,
 			&HTTPStatusError{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}), OutcomeUnknown: write}
 	}
-	msg, err := soapenc.Unmarshal(data, soapenc.DefaultLimits)
+	var msg *soapenc.Message
+	if dec != nil {
+		msg, err = dec.Unmarshal(data, soapenc.DefaultLimits)
+	} else {
+		msg, err = soapenc.Unmarshal(data, soapenc.DefaultLimits)
+	}
 	if err != nil {
 		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply, err), OutcomeUnknown: write}
 	}

@@ -24,49 +24,42 @@ func emptyFilter(name string) *soapenc.Value {
 	return soapenc.Obj(name, amproto.FilterType, soapenc.Obj("comp", amproto.EmptyFilter))
 }
 
-// SearchRealms returns the realms whose name equals name (SystemDomain is AM's
-// default realm).
-func (c *Client) SearchRealms(ctx context.Context, name string) ([]Realm, error) {
-	reply, err := c.Execute(ctx, command(amproto.SearchRealmsCommand, equalFilter(amproto.AttrRealmName, name), soapenc.Int("limit", 10)))
-	if err != nil {
-		return nil, err
-	}
-	var out []Realm
-	for _, it := range reply.Field("realms").Items() {
-		r, err := decodeRealm(it)
+// decodeList decodes the items of an array member with decode; a nil or
+// missing array is an empty list.
+func decodeList[T any](array *soapenc.Value, decode func(*soapenc.Value) (T, error)) ([]T, error) {
+	var out []T
+	for _, it := range array.Items() {
+		v, err := decode(it)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, nil
+}
+
+// SearchRealms returns the realms whose name equals name (SystemDomain is AM's
+// default realm).
+func (c *Client) SearchRealms(ctx context.Context, name string) ([]Realm, error) {
+	return query(ctx, c, command(amproto.SearchRealmsCommand, equalFilter(amproto.AttrRealmName, name), soapenc.Int("limit", 10)),
+		func(reply *soapenc.Value) ([]Realm, error) { return decodeList(reply.Field("realms"), decodeRealm) })
 }
 
 // GetIdentitySources lists every identity source the admin can see.
 func (c *Client) GetIdentitySources(ctx context.Context) ([]IdentitySource, error) {
-	reply, err := c.Execute(ctx, command(amproto.GetIdentitySourcesCommand,
-		soapenc.Nil("securityDomainGuid"), soapenc.Nil("identitySourceScope"), soapenc.Bool("excludeRTSources", false)))
-	if err != nil {
-		return nil, err
-	}
-	var out []IdentitySource
-	for _, it := range reply.Field("identitySources").Items() {
-		is, err := decodeIdentitySource(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, is)
-	}
-	return out, nil
+	return query(ctx, c, command(amproto.GetIdentitySourcesCommand,
+		soapenc.Nil("securityDomainGuid"), soapenc.Nil("identitySourceScope"), soapenc.Bool("excludeRTSources", false)),
+		func(reply *soapenc.Value) ([]IdentitySource, error) {
+			return decodeList(reply.Field("identitySources"), decodeIdentitySource)
+		})
 }
 
 // LookupIdentitySource returns one identity source by GUID.
 func (c *Client) LookupIdentitySource(ctx context.Context, guid string) (IdentitySource, error) {
-	reply, err := c.Execute(ctx, command(amproto.LookupIdentitySourceCommand, soapenc.Str("guid", guid)))
-	if err != nil {
-		return IdentitySource{}, err
-	}
-	return decodeIdentitySource(reply.Field("identitySource"))
+	return query(ctx, c, command(amproto.LookupIdentitySourceCommand, soapenc.Str("guid", guid)),
+		func(reply *soapenc.Value) (IdentitySource, error) {
+			return decodeIdentitySource(reply.Field("identitySource"))
+		})
 }
 
 // PrincipalQuery selects principals by login within one identity source.
@@ -84,7 +77,7 @@ func (c *Client) SearchPrincipals(ctx context.Context, q PrincipalQuery) ([]Prin
 	if q.Limit <= 0 {
 		q.Limit = 10
 	}
-	reply, err := c.Execute(ctx, command(amproto.SearchPrincipalsCommand,
+	return query(ctx, c, command(amproto.SearchPrincipalsCommand,
 		soapenc.Nil("attributeMask"), soapenc.Nil("extendedAttributeGuids"),
 		equalFilter(amproto.AttrLoginUID, q.Login),
 		soapenc.Nil("groupGuid"),
@@ -94,36 +87,26 @@ func (c *Client) SearchPrincipals(ctx context.Context, q PrincipalQuery) ([]Prin
 		soapenc.Bool("searchSubDomains", true),
 		soapenc.OptStr("securityDomainGuid", q.SecurityDomainGUID),
 		emptyFilter("systemFilter"),
-	))
-	if err != nil {
-		return nil, err
-	}
-	var out []Principal
-	for _, it := range reply.Field("principals").Items() {
-		p, err := decodePrincipal(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	), func(reply *soapenc.Value) ([]Principal, error) {
+		return decodeList(reply.Field("principals"), decodePrincipal)
+	})
 }
 
 // LookupPrincipal returns one principal by GUID.
 func (c *Client) LookupPrincipal(ctx context.Context, guid, identitySourceGUID string) (Principal, error) {
-	reply, err := c.Execute(ctx, command(amproto.LookupPrincipalCommand,
-		soapenc.Bool("flushEntry", false), soapenc.Str("guid", guid), soapenc.OptStr("identitySourceGuid", identitySourceGUID)))
-	if err != nil {
-		return Principal{}, err
-	}
-	return decodePrincipal(reply.Field("principal"))
+	return query(ctx, c, command(amproto.LookupPrincipalCommand,
+		soapenc.Bool("flushEntry", false), soapenc.Str("guid", guid), soapenc.OptStr("identitySourceGuid", identitySourceGUID)),
+		func(reply *soapenc.Value) (Principal, error) { return decodePrincipal(reply.Field("principal")) })
 }
 
 // ListTokensByPrincipal lists a principal's tokens. AM answers
 // DataNotFoundException when there are none; like RSA's own sample, that becomes
 // an empty list here.
 func (c *Client) ListTokensByPrincipal(ctx context.Context, principalGUID string) ([]TokenSummary, error) {
-	reply, err := c.Execute(ctx, command(amproto.ListTokensByPrincipalCommand, soapenc.Str("principalId", principalGUID)))
+	out, err := query(ctx, c, command(amproto.ListTokensByPrincipalCommand, soapenc.Str("principalId", principalGUID)),
+		func(reply *soapenc.Value) ([]TokenSummary, error) {
+			return decodeList(reply.Field("tokenDTOs"), decodeTokenSummary)
+		})
 	var f *Fault
 	if errors.As(err, &f) && f.Class == amproto.ExDataNotFound {
 		return []TokenSummary{}, nil
@@ -131,13 +114,8 @@ func (c *Client) ListTokensByPrincipal(ctx context.Context, principalGUID string
 	if err != nil {
 		return nil, err
 	}
-	out := []TokenSummary{}
-	for _, it := range reply.Field("tokenDTOs").Items() {
-		t, err := decodeTokenSummary(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
+	if out == nil {
+		out = []TokenSummary{}
 	}
 	return out, nil
 }
@@ -160,81 +138,71 @@ func (c *Client) LookupToken(ctx context.Context, ref TokenRef) (Token, error) {
 	if ref.Serial == "" && ref.GUID == "" {
 		return Token{}, fmt.Errorf("%w: a token serial number or GUID is required", ErrInvalidArgument)
 	}
-	reply, err := c.Execute(ctx, command(amproto.LookupTokenCommand,
-		soapenc.OptStr("guid", ref.GUID), soapenc.OptStr("serialNumber", ref.Serial)))
-	if err != nil {
-		return Token{}, err
-	}
-	return decodeToken(reply.Field("token"))
+	return query(ctx, c, command(amproto.LookupTokenCommand,
+		soapenc.OptStr("guid", ref.GUID), soapenc.OptStr("serialNumber", ref.Serial)),
+		func(reply *soapenc.Value) (Token, error) { return decodeToken(reply.Field("token")) })
 }
 
 // LinkTokens assigns tokens to a principal (LinkTokensWithPrincipalCommand).
 func (c *Client) LinkTokens(ctx context.Context, principalGUID string, tokenGUIDs ...string) error {
-	_, err := c.Execute(ctx, command(amproto.LinkTokensWithPrincipalCommand,
+	return c.run(ctx, command(amproto.LinkTokensWithPrincipalCommand,
 		soapenc.Nil("linkedTokens"), soapenc.Str("principalGuid", principalGUID),
 		soapenc.Bool("returnTokens", false), soapenc.StrArray("tokenGuids", tokenGUIDs)))
-	return err
 }
 
 // UnlinkTokens unassigns tokens (UnlinkTokensFromPrincipalsCommand).
 func (c *Client) UnlinkTokens(ctx context.Context, tokenGUIDs ...string) error {
-	_, err := c.Execute(ctx, command(amproto.UnlinkTokensFromPrincipalsCommand, soapenc.StrArray("tokenGuids", tokenGUIDs)))
-	return err
+	return c.run(ctx, command(amproto.UnlinkTokensFromPrincipalsCommand, soapenc.StrArray("tokenGuids", tokenGUIDs)))
 }
 
 // EnableTokens enables or disables tokens (EnableTokensCommand).
 func (c *Client) EnableTokens(ctx context.Context, enable bool, tokenGUIDs ...string) error {
-	_, err := c.Execute(ctx, command(amproto.EnableTokensCommand,
+	return c.run(ctx, command(amproto.EnableTokensCommand,
 		soapenc.Bool("enable", enable), soapenc.StrArray("tokenGuids", tokenGUIDs)))
-	return err
 }
 
 // LookupEmergencyAccess returns a token's emergency-access DTO. Note the input
 // member is "guid" (not tokenGuid, which only the Generate commands have).
 func (c *Client) LookupEmergencyAccess(ctx context.Context, tokenGUID string) (EmergencyAccess, error) {
-	reply, err := c.Execute(ctx, command(amproto.LookupTokenEmergencyAccessCommand, soapenc.Str("guid", tokenGUID)))
-	if err != nil {
-		return EmergencyAccess{}, err
-	}
-	return decodeEmergencyAccess(reply.Field("tokenEmergencyAccess"))
+	return query(ctx, c, command(amproto.LookupTokenEmergencyAccessCommand, soapenc.Str("guid", tokenGUID)),
+		func(reply *soapenc.Value) (EmergencyAccess, error) {
+			return decodeEmergencyAccess(reply.Field("tokenEmergencyAccess"))
+		})
 }
 
 // UpdateEmergencyAccess writes a token's emergency-access DTO. Start from a
 // LookupEmergencyAccess result: AM needs at least the id.
 func (c *Client) UpdateEmergencyAccess(ctx context.Context, ea EmergencyAccess) error {
-	_, err := c.Execute(ctx, command(amproto.UpdateTokenEmergencyAccessCommand, ea.encode("tokenEmergencyAccessDTO")))
-	return err
+	return c.run(ctx, command(amproto.UpdateTokenEmergencyAccessCommand, ea.encode("tokenEmergencyAccessDTO")))
 }
 
 // GenerateEmergencyAccessCode asks AM for a temporary fixed tokencode that
 // follows the token's policy. It only computes the code; the update installs it.
 func (c *Client) GenerateEmergencyAccessCode(ctx context.Context, tokenGUID string) (Secret, error) {
-	reply, err := c.Execute(ctx, command(amproto.GenerateEmergencyAccessCodeCommand,
-		soapenc.Nil("emergencyAccessCode"), soapenc.OptStr("tokenGuid", tokenGUID)))
-	if err != nil {
-		return "", err
-	}
-	code := reply.Str("emergencyAccessCode")
-	if code == "" {
-		return "", &CallError{Command: "GenerateEmergencyAccessCodeCommand", Err: fmt.Errorf("%w: no emergencyAccessCode", ErrMalformedReply)}
-	}
-	return Secret(code), nil
+	return query(ctx, c, command(amproto.GenerateEmergencyAccessCodeCommand,
+		soapenc.Nil("emergencyAccessCode"), soapenc.OptStr("tokenGuid", tokenGUID)),
+		func(reply *soapenc.Value) (Secret, error) {
+			code := reply.Str("emergencyAccessCode")
+			if code == "" {
+				return "", &CallError{Command: "GenerateEmergencyAccessCodeCommand", Err: fmt.Errorf("%w: no emergencyAccessCode", ErrMalformedReply)}
+			}
+			return Secret(code), nil
+		})
 }
 
 // GenerateOneTimeCodes asks AM for n one-time tokencodes (installed by the update).
 func (c *Client) GenerateOneTimeCodes(ctx context.Context, tokenGUID string, n int) ([]Secret, error) {
-	reply, err := c.Execute(ctx, command(amproto.GenerateOneTimeTokenCodeSetCommand,
-		soapenc.Nil("otts"), soapenc.Int("setSize", n), soapenc.OptStr("tokenGuid", tokenGUID)))
-	if err != nil {
-		return nil, err
-	}
-	codes := reply.Strings("otts")
-	if len(codes) != n {
-		return nil, &CallError{Command: "GenerateOneTimeTokenCodeSetCommand", Err: fmt.Errorf("%w: asked for %d codes, got %d", ErrMalformedReply, n, len(codes))}
-	}
-	out := make([]Secret, len(codes))
-	for i, s := range codes {
-		out[i] = Secret(s)
-	}
-	return out, nil
+	return query(ctx, c, command(amproto.GenerateOneTimeTokenCodeSetCommand,
+		soapenc.Nil("otts"), soapenc.Int("setSize", n), soapenc.OptStr("tokenGuid", tokenGUID)),
+		func(reply *soapenc.Value) ([]Secret, error) {
+			codes := reply.Strings("otts")
+			if len(codes) != n {
+				return nil, &CallError{Command: "GenerateOneTimeTokenCodeSetCommand", Err: fmt.Errorf("%w: asked for %d codes, got %d", ErrMalformedReply, n, len(codes))}
+			}
+			out := make([]Secret, len(codes))
+			for i, s := range codes {
+				out[i] = Secret(s)
+			}
+			return out, nil
+		})
 }

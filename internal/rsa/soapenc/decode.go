@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/tiaguinho/gosoap"
 )
@@ -52,8 +53,66 @@ func (m *Message) Part(name string) *Value {
 // (xsi:type, multi-refs, arrays) are decoded here because gosoap knows nothing
 // of them. Keeping gosoap off the success path saves two extra tokenizations of
 // every reply.
+//
+// The message and its Values belong to the caller. Nothing in them refers to
+// data, which the caller may reuse at once.
 func Unmarshal(data []byte, lim Limits) (*Message, error) {
-	root, ids, err := parse(data, lim)
+	// a pooled decoder for its scratch memory; the Values get slabs of their own
+	d := NewDecoder()
+	values, ptrs := d.values, d.ptrs
+	d.values, d.ptrs = slab[Value]{}, slab[*Value]{}
+	msg, err := d.decode(data, lim, &Message{})
+	d.values, d.ptrs = values, ptrs
+	d.Release()
+	return msg, err
+}
+
+// Decoder decodes messages into memory it keeps for the next message: for a
+// caller that turns a reply into its own types at once (the AM client does,
+// on every command) decoding then allocates almost nothing but the strings.
+// Strings taken from Values stay valid for ever; the Values themselves only
+// until the decoder's next Unmarshal or its Release.
+type Decoder struct {
+	values slab[Value]
+	ptrs   slab[*Value] // Fields slices
+	msg    Message
+
+	// scratch for one parse
+	kids  []*Value
+	arena []byte
+	texts []textRef
+	ids   []*Value
+	stack []frame
+	binds scope
+	tok   token
+}
+
+var decoders = sync.Pool{New: func() any { return new(Decoder) }}
+
+// NewDecoder returns a decoder from a pool; Release puts it back.
+func NewDecoder() *Decoder { return decoders.Get().(*Decoder) }
+
+// Release returns d to the pool. The Values of its last message must not be
+// used afterwards (their strings may). A decoder that grew big for an unusual
+// message drops its memory rather than holding it in the pool.
+func (d *Decoder) Release() {
+	if d.values.size() > 1<<13 || cap(d.arena) > 1<<20 {
+		*d = Decoder{}
+	} else {
+		d.msg = Message{Parts: d.msg.Parts[:0]}
+	}
+	decoders.Put(d)
+}
+
+// Unmarshal decodes data like the package's Unmarshal, into d's memory: the
+// result is valid until d's next Unmarshal or Release.
+func (d *Decoder) Unmarshal(data []byte, lim Limits) (*Message, error) {
+	d.msg = Message{Parts: d.msg.Parts[:0]}
+	return d.decode(data, lim, &d.msg)
+}
+
+func (d *Decoder) decode(data []byte, lim Limits, msg *Message) (*Message, error) {
+	root, err := d.parse(data, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -69,9 +128,12 @@ func Unmarshal(data []byte, lim Limits) (*Message, error) {
 	if body == nil || len(body.Fields) == 0 {
 		return nil, malformed("empty SOAP Body")
 	}
-	r := resolver{ids: ids, lim: lim, state: map[*Value]uint8{}}
+	r, err := newResolver(d, lim)
+	if err != nil {
+		return nil, err
+	}
 	if first := body.Fields[0]; first.Name == "Fault" && first.ns == NSEnvelope {
-		return r.fault(data, first)
+		return r.fault(data, first, msg)
 	}
 	var wrapper *Value
 	for _, c := range body.Fields {
@@ -83,7 +145,7 @@ func Unmarshal(data []byte, lim Limits) (*Message, error) {
 	if wrapper == nil {
 		return nil, malformed("no RPC wrapper element in the Body")
 	}
-	msg := &Message{Op: QName{wrapper.ns, wrapper.Name}, Parts: make([]*Value, 0, len(wrapper.Fields))}
+	msg.Op = QName{wrapper.ns, wrapper.Name}
 	for _, c := range wrapper.Fields {
 		v, err := r.resolve(c, 0)
 		if err != nil {
@@ -94,66 +156,97 @@ func Unmarshal(data []byte, lim Limits) (*Message, error) {
 	return msg, nil
 }
 
-// parse builds the element tree as Values, resolving element and xsi:type
-// prefixes against its own scope stack, and indexes elements that carry an id.
-//
-// Allocation matters here (a reply is decoded on every command): Values come
-// from slabs, each object's Fields slice is allocated once at its exact size from
-// a shared scratch stack, and all scalar texts share one string.
-func parse(data []byte, lim Limits) (*Value, map[string]*Value, error) {
-	sc := scanner{b: data}
-	type frame struct {
-		v             *Value
-		scope         map[string]string
-		prefix, local string // as written, for end-tag matching
-		text          []byte // a slice of the input unless the text came in pieces
-		kids          int    // where this element's children start in kids
+// slab hands out elements from a few large chunks and hands the same chunks
+// out again after reset: one allocation for a message's Values instead of one
+// each, none at all for a reused Decoder.
+type slab[T any] struct {
+	chunks [][]T
+	chunk  int // the chunk in use
+	used   int // elements of it handed out
+}
+
+func (s *slab[T]) reset() { s.chunk, s.used = 0, 0 }
+
+func (s *slab[T]) size() (n int) {
+	for _, c := range s.chunks {
+		n += len(c)
 	}
-	type textRef struct {
-		v          *Value
-		start, end int
-	}
-	// one slab for every element: start tags = "<" minus "</" (comments and
-	// PIs make it a slight over-estimate; growth below covers anything else)
-	elements := bytes.Count(data, []byte("<")) - bytes.Count(data, []byte("</"))
-	var (
-		// capped: a hostile body of "<<<<" must not buy a big allocation
-		slab  = make([]Value, 0, min(max(elements, 8), 1024))
-		kids  []*Value
-		arena []byte
-		texts []textRef
-	)
-	newValue := func() *Value {
-		if len(slab) == cap(slab) {
-			slab = make([]Value, 0, min(8+2*cap(slab), 64)) // grows with the message
+	return n
+}
+
+// take returns n zeroed elements, from a new chunk of at least size
+// elements when the chunks in hand are used up.
+func (s *slab[T]) take(n, size int) []T {
+	for s.chunk < len(s.chunks) {
+		if c := s.chunks[s.chunk]; len(c)-s.used >= n {
+			out := c[s.used : s.used+n : s.used+n]
+			s.used += n
+			clear(out)
+			return out
 		}
-		slab = slab[:len(slab)+1]
-		return &slab[len(slab)-1]
+		s.chunk, s.used = s.chunk+1, 0
 	}
+	c := make([]T, max(n, size))
+	s.chunks = append(s.chunks, c)
+	s.used = n
+	return c[:n:n]
+}
+
+type frame struct {
+	v     *Value
+	binds int    // len(binds) before this element's declarations
+	name  []byte // as written, for end-tag matching
+	text  []byte // a slice of the input unless the text came in pieces
+	kids  int    // where this element's children start in kids
+}
+
+type textRef struct {
+	v          *Value
+	start, end int
+}
+
+// parse builds the element tree as Values, resolving element and xsi:type
+// prefixes against its own scope stack, and lists the elements that carry an
+// id in d.ids.
+//
+// Allocation matters here (a reply is decoded on every command): Values and
+// Fields slices come from slabs, all scalar texts share one string, names come
+// from the intern table and namespace scopes are a stack of bindings, not maps.
+func (d *Decoder) parse(data []byte, lim Limits) (*Value, error) {
+	sc := scanner{b: data}
+	d.values.reset()
+	d.ptrs.reset()
+	kids, arena, texts, ids, stack := d.kids[:0], d.arena[:0], d.texts[:0], d.ids[:0], d.stack[:0]
+	binds := append(d.binds[:0], binding{"xml", "http://www.w3.org/XML/1998/namespace"})
+	t := &d.tok
+	defer func() {
+		// keep the grown scratch for the next message (no-op for a one-off decoder)
+		d.kids, d.arena, d.texts, d.ids, d.stack, d.binds = kids, arena, texts, ids, stack, binds
+	}()
+	// about half the tags are start tags (fewer when some are self-closing:
+	// the slab grows for those); capped, so that a hostile body of "<<<<"
+	// does not buy a big allocation
+	chunk := min(max(bytes.Count(data, []byte("<"))/2+1, 8), 1024)
 	maxDepth := lim.MaxDepth*2 + 8
-	stack := make([]frame, 0, 16)
 	var top *Value
-	var ids map[string]*Value
 	count := 0
-	base := map[string]string{"xml": "http://www.w3.org/XML/1998/namespace"}
-	var t token
 	for {
-		if err := sc.next(&t); err != nil {
-			return nil, nil, err
+		if err := sc.next(t); err != nil {
+			return nil, err
 		}
 		switch t.kind {
 		case tokEOF:
 			if top == nil {
-				return nil, nil, malformed("no root element")
+				return nil, malformed("no root element")
 			}
 			if len(stack) != 0 {
-				return nil, nil, malformed("document ends inside <%s>", stack[len(stack)-1].local)
+				return nil, malformed("document ends inside <%s>", stack[len(stack)-1].name)
 			}
-			all := string(arena)
+			all := string(arena) // the one copy of every text, owned by the caller
 			for _, t := range texts {
 				t.v.Text = all[t.start:t.end]
 			}
-			return top, ids, nil
+			return top, nil
 		case tokText:
 			if len(stack) > 0 {
 				f := &stack[len(stack)-1]
@@ -163,97 +256,87 @@ func parse(data []byte, lim Limits) (*Value, map[string]*Value, error) {
 					f.text = append(f.text[:len(f.text):len(f.text)], t.text...)
 				}
 			} else if len(bytes.TrimLeft(t.text, " \t\r\n")) > 0 {
-				return nil, nil, malformed("text outside the root element")
+				return nil, malformed("text outside the root element")
 			}
 		case tokEnd:
 			if len(stack) == 0 {
-				return nil, nil, malformed("unbalanced end element")
+				return nil, malformed("unbalanced end element")
 			}
 			f := stack[len(stack)-1]
-			if f.prefix != t.prefix || f.local != t.local {
-				return nil, nil, malformed("element <%s> closed by </%s>", f.local, t.local)
+			if !bytes.Equal(f.name, t.name.full) {
+				return nil, malformed("element <%s> closed by </%s>", f.name, t.name.full)
 			}
 			if n := len(kids) - f.kids; n > 0 {
-				f.v.Fields = append(make([]*Value, 0, n), kids[f.kids:]...)
+				f.v.Fields = d.ptrs.take(n, chunk)
+				copy(f.v.Fields, kids[f.kids:])
 				kids = kids[:f.kids]
 			} else if !f.v.Nil && len(f.text) > 0 {
 				texts = append(texts, textRef{f.v, len(arena), len(arena) + len(f.text)})
 				arena = append(arena, f.text...)
 			}
+			binds = binds[:f.binds]
 			stack = stack[:len(stack)-1]
 		case tokStart:
 			if len(stack) >= maxDepth {
-				return nil, nil, malformed("elements nested deeper than %d", maxDepth)
+				return nil, malformed("elements nested deeper than %d", maxDepth)
 			}
 			if top != nil && len(stack) == 0 {
-				return nil, nil, malformed("more than one root element")
+				return nil, malformed("more than one root element")
 			}
 			if count++; count > lim.MaxValues {
-				return nil, nil, malformed("more than %d elements", lim.MaxValues)
+				return nil, malformed("more than %d elements", lim.MaxValues)
 			}
-			cur := base
-			if len(stack) > 0 {
-				cur = stack[len(stack)-1].scope
-			}
-			// copy-on-write: most elements declare no namespace of their own
-			scope, copied := cur, false
+			outer := len(binds)
 			for _, a := range t.attrs {
-				isDefault := a.prefix == "" && a.local == "xmlns"
-				if a.prefix == "xmlns" || isDefault {
-					if !copied {
-						scope, copied = copyMap(cur), true
-					}
-					key := a.local
-					if isDefault {
-						key = ""
-					}
-					scope[key] = a.value
+				switch {
+				case string(a.name.prefix()) == "xmlns":
+					binds = append(binds, binding{intern(a.name.local()), intern(a.value)})
+				case string(a.name.full) == "xmlns":
+					binds = append(binds, binding{"", intern(a.value)})
 				}
 			}
-			space, ok := scope[t.prefix]
-			if !ok && t.prefix != "" {
-				return nil, nil, malformed("element %s:%s uses an undeclared prefix", t.prefix, t.local)
+			space, ok := binds.lookup(t.name.prefix())
+			if !ok && t.name.colon >= 0 {
+				return nil, malformed("element %s uses an undeclared prefix", t.name.full)
 			}
-			v := newValue()
-			v.Name, v.ns = t.local, space
+			v := &d.values.take(1, chunk)[0]
+			v.Name, v.ns = intern(t.name.local()), space
 			for _, a := range t.attrs {
 				attrNS := ""
-				if a.prefix != "" && a.prefix != "xmlns" {
-					ns, ok := scope[a.prefix]
+				if p := a.name.prefix(); p != nil && string(p) != "xmlns" {
+					ns, ok := binds.lookup(p)
 					if !ok {
-						return nil, nil, malformed("attribute %s:%s uses an undeclared prefix", a.prefix, a.local)
+						return nil, malformed("attribute %s uses an undeclared prefix", a.name.full)
 					}
 					attrNS = ns
 				}
-				switch {
-				case a.local == "type" && attrNS == NSXSI:
-					q, err := resolveQName(a.value, scope)
+				unprefixed := a.name.colon < 0
+				switch local := a.name.local(); {
+				case string(local) == "type" && attrNS == NSXSI:
+					q, err := binds.qname(a.value)
 					if err != nil {
-						return nil, nil, err
+						return nil, err
 					}
 					v.Type = q
-				case a.local == "nil" && attrNS == NSXSI:
-					v.Nil = a.value == "true" || a.value == "1"
-				case a.local == "arrayType" && attrNS == NSEncoding:
+				case string(local) == "nil" && attrNS == NSXSI:
+					v.Nil = string(a.value) == "true" || string(a.value) == "1"
+				case string(local) == "arrayType" && attrNS == NSEncoding:
 					base := a.value
-					if i := strings.IndexByte(base, '['); i >= 0 {
+					if i := bytes.IndexByte(base, '['); i >= 0 {
 						base = base[:i]
 					}
-					q, err := resolveQName(base, scope)
+					q, err := binds.qname(base)
 					if err != nil {
-						return nil, nil, err
+						return nil, err
 					}
 					v.ItemType = q
-				case a.local == "id" && a.prefix == "":
-					v.id = a.value
-					if ids == nil {
-						ids = map[string]*Value{}
-					}
-					ids[a.value] = v
-				case a.local == "href" && a.prefix == "":
-					v.href = a.value
-				case a.local == "root" && attrNS == NSEncoding:
-					v.root = a.value
+				case string(local) == "id" && unprefixed:
+					v.id = intern(a.value)
+					ids = append(ids, v)
+				case string(local) == "href" && unprefixed:
+					v.href = intern(a.value)
+				case string(local) == "root" && attrNS == NSEncoding:
+					v.root = intern(a.value)
 				}
 			}
 			v.IsArray = v.Type == ArrayType || !v.ItemType.IsZero()
@@ -262,32 +345,44 @@ func parse(data []byte, lim Limits) (*Value, map[string]*Value, error) {
 			} else {
 				top = v
 			}
-			if !t.selfClosing {
-				stack = append(stack, frame{v: v, scope: scope, prefix: t.prefix, local: t.local, kids: len(kids)})
+			if t.selfClosing {
+				binds = binds[:outer]
+			} else {
+				stack = append(stack, frame{v: v, binds: outer, name: t.name.full, kids: len(kids)})
 			}
 		}
 	}
 }
 
-func copyMap(m map[string]string) map[string]string {
-	c := make(map[string]string, len(m)+1)
-	for k, v := range m {
-		c[k] = v
+// binding is one namespace declaration in scope.
+type binding struct{ prefix, uri string }
+
+// scope is the stack of declarations in force, innermost last. A message
+// declares a handful, so a backwards scan beats a map per element.
+type scope []binding
+
+func (s scope) lookup(prefix []byte) (string, bool) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i].prefix == string(prefix) {
+			return s[i].uri, true
+		}
 	}
-	return c
+	return "", false
 }
 
-func resolveQName(v string, scope map[string]string) (QName, error) {
-	v = strings.TrimSpace(v)
-	prefix, loc, ok := strings.Cut(v, ":")
+// qname resolves an xsi:type (or arrayType) value such as "ns3:TokenDTO".
+func (s scope) qname(raw []byte) (QName, error) {
+	raw = bytes.TrimSpace(raw)
+	prefix, loc, ok := bytes.Cut(raw, []byte(":"))
 	if !ok {
-		return QName{scope[""], v}, nil
+		ns, _ := s.lookup(nil)
+		return QName{ns, intern(raw)}, nil
 	}
-	ns, found := scope[prefix]
+	ns, found := s.lookup(prefix)
 	if !found {
-		return QName{}, malformed("xsi:type %q uses an undeclared prefix %q", v, prefix)
+		return QName{}, malformed("xsi:type %q uses an undeclared prefix %q", raw, prefix)
 	}
-	return QName{ns, loc}, nil
+	return QName{ns, intern(loc)}, nil
 }
 
 // resolution states of a multi-ref target
@@ -295,39 +390,81 @@ const (
 	unresolved uint8 = iota
 	resolving
 	resolved
+	claimed // resolved, and renamed in place for its first reference
 )
 
 type resolver struct {
-	ids   map[string]*Value
-	lim   Limits
-	state map[*Value]uint8
+	d    *Decoder // the ids, and the slab for the copies made for hrefs
+	lim  Limits
+	byID map[string]*Value // only for messages with many multi-refs; a scan is cheaper for few
 }
 
-// resolve replaces href="#id" members by (a shallow copy of) the referenced
-// object, named as the referencing member. Each target is resolved once.
+func newResolver(d *Decoder, lim Limits) (*resolver, error) {
+	r := &resolver{d: d, lim: lim}
+	if len(d.ids) > 16 {
+		r.byID = make(map[string]*Value, len(d.ids))
+	}
+	for _, v := range d.ids {
+		dup := false
+		if r.byID != nil {
+			_, dup = r.byID[v.id]
+			r.byID[v.id] = v
+		} else {
+			dup = r.target(v.id) != v
+		}
+		if dup {
+			return nil, malformed("two elements with id %q", v.id)
+		}
+	}
+	return r, nil
+}
+
+// target returns the element whose id is id.
+func (r *resolver) target(id string) *Value {
+	if r.byID != nil {
+		return r.byID[id]
+	}
+	for _, v := range r.d.ids {
+		if v.id == id {
+			return v
+		}
+	}
+	return nil
+}
+
+// resolve replaces href="#id" members by the referenced object, named as the
+// referencing member: the object itself for its first reference (Axis refers
+// to each object once), a shallow copy for any further one. Each target is
+// resolved once.
 func (r *resolver) resolve(v *Value, depth int) (*Value, error) {
 	if depth > r.lim.MaxDepth {
 		return nil, malformed("values nested deeper than %d", r.lim.MaxDepth)
 	}
 	if v.href != "" {
 		id, ok := strings.CutPrefix(v.href, "#")
-		target := r.ids[id]
+		target := r.target(id)
 		if !ok || target == nil {
 			return nil, malformed("href %q points nowhere", v.href)
 		}
-		switch r.state[target] {
+		switch target.state {
 		case resolving:
 			return nil, malformed("href %q forms a cycle", v.href)
 		case unresolved:
-			r.state[target] = resolving
+			target.state = resolving
 			if _, err := r.resolve(target, depth+1); err != nil {
 				return nil, err
 			}
-			r.state[target] = resolved
+			target.state = resolved
 		}
-		c := *target
+		if target.state == resolved {
+			target.state = claimed
+			target.Name = v.Name
+			return target, nil
+		}
+		c := &r.d.values.take(1, 8)[0]
+		*c = *target
 		c.Name = v.Name
-		return &c, nil
+		return c, nil
 	}
 	for i, f := range v.Fields {
 		nf, err := r.resolve(f, depth+1)
@@ -341,7 +478,7 @@ func (r *resolver) resolve(v *Value, depth int) (*Value, error) {
 
 // fault decodes a <Fault>: faultcode and faultstring through gosoap, the
 // exception bean in <detail> (which gosoap flattens to text) here.
-func (r *resolver) fault(data []byte, e *Value) (*Message, error) {
+func (r *resolver) fault(data []byte, e *Value, msg *Message) (*Message, error) {
 	var env gosoap.SoapEnvelope
 	if err := xml.Unmarshal(data, &env); err != nil {
 		return nil, malformed("fault envelope: %v", err)
@@ -374,5 +511,6 @@ func (r *resolver) fault(data []byte, e *Value) (*Message, error) {
 			}
 		}
 	}
-	return &Message{Fault: f}, nil
+	msg.Fault = f
+	return msg, nil
 }

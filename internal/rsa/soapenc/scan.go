@@ -2,8 +2,10 @@ package soapenc
 
 import (
 	"bytes"
+	"hash/maphash"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -18,29 +20,63 @@ import (
 // trip to the simulator. This scanner works on the byte slice directly and is
 // checked against encoding/xml by FuzzScannerMatchesEncodingXML.
 type scanner struct {
-	b    []byte
-	i    int
-	last [4]string // recently seen names: prefixes and end tags repeat the start tag's
+	b []byte
+	i int
 }
 
-// intern returns a string for b, reusing one of the last few names when equal
-// (end tags repeat their start tag, prefixes repeat everywhere) so most names
-// cost no allocation, without the price of a map.
-func (s *scanner) intern(b []byte) string {
-	for _, v := range s.last {
-		if v == string(b) {
-			return v
-		}
+// internTable is a process-wide cache of the short strings a SOAP message
+// repeats (element names, prefixes, namespace URIs, xsi:type names): the client
+// and the simulator decode the same few hundred names all day, so after the
+// first message almost no name costs an allocation. Each slot holds the last
+// string hashed to it; lock-free, so concurrent decoders never wait. Hostile
+// input can only churn slots (a cache miss), and the table's size is fixed.
+var (
+	internTable [1 << 12]atomic.Pointer[string]
+	internSeed  = maphash.MakeSeed()
+)
+
+// maxInterned: longer strings are rare (texts, not names) and not worth a slot.
+const maxInterned = 128
+
+// intern returns b as a string, shared with earlier equal strings when cached.
+func intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
 	}
-	v := string(b)
-	copy(s.last[1:], s.last[:3])
-	s.last[0] = v
-	return v
+	if len(b) > maxInterned {
+		return string(b)
+	}
+	slot := &internTable[maphash.Bytes(internSeed, b)&(uint64(len(internTable))-1)]
+	if p := slot.Load(); p != nil && *p == string(b) {
+		return *p
+	}
+	s := string(b)
+	slot.Store(&s)
+	return s
 }
+
+// rawName is a name as written, a slice of the input: the decoder interns
+// only the names it keeps, and compares the rest (end tags, attribute names)
+// in place.
+type rawName struct {
+	full  []byte
+	colon int // index of the ':' in full, or -1
+}
+
+func (n rawName) prefix() []byte {
+	if n.colon < 0 {
+		return nil
+	}
+	return n.full[:n.colon]
+}
+
+func (n rawName) local() []byte { return n.full[n.colon+1:] }
 
 type scanAttr struct {
-	prefix, local string
-	value         string
+	name rawName
+	// value, entities decoded: a slice of the input when it needed no
+	// decoding, so attributes nobody reads cost nothing.
+	value []byte
 }
 
 type tokKind int
@@ -53,11 +89,11 @@ const (
 )
 
 type token struct {
-	kind          tokKind
-	prefix, local string
-	attrs         []scanAttr
-	selfClosing   bool
-	text          []byte
+	kind        tokKind
+	name        rawName // start and end tags
+	attrs       []scanAttr
+	selfClosing bool
+	text        []byte
 }
 
 func (s *scanner) errf(format string, args ...any) error {
@@ -77,34 +113,40 @@ func (s *scanner) next(t *token) error {
 			return s.text(t)
 		}
 		rest := s.b[s.i:]
-		switch {
-		case bytes.HasPrefix(rest, []byte("<?")):
+		if len(rest) < 2 {
+			return s.errf("unterminated tag")
+		}
+		switch rest[1] {
+		case '?':
 			if err := s.procInst(); err != nil {
 				return err
 			}
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			end := bytes.Index(rest[4:], []byte("-->"))
-			if end < 0 {
-				return s.errf("unterminated comment")
+		case '!':
+			switch {
+			case bytes.HasPrefix(rest, []byte("<!--")):
+				end := bytes.Index(rest[4:], []byte("-->"))
+				if end < 0 {
+					return s.errf("unterminated comment")
+				}
+				s.i += 4 + end + 3
+			case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+				end := bytes.Index(rest[9:], []byte("]]>"))
+				if end < 0 {
+					return s.errf("unterminated CDATA section")
+				}
+				data := rest[9 : 9+end]
+				if _, err := s.checkChars(data); err != nil {
+					return err
+				}
+				s.i += 9 + end + 3
+				t.kind, t.text = tokText, data
+				return nil
+			default:
+				return s.errf("document type declarations are not allowed in SOAP messages")
 			}
-			s.i += 4 + end + 3
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			end := bytes.Index(rest[9:], []byte("]]>"))
-			if end < 0 {
-				return s.errf("unterminated CDATA section")
-			}
-			data := rest[9 : 9+end]
-			if err := s.checkChars(data); err != nil {
-				return err
-			}
-			s.i += 9 + end + 3
-			t.kind, t.text = tokText, data
-			return nil
-		case bytes.HasPrefix(rest, []byte("<!")):
-			return s.errf("document type declarations are not allowed in SOAP messages")
-		case bytes.HasPrefix(rest, []byte("</")):
+		case '/':
 			s.i += 2
-			p, l, err := s.name()
+			n, err := s.name()
 			if err != nil {
 				return err
 			}
@@ -113,7 +155,7 @@ func (s *scanner) next(t *token) error {
 				return s.errf("expected > after end tag")
 			}
 			s.i++
-			t.kind, t.prefix, t.local = tokEnd, p, l
+			t.kind, t.name = tokEnd, n
 			return nil
 		default:
 			return s.start(t)
@@ -127,7 +169,7 @@ func (s *scanner) next(t *token) error {
 func (s *scanner) procInst() error {
 	start := s.i
 	s.i += 2
-	_, target, err := s.name()
+	target, err := s.name()
 	if err != nil {
 		return s.errf("processing instruction without a target")
 	}
@@ -137,7 +179,7 @@ func (s *scanner) procInst() error {
 	}
 	body := string(s.b[s.i : s.i+end])
 	s.i += end + 2
-	if target == "xml" {
+	if string(target.full) == "xml" {
 		if start != 0 && len(bytes.TrimLeft(s.b[:start], " \t\r\n")) != 0 {
 			return s.errf("the XML declaration must come first")
 		}
@@ -182,48 +224,59 @@ func (s *scanner) space() {
 	}
 }
 
-func isNameByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '_' || c == '-' || c == '.' || c == ':' || c >= 0x80
-}
+// nameByte marks the bytes a name may contain (any byte of a multi-byte UTF-8
+// sequence included; such names are checked as UTF-8 once).
+var nameByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == '-' || c == '.' || c == ':' || c >= 0x80
+	}
+	return t
+}()
 
 // name reads a (possibly prefixed) XML name.
-func (s *scanner) name() (prefix, local string, err error) {
-	start := s.i
-	for s.i < len(s.b) && isNameByte(s.b[s.i]) {
+func (s *scanner) name() (rawName, error) {
+	start, colon := s.i, -1
+	var high byte
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		if !nameByte[c] {
+			break
+		}
+		if c == ':' {
+			if colon >= 0 {
+				return rawName{}, s.errf("invalid name %q", s.b[start:s.i+1])
+			}
+			colon = s.i - start
+		}
+		high |= c
 		s.i++
 	}
 	n := s.b[start:s.i]
 	if len(n) == 0 {
-		return "", "", s.errf("expected a name")
+		return rawName{}, s.errf("expected a name")
 	}
-	if c := n[0]; c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':' {
-		return "", "", s.errf("invalid name %q", n)
+	if c := n[0]; c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':' || colon == len(n)-1 {
+		return rawName{}, s.errf("invalid name %q", n)
 	}
-	if !utf8.Valid(n) {
-		return "", "", s.errf("invalid UTF-8 in a name")
+	if high >= utf8.RuneSelf && !utf8.Valid(n) {
+		return rawName{}, s.errf("invalid UTF-8 in a name")
 	}
-	if i := bytes.IndexByte(n, ':'); i >= 0 {
-		if i == len(n)-1 || bytes.IndexByte(n[i+1:], ':') >= 0 {
-			return "", "", s.errf("invalid name %q", n)
-		}
-		return s.intern(n[:i]), s.intern(n[i+1:]), nil
-	}
-	return "", s.intern(n), nil
+	return rawName{full: n, colon: colon}, nil
 }
 
 func (s *scanner) start(t *token) error {
 	s.i++ // <
-	p, l, err := s.name()
+	n, err := s.name()
 	if err != nil {
 		return err
 	}
-	t.kind, t.prefix, t.local = tokStart, p, l
+	t.kind, t.name = tokStart, n
 	for {
 		hadSpace := s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\r' || s.b[s.i] == '\n')
 		s.space()
 		if s.i >= len(s.b) {
-			return s.errf("unterminated start tag <%s>", l)
+			return s.errf("unterminated start tag <%s>", n.full)
 		}
 		switch s.b[s.i] {
 		case '>':
@@ -231,27 +284,27 @@ func (s *scanner) start(t *token) error {
 			return nil
 		case '/':
 			if s.i+1 >= len(s.b) || s.b[s.i+1] != '>' {
-				return s.errf("expected /> in <%s>", l)
+				return s.errf("expected /> in <%s>", n.full)
 			}
 			s.i += 2
 			t.selfClosing = true
 			return nil
 		}
 		if !hadSpace {
-			return s.errf("attributes of <%s> must be separated by white space", l)
+			return s.errf("attributes of <%s> must be separated by white space", n.full)
 		}
-		ap, al, err := s.name()
+		an, err := s.name()
 		if err != nil {
 			return err
 		}
 		s.space()
 		if s.i >= len(s.b) || s.b[s.i] != '=' {
-			return s.errf("attribute %s without a value", al)
+			return s.errf("attribute %s without a value", an.full)
 		}
 		s.i++
 		s.space()
 		if s.i >= len(s.b) || (s.b[s.i] != '"' && s.b[s.i] != '\'') {
-			return s.errf("attribute %s: value must be quoted", al)
+			return s.errf("attribute %s: value must be quoted", an.full)
 		}
 		q := s.b[s.i]
 		s.i++
@@ -268,7 +321,7 @@ func (s *scanner) start(t *token) error {
 			return err
 		}
 		s.i += end + 1
-		t.attrs = append(t.attrs, scanAttr{prefix: ap, local: al, value: string(v)})
+		t.attrs = append(t.attrs, scanAttr{name: an, value: v})
 	}
 }
 
@@ -277,11 +330,7 @@ func (s *scanner) text(t *token) error {
 	if end < 0 {
 		end = len(s.b) - s.i
 	}
-	raw := s.b[s.i : s.i+end]
-	if bytes.Contains(raw, []byte("]]>")) { // XML 1.0 §2.4, as encoding/xml enforces
-		return s.errf("unescaped ]]> not in CDATA section")
-	}
-	v, err := s.unescape(raw, false)
+	v, err := s.unescape(s.b[s.i:s.i+end], false)
 	if err != nil {
 		return err
 	}
@@ -292,13 +341,49 @@ func (s *scanner) text(t *token) error {
 
 var entities = map[string]byte{"lt": '<', "gt": '>', "amp": '&', "apos": '\'', "quot": '"'}
 
+// what checkChars saw besides plain characters
+const (
+	sawAmp     = 1 << iota // an entity or character reference to decode
+	sawCR                  // \r: end-of-line handling
+	sawTabLF               // \t or \n: normalised in attribute values
+	sawBracket             // ]: maybe a ]]>, which character data must not hold
+)
+
+// byte classes for checkChars
+const (
+	clsPlain = iota
+	clsIllegal
+	clsAmp
+	clsCR
+	clsTabLF
+	clsBracket
+	clsHigh // first or later byte of a multi-byte UTF-8 sequence
+)
+
+var charClass = func() (t [256]uint8) {
+	for c := range 0x20 {
+		t[c] = clsIllegal
+	}
+	t['\t'], t['\n'], t['\r'], t['&'], t[']'] = clsTabLF, clsTabLF, clsCR, clsAmp, clsBracket
+	for c := 0x80; c < 256; c++ {
+		t[c] = clsHigh
+	}
+	return t
+}()
+
 // unescape decodes entity and character references. Attribute values get
-// their white space normalised as XML requires.
+// their white space normalised as XML requires. Input that needs none of that
+// (nearly all of it) is returned as is, after one pass of checking.
 func (s *scanner) unescape(raw []byte, attr bool) ([]byte, error) {
-	if err := s.checkChars(raw); err != nil {
+	saw, err := s.checkChars(raw)
+	if err != nil {
 		return nil, err
 	}
-	if bytes.IndexByte(raw, '&') < 0 && (!attr || !bytes.ContainsAny(raw, "\t\r\n")) && bytes.IndexByte(raw, '\r') < 0 {
+	if !attr && saw&sawBracket != 0 && bytes.Contains(raw, []byte("]]>")) {
+		// XML 1.0 §2.4, as encoding/xml enforces
+		return nil, s.errf("unescaped ]]> not in CDATA section")
+	}
+	if saw&(sawAmp|sawCR) == 0 && (!attr || saw&sawTabLF == 0) {
 		return raw, nil
 	}
 	out := make([]byte, 0, len(raw))
@@ -310,15 +395,15 @@ func (s *scanner) unescape(raw []byte, attr bool) ([]byte, error) {
 			if semi < 0 {
 				return nil, s.errf("unterminated entity reference")
 			}
-			ref := string(raw[i+1 : i+semi])
+			ref := raw[i+1 : i+semi]
 			i += semi
 			if len(ref) > 1 && ref[0] == '#' {
 				var n uint64
 				var err error
 				if ref[1] == 'x' {
-					n, err = strconv.ParseUint(ref[2:], 16, 32)
+					n, err = strconv.ParseUint(string(ref[2:]), 16, 32)
 				} else {
-					n, err = strconv.ParseUint(ref[1:], 10, 32)
+					n, err = strconv.ParseUint(string(ref[1:]), 10, 32)
 				}
 				r := rune(n)
 				if err != nil || !isXMLChar(r) {
@@ -327,7 +412,7 @@ func (s *scanner) unescape(raw []byte, attr bool) ([]byte, error) {
 				out = utf8.AppendRune(out, r)
 				continue
 			}
-			e, ok := entities[ref]
+			e, ok := entities[string(ref)]
 			if !ok {
 				return nil, s.errf("unknown entity &%s;", ref)
 			}
@@ -352,27 +437,36 @@ func (s *scanner) unescape(raw []byte, attr bool) ([]byte, error) {
 }
 
 // checkChars refuses invalid UTF-8 and characters outside XML's Char production
-// (control characters, U+FFFE, U+FFFF), as encoding/xml does.
-func (s *scanner) checkChars(raw []byte) error {
+// (control characters, U+FFFE, U+FFFF), as encoding/xml does, and reports
+// which characters that need more work it saw.
+func (s *scanner) checkChars(raw []byte) (saw uint8, err error) {
 	for i := 0; i < len(raw); {
-		c := raw[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-				return s.errf("illegal character code %U", rune(c))
+		switch charClass[raw[i]] {
+		case clsPlain:
+		case clsIllegal:
+			return 0, s.errf("illegal character code %U", rune(raw[i]))
+		case clsAmp:
+			saw |= sawAmp
+		case clsCR:
+			saw |= sawCR
+		case clsTabLF:
+			saw |= sawTabLF
+		case clsBracket:
+			saw |= sawBracket
+		case clsHigh:
+			r, n := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return 0, s.errf("invalid UTF-8")
 			}
-			i++
+			if !isXMLChar(r) {
+				return 0, s.errf("illegal character code %U", r)
+			}
+			i += n
 			continue
 		}
-		r, n := utf8.DecodeRune(raw[i:])
-		if r == utf8.RuneError && n <= 1 {
-			return s.errf("invalid UTF-8")
-		}
-		if !isXMLChar(r) {
-			return s.errf("illegal character code %U", r)
-		}
-		i += n
+		i++
 	}
-	return nil
+	return saw, nil
 }
 
 func isXMLChar(r rune) bool {

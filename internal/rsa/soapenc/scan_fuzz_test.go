@@ -79,7 +79,7 @@ func FuzzScannerMatchesEncodingXML(f *testing.F) {
 	b, _ := Marshal(opResp, []*Value{sampleCommand()}, MultiRef)
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ours, _, oerr := parse(data, Limits{MaxDepth: 1000, MaxValues: 1 << 20})
+		ours, oerr := new(Decoder).parse(data, Limits{MaxDepth: 1000, MaxValues: 1 << 20})
 		std, serr := stdTree(data)
 		switch {
 		case oerr == nil && serr != nil:

@@ -58,6 +58,7 @@ type Value struct {
 	Text    string // character data of a scalar
 	Fields  []*Value
 	IsArray bool
+	state   uint8 // decoder: multi-ref resolution state (fits IsArray's padding)
 	// ItemType is the declared item type of an array (soapenc:arrayType), when known.
 	ItemType QName
 

@@ -1,0 +1,38 @@
+package soapenc
+
+import (
+	"os"
+	"testing"
+)
+
+// BenchmarkUnmarshal decodes what the client decodes on every lookup (an Axis
+// multiRef reply from the simulator) and what the simulator decodes on every
+// request. The client's overhead target in internal/rsa is mostly this.
+func BenchmarkUnmarshal(b *testing.B) {
+	for _, name := range []string{"axis_lookup_ea_reply.xml", "lookup_ea_request.xml"} {
+		data, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Unmarshal(data, DefaultLimits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/pooled", func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				d := NewDecoder()
+				if _, err := d.Unmarshal(data, DefaultLimits); err != nil {
+					b.Fatal(err)
+				}
+				d.Release()
+			}
+		})
+	}
+}
