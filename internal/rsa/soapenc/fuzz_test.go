@@ -24,6 +24,7 @@ func FuzzUnmarshal(f *testing.F) {
 	f.Add(fb)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		msg, err := Unmarshal(data, DefaultLimits)
+		checkReusedDecoder(t, data, msg, err)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("untyped error: %v", err)
@@ -34,4 +35,19 @@ func FuzzUnmarshal(f *testing.F) {
 			t.Fatal("message without op or fault")
 		}
 	})
+}
+
+// reused is one long-lived decoder per fuzz process: every input is also
+// decoded into memory the previous inputs used, and must come out the same.
+var reused = NewDecoder()
+
+func checkReusedDecoder(t *testing.T, data []byte, want *Message, wantErr error) {
+	t.Helper()
+	got, err := reused.Unmarshal(data, DefaultLimits)
+	if (err == nil) != (wantErr == nil) {
+		t.Fatalf("reused decoder: error %v, fresh decoder: error %v", err, wantErr)
+	}
+	if err == nil && describeMessage(got) != describeMessage(want) {
+		t.Fatalf("reused decoder decoded\n%s\nfresh decoder\n%s", describeMessage(got), describeMessage(want))
+	}
 }
