@@ -64,7 +64,11 @@ type Stats struct {
 type Client struct {
 	cfg      Config
 	endpoint string
-	http     *http.Client
+	// rt sends the requests. No http.Client on top: its redirect handling has
+	// no place in SOAP (a redirected POST would become a GET, or be resent) and
+	// its per-request header copy is pure overhead; a redirect is an
+	// unexpected HTTP status here, like any other.
+	rt http.RoundTripper
 
 	mu        sync.Mutex // guards session; held across a login so only one runs
 	session   string
@@ -111,10 +115,11 @@ func New(cfg Config) (*Client, error) {
 		// see a few keep-alive connections, not one per person.
 		tr.MaxIdleConnsPerHost = 16
 		tr.MaxConnsPerHost = 16
-		tr.ResponseHeaderTimeout = cfg.Timeout
+		// no ResponseHeaderTimeout: each call's context already carries
+		// cfg.Timeout, and a second timer per request is not free
 		rt = tr
 	}
-	return &Client{cfg: cfg, endpoint: u.String(), http: &http.Client{Transport: rt}}, nil
+	return &Client{cfg: cfg, endpoint: u.String(), rt: rt}, nil
 }
 
 func loadCAs(path string) (*x509.CertPool, error) {
@@ -328,7 +333,7 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value, dec *
 	req.SetBasicAuth(c.cfg.CommandClientUser, c.cfg.CommandClientPassword.Reveal())
 
 	c.roundTrips.Add(1)
-	resp, err := c.http.Do(req)
+	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
 		return nil, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
 	}

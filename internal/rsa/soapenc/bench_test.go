@@ -36,3 +36,17 @@ func BenchmarkUnmarshal(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMarshalRequest encodes what the client sends for a lookup.
+func BenchmarkMarshalRequest(b *testing.B) {
+	cmd := []*Value{Str("in0", "0123456789abcdef0123456789abcdef"),
+		Obj("in1", QName{"http://tokenmgt.admin.authmgr.rsa.com", "LookupTokenEmergencyAccessCommand"},
+			Bool("backgroundCommand", false), Nil("commandJobId"), Nil("schedule"), Str("guid", "ee34e5ca978fb4f748376d5b9bb5d225"))}
+	op := QName{"http://webservice.rsa.com", "executeCommand"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Marshal(op, cmd, Inline); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

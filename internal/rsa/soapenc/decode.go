@@ -165,7 +165,18 @@ type slab[T any] struct {
 	used   int // elements of it handed out
 }
 
-func (s *slab[T]) reset() { s.chunk, s.used = 0, 0 }
+// reset makes every element available again, zeroed in one sweep per chunk
+// (cheaper than zeroing each as it is taken).
+func (s *slab[T]) reset() {
+	for i, c := range s.chunks {
+		if i == s.chunk {
+			clear(c[:s.used])
+			break
+		}
+		clear(c)
+	}
+	s.chunk, s.used = 0, 0
+}
 
 func (s *slab[T]) size() (n int) {
 	for _, c := range s.chunks {
@@ -181,9 +192,9 @@ func (s *slab[T]) take(n, size int) []T {
 		if c := s.chunks[s.chunk]; len(c)-s.used >= n {
 			out := c[s.used : s.used+n : s.used+n]
 			s.used += n
-			clear(out)
 			return out
 		}
+		// the rest of this chunk stays unused, and zero
 		s.chunk, s.used = s.chunk+1, 0
 	}
 	c := make([]T, max(n, size))
@@ -290,9 +301,9 @@ func (d *Decoder) parse(data []byte, lim Limits) (*Value, error) {
 			for _, a := range t.attrs {
 				switch {
 				case string(a.name.prefix()) == "xmlns":
-					binds = append(binds, binding{intern(a.name.local()), intern(a.value)})
+					binds = append(binds, binding{intern(a.name.local()), namespace(a.value)})
 				case string(a.name.full) == "xmlns":
-					binds = append(binds, binding{"", intern(a.value)})
+					binds = append(binds, binding{"", namespace(a.value)})
 				}
 			}
 			space, ok := binds.lookup(t.name.prefix())
@@ -356,6 +367,23 @@ func (d *Decoder) parse(data []byte, lim Limits) (*Value, error) {
 
 // binding is one namespace declaration in scope.
 type binding struct{ prefix, uri string }
+
+// namespace returns a declared namespace URI as a string; the well-known ones
+// as the package's constants, so that comparing with them (on every
+// attribute) is a pointer comparison.
+func namespace(uri []byte) string {
+	switch string(uri) {
+	case NSXSI:
+		return NSXSI
+	case NSXSD:
+		return NSXSD
+	case NSEncoding:
+		return NSEncoding
+	case NSEnvelope:
+		return NSEnvelope
+	}
+	return intern(uri)
+}
 
 // scope is the stack of declarations in force, innermost last. A message
 // declares a handful, so a backwards scan beats a map per element.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // Style selects how objects are laid out in a body.
@@ -39,6 +40,7 @@ type encoder struct {
 	style    Style
 	nextID   int
 	deferred []*Value // MultiRef: objects still to be written, in id order
+	tail     []byte   // the cached envelope end to write last, if the start came from the cache
 }
 
 // Encoders are pooled: xml.NewEncoder allocates a 4 KiB buffer, more than a
@@ -65,7 +67,7 @@ func (enc *encoder) finish() []byte {
 func (enc *encoder) release() {
 	enc.buf.Reset()
 	clear(enc.prefix)
-	enc.order, enc.deferred, enc.nextID, enc.attrs = enc.order[:0], enc.deferred[:0], 0, enc.attrs[:0]
+	enc.order, enc.deferred, enc.nextID, enc.attrs, enc.tail = enc.order[:0], enc.deferred[:0], 0, enc.attrs[:0], nil
 	encoders.Put(enc)
 }
 
@@ -123,7 +125,26 @@ func (enc *encoder) text(s string) error {
 	return enc.e.EncodeToken(xml.CharData(s))
 }
 
-func (enc *encoder) envelopeStart() error {
+// envelope holds the encoded start (<Envelope …><Body>) and end of an
+// envelope declaring one list of namespaces. Both are written by encoding/xml
+// once and then reused: the start tag declares every namespace, so it is the
+// most expensive element of a message, and it is the same for every command
+// of a kind.
+type envelope struct{ head, tail []byte }
+
+// envelopeKey names the namespaces an envelope declares besides the fixed
+// four, in order; messages that need more are encoded without the cache.
+type envelopeKey [4]string
+
+var (
+	envelopes     sync.Map // envelopeKey → *envelope
+	envelopeCount atomic.Int32
+)
+
+// maxEnvelopes bounds the cache; AM's command set needs a few dozen.
+const maxEnvelopes = 256
+
+func (enc *encoder) envelopeAttrs() []xml.Attr {
 	attrs := []xml.Attr{
 		attr("xmlns:soapenv", NSEnvelope),
 		attr("xmlns:soapenc", NSEncoding),
@@ -133,13 +154,83 @@ func (enc *encoder) envelopeStart() error {
 	for _, space := range enc.order {
 		attrs = append(attrs, attr("xmlns:"+enc.prefix[space], space))
 	}
-	if err := enc.start("soapenv:Envelope", attrs...); err != nil {
+	return attrs
+}
+
+func (enc *encoder) envelopeStart() error {
+	enc.tail = nil
+	if len(enc.order) > len(envelopeKey{}) {
+		return enc.envelopeTokens()
+	}
+	var key envelopeKey
+	copy(key[:], enc.order)
+	e, ok := envelopes.Load(key)
+	if !ok {
+		built, err := enc.buildEnvelope()
+		if err != nil {
+			return err
+		}
+		if envelopeCount.Load() >= maxEnvelopes {
+			return enc.envelopeTokens()
+		}
+		var loaded bool
+		if e, loaded = envelopes.LoadOrStore(key, built); !loaded {
+			envelopeCount.Add(1)
+		}
+	}
+	env := e.(*envelope)
+	// nothing has been encoded yet, so the head goes straight to the buffer;
+	// the tail is written after the body (envelopeEnd)
+	enc.buf.Write(env.head)
+	enc.tail = env.tail
+	return nil
+}
+
+// buildEnvelope encodes an envelope's start and end with encoding/xml.
+func (enc *encoder) buildEnvelope() (*envelope, error) {
+	var buf bytes.Buffer
+	x := xml.NewEncoder(&buf)
+	tokens := []xml.Token{
+		xml.StartElement{Name: local("soapenv:Envelope"), Attr: enc.envelopeAttrs()},
+		xml.StartElement{Name: local("soapenv:Body")},
+	}
+	for _, t := range tokens {
+		if err := x.EncodeToken(t); err != nil {
+			return nil, err
+		}
+	}
+	if err := x.Flush(); err != nil {
+		return nil, err
+	}
+	head := bytes.Clone(buf.Bytes())
+	buf.Reset()
+	for _, t := range []xml.Token{xml.EndElement{Name: local("soapenv:Body")}, xml.EndElement{Name: local("soapenv:Envelope")}} {
+		if err := x.EncodeToken(t); err != nil {
+			return nil, err
+		}
+	}
+	if err := x.Flush(); err != nil {
+		return nil, err
+	}
+	return &envelope{head: head, tail: bytes.Clone(buf.Bytes())}, nil
+}
+
+// envelopeTokens writes the envelope start token by token (no cache).
+func (enc *encoder) envelopeTokens() error {
+	if err := enc.start("soapenv:Envelope", enc.envelopeAttrs()...); err != nil {
 		return err
 	}
 	return enc.start("soapenv:Body")
 }
 
 func (enc *encoder) envelopeEnd() error {
+	if enc.tail != nil {
+		if err := enc.e.Flush(); err != nil {
+			return err
+		}
+		enc.buf.Write(enc.tail)
+		return nil
+	}
 	if err := enc.end("soapenv:Body"); err != nil {
 		return err
 	}

@@ -236,23 +236,25 @@ var nameByte = func() (t [256]bool) {
 
 // name reads a (possibly prefixed) XML name.
 func (s *scanner) name() (rawName, error) {
-	start, colon := s.i, -1
+	// locals, not s.b/s.i: the loop is the scanner's hottest
+	b, start, i, colon := s.b, s.i, s.i, -1
 	var high byte
-	for s.i < len(s.b) {
-		c := s.b[s.i]
+	for ; i < len(b); i++ {
+		c := b[i]
 		if !nameByte[c] {
 			break
 		}
 		if c == ':' {
 			if colon >= 0 {
-				return rawName{}, s.errf("invalid name %q", s.b[start:s.i+1])
+				s.i = i
+				return rawName{}, s.errf("invalid name %q", b[start:i+1])
 			}
-			colon = s.i - start
+			colon = i - start
 		}
 		high |= c
-		s.i++
 	}
-	n := s.b[start:s.i]
+	s.i = i
+	n := b[start:i]
 	if len(n) == 0 {
 		return rawName{}, s.errf("expected a name")
 	}
@@ -312,11 +314,7 @@ func (s *scanner) start(t *token) error {
 		if end < 0 {
 			return s.errf("unterminated attribute value")
 		}
-		raw := s.b[s.i : s.i+end]
-		if bytes.IndexByte(raw, '<') >= 0 {
-			return s.errf("< in an attribute value")
-		}
-		v, err := s.unescape(raw, true)
+		v, err := s.unescape(s.b[s.i:s.i+end], true)
 		if err != nil {
 			return err
 		}
@@ -347,6 +345,7 @@ const (
 	sawCR                  // \r: end-of-line handling
 	sawTabLF               // \t or \n: normalised in attribute values
 	sawBracket             // ]: maybe a ]]>, which character data must not hold
+	sawLT                  // <: not allowed in an attribute value
 )
 
 // byte classes for checkChars
@@ -357,6 +356,7 @@ const (
 	clsCR
 	clsTabLF
 	clsBracket
+	clsLT
 	clsHigh // first or later byte of a multi-byte UTF-8 sequence
 )
 
@@ -364,7 +364,7 @@ var charClass = func() (t [256]uint8) {
 	for c := range 0x20 {
 		t[c] = clsIllegal
 	}
-	t['\t'], t['\n'], t['\r'], t['&'], t[']'] = clsTabLF, clsTabLF, clsCR, clsAmp, clsBracket
+	t['\t'], t['\n'], t['\r'], t['&'], t[']'], t['<'] = clsTabLF, clsTabLF, clsCR, clsAmp, clsBracket, clsLT
 	for c := 0x80; c < 256; c++ {
 		t[c] = clsHigh
 	}
@@ -378,6 +378,9 @@ func (s *scanner) unescape(raw []byte, attr bool) ([]byte, error) {
 	saw, err := s.checkChars(raw)
 	if err != nil {
 		return nil, err
+	}
+	if attr && saw&sawLT != 0 {
+		return nil, s.errf("< in an attribute value")
 	}
 	if !attr && saw&sawBracket != 0 && bytes.Contains(raw, []byte("]]>")) {
 		// XML 1.0 §2.4, as encoding/xml enforces
@@ -441,8 +444,12 @@ func (s *scanner) unescape(raw []byte, attr bool) ([]byte, error) {
 // which characters that need more work it saw.
 func (s *scanner) checkChars(raw []byte) (saw uint8, err error) {
 	for i := 0; i < len(raw); {
-		switch charClass[raw[i]] {
-		case clsPlain:
+		cls := charClass[raw[i]]
+		if cls == clsPlain {
+			i++
+			continue
+		}
+		switch cls {
 		case clsIllegal:
 			return 0, s.errf("illegal character code %U", rune(raw[i]))
 		case clsAmp:
@@ -453,6 +460,8 @@ func (s *scanner) checkChars(raw []byte) (saw uint8, err error) {
 			saw |= sawTabLF
 		case clsBracket:
 			saw |= sawBracket
+		case clsLT:
+			saw |= sawLT
 		case clsHigh:
 			r, n := utf8.DecodeRune(raw[i:])
 			if r == utf8.RuneError && n <= 1 {
