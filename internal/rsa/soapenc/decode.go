@@ -137,7 +137,7 @@ func (d *Decoder) decode(data []byte, lim Limits, msg *Message) (*Message, error
 	}
 	var wrapper *Value
 	for _, c := range body.Fields {
-		if c.id == "" && c.root != "0" {
+		if c.refKind != isID && !c.notRoot {
 			wrapper = c
 			break
 		}
@@ -342,12 +342,18 @@ func (d *Decoder) parse(data []byte, lim Limits) (*Value, error) {
 					}
 					v.ItemType = q
 				case string(local) == "id" && unprefixed:
-					v.id = intern(a.value)
+					if v.refKind == isHref {
+						return nil, malformed("element %s has both an id and an href", t.name.full)
+					}
+					v.ref, v.refKind = intern(a.value), isID
 					ids = append(ids, v)
 				case string(local) == "href" && unprefixed:
-					v.href = intern(a.value)
+					if v.refKind == isID {
+						return nil, malformed("element %s has both an id and an href", t.name.full)
+					}
+					v.ref, v.refKind = intern(a.value), isHref
 				case string(local) == "root" && attrNS == NSEncoding:
-					v.root = intern(a.value)
+					v.notRoot = strings.TrimSpace(string(a.value)) == "0"
 				}
 			}
 			v.IsArray = v.Type == ArrayType || !v.ItemType.IsZero()
@@ -400,17 +406,41 @@ func (s scope) lookup(prefix []byte) (string, bool) {
 
 // qname resolves an xsi:type (or arrayType) value such as "ns3:TokenDTO".
 func (s scope) qname(raw []byte) (QName, error) {
-	raw = bytes.TrimSpace(raw)
-	prefix, loc, ok := bytes.Cut(raw, []byte(":"))
-	if !ok {
+	if len(raw) > 0 && (raw[0] <= ' ' || raw[len(raw)-1] <= ' ') {
+		raw = bytes.TrimSpace(raw)
+	}
+	colon := bytes.IndexByte(raw, ':')
+	if colon < 0 {
 		ns, _ := s.lookup(nil)
 		return QName{ns, intern(raw)}, nil
 	}
+	prefix, loc := raw[:colon], raw[colon+1:]
 	ns, found := s.lookup(prefix)
 	if !found {
 		return QName{}, malformed("xsi:type %q uses an undeclared prefix %q", raw, prefix)
 	}
+	if ns == NSXSD {
+		return QName{NSXSD, xsdType(loc)}, nil
+	}
 	return QName{ns, intern(loc)}, nil
+}
+
+// xsdType returns the local name of an XML Schema type, without a lookup
+// for the few that make up nearly every scalar.
+func xsdType(loc []byte) string {
+	switch string(loc) {
+	case "string":
+		return "string"
+	case "boolean":
+		return "boolean"
+	case "int":
+		return "int"
+	case "long":
+		return "long"
+	case "dateTime":
+		return "dateTime"
+	}
+	return intern(loc)
 }
 
 // resolution states of a multi-ref target
@@ -435,13 +465,13 @@ func newResolver(d *Decoder, lim Limits) (*resolver, error) {
 	for _, v := range d.ids {
 		dup := false
 		if r.byID != nil {
-			_, dup = r.byID[v.id]
-			r.byID[v.id] = v
+			_, dup = r.byID[v.ref]
+			r.byID[v.ref] = v
 		} else {
-			dup = r.target(v.id) != v
+			dup = r.target(v.ref) != v
 		}
 		if dup {
-			return nil, malformed("two elements with id %q", v.id)
+			return nil, malformed("two elements with id %q", v.ref)
 		}
 	}
 	return r, nil
@@ -453,7 +483,7 @@ func (r *resolver) target(id string) *Value {
 		return r.byID[id]
 	}
 	for _, v := range r.d.ids {
-		if v.id == id {
+		if v.ref == id {
 			return v
 		}
 	}
@@ -468,15 +498,15 @@ func (r *resolver) resolve(v *Value, depth int) (*Value, error) {
 	if depth > r.lim.MaxDepth {
 		return nil, malformed("values nested deeper than %d", r.lim.MaxDepth)
 	}
-	if v.href != "" {
-		id, ok := strings.CutPrefix(v.href, "#")
+	if v.refKind == isHref {
+		id, ok := strings.CutPrefix(v.ref, "#")
 		target := r.target(id)
 		if !ok || target == nil {
-			return nil, malformed("href %q points nowhere", v.href)
+			return nil, malformed("href %q points nowhere", v.ref)
 		}
 		switch target.state {
 		case resolving:
-			return nil, malformed("href %q forms a cycle", v.href)
+			return nil, malformed("href %q forms a cycle", v.ref)
 		case unresolved:
 			target.state = resolving
 			if _, err := r.resolve(target, depth+1); err != nil {

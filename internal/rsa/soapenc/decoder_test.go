@@ -86,3 +86,29 @@ func TestDecoderReuse(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoderSteadyStateAllocations: once a reply's names are in the intern
+// table, decoding it again with a pooled decoder allocates only the message's
+// one text string and a little bookkeeping — the point of the pooled path. (A
+// few allocations of slack: with a random hash seed, three of the reply's
+// names can, rarely, share one set of the two-way table.)
+func TestDecoderSteadyStateAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	data, err := os.ReadFile("testdata/axis_lookup_ea_reply.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode := func() {
+		d := NewDecoder()
+		if _, err := d.Unmarshal(data, DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+		d.Release()
+	}
+	decode()
+	if n := testing.AllocsPerRun(200, decode); n > 6 {
+		t.Fatalf("a pooled decode of a %d-byte reply made %.0f allocations, want at most 6", len(data), n)
+	}
+}

@@ -2,6 +2,7 @@ package soapenc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"strconv"
 	"strings"
@@ -25,14 +26,16 @@ type scanner struct {
 }
 
 // internTable is a process-wide cache of the short strings a SOAP message
-// repeats (element names, prefixes, namespace URIs, xsi:type names): the client
-// and the simulator decode the same few hundred names all day, so after the
-// first message almost no name costs an allocation. Each slot holds the last
-// string hashed to it; lock-free, so concurrent decoders never wait. Hostile
-// input can only churn slots (a cache miss), and the table's size is fixed.
+// repeats (element names, prefixes, xsi:type names, ids): the client and the
+// simulator decode the same few hundred names all day, so after the first
+// message almost no name costs an allocation. It is two-way set-associative
+// (a message's few dozen names would otherwise often collide in pairs and
+// evict each other on every message) and lock-free, so concurrent decoders
+// never wait. Hostile input can only churn slots (a cache miss costs one
+// allocation), and the table's size is fixed.
 var (
 	internTable [1 << 12]atomic.Pointer[string]
-	internSeed  = maphash.MakeSeed()
+	internSeed  = maphash.Comparable(maphash.MakeSeed(), 0)
 )
 
 // maxInterned: longer strings are rare (texts, not names) and not worth a slot.
@@ -46,13 +49,46 @@ func intern(b []byte) string {
 	if len(b) > maxInterned {
 		return string(b)
 	}
-	slot := &internTable[maphash.Bytes(internSeed, b)&(uint64(len(internTable))-1)]
-	if p := slot.Load(); p != nil && *p == string(b) {
-		return *p
+	h := nameHash(b)
+	set := h & (uint64(len(internTable)) - 2)
+	p0, p1 := internTable[set].Load(), internTable[set+1].Load()
+	switch {
+	case p0 != nil && *p0 == string(b):
+		return *p0
+	case p1 != nil && *p1 == string(b):
+		return *p1
 	}
-	s := string(b)
-	slot.Store(&s)
-	return s
+	str := string(b)
+	slot := set + h>>63 // a full set: either slot, by another bit of the hash
+	if p0 == nil {
+		slot = set
+	} else if p1 == nil {
+		slot = set + 1
+	}
+	internTable[slot].Store(&str)
+	return str
+}
+
+// nameHash is a fast seeded hash for short byte strings (names are mostly
+// under 24 bytes): eight bytes at a time, then a final mix.
+func nameHash(b []byte) uint64 {
+	h := internSeed ^ uint64(len(b))*0x9e3779b97f4a7c15
+	for len(b) >= 8 {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xff51afd7ed558ccd
+		h ^= h >> 32
+		b = b[8:]
+	}
+	var tail uint64
+	for i, c := range b {
+		tail |= uint64(c) << (8 * i)
+	}
+	// murmur3's finaliser: every input bit reaches the low bits the table uses
+	h ^= tail
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	return h ^ h>>33
 }
 
 // rawName is a name as written, a slice of the input: the decoder interns
@@ -310,29 +346,40 @@ func (s *scanner) start(t *token) error {
 		}
 		q := s.b[s.i]
 		s.i++
-		end := bytes.IndexByte(s.b[s.i:], q)
-		if end < 0 {
-			return s.errf("unterminated attribute value")
-		}
-		v, err := s.unescape(s.b[s.i:s.i+end], true)
+		end, saw, err := s.scanChars(s.b, s.i, q)
 		if err != nil {
 			return err
 		}
-		s.i += end + 1
+		if end >= len(s.b) {
+			return s.errf("unterminated attribute value")
+		}
+		if saw&sawLT != 0 {
+			return s.errf("< in an attribute value")
+		}
+		v, err := s.unescape(s.b[s.i:end], true, saw)
+		if err != nil {
+			return err
+		}
+		s.i = end + 1
 		t.attrs = append(t.attrs, scanAttr{name: an, value: v})
 	}
 }
 
 func (s *scanner) text(t *token) error {
-	end := bytes.IndexByte(s.b[s.i:], '<')
-	if end < 0 {
-		end = len(s.b) - s.i
-	}
-	v, err := s.unescape(s.b[s.i:s.i+end], false)
+	end, saw, err := s.scanChars(s.b, s.i, '<')
 	if err != nil {
 		return err
 	}
-	s.i += end
+	raw := s.b[s.i:end]
+	if saw&sawBracket != 0 && bytes.Contains(raw, []byte("]]>")) {
+		// XML 1.0 §2.4, as encoding/xml enforces
+		return s.errf("unescaped ]]> not in CDATA section")
+	}
+	v, err := s.unescape(raw, false, saw)
+	if err != nil {
+		return err
+	}
+	s.i = end
 	t.kind, t.text = tokText, v
 	return nil
 }
@@ -348,9 +395,10 @@ const (
 	sawLT                  // <: not allowed in an attribute value
 )
 
-// byte classes for checkChars
+// byte classes for scanChars
 const (
 	clsPlain = iota
+	clsQuote // " or ': plain, unless it ends the attribute value being read
 	clsIllegal
 	clsAmp
 	clsCR
@@ -365,27 +413,18 @@ var charClass = func() (t [256]uint8) {
 		t[c] = clsIllegal
 	}
 	t['\t'], t['\n'], t['\r'], t['&'], t[']'], t['<'] = clsTabLF, clsTabLF, clsCR, clsAmp, clsBracket, clsLT
+	t['"'], t['\''] = clsQuote, clsQuote
 	for c := 0x80; c < 256; c++ {
 		t[c] = clsHigh
 	}
 	return t
 }()
 
-// unescape decodes entity and character references. Attribute values get
-// their white space normalised as XML requires. Input that needs none of that
-// (nearly all of it) is returned as is, after one pass of checking.
-func (s *scanner) unescape(raw []byte, attr bool) ([]byte, error) {
-	saw, err := s.checkChars(raw)
-	if err != nil {
-		return nil, err
-	}
-	if attr && saw&sawLT != 0 {
-		return nil, s.errf("< in an attribute value")
-	}
-	if !attr && saw&sawBracket != 0 && bytes.Contains(raw, []byte("]]>")) {
-		// XML 1.0 §2.4, as encoding/xml enforces
-		return nil, s.errf("unescaped ]]> not in CDATA section")
-	}
+// unescape decodes entity and character references in raw, which scanChars
+// has checked (saw is what it saw). Attribute values get their white space
+// normalised as XML requires. Input that needs none of that (nearly all of
+// it) is returned as is.
+func (s *scanner) unescape(raw []byte, attr bool, saw uint8) ([]byte, error) {
 	if saw&(sawAmp|sawCR) == 0 && (!attr || saw&sawTabLF == 0) {
 		return raw, nil
 	}
@@ -439,19 +478,32 @@ func (s *scanner) unescape(raw []byte, attr bool) ([]byte, error) {
 	return out, nil
 }
 
-// checkChars refuses invalid UTF-8 and characters outside XML's Char production
-// (control characters, U+FFFE, U+FFFF), as encoding/xml does, and reports
-// which characters that need more work it saw.
+// checkChars checks all of raw as scanChars does.
 func (s *scanner) checkChars(raw []byte) (saw uint8, err error) {
-	for i := 0; i < len(raw); {
-		cls := charClass[raw[i]]
+	_, saw, err = s.scanChars(raw, 0, 0)
+	return saw, err
+}
+
+// scanChars reads b from i up to the first stop byte ('<' for character
+// data, the quote for an attribute value, 0 for all of b), in one pass: it
+// refuses invalid UTF-8 and characters outside XML's Char production (control
+// characters, U+FFFE, U+FFFF), as encoding/xml does, and reports which
+// characters that need more work it saw. It returns where it stopped.
+func (s *scanner) scanChars(b []byte, i int, stop byte) (end int, saw uint8, err error) {
+	for i < len(b) {
+		c := b[i]
+		cls := charClass[c]
 		if cls == clsPlain {
 			i++
 			continue
 		}
 		switch cls {
+		case clsQuote:
+			if c == stop {
+				return i, saw, nil
+			}
 		case clsIllegal:
-			return 0, s.errf("illegal character code %U", rune(raw[i]))
+			return 0, 0, s.errf("illegal character code %U", rune(c))
 		case clsAmp:
 			saw |= sawAmp
 		case clsCR:
@@ -461,21 +513,24 @@ func (s *scanner) checkChars(raw []byte) (saw uint8, err error) {
 		case clsBracket:
 			saw |= sawBracket
 		case clsLT:
+			if stop == '<' {
+				return i, saw, nil
+			}
 			saw |= sawLT
 		case clsHigh:
-			r, n := utf8.DecodeRune(raw[i:])
+			r, n := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && n <= 1 {
-				return 0, s.errf("invalid UTF-8")
+				return 0, 0, s.errf("invalid UTF-8")
 			}
 			if !isXMLChar(r) {
-				return 0, s.errf("illegal character code %U", r)
+				return 0, 0, s.errf("illegal character code %U", r)
 			}
 			i += n
 			continue
 		}
 		i++
 	}
-	return saw, nil
+	return i, saw, nil
 }
 
 func isXMLChar(r rune) bool {

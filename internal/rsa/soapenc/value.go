@@ -52,19 +52,30 @@ var ArrayType = QName{NSEncoding, "Array"}
 // array (Fields are the items, IsArray set). Name is the element's local name;
 // members are unqualified in this protocol, so that is all that is needed.
 type Value struct {
-	Name    string
-	Type    QName  // xsi:type; zero when the sender did not state one
-	Nil     bool   // xsi:nil="true"
-	Text    string // character data of a scalar
-	Fields  []*Value
-	IsArray bool
-	state   uint8 // decoder: multi-ref resolution state (fits IsArray's padding)
+	Name   string
+	Type   QName  // xsi:type; zero when the sender did not state one
+	Text   string // character data of a scalar
+	Fields []*Value
 	// ItemType is the declared item type of an array (soapenc:arrayType), when known.
 	ItemType QName
+	Nil      bool // xsi:nil="true"
+	IsArray  bool
 
-	// set by the decoder only: the element's namespace and its multi-ref attributes
-	ns, id, href, root string
+	// Set by the decoder only (kept small: a reply is a slab of these): the
+	// element's namespace, its multi-ref id or href (ref, which refKind tells
+	// apart), whether it said soapenc:root="0", and its resolution state.
+	notRoot bool
+	refKind uint8
+	state   uint8
+	ns, ref string
 }
+
+// refKind values
+const (
+	noRef  uint8 = iota
+	isID         // ref is the element's id
+	isHref       // ref is the href, "#id"
+)
 
 // Field returns the first member named name, or nil.
 func (v *Value) Field(name string) *Value {

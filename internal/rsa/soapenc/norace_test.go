@@ -1,0 +1,5 @@
+//go:build !race
+
+package soapenc
+
+const raceEnabled = false
