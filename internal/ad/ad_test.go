@@ -3,6 +3,7 @@ package ad_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -393,5 +394,20 @@ func TestConcurrentSearchesAreBounded(t *testing.T) {
 	}
 	if u, err := c.Lookup(context.Background(), "jdoe"); err != nil || u.Login != "jdoe" {
 		t.Fatalf("after the slot freed: %+v %v", u, err)
+	}
+}
+
+// TestClientPrintsNoPassword: a Client printed by mistake does not show the
+// bind password.
+func TestClientPrintsNoPassword(t *testing.T) {
+	const pw = "Bind-Secret-123"
+	c, err := ad.New(ad.Config{URL: "ldaps://dc.example.com", BindUser: "svc@example.com", BindPassword: secret.Secret(pw)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v"} {
+		if out := fmt.Sprintf(format, c); strings.Contains(out, pw) || !strings.Contains(out, "dc.example.com") {
+			t.Fatalf("%s of a Client: %s", format, out)
+		}
 	}
 }

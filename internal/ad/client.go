@@ -86,6 +86,16 @@ type Client struct {
 	sem  chan struct{} // MaxConcurrent slots
 }
 
+// String names the client without its bind password. fmt does not call the
+// Secret's own String method inside an unexported field, so without this a
+// Client printed by mistake would show the password.
+func (c *Client) String() string {
+	return fmt.Sprintf("ad.Client{%s as %s}", c.u.Redacted(), c.cfg.BindUser)
+}
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
+
 // New validates cfg; it does no network I/O.
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.URL)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -70,6 +71,10 @@ type Client struct {
 	// unexpected HTTP status here, like any other.
 	rt http.RoundTripper
 
+	// authorization is the HTTP Basic header value of the command-client
+	// account, computed once (it is as secret as the password; never logged)
+	authorization redacted
+
 	mu        sync.Mutex // guards session; held across a login so only one runs
 	session   string
 	principal string
@@ -119,7 +124,8 @@ func New(cfg Config) (*Client, error) {
 		// cfg.Timeout, and a second timer per request is not free
 		rt = tr
 	}
-	return &Client{cfg: cfg, endpoint: u.String(), rt: rt}, nil
+	basic := base64.StdEncoding.EncodeToString([]byte(cfg.CommandClientUser + ":" + cfg.CommandClientPassword.Reveal()))
+	return &Client{cfg: cfg, endpoint: u.String(), rt: rt, authorization: redacted{"Basic " + basic}}, nil
 }
 
 func loadCAs(path string) (*x509.CertPool, error) {
@@ -136,6 +142,16 @@ func loadCAs(path string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// String names the client without its secrets. fmt does not call the
+// Secret fields' own String methods inside an unexported field, so without
+// this a Client printed by mistake would show its passwords.
+func (c *Client) String() string {
+	return fmt.Sprintf("rsa.Client{%s as %s}", c.endpoint, c.cfg.AdminUser)
+}
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
 
 // Endpoint is the CommandServer URL in use.
 func (c *Client) Endpoint() string { return c.endpoint }
@@ -298,9 +314,27 @@ func (c *Client) Close(ctx context.Context) error {
 // command builds a command object with the TargetableCommand members first, as
 // RSA's proxy writes them.
 func command(typ soapenc.QName, fields ...*soapenc.Value) *soapenc.Value {
-	base := []*soapenc.Value{soapenc.Bool("backgroundCommand", false), soapenc.Nil("commandJobId"), soapenc.Nil("schedule")}
-	return soapenc.Obj(amproto.PartCommand, typ, append(base, fields...)...)
+	// full slice expression: append copies, never writing into targetable
+	return soapenc.Obj(amproto.PartCommand, typ, append(targetable[:len(targetable):len(targetable)], fields...)...)
 }
+
+// redacted is a header value that carries a secret: printing it (say, a
+// Client with %+v) shows nothing of it.
+type redacted []string
+
+func (redacted) String() string   { return "[redacted]" }
+func (redacted) GoString() string { return "[redacted]" }
+
+// targetable holds the TargetableCommand members, the same in every command.
+// Shared, so never modified: the encoder only reads values.
+var targetable = []*soapenc.Value{soapenc.Bool("backgroundCommand", false), soapenc.Nil("commandJobId"), soapenc.Nil("schedule")}
+
+// Request headers that never change, shared by every request (the transport
+// only reads them). Keys are in canonical form, as Header.Set would write them.
+var (
+	contentTypeXML = []string{"text/xml; charset=utf-8"}
+	soapActionNone = []string{`""`}
+)
 
 // replyBuffers hold reply bodies while they are decoded (nothing decoded
 // refers to them afterwards), so a command does not allocate its reply twice.
@@ -328,9 +362,9 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value, dec *
 	if err != nil {
 		return nil, &CallError{Command: name, Err: err}
 	}
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	req.Header.Set("SOAPAction", `""`)
-	req.SetBasicAuth(c.cfg.CommandClientUser, c.cfg.CommandClientPassword.Reveal())
+	req.Header["Content-Type"] = contentTypeXML
+	req.Header["Soapaction"] = soapActionNone
+	req.Header["Authorization"] = c.authorization
 
 	c.roundTrips.Add(1)
 	resp, err := c.rt.RoundTrip(req)

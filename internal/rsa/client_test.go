@@ -2,7 +2,9 @@ package rsa_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -408,4 +410,21 @@ func sessionOf(t testing.TB, e *env) string {
 	body := string(rec.seen["GetIdentitySourcesCommand"])
 	i := strings.Index(body, `xsi:type="xsd:string">`) + len(`xsi:type="xsd:string">`)
 	return body[i : i+strings.Index(body[i:], "<")]
+}
+
+// TestClientPrintsNoSecrets: a Client printed by mistake (a debug line, a
+// panic message) shows neither password nor the Basic credentials built from
+// them.
+func TestClientPrintsNoSecrets(t *testing.T) {
+	e := newEnv(t, amsim.Options{})
+	user, pw := e.sim.CommandClient()
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pw))
+	for _, format := range []string{"%v", "%+v", "%#v"} {
+		out := fmt.Sprintf(format, e.client)
+		for _, secret := range []string{pw, basic, demo.AdminPassword} {
+			if strings.Contains(out, secret) {
+				t.Fatalf("%s of a Client shows a secret: %s", format, out)
+			}
+		}
+	}
 }
