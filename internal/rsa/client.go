@@ -177,19 +177,25 @@ func (c *Client) Stats() Stats {
 // and so not applied).
 //
 // The reply belongs to the caller. The typed commands use query instead,
-// which decodes into reused memory.
+// which reads the reply in place.
 func (c *Client) Execute(ctx context.Context, cmd *soapenc.Value) (*soapenc.Value, error) {
-	return c.execute(ctx, cmd, nil)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	return execute(ctx, c, cmd, buf, decodeValue)
 }
 
-// query runs cmd and hands the reply to read. The reply's Values live in a
-// pooled decoder that is reused once query returns, so read must copy out what
-// it keeps — which the DTO decoders do (strings taken from Values stay valid).
-// This keeps a command's decoding nearly allocation-free.
-func query[T any](ctx context.Context, c *Client, cmd *soapenc.Value, read func(reply *soapenc.Value) (T, error)) (T, error) {
-	dec := soapenc.NewDecoder()
-	defer dec.Release()
-	reply, err := c.execute(ctx, cmd, dec)
+// query runs cmd and hands the reply to read as a Node of a pooled Doc over
+// the reply's bytes, both reused once query returns: read copies out what it
+// keeps, which the DTO decoders do (strings taken from a Node are copies). A
+// command's reply is then turned into its DTO without a Value tree in
+// between, which is most of the client's own work per command.
+func query[T any](ctx context.Context, c *Client, cmd *soapenc.Value, read func(reply soapenc.Node) (T, error)) (T, error) {
+	buf, doc := getBuffer(), soapenc.NewDoc()
+	defer func() {
+		doc.Release()
+		putBuffer(buf)
+	}()
+	reply, err := execute(ctx, c, cmd, buf, decodeNode(doc))
 	if err != nil {
 		var zero T
 		return zero, err
@@ -199,29 +205,31 @@ func query[T any](ctx context.Context, c *Client, cmd *soapenc.Value, read func(
 
 // run runs a command whose reply carries nothing the caller needs.
 func (c *Client) run(ctx context.Context, cmd *soapenc.Value) error {
-	_, err := query(ctx, c, cmd, func(*soapenc.Value) (struct{}, error) { return struct{}{}, nil })
+	_, err := query(ctx, c, cmd, func(soapenc.Node) (struct{}, error) { return struct{}{}, nil })
 	return err
 }
 
-// execute is Execute decoding with dec, or into fresh memory when dec is nil.
-func (c *Client) execute(ctx context.Context, cmd *soapenc.Value, dec *soapenc.Decoder) (*soapenc.Value, error) {
+// execute runs cmd, logging in first when there is no session, reading the
+// reply into buf and decoding it with decode.
+func execute[R any](ctx context.Context, c *Client, cmd *soapenc.Value, buf *bytes.Buffer, decode replyDecoder[R]) (R, error) {
+	var zero R
 	sid, err := c.ensureSession(ctx)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	reply, err := c.call(ctx, sid, cmd, dec)
+	reply, err := call(ctx, c, sid, cmd, buf, decode)
 	if !errors.Is(err, ErrInvalidSession) {
 		return reply, err
 	}
 	c.dropSession(sid)
 	sid, lerr := c.ensureSession(ctx)
 	if lerr != nil {
-		return nil, lerr
+		return zero, lerr
 	}
 	if !amproto.ReadOnly[cmd.Type] {
-		return nil, err
+		return zero, err
 	}
-	return c.call(ctx, sid, cmd, dec)
+	return call(ctx, c, sid, cmd, buf, decode)
 }
 
 func (c *Client) ensureSession(ctx context.Context) (string, error) {
@@ -276,9 +284,7 @@ func (c *Client) login(ctx context.Context) (sid, principal string, err error) {
 		soapenc.Bool("principalRegistered", false), soapenc.Nil("sessionId"),
 		soapenc.Bool("usingTransientSession", false),
 	)
-	dec := soapenc.NewDecoder()
-	defer dec.Release()
-	reply, err := c.call(ctx, "", cmd, dec)
+	reply, err := c.direct(ctx, cmd)
 	if err != nil {
 		return "", "", err
 	}
@@ -307,7 +313,7 @@ func (c *Client) Close(ctx context.Context) error {
 	if sid == "" {
 		return nil
 	}
-	_, err := c.call(ctx, "", command(amproto.LogoutCommand, soapenc.Str("sessionId", sid)), nil)
+	_, err := c.direct(ctx, command(amproto.LogoutCommand, soapenc.Str("sessionId", sid)))
 	return err
 }
 
@@ -336,13 +342,81 @@ var (
 	soapActionNone = []string{`""`}
 )
 
-// replyBuffers hold reply bodies while they are decoded (nothing decoded
-// refers to them afterwards), so a command does not allocate its reply twice.
+// replyBuffers hold reply bodies while they are decoded, so a command does
+// not allocate its reply twice.
 var replyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+func getBuffer() *bytes.Buffer {
+	buf := replyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	return buf
+}
+
+func putBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 1<<20 { // an unusually big reply is not kept
+		replyBuffers.Put(buf)
+	}
+}
+
+// direct sends a command outside the session (login, logout: in0 empty) and
+// returns the reply as Values.
+func (c *Client) direct(ctx context.Context, cmd *soapenc.Value) (*soapenc.Value, error) {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	return call(ctx, c, "", cmd, buf, decodeValue)
+}
+
+// A replyDecoder turns a reply body into R: the executeCommandReturn of
+// command name, or the error it stands for. write says whether the command
+// changes state, and so whether an unreadable reply leaves its outcome
+// unknown.
+type replyDecoder[R any] func(name string, typ soapenc.QName, write bool, data []byte) (R, error)
+
+// decodeValue decodes a reply into fresh Values.
+func decodeValue(name string, typ soapenc.QName, write bool, data []byte) (*soapenc.Value, error) {
+	msg, err := soapenc.Unmarshal(data, soapenc.DefaultLimits)
+	if err != nil {
+		return nil, malformedReply(name, write, err)
+	}
+	if msg.Fault != nil {
+		return nil, faultFromSOAP(name, msg.Fault)
+	}
+	ret := msg.Part(amproto.PartReturn)
+	if ret == nil || ret.Nil {
+		return nil, malformedReply(name, write, errors.New("no executeCommandReturn"))
+	}
+	if ret.Type != typ {
+		return nil, malformedReply(name, write, fmt.Errorf("returned %s", ret.Type))
+	}
+	return ret, nil
+}
+
+// decodeNode reads a reply in place into doc (see query).
+func decodeNode(doc *soapenc.Doc) replyDecoder[soapenc.Node] {
+	return func(name string, typ soapenc.QName, write bool, data []byte) (soapenc.Node, error) {
+		ret, fault, err := doc.ParseReply(data, soapenc.DefaultLimits, amproto.PartReturn)
+		switch {
+		case err != nil:
+			return soapenc.Node{}, malformedReply(name, write, err)
+		case fault != nil:
+			return soapenc.Node{}, faultFromSOAP(name, fault)
+		case ret.IsNil():
+			return soapenc.Node{}, malformedReply(name, write, errors.New("no executeCommandReturn"))
+		case !ret.HasType(typ):
+			return soapenc.Node{}, malformedReply(name, write, fmt.Errorf("returned %s", ret.Type()))
+		}
+		return ret, nil
+	}
+}
+
+func malformedReply(name string, write bool, err error) error {
+	return &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply, err), OutcomeUnknown: write}
+}
+
 // call does one HTTP round trip: executeCommand(in0=sid, in1=cmd). The reply
-// is decoded with dec, or into fresh memory when dec is nil.
-func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value, dec *soapenc.Decoder) (*soapenc.Value, error) {
+// is read into buf and decoded with decode.
+func call[R any](ctx context.Context, c *Client, sid string, cmd *soapenc.Value, buf *bytes.Buffer, decode replyDecoder[R]) (R, error) {
+	var zero R
 	name := cmd.Type.Local
 	// a lost reply leaves the outcome unknown only for commands that change state
 	write := !amproto.ReadOnly[cmd.Type] && cmd.Type != amproto.LoginCommand && cmd.Type != amproto.LogoutCommand
@@ -354,13 +428,13 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value, dec *
 	}
 	body, err := soapenc.Marshal(amproto.OpExecute, parts, soapenc.Inline)
 	if err != nil {
-		return nil, &CallError{Command: name, Err: err}
+		return zero, &CallError{Command: name, Err: err}
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return nil, &CallError{Command: name, Err: err}
+		return zero, &CallError{Command: name, Err: err}
 	}
 	req.Header["Content-Type"] = contentTypeXML
 	req.Header["Soapaction"] = soapActionNone
@@ -369,52 +443,26 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value, dec *
 	c.roundTrips.Add(1)
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
-		return nil, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
+		return zero, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
 	}
 	defer resp.Body.Close()
-	buf := replyBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 1<<20 { // an unusually big reply is not kept
-			buf.Reset()
-			replyBuffers.Put(buf)
-		}
-	}()
 	buf.Reset()
 	_, err = buf.ReadFrom(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
 	data := buf.Bytes()
 	if err != nil {
-		return nil, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
+		return zero, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
 	}
 	if int64(len(data)) > c.cfg.MaxResponseBytes {
-		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: reply larger than %d bytes", ErrMalformedReply, c.cfg.MaxResponseBytes), OutcomeUnknown: write}
+		return zero, &CallError{Command: name, Err: fmt.Errorf("%w: reply larger than %d bytes", ErrMalformedReply, c.cfg.MaxResponseBytes), OutcomeUnknown: write}
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
-		return nil, &CallError{Command: name, Err: ErrCommandClientAuth}
+		return zero, &CallError{Command: name, Err: ErrCommandClientAuth}
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusInternalServerError || !isXML(resp.Header.Get("Content-Type")) {
-		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply,
+		return zero, &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply,
 			&HTTPStatusError{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}), OutcomeUnknown: write}
 	}
-	var msg *soapenc.Message
-	if dec != nil {
-		msg, err = dec.Unmarshal(data, soapenc.DefaultLimits)
-	} else {
-		msg, err = soapenc.Unmarshal(data, soapenc.DefaultLimits)
-	}
-	if err != nil {
-		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply, err), OutcomeUnknown: write}
-	}
-	if msg.Fault != nil {
-		return nil, faultFromSOAP(name, msg.Fault)
-	}
-	ret := msg.Part(amproto.PartReturn)
-	if ret == nil || ret.Nil {
-		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: no executeCommandReturn", ErrMalformedReply), OutcomeUnknown: write}
-	}
-	if ret.Type != cmd.Type {
-		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: returned %s", ErrMalformedReply, ret.Type), OutcomeUnknown: write}
-	}
-	return ret, nil
+	return decode(name, cmd.Type, write, data)
 }
 
 func isXML(contentType string) bool {

@@ -128,13 +128,13 @@ func (e EmergencyAccess) Active() bool { return e.Lost && e.Mode != amproto.EAMo
 // reader reads typed members of a reply value, keeping the first error, so a
 // DTO decoder is a flat list of assignments with one error check at the end.
 type reader struct {
-	v   *soapenc.Value
+	v   soapenc.Node
 	err error
 }
 
 func (r *reader) fail(err error) {
 	if r.err == nil && err != nil {
-		r.err = fmt.Errorf("%w: %s: %v", ErrMalformedReply, r.v.Type.Local, err)
+		r.err = fmt.Errorf("%w: %s: %v", ErrMalformedReply, r.v.Type().Local, err)
 	}
 }
 
@@ -158,18 +158,18 @@ func (r *reader) time(name string) time.Time {
 	return t
 }
 
-func expectType(v *soapenc.Value, want soapenc.QName) error {
-	if v == nil || v.Nil {
+func expectType(v soapenc.Node, want soapenc.QName) error {
+	if v.IsNil() {
 		return fmt.Errorf("%w: missing %s", ErrMalformedReply, want.Local)
 	}
 	// Axis may omit xsi:type on a member whose declared type is exact; accept that.
-	if !v.Type.IsZero() && v.Type != want {
-		return fmt.Errorf("%w: got %s where %s was expected", ErrMalformedReply, v.Type, want.Local)
+	if v.Typed() && !v.HasType(want) {
+		return fmt.Errorf("%w: got %s where %s was expected", ErrMalformedReply, v.Type(), want.Local)
 	}
 	return nil
 }
 
-func decodeIdentitySource(v *soapenc.Value) (IdentitySource, error) {
+func decodeIdentitySource(v soapenc.Node) (IdentitySource, error) {
 	if err := expectType(v, amproto.IdentitySourceDTO); err != nil {
 		return IdentitySource{}, err
 	}
@@ -180,7 +180,7 @@ func decodeIdentitySource(v *soapenc.Value) (IdentitySource, error) {
 	return is, r.err
 }
 
-func decodeSecurityDomain(v *soapenc.Value) (SecurityDomain, error) {
+func decodeSecurityDomain(v soapenc.Node) (SecurityDomain, error) {
 	if err := expectType(v, amproto.SecurityDomainDTO); err != nil {
 		return SecurityDomain{}, err
 	}
@@ -188,18 +188,18 @@ func decodeSecurityDomain(v *soapenc.Value) (SecurityDomain, error) {
 	return SecurityDomain{GUID: r.str("guid"), Name: r.str("name"), TopLevel: r.bool("topLevel")}, r.err
 }
 
-func decodeRealm(v *soapenc.Value) (Realm, error) {
+func decodeRealm(v soapenc.Node) (Realm, error) {
 	if err := expectType(v, amproto.RealmDTO); err != nil {
 		return Realm{}, err
 	}
 	r := reader{v: v}
 	realm := Realm{GUID: r.str("guid"), Name: r.str("name")}
-	if sd := v.Field("topLevelSecurityDomain"); sd != nil && !sd.Nil {
+	if sd := v.Field("topLevelSecurityDomain"); !sd.IsNil() {
 		d, err := decodeSecurityDomain(sd)
 		r.fail(err)
 		realm.TopLevelSecurityDomain = d
 	}
-	for _, it := range v.Field("identitySources").Items() {
+	for it := range v.Field("identitySources").Items {
 		is, err := decodeIdentitySource(it)
 		r.fail(err)
 		realm.IdentitySources = append(realm.IdentitySources, is)
@@ -207,7 +207,7 @@ func decodeRealm(v *soapenc.Value) (Realm, error) {
 	return realm, r.err
 }
 
-func decodePrincipal(v *soapenc.Value) (Principal, error) {
+func decodePrincipal(v soapenc.Node) (Principal, error) {
 	if err := expectType(v, amproto.PrincipalDTO); err != nil {
 		return Principal{}, err
 	}
@@ -219,7 +219,7 @@ func decodePrincipal(v *soapenc.Value) (Principal, error) {
 	return p, r.err
 }
 
-func decodeTokenSummary(v *soapenc.Value) (TokenSummary, error) {
+func decodeTokenSummary(v soapenc.Node) (TokenSummary, error) {
 	if err := expectType(v, amproto.ListTokenDTO); err != nil {
 		return TokenSummary{}, err
 	}
@@ -232,7 +232,7 @@ func decodeTokenSummary(v *soapenc.Value) (TokenSummary, error) {
 	return t, r.err
 }
 
-func decodeToken(v *soapenc.Value) (Token, error) {
+func decodeToken(v soapenc.Node) (Token, error) {
 	if err := expectType(v, amproto.TokenDTO); err != nil {
 		return Token{}, err
 	}
@@ -249,7 +249,7 @@ func decodeToken(v *soapenc.Value) (Token, error) {
 	return t, r.err
 }
 
-func decodeEmergencyAccess(v *soapenc.Value) (EmergencyAccess, error) {
+func decodeEmergencyAccess(v soapenc.Node) (EmergencyAccess, error) {
 	if err := expectType(v, amproto.TokenEmergencyAccessDTO); err != nil {
 		return EmergencyAccess{}, err
 	}

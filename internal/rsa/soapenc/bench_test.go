@@ -23,12 +23,12 @@ func BenchmarkUnmarshal(b *testing.B) {
 				}
 			}
 		})
-		b.Run(name+"/pooled", func(b *testing.B) {
+		b.Run(name+"/doc", func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				d := NewDecoder()
-				if _, err := d.Unmarshal(data, DefaultLimits); err != nil {
+				d := NewDoc()
+				if err := d.parse(data, DefaultLimits); err != nil {
 					b.Fatal(err)
 				}
 				d.Release()

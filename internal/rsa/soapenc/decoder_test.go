@@ -37,10 +37,36 @@ func describeValue(b *strings.Builder, v *Value, depth int) {
 	}
 }
 
-// TestDecoderReuse: a decoder's second message must not disturb what was
-// taken from its first (strings), and must decode exactly as a fresh decoder
-// would — in both directions between a big reply and a small request.
-func TestDecoderReuse(t *testing.T) {
+// describeDoc prints a parsed message read through Nodes, in the form of
+// describeMessage.
+func describeDoc(d *Doc, wrapper int32) string {
+	var b strings.Builder
+	w := &d.nodes[wrapper]
+	fmt.Fprintf(&b, "op %s\n", QName{d.spaces[w.ns], string(d.bytes(w.name))})
+	for c := w.first; c >= 0; c = d.nodes[c].next {
+		describeNode(&b, d.content(c), 1)
+	}
+	return b.String()
+}
+
+func describeNode(b *strings.Builder, n Node, depth int) {
+	if depth > 64 {
+		b.WriteString("…\n")
+		return
+	}
+	fmt.Fprintf(b, "%s%s type=%s nil=%v array=%v item=%s text=%q\n",
+		strings.Repeat("  ", depth), n.Name(), n.Type(), n.IsNil(), n.IsArray(), n.ItemType(), n.Text())
+	if n.Exists() {
+		for c := n.node().first; c >= 0; c = n.d.nodes[c].next {
+			describeNode(b, n.d.content(c), depth+1)
+		}
+	}
+}
+
+// TestDocReuse: a Doc reused for message after message reads each exactly
+// as Unmarshal decodes it, and strings taken from an earlier message do not
+// change — in both directions between a big reply and a small request.
+func TestDocReuse(t *testing.T) {
 	reply, err := os.ReadFile("testdata/axis_lookup_ea_reply.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -49,50 +75,63 @@ func TestDecoderReuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fault, err := MarshalFault(&Fault{Code: "soapenv:Server.userException", String: "com.rsa.X: gone",
-		Detail: Obj("fault", QName{"urn:x", "X"}, Str("messageKey", "K"))}, "urn:w")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := NewDecoder()
+	d := NewDoc()
 	defer d.Release()
-	for _, order := range [][][]byte{{reply, request, fault, reply}, {request, reply, reply, fault, request}} {
-		var kept []string // strings taken from earlier messages, and what they said then
-		var keptWant []string
+	for _, order := range [][][]byte{{reply, request, reply}, {request, reply, reply, request}} {
+		var kept, keptWant []string // strings taken from earlier messages, and what they said then
 		for _, data := range order {
 			want, err := Unmarshal(data, DefaultLimits)
 			if err != nil {
 				t.Fatal(err)
 			}
-			buf := append([]byte(nil), data...) // the caller reuses its buffer too
-			got, err := d.Unmarshal(buf, DefaultLimits)
+			buf := append([]byte(nil), data...)
+			if err := d.parse(buf, DefaultLimits); err != nil {
+				t.Fatal(err)
+			}
+			wrapper, _, err := d.envelope()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g, w := describeMessage(got), describeMessage(want); g != w {
-				t.Fatalf("reused decoder:\n%s\nfresh decoder:\n%s", g, w)
+			if g, w := describeDoc(d, wrapper), describeMessage(want); g != w {
+				t.Fatalf("reused Doc:\n%s\nUnmarshal:\n%s", g, w)
 			}
-			clear(buf)
+			last := Node{d: d, i: d.nodes[wrapper].last, at: d.nodes[wrapper].last}
+			for it := range d.content(last.i).Items {
+				kept, keptWant = append(kept, it.Text(), it.Name()), append(keptWant, it.Text(), it.Name())
+			}
+			clear(buf) // the caller reuses its buffer: taken strings must not change
 			for i := range kept {
 				if kept[i] != keptWant[i] {
 					t.Fatalf("a string from an earlier message changed: %q, was %q", kept[i], keptWant[i])
-				}
-			}
-			if got.Fault == nil {
-				for _, f := range got.Parts[len(got.Parts)-1].Fields {
-					kept, keptWant = append(kept, f.Text, f.Name), append(keptWant, strings.Clone(f.Text), strings.Clone(f.Name))
 				}
 			}
 		}
 	}
 }
 
-// TestDecoderSteadyStateAllocations: once a reply's names are in the intern
-// table, decoding it again with a pooled decoder allocates only the message's
-// one text string and a little bookkeeping — the point of the pooled path. (A
-// few allocations of slack: with a random hash seed, three of the reply's
-// names can, rarely, share one set of the two-way table.)
-func TestDecoderSteadyStateAllocations(t *testing.T) {
+// TestParseReplyFault: a fault comes back decoded in full, as Unmarshal
+// decodes it.
+func TestParseReplyFault(t *testing.T) {
+	data, err := MarshalFault(&Fault{Code: "soapenv:Server.userException", String: "com.rsa.X: gone",
+		Detail: Obj("fault", QName{"urn:x", "X"}, Str("messageKey", "K"))}, "urn:w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDoc()
+	defer d.Release()
+	ret, f, err := d.ParseReply(data, DefaultLimits, "executeCommandReturn")
+	if err != nil || ret.Exists() || f == nil {
+		t.Fatalf("ParseReply = %v, %+v, %v", ret.Exists(), f, err)
+	}
+	if f.String != "com.rsa.X: gone" || f.Detail.Str("messageKey") != "K" {
+		t.Fatalf("fault = %+v", f)
+	}
+}
+
+// TestDocSteadyStateAllocations: parsing a reply into a pooled Doc and
+// reading a DTO's worth of fields allocates only the strings read — the
+// point of the Node path.
+func TestDocSteadyStateAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
 	}
@@ -100,15 +139,26 @@ func TestDecoderSteadyStateAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	decode := func() {
-		d := NewDecoder()
-		if _, err := d.Unmarshal(data, DefaultLimits); err != nil {
+	read := func() {
+		d := NewDoc()
+		ret, _, err := d.ParseReply(data, DefaultLimits, "executeCommandReturn")
+		if err != nil {
 			t.Fatal(err)
+		}
+		ea := ret.Field("tokenEmergencyAccess")
+		if n, err := ea.Int("tokenType"); err != nil || n != 2 {
+			t.Fatalf("tokenType = %d, %v", n, err)
+		}
+		if b, err := ea.Bool("tokenLost"); err != nil || b {
+			t.Fatalf("tokenLost = %v, %v", b, err)
+		}
+		if ea.Str("serialNumber") != "000100001007" {
+			t.Fatalf("serial = %q", ea.Str("serialNumber"))
 		}
 		d.Release()
 	}
-	decode()
-	if n := testing.AllocsPerRun(200, decode); n > 6 {
-		t.Fatalf("a pooled decode of a %d-byte reply made %.0f allocations, want at most 6", len(data), n)
+	read()
+	if n := testing.AllocsPerRun(200, read); n > 1 {
+		t.Fatalf("parsing a %d-byte reply and reading three fields made %.0f allocations, want 1 (the serial)", len(data), n)
 	}
 }

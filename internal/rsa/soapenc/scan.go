@@ -96,6 +96,7 @@ func nameHash(b []byte) uint64 {
 // in place.
 type rawName struct {
 	full  []byte
+	off   int // where full starts in the input
 	colon int // index of the ':' in full, or -1
 }
 
@@ -109,7 +110,8 @@ func (n rawName) prefix() []byte {
 func (n rawName) local() []byte { return n.full[n.colon+1:] }
 
 type scanAttr struct {
-	name rawName
+	name   rawName
+	valOff int // where value starts in the input; -1 when it was decoded into a copy
 	// value, entities decoded: a slice of the input when it needed no
 	// decoding, so attributes nobody reads cost nothing.
 	value []byte
@@ -130,6 +132,7 @@ type token struct {
 	attrs       []scanAttr
 	selfClosing bool
 	text        []byte
+	textOff     int // where text starts in the input; -1 when it was decoded into a copy
 }
 
 func (s *scanner) errf(format string, args ...any) error {
@@ -174,8 +177,8 @@ func (s *scanner) next(t *token) error {
 				if _, err := s.checkChars(data); err != nil {
 					return err
 				}
+				t.kind, t.text, t.textOff = tokText, data, s.i+9
 				s.i += 9 + end + 3
-				t.kind, t.text = tokText, data
 				return nil
 			default:
 				return s.errf("document type declarations are not allowed in SOAP messages")
@@ -300,7 +303,7 @@ func (s *scanner) name() (rawName, error) {
 	if high >= utf8.RuneSelf && !utf8.Valid(n) {
 		return rawName{}, s.errf("invalid UTF-8 in a name")
 	}
-	return rawName{full: n, colon: colon}, nil
+	return rawName{full: n, off: start, colon: colon}, nil
 }
 
 func (s *scanner) start(t *token) error {
@@ -360,8 +363,12 @@ func (s *scanner) start(t *token) error {
 		if err != nil {
 			return err
 		}
+		off := s.i
+		if needsUnescape(true, saw) {
+			off = -1
+		}
 		s.i = end + 1
-		t.attrs = append(t.attrs, scanAttr{name: an, value: v})
+		t.attrs = append(t.attrs, scanAttr{name: an, value: v, valOff: off})
 	}
 }
 
@@ -379,8 +386,11 @@ func (s *scanner) text(t *token) error {
 	if err != nil {
 		return err
 	}
+	t.kind, t.text, t.textOff = tokText, v, s.i
+	if needsUnescape(false, saw) {
+		t.textOff = -1
+	}
 	s.i = end
-	t.kind, t.text = tokText, v
 	return nil
 }
 
@@ -420,12 +430,18 @@ var charClass = func() (t [256]uint8) {
 	return t
 }()
 
+// needsUnescape reports whether text (or an attribute value) in which
+// scanChars saw saw differs from its decoded form.
+func needsUnescape(attr bool, saw uint8) bool {
+	return saw&(sawAmp|sawCR) != 0 || attr && saw&sawTabLF != 0
+}
+
 // unescape decodes entity and character references in raw, which scanChars
 // has checked (saw is what it saw). Attribute values get their white space
 // normalised as XML requires. Input that needs none of that (nearly all of
 // it) is returned as is.
 func (s *scanner) unescape(raw []byte, attr bool, saw uint8) ([]byte, error) {
-	if saw&(sawAmp|sawCR) == 0 && (!attr || saw&sawTabLF == 0) {
+	if !needsUnescape(attr, saw) {
 		return raw, nil
 	}
 	out := make([]byte, 0, len(raw))

@@ -127,44 +127,87 @@ func (v *Value) Str(name string) string {
 }
 
 // Int returns member name as an int; absent or nil gives 0 and no error.
-func (v *Value) Int(name string) (int, error) {
+func (v *Value) Int(name string) (int, error) { return scalarInt(name, v.scalar(name)) }
+
+// Bool returns member name as a bool; absent or nil gives false and no error.
+func (v *Value) Bool(name string) (bool, error) { return scalarBool(name, v.scalar(name)) }
+
+// Time returns member name as a time; absent or nil gives the zero time.
+func (v *Value) Time(name string) (time.Time, error) { return scalarTime(name, v.scalar(name)) }
+
+// scalar is the text of member name, "" when absent or nil.
+func (v *Value) scalar(name string) string {
 	f := v.Field(name)
-	if f == nil || f.Nil || strings.TrimSpace(f.Text) == "" {
+	if f == nil || f.Nil {
+		return ""
+	}
+	return f.Text
+}
+
+// The scalar readers shared by Value and Node: empty (after XML white space)
+// reads as the zero value.
+
+func scalarInt[T string | []byte](name string, text T) (int, error) {
+	t := trimXML(text)
+	if len(t) == 0 {
 		return 0, nil
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(f.Text))
+	if n, ok := smallInt(t); ok {
+		return n, nil
+	}
+	n, err := strconv.Atoi(string(t))
 	if err != nil {
-		return 0, fmt.Errorf("field %s: %q is not an integer", name, f.Text)
+		return 0, fmt.Errorf("field %s: %q is not an integer", name, text)
 	}
 	return n, nil
 }
 
-// Bool returns member name as a bool; absent or nil gives false and no error.
-func (v *Value) Bool(name string) (bool, error) {
-	f := v.Field(name)
-	if f == nil || f.Nil || strings.TrimSpace(f.Text) == "" {
-		return false, nil
+// smallInt parses the common case, up to 18 digits with an optional sign,
+// without converting bytes to a string; anything else goes to strconv.
+func smallInt[T string | []byte](t T) (int, bool) {
+	neg, i := false, 0
+	if t[0] == '-' || t[0] == '+' {
+		neg, i = t[0] == '-', 1
 	}
-	switch strings.TrimSpace(f.Text) {
+	if i == len(t) || len(t)-i > 18 {
+		return 0, false
+	}
+	n := 0
+	for ; i < len(t); i++ {
+		c := t[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func scalarBool[T string | []byte](name string, text T) (bool, error) {
+	switch string(trimXML(text)) {
+	case "":
+		return false, nil
 	case "true", "1":
 		return true, nil
 	case "false", "0":
 		return false, nil
 	}
-	return false, fmt.Errorf("field %s: %q is not a boolean", name, f.Text)
+	return false, fmt.Errorf("field %s: %q is not a boolean", name, text)
 }
 
-// Time returns member name as a time; absent or nil gives the zero time.
-func (v *Value) Time(name string) (time.Time, error) {
-	f := v.Field(name)
-	if f == nil || f.Nil || strings.TrimSpace(f.Text) == "" {
+func scalarTime[T string | []byte](name string, text T) (time.Time, error) {
+	t := trimXML(text)
+	if len(t) == 0 {
 		return time.Time{}, nil
 	}
-	t, err := ParseDateTime(f.Text)
+	tm, err := ParseDateTime(string(t))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("field %s: %w", name, err)
 	}
-	return t, nil
+	return tm, nil
 }
 
 // Strings returns the texts of the items of array member name.
