@@ -127,9 +127,12 @@ func (e EmergencyAccess) Active() bool { return e.Lost && e.Mode != amproto.EAMo
 
 // reader reads typed members of a reply value, keeping the first error, so a
 // DTO decoder is a flat list of assignments with one error check at the end.
+// Its cursor makes reading the members in wire order (the decoders below
+// list them alphabetically, as Axis writes beans) one comparison each.
 type reader struct {
-	v   soapenc.Node
-	err error
+	v      soapenc.Node
+	cursor int32
+	err    error
 }
 
 func (r *reader) fail(err error) {
@@ -138,22 +141,24 @@ func (r *reader) fail(err error) {
 	}
 }
 
-func (r *reader) str(name string) string { return r.v.Str(name) }
+func (r *reader) field(name string) soapenc.Node { return r.v.Find(name, &r.cursor) }
+
+func (r *reader) str(name string) string { return r.field(name).Text() }
 
 func (r *reader) int(name string) int {
-	n, err := r.v.Int(name)
+	n, err := r.field(name).AsInt(name)
 	r.fail(err)
 	return n
 }
 
 func (r *reader) bool(name string) bool {
-	b, err := r.v.Bool(name)
+	b, err := r.field(name).AsBool(name)
 	r.fail(err)
 	return b
 }
 
 func (r *reader) time(name string) time.Time {
-	t, err := r.v.Time(name)
+	t, err := r.field(name).AsTime(name)
 	r.fail(err)
 	return t
 }
@@ -212,10 +217,10 @@ func decodePrincipal(v soapenc.Node) (Principal, error) {
 		return Principal{}, err
 	}
 	r := reader{v: v}
-	p := Principal{GUID: r.str("guid"), UserID: r.str("userID"), FirstName: r.str("firstName"),
-		LastName: r.str("lastName"), Email: r.str("email"), IdentitySourceGUID: r.str("identitySourceGuid"),
-		SecurityDomainGUID: r.str("securityDomainGuid"), Enabled: r.bool("enabled"),
-		Locked: r.bool("lockoutStatus"), LastLogin: r.time("lastLogin")}
+	p := Principal{Email: r.str("email"), Enabled: r.bool("enabled"), FirstName: r.str("firstName"),
+		GUID: r.str("guid"), IdentitySourceGUID: r.str("identitySourceGuid"), LastLogin: r.time("lastLogin"),
+		LastName: r.str("lastName"), Locked: r.bool("lockoutStatus"),
+		SecurityDomainGUID: r.str("securityDomainGuid"), UserID: r.str("userID")}
 	return p, r.err
 }
 
@@ -224,11 +229,11 @@ func decodeTokenSummary(v soapenc.Node) (TokenSummary, error) {
 		return TokenSummary{}, err
 	}
 	r := reader{v: v}
-	t := TokenSummary{GUID: r.str("guid"), Serial: r.str("serialNumber"), AssignedUser: r.str("assignedUser"),
-		SecurityDomain: r.str("securityDomainName"), Enabled: r.bool("enable"), Lost: r.bool("tokenLost"),
+	t := TokenSummary{Algorithm: r.str("algorithm"), AssignedUser: r.str("assignedUser"), Enabled: r.bool("enable"),
+		Expires: r.time("expirationDate"), GUID: r.str("guid"), LastLogin: r.time("lastLoginDate"),
 		NewPinMode: r.bool("newPinMode"), NextTokencodeMode: r.bool("nextTokenMode"), PinSet: r.bool("pinSet"),
-		PinType: PinType(r.int("pinType")), TokenType: TokenType(r.int("tokenType")), Algorithm: r.str("algorithm"),
-		Expires: r.time("expirationDate"), LastLogin: r.time("lastLoginDate")}
+		PinType: PinType(r.int("pinType")), SecurityDomain: r.str("securityDomainName"), Serial: r.str("serialNumber"),
+		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType"))}
 	return t, r.err
 }
 
@@ -237,15 +242,15 @@ func decodeToken(v soapenc.Node) (Token, error) {
 		return Token{}, err
 	}
 	r := reader{v: v}
-	t := Token{GUID: r.str("id"), Serial: r.str("serialNumber"), Enabled: r.bool("tokenEnabled"),
-		Lost: r.bool("tokenLost"), NewPinMode: r.bool("newPinMode"), NextTokencodeMode: r.bool("nextTokenCodeMode"),
-		PinSet: r.bool("pinIsSet"), PinType: PinType(r.int("pinType")), Algorithm: Algorithm(r.int("algorithm")),
-		TokenType: TokenType(r.int("tokenType")), CodeLength: r.int("tokenCodeLength"),
-		Interval: r.int("tokenCodeInterval"), Start: r.time("dateTokenStart"), Expires: r.time("dateTokenShutdown"),
+	t := Token{Algorithm: Algorithm(r.int("algorithm")), AssignedUserID: r.str("assignedUserId"),
+		AssignedUserName: r.str("assignedUserName"), BadCodeCount: r.int("badTokenCodeCount"),
 		LastLogin: r.time("dateLastLogin"), AssignedOn: r.time("dateTokenAssigned"),
-		AssignedUserID: r.str("assignedUserId"), AssignedUserName: r.str("assignedUserName"),
-		PrincipalGUID: r.str("principalId"), SecurityDomainGUID: r.str("securityDomainId"),
-		BadCodeCount: r.int("badTokenCodeCount"), RowVersion: r.int("rowVersion"), Notes: r.str("notes")}
+		Expires: r.time("dateTokenShutdown"), Start: r.time("dateTokenStart"), GUID: r.str("id"),
+		NewPinMode: r.bool("newPinMode"), NextTokencodeMode: r.bool("nextTokenCodeMode"), Notes: r.str("notes"),
+		PinSet: r.bool("pinIsSet"), PinType: PinType(r.int("pinType")), PrincipalGUID: r.str("principalId"),
+		RowVersion: r.int("rowVersion"), SecurityDomainGUID: r.str("securityDomainId"), Serial: r.str("serialNumber"),
+		Interval: r.int("tokenCodeInterval"), CodeLength: r.int("tokenCodeLength"), Enabled: r.bool("tokenEnabled"),
+		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType"))}
 	return t, r.err
 }
 
@@ -254,20 +259,22 @@ func decodeEmergencyAccess(v soapenc.Node) (EmergencyAccess, error) {
 		return EmergencyAccess{}, err
 	}
 	r := reader{v: v}
-	e := EmergencyAccess{TokenGUID: r.str("id"), Serial: r.str("serialNumber"),
-		TokenType: TokenType(r.int("tokenType")), Algorithm: Algorithm(r.int("algorithm")),
-		Lost: r.bool("tokenLost"), Mode: EAMode(r.int("eaMode")), LostMode: LostMode(r.int("lostMode")),
-		TemporaryFixedTokencode: Secret(r.str("temporaryFixedTokencode")),
-		TFTExpiration:           r.time("tftExpiration"), LastTFTAuth: r.time("lastTFTAuth"),
-		NumUnusedCodes: r.int("numUnusedCodes"), ClearUnusedCodes: r.bool("clearUnusedCodes"),
-		Expiration: r.time("eaExpiration"), LastEAAuth: r.time("lastEaAuth"),
-		ValidOnlineData: r.bool("validOnlineData"), OfflineCode: Secret(r.str("emergencyAccessTokenCode")),
-		OfflineCodeExpires: r.time("eacExpiresOn"), OfflineCodeAllowed: r.bool("emergencyAccessTokenCodeAllowed"),
-		DownloadNewOfflineCode: r.bool("downloadNewEaTokenCode"), OfflineAuthAllowed: r.bool("offlineAuthAllowed"),
-		ValidOfflineData: r.bool("validOfflineData"), ValidDownloadedData: r.bool("validDownloadedData")}
-	for _, c := range v.Strings("oneTimeTokencodeSet") {
-		e.OneTimeCodes = append(e.OneTimeCodes, Secret(c))
+	e := EmergencyAccess{Algorithm: Algorithm(r.int("algorithm")), ClearUnusedCodes: r.bool("clearUnusedCodes"),
+		DownloadNewOfflineCode: r.bool("downloadNewEaTokenCode"), Expiration: r.time("eaExpiration"),
+		Mode: EAMode(r.int("eaMode")), OfflineCodeExpires: r.time("eacExpiresOn"),
+		OfflineCode: Secret(r.str("emergencyAccessTokenCode")), OfflineCodeAllowed: r.bool("emergencyAccessTokenCodeAllowed"),
+		TokenGUID: r.str("id"), LastEAAuth: r.time("lastEaAuth"), LastTFTAuth: r.time("lastTFTAuth"),
+		LostMode: LostMode(r.int("lostMode")), NumUnusedCodes: r.int("numUnusedCodes"),
+		OfflineAuthAllowed: r.bool("offlineAuthAllowed")}
+	for c := range r.field("oneTimeTokencodeSet").Items {
+		if !c.IsNil() {
+			e.OneTimeCodes = append(e.OneTimeCodes, Secret(c.Text()))
+		}
 	}
+	e.Serial, e.TemporaryFixedTokencode = r.str("serialNumber"), Secret(r.str("temporaryFixedTokencode"))
+	e.TFTExpiration, e.Lost, e.TokenType = r.time("tftExpiration"), r.bool("tokenLost"), TokenType(r.int("tokenType"))
+	e.ValidDownloadedData, e.ValidOfflineData = r.bool("validDownloadedData"), r.bool("validOfflineData")
+	e.ValidOnlineData = r.bool("validOnlineData")
 	return e, r.err
 }
 

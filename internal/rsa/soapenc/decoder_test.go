@@ -2,7 +2,9 @@ package soapenc
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -160,5 +162,42 @@ func TestDocSteadyStateAllocations(t *testing.T) {
 	read()
 	if n := testing.AllocsPerRun(200, read); n > 1 {
 		t.Fatalf("parsing a %d-byte reply and reading three fields made %.0f allocations, want 1 (the serial)", len(data), n)
+	}
+}
+
+// TestFindMatchesField: reading a bean's members through one cursor finds
+// what Field finds, in wire order, in reverse, in any order, absent names
+// included.
+func TestFindMatchesField(t *testing.T) {
+	data, err := os.ReadFile("testdata/axis_lookup_ea_reply.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDoc()
+	defer d.Release()
+	ret, _, err := d.ParseReply(data, DefaultLimits, "executeCommandReturn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ea := ret.Field("tokenEmergencyAccess")
+	var names []string
+	for m := range ea.Items {
+		names = append(names, m.Name())
+	}
+	if len(names) < 20 {
+		t.Fatalf("only %d members", len(names))
+	}
+	reversed := slices.Clone(names)
+	slices.Reverse(reversed)
+	shuffled := slices.Clone(names)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for _, order := range [][]string{names, reversed, shuffled, append([]string{"absent"}, names...), {names[3], "absent", names[3], names[0]}} {
+		var cursor int32
+		for _, name := range order {
+			got, want := ea.Find(name, &cursor), ea.Field(name)
+			if got != want {
+				t.Fatalf("Find(%q) = %+v, Field = %+v (order %q)", name, got, want, order)
+			}
+		}
 	}
 }

@@ -25,9 +25,11 @@ type Doc struct {
 	lim    Limits
 
 	// scratch for one parse
-	stack []docFrame
-	binds []docBinding
-	tok   token
+	stack  []docFrame
+	binds  []docBinding
+	scope  uint32 // counts changes of binds, for recent
+	recent [4]recentPrefix
+	tok    token
 }
 
 // span locates bytes of a Doc: data[off:off+n], or buf[-off-1:][:n] when
@@ -36,8 +38,8 @@ type span struct{ off, n int32 }
 
 // node is one element. Indexes into Doc.nodes are int32; -1 means none.
 type node struct {
-	name, text, ref    span // local name; text of a leaf; id or href value
-	typeLocal, arrItem span // xsi:type and soapenc:arrayType local names
+	name, text, ref    span  // local name; text of a leaf; id or href value
+	typeLocal, arrItem span  // xsi:type and soapenc:arrayType local names
 	ns, typeNS, itemNS int32 // indexes into Doc.spaces
 	first, last, next  int32 // children, as a list
 	kids               int32
@@ -123,12 +125,28 @@ func (d *Doc) space(uri []byte) int32 {
 }
 
 func (d *Doc) lookup(prefix []byte) (int32, bool) {
+	// the same two or three prefixes (xsi, xsd) are looked up on nearly every
+	// element: remember the last few answers while the scope stays the same
+	c := &d.recent[len(prefix)&3]
+	if c.scope == d.scope && c.ok && bytes.Equal(c.prefix, prefix) {
+		return c.ns, true
+	}
 	for i := len(d.binds) - 1; i >= 0; i-- {
 		if bytes.Equal(d.binds[i].prefix, prefix) {
+			*c = recentPrefix{prefix: d.binds[i].prefix, ns: d.binds[i].ns, scope: d.scope, ok: true}
 			return d.binds[i].ns, true
 		}
 	}
 	return 0, false
+}
+
+// recentPrefix is a remembered prefix lookup, valid while Doc.scope (the
+// count of scope changes) is the same.
+type recentPrefix struct {
+	prefix []byte
+	ns     int32
+	scope  uint32
+	ok     bool
 }
 
 // qname resolves an xsi:type (or arrayType) value such as "ns3:TokenDTO".
@@ -167,6 +185,7 @@ func (d *Doc) parse(data []byte, lim Limits) error {
 	// and spaces[1] the one of the predeclared prefix xml
 	d.nodes, d.buf, d.spaces, d.ids = d.nodes[:0], d.buf[:0], append(d.spaces[:0], "", nsXML), d.ids[:0]
 	d.stack, d.binds = d.stack[:0], append(d.binds[:0], docBinding{prefixXML, 1})
+	d.scope++ // forget the previous message's lookups
 	t := &d.tok
 	maxDepth := lim.MaxDepth*2 + 8
 	root := int32(-1)
@@ -213,7 +232,10 @@ func (d *Doc) parse(data []byte, lim Limits) error {
 			if n := &d.nodes[f.node]; n.kids == 0 && n.flags&fNil == 0 {
 				n.text = f.text
 			}
-			d.binds = d.binds[:f.binds]
+			if len(d.binds) != f.binds {
+				d.binds = d.binds[:f.binds]
+				d.scope++
+			}
 			d.stack = d.stack[:len(d.stack)-1]
 		case tokStart:
 			if len(d.stack) >= maxDepth {
@@ -233,20 +255,74 @@ func (d *Doc) parse(data []byte, lim Limits) error {
 			if isRoot {
 				root = i
 			}
+			if !t.selfClosing && !isRoot {
+				if err := d.leaf(&sc); err != nil {
+					return err
+				}
+			}
 		}
 	}
+}
+
+// leaf finishes the element just started if it is a leaf written the common
+// way, <name …>text</name>, reading its text and end tag in one go instead of
+// as two more tokens (most elements of a reply are such scalars). Anything
+// else — a child, a comment, CDATA, text in pieces — is left untouched for
+// the general path.
+func (d *Doc) leaf(sc *scanner) error {
+	f := &d.stack[len(d.stack)-1]
+	b, i := sc.b, sc.i
+	end, saw, err := sc.scanChars(b, i, '<')
+	if err != nil {
+		return err
+	}
+	j := end + 2 + len(f.name)
+	if j >= len(b) || b[end+1] != '/' || !bytes.Equal(b[end+2:j], f.name) {
+		return nil
+	}
+	for j < len(b) && isSpace(b[j]) {
+		j++
+	}
+	if j >= len(b) || b[j] != '>' {
+		return nil
+	}
+	raw := b[i:end]
+	if saw&sawBracket != 0 && bytes.Contains(raw, []byte("]]>")) {
+		return sc.errf("unescaped ]]> not in CDATA section")
+	}
+	v, err := sc.unescape(raw, false, saw)
+	if err != nil {
+		return err
+	}
+	if n := &d.nodes[f.node]; n.flags&fNil == 0 && len(v) > 0 {
+		off := i
+		if needsUnescape(false, saw) {
+			off = -1
+		}
+		n.text = d.at(v, off)
+	}
+	if len(d.binds) != f.binds {
+		d.binds = d.binds[:f.binds]
+		d.scope++
+	}
+	d.stack = d.stack[:len(d.stack)-1]
+	sc.i = j + 1
+	return nil
 }
 
 // start adds the node of a start tag and links it to its parent.
 func (d *Doc) start(t *token) (int32, error) {
 	outer := len(d.binds)
-	for _, a := range t.attrs {
-		switch {
-		case string(a.name.prefix()) == "xmlns":
-			d.binds = append(d.binds, docBinding{a.name.local(), d.space(a.value)})
-		case string(a.name.full) == "xmlns":
-			d.binds = append(d.binds, docBinding{nil, d.space(a.value)})
+	if t.declares {
+		for _, a := range t.attrs {
+			switch {
+			case string(a.name.prefix()) == "xmlns":
+				d.binds = append(d.binds, docBinding{a.name.local(), d.space(a.value)})
+			case string(a.name.full) == "xmlns":
+				d.binds = append(d.binds, docBinding{nil, d.space(a.value)})
+			}
 		}
+		d.scope++
 	}
 	ns, ok := d.lookup(t.name.prefix())
 	if !ok && t.name.colon >= 0 {
@@ -319,7 +395,10 @@ func (d *Doc) start(t *token) (int32, error) {
 		p.kids++
 	}
 	if t.selfClosing {
-		d.binds = d.binds[:outer]
+		if len(d.binds) != outer {
+			d.binds = d.binds[:outer]
+			d.scope++
+		}
 	} else {
 		d.stack = append(d.stack, docFrame{node: i, binds: outer, name: t.name.full})
 	}
@@ -530,6 +609,43 @@ func (n Node) Field(name string) Node {
 	return Node{}
 }
 
+// Find is Field for reading many members of one bean: the search starts
+// after the member found last through the same cursor (initially 0) and
+// wraps around, so reading members in their wire order costs one comparison
+// each, and any other order no more than Field.
+func (n Node) Find(name string, cursor *int32) Node {
+	if n.d == nil {
+		return Node{}
+	}
+	start := n.node().first
+	if c := *cursor - 1; c >= 0 && n.d.nodes[c].next >= 0 {
+		start = n.d.nodes[c].next
+	}
+	for pass := 0; pass < 2; pass++ {
+		for c := start; c >= 0; c = n.d.nodes[c].next {
+			if string(n.d.bytes(n.d.nodes[c].name)) == name {
+				*cursor = c + 1
+				return n.d.content(c)
+			}
+		}
+		if start == n.node().first {
+			break
+		}
+		start = n.node().first
+	}
+	return Node{}
+}
+
+// AsInt, AsBool and AsTime read the node itself as a scalar, as Int, Bool
+// and Time read a member; label names it in errors.
+func (n Node) AsInt(label string) (int, error) { return scalarInt(label, n.text()) }
+
+// AsBool: see AsInt.
+func (n Node) AsBool(label string) (bool, error) { return scalarBool(label, n.text()) }
+
+// AsTime: see AsInt.
+func (n Node) AsTime(label string) (time.Time, error) { return scalarTime(label, n.text()) }
+
 // Items calls yield with each element of an array (whatever the element
 // names), in order; nothing for a nil or absent array.
 func (n Node) Items(yield func(Node) bool) {
@@ -547,13 +663,13 @@ func (n Node) Items(yield func(Node) bool) {
 func (n Node) Str(name string) string { return n.Field(name).Text() }
 
 // Int returns member name as an int; absent or nil gives 0 and no error.
-func (n Node) Int(name string) (int, error) { return scalarInt(name, n.Field(name).text()) }
+func (n Node) Int(name string) (int, error) { return n.Field(name).AsInt(name) }
 
 // Bool returns member name as a bool; absent or nil gives false and no error.
-func (n Node) Bool(name string) (bool, error) { return scalarBool(name, n.Field(name).text()) }
+func (n Node) Bool(name string) (bool, error) { return n.Field(name).AsBool(name) }
 
 // Time returns member name as a time; absent or nil gives the zero time.
-func (n Node) Time(name string) (time.Time, error) { return scalarTime(name, n.Field(name).text()) }
+func (n Node) Time(name string) (time.Time, error) { return n.Field(name).AsTime(name) }
 
 // Strings returns the texts of the items of array member name.
 func (n Node) Strings(name string) []string {

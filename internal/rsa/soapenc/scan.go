@@ -131,6 +131,7 @@ type token struct {
 	name        rawName // start and end tags
 	attrs       []scanAttr
 	selfClosing bool
+	declares    bool // some attribute is a namespace declaration (xmlns or xmlns:*)
 	text        []byte
 	textOff     int // where text starts in the input; -1 when it was decoded into a copy
 }
@@ -368,6 +369,9 @@ func (s *scanner) start(t *token) error {
 			off = -1
 		}
 		s.i = end + 1
+		if an.colon == 5 && string(an.full[:5]) == "xmlns" || string(an.full) == "xmlns" {
+			t.declares = true
+		}
 		t.attrs = append(t.attrs, scanAttr{name: an, value: v, valOff: off})
 	}
 }
