@@ -332,8 +332,9 @@ func (redacted) String() string   { return "[redacted]" }
 func (redacted) GoString() string { return "[redacted]" }
 
 // targetable holds the TargetableCommand members, the same in every command.
-// Shared, so never modified: the encoder only reads values.
-var targetable = []*soapenc.Value{soapenc.Bool("backgroundCommand", false), soapenc.Nil("commandJobId"), soapenc.Nil("schedule")}
+// Shared, so never modified (frozen: encoded once).
+var targetable = []*soapenc.Value{soapenc.Freeze(soapenc.Bool("backgroundCommand", false)),
+	soapenc.Freeze(soapenc.Nil("commandJobId")), soapenc.Freeze(soapenc.Nil("schedule"))}
 
 // Request headers that never change, shared by every request (the transport
 // only reads them). Keys are in canonical form, as Header.Set would write them.

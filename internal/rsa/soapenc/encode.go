@@ -41,6 +41,7 @@ type encoder struct {
 	nextID   int
 	deferred []*Value // MultiRef: objects still to be written, in id order
 	tail     []byte   // the cached envelope end to write last, if the start came from the cache
+	wrapper  string   // the RPC wrapper envelopeStart opened, if any
 }
 
 // Encoders are pooled: xml.NewEncoder allocates a 4 KiB buffer, more than a
@@ -67,7 +68,7 @@ func (enc *encoder) finish() []byte {
 func (enc *encoder) release() {
 	enc.buf.Reset()
 	clear(enc.prefix)
-	enc.order, enc.deferred, enc.nextID, enc.attrs, enc.tail = enc.order[:0], enc.deferred[:0], 0, enc.attrs[:0], nil
+	enc.order, enc.deferred, enc.nextID, enc.attrs, enc.tail, enc.wrapper = enc.order[:0], enc.deferred[:0], 0, enc.attrs[:0], nil, ""
 	encoders.Put(enc)
 }
 
@@ -125,16 +126,20 @@ func (enc *encoder) text(s string) error {
 	return enc.e.EncodeToken(xml.CharData(s))
 }
 
-// envelope holds the encoded start (<Envelope …><Body>) and end of an
-// envelope declaring one list of namespaces. Both are written by encoding/xml
-// once and then reused: the start tag declares every namespace, so it is the
-// most expensive element of a message, and it is the same for every command
-// of a kind.
+// envelope holds the encoded start (<Envelope …><Body>, and the RPC wrapper's
+// start tag when it is part of the key) and end of an envelope declaring one
+// list of namespaces. Both are written by encoding/xml once and then reused:
+// the start tag declares every namespace, so it is the most expensive element
+// of a message, and it is the same for every command of a kind.
 type envelope struct{ head, tail []byte }
 
 // envelopeKey names the namespaces an envelope declares besides the fixed
-// four, in order; messages that need more are encoded without the cache.
-type envelopeKey [4]string
+// four, in order (messages that need more are encoded without the cache), and
+// the wrapper element inside the Body, if any.
+type envelopeKey struct {
+	spaces  [4]string
+	wrapper string
+}
 
 var (
 	envelopes     sync.Map // envelopeKey → *envelope
@@ -157,13 +162,15 @@ func (enc *encoder) envelopeAttrs() []xml.Attr {
 	return attrs
 }
 
-func (enc *encoder) envelopeStart() error {
-	enc.tail = nil
-	if len(enc.order) > len(envelopeKey{}) {
+// envelopeStart writes the envelope's start and, when wrapper is not "", the
+// start of the RPC wrapper element of that name (envelopeEnd closes both).
+func (enc *encoder) envelopeStart(wrapper string) error {
+	enc.tail, enc.wrapper = nil, wrapper
+	key := envelopeKey{wrapper: wrapper}
+	if len(enc.order) > len(key.spaces) {
 		return enc.envelopeTokens()
 	}
-	var key envelopeKey
-	copy(key[:], enc.order)
+	copy(key.spaces[:], enc.order)
 	e, ok := envelopes.Load(key)
 	if !ok {
 		built, err := enc.buildEnvelope()
@@ -194,6 +201,11 @@ func (enc *encoder) buildEnvelope() (*envelope, error) {
 		xml.StartElement{Name: local("soapenv:Envelope"), Attr: enc.envelopeAttrs()},
 		xml.StartElement{Name: local("soapenv:Body")},
 	}
+	ends := []xml.Token{xml.EndElement{Name: local("soapenv:Body")}, xml.EndElement{Name: local("soapenv:Envelope")}}
+	if enc.wrapper != "" {
+		tokens = append(tokens, xml.StartElement{Name: local(enc.wrapper), Attr: wrapperAttrs})
+		ends = append([]xml.Token{xml.EndElement{Name: local(enc.wrapper)}}, ends...)
+	}
 	for _, t := range tokens {
 		if err := x.EncodeToken(t); err != nil {
 			return nil, err
@@ -204,7 +216,7 @@ func (enc *encoder) buildEnvelope() (*envelope, error) {
 	}
 	head := bytes.Clone(buf.Bytes())
 	buf.Reset()
-	for _, t := range []xml.Token{xml.EndElement{Name: local("soapenv:Body")}, xml.EndElement{Name: local("soapenv:Envelope")}} {
+	for _, t := range ends {
 		if err := x.EncodeToken(t); err != nil {
 			return nil, err
 		}
@@ -215,12 +227,21 @@ func (enc *encoder) buildEnvelope() (*envelope, error) {
 	return &envelope{head: head, tail: bytes.Clone(buf.Bytes())}, nil
 }
 
+// wrapperAttrs are the RPC wrapper element's attributes.
+var wrapperAttrs = []xml.Attr{attr("soapenv:encodingStyle", NSEncoding)}
+
 // envelopeTokens writes the envelope start token by token (no cache).
 func (enc *encoder) envelopeTokens() error {
 	if err := enc.start("soapenv:Envelope", enc.envelopeAttrs()...); err != nil {
 		return err
 	}
-	return enc.start("soapenv:Body")
+	if err := enc.start("soapenv:Body"); err != nil {
+		return err
+	}
+	if enc.wrapper != "" {
+		return enc.start(enc.wrapper, wrapperAttrs...)
+	}
+	return nil
 }
 
 func (enc *encoder) envelopeEnd() error {
@@ -230,6 +251,11 @@ func (enc *encoder) envelopeEnd() error {
 		}
 		enc.buf.Write(enc.tail)
 		return nil
+	}
+	if enc.wrapper != "" {
+		if err := enc.end(enc.wrapper); err != nil {
+			return err
+		}
 	}
 	if err := enc.end("soapenv:Body"); err != nil {
 		return err
@@ -245,7 +271,41 @@ func isObject(v *Value) bool {
 	return !v.Nil && !v.IsArray && !v.Type.IsZero() && v.Type.Space != NSXSD && v.Type != ArrayType
 }
 
+// frozenValues holds the encodings of frozen values (see Freeze).
+var frozenValues sync.Map // *Value → []byte
+
+// Freeze declares that v, a scalar or nil member of an XML Schema type (or of
+// none), will never change again, and encodes it once with encoding/xml:
+// messages then copy those bytes instead of encoding it each time. It is
+// for the members every AM command repeats. It returns v; a value it cannot
+// freeze (an object, an array) is returned as it is.
+func Freeze(v *Value) *Value {
+	if len(v.Fields) > 0 || v.IsArray || !v.Type.IsZero() && v.Type.Space != NSXSD {
+		return v
+	}
+	enc := newEncoder(Inline)
+	defer enc.release()
+	if err := enc.value(v); err != nil {
+		return v
+	}
+	if err := enc.e.Flush(); err != nil {
+		return v
+	}
+	frozenValues.Store(v, bytes.Clone(enc.buf.Bytes()))
+	v.frozen = true
+	return v
+}
+
 func (enc *encoder) value(v *Value, extra ...xml.Attr) error {
+	if v.frozen && len(extra) == 0 {
+		if b, ok := frozenValues.Load(v); ok { // a copy of a frozen value is not in the map
+			if err := enc.e.Flush(); err != nil {
+				return err
+			}
+			enc.buf.Write(b.([]byte))
+			return nil
+		}
+	}
 	if enc.style == MultiRef && isObject(v) && len(extra) == 0 {
 		id := "id" + strconv.Itoa(enc.nextID)
 		enc.nextID++
@@ -315,23 +375,33 @@ func Marshal(op QName, parts []*Value, style Style) ([]byte, error) {
 	for _, p := range parts {
 		enc.collect(p)
 	}
-	if err := enc.envelopeStart(); err != nil {
-		return nil, err
-	}
 	wrapper := enc.qname(op)
-	if err := enc.start(wrapper, attr("soapenv:encodingStyle", NSEncoding)); err != nil {
-		return nil, err
+	// Inline: the wrapper's start and end come with the envelope's (cached);
+	// MultiRef: the multi-refs follow the wrapper inside the Body
+	if style == Inline {
+		if err := enc.envelopeStart(wrapper); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := enc.envelopeStart(""); err != nil {
+			return nil, err
+		}
+		if err := enc.start(wrapper, wrapperAttrs...); err != nil {
+			return nil, err
+		}
 	}
 	for _, p := range parts {
 		if err := enc.value(p); err != nil {
 			return nil, err
 		}
 	}
-	if err := enc.end(wrapper); err != nil {
-		return nil, err
-	}
-	if err := enc.flushMultiRefs(); err != nil {
-		return nil, err
+	if style != Inline {
+		if err := enc.end(wrapper); err != nil {
+			return nil, err
+		}
+		if err := enc.flushMultiRefs(); err != nil {
+			return nil, err
+		}
 	}
 	if err := enc.envelopeEnd(); err != nil {
 		return nil, err
@@ -362,7 +432,7 @@ func MarshalFault(f *Fault, wrapperNS string) ([]byte, error) {
 	if f.Hostname != "" {
 		enc.use(NSAxis)
 	}
-	if err := enc.envelopeStart(); err != nil {
+	if err := enc.envelopeStart(""); err != nil {
 		return nil, err
 	}
 	steps := []func() error{

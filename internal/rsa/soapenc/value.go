@@ -67,6 +67,7 @@ type Value struct {
 	notRoot bool
 	refKind uint8
 	state   uint8
+	frozen  bool // see Freeze
 	ns, ref string
 }
 
