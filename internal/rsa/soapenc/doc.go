@@ -127,7 +127,11 @@ func (d *Doc) space(uri []byte) int32 {
 func (d *Doc) lookup(prefix []byte) (int32, bool) {
 	// the same two or three prefixes (xsi, xsd) are looked up on nearly every
 	// element: remember the last few answers while the scope stays the same
-	c := &d.recent[len(prefix)&3]
+	slot := 0
+	if len(prefix) > 0 { // xsi and xsd, soapenv and soapenc must not share a slot
+		slot = (len(prefix) + int(prefix[0]) + int(prefix[len(prefix)-1])) & 3
+	}
+	c := &d.recent[slot]
 	if c.scope == d.scope && c.ok && bytes.Equal(c.prefix, prefix) {
 		return c.ns, true
 	}
