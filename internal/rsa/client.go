@@ -75,6 +75,10 @@ type Client struct {
 	// account, computed once (it is as secret as the password; never logged)
 	authorization redacted
 
+	// in0 is the session id as the in0 part, frozen (encoded once) for as
+	// long as the session lasts
+	in0 atomic.Pointer[soapenc.Value]
+
 	mu        sync.Mutex // guards session; held across a login so only one runs
 	session   string
 	principal string
@@ -243,7 +247,27 @@ func (c *Client) ensureSession(ctx context.Context) (string, error) {
 		return "", err
 	}
 	c.session, c.principal = sid, principal
+	c.setSessionPart(sid)
 	return sid, nil
+}
+
+// setSessionPart replaces the frozen in0 part (sid "": none).
+func (c *Client) setSessionPart(sid string) {
+	var part *soapenc.Value
+	if sid != "" {
+		part = soapenc.Freeze(soapenc.Str(amproto.PartSession, sid))
+	}
+	if old := c.in0.Swap(part); old != nil {
+		soapenc.Unfreeze(old)
+	}
+}
+
+// sessionPart returns the in0 part for sid.
+func (c *Client) sessionPart(sid string) *soapenc.Value {
+	if p := c.in0.Load(); p != nil && p.Text == sid {
+		return p
+	}
+	return soapenc.Str(amproto.PartSession, sid)
 }
 
 // dropSession forgets sid unless another goroutine already replaced it.
@@ -251,6 +275,7 @@ func (c *Client) dropSession(sid string) {
 	c.mu.Lock()
 	if c.session == sid {
 		c.session = ""
+		c.setSessionPart("")
 	}
 	c.mu.Unlock()
 }
@@ -309,6 +334,7 @@ func (c *Client) Close(ctx context.Context) error {
 	c.mu.Lock()
 	sid := c.session
 	c.session = ""
+	c.setSessionPart("")
 	c.mu.Unlock()
 	if sid == "" {
 		return nil
@@ -425,7 +451,7 @@ func call[R any](ctx context.Context, c *Client, sid string, cmd *soapenc.Value,
 	in1.Name = amproto.PartCommand
 	parts := []*soapenc.Value{&in1}
 	if sid != "" {
-		parts = []*soapenc.Value{soapenc.Str(amproto.PartSession, sid), &in1}
+		parts = []*soapenc.Value{c.sessionPart(sid), &in1}
 	}
 	body, err := soapenc.Marshal(amproto.OpExecute, parts, soapenc.Inline)
 	if err != nil {

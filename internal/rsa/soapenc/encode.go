@@ -296,6 +296,10 @@ func Freeze(v *Value) *Value {
 	return v
 }
 
+// Unfreeze forgets v's stored encoding (v is encoded as any value from then
+// on), for frozen values that do not live for ever, such as a session's id.
+func Unfreeze(v *Value) { frozenValues.Delete(v) }
+
 func (enc *encoder) value(v *Value, extra ...xml.Attr) error {
 	if v.frozen && len(extra) == 0 {
 		if b, ok := frozenValues.Load(v); ok { // a copy of a frozen value is not in the map

@@ -360,12 +360,11 @@ func (s *scanner) start(t *token) error {
 		if saw&sawLT != 0 {
 			return s.errf("< in an attribute value")
 		}
-		v, err := s.unescape(s.b[s.i:end], true, saw)
-		if err != nil {
-			return err
-		}
-		off := s.i
+		v, off := s.b[s.i:end], s.i
 		if needsUnescape(true, saw) {
+			if v, err = s.unescape(v, true, saw); err != nil {
+				return err
+			}
 			off = -1
 		}
 		s.i = end + 1

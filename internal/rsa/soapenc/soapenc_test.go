@@ -251,4 +251,13 @@ func TestFreeze(t *testing.T) {
 	if obj := Freeze(Obj("x", typ, Str("a", "b"))); obj.frozen {
 		t.Fatal("an object was frozen")
 	}
+	// unfrozen, a value is encoded as any other, to the same bytes
+	before, _ := Marshal(op, []*Value{Obj("in1", typ, frozen...)}, Inline)
+	for _, v := range frozen {
+		Unfreeze(v)
+	}
+	after, err := Marshal(op, []*Value{Obj("in1", typ, frozen...)}, Inline)
+	if err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("after Unfreeze: %v\n%s\n%s", err, after, before)
+	}
 }
