@@ -2,6 +2,7 @@ package soapenc
 
 import (
 	"bytes"
+	"math"
 	"sync"
 	"time"
 )
@@ -59,8 +60,8 @@ const (
 
 type docFrame struct {
 	node  int32
-	binds int    // len(binds) before this element's declarations
-	name  []byte // as written, for end-tag matching
+	binds int32   // len(binds) before this element's declarations
+	name  rawName // as written, for end-tag matching
 	text  span
 	join  bool // text came in pieces and is being joined in buf
 }
@@ -106,11 +107,11 @@ func (d *Doc) toBuf(b []byte) span {
 
 // at returns the span of b, which starts at input offset off (-1: not in
 // the input, so it is copied).
-func (d *Doc) at(b []byte, off int) span {
+func (d *Doc) at(b []byte, off int32) span {
 	if off < 0 {
 		return d.toBuf(b)
 	}
-	return span{off: int32(off), n: int32(len(b))}
+	return span{off: off, n: int32(len(b))}
 }
 
 func (d *Doc) space(uri []byte) int32 {
@@ -154,11 +155,11 @@ type recentPrefix struct {
 }
 
 // qname resolves an xsi:type (or arrayType) value such as "ns3:TokenDTO".
-func (d *Doc) qname(raw []byte, off int) (int32, span, error) {
+func (d *Doc) qname(raw []byte, off int32) (int32, span, error) {
 	if len(raw) > 0 && (raw[0] <= ' ' || raw[len(raw)-1] <= ' ') {
 		trimmed := bytes.TrimSpace(raw)
 		if off >= 0 {
-			off += bytes.Index(raw, trimmed)
+			off += int32(bytes.Index(raw, trimmed))
 		}
 		raw = trimmed
 	}
@@ -173,7 +174,7 @@ func (d *Doc) qname(raw []byte, off int) (int32, span, error) {
 		return 0, span{}, malformed("xsi:type %q uses an undeclared prefix %q", raw, prefix)
 	}
 	if off >= 0 {
-		off += colon + 1
+		off += int32(colon) + 1
 	}
 	return ns, d.at(raw[colon+1:], off), nil
 }
@@ -182,6 +183,9 @@ func (d *Doc) qname(raw []byte, off int) (int32, span, error) {
 // decoded; namespace prefixes are resolved here, so an undeclared one is an
 // error at once, as in encoding/xml.
 func (d *Doc) parse(data []byte, lim Limits) error {
+	if len(data) > math.MaxInt32 { // offsets are int32
+		return malformed("message of %d bytes", len(data))
+	}
 	sc := scanner{b: data}
 	d.data, d.lim, d.byID = data, lim, nil
 	// spaces[0] is "no namespace", what an unprefixed name without a default
@@ -203,7 +207,7 @@ func (d *Doc) parse(data []byte, lim Limits) error {
 				return malformed("no root element")
 			}
 			if len(d.stack) != 0 {
-				return malformed("document ends inside <%s>", d.stack[len(d.stack)-1].name)
+				return malformed("document ends inside <%s>", d.stack[len(d.stack)-1].name.full(data))
 			}
 			return d.checkRefs()
 		case tokText:
@@ -230,13 +234,13 @@ func (d *Doc) parse(data []byte, lim Limits) error {
 				return malformed("unbalanced end element")
 			}
 			f := d.stack[len(d.stack)-1]
-			if !bytes.Equal(f.name, t.name.full) {
-				return malformed("element <%s> closed by </%s>", f.name, t.name.full)
+			if !bytes.Equal(f.name.full(data), t.name.full(data)) {
+				return malformed("element <%s> closed by </%s>", f.name.full(data), t.name.full(data))
 			}
 			if n := &d.nodes[f.node]; n.kids == 0 && n.flags&fNil == 0 {
 				n.text = f.text
 			}
-			if len(d.binds) != f.binds {
+			if len(d.binds) != int(f.binds) {
 				d.binds = d.binds[:f.binds]
 				d.scope++
 			}
@@ -280,8 +284,9 @@ func (d *Doc) leaf(sc *scanner) error {
 	if err != nil {
 		return err
 	}
-	j := end + 2 + len(f.name)
-	if j >= len(b) || b[end+1] != '/' || !bytes.Equal(b[end+2:j], f.name) {
+	name := f.name.full(b)
+	j := end + 2 + len(name)
+	if j >= len(b) || b[end+1] != '/' || !bytes.Equal(b[end+2:j], name) {
 		return nil
 	}
 	for j < len(b) && isSpace(b[j]) {
@@ -299,13 +304,13 @@ func (d *Doc) leaf(sc *scanner) error {
 		return err
 	}
 	if n := &d.nodes[f.node]; n.flags&fNil == 0 && len(v) > 0 {
-		off := i
+		off := int32(i)
 		if needsUnescape(false, saw) {
 			off = -1
 		}
 		n.text = d.at(v, off)
 	}
-	if len(d.binds) != f.binds {
+	if len(d.binds) != int(f.binds) {
 		d.binds = d.binds[:f.binds]
 		d.scope++
 	}
@@ -316,38 +321,39 @@ func (d *Doc) leaf(sc *scanner) error {
 
 // start adds the node of a start tag and links it to its parent.
 func (d *Doc) start(t *token) (int32, error) {
+	b := d.data
 	outer := len(d.binds)
 	if t.declares {
 		for _, a := range t.attrs {
 			switch {
-			case string(a.name.prefix()) == "xmlns":
-				d.binds = append(d.binds, docBinding{a.name.local(), d.space(a.value)})
-			case string(a.name.full) == "xmlns":
+			case string(a.name.prefix(b)) == "xmlns":
+				d.binds = append(d.binds, docBinding{a.name.local(b), d.space(a.value)})
+			case string(a.name.full(b)) == "xmlns":
 				d.binds = append(d.binds, docBinding{nil, d.space(a.value)})
 			}
 		}
 		d.scope++
 	}
-	ns, ok := d.lookup(t.name.prefix())
+	ns, ok := d.lookup(t.name.prefix(b))
 	if !ok && t.name.colon >= 0 {
-		return 0, malformed("element %s uses an undeclared prefix", t.name.full)
+		return 0, malformed("element %s uses an undeclared prefix", t.name.full(b))
 	}
 	i := int32(len(d.nodes))
-	local := t.name.local()
-	d.nodes = append(d.nodes, node{name: span{int32(t.name.off + t.name.colon + 1), int32(len(local))},
+	local := t.name.local(b)
+	d.nodes = append(d.nodes, node{name: span{t.name.end - int32(len(local)), int32(len(local))},
 		ns: ns, typeNS: -1, itemNS: -1, first: -1, last: -1, next: -1})
 	n := &d.nodes[i]
 	for _, a := range t.attrs {
 		attrNS := ""
-		if p := a.name.prefix(); p != nil && string(p) != "xmlns" {
+		if p := a.name.prefix(b); p != nil && string(p) != "xmlns" {
 			ns, ok := d.lookup(p)
 			if !ok {
-				return 0, malformed("attribute %s uses an undeclared prefix", a.name.full)
+				return 0, malformed("attribute %s uses an undeclared prefix", a.name.full(b))
 			}
 			attrNS = d.spaces[ns]
 		}
 		unprefixed := a.name.colon < 0
-		switch local := a.name.local(); {
+		switch local := a.name.local(b); {
 		case string(local) == "type" && attrNS == NSXSI:
 			ns, s, err := d.qname(a.value, a.valOff)
 			if err != nil {
@@ -370,13 +376,13 @@ func (d *Doc) start(t *token) (int32, error) {
 			n.itemNS, n.arrItem, n.flags = ns, s, n.flags|fItemTyped
 		case string(local) == "id" && unprefixed:
 			if n.flags&fHref != 0 {
-				return 0, malformed("element %s has both an id and an href", t.name.full)
+				return 0, malformed("element %s has both an id and an href", t.name.full(b))
 			}
 			n.ref, n.flags = d.at(a.value, a.valOff), n.flags|fID
 			d.ids = append(d.ids, i)
 		case string(local) == "href" && unprefixed:
 			if n.flags&fID != 0 {
-				return 0, malformed("element %s has both an id and an href", t.name.full)
+				return 0, malformed("element %s has both an id and an href", t.name.full(b))
 			}
 			n.ref, n.flags = d.at(a.value, a.valOff), n.flags|fHref
 		case string(local) == "root" && attrNS == NSEncoding:
@@ -404,7 +410,7 @@ func (d *Doc) start(t *token) (int32, error) {
 			d.scope++
 		}
 	} else {
-		d.stack = append(d.stack, docFrame{node: i, binds: outer, name: t.name.full})
+		d.stack = append(d.stack, docFrame{node: i, binds: int32(outer), name: t.name})
 	}
 	return i, nil
 }

@@ -94,24 +94,31 @@ func nameHash(b []byte) uint64 {
 // rawName is a name as written, a slice of the input: the decoder interns
 // only the names it keeps, and compares the rest (end tags, attribute names)
 // in place.
+// It is three offsets into the input (kept small: tokens are copied a lot).
 type rawName struct {
-	full  []byte
-	off   int // where full starts in the input
-	colon int // index of the ':' in full, or -1
+	off, end int32 // the name is b[off:end]
+	colon    int32 // where its ':' is in b, or -1
 }
 
-func (n rawName) prefix() []byte {
+func (n rawName) full(b []byte) []byte { return b[n.off:n.end] }
+
+func (n rawName) prefix(b []byte) []byte {
 	if n.colon < 0 {
 		return nil
 	}
-	return n.full[:n.colon]
+	return b[n.off:n.colon]
 }
 
-func (n rawName) local() []byte { return n.full[n.colon+1:] }
+func (n rawName) local(b []byte) []byte {
+	if n.colon < 0 {
+		return b[n.off:n.end]
+	}
+	return b[n.colon+1 : n.end]
+}
 
 type scanAttr struct {
 	name   rawName
-	valOff int // where value starts in the input; -1 when it was decoded into a copy
+	valOff int32 // where value starts in the input; -1 when it was decoded into a copy
 	// value, entities decoded: a slice of the input when it needed no
 	// decoding, so attributes nobody reads cost nothing.
 	value []byte
@@ -133,7 +140,7 @@ type token struct {
 	selfClosing bool
 	declares    bool // some attribute is a namespace declaration (xmlns or xmlns:*)
 	text        []byte
-	textOff     int // where text starts in the input; -1 when it was decoded into a copy
+	textOff     int32 // where text starts in the input; -1 when it was decoded into a copy
 }
 
 func (s *scanner) errf(format string, args ...any) error {
@@ -178,7 +185,7 @@ func (s *scanner) next(t *token) error {
 				if _, err := s.checkChars(data); err != nil {
 					return err
 				}
-				t.kind, t.text, t.textOff = tokText, data, s.i+9
+				t.kind, t.text, t.textOff = tokText, data, int32(s.i+9)
 				s.i += 9 + end + 3
 				return nil
 			default:
@@ -219,7 +226,7 @@ func (s *scanner) procInst() error {
 	}
 	body := string(s.b[s.i : s.i+end])
 	s.i += end + 2
-	if string(target.full) == "xml" {
+	if string(target.full(s.b)) == "xml" {
 		if start != 0 && len(bytes.TrimLeft(s.b[:start], " \t\r\n")) != 0 {
 			return s.errf("the XML declaration must come first")
 		}
@@ -304,7 +311,10 @@ func (s *scanner) name() (rawName, error) {
 	if high >= utf8.RuneSelf && !utf8.Valid(n) {
 		return rawName{}, s.errf("invalid UTF-8 in a name")
 	}
-	return rawName{full: n, off: start, colon: colon}, nil
+	if colon >= 0 {
+		colon += start
+	}
+	return rawName{off: int32(start), end: int32(i), colon: int32(colon)}, nil
 }
 
 func (s *scanner) start(t *token) error {
@@ -318,7 +328,7 @@ func (s *scanner) start(t *token) error {
 		hadSpace := s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\r' || s.b[s.i] == '\n')
 		s.space()
 		if s.i >= len(s.b) {
-			return s.errf("unterminated start tag <%s>", n.full)
+			return s.errf("unterminated start tag <%s>", n.full(s.b))
 		}
 		switch s.b[s.i] {
 		case '>':
@@ -326,14 +336,14 @@ func (s *scanner) start(t *token) error {
 			return nil
 		case '/':
 			if s.i+1 >= len(s.b) || s.b[s.i+1] != '>' {
-				return s.errf("expected /> in <%s>", n.full)
+				return s.errf("expected /> in <%s>", n.full(s.b))
 			}
 			s.i += 2
 			t.selfClosing = true
 			return nil
 		}
 		if !hadSpace {
-			return s.errf("attributes of <%s> must be separated by white space", n.full)
+			return s.errf("attributes of <%s> must be separated by white space", n.full(s.b))
 		}
 		an, err := s.name()
 		if err != nil {
@@ -341,12 +351,12 @@ func (s *scanner) start(t *token) error {
 		}
 		s.space()
 		if s.i >= len(s.b) || s.b[s.i] != '=' {
-			return s.errf("attribute %s without a value", an.full)
+			return s.errf("attribute %s without a value", an.full(s.b))
 		}
 		s.i++
 		s.space()
 		if s.i >= len(s.b) || (s.b[s.i] != '"' && s.b[s.i] != '\'') {
-			return s.errf("attribute %s: value must be quoted", an.full)
+			return s.errf("attribute %s: value must be quoted", an.full(s.b))
 		}
 		q := s.b[s.i]
 		s.i++
@@ -360,7 +370,7 @@ func (s *scanner) start(t *token) error {
 		if saw&sawLT != 0 {
 			return s.errf("< in an attribute value")
 		}
-		v, off := s.b[s.i:end], s.i
+		v, off := s.b[s.i:end], int32(s.i)
 		if needsUnescape(true, saw) {
 			if v, err = s.unescape(v, true, saw); err != nil {
 				return err
@@ -368,7 +378,7 @@ func (s *scanner) start(t *token) error {
 			off = -1
 		}
 		s.i = end + 1
-		if an.colon == 5 && string(an.full[:5]) == "xmlns" || string(an.full) == "xmlns" {
+		if an.colon == an.off+5 && string(s.b[an.off:an.colon]) == "xmlns" || string(an.full(s.b)) == "xmlns" {
 			t.declares = true
 		}
 		t.attrs = append(t.attrs, scanAttr{name: an, value: v, valOff: off})
@@ -389,7 +399,7 @@ func (s *scanner) text(t *token) error {
 	if err != nil {
 		return err
 	}
-	t.kind, t.text, t.textOff = tokText, v, s.i
+	t.kind, t.text, t.textOff = tokText, v, int32(s.i)
 	if needsUnescape(false, saw) {
 		t.textOff = -1
 	}
