@@ -29,7 +29,7 @@ type Doc struct {
 	stack  []docFrame
 	binds  []docBinding
 	scope  uint32 // counts changes of binds, for recent
-	recent [4]recentPrefix
+	recent [8]recentPrefix
 	tok    token
 }
 
@@ -126,32 +126,34 @@ func (d *Doc) space(uri []byte) int32 {
 }
 
 func (d *Doc) lookup(prefix []byte) (int32, bool) {
-	// the same two or three prefixes (xsi, xsd) are looked up on nearly every
-	// element: remember the last few answers while the scope stays the same
-	slot := 0
-	if len(prefix) > 0 { // xsi and xsd, soapenv and soapenc must not share a slot
-		slot = (len(prefix) + int(prefix[0]) + int(prefix[len(prefix)-1])) & 3
+	// the same few prefixes (none, xsi, xsd) are looked up on nearly every
+	// element: remember the last answers, found or not, while the scope stays
+	// the same
+	slot := len(d.recent) - 1 // no prefix
+	if len(prefix) > 0 { // xsi, xsd, soapenv and soapenc each have a slot of their own
+		slot = (3*len(prefix) + int(prefix[0]) + 5*int(prefix[len(prefix)-1])) % (len(d.recent) - 1)
 	}
 	c := &d.recent[slot]
-	if c.scope == d.scope && c.ok && bytes.Equal(c.prefix, prefix) {
-		return c.ns, true
+	if c.scope == d.scope && c.valid && bytes.Equal(c.prefix, prefix) {
+		return c.ns, c.found
 	}
+	*c = recentPrefix{prefix: prefix, scope: d.scope, valid: true}
 	for i := len(d.binds) - 1; i >= 0; i-- {
 		if bytes.Equal(d.binds[i].prefix, prefix) {
-			*c = recentPrefix{prefix: d.binds[i].prefix, ns: d.binds[i].ns, scope: d.scope, ok: true}
-			return d.binds[i].ns, true
+			c.ns, c.found = d.binds[i].ns, true
+			break
 		}
 	}
-	return 0, false
+	return c.ns, c.found
 }
 
 // recentPrefix is a remembered prefix lookup, valid while Doc.scope (the
 // count of scope changes) is the same.
 type recentPrefix struct {
-	prefix []byte
-	ns     int32
-	scope  uint32
-	ok     bool
+	prefix       []byte
+	ns           int32
+	scope        uint32
+	valid, found bool
 }
 
 // qname resolves an xsi:type (or arrayType) value such as "ns3:TokenDTO".
