@@ -130,7 +130,7 @@ func (d *Doc) lookup(prefix []byte) (int32, bool) {
 	// element: remember the last answers, found or not, while the scope stays
 	// the same
 	slot := len(d.recent) - 1 // no prefix
-	if len(prefix) > 0 { // xsi, xsd, soapenv and soapenc each have a slot of their own
+	if len(prefix) > 0 {      // xsi, xsd, soapenv and soapenc each have a slot of their own
 		slot = (3*len(prefix) + int(prefix[0]) + 5*int(prefix[len(prefix)-1])) % (len(d.recent) - 1)
 	}
 	c := &d.recent[slot]
