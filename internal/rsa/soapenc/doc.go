@@ -129,8 +129,10 @@ func (d *Doc) lookup(prefix []byte) (int32, bool) {
 	// the same few prefixes (none, xsi, xsd) are looked up on nearly every
 	// element: remember the last answers, found or not, while the scope stays
 	// the same
-	slot := len(d.recent) - 1 // no prefix
-	if len(prefix) > 0 {      // xsi, xsd, soapenv and soapenc each have a slot of their own
+	// no prefix has the last slot; xsi, xsd, soapenv and soapenc each have
+	// one of their own among the others
+	slot := len(d.recent) - 1
+	if len(prefix) > 0 {
 		slot = (3*len(prefix) + int(prefix[0]) + 5*int(prefix[len(prefix)-1])) % (len(d.recent) - 1)
 	}
 	c := &d.recent[slot]
