@@ -151,7 +151,11 @@ func loadCAs(path string) (*x509.CertPool, error) {
 // Secret fields' own String methods inside an unexported field, so without
 // this a Client printed by mistake would show its passwords.
 func (c *Client) String() string {
-	return fmt.Sprintf("rsa.Client{%s as %s}", c.endpoint, c.cfg.AdminUser)
+	shown := c.endpoint
+	if u, err := url.Parse(c.endpoint); err == nil {
+		shown = u.Redacted() // a password in the URL, of all places
+	}
+	return fmt.Sprintf("rsa.Client{%s as %s}", shown, c.cfg.AdminUser)
 }
 
 // GoString is String, for %#v.

@@ -419,6 +419,13 @@ func TestClientPrintsNoSecrets(t *testing.T) {
 	e := newEnv(t, amsim.Options{})
 	user, pw := e.sim.CommandClient()
 	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pw))
+	withURLPassword, err := rsa.New(rsa.Config{URL: "https://svc:url-secret@am.example.com:7002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := fmt.Sprint(withURLPassword); strings.Contains(out, "url-secret") || !strings.Contains(out, "am.example.com") {
+		t.Fatalf("a Client whose URL holds a password prints %s", out)
+	}
 	for _, format := range []string{"%v", "%+v", "%#v"} {
 		out := fmt.Sprintf(format, e.client)
 		for _, secret := range []string{pw, basic, demo.AdminPassword} {
