@@ -20,12 +20,38 @@ const (
 	MultiRef
 )
 
-// fixed prefixes for the namespaces every envelope declares.
-var fixedPrefixes = map[string]string{
-	NSEnvelope: "soapenv",
-	NSEncoding: "soapenc",
-	NSXSD:      "xsd",
-	NSXSI:      "xsi",
+// fixedPrefix returns the prefix of a namespace every envelope declares.
+// (A switch: it runs for every value encoded.)
+func fixedPrefix(space string) (string, bool) {
+	switch space {
+	case NSXSD:
+		return "xsd", true
+	case NSXSI:
+		return "xsi", true
+	case NSEncoding:
+		return "soapenc", true
+	case NSEnvelope:
+		return "soapenv", true
+	}
+	return "", false
+}
+
+// xsdQName is "xsd:" + local without building the string, for the types
+// nearly every scalar has.
+func xsdQName(local string) string {
+	switch local {
+	case "string":
+		return "xsd:string"
+	case "boolean":
+		return "xsd:boolean"
+	case "int":
+		return "xsd:int"
+	case "long":
+		return "xsd:long"
+	case "dateTime":
+		return "xsd:dateTime"
+	}
+	return "xsd:" + local
 }
 
 // encoder writes one envelope. Prefixes are chosen up front (ns1, ns2, … in order
@@ -76,7 +102,7 @@ func (enc *encoder) use(space string) {
 	if space == "" {
 		return
 	}
-	if _, ok := fixedPrefixes[space]; ok {
+	if _, ok := fixedPrefix(space); ok {
 		return
 	}
 	if _, ok := enc.prefix[space]; ok {
@@ -87,7 +113,7 @@ func (enc *encoder) use(space string) {
 }
 
 func (enc *encoder) collect(v *Value) {
-	if v == nil {
+	if v == nil || v.frozen { // a frozen value uses fixed prefixes only
 		return
 	}
 	enc.use(v.Type.Space)
@@ -98,7 +124,10 @@ func (enc *encoder) collect(v *Value) {
 }
 
 func (enc *encoder) qname(q QName) string {
-	if p, ok := fixedPrefixes[q.Space]; ok {
+	if q.Space == NSXSD {
+		return xsdQName(q.Local)
+	}
+	if p, ok := fixedPrefix(q.Space); ok {
 		return p + ":" + q.Local
 	}
 	if p, ok := enc.prefix[q.Space]; ok {
