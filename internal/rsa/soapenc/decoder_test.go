@@ -201,3 +201,31 @@ func TestFindMatchesField(t *testing.T) {
 		}
 	}
 }
+
+// TestDocTextInPieces: text split by comments, CDATA and references reads
+// joined, as Unmarshal (and encoding/xml) read it, also when another leaf's
+// decoded text lies between in the Doc's buffer.
+func TestDocTextInPieces(t *testing.T) {
+	data := []byte(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>` +
+		`<ns1:r xmlns:ns1="urn:x"><a>x&amp;<!--c-->y&lt;<![CDATA[<z>]]>&#65;</a><b>1&amp;2</b><c><![CDATA[p]]>q<?pi?>r</c>` +
+		`<d>  </d><e/></ns1:r></soapenv:Body></soapenv:Envelope>`)
+	want, err := Unmarshal(data, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDoc()
+	defer d.Release()
+	if err := d.parse(data, DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+	wrapper, _, err := d.envelope()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, w := describeDoc(d, wrapper), describeMessage(want); got != w {
+		t.Fatalf("Doc reads\n%s\nUnmarshal decodes\n%s", got, w)
+	}
+	if a := want.Part("a").Text; a != "x&y<<z>A" {
+		t.Fatalf("a = %q", a)
+	}
+}

@@ -87,7 +87,11 @@ func (d *Doc) Release() {
 	if cap(d.nodes) > 1<<14 || cap(d.buf) > 1<<20 {
 		*d = Doc{}
 	}
-	d.data, d.byID = nil, nil
+	// hold on to nothing of the caller's bytes while pooled
+	d.data, d.byID, d.recent = nil, nil, [len(d.recent)]recentPrefix{}
+	clear(d.binds[:cap(d.binds)])
+	clear(d.tok.attrs[:cap(d.tok.attrs)])
+	d.tok.text = nil
 	docs.Put(d)
 }
 
