@@ -229,6 +229,21 @@ func (c *console) wait(want ...string) {
 	}
 }
 
+// waitOutput waits for want in what the server sent, not on the screen: for
+// a window bigger than the test's terminal (300×100), whose lines wrap there
+// and scramble the screen. It waits longer than wait: drawing a 1000×400
+// window takes the server seconds under the race detector on a busy machine.
+func (c *console) waitOutput(want string) {
+	c.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(c.out.String(), want) {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("the server never sent %q", want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func (c *console) waitErr(d time.Duration, want ...string) error {
 	deadline := time.Now().Add(d)
 	for {
