@@ -195,7 +195,7 @@ func TestBadClientsLeaveOthersUntouched(t *testing.T) {
 	tiny := f.console(t, f.admin, "alice", 1, 1)
 	huge := f.console(t, f.admin, "alice", 10000, 10000)
 	huge.waitOutput("found") // drawn, clamped to 1000×400 (more than the test's terminal shows)
-	tiny.wait("…")     // one cell: the header's first character cut
+	tiny.wait("…")           // one cell: the header's first character cut
 	// Resize only once the console is up: charm.land/ssh reads and writes the
 	// session's window without a lock (charmbracelet/ssh#58, open), which
 	// -race reports when a resize lands while the handler starts.
