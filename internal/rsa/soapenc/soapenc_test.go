@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -175,14 +176,19 @@ func TestHostileInput(t *testing.T) {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+var envelopeTestRuns atomic.Int32
+
 // TestEnvelopeCacheWritesWhatTokensWrite: an envelope from the cache (start,
 // end, and for Inline the RPC wrapper) is byte for byte what encoding the same
 // message token by token gives — the path taken when the cache is full or a
 // message declares more namespaces than a key holds.
 func TestEnvelopeCacheWritesWhatTokensWrite(t *testing.T) {
+	// namespaces no earlier run in this process used, so the first Marshal
+	// below is a cache miss even under -count=N
+	run := itoa(int(envelopeTestRuns.Add(1)))
 	op := QName{"urn:test:envelope-cache", "run"}
 	for _, style := range []Style{Inline, MultiRef} {
-		parts := []*Value{Str("in0", "s"), Obj("in1", QName{"urn:test:envelope-cache:" + itoa(int(style)), "Cmd"}, Int("n", 1),
+		parts := []*Value{Str("in0", "s"), Obj("in1", QName{"urn:test:envelope-cache:" + run + ":" + itoa(int(style)), "Cmd"}, Int("n", 1),
 			Obj("inner", QName{"urn:test:other", "Inner"}, Bool("b", true)))}
 		full := envelopeCount.Load()
 		envelopeCount.Store(maxEnvelopes) // a miss now is encoded token by token

@@ -39,6 +39,19 @@ func describeValue(b *strings.Builder, v *Value, depth int) {
 	}
 }
 
+// readDoc parses data into d and describes the message as read through
+// Nodes, in the form of describeMessage ("" for a fault, which ParseReply
+// hands to Unmarshal). It returns the wrapper and fault nodes as envelope does.
+func readDoc(d *Doc, data []byte) (desc string, wrapper, fault int32, err error) {
+	if err := d.parse(data, DefaultLimits); err != nil {
+		return "", -1, -1, err
+	}
+	if wrapper, fault, err = d.envelope(); err != nil || fault >= 0 {
+		return "", wrapper, fault, err
+	}
+	return describeDoc(d, wrapper), wrapper, fault, nil
+}
+
 // describeDoc prints a parsed message read through Nodes, in the form of
 // describeMessage.
 func describeDoc(d *Doc, wrapper int32) string {
@@ -87,15 +100,12 @@ func TestDocReuse(t *testing.T) {
 				t.Fatal(err)
 			}
 			buf := append([]byte(nil), data...)
-			if err := d.parse(buf, DefaultLimits); err != nil {
-				t.Fatal(err)
-			}
-			wrapper, _, err := d.envelope()
+			got, wrapper, _, err := readDoc(d, buf)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g, w := describeDoc(d, wrapper), describeMessage(want); g != w {
-				t.Fatalf("reused Doc:\n%s\nUnmarshal:\n%s", g, w)
+			if w := describeMessage(want); got != w {
+				t.Fatalf("reused Doc:\n%s\nUnmarshal:\n%s", got, w)
 			}
 			last := Node{d: d, i: d.nodes[wrapper].last, at: d.nodes[wrapper].last}
 			for it := range d.content(last.i).Items {
@@ -215,14 +225,11 @@ func TestDocTextInPieces(t *testing.T) {
 	}
 	d := NewDoc()
 	defer d.Release()
-	if err := d.parse(data, DefaultLimits); err != nil {
-		t.Fatal(err)
-	}
-	wrapper, _, err := d.envelope()
+	got, _, _, err := readDoc(d, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, w := describeDoc(d, wrapper), describeMessage(want); got != w {
+	if w := describeMessage(want); got != w {
 		t.Fatalf("Doc reads\n%s\nUnmarshal decodes\n%s", got, w)
 	}
 	if a := want.Part("a").Text; a != "x&y<<z>A" {
