@@ -75,10 +75,6 @@ type Client struct {
 	// account, computed once (it is as secret as the password; never logged)
 	authorization redacted
 
-	// in0 is the session id as the in0 part, frozen (encoded once) for as
-	// long as the session lasts
-	in0 atomic.Pointer[soapenc.Value]
-
 	mu        sync.Mutex // guards session; held across a login so only one runs
 	session   string
 	principal string
@@ -183,27 +179,29 @@ func (c *Client) Stats() Stats {
 // On an invalid-session fault it logs in again; a read-only command is then sent
 // once more, a write is not (the caller decides, knowing the write was refused
 // and so not applied).
-//
-// The reply belongs to the caller. The typed commands use query instead,
-// which reads the reply in place.
 func (c *Client) Execute(ctx context.Context, cmd *soapenc.Value) (*soapenc.Value, error) {
-	buf := getBuffer()
-	defer putBuffer(buf)
-	return execute(ctx, c, cmd, buf, decodeValue)
+	sid, err := c.ensureSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reply, err := c.call(ctx, sid, cmd)
+	if !errors.Is(err, ErrInvalidSession) {
+		return reply, err
+	}
+	c.dropSession(sid)
+	sid, lerr := c.ensureSession(ctx)
+	if lerr != nil {
+		return nil, lerr
+	}
+	if !amproto.ReadOnly[cmd.Type] {
+		return nil, err
+	}
+	return c.call(ctx, sid, cmd)
 }
 
-// query runs cmd and hands the reply to read as a Node of a pooled Doc over
-// the reply's bytes, both reused once query returns: read copies out what it
-// keeps, which the DTO decoders do (strings taken from a Node are copies). A
-// command's reply is then turned into its DTO without a Value tree in
-// between, which is most of the client's own work per command.
-func query[T any](ctx context.Context, c *Client, cmd *soapenc.Value, read func(reply soapenc.Node) (T, error)) (T, error) {
-	buf, doc := getBuffer(), soapenc.NewDoc()
-	defer func() {
-		doc.Release()
-		putBuffer(buf)
-	}()
-	reply, err := execute(ctx, c, cmd, buf, decodeNode(doc))
+// query runs cmd and hands its reply to read, which turns it into a DTO.
+func query[T any](ctx context.Context, c *Client, cmd *soapenc.Value, read func(reply *soapenc.Value) (T, error)) (T, error) {
+	reply, err := c.Execute(ctx, cmd)
 	if err != nil {
 		var zero T
 		return zero, err
@@ -213,31 +211,8 @@ func query[T any](ctx context.Context, c *Client, cmd *soapenc.Value, read func(
 
 // run runs a command whose reply carries nothing the caller needs.
 func (c *Client) run(ctx context.Context, cmd *soapenc.Value) error {
-	_, err := query(ctx, c, cmd, func(soapenc.Node) (struct{}, error) { return struct{}{}, nil })
+	_, err := c.Execute(ctx, cmd)
 	return err
-}
-
-// execute runs cmd, logging in first when there is no session, reading the
-// reply into buf and decoding it with decode.
-func execute[R any](ctx context.Context, c *Client, cmd *soapenc.Value, buf *bytes.Buffer, decode replyDecoder[R]) (R, error) {
-	var zero R
-	sid, err := c.ensureSession(ctx)
-	if err != nil {
-		return zero, err
-	}
-	reply, err := call(ctx, c, sid, cmd, buf, decode)
-	if !errors.Is(err, ErrInvalidSession) {
-		return reply, err
-	}
-	c.dropSession(sid)
-	sid, lerr := c.ensureSession(ctx)
-	if lerr != nil {
-		return zero, lerr
-	}
-	if !amproto.ReadOnly[cmd.Type] {
-		return zero, err
-	}
-	return call(ctx, c, sid, cmd, buf, decode)
 }
 
 func (c *Client) ensureSession(ctx context.Context) (string, error) {
@@ -251,27 +226,7 @@ func (c *Client) ensureSession(ctx context.Context) (string, error) {
 		return "", err
 	}
 	c.session, c.principal = sid, principal
-	c.setSessionPart(sid)
 	return sid, nil
-}
-
-// setSessionPart replaces the frozen in0 part (sid "": none).
-func (c *Client) setSessionPart(sid string) {
-	var part *soapenc.Value
-	if sid != "" {
-		part = soapenc.Freeze(soapenc.Str(amproto.PartSession, sid))
-	}
-	if old := c.in0.Swap(part); old != nil {
-		soapenc.Unfreeze(old)
-	}
-}
-
-// sessionPart returns the in0 part for sid.
-func (c *Client) sessionPart(sid string) *soapenc.Value {
-	if p := c.in0.Load(); p != nil && p.Text == sid {
-		return p
-	}
-	return soapenc.Str(amproto.PartSession, sid)
 }
 
 // dropSession forgets sid unless another goroutine already replaced it.
@@ -279,7 +234,6 @@ func (c *Client) dropSession(sid string) {
 	c.mu.Lock()
 	if c.session == sid {
 		c.session = ""
-		c.setSessionPart("")
 	}
 	c.mu.Unlock()
 }
@@ -338,7 +292,6 @@ func (c *Client) Close(ctx context.Context) error {
 	c.mu.Lock()
 	sid := c.session
 	c.session = ""
-	c.setSessionPart("")
 	c.mu.Unlock()
 	if sid == "" {
 		return nil
@@ -362,9 +315,9 @@ func (redacted) String() string   { return "[redacted]" }
 func (redacted) GoString() string { return "[redacted]" }
 
 // targetable holds the TargetableCommand members, the same in every command.
-// Shared, so never modified (frozen: encoded once).
-var targetable = []*soapenc.Value{soapenc.Freeze(soapenc.Bool("backgroundCommand", false)),
-	soapenc.Freeze(soapenc.Nil("commandJobId")), soapenc.Freeze(soapenc.Nil("schedule"))}
+// Shared, so never modified.
+var targetable = []*soapenc.Value{soapenc.Bool("backgroundCommand", false),
+	soapenc.Nil("commandJobId"), soapenc.Nil("schedule")}
 
 // Request headers that never change, shared by every request (the transport
 // only reads them). Keys are in canonical form, as Header.Set would write them.
@@ -373,38 +326,16 @@ var (
 	soapActionNone = []string{`""`}
 )
 
-// replyBuffers hold reply bodies while they are decoded, so a command does
-// not allocate its reply twice.
-var replyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func getBuffer() *bytes.Buffer {
-	buf := replyBuffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	return buf
-}
-
-func putBuffer(buf *bytes.Buffer) {
-	if buf.Cap() <= 1<<20 { // an unusually big reply is not kept
-		replyBuffers.Put(buf)
-	}
-}
-
-// direct sends a command outside the session (login, logout: in0 empty) and
-// returns the reply as Values.
+// direct sends a command outside the session (login, logout: in0 empty).
 func (c *Client) direct(ctx context.Context, cmd *soapenc.Value) (*soapenc.Value, error) {
-	buf := getBuffer()
-	defer putBuffer(buf)
-	return call(ctx, c, "", cmd, buf, decodeValue)
+	return c.call(ctx, "", cmd)
 }
 
-// A replyDecoder turns a reply body into R: the executeCommandReturn of
-// command name, or the error it stands for. write says whether the command
-// changes state, and so whether an unreadable reply leaves its outcome
-// unknown.
-type replyDecoder[R any] func(name string, typ soapenc.QName, write bool, data []byte) (R, error)
-
-// decodeValue decodes a reply into fresh Values.
-func decodeValue(name string, typ soapenc.QName, write bool, data []byte) (*soapenc.Value, error) {
+// decodeReply turns a reply body into the executeCommandReturn of command
+// name (of class typ), or the error it stands for. write says whether the
+// command changes state, and so whether an unreadable reply leaves its
+// outcome unknown.
+func decodeReply(name string, typ soapenc.QName, write bool, data []byte) (*soapenc.Value, error) {
 	msg, err := soapenc.Unmarshal(data, soapenc.DefaultLimits)
 	if err != nil {
 		return nil, malformedReply(name, write, err)
@@ -413,7 +344,7 @@ func decodeValue(name string, typ soapenc.QName, write bool, data []byte) (*soap
 		return nil, faultFromSOAP(name, msg.Fault)
 	}
 	ret := msg.Part(amproto.PartReturn)
-	if ret == nil || ret.Nil {
+	if ret.IsNil() {
 		return nil, malformedReply(name, write, errors.New("no executeCommandReturn"))
 	}
 	if ret.Type != typ {
@@ -422,32 +353,13 @@ func decodeValue(name string, typ soapenc.QName, write bool, data []byte) (*soap
 	return ret, nil
 }
 
-// decodeNode reads a reply in place into doc (see query).
-func decodeNode(doc *soapenc.Doc) replyDecoder[soapenc.Node] {
-	return func(name string, typ soapenc.QName, write bool, data []byte) (soapenc.Node, error) {
-		ret, fault, err := doc.ParseReply(data, soapenc.DefaultLimits, amproto.PartReturn)
-		switch {
-		case err != nil:
-			return soapenc.Node{}, malformedReply(name, write, err)
-		case fault != nil:
-			return soapenc.Node{}, faultFromSOAP(name, fault)
-		case ret.IsNil():
-			return soapenc.Node{}, malformedReply(name, write, errors.New("no executeCommandReturn"))
-		case !ret.HasType(typ):
-			return soapenc.Node{}, malformedReply(name, write, fmt.Errorf("returned %s", ret.Type()))
-		}
-		return ret, nil
-	}
-}
-
 func malformedReply(name string, write bool, err error) error {
 	return &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply, err), OutcomeUnknown: write}
 }
 
-// call does one HTTP round trip: executeCommand(in0=sid, in1=cmd). The reply
-// is read into buf and decoded with decode.
-func call[R any](ctx context.Context, c *Client, sid string, cmd *soapenc.Value, buf *bytes.Buffer, decode replyDecoder[R]) (R, error) {
-	var zero R
+// call does one HTTP round trip: executeCommand(in0=sid, in1=cmd).
+func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soapenc.Value, error) {
+	var zero *soapenc.Value
 	name := cmd.Type.Local
 	// a lost reply leaves the outcome unknown only for commands that change state
 	write := !amproto.ReadOnly[cmd.Type] && cmd.Type != amproto.LoginCommand && cmd.Type != amproto.LogoutCommand
@@ -455,7 +367,7 @@ func call[R any](ctx context.Context, c *Client, sid string, cmd *soapenc.Value,
 	in1.Name = amproto.PartCommand
 	parts := []*soapenc.Value{&in1}
 	if sid != "" {
-		parts = []*soapenc.Value{c.sessionPart(sid), &in1}
+		parts = []*soapenc.Value{soapenc.Str(amproto.PartSession, sid), &in1}
 	}
 	body, err := soapenc.Marshal(amproto.OpExecute, parts, soapenc.Inline)
 	if err != nil {
@@ -477,9 +389,7 @@ func call[R any](ctx context.Context, c *Client, sid string, cmd *soapenc.Value,
 		return zero, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
 	}
 	defer resp.Body.Close()
-	buf.Reset()
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
-	data := buf.Bytes()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
 	if err != nil {
 		return zero, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
 	}
@@ -493,7 +403,7 @@ func call[R any](ctx context.Context, c *Client, sid string, cmd *soapenc.Value,
 		return zero, &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply,
 			&HTTPStatusError{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}), OutcomeUnknown: write}
 	}
-	return decode(name, cmd.Type, write, data)
+	return decodeReply(name, cmd.Type, write, data)
 }
 
 func isXML(contentType string) bool {

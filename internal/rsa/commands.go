@@ -26,9 +26,9 @@ func emptyFilter(name string) *soapenc.Value {
 
 // decodeList decodes the items of an array member with decode; a nil or
 // missing array is an empty list.
-func decodeList[T any](array soapenc.Node, decode func(soapenc.Node) (T, error)) ([]T, error) {
+func decodeList[T any](array *soapenc.Value, decode func(*soapenc.Value) (T, error)) ([]T, error) {
 	var out []T
-	for it := range array.Items {
+	for _, it := range array.Items() {
 		v, err := decode(it)
 		if err != nil {
 			return nil, err
@@ -42,14 +42,14 @@ func decodeList[T any](array soapenc.Node, decode func(soapenc.Node) (T, error))
 // default realm).
 func (c *Client) SearchRealms(ctx context.Context, name string) ([]Realm, error) {
 	return query(ctx, c, command(amproto.SearchRealmsCommand, equalFilter(amproto.AttrRealmName, name), soapenc.Int("limit", 10)),
-		func(reply soapenc.Node) ([]Realm, error) { return decodeList(reply.Field("realms"), decodeRealm) })
+		func(reply *soapenc.Value) ([]Realm, error) { return decodeList(reply.Field("realms"), decodeRealm) })
 }
 
 // GetIdentitySources lists every identity source the admin can see.
 func (c *Client) GetIdentitySources(ctx context.Context) ([]IdentitySource, error) {
 	return query(ctx, c, command(amproto.GetIdentitySourcesCommand,
 		soapenc.Nil("securityDomainGuid"), soapenc.Nil("identitySourceScope"), soapenc.Bool("excludeRTSources", false)),
-		func(reply soapenc.Node) ([]IdentitySource, error) {
+		func(reply *soapenc.Value) ([]IdentitySource, error) {
 			return decodeList(reply.Field("identitySources"), decodeIdentitySource)
 		})
 }
@@ -57,7 +57,7 @@ func (c *Client) GetIdentitySources(ctx context.Context) ([]IdentitySource, erro
 // LookupIdentitySource returns one identity source by GUID.
 func (c *Client) LookupIdentitySource(ctx context.Context, guid string) (IdentitySource, error) {
 	return query(ctx, c, command(amproto.LookupIdentitySourceCommand, soapenc.Str("guid", guid)),
-		func(reply soapenc.Node) (IdentitySource, error) {
+		func(reply *soapenc.Value) (IdentitySource, error) {
 			return decodeIdentitySource(reply.Field("identitySource"))
 		})
 }
@@ -87,7 +87,7 @@ func (c *Client) SearchPrincipals(ctx context.Context, q PrincipalQuery) ([]Prin
 		soapenc.Bool("searchSubDomains", true),
 		soapenc.OptStr("securityDomainGuid", q.SecurityDomainGUID),
 		emptyFilter("systemFilter"),
-	), func(reply soapenc.Node) ([]Principal, error) {
+	), func(reply *soapenc.Value) ([]Principal, error) {
 		return decodeList(reply.Field("principals"), decodePrincipal)
 	})
 }
@@ -96,7 +96,7 @@ func (c *Client) SearchPrincipals(ctx context.Context, q PrincipalQuery) ([]Prin
 func (c *Client) LookupPrincipal(ctx context.Context, guid, identitySourceGUID string) (Principal, error) {
 	return query(ctx, c, command(amproto.LookupPrincipalCommand,
 		soapenc.Bool("flushEntry", false), soapenc.Str("guid", guid), soapenc.OptStr("identitySourceGuid", identitySourceGUID)),
-		func(reply soapenc.Node) (Principal, error) { return decodePrincipal(reply.Field("principal")) })
+		func(reply *soapenc.Value) (Principal, error) { return decodePrincipal(reply.Field("principal")) })
 }
 
 // ListTokensByPrincipal lists a principal's tokens. AM answers
@@ -104,7 +104,7 @@ func (c *Client) LookupPrincipal(ctx context.Context, guid, identitySourceGUID s
 // an empty list here.
 func (c *Client) ListTokensByPrincipal(ctx context.Context, principalGUID string) ([]TokenSummary, error) {
 	out, err := query(ctx, c, command(amproto.ListTokensByPrincipalCommand, soapenc.Str("principalId", principalGUID)),
-		func(reply soapenc.Node) ([]TokenSummary, error) {
+		func(reply *soapenc.Value) ([]TokenSummary, error) {
 			return decodeList(reply.Field("tokenDTOs"), decodeTokenSummary)
 		})
 	var f *Fault
@@ -140,7 +140,7 @@ func (c *Client) LookupToken(ctx context.Context, ref TokenRef) (Token, error) {
 	}
 	return query(ctx, c, command(amproto.LookupTokenCommand,
 		soapenc.OptStr("guid", ref.GUID), soapenc.OptStr("serialNumber", ref.Serial)),
-		func(reply soapenc.Node) (Token, error) { return decodeToken(reply.Field("token")) })
+		func(reply *soapenc.Value) (Token, error) { return decodeToken(reply.Field("token")) })
 }
 
 // LinkTokens assigns tokens to a principal (LinkTokensWithPrincipalCommand).
@@ -165,7 +165,7 @@ func (c *Client) EnableTokens(ctx context.Context, enable bool, tokenGUIDs ...st
 // member is "guid" (not tokenGuid, which only the Generate commands have).
 func (c *Client) LookupEmergencyAccess(ctx context.Context, tokenGUID string) (EmergencyAccess, error) {
 	return query(ctx, c, command(amproto.LookupTokenEmergencyAccessCommand, soapenc.Str("guid", tokenGUID)),
-		func(reply soapenc.Node) (EmergencyAccess, error) {
+		func(reply *soapenc.Value) (EmergencyAccess, error) {
 			return decodeEmergencyAccess(reply.Field("tokenEmergencyAccess"))
 		})
 }
@@ -181,7 +181,7 @@ func (c *Client) UpdateEmergencyAccess(ctx context.Context, ea EmergencyAccess) 
 func (c *Client) GenerateEmergencyAccessCode(ctx context.Context, tokenGUID string) (Secret, error) {
 	return query(ctx, c, command(amproto.GenerateEmergencyAccessCodeCommand,
 		soapenc.Nil("emergencyAccessCode"), soapenc.OptStr("tokenGuid", tokenGUID)),
-		func(reply soapenc.Node) (Secret, error) {
+		func(reply *soapenc.Value) (Secret, error) {
 			code := reply.Str("emergencyAccessCode")
 			if code == "" {
 				return "", &CallError{Command: "GenerateEmergencyAccessCodeCommand", Err: fmt.Errorf("%w: no emergencyAccessCode", ErrMalformedReply)}
@@ -194,7 +194,7 @@ func (c *Client) GenerateEmergencyAccessCode(ctx context.Context, tokenGUID stri
 func (c *Client) GenerateOneTimeCodes(ctx context.Context, tokenGUID string, n int) ([]Secret, error) {
 	return query(ctx, c, command(amproto.GenerateOneTimeTokenCodeSetCommand,
 		soapenc.Nil("otts"), soapenc.Int("setSize", n), soapenc.OptStr("tokenGuid", tokenGUID)),
-		func(reply soapenc.Node) ([]Secret, error) {
+		func(reply *soapenc.Value) ([]Secret, error) {
 			codes := reply.Strings("otts")
 			if len(codes) != n {
 				return nil, &CallError{Command: "GenerateOneTimeTokenCodeSetCommand", Err: fmt.Errorf("%w: asked for %d codes, got %d", ErrMalformedReply, n, len(codes))}

@@ -127,23 +127,20 @@ func (e EmergencyAccess) Active() bool { return e.Lost && e.Mode != amproto.EAMo
 
 // reader reads typed members of a reply value, keeping the first error, so a
 // DTO decoder is a flat list of assignments with one error check at the end.
-// Its cursor makes reading the members in wire order (the decoders below
-// list them alphabetically, as Axis writes beans) one comparison each.
 type reader struct {
-	v      soapenc.Node
-	cursor int32
-	err    error
+	v   *soapenc.Value
+	err error
 }
 
 func (r *reader) fail(err error) {
 	if r.err == nil && err != nil {
-		r.err = fmt.Errorf("%w: %s: %v", ErrMalformedReply, r.v.Type().Local, err)
+		r.err = fmt.Errorf("%w: %s: %v", ErrMalformedReply, r.v.Type.Local, err)
 	}
 }
 
-func (r *reader) field(name string) soapenc.Node { return r.v.Find(name, &r.cursor) }
+func (r *reader) field(name string) *soapenc.Value { return r.v.Field(name) }
 
-func (r *reader) str(name string) string { return r.field(name).Text() }
+func (r *reader) str(name string) string { return r.v.Str(name) }
 
 func (r *reader) int(name string) int {
 	n, err := r.field(name).AsInt(name)
@@ -163,18 +160,18 @@ func (r *reader) time(name string) time.Time {
 	return t
 }
 
-func expectType(v soapenc.Node, want soapenc.QName) error {
+func expectType(v *soapenc.Value, want soapenc.QName) error {
 	if v.IsNil() {
 		return fmt.Errorf("%w: missing %s", ErrMalformedReply, want.Local)
 	}
 	// Axis may omit xsi:type on a member whose declared type is exact; accept that.
-	if v.Typed() && !v.HasType(want) {
-		return fmt.Errorf("%w: got %s where %s was expected", ErrMalformedReply, v.Type(), want.Local)
+	if !v.Type.IsZero() && v.Type != want {
+		return fmt.Errorf("%w: got %s where %s was expected", ErrMalformedReply, v.Type, want.Local)
 	}
 	return nil
 }
 
-func decodeIdentitySource(v soapenc.Node) (IdentitySource, error) {
+func decodeIdentitySource(v *soapenc.Value) (IdentitySource, error) {
 	if err := expectType(v, amproto.IdentitySourceDTO); err != nil {
 		return IdentitySource{}, err
 	}
@@ -185,7 +182,7 @@ func decodeIdentitySource(v soapenc.Node) (IdentitySource, error) {
 	return is, r.err
 }
 
-func decodeSecurityDomain(v soapenc.Node) (SecurityDomain, error) {
+func decodeSecurityDomain(v *soapenc.Value) (SecurityDomain, error) {
 	if err := expectType(v, amproto.SecurityDomainDTO); err != nil {
 		return SecurityDomain{}, err
 	}
@@ -193,7 +190,7 @@ func decodeSecurityDomain(v soapenc.Node) (SecurityDomain, error) {
 	return SecurityDomain{GUID: r.str("guid"), Name: r.str("name"), TopLevel: r.bool("topLevel")}, r.err
 }
 
-func decodeRealm(v soapenc.Node) (Realm, error) {
+func decodeRealm(v *soapenc.Value) (Realm, error) {
 	if err := expectType(v, amproto.RealmDTO); err != nil {
 		return Realm{}, err
 	}
@@ -204,7 +201,7 @@ func decodeRealm(v soapenc.Node) (Realm, error) {
 		r.fail(err)
 		realm.TopLevelSecurityDomain = d
 	}
-	for it := range v.Field("identitySources").Items {
+	for _, it := range v.Field("identitySources").Items() {
 		is, err := decodeIdentitySource(it)
 		r.fail(err)
 		realm.IdentitySources = append(realm.IdentitySources, is)
@@ -212,7 +209,7 @@ func decodeRealm(v soapenc.Node) (Realm, error) {
 	return realm, r.err
 }
 
-func decodePrincipal(v soapenc.Node) (Principal, error) {
+func decodePrincipal(v *soapenc.Value) (Principal, error) {
 	if err := expectType(v, amproto.PrincipalDTO); err != nil {
 		return Principal{}, err
 	}
@@ -224,7 +221,7 @@ func decodePrincipal(v soapenc.Node) (Principal, error) {
 	return p, r.err
 }
 
-func decodeTokenSummary(v soapenc.Node) (TokenSummary, error) {
+func decodeTokenSummary(v *soapenc.Value) (TokenSummary, error) {
 	if err := expectType(v, amproto.ListTokenDTO); err != nil {
 		return TokenSummary{}, err
 	}
@@ -237,7 +234,7 @@ func decodeTokenSummary(v soapenc.Node) (TokenSummary, error) {
 	return t, r.err
 }
 
-func decodeToken(v soapenc.Node) (Token, error) {
+func decodeToken(v *soapenc.Value) (Token, error) {
 	if err := expectType(v, amproto.TokenDTO); err != nil {
 		return Token{}, err
 	}
@@ -254,7 +251,7 @@ func decodeToken(v soapenc.Node) (Token, error) {
 	return t, r.err
 }
 
-func decodeEmergencyAccess(v soapenc.Node) (EmergencyAccess, error) {
+func decodeEmergencyAccess(v *soapenc.Value) (EmergencyAccess, error) {
 	if err := expectType(v, amproto.TokenEmergencyAccessDTO); err != nil {
 		return EmergencyAccess{}, err
 	}
@@ -266,9 +263,9 @@ func decodeEmergencyAccess(v soapenc.Node) (EmergencyAccess, error) {
 		TokenGUID: r.str("id"), LastEAAuth: r.time("lastEaAuth"), LastTFTAuth: r.time("lastTFTAuth"),
 		LostMode: LostMode(r.int("lostMode")), NumUnusedCodes: r.int("numUnusedCodes"),
 		OfflineAuthAllowed: r.bool("offlineAuthAllowed")}
-	for c := range r.field("oneTimeTokencodeSet").Items {
+	for _, c := range r.field("oneTimeTokencodeSet").Items() {
 		if !c.IsNil() {
-			e.OneTimeCodes = append(e.OneTimeCodes, Secret(c.Text()))
+			e.OneTimeCodes = append(e.OneTimeCodes, Secret(c.Text))
 		}
 	}
 	e.Serial, e.TemporaryFixedTokencode = r.str("serialNumber"), Secret(r.str("temporaryFixedTokencode"))

@@ -1,13 +1,11 @@
 package soapenc
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -138,6 +136,16 @@ func TestHostileInput(t *testing.T) {
 		"badprefix":  `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><e:Body><w><r xsi:type="nope:X"/></w></e:Body></e:Envelope>`,
 		"nobody":     `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"></e:Envelope>`,
 		"wrongenvns": `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><w/></e:Body></e:Envelope>`,
+		"doctype":    `<!DOCTYPE e:Envelope [<!ENTITY x "y">]><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w/></e:Body></e:Envelope>`,
+		"dupattr":    `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><e:Body><w><r xsi:type="xsd:int" xsi:type="xsd:string">1</r></w></e:Body></e:Envelope>`,
+		"dupattr2":   `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/" xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns:j="http://www.w3.org/2001/XMLSchema-instance"><e:Body><w><r i:nil="true" j:nil="false"/></w></e:Body></e:Envelope>`,
+		"duphref":    `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w><r href="#a" href="#b"/></w><m id="a"/><m id="b"/></e:Body></e:Envelope>`,
+		"dupid":      `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w><r href="#a"/></w><m id="a"/><m id="a"/></e:Body></e:Envelope>`,
+		"idhref":     `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w><r href="#a"/></w><m id="a" href="#a"/></e:Body></e:Envelope>`,
+		"undeclared": `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w><p:r/></w></e:Body></e:Envelope>`,
+		"tworoots":   `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w/></e:Body></e:Envelope><x/>`,
+		"unclosed":   `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w></x></e:Body></e:Envelope>`,
+		"deep":       `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><w>` + strings.Repeat("<a>", 200) + strings.Repeat("</a>", 200) + `</w></e:Body></e:Envelope>`,
 	}
 	for name, in := range cases {
 		_, err := Unmarshal([]byte(in), DefaultLimits)
@@ -175,95 +183,3 @@ func TestHostileInput(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-var envelopeTestRuns atomic.Int32
-
-// TestEnvelopeCacheWritesWhatTokensWrite: an envelope from the cache (start,
-// end, and for Inline the RPC wrapper) is byte for byte what encoding the same
-// message token by token gives — the path taken when the cache is full or a
-// message declares more namespaces than a key holds.
-func TestEnvelopeCacheWritesWhatTokensWrite(t *testing.T) {
-	// namespaces no earlier run in this process used, so the first Marshal
-	// below is a cache miss even under -count=N
-	run := itoa(int(envelopeTestRuns.Add(1)))
-	op := QName{"urn:test:envelope-cache", "run"}
-	for _, style := range []Style{Inline, MultiRef} {
-		parts := []*Value{Str("in0", "s"), Obj("in1", QName{"urn:test:envelope-cache:" + run + ":" + itoa(int(style)), "Cmd"}, Int("n", 1),
-			Obj("inner", QName{"urn:test:other", "Inner"}, Bool("b", true)))}
-		full := envelopeCount.Load()
-		envelopeCount.Store(maxEnvelopes) // a miss now is encoded token by token
-		uncached, err := Marshal(op, parts, style)
-		envelopeCount.Store(full)
-		if err != nil {
-			t.Fatal(err)
-		}
-		first, err := Marshal(op, parts, style) // builds the cache entry
-		if err != nil {
-			t.Fatal(err)
-		}
-		cached, err := Marshal(op, parts, style)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(uncached, first) || !bytes.Equal(first, cached) {
-			t.Fatalf("style %d:\ntokens: %s\nfirst:  %s\ncached: %s", style, uncached, first, cached)
-		}
-		if _, err := Unmarshal(cached, DefaultLimits); err != nil {
-			t.Fatalf("style %d: %v", style, err)
-		}
-	}
-	// more namespaces than a key holds: never cached, still well-formed
-	many := Obj("in1", QName{"urn:a", "A"}, Obj("b", QName{"urn:b", "B"}, Obj("c", QName{"urn:c", "C"}, Obj("d", QName{"urn:d", "D"}))))
-	b, err := Marshal(op, []*Value{many}, Inline)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, err := Unmarshal(b, DefaultLimits)
-	if err != nil || msg.Part("in1").Field("b").Field("c").Field("d").Type.Space != "urn:d" {
-		t.Fatalf("%v %s", err, b)
-	}
-}
-
-// TestFreeze: frozen members encode exactly as the same members unfrozen; a
-// changed copy of a frozen member encodes its own content; objects are not
-// frozen.
-func TestFreeze(t *testing.T) {
-	op := QName{"http://webservice.rsa.com", "executeCommand"}
-	typ := QName{"http://tokenmgt.admin.authmgr.rsa.com", "LookupTokenCommand"}
-	plain := []*Value{Bool("backgroundCommand", false), Nil("commandJobId"), Str("guid", "a<b")}
-	frozen := []*Value{Freeze(Bool("backgroundCommand", false)), Freeze(Nil("commandJobId")), Freeze(Str("guid", "a<b"))}
-	for _, style := range []Style{Inline, MultiRef} {
-		want, err := Marshal(op, []*Value{Obj("in1", typ, plain...)}, style)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := Marshal(op, []*Value{Obj("in1", typ, frozen...)}, style)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("style %d: frozen\n%s\nplain\n%s", style, got, want)
-		}
-	}
-	changed := *frozen[2]
-	changed.Text = "other"
-	b, err := Marshal(op, []*Value{Obj("in1", typ, &changed)}, Inline)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if msg, err := Unmarshal(b, DefaultLimits); err != nil || msg.Part("in1").Str("guid") != "other" {
-		t.Fatalf("a changed copy of a frozen member: %v %s", err, b)
-	}
-	if obj := Freeze(Obj("x", typ, Str("a", "b"))); obj.frozen {
-		t.Fatal("an object was frozen")
-	}
-	// unfrozen, a value is encoded as any other, to the same bytes
-	before, _ := Marshal(op, []*Value{Obj("in1", typ, frozen...)}, Inline)
-	for _, v := range frozen {
-		Unfreeze(v)
-	}
-	after, err := Marshal(op, []*Value{Obj("in1", typ, frozen...)}, Inline)
-	if err != nil || !bytes.Equal(before, after) {
-		t.Fatalf("after Unfreeze: %v\n%s\n%s", err, after, before)
-	}
-}

@@ -61,13 +61,12 @@ type Value struct {
 	Nil      bool // xsi:nil="true"
 	IsArray  bool
 
-	// Set by the decoder only (kept small: a reply is a slab of these): the
-	// element's namespace, its multi-ref id or href (ref, which refKind tells
-	// apart), whether it said soapenc:root="0", and its resolution state.
+	// Set by the decoder only: the element's namespace, its multi-ref id or
+	// href (ref, which refKind tells apart), whether it said soapenc:root="0",
+	// and its resolution state.
 	notRoot bool
 	refKind uint8
 	state   uint8
-	frozen  bool // see Freeze
 	ns, ref string
 }
 
@@ -136,6 +135,25 @@ func (v *Value) Bool(name string) (bool, error) { return scalarBool(name, v.scal
 // Time returns member name as a time; absent or nil gives the zero time.
 func (v *Value) Time(name string) (time.Time, error) { return scalarTime(name, v.scalar(name)) }
 
+// AsInt reads v itself as an int (absent or nil: 0); label names it in errors.
+func (v *Value) AsInt(label string) (int, error) { return scalarInt(label, v.text()) }
+
+// AsBool reads v itself as a bool (absent or nil: false).
+func (v *Value) AsBool(label string) (bool, error) { return scalarBool(label, v.text()) }
+
+// AsTime reads v itself as a time (absent or nil: the zero time).
+func (v *Value) AsTime(label string) (time.Time, error) { return scalarTime(label, v.text()) }
+
+// IsNil reports whether v is absent or xsi:nil.
+func (v *Value) IsNil() bool { return v == nil || v.Nil }
+
+func (v *Value) text() string {
+	if v.IsNil() {
+		return ""
+	}
+	return v.Text
+}
+
 // scalar is the text of member name, "" when absent or nil.
 func (v *Value) scalar(name string) string {
 	f := v.Field(name)
@@ -145,50 +163,22 @@ func (v *Value) scalar(name string) string {
 	return f.Text
 }
 
-// The scalar readers shared by Value and Node: empty (after XML white space)
-// reads as the zero value.
+// The scalar readers: empty (after XML white space) reads as the zero value.
 
-func scalarInt[T string | []byte](name string, text T) (int, error) {
+func scalarInt(name, text string) (int, error) {
 	t := trimXML(text)
-	if len(t) == 0 {
+	if t == "" {
 		return 0, nil
 	}
-	if n, ok := smallInt(t); ok {
-		return n, nil
-	}
-	n, err := strconv.Atoi(string(t))
+	n, err := strconv.Atoi(t)
 	if err != nil {
 		return 0, fmt.Errorf("field %s: %q is not an integer", name, text)
 	}
 	return n, nil
 }
 
-// smallInt parses the common case, up to 18 digits with an optional sign,
-// without converting bytes to a string; anything else goes to strconv.
-func smallInt[T string | []byte](t T) (int, bool) {
-	neg, i := false, 0
-	if t[0] == '-' || t[0] == '+' {
-		neg, i = t[0] == '-', 1
-	}
-	if i == len(t) || len(t)-i > 18 {
-		return 0, false
-	}
-	n := 0
-	for ; i < len(t); i++ {
-		c := t[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
-}
-
-func scalarBool[T string | []byte](name string, text T) (bool, error) {
-	switch string(trimXML(text)) {
+func scalarBool(name, text string) (bool, error) {
+	switch trimXML(text) {
 	case "":
 		return false, nil
 	case "true", "1":
@@ -199,17 +189,20 @@ func scalarBool[T string | []byte](name string, text T) (bool, error) {
 	return false, fmt.Errorf("field %s: %q is not a boolean", name, text)
 }
 
-func scalarTime[T string | []byte](name string, text T) (time.Time, error) {
+func scalarTime(name, text string) (time.Time, error) {
 	t := trimXML(text)
-	if len(t) == 0 {
+	if t == "" {
 		return time.Time{}, nil
 	}
-	tm, err := ParseDateTime(string(t))
+	tm, err := ParseDateTime(t)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("field %s: %w", name, err)
 	}
 	return tm, nil
 }
+
+// trimXML trims XML white space (space, tab, CR, LF; not Unicode spaces).
+func trimXML(s string) string { return strings.Trim(s, " \t\r\n") }
 
 // Strings returns the texts of the items of array member name.
 func (v *Value) Strings(name string) []string {

@@ -1,5 +1,0 @@
-//go:build !race
-
-package soapenc
-
-const raceEnabled = false

@@ -1,7 +1,0 @@
-//go:build race
-
-package soapenc
-
-// raceEnabled: under the race detector sync.Pool drops items at random, so
-// allocation counts mean nothing.
-const raceEnabled = true
