@@ -391,14 +391,15 @@ The codes are printed once; hand them over by phone or in person.`,
 			switch {
 			case noExpiry && cmd.Flags().Changed("expires"):
 				return usageErr("--expires and --no-expiry exclude each other")
-			case !noExpiry:
-				t, err := rsa.ParseExpiry(expires, time.Now())
-				if err != nil {
-					return verbErr(err)
-				}
-				r.Expires = t
 			}
 			return session(cmd, false, func(ctx context.Context, o *opened) error {
+				if !noExpiry {
+					t, err := o.ops.ParseExpiry(expires)
+					if err != nil {
+						return verbErr(err)
+					}
+					r.Expires = t
+				}
 				if err := o.ops.Validate(r); err != nil {
 					return verbErr(err)
 				}

@@ -48,7 +48,8 @@ func (c *Client) SearchRealms(ctx context.Context, name string) ([]Realm, error)
 // GetIdentitySources lists every identity source the admin can see.
 func (c *Client) GetIdentitySources(ctx context.Context) ([]IdentitySource, error) {
 	return query(ctx, c, command(amproto.GetIdentitySourcesCommand,
-		soapenc.Nil("securityDomainGuid"), soapenc.Nil("identitySourceScope"), soapenc.Bool("excludeRTSources", false)),
+		soapenc.Bool("excludeRTSources", false), soapenc.Bool("identitySourceScope", false),
+		soapenc.Nil("identitySources"), soapenc.Nil("securityDomainGuid")),
 		func(reply *soapenc.Value) ([]IdentitySource, error) {
 			return decodeList(reply.Field("identitySources"), decodeIdentitySource)
 		})

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amtypes"
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 	"github.com/rsatui/rsatui/internal/secret"
 )
@@ -35,9 +36,9 @@ type SecurityDomain struct {
 	TopLevel   bool
 }
 
-// Realm is a RealmDTO.
+// Realm is a RealmDTO. (It has no guid or name of its own: a realm is named
+// by its top-level security domain.)
 type Realm struct {
-	GUID, Name             string
 	TopLevelSecurityDomain SecurityDomain
 	IdentitySources        []IdentitySource
 }
@@ -138,9 +139,21 @@ func (r *reader) fail(err error) {
 	}
 }
 
-func (r *reader) field(name string) *soapenc.Value { return r.v.Field(name) }
+// field returns member name. Reading a name AM's class does not have is a
+// bug of the decoder's (it would always read as empty): refused.
+func (r *reader) field(name string) *soapenc.Value {
+	if _, ok := amtypes.MemberOf(r.v.Type, name); !ok && amtypes.Lookup(r.v.Type) != nil {
+		r.fail(fmt.Errorf("%s is not a member of AM's %s", name, r.v.Type.Local))
+	}
+	return r.v.Field(name)
+}
 
-func (r *reader) str(name string) string { return r.v.Str(name) }
+func (r *reader) str(name string) string {
+	if f := r.field(name); !f.IsNil() {
+		return f.Text
+	}
+	return ""
+}
 
 func (r *reader) int(name string) int {
 	n, err := r.field(name).AsInt(name)
@@ -195,7 +208,7 @@ func decodeRealm(v *soapenc.Value) (Realm, error) {
 		return Realm{}, err
 	}
 	r := reader{v: v}
-	realm := Realm{GUID: r.str("guid"), Name: r.str("name")}
+	var realm Realm
 	if sd := v.Field("topLevelSecurityDomain"); !sd.IsNil() {
 		d, err := decodeSecurityDomain(sd)
 		r.fail(err)

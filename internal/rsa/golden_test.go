@@ -21,20 +21,32 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// recorder keeps every request body the client sends, by command class.
+// recorder keeps every request body the client sends, by command class (the
+// last of each), and every exchange in order.
 type recorder struct {
-	mu   sync.Mutex
-	next http.RoundTripper
-	seen map[string][]byte
+	mu        sync.Mutex
+	next      http.RoundTripper
+	seen      map[string][]byte
+	exchanges []exchange
 }
+
+type exchange struct{ request, reply []byte }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	body, _ := io.ReadAll(req.Body)
 	req.Body = io.NopCloser(bytes.NewReader(body))
+	resp, err := r.next.RoundTrip(req)
+	var reply []byte
+	if err == nil {
+		reply, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(reply))
+	}
 	r.mu.Lock()
 	r.seen[commandOf(body)] = body
+	r.exchanges = append(r.exchanges, exchange{body, reply})
 	r.mu.Unlock()
-	return r.next.RoundTrip(req)
+	return resp, err
 }
 
 func commandOf(body []byte) string {
@@ -94,37 +106,7 @@ func indent(t *testing.T, b []byte) []byte {
 // command: real namespaces and class names, xsi:type on in1 and on every value,
 // TargetableCommand members first. Regenerate with go test -run Golden -update.
 func TestGoldenRequestEnvelopes(t *testing.T) {
-	rec := &recorder{next: http.DefaultTransport, seen: map[string][]byte{}}
-	e := newEnv(t, amsim.Options{}, func(c *rsa.Config) { c.Transport = rec })
-	ctx := context.Background()
-	src, _ := e.sim.IdentitySourceGUID("Corporate AD")
-	tok := e.token(t, "jdoe", 0)
-	pool := e.ds.Tokens[len(e.ds.Tokens)-1]
-	ptok, _ := e.client.LookupToken(ctx, rsa.TokenRef{Serial: pool.Serial})
-	p := e.principal(t, "fnotoken")
-	steps := []error{
-		ignore(e.client.SearchRealms(ctx, "SystemDomain")),
-		ignore(e.client.GetIdentitySources(ctx)),
-		ignore(e.client.LookupIdentitySource(ctx, src)),
-		ignore(e.client.LookupPrincipal(ctx, p.GUID, src)),
-		ignore(e.client.ListTokensByPrincipal(ctx, p.GUID)),
-		e.client.LinkTokens(ctx, p.GUID, ptok.GUID),
-		e.client.EnableTokens(ctx, false, ptok.GUID),
-		e.client.UnlinkTokens(ctx, ptok.GUID),
-		ignore(e.client.GenerateOneTimeCodes(ctx, tok.GUID, 2)),
-	}
-	code, err := e.client.GenerateEmergencyAccessCode(ctx, tok.GUID)
-	steps = append(steps, err)
-	ea, err := e.client.LookupEmergencyAccess(ctx, tok.GUID)
-	steps = append(steps, err)
-	ea.Lost, ea.Mode, ea.LostMode, ea.TemporaryFixedTokencode = true, amproto.EAModeTemporaryFixedCode, amproto.DisableEAOnAuth, code
-	ea.Expiration, ea.ValidOnlineData, ea.ClearUnusedCodes = time.Date(2026, 12, 12, 0, 0, 0, 0, time.UTC), true, true
-	steps = append(steps, e.client.UpdateEmergencyAccess(ctx, ea), e.client.Close(ctx))
-	for i, err := range steps {
-		if err != nil {
-			t.Fatalf("step %d: %v", i, err)
-		}
-	}
+	rec := recordWorkflow(t)
 	if len(rec.seen) != 16 {
 		t.Fatalf("recorded %d commands", len(rec.seen))
 	}
@@ -154,3 +136,50 @@ func TestGoldenRequestEnvelopes(t *testing.T) {
 }
 
 func ignore[T any](_ T, err error) error { return err }
+
+// recordWorkflow runs every typed command of the client once against the
+// simulator and returns what went over the wire.
+func recordWorkflow(t *testing.T) *recorder {
+	t.Helper()
+	rec := &recorder{next: http.DefaultTransport, seen: map[string][]byte{}}
+	e := newEnv(t, amsim.Options{}, func(c *rsa.Config) { c.Transport = rec })
+	ctx := context.Background()
+	// faults first (the golden files keep the last request of each command):
+	// an unknown token, the seed's empty GUID
+	if _, err := e.client.LookupToken(ctx, rsa.TokenRef{Serial: "999999999999"}); err == nil {
+		t.Fatal("an unknown token was found")
+	}
+	if _, err := e.client.GenerateEmergencyAccessCode(ctx, ""); err == nil {
+		t.Fatal("an empty token GUID was accepted")
+	}
+	src, _ := e.sim.IdentitySourceGUID("Corporate AD")
+	tok := e.token(t, "jdoe", 0)
+	pool := e.ds.Tokens[len(e.ds.Tokens)-1]
+	ptok, _ := e.client.LookupToken(ctx, rsa.TokenRef{Serial: pool.Serial})
+	p := e.principal(t, "fnotoken")
+	steps := []error{
+		ignore(e.client.SearchRealms(ctx, "SystemDomain")),
+		ignore(e.client.GetIdentitySources(ctx)),
+		ignore(e.client.LookupIdentitySource(ctx, src)),
+		ignore(e.client.LookupPrincipal(ctx, p.GUID, src)),
+		ignore(e.client.ListTokensByPrincipal(ctx, p.GUID)),
+		e.client.LinkTokens(ctx, p.GUID, ptok.GUID),
+		e.client.EnableTokens(ctx, false, ptok.GUID),
+		e.client.UnlinkTokens(ctx, ptok.GUID),
+		ignore(e.client.GenerateOneTimeCodes(ctx, tok.GUID, 2)),
+	}
+	code, err := e.client.GenerateEmergencyAccessCode(ctx, tok.GUID)
+	steps = append(steps, err)
+	ea, err := e.client.LookupEmergencyAccess(ctx, tok.GUID)
+	steps = append(steps, err)
+	ea.Lost, ea.Mode, ea.LostMode, ea.TemporaryFixedTokencode = true, amproto.EAModeTemporaryFixedCode, amproto.DisableEAOnAuth, code
+	ea.Expiration, ea.ValidOnlineData, ea.ClearUnusedCodes = time.Date(2026, 12, 12, 0, 0, 0, 0, time.UTC), true, true
+	steps = append(steps, e.client.UpdateEmergencyAccess(ctx, ea))
+	steps = append(steps, e.client.Close(ctx))
+	for i, err := range steps {
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	return rec
+}

@@ -252,10 +252,50 @@ func (o *Ops) Validate(r EARequest) error {
 			return fmt.Errorf("%w: the expiry %s is in the past", ErrInvalidInput, r.Expires.Format(time.RFC3339))
 		}
 		if max := now.Add(time.Duration(o.MaxEADays) * 24 * time.Hour); r.Expires.After(max) {
-			return fmt.Errorf("%w: the expiry is more than %d days away (AM's maximum lifetime for emergency codes)", ErrInvalidInput, o.MaxEADays)
+			return fmt.Errorf("%w: the expiry is more than %d days away (AM's maximum lifetime for emergency codes): the latest allowed moment is %s",
+				ErrInvalidInput, o.MaxEADays, o.LatestExpiry().Format("2006-01-02 15:04 MST"))
 		}
 	}
 	return nil
+}
+
+// ExpiryMargin is kept below AM's maximum lifetime. The request is checked
+// against AM's clock, which may be a little behind ours, and reaches AM a
+// moment after it was made: an expiry of exactly now + 14 days could be
+// refused as too far away.
+const ExpiryMargin = 5 * time.Minute
+
+// LatestExpiry is the latest expiry rsatui sends: AM's maximum lifetime from
+// now, less ExpiryMargin, at the millisecond (what AM keeps).
+func (o *Ops) LatestExpiry() time.Time {
+	return o.Now().Add(time.Duration(o.MaxEADays)*24*time.Hour - ExpiryMargin).Truncate(time.Millisecond)
+}
+
+// wireExpiry is the expiry as AM will hold it: at the millisecond (AM keeps
+// no finer time, and a read-back is compared with what was sent), and an
+// expiry within the margin of the maximum ("14d", the longest allowed) moved
+// back to LatestExpiry.
+func (o *Ops) wireExpiry(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	max := o.Now().Add(time.Duration(o.MaxEADays) * 24 * time.Hour)
+	if latest := o.LatestExpiry(); t.After(latest) && !t.After(max) {
+		return latest
+	}
+	return t.Truncate(time.Millisecond) // later than the maximum: Validate refuses it
+}
+
+// ParseExpiry reads a lifetime as people type it (see the package-level
+// ParseExpiry) and returns the expiry AM will be sent: at AM's precision,
+// and "14d" (the longest allowed) as LatestExpiry. The console's form and
+// the verbs show this moment, so what is shown is what AM gets.
+func (o *Ops) ParseExpiry(s string) (time.Time, error) {
+	t, err := ParseExpiry(s, o.Now())
+	if err != nil {
+		return t, err
+	}
+	return o.wireExpiry(t), nil
 }
 
 // EAResult is what an emergency-access operation did.
@@ -280,6 +320,7 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	if err := o.Validate(r); err != nil {
 		return EAResult{}, err
 	}
+	r.Expires = o.wireExpiry(r.Expires)
 	res := EAResult{Commands: []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}}
 	before, err := o.Token(ctx, r.Serial)
 	if err != nil {
@@ -303,7 +344,9 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 				return res, err
 			}
 		}
-		ea.TemporaryFixedTokencode, ea.TFTExpiration, ea.OneTimeCodes = code, r.Expires, nil
+		// tftExpiration stays nil, as RSA's own client and SDK sample send it:
+		// eaExpiration ends emergency access, and no source says AM needs both
+		ea.TemporaryFixedTokencode, ea.TFTExpiration, ea.OneTimeCodes = code, time.Time{}, nil
 		res.Codes = []Secret{code}
 	case amproto.EAModeOneTimeCodeSet:
 		res.Commands = append(res.Commands, "GenerateOneTimeTokenCodeSetCommand")
@@ -410,9 +453,12 @@ func (o *Ops) settle() time.Duration {
 // humanDuration says a lifetime the way an admin would: "14 days", "36 hours".
 func humanDuration(d time.Duration) string {
 	d = d.Round(time.Minute) // the expiry was computed a moment before
+	day := 24 * time.Hour
 	switch {
-	case d >= 48*time.Hour && d%(24*time.Hour) < time.Minute:
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	case d >= 48*time.Hour && d%day < time.Minute:
+		return fmt.Sprintf("%d days", int(d/day))
+	case d >= 48*time.Hour && day-d%day <= ExpiryMargin: // the longest allowed, less the margin
+		return fmt.Sprintf("%d days less %d minutes", int(d/day)+1, int((day-d%day)/time.Minute))
 	case d >= 48*time.Hour:
 		return fmt.Sprintf("%.1f days", d.Hours()/24)
 	case d >= 2*time.Hour:

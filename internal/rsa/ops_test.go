@@ -67,7 +67,7 @@ func TestSetTemporaryFixedCodeGeneratedAndChosen(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	st, _ := e.sim.Token(serial)
-	if st.TFT != res.Codes[0].Reveal() || st.LostMode != amproto.DisableEAOnAuth || !st.EAExpiration.Equal(testNow.Add(14*24*time.Hour)) {
+	if st.TFT != res.Codes[0].Reveal() || st.LostMode != amproto.DisableEAOnAuth || !st.EAExpiration.Equal(testNow.Add(14*24*time.Hour-rsa.ExpiryMargin)) {
 		t.Fatalf("server state %+v", st)
 	}
 	// admin-chosen code, no expiration, deny the token

@@ -136,7 +136,7 @@ func (p *formPane) request(m *Model) (rsa.EARequest, map[int]error) {
 		}
 		r.Count = n
 	}
-	exp, err := rsa.ParseExpiry(p.lifetime.Value(), m.now())
+	exp, err := m.am.ParseExpiry(p.lifetime.Value())
 	if err != nil {
 		errs[fLifetime] = err
 	}

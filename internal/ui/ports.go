@@ -5,6 +5,8 @@
 package ui
 
 import (
+	"time"
+
 	"context"
 
 	"github.com/rsatui/rsatui/internal/ad"
@@ -21,6 +23,8 @@ type AM interface {
 	UserTokens(ctx context.Context, login string) (rsa.Principal, []rsa.TokenSummary, error)
 	Token(ctx context.Context, serial string) (rsa.TokenState, error)
 	Validate(r rsa.EARequest) error
+	// ParseExpiry reads a typed lifetime into the expiry AM will be sent.
+	ParseExpiry(s string) (time.Time, error)
 	SetEmergencyAccess(ctx context.Context, r rsa.EARequest) (rsa.EAResult, error)
 	ClearEmergencyAccess(ctx context.Context, serial string) (rsa.EAResult, error)
 }

@@ -164,12 +164,13 @@ func TestEmergencyAccessFlow(t *testing.T) {
 	tm.Send(key("e"))
 	waitScreen(t, tm, "Online emergency access for token")
 	tm.Send(key("enter"))
-	waitScreen(t, tm, "Please confirm", "(14 days)", "UpdateTokenEmergencyAccessCommand")
+	// the longest lifetime allowed is sent a margin short of AM's maximum
+	waitScreen(t, tm, "Please confirm", "(14 days less 5 minutes)", "UpdateTokenEmergencyAccessCommand")
 	tm.Send(key("y"))
 	waitScreen(t, tm, "Emergency access is on for token", "Temporary fixed tokencode", "Shown only now")
 	serial := w.ds.TokensOf("jdoe")[0]
 	st, _ := w.sim.Token(serial)
-	if !st.Lost || st.EAMode != amproto.EAModeTemporaryFixedCode || !st.EAExpiration.Equal(now.Add(14*24*time.Hour)) {
+	if !st.Lost || st.EAMode != amproto.EAModeTemporaryFixedCode || !st.EAExpiration.Equal(now.Add(14*24*time.Hour-rsa.ExpiryMargin)) {
 		t.Fatalf("server state after set: %+v", st)
 	}
 	tm.Send(key("enter"))

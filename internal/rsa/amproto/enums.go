@@ -129,3 +129,13 @@ func (p PinType) String() string {
 	}
 	return fmt.Sprintf("pin type %d", int(p))
 }
+
+// IdentitySourceDTO.srcType is an xsd:int in AM's type table; which number
+// stands for which kind of source no public source says (RSA's proxy ships
+// IdentitySourceTypes with no constants). PROPOSAL, used by the simulator
+// only: 0 the internal database, 1 an LDAP directory. The client never
+// relies on it (it reads the `internal` flag).
+const (
+	SrcTypeInternal = 0
+	SrcTypeLDAP     = 1
+)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amtypes"
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
 
@@ -36,8 +37,8 @@ func init() {
 // members filled, every declared member present.
 func reply(in *soapenc.Value, out ...*soapenc.Value) *soapenc.Value {
 	known := map[string]bool{}
-	for _, m := range allMembers(classes[in.Type]) {
-		known[m.name] = true
+	for _, m := range amtypes.AllMembers(amtypes.Lookup(in.Type)) {
+		known[m.Name] = true
 	}
 	replaced := map[string]bool{}
 	for _, o := range out {
@@ -138,14 +139,14 @@ func matches(candidate, value string, like bool) bool {
 
 func (s *Sim) domainDTO() *soapenc.Value {
 	return obj("topLevelSecurityDomain", amproto.SecurityDomainDTO, soapenc.Str("guid", s.domain.guid),
-		soapenc.Str("name", s.domain.name), soapenc.Bool("topLevel", true), soapenc.Int("rowVersion", 1))
+		soapenc.Str("name", s.domain.name), soapenc.Bool("topLevel", true), soapenc.Long("rowVersion", 1))
 }
 
 func (s *Sim) sourceDTO(name string, is *identitySource) *soapenc.Value {
 	return obj(name, amproto.IdentitySourceDTO, soapenc.Str("guid", is.guid), soapenc.Str("name", is.name),
 		soapenc.OptStr("description", is.description), soapenc.Bool("internal", is.internal),
 		soapenc.Bool("readOnly", !is.internal), soapenc.Str("securityDomainGuid", s.domain.guid),
-		soapenc.Str("securityDomainName", s.domain.name), soapenc.Str("srcType", map[bool]string{true: "INTERNAL", false: "LDAP"}[is.internal]))
+		soapenc.Str("securityDomainName", s.domain.name), soapenc.Int("srcType", map[bool]int{true: amproto.SrcTypeInternal, false: amproto.SrcTypeLDAP}[is.internal]))
 }
 
 func (s *Sim) sourcesArray(name string) *soapenc.Value {
@@ -160,8 +161,7 @@ func (s *Sim) searchRealms(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	attr, value, like, ok := filterValue(in.Field("filter"))
 	var realms []*soapenc.Value
 	if !ok || (strings.EqualFold(attr, amproto.AttrRealmName) && matches(s.domain.name, value, like)) {
-		realms = append(realms, obj("item", amproto.RealmDTO, soapenc.Str("guid", s.realm), soapenc.Str("name", s.domain.name),
-			s.sourcesArray("identitySources"), s.domainDTO()))
+		realms = append(realms, obj("item", amproto.RealmDTO, s.sourcesArray("identitySources"), s.domainDTO()))
 	}
 	return reply(in, soapenc.ObjArray("realms", amproto.RealmDTO, realms...)), nil
 }
@@ -190,7 +190,7 @@ func principalDTO(name string, p *principal, domainGUID string) *soapenc.Value {
 		soapenc.OptStr("firstName", p.first), soapenc.OptStr("lastName", p.last), soapenc.OptStr("email", p.email),
 		soapenc.Str("identitySourceGuid", p.source), soapenc.Str("securityDomainGuid", domainGUID),
 		soapenc.Bool("enabled", p.enabled), soapenc.Bool("lockoutStatus", p.locked),
-		soapenc.Time("lastLogin", p.lastLogin), soapenc.Int("rowVersion", p.rowVersion))
+		soapenc.Time("lastLogin", p.lastLogin), soapenc.Long("rowVersion", int64(p.rowVersion)))
 }
 
 func (s *Sim) searchPrincipals(in *soapenc.Value) (*soapenc.Value, *simFault) {
@@ -268,7 +268,7 @@ func (s *Sim) tokenDTO(t *token) *soapenc.Value {
 		soapenc.Int("tokenCodeLength", t.codeLength), soapenc.Int("tokenCodeInterval", t.interval),
 		soapenc.Time("dateTokenStart", t.start), soapenc.Time("dateTokenShutdown", t.expires),
 		soapenc.Time("dateLastLogin", t.lastLogin), soapenc.Time("dateTokenAssigned", t.assigned),
-		soapenc.Str("securityDomainId", s.domain.guid), soapenc.Int("rowVersion", t.rowVersion))
+		soapenc.Str("securityDomainId", s.domain.guid), soapenc.Long("rowVersion", int64(t.rowVersion)))
 	if owner != nil {
 		v.Set(soapenc.Str("assignedUserId", owner.login))
 		v.Set(soapenc.Str("assignedUserName", strings.TrimSpace(owner.first+" "+owner.last)))

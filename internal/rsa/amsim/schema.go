@@ -1,202 +1,78 @@
 package amsim
 
 import (
-	"strings"
+	"fmt"
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amtypes"
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
 
-// The classes the simulator serves, with their members in the order the 8.4
-// WSDL declares them (base class first, then the subclass alphabetically). This
-// one table drives both the WSDL (wsdl.go) and the simulator's replies (every
-// declared member written, nil when unset, as Axis does), so the two cannot
-// disagree.
-//
-// Member type syntax: xsd built-ins by name (string, int, boolean, dateTime,
-// anyType), "pfx:Class" for a bean, "[]x" for a soapenc:Array of x.
+// The simulator's classes are AM's: internal/rsa/amtypes, the type table of
+// the real 8.4 CommandServer, drives the WSDL (wsdl.go), the replies (every
+// member of a bean written, nil when unset, as Axis does) and the check of
+// every request (Axis refuses a member its bean does not have).
 
-var prefixes = map[string]string{
-	"cmd":    amproto.NSCommand,
-	"common": amproto.NSCommon,
-	"exc":    amproto.NSException,
-	"authn":  amproto.NSAuthn,
-	"authnd": amproto.NSAuthnData,
-	"admin":  amproto.NSAdmin,
-	"admind": amproto.NSAdminData,
-	"search": amproto.NSSearch,
-	"tok":    amproto.NSTokenMgt,
-	"tokd":   amproto.NSTokenData,
-	"ws":     amproto.NSWebService,
-}
-
-type member struct {
-	name, typ string
-}
-
-type class struct {
-	q       soapenc.QName
-	base    soapenc.QName
-	members []member
-}
-
-func qn(s string) soapenc.QName {
-	p, l, _ := strings.Cut(s, ":")
-	return soapenc.QName{Space: prefixes[p], Local: l}
-}
-
-func def(name, base, members string) class {
-	c := class{q: qn(name)}
-	if base != "" {
-		c.base = qn(base)
-	}
-	for _, m := range strings.Fields(members) {
-		n, t, _ := strings.Cut(m, ":")
-		c.members = append(c.members, member{n, t})
-	}
-	return c
-}
-
-const cmdBase = "cmd:TargetableCommand"
-
-var classList = []class{
-	def("cmd:TargetableCommand", "", "backgroundCommand:boolean commandJobId:anyType schedule:anyType"),
-	def("common:LocalizableException", "", "message:string messageKey:string parameters:[]anyType"),
-	def("cmd:CommandException", "common:LocalizableException", ""),
-	def("common:SystemException", "common:LocalizableException", ""),
-	def("cmd:InvalidSessionException", "cmd:CommandException", ""),
-	def("cmd:SessionNotFoundException", "cmd:CommandException", ""),
-	def("cmd:CommandRejectedException", "cmd:CommandException", ""),
-	def("exc:DataNotFoundException", "cmd:CommandException", ""),
-	def("exc:InvalidArgumentException", "cmd:CommandException", ""),
-	def("exc:InsufficientPrivilegeException", "cmd:CommandException", ""),
-	def("exc:ConcurrentUpdateException", "cmd:CommandException", ""),
-	def("authn:AuthenticationCommandException", "cmd:CommandException", ""),
-
-	def("authnd:AbstractParameterDTO", "", "helpObject:anyType promptKey:string type:string"),
-	def("authnd:FieldParameterDTO", "authnd:AbstractParameterDTO", "editable:boolean masked:boolean value:string"),
-	def("authnd:MessageDTO", "", "arguments:[]anyType key:string reasonCode:int"),
-	def("authn:LoginCommand", cmdBase, "agentId:string authenticateUnregisteredUser:boolean authenticationMethodId:string "+
-		"authenticationState:string authenticationStep:string emergencyAuthentication:boolean "+
-		"hiddenParameters:[]authnd:AbstractParameterDTO identitySourceGuid:string message:authnd:MessageDTO "+
-		"netAddress:anyType parameters:[]authnd:AbstractParameterDTO policyGuid:string principalGuid:string "+
-		"principalRegistered:boolean sessionId:string usingTransientSession:boolean"),
-	def("authn:LogoutCommand", cmdBase, "sessionId:string"),
-
-	def("search:Filter", "", "comp:anyType"),
-	def("search:Simple", "", "attr:string core:boolean type:anyType value:anyType"),
-	def("search:Equal", "", ""),
-	def("search:Like", "", ""),
-	def("search:Empty", "", ""),
-
-	def("admind:SecurityDomainDTO", "", "description:string guid:string name:string parentGuid:string "+
-		"parentName:string rowVersion:int topLevel:boolean"),
-	def("admind:IdentitySourceDTO", "", "description:string guid:string internal:boolean name:string "+
-		"principalBaseDN:string readOnly:boolean securityDomainGuid:string securityDomainName:string srcType:string"),
-	def("admind:RealmDTO", "", "guid:string identitySources:[]admind:IdentitySourceDTO name:string "+
-		"topLevelSecurityDomain:admind:SecurityDomainDTO"),
-	def("admind:PrincipalDTO", "", "description:string email:string enabled:boolean firstName:string guid:string "+
-		"identitySourceGuid:string lastLogin:dateTime lastName:string lockoutStatus:boolean middleName:string "+
-		"rowVersion:int securityDomainGuid:string userID:string"),
-
-	def("admin:SearchRealmsCommand", cmdBase, "filter:search:Filter limit:int realms:[]admind:RealmDTO"),
-	def("admin:GetIdentitySourcesCommand", cmdBase, "excludeRTSources:boolean identitySourceScope:string "+
-		"identitySources:[]admind:IdentitySourceDTO securityDomainGuid:string"),
-	def("admin:LookupIdentitySourceCommand", cmdBase, "guid:string identitySource:admind:IdentitySourceDTO"),
-	def("admin:SearchPrincipalsCommand", cmdBase, "attributeMask:[]string extendedAttributeGuids:[]string "+
-		"filter:search:Filter groupGuid:string identitySourceGuid:string limit:int onlyRegistered:boolean "+
-		"onlyUnregistered:boolean principals:[]admind:PrincipalDTO searchSubDomains:boolean "+
-		"securityDomainGuid:string systemFilter:search:Filter"),
-	def("admin:LookupPrincipalCommand", cmdBase, "flushEntry:boolean guid:string identitySourceGuid:string principal:admind:PrincipalDTO"),
-
-	def("tokd:ListTokenDTO", "", "algorithm:string assignedUser:string enable:boolean expirationDate:dateTime "+
-		"guid:string lastLoginDate:dateTime newPinMode:boolean nextTokenMode:boolean pinSet:boolean pinType:int "+
-		"securityDomainName:string serialNumber:string tokenLost:boolean tokenType:int"),
-	def("tokd:TokenDTO", "", "algorithm:int assignedById:string assignedUserId:string assignedUserName:string "+
-		"badTokenCodeCount:int dateLastLogin:dateTime dateTokenAssigned:dateTime dateTokenShutdown:dateTime "+
-		"dateTokenStart:dateTime id:string newPinMode:boolean nextTokenCodeMode:boolean notes:string pinIsSet:boolean "+
-		"pinType:int principalId:string rowVersion:int securityDomainId:string serialNumber:string "+
-		"tokenCodeInterval:int tokenCodeLength:int tokenEnabled:boolean tokenLost:boolean tokenType:int"),
-	def("tokd:TokenEmergencyAccessDTO", "", "algorithm:int clearUnusedCodes:boolean downloadNewEaTokenCode:boolean "+
-		"eaExpiration:dateTime eaMode:int eacExpiresOn:dateTime emergencyAccessTokenCode:string "+
-		"emergencyAccessTokenCodeAllowed:boolean id:string lastEaAuth:dateTime lastTFTAuth:dateTime lostMode:int "+
-		"numUnusedCodes:int offlineAuthAllowed:boolean oneTimeTokencodeSet:[]string serialNumber:string "+
-		"temporaryFixedTokencode:string tftExpiration:dateTime tokenLost:boolean tokenType:int "+
-		"validDownloadedData:boolean validOfflineData:boolean validOnlineData:boolean"),
-
-	def("tok:ListTokensByPrincipalCommand", cmdBase, "principalId:string tokenDTOs:[]tokd:ListTokenDTO"),
-	def("tok:LookupTokenCommand", cmdBase, "guid:string serialNumber:string token:tokd:TokenDTO"),
-	def("tok:LinkTokensWithPrincipalCommand", cmdBase, "linkedTokens:[]anyType principalGuid:string returnTokens:boolean tokenGuids:[]string"),
-	def("tok:UnlinkTokensFromPrincipalsCommand", cmdBase, "tokenGuids:[]string"),
-	def("tok:EnableTokensCommand", cmdBase, "enable:boolean tokenGuids:[]string"),
-	def("tok:LookupTokenEmergencyAccessCommand", cmdBase, "guid:string tokenEmergencyAccess:tokd:TokenEmergencyAccessDTO"),
-	def("tok:UpdateTokenEmergencyAccessCommand", cmdBase, "tokenEmergencyAccessDTO:tokd:TokenEmergencyAccessDTO"),
-	def("tok:GenerateEmergencyAccessCodeCommand", cmdBase, "emergencyAccessCode:string tokenGuid:string"),
-	def("tok:GenerateOneTimeTokenCodeSetCommand", cmdBase, "otts:[]string setSize:int tokenGuid:string"),
-}
-
-var classes = func() map[soapenc.QName]*class {
-	m := make(map[soapenc.QName]*class, len(classList))
-	for i := range classList {
-		m[classList[i].q] = &classList[i]
-	}
-	return m
-}()
-
-// allMembers returns the members of c including inherited ones, base first.
-func allMembers(c *class) []member {
-	if c.base.IsZero() {
-		return c.members
-	}
-	return append(append([]member{}, allMembers(classes[c.base])...), c.members...)
-}
-
-// isCommand reports whether q names a command the simulator knows.
+// isCommand reports whether q names a command class of AM's.
 func isCommand(q soapenc.QName) bool {
-	c, ok := classes[q]
-	return ok && c.base == amproto.TargetableCommand
+	return q != amproto.TargetableCommand && amtypes.IsA(q, amproto.TargetableCommand)
 }
 
-// obj writes an object of class q with every declared member, taking values
-// from set (by member name) and nil for the rest.
+// obj writes an object of class q with every member the class has, taking
+// values from set (by member name) and nil (or a primitive's default) for
+// the rest. A value the class does not have, or of another type, is a
+// programming error of the simulator's, caught by the tests.
 func obj(name string, q soapenc.QName, set ...*soapenc.Value) *soapenc.Value {
-	c := classes[q]
+	c := amtypes.Lookup(q)
 	if c == nil {
-		panic("amsim: class not in schema: " + q.String()) // programming error, caught by tests
+		panic("amsim: class not in AM's type table: " + q.String())
 	}
 	given := make(map[string]*soapenc.Value, len(set))
 	for _, v := range set {
 		given[v.Name] = v
 	}
 	out := &soapenc.Value{Name: name, Type: q}
-	for _, m := range allMembers(c) {
-		if v, ok := given[m.name]; ok {
-			out.Fields = append(out.Fields, v)
-			delete(given, m.name)
+	for _, m := range amtypes.AllMembers(c) {
+		v, ok := given[m.Name]
+		if !ok {
+			out.Fields = append(out.Fields, zero(m))
 			continue
 		}
-		out.Fields = append(out.Fields, zero(m))
-	}
-	if len(given) > 0 {
-		for n := range given {
-			panic("amsim: " + q.Local + " has no member " + n)
+		if bad := amtypes.Check(q.Local+"."+m.Name, v, m.Type); len(bad) > 0 {
+			panic(fmt.Sprintf("amsim: %v", bad))
 		}
+		out.Fields = append(out.Fields, v)
+		delete(given, m.Name)
+	}
+	for n := range given {
+		panic("amsim: " + q.Local + " has no member " + n)
 	}
 	return out
 }
 
 // zero is an unset member: Java primitives (not nillable in the WSDL) are sent
-// as their default value, references as xsi:nil.
-func zero(m member) *soapenc.Value {
-	switch m.typ {
-	case "int":
-		return soapenc.Int(m.name, 0)
-	case "long":
-		return soapenc.Long(m.name, 0)
-	case "boolean":
-		return soapenc.Bool(m.name, false)
+// as their default value, everything else as xsi:nil.
+func zero(m amtypes.Member) *soapenc.Value {
+	if !m.Type.Primitive() {
+		return soapenc.Nil(m.Name)
 	}
-	return soapenc.Nil(m.name)
+	switch m.Type.Name.Local {
+	case "boolean":
+		return soapenc.Bool(m.Name, false)
+	case "long":
+		return soapenc.Long(m.Name, 0)
+	}
+	return &soapenc.Value{Name: m.Name, Type: m.Type.Name, Text: "0"}
+}
+
+// checkRequest refuses a command that does not fit AM's types, in the words
+// Axis 1's bean deserializer uses ("Invalid element in <class> - <member>").
+func checkRequest(in *soapenc.Value) *simFault {
+	bad := amtypes.Check("in1", in, amtypes.Type{Name: amproto.TargetableCommand})
+	if len(bad) == 0 {
+		return nil
+	}
+	return fault(amproto.ExSystem, "", "org.xml.sax.SAXException: Invalid element in %s - %s", amproto.JavaClass(in.Type), bad[0])
 }
 
 // normalize repairs, in place, what WSDL-driven toolkits send for SOAP-encoded
@@ -208,35 +84,65 @@ func zero(m member) *soapenc.Value {
 // Using the declared member types, such a run is cut back into items, a new
 // item starting whenever a member name repeats.
 func normalize(v *soapenc.Value, q soapenc.QName) {
-	c := classes[q]
+	c := amtypes.Lookup(q)
 	if v == nil || v.Nil || c == nil {
 		return
 	}
-	for _, m := range allMembers(c) {
-		f := v.Field(m.name)
-		if f == nil || f.Nil || len(f.Fields) == 0 {
+	for _, m := range amtypes.AllMembers(c) {
+		f := v.Field(m.Name)
+		if f == nil || f.Nil || len(f.Fields) == 0 || m.Type.Scalar() {
 			continue
 		}
-		switch {
-		case strings.HasPrefix(m.typ, "[]") && strings.Contains(m.typ[2:], ":"):
-			if flattened(f) {
-				f.Fields = regroup(f.Fields)
-			}
-			for _, it := range f.Fields {
-				t := it.Type
-				if t.IsZero() {
-					t = qn(m.typ[2:])
-				}
-				normalize(it, t)
-			}
-		case strings.Contains(m.typ, ":"):
+		if m.Type.Dims == 0 {
 			t := f.Type
 			if t.IsZero() {
-				t = qn(m.typ)
+				t = m.Type.Name
 			}
 			normalize(f, t)
+			continue
+		}
+		if m.Type.Dims == 1 && flattened(f) {
+			f.Fields = regroup(f.Fields)
+			for _, it := range f.Fields {
+				it.Type = itemClass(m.Type.Name, it)
+			}
+		}
+		for _, it := range f.Fields {
+			t := it.Type
+			if t.IsZero() {
+				t = m.Type.Name
+			}
+			normalize(it, t)
 		}
 	}
+}
+
+// itemClass names the class of a regrouped item, whose xsi:type zeep's
+// flattening lost: the declared class if the item's members are all its
+// own, else the one subclass of it that has them all (a FieldParameterDTO
+// where AbstractParameterDTO is declared).
+func itemClass(declared soapenc.QName, it *soapenc.Value) soapenc.QName {
+	fits := func(q soapenc.QName) bool {
+		for _, f := range it.Fields {
+			if _, ok := amtypes.MemberOf(q, f.Name); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	if fits(declared) {
+		return declared
+	}
+	var found []soapenc.QName
+	for _, c := range amtypes.All() {
+		if c.Name != declared && amtypes.IsA(c.Name, declared) && fits(c.Name) {
+			found = append(found, c.Name)
+		}
+	}
+	if len(found) == 1 {
+		return found[0]
+	}
+	return declared // checkRequest names what does not fit
 }
 
 // flattened reports whether an array's children are item members rather than

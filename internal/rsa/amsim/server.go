@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amtypes"
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
 
@@ -113,6 +114,10 @@ func (s *Sim) serveCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	normalize(in1, in1.Type)
+	if f := checkRequest(in1); f != nil {
+		s.writeFault(w, f)
+		return
+	}
 	var sid string
 	if p := msg.Part(amproto.PartSession); p != nil && !p.Nil {
 		sid = strings.TrimSpace(p.Text)
@@ -202,8 +207,12 @@ func (s *Sim) writeFault(w http.ResponseWriter, f *simFault) {
 	}
 	detailType := amproto.TypeOf(f.class)
 	var detail *soapenc.Value
-	if classes[detailType] != nil {
-		detail = obj("fault", detailType, soapenc.Str("message", f.message), soapenc.OptStr("messageKey", f.key))
+	if amtypes.Lookup(detailType) != nil {
+		set := []*soapenc.Value{soapenc.Str("message", f.message)}
+		if _, ok := amtypes.MemberOf(detailType, "messageKey"); ok { // LocalizableExceptions; SystemException has none
+			set = append(set, soapenc.OptStr("messageKey", f.key))
+		}
+		detail = obj("fault", detailType, set...)
 	}
 	body, err := soapenc.MarshalFault(&soapenc.Fault{Code: code, String: f.Error(), Detail: detail, Hostname: s.opt.Hostname},
 		amproto.NSWebService)

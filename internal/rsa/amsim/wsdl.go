@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/xml"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amtypes"
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
 
@@ -43,47 +45,73 @@ func (w *xw) leaf(name string, attrs ...string) {
 	w.close(name)
 }
 
-// prefixOf returns the WSDL-wide prefix of a namespace.
-func prefixOf(space string) string {
-	switch space {
-	case soapenc.NSXSD:
-		return "xsd"
-	case soapenc.NSEncoding:
-		return "soapenc"
-	}
-	for p, ns := range prefixes {
-		if ns == space {
-			return p
+// wsdlNames gives every namespace of the table a prefix (tns1, tns2, … in
+// the order of the namespaces' names, as Axis numbers them) and every array
+// type an Axis-style name.
+type wsdlNames struct {
+	prefix map[string]string
+	order  []string
+}
+
+func newWSDLNames() *wsdlNames {
+	n := &wsdlNames{prefix: map[string]string{}}
+	spaces := map[string]bool{amtypes.NSApacheSOAP: true, nsJavaCert: true}
+	for _, c := range amtypes.All() {
+		if c.Wire {
+			spaces[c.Name.Space] = true
 		}
 	}
-	return ""
+	for sp := range spaces {
+		n.order = append(n.order, sp)
+	}
+	sort.Strings(n.order)
+	for i, sp := range n.order {
+		n.prefix[sp] = "tns" + strconv.Itoa(i+1)
+	}
+	n.prefix[amtypes.NSApacheSOAP] = "apachesoap"
+	return n
 }
 
-func qref(q soapenc.QName) string { return prefixOf(q.Space) + ":" + q.Local }
-
-// arrayTypeName is the Axis-style name of the array type for item type t.
-func arrayTypeName(item string) string {
-	if !strings.Contains(item, ":") {
-		return "ArrayOf_xsd_" + item
+func (n *wsdlNames) ref(q soapenc.QName) string {
+	switch q.Space {
+	case soapenc.NSXSD:
+		return "xsd:" + q.Local
+	case soapenc.NSEncoding:
+		return "soapenc:" + q.Local
 	}
-	return "ArrayOf_" + qn(item).Local
+	return n.prefix[q.Space] + ":" + q.Local
 }
 
-// memberType returns the XSD type reference for a member type.
-func memberType(t string) string {
-	if strings.HasPrefix(t, "[]") {
-		return "ws:" + arrayTypeName(t[2:])
+// arrayName is the Axis-style name of an array type: ArrayOf_xsd_string,
+// ArrayOf_tns12_TokenDTO, ArrayOfArrayOf_xsd_string.
+func (n *wsdlNames) arrayName(t amtypes.Type) string {
+	item := t.Item()
+	if item.Dims > 0 {
+		return "ArrayOf" + n.arrayName(item)
 	}
-	if !strings.Contains(t, ":") {
-		return "xsd:" + t
-	}
-	return qref(qn(t))
+	return "ArrayOf_" + strings.Replace(n.ref(item.Name), ":", "_", 1)
 }
+
+// typeRef is the schema type of a member.
+func (n *wsdlNames) typeRef(t amtypes.Type) string {
+	if t.Dims > 0 {
+		return "impl:" + n.arrayName(t)
+	}
+	return n.ref(t.Name)
+}
+
+// nsJavaCert holds the one class members refer to that the table lacks
+// (java.security.cert.Certificate, a JDK class Axis maps as an empty bean).
+const nsJavaCert = "http://cert.security.java"
 
 // WSDL renders the service description for the endpoint location; soapEncURL is
 // where the soap-encoding schema is served (toolkits would otherwise fetch it
-// from the internet).
+// from the internet). It declares every class of AM's type table, as the real
+// WSDL does: one schema per namespace, beans as complex types extending their
+// base, enumerations as restrictions of xsd:string, arrays as soapenc:Array
+// restrictions in the service namespace.
 func WSDL(location, soapEncURL string) []byte {
+	n := newWSDLNames()
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	w := &xw{e: xml.NewEncoder(&buf)}
@@ -91,57 +119,58 @@ func WSDL(location, soapEncURL string) []byte {
 	attrs := []string{"targetNamespace", amproto.NSWebService,
 		"xmlns:wsdl", nsWSDL, "xmlns:wsdlsoap", nsWSDLSOAP, "xmlns:xsd", soapenc.NSXSD,
 		"xmlns:soapenc", soapenc.NSEncoding, "xmlns:impl", amproto.NSWebService}
-	var ps []string
-	for p := range prefixes {
-		ps = append(ps, p)
-	}
-	sort.Strings(ps)
-	for _, p := range ps {
-		attrs = append(attrs, "xmlns:"+p, prefixes[p])
+	for _, sp := range n.order {
+		attrs = append(attrs, "xmlns:"+n.prefix[sp], sp)
 	}
 	w.open("wsdl:definitions", attrs...)
 	w.open("wsdl:types")
 
-	// one schema per namespace, classes in table order
-	byNS := map[string][]*class{}
-	var order []string
-	for i := range classList {
-		c := &classList[i]
-		if _, ok := byNS[c.q.Space]; !ok {
-			order = append(order, c.q.Space)
+	byNS := map[string][]*amtypes.Class{}
+	for _, c := range amtypes.All() {
+		if c.Wire {
+			byNS[c.Name.Space] = append(byNS[c.Name.Space], c)
 		}
-		byNS[c.q.Space] = append(byNS[c.q.Space], c)
 	}
-	arrays := map[string]string{} // array type name -> item type
-	for _, ns := range order {
+	arrays := map[string]amtypes.Type{} // array type name -> its type
+	for _, ns := range n.order {
 		w.open("xsd:schema", "targetNamespace", ns, "elementFormDefault", "unqualified")
 		w.leaf("xsd:import", "namespace", soapenc.NSEncoding, "schemaLocation", soapEncURL)
-		for _, other := range append(append([]string{}, order...), amproto.NSWebService) {
+		for _, other := range append(append([]string{}, n.order...), amproto.NSWebService) {
 			if other != ns {
 				w.leaf("xsd:import", "namespace", other)
 			}
 		}
+		switch ns {
+		case amtypes.NSApacheSOAP:
+			writeAxisMap(w)
+		case nsJavaCert:
+			w.open("xsd:complexType", "name", "Certificate")
+			w.leaf("xsd:sequence")
+			w.close("xsd:complexType")
+		}
 		for _, c := range byNS[ns] {
-			w.open("xsd:complexType", "name", c.q.Local)
-			if !c.base.IsZero() {
+			if c.Enum() {
+				writeEnum(w, c)
+				continue
+			}
+			w.open("xsd:complexType", "name", c.Name.Local)
+			if !c.Base.IsZero() {
 				w.open("xsd:complexContent")
-				w.open("xsd:extension", "base", qref(c.base))
+				w.open("xsd:extension", "base", n.ref(c.Base))
 			}
 			w.open("xsd:sequence")
-			for _, m := range c.members {
-				t := memberType(m.typ)
-				if strings.HasPrefix(m.typ, "[]") {
-					arrays[arrayTypeName(m.typ[2:])] = m.typ[2:]
+			for _, m := range c.Members {
+				for t := m.Type; t.Dims > 0; t = t.Item() {
+					arrays[n.arrayName(t)] = t
 				}
-				switch m.typ {
-				case "int", "long", "boolean":
-					w.leaf("xsd:element", "name", m.name, "type", t)
-				default:
-					w.leaf("xsd:element", "name", m.name, "type", t, "nillable", "true")
+				if m.Type.Primitive() {
+					w.leaf("xsd:element", "name", m.Name, "type", n.typeRef(m.Type))
+				} else {
+					w.leaf("xsd:element", "name", m.Name, "type", n.typeRef(m.Type), "nillable", "true")
 				}
 			}
 			w.close("xsd:sequence")
-			if !c.base.IsZero() {
+			if !c.Base.IsZero() {
 				w.close("xsd:extension")
 				w.close("xsd:complexContent")
 			}
@@ -152,20 +181,20 @@ func WSDL(location, soapEncURL string) []byte {
 	// the service namespace holds the SOAP-encoded array types, as Axis does
 	w.open("xsd:schema", "targetNamespace", amproto.NSWebService, "elementFormDefault", "unqualified")
 	w.leaf("xsd:import", "namespace", soapenc.NSEncoding, "schemaLocation", soapEncURL)
-	for _, other := range order {
+	for _, other := range n.order {
 		w.leaf("xsd:import", "namespace", other)
 	}
 	var names []string
-	for n := range arrays {
-		names = append(names, n)
+	for name := range arrays {
+		names = append(names, name)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		item := arrays[n]
-		w.open("xsd:complexType", "name", n)
+	for _, name := range names {
+		t := arrays[name]
+		w.open("xsd:complexType", "name", name)
 		w.open("xsd:complexContent")
 		w.open("xsd:restriction", "base", "soapenc:Array")
-		w.leaf("xsd:attribute", "ref", "soapenc:arrayType", "wsdl:arrayType", memberType(item)+"[]")
+		w.leaf("xsd:attribute", "ref", "soapenc:arrayType", "wsdl:arrayType", n.typeRef(t.Item())+"[]")
 		w.close("xsd:restriction")
 		w.close("xsd:complexContent")
 		w.close("xsd:complexType")
@@ -175,12 +204,11 @@ func WSDL(location, soapEncURL string) []byte {
 
 	w.open("wsdl:message", "name", "executeCommandRequest")
 	w.leaf("wsdl:part", "name", amproto.PartSession, "type", "xsd:string")
-	w.leaf("wsdl:part", "name", amproto.PartCommand, "type", qref(amproto.TargetableCommand))
+	w.leaf("wsdl:part", "name", amproto.PartCommand, "type", n.ref(amproto.TargetableCommand))
 	w.close("wsdl:message")
 	w.open("wsdl:message", "name", "executeCommandResponse")
-	w.leaf("wsdl:part", "name", amproto.PartReturn, "type", qref(amproto.TargetableCommand))
+	w.leaf("wsdl:part", "name", amproto.PartReturn, "type", n.ref(amproto.TargetableCommand))
 	w.close("wsdl:message")
-
 	w.open("wsdl:portType", "name", "CommandServer")
 	w.open("wsdl:operation", "name", "executeCommand", "parameterOrder", "in0 in1")
 	w.leaf("wsdl:input", "message", "impl:executeCommandRequest", "name", "executeCommandRequest")
@@ -215,6 +243,38 @@ func WSDL(location, soapEncURL string) []byte {
 		panic("amsim: writing the WSDL: " + w.err.Error()) // only fails on a broken table, caught by tests
 	}
 	return buf.Bytes()
+}
+
+// writeEnum declares an enumeration (a class with constants and no members,
+// a value type in the proxy) by its constants' names, as Axis maps them.
+func writeEnum(w *xw, c *amtypes.Class) {
+	var names []string
+	for k := range c.Constants {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	w.open("xsd:simpleType", "name", c.Name.Local)
+	w.open("xsd:restriction", "base", "xsd:string")
+	for _, k := range names {
+		w.leaf("xsd:enumeration", "value", k)
+	}
+	w.close("xsd:restriction")
+	w.close("xsd:simpleType")
+}
+
+// writeAxisMap declares Axis' apachesoap:Map (items of key and value).
+func writeAxisMap(w *xw) {
+	w.open("xsd:complexType", "name", "mapItem")
+	w.open("xsd:sequence")
+	w.leaf("xsd:element", "name", "key", "type", "xsd:anyType", "nillable", "true")
+	w.leaf("xsd:element", "name", "value", "type", "xsd:anyType", "nillable", "true")
+	w.close("xsd:sequence")
+	w.close("xsd:complexType")
+	w.open("xsd:complexType", "name", "Map")
+	w.open("xsd:sequence")
+	w.leaf("xsd:element", "name", "item", "type", "apachesoap:mapItem", "minOccurs", "0", "maxOccurs", "unbounded")
+	w.close("xsd:sequence")
+	w.close("xsd:complexType")
 }
 
 // SoapEncodingSchema is the minimal part of the SOAP 1.1 encoding schema that the

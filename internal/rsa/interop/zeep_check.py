@@ -15,7 +15,11 @@ session.auth = (cu, cp)
 client = zeep.Client(endpoint + "?wsdl", transport=Transport(session=session))
 
 FP = client.get_type("{http://data.authn.rsa.com}FieldParameterDTO")
-Params = client.get_type("{http://webservice.rsa.com}ArrayOf_AbstractParameterDTO")
+# the array type's name carries the WSDL's prefix of its item's namespace
+# (ArrayOf_tnsN_AbstractParameterDTO, as Axis names them): found by its ending
+Params = next(t for t in client.wsdl.types.types
+              if t.qname is not None and t.qname.localname.startswith("ArrayOf_")
+              and t.qname.localname.endswith("_AbstractParameterDTO"))
 Login = client.get_type("{http://authn.rsa.com}LoginCommand")
 
 

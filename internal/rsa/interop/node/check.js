@@ -5,7 +5,13 @@ const soap = require('soap');
 
 const [endpoint, cu, cp, admin, pw, serial] = process.argv.slice(2);
 const basic = 'Basic ' + Buffer.from(cu + ':' + cp).toString('base64');
-const typed = (type, fields) => Object.assign({ attributes: { 'xsi:type': type } }, fields);
+// each class named in its own namespace, declared on the element (as RSA's
+// .NET client does), so nothing depends on the WSDL's prefixes
+const NS = { authn: 'http://authn.rsa.com', authnd: 'http://data.authn.rsa.com', tok: 'http://tokenmgt.admin.authmgr.rsa.com' };
+const typed = (type, fields) => {
+  const [p, local] = type.split(':');
+  return Object.assign({ attributes: { 'xsi:type': 'q' + p + ':' + local, ['xmlns:q' + p]: NS[p] } }, fields);
+};
 const scalar = (v) => (v && typeof v === 'object' && '$value' in v ? v.$value : v);
 
 (async () => {
