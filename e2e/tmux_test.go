@@ -102,7 +102,7 @@ func TestDemoEmergencyAccessInTmux(t *testing.T) {
 	tt.keys("e")
 	tt.wait("Online emergency access for token", "14d")
 	tt.keys("Enter")
-	tt.wait("Please confirm", "(14 days)", "GenerateEmergencyAccessCodeCommand")
+	tt.wait("Please confirm", "(14 days less 5 minutes)", "GenerateEmergencyAccessCodeCommand")
 	tt.keys("y")
 	s := tt.wait("Emergency access is on for token", "Temporary fixed tokencode", "* tokenLost", "yes (was no)")
 	if !strings.Contains(s, "* eaMode") || !strings.Contains(s, "temporary fixed tokencode") {
