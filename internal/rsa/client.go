@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amtypes"
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
 
@@ -300,11 +301,15 @@ func (c *Client) Close(ctx context.Context) error {
 	return err
 }
 
-// command builds a command object with the TargetableCommand members first, as
-// RSA's proxy writes them.
+// command builds a command object as RSA's proxy writes one: every member
+// of the class in AM's type table, the TargetableCommand members first,
+// nil (or a primitive's default) where fields gives none.
 func command(typ soapenc.QName, fields ...*soapenc.Value) *soapenc.Value {
-	// full slice expression: append copies, never writing into targetable
-	return soapenc.Obj(amproto.PartCommand, typ, append(targetable[:len(targetable):len(targetable)], fields...)...)
+	cmd, err := amtypes.Complete(amproto.PartCommand, typ, fields...)
+	if err != nil {
+		panic("rsa: " + err.Error()) // a typed command naming a member AM lacks: caught by the tests
+	}
+	return cmd
 }
 
 // redacted is a header value that carries a secret: printing it (say, a
@@ -313,11 +318,6 @@ type redacted []string
 
 func (redacted) String() string   { return "[redacted]" }
 func (redacted) GoString() string { return "[redacted]" }
-
-// targetable holds the TargetableCommand members, the same in every command.
-// Shared, so never modified.
-var targetable = []*soapenc.Value{soapenc.Bool("backgroundCommand", false),
-	soapenc.Nil("commandJobId"), soapenc.Nil("schedule")}
 
 // Request headers that never change, shared by every request (the transport
 // only reads them). Keys are in canonical form, as Header.Set would write them.

@@ -23,46 +23,14 @@ func isCommand(q soapenc.QName) bool {
 // the rest. A value the class does not have, or of another type, is a
 // programming error of the simulator's, caught by the tests.
 func obj(name string, q soapenc.QName, set ...*soapenc.Value) *soapenc.Value {
-	c := amtypes.Lookup(q)
-	if c == nil {
-		panic("amsim: class not in AM's type table: " + q.String())
+	out, err := amtypes.Complete(name, q, set...)
+	if err != nil {
+		panic("amsim: " + err.Error())
 	}
-	given := make(map[string]*soapenc.Value, len(set))
-	for _, v := range set {
-		given[v.Name] = v
-	}
-	out := &soapenc.Value{Name: name, Type: q}
-	for _, m := range amtypes.AllMembers(c) {
-		v, ok := given[m.Name]
-		if !ok {
-			out.Fields = append(out.Fields, zero(m))
-			continue
-		}
-		if bad := amtypes.Check(q.Local+"."+m.Name, v, m.Type); len(bad) > 0 {
-			panic(fmt.Sprintf("amsim: %v", bad))
-		}
-		out.Fields = append(out.Fields, v)
-		delete(given, m.Name)
-	}
-	for n := range given {
-		panic("amsim: " + q.Local + " has no member " + n)
+	if bad := amtypes.Check(q.Local, out, amtypes.Type{Name: q}); len(bad) > 0 {
+		panic(fmt.Sprintf("amsim: %v", bad))
 	}
 	return out
-}
-
-// zero is an unset member: Java primitives (not nillable in the WSDL) are sent
-// as their default value, everything else as xsi:nil.
-func zero(m amtypes.Member) *soapenc.Value {
-	if !m.Type.Primitive() {
-		return soapenc.Nil(m.Name)
-	}
-	switch m.Type.Name.Local {
-	case "boolean":
-		return soapenc.Bool(m.Name, false)
-	case "long":
-		return soapenc.Long(m.Name, 0)
-	}
-	return &soapenc.Value{Name: m.Name, Type: m.Type.Name, Text: "0"}
 }
 
 // checkRequest refuses a command that does not fit AM's types, in the words

@@ -199,6 +199,49 @@ func IsA(q, base soapenc.QName) bool {
 	return false
 }
 
+// Zero is an unset member as Axis and RSA's proxy write it: a Java
+// primitive (never nil in the WSDL) as its default value, anything else as
+// xsi:nil.
+func Zero(m Member) *soapenc.Value {
+	if !m.Type.Primitive() {
+		return soapenc.Nil(m.Name)
+	}
+	switch m.Type.Name.Local {
+	case "boolean":
+		return soapenc.Bool(m.Name, false)
+	case "long":
+		return soapenc.Long(m.Name, 0)
+	}
+	return &soapenc.Value{Name: m.Name, Type: m.Type.Name, Text: "0"}
+}
+
+// Complete returns an object of class q with every member of the class, in
+// the table's order (inherited first): the values given by name, Zero for
+// the rest. A given value the class does not have is an error.
+func Complete(name string, q soapenc.QName, given ...*soapenc.Value) (*soapenc.Value, error) {
+	c := Lookup(q)
+	if c == nil {
+		return nil, fmt.Errorf("class %s is not in AM's type table", q)
+	}
+	byName := make(map[string]*soapenc.Value, len(given))
+	for _, v := range given {
+		byName[v.Name] = v
+	}
+	out := &soapenc.Value{Name: name, Type: q}
+	for _, m := range AllMembers(c) {
+		v, ok := byName[m.Name]
+		if !ok {
+			v = Zero(m)
+		}
+		delete(byName, m.Name)
+		out.Fields = append(out.Fields, v)
+	}
+	for n := range byName {
+		return nil, fmt.Errorf("%s has no member %s", q.Local, n)
+	}
+	return out, nil
+}
+
 // Mismatch is one way a value does not fit the table.
 type Mismatch struct {
 	Path string // e.g. in1.tokenEmergencyAccessDTO.eaMode
