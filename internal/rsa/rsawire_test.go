@@ -61,7 +61,7 @@ func TestRequestsMatchRSAClient(t *testing.T) {
 // nil (or the other way round), with why: what differs is the data of the
 // run, not the form of the request.
 var valueDiffers = map[string]string{
-	"GenerateEmergencyAccessCodeCommand.tokenGuid": "RSA's last GenerateEmergencyAccessCode was the empty-GUID fault case",
+	"GenerateEmergencyAccessCodeCommand.tokenGuid":                                      "RSA's last GenerateEmergencyAccessCode was the empty-GUID fault case",
 	"UpdateTokenEmergencyAccessCommand.tokenEmergencyAccessDTO.temporaryFixedTokencode": "RSA's first update of a kind was a one-time set",
 	"UpdateTokenEmergencyAccessCommand.tokenEmergencyAccessDTO.oneTimeTokencodeSet":     "the same, the other way round",
 }
