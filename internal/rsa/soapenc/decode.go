@@ -84,6 +84,17 @@ type walker struct {
 	hrefs []*Value // every reference, checked once the message is read
 	count int
 	depth int
+	slab  []Value // Values are carved from here: one allocation per 64
+}
+
+// value returns a fresh Value from the slab.
+func (w *walker) value() *Value {
+	if len(w.slab) == 0 {
+		w.slab = make([]Value, 64)
+	}
+	v := &w.slab[0]
+	w.slab = w.slab[1:]
+	return v
 }
 
 // token returns the next token, refusing DOCTYPEs (AM never sends one, and
@@ -348,7 +359,8 @@ func (w *walker) element(start xml.StartElement) (*Value, error) {
 		return nil, err
 	}
 	defer func() { w.binds = w.binds[:outer] }()
-	v := &Value{Name: start.Name.Local, ns: start.Name.Space}
+	v := w.value()
+	v.Name, v.ns = start.Name.Local, start.Name.Space
 	if err := w.attributes(v, start); err != nil {
 		return nil, err
 	}
@@ -374,10 +386,12 @@ func (w *walker) children(start xml.StartElement) ([]*Value, error) {
 	return kids, err
 }
 
-// content reads up to the element's end: its children and its text.
+// content reads up to the element's end: its children and its text (of a
+// leaf; one piece of character data is the common case, kept as one string).
 func (w *walker) content(start xml.StartElement) ([]*Value, string, error) {
 	var kids []*Value
-	var text strings.Builder
+	var text string
+	pieces := 0
 	for {
 		t, err := w.token()
 		if err != nil {
@@ -394,11 +408,15 @@ func (w *walker) content(start xml.StartElement) ([]*Value, string, error) {
 			}
 			kids = append(kids, c)
 		case xml.CharData:
-			if len(kids) == 0 {
-				text.Write(t)
+			if len(kids) == 0 && len(t) > 0 {
+				if pieces++; pieces == 1 {
+					text = string(t)
+				} else {
+					text += string(t)
+				}
 			}
 		case xml.EndElement:
-			return kids, text.String(), nil
+			return kids, text, nil
 		}
 	}
 }
