@@ -254,6 +254,11 @@ func (p *formPane) view(m *Model) string {
 	if p.failure != "" {
 		b.WriteString("\n" + m.st.Err.Render("✗ AM refused the last submit: "+p.failure) + "\n")
 	}
-	b.WriteString("\n" + m.st.Dim.Render(fmt.Sprintf("Codes follow AM's policy: %d letters and digits. The lifetime may not exceed %d days.", amproto.EACodeSize, m.info.MaxEADays)))
+	rule := fmt.Sprintf("Codes follow AM's policy: %d letters and digits. The lifetime may not exceed %d days", amproto.EACodeSize, m.info.MaxEADays)
+	// the latest moment rsatui sends: AM's maximum less a margin for its clock
+	if latest, err := m.am.ParseExpiry(fmt.Sprintf("%dd", m.info.MaxEADays)); err == nil {
+		rule += " (latest " + when(latest, "") + ")"
+	}
+	b.WriteString("\n" + m.st.Dim.Render(rule+"."))
 	return b.String()
 }

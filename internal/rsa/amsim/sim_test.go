@@ -237,3 +237,33 @@ func FuzzServeCommand(f *testing.F) {
 		}
 	})
 }
+
+// TestCommandsOutsideTheTable: a command of AM's the simulator does not
+// implement gets a SystemException saying so; a member the class does not
+// have, or of another type, the words Axis's bean deserializer uses; a class
+// AM does not have is an unknown command.
+func TestCommandsOutsideTheTable(t *testing.T) {
+	s := New(Options{})
+	s.AddAdmin("admin", "Admin!Passw0rd", RoleSuperAdmin)
+	sid := login(t, s)
+	tokenMgt := "http://tokenmgt.admin.authmgr.rsa.com"
+	cases := []struct {
+		cmd  *soapenc.Value
+		want string
+	}{
+		{soapenc.Obj("in1", soapenc.QName{Space: tokenMgt, Local: "ResynchronizeTokenCommand"}, soapenc.Str("tokenSerialNum", "000100001007")),
+			"com.rsa.common.SystemException: command ResynchronizeTokenCommand is not implemented by the simulator"},
+		{soapenc.Obj("in1", amproto.LookupTokenCommand, soapenc.Str("serial", "000100001007")),
+			"Invalid element in com.rsa.authmgr.admin.tokenmgt.LookupTokenCommand - in1.serial: LookupTokenCommand has no member serial"},
+		{soapenc.Obj("in1", amproto.LookupTokenCommand, soapenc.Int("serialNumber", 1007)),
+			"Invalid element in com.rsa.authmgr.admin.tokenmgt.LookupTokenCommand - in1.serialNumber: sent as {http://www.w3.org/2001/XMLSchema}int, declared xsd:string"},
+		{soapenc.Obj("in1", soapenc.QName{Space: tokenMgt, Local: "FrobnicateTokenCommand"}),
+			"unknown command class com.rsa.authmgr.admin.tokenmgt.FrobnicateTokenCommand"},
+	}
+	for _, c := range cases {
+		f := faultOf(t, post(t, s, envelope(t, sid, c.cmd), true))
+		if !strings.Contains(f.String, c.want) || f.Detail == nil || f.Detail.Type.Local != "SystemException" {
+			t.Errorf("%s: fault %q (detail %v), want %q", c.cmd.Type.Local, f.String, f.Detail, c.want)
+		}
+	}
+}

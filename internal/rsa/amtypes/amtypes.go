@@ -14,6 +14,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -86,6 +87,8 @@ type Class struct {
 	// Wire is false for the helpers RSA added to its proxy by hand (constant
 	// holders, SOAPCommandTarget): they are not WSDL types.
 	Wire bool
+
+	all []Member // inherited members first, then its own; computed at load
 }
 
 // Enum reports whether the class is an enumeration (constants, no members),
@@ -130,6 +133,21 @@ var load = sync.OnceValue(func() *table {
 		t.all = append(t.all, cl)
 	}
 	sort.Slice(t.all, func(i, j int) bool { return t.all[i].Java < t.all[j].Java })
+	var with func(c *Class) []Member
+	with = func(c *Class) []Member {
+		if c.all == nil {
+			var inherited []Member
+			if base := t.byName[c.Base]; base != nil && base != c {
+				inherited = with(base)
+			}
+			// a fresh, clipped slice: appending to it never writes into another class's
+			c.all = slices.Clip(append(slices.Clone(inherited), c.Members...))
+		}
+		return c.all
+	}
+	for _, c := range t.all {
+		with(c)
+	}
 	return t
 })
 
@@ -167,15 +185,13 @@ func Lookup(q soapenc.QName) *Class { return load().byName[q] }
 func All() []*Class { return load().all }
 
 // AllMembers returns the members of c with the inherited ones, base first
-// (the order the proxy and Axis write them in).
+// (the order the proxy and Axis write them in). The slice is shared: read it
+// only.
 func AllMembers(c *Class) []Member {
 	if c == nil {
 		return nil
 	}
-	if base := Lookup(c.Base); base != nil {
-		return append(AllMembers(base), c.Members...)
-	}
-	return c.Members
+	return c.all
 }
 
 // MemberOf returns member name of class q, inherited ones included.

@@ -86,3 +86,32 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("subclass: %v", bad)
 	}
 }
+
+// TestAllMembersSharedSafely: the member lists of classes that share a base
+// are independent (appending to one never changes another), and concurrent
+// readers are safe (run under -race).
+func TestAllMembersSharedSafely(t *testing.T) {
+	a := Lookup(soapenc.QName{Space: "http://tokenmgt.admin.authmgr.rsa.com", Local: "LookupTokenCommand"})
+	b := Lookup(soapenc.QName{Space: "http://tokenmgt.admin.authmgr.rsa.com", Local: "EnableTokensCommand"})
+	ma, mb := AllMembers(a), AllMembers(b)
+	if ma[0].Name != "backgroundCommand" || mb[0].Name != "backgroundCommand" {
+		t.Fatalf("inherited members not first: %v / %v", ma, mb)
+	}
+	_ = append(ma, Member{Name: "x"})
+	if got := AllMembers(b); len(got) != len(mb) || got[len(got)-1] != mb[len(mb)-1] {
+		t.Fatalf("appending to one class's members changed another's: %v", got)
+	}
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 100 {
+				_, _ = Complete("in1", a.Name)
+				_, _ = Complete("in1", b.Name)
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+}
