@@ -15,6 +15,9 @@ const (
 	exitNotFound = 2
 	exitRefused  = 3
 	exitServer   = 4
+	// exitUnknown: a change whose reply was lost and that AM does not show
+	// (yet): it may still be applied — look before doing anything else
+	exitUnknown = 5
 )
 
 // exitError carries an exit code through cobra.

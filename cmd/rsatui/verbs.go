@@ -23,7 +23,7 @@ import (
 )
 
 // exitCode maps an error to the stable exit codes: 1 usage, 2 not found,
-// 3 refused by a rule, 4 server or network.
+// 3 refused by a rule, 4 server or network, 5 outcome unknown.
 func exitCode(err error) int {
 	var ee *exitError
 	switch {
@@ -38,6 +38,8 @@ func exitCode(err error) int {
 	case errors.Is(err, rsa.ErrRule), errors.Is(err, rsa.ErrTokenNotReady), errors.Is(err, rsa.ErrReadOnly),
 		errors.Is(err, rsa.ErrInvalidArgument), errors.Is(err, rsa.ErrInsufficientPrivilege), errors.Is(err, rsa.ErrAmbiguous):
 		return exitRefused
+	case errors.Is(err, rsa.ErrOutcomeUnknown):
+		return exitUnknown
 	}
 	return exitServer
 }
@@ -404,7 +406,9 @@ The codes are printed once; hand them over by phone or in person.`,
 					return verbErr(err)
 				}
 				res, err := o.ops.SetEmergencyAccess(ctx, r)
-				if err != nil {
+				// an unknown outcome still carries the codes: they may be active
+				unknown := errors.Is(err, rsa.ErrOutcomeUnknown) && len(res.Codes) > 0
+				if err != nil && !unknown {
 					return verbErr(err)
 				}
 				codes := make([]string, len(res.Codes))
@@ -414,17 +418,26 @@ The codes are printed once; hand them over by phone or in person.`,
 				if res.Note != "" {
 					fmt.Fprintln(cmd.ErrOrStderr(), "note:", res.Note)
 				}
-				return o.emit(struct {
+				outcome, heading := "applied", "codes (shown only now; hand them over by phone or in person):"
+				if unknown {
+					outcome = "unknown"
+					heading = "codes — MAY BE ACTIVE: the reply was lost; check with `rsatui ea show " + r.Serial + "` before handing them over or trying again:"
+				}
+				if werr := o.emit(struct {
+					Outcome  string    `json:"outcome"`
 					Token    tokenView `json:"token"`
 					Codes    []string  `json:"codes"`
 					Commands []string  `json:"am_commands"`
-				}{viewOf(res.After), codes, res.Commands}, func(w *tabwriter.Writer) {
+				}{outcome, viewOf(res.After), codes, res.Commands}, func(w *tabwriter.Writer) {
 					tokenTable(w, res.After)
-					fmt.Fprintf(w, "\ncodes (shown only now; hand them over by phone or in person):\n")
+					fmt.Fprintf(w, "\n%s\n", heading)
 					for _, c := range codes {
 						fmt.Fprintf(w, "  %s\n", c)
 					}
-				})
+				}); werr != nil {
+					return werr
+				}
+				return verbErr(err)
 			})
 		}}
 	set.Flags().StringVar(&fixed, "fixed", "", "temporary fixed tokencode you choose (- reads it from standard input)")

@@ -28,6 +28,9 @@ var (
 	// ErrOutcomeUnknown marks a write whose request may have reached AM but whose
 	// reply was lost: the caller must look the object up before doing anything else.
 	ErrOutcomeUnknown = errors.New("outcome unknown: the reply was lost")
+	// ErrOtherChange marks a write AM took, after which it holds something
+	// else: another change landed in between (another admin, another session).
+	ErrOtherChange = errors.New("another change landed in between")
 )
 
 var kindByClass = map[string]error{

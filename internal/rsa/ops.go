@@ -360,19 +360,27 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	ea.TokenGUID = t.GUID
 	ea.Lost, ea.Mode, ea.LostMode, ea.Expiration = true, r.Mode, r.IfAvailable, r.Expires
 	ea.ValidOnlineData, ea.ClearUnusedCodes = true, true
-	applied := func(now TokenState) bool {
+	differs := func(now TokenState) []string {
 		e := now.EA
-		return e.Lost && e.Mode == r.Mode && e.LostMode == r.IfAvailable && e.Expiration.Equal(r.Expires) &&
-			(r.Mode != amproto.EAModeTemporaryFixedCode || e.TemporaryFixedTokencode == ea.TemporaryFixedTokencode) &&
-			(r.Mode != amproto.EAModeOneTimeCodeSet || e.NumUnusedCodes == len(ea.OneTimeCodes))
+		d := differences{}
+		d.check("tokenLost", e.Lost)
+		d.check("eaMode", e.Mode == r.Mode)
+		d.check("lostMode", e.LostMode == r.IfAvailable)
+		d.check("eaExpiration", sameInstant(e.Expiration, r.Expires))
+		// AM may not hand codes back; only a code it shows can differ
+		d.check("temporaryFixedTokencode", r.Mode != amproto.EAModeTemporaryFixedCode ||
+			e.TemporaryFixedTokencode == "" || e.TemporaryFixedTokencode == ea.TemporaryFixedTokencode)
+		d.check("numUnusedCodes", r.Mode != amproto.EAModeOneTimeCodeSet || e.NumUnusedCodes == len(ea.OneTimeCodes))
+		return d
 	}
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", r.Serial, applied,
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", r.Serial, differs,
 		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) })
-	if err != nil {
-		res.Codes = nil // not installed: never show codes that do not work
-		return res, err
+	if err != nil && !errors.Is(err, ErrOutcomeUnknown) {
+		// not installed, or replaced by another change: never show codes that do not work
+		// (when the outcome is unknown they may be active: the caller shows them, marked so)
+		res.Codes = nil
 	}
-	return res, nil
+	return res, err
 }
 
 // ClearEmergencyAccess ends online emergency access: the token is back to
@@ -394,17 +402,45 @@ func (o *Ops) clearEmergencyAccess(ctx context.Context, serial string) (EAResult
 	ea := before.EA
 	ea.Lost, ea.Mode, ea.TemporaryFixedTokencode, ea.OneTimeCodes = false, amproto.EAModeNone, "", nil
 	ea.Expiration, ea.TFTExpiration, ea.ClearUnusedCodes, ea.ValidOnlineData = time.Time{}, time.Time{}, true, false
-	applied := func(now TokenState) bool { return !now.EA.Lost && now.EA.Mode == amproto.EAModeNone }
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", serial, applied,
+	differs := func(now TokenState) []string {
+		d := differences{}
+		d.check("tokenLost", !now.EA.Lost)
+		d.check("eaMode", now.EA.Mode == amproto.EAModeNone)
+		return d
+	}
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", serial, differs,
 		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) })
 	return res, err
 }
 
-// write sends one write and re-reads the token. A write refused because the
-// session expired was not applied, so it is sent once more after the client's
-// re-login; a write whose reply was lost is never resent: the re-read decides
-// whether it was applied.
-func (o *Ops) write(ctx context.Context, cmds *[]string, command, serial string, applied func(TokenState) bool,
+// differences names the members in which what AM holds differs from what
+// was written.
+type differences []string
+
+func (d *differences) check(member string, same bool) {
+	if !same {
+		*d = append(*d, member)
+	}
+}
+
+// sameInstant compares two times at AM's precision (milliseconds): what was
+// sent, and what AM read back.
+func sameInstant(a, b time.Time) bool {
+	return a.Truncate(time.Millisecond).Equal(b.Truncate(time.Millisecond))
+}
+
+// write sends one write and re-reads the token, and says what AM holds:
+//   - the write was taken and AM holds it: no error;
+//   - it was taken but AM holds something else (differs names the members):
+//     another change landed in between, ErrOtherChange;
+//   - the reply was lost (ErrOutcomeUnknown): the write is never resent; the
+//     re-read decides — AM holds the change: no error, a note; AM does not
+//     show it, even after a second look: the outcome stays unknown, and the
+//     error says so (it may yet be applied), never "not applied".
+//
+// A write refused because the session expired was not applied, so it is
+// sent once more after the client's re-login.
+func (o *Ops) write(ctx context.Context, cmds *[]string, command, serial string, differs func(TokenState) []string,
 	send func() error) (after TokenState, note string, err error) {
 	*cmds = append(*cmds, command)
 	err = send()
@@ -416,15 +452,19 @@ func (o *Ops) write(ctx context.Context, cmds *[]string, command, serial string,
 	after, rerr := o.Token(ctx, serial)
 	switch {
 	case err == nil && rerr == nil:
+		if d := differs(after); len(d) > 0 {
+			return after, "", fmt.Errorf("%w: AM took %s, but now holds another %s for token %s — shown here; look at it before changing anything",
+				ErrOtherChange, command, strings.Join(d, ", "), serial)
+		}
 		return after, "", nil
 	case err == nil:
 		return after, "", fmt.Errorf("%s succeeded, but reading the token back failed: %w", command, rerr)
 	case errors.Is(err, ErrOutcomeUnknown) && rerr == nil:
-		if applied(after) {
+		if len(differs(after)) == 0 {
 			return after, "the reply was lost, but reading the token back shows the change was applied", nil
 		}
 		// AM may still be working on a request whose reply we gave up on: look
-		// once more after a moment before saying it was not applied
+		// once more after a moment
 		select {
 		case <-time.After(o.settle()):
 		case <-ctx.Done():
@@ -432,12 +472,13 @@ func (o *Ops) write(ctx context.Context, cmds *[]string, command, serial string,
 		*cmds = append(*cmds, "LookupTokenCommand", "LookupTokenEmergencyAccessCommand")
 		if again, rerr := o.Token(ctx, serial); rerr == nil {
 			after = again
-			if applied(after) {
+			if len(differs(after)) == 0 {
 				return after, "the reply was lost, but reading the token back shows the change was applied", nil
 			}
 		}
-		return after, "", fmt.Errorf("the reply was lost and reading the token back twice shows the change NOT applied; "+
-			"if AM is still processing the request it may yet appear, so refresh before trying again: %w", err)
+		return after, "", fmt.Errorf("the reply was lost and AM does not show the change yet (it differs in %s); "+
+			"AM may still apply it, so it MAY BE ACTIVE: check with `rsatui ea show %s` before trying again: %w",
+			strings.Join(differs(after), ", "), serial, err)
 	}
 	return after, "", err
 }

@@ -94,8 +94,12 @@ func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool
 	case !t.Expires.IsZero() && !t.Expires.After(o.Now()):
 		return res, fmt.Errorf("%w: token %s expired on %s", ErrRule, serial, t.Expires.Format("2006-01-02"))
 	}
-	applied := func(now TokenState) bool { return now.Token.PrincipalGUID == p.GUID }
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "LinkTokensWithPrincipalCommand", serial, applied,
+	differs := func(now TokenState) []string {
+		d := differences{}
+		d.check("principalId", now.Token.PrincipalGUID == p.GUID)
+		return d
+	}
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "LinkTokensWithPrincipalCommand", serial, differs,
 		func() error { return o.c.LinkTokens(ctx, p.GUID, before.Token.GUID) })
 	return res, err
 }
@@ -132,8 +136,12 @@ func (o *Ops) unassign(ctx context.Context, serial string, endEA bool) (TokenRes
 		return res, fmt.Errorf("%w: token %s is in emergency access (%s); unassigning ends it: confirm with --end-emergency-access",
 			ErrRule, serial, before.EA.Mode)
 	}
-	applied := func(now TokenState) bool { return !now.Token.Assigned() }
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "UnlinkTokensFromPrincipalsCommand", serial, applied,
+	differs := func(now TokenState) []string {
+		d := differences{}
+		d.check("principalId", !now.Token.Assigned())
+		return d
+	}
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "UnlinkTokensFromPrincipalsCommand", serial, differs,
 		func() error { return o.c.UnlinkTokens(ctx, before.Token.GUID) })
 	return res, err
 }
@@ -157,8 +165,12 @@ func (o *Ops) setEnabled(ctx context.Context, serial string, enable bool) (Token
 		res.After, res.Note = before, fmt.Sprintf("the token was already %s; nothing was changed", map[bool]string{true: "enabled", false: "disabled"}[enable])
 		return res, nil
 	}
-	applied := func(now TokenState) bool { return now.Token.Enabled == enable }
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "EnableTokensCommand", serial, applied,
+	differs := func(now TokenState) []string {
+		d := differences{}
+		d.check("tokenEnabled", now.Token.Enabled == enable)
+		return d
+	}
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "EnableTokensCommand", serial, differs,
 		func() error { return o.c.EnableTokens(ctx, enable, before.Token.GUID) })
 	return res, err
 }
@@ -184,7 +196,7 @@ func (o *Ops) record(_ context.Context, op, target string, params map[string]str
 	case errors.Is(err, ErrInvalidInput), errors.Is(err, ErrRule), errors.Is(err, ErrTokenNotReady), errors.Is(err, ErrReadOnly),
 		errors.Is(err, ErrInvalidArgument), errors.Is(err, ErrInsufficientPrivilege), errors.Is(err, ErrNotInAM), errors.Is(err, ErrNotFound):
 		e.Outcome = audit.Refused
-	case errors.Is(err, ErrOutcomeUnknown) && !strings.Contains(err.Error(), "NOT applied"):
+	case errors.Is(err, ErrOutcomeUnknown):
 		e.Outcome = audit.Unknown
 	default:
 		e.Outcome = audit.Failed

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -101,10 +102,14 @@ type resultPane struct {
 	res   rsa.EAResult
 	clear bool
 	req   rsa.EARequest
+	// uncertain: the reply was lost and AM does not show the change (yet);
+	// the codes may be active, so they are shown, marked so
+	uncertain bool
 }
 
 func (p *resultPane) done(m *Model, r eaDone) tea.Cmd {
-	if r.err != nil {
+	uncertain := errors.Is(r.err, rsa.ErrOutcomeUnknown) && len(r.res.Codes) > 0
+	if r.err != nil && !uncertain {
 		// the form stays filled (screen stack unchanged) so the admin can correct and resubmit
 		msg := explain(r.err)
 		if r.res.After.Token.Serial != "" {
@@ -120,7 +125,7 @@ func (p *resultPane) done(m *Model, r eaDone) tea.Cmd {
 		}
 		return nil
 	}
-	*p = resultPane{res: r.res, clear: r.clear, req: r.req}
+	*p = resultPane{res: r.res, clear: r.clear, req: r.req, uncertain: uncertain}
 	m.tokens.replace(r.res.After)
 	m.detail.state = r.res.After
 	if r.clear {
@@ -134,6 +139,10 @@ func (p *resultPane) done(m *Model, r eaDone) tea.Cmd {
 	note := "Done: AM holds the state shown."
 	if r.res.Note != "" {
 		note = "Done (" + r.res.Note + ")."
+	}
+	if uncertain {
+		m.setStatus(explain(r.err), true)
+		return nil
 	}
 	m.setStatus(note, false)
 	return nil
@@ -168,7 +177,13 @@ func (p *resultPane) view(m *Model, h int) string {
 	if p.clear {
 		title = "Emergency access ended for token " + p.res.After.Token.Serial
 	}
+	if p.uncertain {
+		title = "Emergency access MAY be on for token " + p.res.After.Token.Serial + ": the reply was lost"
+	}
 	b.WriteString(m.st.Title.Render(title) + "\n")
+	if p.uncertain {
+		b.WriteString(m.st.Err.Render("AM does not show the change yet, but may still apply it: these codes may be active. Press r on the token to check before handing them over or trying again.") + "\n")
+	}
 	if len(p.res.Codes) > 0 {
 		label := "Temporary fixed tokencode"
 		if len(p.res.Codes) > 1 {

@@ -183,3 +183,18 @@ func TestEmergencyAccessFlow(t *testing.T) {
 		t.Fatalf("server state after clear: %+v", st)
 	}
 }
+
+// TestLostReplyKeepsTheCodeMarked: the reply to the emergency-access update
+// is lost and AM does not show the change; the console does not say "not
+// applied" and throw the code away: it shows the code, marked as possibly
+// active, and says how to check.
+func TestLostReplyKeepsTheCodeMarked(t *testing.T) {
+	w := newWorld(t)
+	w.ops.SettleDelay = 10 * time.Millisecond
+	w.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenEmergencyAccessCommand, Action: amsim.Drop})
+	tm := start(t, w.model(false), 100, 30)
+	waitScreen(t, tm, "found")
+	toConfirm(t, tm, "jdoe", "John Doe")
+	tm.Send(key("y"))
+	waitScreen(t, tm, "Emergency access MAY be on for token", "these codes may be active", "Temporary fixed tokencode", "may or may not have been applied")
+}

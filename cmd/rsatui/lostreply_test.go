@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+)
+
+// dropper forwards requests to the simulator; for the emergency-access
+// update it hangs up without a reply, after forwarding it (applied) or
+// before (not applied) — the probe that found rsatui saying "NOT applied"
+// of a change AM held.
+type dropper struct {
+	target  string
+	forward bool // forward the update before hanging up
+}
+
+func (d *dropper) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	req, _ := http.NewRequest(r.Method, d.target+r.URL.RequestURI(), bytes.NewReader(body))
+	req.Header = r.Header.Clone()
+	update := bytes.Contains(body, []byte("UpdateTokenEmergencyAccessCommand"))
+	if !update || d.forward {
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		if !update {
+			for k, v := range resp.Header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(resp.StatusCode)
+			_, _ = io.Copy(w, resp.Body)
+			return
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+	}
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+func TestVerbLostReply(t *testing.T) {
+	c := setup(t)
+	var target string
+	for _, kv := range c.env {
+		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_URL="); ok {
+			target = strings.TrimSuffix(v, "/ims-ws/services/CommandServer")
+		}
+	}
+	jdoe := c.ds.TokensOf("jdoe")[0]
+	type result struct {
+		Outcome string   `json:"outcome"`
+		Codes   []string `json:"codes"`
+	}
+	for _, tc := range []struct {
+		name    string
+		forward bool
+		code    int
+		outcome string
+		audit   string
+	}{
+		{"applied, reply lost", true, 0, "applied", `"outcome":"ok"`},
+		{"not applied, reply lost", false, exitUnknown, "unknown", `"outcome":"unknown"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proxy := httptest.NewServer(&dropper{target: target, forward: tc.forward})
+			defer proxy.Close()
+			if _, errs, code := c.run("", "ea", "clear", jdoe); code != 0 { // straight to the simulator: a clean start
+				t.Fatalf("clear: %d %s", code, errs)
+			}
+			_ = os.Remove(c.audit)
+			saved := c.env
+			c.env = append(append([]string{}, saved...), "RSATUI_AM_URL="+proxy.URL+"/ims-ws/services/CommandServer")
+			defer func() { c.env = saved }()
+			out, errs, code := c.run("Lost1234", "ea", "set", jdoe, "--fixed", "-", "--expires", "2d", "--json")
+			var res result
+			if code != tc.code || json.Unmarshal([]byte(out), &res) != nil || res.Outcome != tc.outcome ||
+				len(res.Codes) != 1 || res.Codes[0] != "Lost1234" {
+				t.Fatalf("exit %d (want %d), stdout %s, stderr %s", code, tc.code, out, errs)
+			}
+			if tc.code == exitUnknown && !strings.Contains(errs, "ea show") {
+				t.Fatalf("no hint to check: %s", errs)
+			}
+			log, _ := os.ReadFile(c.audit)
+			if !strings.Contains(string(log), tc.audit) || strings.Contains(string(log), "Lost1234") {
+				t.Fatalf("audit %s", log)
+			}
+		})
+	}
+}
