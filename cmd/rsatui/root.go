@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/rsatui/rsatui/internal/textsafe"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -98,7 +99,8 @@ func run(args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "rsatui:", err)
+	// errors quote AM's fault texts and directory values: made safe, lines kept
+	fmt.Fprintln(textsafe.Writer{W: os.Stderr}, "rsatui:", err)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

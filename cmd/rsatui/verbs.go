@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/secret"
+	"github.com/rsatui/rsatui/internal/textsafe"
 )
 
 // exitCode maps an error to the stable exit codes: 1 usage, 2 not found,
@@ -116,11 +118,18 @@ func attachAudit(cmd *cobra.Command, b *backend) error {
 
 func (o *opened) emit(v any, table func(w *tabwriter.Writer)) error {
 	if o.json {
-		enc := json.NewEncoder(o.out)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := o.out.Write(textsafe.EscapeJSON(buf.Bytes()))
+		return err
 	}
-	w := tabwriter.NewWriter(o.out, 0, 2, 2, ' ', 0)
+	// fields are made safe where they are printed (textsafe.Line); the
+	// writer neutralises anything that slipped through
+	w := tabwriter.NewWriter(textsafe.Writer{W: o.out}, 0, 2, 2, ' ', 0)
 	table(w)
 	return w.Flush()
 }
@@ -203,7 +212,7 @@ func tokenTable(w *tabwriter.Writer, states ...rsa.TokenState) {
 		if !s.Token.Enabled {
 			state = "disabled"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Token.Serial, s.Token.TokenType, state, s.Token.AssignedUserID,
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", textsafe.Line(s.Token.Serial), s.Token.TokenType, state, textsafe.Line(s.Token.AssignedUserID),
 			day(s.Token.Expires), day(s.Token.LastLogin), eaWords(s.EA))
 	}
 }
@@ -249,7 +258,8 @@ func addVerbs(root *cobra.Command) {
 						if u.Locked {
 							status += "locked"
 						}
-						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Login, u.DisplayName, u.Mail, u.Department, status)
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", textsafe.Line(u.Login), textsafe.Line(u.DisplayName),
+							textsafe.Line(u.Mail), textsafe.Line(u.Department), status)
 					}
 				})
 			})
@@ -329,7 +339,7 @@ func withToken(cmd *cobra.Command, serial string, fn func(context.Context, *open
 			return verbErr(err)
 		}
 		if note != "" {
-			fmt.Fprintln(cmd.ErrOrStderr(), "note:", note)
+			fmt.Fprintln(textsafe.Writer{W: cmd.ErrOrStderr()}, "note:", note)
 		}
 		return o.emit(viewOf(s), func(w *tabwriter.Writer) { tokenTable(w, s) })
 	})
@@ -416,7 +426,7 @@ The codes are printed once; hand them over by phone or in person.`,
 					codes[i] = c.Reveal() // shown once, here, on purpose
 				}
 				if res.Note != "" {
-					fmt.Fprintln(cmd.ErrOrStderr(), "note:", res.Note)
+					fmt.Fprintln(textsafe.Writer{W: cmd.ErrOrStderr()}, "note:", res.Note)
 				}
 				outcome, heading := "applied", "codes (shown only now; hand them over by phone or in person):"
 				if unknown {
@@ -493,8 +503,8 @@ func auditCommand() *cobra.Command {
 						sort.Strings(kv)
 						detail = strings.Join(kv, " ")
 					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), who, e.Admin,
-						e.Operation, e.Target, e.Outcome, detail)
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), textsafe.Line(who),
+						textsafe.Line(e.Admin), e.Operation, textsafe.Line(e.Target), e.Outcome, textsafe.Line(detail))
 				}
 			})
 		}}

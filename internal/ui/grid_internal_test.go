@@ -83,13 +83,16 @@ func TestDirectoryTextCannotEscape(t *testing.T) {
 	m := New(nil, nil, Info{}, Options{NoColor: true})
 	m.w, m.h = 100, 20
 	m.layout()
-	evil := ad.User{Login: "evil", DisplayName: "Eve\x1b]0;pwned\x07\x1b[2J", Mail: "e\x9b31m@x\u009b1m", Department: "IT\r\nFake line"}
+	evil := ad.User{Login: "evil", DisplayName: "Eve\x1b]0;pwned\x07\x1b[2J", Mail: "e\x9b31m@x\u009b1m", Department: "\u202eIT\r\nFake line"}
 	mm, _ := m.Update(searchPage{seq: m.users.seq, users: []ad.User{evil}})
 	frame := mm.(Model).Render()
-	for _, bad := range []string{"\x1b]0;", "\x07", "\x1b[2J", "\x9b", "\u009b", "\r"} {
+	for _, bad := range []string{"\x1b]0;", "\x07", "\x1b[2J", "\x9b", "\u009b", "\r", "\u202e", "\u200b"} {
 		if strings.Contains(frame, bad) {
 			t.Errorf("frame carries %q from the directory", bad)
 		}
+	}
+	if !strings.Contains(frame, "⟨U+202E⟩IT") {
+		t.Errorf("a bidi override is not shown visibly:\n%s", frame)
 	}
 	if !strings.Contains(frame, "Eve\uFFFD]0;pwned") {
 		t.Errorf("the name is not shown with its control characters replaced:\n%s", frame)

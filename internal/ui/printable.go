@@ -1,32 +1,13 @@
 package ui
 
 import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
-
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/textsafe"
 )
 
-// printable replaces control characters (ESC above all, and C1 controls such
-// as the one-byte CSI, raw or UTF-8 encoded) with U+FFFD. Names,
-// mail addresses and every other string come from the directory and from AM:
-// whoever can edit a displayName must not be able to send escape sequences
-// to an admin's terminal (move the cursor, retitle the window, fake a frame).
-func printable(s string) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	if !strings.ContainsFunc(s, unicode.IsControl) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-}
+// printable makes a string from the directory or AM safe for the terminal
+// (see textsafe.Line: the one sanitiser of every human-readable output).
+func printable(s string) string { return textsafe.Line(s) }
 
 // printableUser is u with every text field made printable.
 func printableUser(u ad.User) ad.User {

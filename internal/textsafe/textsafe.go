@@ -1,0 +1,104 @@
+// Package textsafe makes text from the directory and from AM safe to put in
+// front of a person: whoever can edit a displayName (or an AM string) must
+// not be able to send escape sequences to an admin's terminal (move the
+// cursor, retitle the window, write the clipboard with OSC 52, fake a frame
+// or a line), nor hide or reorder what is shown with bidi overrides. Every
+// human-readable output — the console, the verbs' text, logs — goes through
+// it; JSON output through EscapeJSON.
+package textsafe
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// replacement stands for a control character.
+const replacement = '\uFFFD'
+
+// invisible reports whether r is a format character (Unicode category Cf:
+// bidi embeddings, overrides and isolates, zero-width spaces and joiners,
+// the BOM, …) that changes or hides what a line shows without being seen.
+func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
+
+// unsafe reports whether r must not reach a terminal as it is.
+func unsafe(r rune) bool { return unicode.IsControl(r) || invisible(r) || r == utf8.RuneError }
+
+// Line returns s with every control character (C0 including tab, CR and LF,
+// DEL, C1 — raw or UTF-8 encoded — and invalid UTF-8) as U+FFFD and every
+// invisible format character shown by its code point (⟨U+202E⟩), so that a
+// value can neither act on the terminal nor break out of its field or line.
+func Line(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, unsafe) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case r == utf8.RuneError && n <= 1, unicode.IsControl(r):
+			b.WriteRune(replacement)
+		case invisible(r):
+			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Writer passes text to w with the same treatment as Line, except that tab
+// and newline (the layout of a table) pass as they are. It is the verbs'
+// last line of defence: fields are made safe with Line where they are
+// printed; whatever was missed still cannot act on the terminal.
+type Writer struct{ W io.Writer }
+
+func (s Writer) Write(p []byte) (int, error) {
+	if utf8.Valid(p) && !bytes.ContainsFunc(p, func(r rune) bool { return unsafe(r) && r != '\t' && r != '\n' }) {
+		return s.W.Write(p)
+	}
+	var b bytes.Buffer
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRune(p[i:])
+		i += n
+		switch {
+		case r == '\t' || r == '\n':
+			b.WriteRune(r)
+		case r == utf8.RuneError && n <= 1, unicode.IsControl(r):
+			b.WriteRune(replacement)
+		case invisible(r):
+			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	if _, err := s.W.Write(b.Bytes()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// EscapeJSON rewrites encoded JSON so that C1 controls and invisible format
+// characters, which encoding/json leaves as they are, appear as \u escapes:
+// the same strings to a JSON reader, nothing a terminal acts on when the
+// output is shown. (Outside strings JSON has no such characters.)
+func EscapeJSON(b []byte) []byte {
+	if !bytes.ContainsFunc(b, func(r rune) bool { return unsafe(r) && r >= 0x7f }) {
+		return b
+	}
+	var out bytes.Buffer
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r >= 0x7f && (unicode.IsControl(r) || invisible(r)) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+		} else {
+			out.Write(b[i : i+n])
+		}
+		i += n
+	}
+	return out.Bytes()
+}
