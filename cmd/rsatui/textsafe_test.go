@@ -17,7 +17,9 @@ import (
 func TestVerbOutputCannotEscape(t *testing.T) {
 	evil := "eve\x1b]52;c;cHduZWQ=\x07\x1b]0;root\x07\x1b[2J\r\nFAKE\u009b2J\u202egnp"
 	st := rsa.TokenState{Token: rsa.Token{Serial: "000100001007", AssignedUserID: evil, Enabled: true}}
-	bad := func(r rune) bool { return r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) }
+	bad := func(r rune) bool {
+		return r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r))
+	}
 
 	var text bytes.Buffer
 	o := &opened{out: &text}
