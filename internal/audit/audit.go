@@ -17,6 +17,8 @@ import (
 
 // Entry is one audited operation.
 type Entry struct {
+	// ID pairs an operation's intent line with its outcome line.
+	ID        string            `json:"id,omitempty"`
 	Time      time.Time         `json:"time"`
 	OSUser    string            `json:"os_user"`
 	SSHUser   string            `json:"ssh_user,omitempty"`
@@ -25,7 +27,7 @@ type Entry struct {
 	Operation string            `json:"operation"`
 	Target    string            `json:"target"`
 	Params    map[string]string `json:"params,omitempty"`
-	Outcome   string            `json:"outcome"` // ok, refused, failed, unknown
+	Outcome   string            `json:"outcome"` // intent, then ok, refused, failed or unknown
 	Fault     string            `json:"fault,omitempty"`
 	Error     string            `json:"error,omitempty"`
 	Commands  []string          `json:"am_commands,omitempty"`
@@ -33,6 +35,10 @@ type Entry struct {
 
 // Outcomes.
 const (
+	// Intent is written, and synced, before the first command that changes
+	// anything is sent: a change AM holds always has its line, even when
+	// rsatui is killed before it learns the outcome.
+	Intent  = "intent"
 	OK      = "ok"
 	Refused = "refused" // a rule said no before or at AM; nothing changed
 	Failed  = "failed"  // AM or the network failed; the token is as re-read
@@ -113,7 +119,33 @@ func CurrentUser() string {
 	return os.Getenv("USER")
 }
 
-// Tail returns the last n entries of the log at path (all when n <= 0).
+// NoOutcome is the Error of an intent that has no outcome line.
+const NoOutcome = "no outcome was recorded (rsatui stopped during the change): check the token"
+
+// Pair folds each intent into its outcome line; an intent without one
+// becomes an entry of outcome unknown, saying so.
+func Pair(all []Entry) []Entry {
+	done := map[string]bool{}
+	for _, e := range all {
+		if e.ID != "" && e.Outcome != Intent {
+			done[e.ID] = true
+		}
+	}
+	out := make([]Entry, 0, len(all))
+	for _, e := range all {
+		if e.Outcome == Intent {
+			if done[e.ID] {
+				continue
+			}
+			e.Outcome, e.Error = Unknown, NoOutcome
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Tail returns the last n entries of the log at path (all when n <= 0),
+// intents paired with their outcomes (Pair).
 func Tail(path string, n int) ([]Entry, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -129,9 +161,13 @@ func Tail(path string, n int) ([]Entry, error) {
 			return nil, fmt.Errorf("%s line %d: %w", path, line, err)
 		}
 		all = append(all, e)
-		if n > 0 && len(all) > n {
-			all = all[1:]
-		}
 	}
-	return all, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	all = Pair(all)
+	if n > 0 && len(all) > n {
+		all = all[len(all)-n:]
+	}
+	return all, nil
 }

@@ -31,6 +31,9 @@ var (
 	// ErrOtherChange marks a write AM took, after which it holds something
 	// else: another change landed in between (another admin, another session).
 	ErrOtherChange = errors.New("another change landed in between")
+	// ErrAuditUnavailable: the intent of a change could not be written to
+	// the audit log, so the change was not sent.
+	ErrAuditUnavailable = errors.New("the audit log is unavailable")
 )
 
 var kindByClass = map[string]error{

@@ -3,14 +3,18 @@ package rsa_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
@@ -107,4 +111,104 @@ func (a *afterUpdate) RoundTrip(req *http.Request) (*http.Response, error) {
 		a.do()
 	}
 	return resp, err
+}
+
+// TestIntentIsOnDiskBeforeTheWrite: when the emergency-access update reaches
+// AM, its intent line is already in the audit log (synced); the outcome line
+// follows with the same id, and audit.Tail shows the pair as one entry. A
+// refusal before any write leaves only its outcome.
+func TestIntentIsOnDiskBeforeTheWrite(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	var atUpdate []audit.Entry
+	hook := &beforeUpdate{next: http.DefaultTransport, do: func() { atUpdate, _ = rawEntries(path) }}
+	o, e := newOps(t, amsim.Options{}, func(c *rsa.Config) { c.Transport = hook })
+	var err error
+	if o.Audit, err = audit.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	serial := e.ds.TokensOf("jdoe")[0]
+	if _, err := o.SetEmergencyAccess(ctx, tft(serial, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if len(atUpdate) != 1 || atUpdate[0].Outcome != audit.Intent || atUpdate[0].ID == "" || atUpdate[0].Operation != "ea.set" ||
+		atUpdate[0].Params["if_available"] != amproto.DisableEAOnAuth.String() {
+		t.Fatalf("when the update was sent the log held %+v", atUpdate)
+	}
+	all, _ := rawEntries(path)
+	if len(all) != 2 || all[1].ID != atUpdate[0].ID || all[1].Outcome != audit.OK {
+		t.Fatalf("log %+v", all)
+	}
+	if paired, _ := audit.Tail(path, 0); len(paired) != 1 || paired[0].Outcome != audit.OK {
+		t.Fatalf("tail %+v", paired)
+	}
+	// a refusal before any write: an outcome line, no intent
+	if _, err := o.SetEmergencyAccess(ctx, tft("12", 3)); err == nil {
+		t.Fatal("a bad serial was accepted")
+	}
+	all, _ = rawEntries(path)
+	if last := all[len(all)-1]; len(all) != 3 || last.Outcome != audit.Refused {
+		t.Fatalf("log after a refusal %+v", all)
+	}
+}
+
+// TestNoAuditNoChange: a change whose intent cannot be written is not sent.
+func TestNoAuditNoChange(t *testing.T) {
+	dir := t.TempDir()
+	o, e := newOps(t, amsim.Options{})
+	var err error
+	if o.Audit, err = audit.Open(filepath.Join(dir, "audit.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(dir, "audit.jsonl"), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		// root writes a read-only file anyway: take the file away instead
+		_ = os.Remove(filepath.Join(dir, "audit.jsonl"))
+		if err := os.Mkdir(filepath.Join(dir, "audit.jsonl"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	serial := e.ds.TokensOf("jdoe")[0]
+	_, err = o.SetEmergencyAccess(context.Background(), tft(serial, 3))
+	if !errors.Is(err, rsa.ErrAuditUnavailable) || e.sim.Stats().Commands["UpdateTokenEmergencyAccessCommand"] != 0 {
+		t.Fatalf("%v; updates sent: %d", err, e.sim.Stats().Commands["UpdateTokenEmergencyAccessCommand"])
+	}
+	if st, _ := e.sim.Token(serial); st.Lost {
+		t.Fatal("changed without an audit line")
+	}
+}
+
+// beforeUpdate runs do when an UpdateTokenEmergencyAccessCommand is about to
+// be sent.
+type beforeUpdate struct {
+	next http.RoundTripper
+	do   func()
+}
+
+func (b *beforeUpdate) RoundTrip(req *http.Request) (*http.Response, error) {
+	body, _ := io.ReadAll(req.Body)
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	if bytes.Contains(body, []byte("UpdateTokenEmergencyAccessCommand")) {
+		b.do()
+	}
+	return b.next.RoundTrip(req)
+}
+
+// rawEntries reads the audit log's lines as they are (no pairing).
+func rawEntries(path string) ([]audit.Entry, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []audit.Entry
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		var e audit.Entry
+		if err := json.Unmarshal(line, &e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }

@@ -320,7 +320,7 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	if err := o.Validate(r); err != nil {
 		return EAResult{}, err
 	}
-	r.Expires = o.wireExpiry(r.Expires)
+	r.Expires = o.wireExpiry(r.Expires) // (done by SetEmergencyAccess already; idempotent)
 	res := EAResult{Commands: []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}}
 	before, err := o.Token(ctx, r.Serial)
 	if err != nil {
@@ -442,6 +442,9 @@ func sameInstant(a, b time.Time) bool {
 // sent once more after the client's re-login.
 func (o *Ops) write(ctx context.Context, cmds *[]string, command, serial string, differs func(TokenState) []string,
 	send func() error) (after TokenState, note string, err error) {
+	if err := o.announce(ctx); err != nil {
+		return after, "", err
+	}
 	*cmds = append(*cmds, command)
 	err = send()
 	if errors.Is(err, ErrInvalidSession) {

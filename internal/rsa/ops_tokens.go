@@ -2,9 +2,12 @@ package rsa
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rsatui/rsatui/internal/audit"
@@ -18,8 +21,8 @@ type Actor struct {
 // SetEmergencyAccess puts a token into online emergency access (see
 // setEmergencyAccess) and records it in the audit log.
 func (o *Ops) SetEmergencyAccess(ctx context.Context, r EARequest) (EAResult, error) {
-	res, err := o.setEmergencyAccess(ctx, r)
-	params := map[string]string{"mode": r.Mode.String(), "if_available": r.IfAvailable.Constant(), "expires": "never"}
+	r.Expires = o.wireExpiry(r.Expires) // audited as AM will hold it
+	params := map[string]string{"mode": r.Mode.String(), "if_available": r.IfAvailable.String(), "expires": "never"}
 	if !r.Expires.IsZero() {
 		params["expires"] = r.Expires.UTC().Format(time.RFC3339)
 	}
@@ -31,13 +34,16 @@ func (o *Ops) SetEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	default:
 		params["count"] = fmt.Sprint(r.Count)
 	}
-	return res, o.record(ctx, "ea.set", "token "+r.Serial, params, res.Commands, res.Note, err)
+	ctx = o.intend(ctx, "ea.set", "token "+r.Serial, params)
+	res, err := o.setEmergencyAccess(ctx, r)
+	return res, o.record(ctx, res.Commands, res.Note, err)
 }
 
 // ClearEmergencyAccess ends online emergency access and records it.
 func (o *Ops) ClearEmergencyAccess(ctx context.Context, serial string) (EAResult, error) {
+	ctx = o.intend(ctx, "ea.clear", "token "+serial, nil)
 	res, err := o.clearEmergencyAccess(ctx, serial)
-	return res, o.record(ctx, "ea.clear", "token "+serial, nil, res.Commands, res.Note, err)
+	return res, o.record(ctx, res.Commands, res.Note, err)
 }
 
 // TokenResult is what a token operation did.
@@ -51,9 +57,9 @@ type TokenResult struct {
 // token (unless allowSecond, which the audit log records), when the token
 // belongs to someone else, or when it has expired.
 func (o *Ops) Assign(ctx context.Context, serial, login string, allowSecond bool) (TokenResult, error) {
+	ctx = o.intend(ctx, "token.assign", "token "+serial+" to "+login, map[string]string{"allow_second": fmt.Sprint(allowSecond)})
 	res, err := o.assign(ctx, serial, login, allowSecond)
-	return res, o.record(ctx, "token.assign", "token "+serial+" to "+login,
-		map[string]string{"allow_second": fmt.Sprint(allowSecond)}, res.Commands, res.Note, err)
+	return res, o.record(ctx, res.Commands, res.Note, err)
 }
 
 func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool) (TokenResult, error) {
@@ -107,9 +113,9 @@ func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool
 // Unassign takes a token from its owner. Unassigning ends the token's
 // emergency access, so when it is on, endEA must say that is intended.
 func (o *Ops) Unassign(ctx context.Context, serial string, endEA bool) (TokenResult, error) {
+	ctx = o.intend(ctx, "token.unassign", "token "+serial, map[string]string{"end_emergency_access": fmt.Sprint(endEA)})
 	res, err := o.unassign(ctx, serial, endEA)
-	return res, o.record(ctx, "token.unassign", "token "+serial, map[string]string{"end_emergency_access": fmt.Sprint(endEA)},
-		res.Commands, res.Note, err)
+	return res, o.record(ctx, res.Commands, res.Note, err)
 }
 
 // begin is the start of every single-token write: refuse in a read-only
@@ -148,12 +154,13 @@ func (o *Ops) unassign(ctx context.Context, serial string, endEA bool) (TokenRes
 
 // SetEnabled enables or disables a token.
 func (o *Ops) SetEnabled(ctx context.Context, serial string, enable bool) (TokenResult, error) {
-	res, err := o.setEnabled(ctx, serial, enable)
 	op := "token.disable"
 	if enable {
 		op = "token.enable"
 	}
-	return res, o.record(ctx, op, "token "+serial, nil, res.Commands, res.Note, err)
+	ctx = o.intend(ctx, op, "token "+serial, nil)
+	res, err := o.setEnabled(ctx, serial, enable)
+	return res, o.record(ctx, res.Commands, res.Note, err)
 }
 
 func (o *Ops) setEnabled(ctx context.Context, serial string, enable bool) (TokenResult, error) {
@@ -175,26 +182,72 @@ func (o *Ops) setEnabled(ctx context.Context, serial string, enable bool) (Token
 	return res, err
 }
 
-// record writes the audit entry of a write operation. If the operation
-// succeeded but its audit line cannot be written, that is an error: a change
-// must not go unrecorded silently.
-func (o *Ops) record(_ context.Context, op, target string, params map[string]string, cmds []string, note string, err error) error {
+// pendingAudit is the audit record of one operation under way: its intent
+// is written (and synced) by write just before the first command that
+// changes anything; its outcome by record.
+type pendingAudit struct {
+	entry audit.Entry
+	mu    sync.Mutex
+	sent  bool // the intent line is written
+}
+
+type auditKey struct{}
+
+// intend starts the audit record of an operation.
+func (o *Ops) intend(ctx context.Context, op, target string, params map[string]string) context.Context {
 	if o.Audit == nil {
+		return ctx
+	}
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	e := audit.Entry{ID: hex.EncodeToString(id[:]), OSUser: o.Actor.OSUser, SSHUser: o.Actor.SSHUser, KeyFP: o.Actor.KeyFP,
+		Admin: o.c.Admin(), Operation: op, Target: target, Params: params}
+	return context.WithValue(ctx, auditKey{}, &pendingAudit{entry: e})
+}
+
+// announce writes the intent line of the operation in ctx, once, before its
+// first write command. A change that cannot be audited is not made.
+func (o *Ops) announce(ctx context.Context) error {
+	p, _ := ctx.Value(auditKey{}).(*pendingAudit)
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sent {
+		return nil
+	}
+	e := p.entry
+	e.Outcome = audit.Intent
+	if err := o.Audit.Write(e); err != nil {
+		return fmt.Errorf("%w: the audit log could not be written, so nothing was sent to AM: %v", ErrAuditUnavailable, err)
+	}
+	p.sent = true
+	return nil
+}
+
+// record writes the outcome line of the operation in ctx (when an audit log
+// is configured) and returns err, or the audit failure if that is worse.
+func (o *Ops) record(ctx context.Context, cmds []string, note string, err error) error {
+	p, _ := ctx.Value(auditKey{}).(*pendingAudit)
+	if o.Audit == nil || p == nil {
 		return err
 	}
-	e := audit.Entry{OSUser: o.Actor.OSUser, SSHUser: o.Actor.SSHUser, KeyFP: o.Actor.KeyFP, Admin: o.c.Admin(),
-		Operation: op, Target: target, Params: params, Commands: cmds, Outcome: audit.OK}
+	e := p.entry
+	e.Commands, e.Outcome = cmds, audit.OK
 	if note != "" {
-		if e.Params == nil {
-			e.Params = map[string]string{}
+		params := map[string]string{"note": note}
+		for k, v := range e.Params {
+			params[k] = v
 		}
-		e.Params["note"] = note
+		e.Params = params
 	}
 	var f *Fault
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrInvalidInput), errors.Is(err, ErrRule), errors.Is(err, ErrTokenNotReady), errors.Is(err, ErrReadOnly),
-		errors.Is(err, ErrInvalidArgument), errors.Is(err, ErrInsufficientPrivilege), errors.Is(err, ErrNotInAM), errors.Is(err, ErrNotFound):
+		errors.Is(err, ErrInvalidArgument), errors.Is(err, ErrInsufficientPrivilege), errors.Is(err, ErrNotInAM), errors.Is(err, ErrNotFound),
+		errors.Is(err, ErrAuditUnavailable):
 		e.Outcome = audit.Refused
 	case errors.Is(err, ErrOutcomeUnknown):
 		e.Outcome = audit.Unknown
@@ -211,7 +264,7 @@ func (o *Ops) record(_ context.Context, op, target string, params map[string]str
 		if err != nil {
 			return fmt.Errorf("%w (and the audit log could not be written: %v)", err, werr)
 		}
-		return fmt.Errorf("the change was made, but the audit log could not be written: %w", werr)
+		return fmt.Errorf("the change was made, but its outcome could not be written to the audit log (its intent was): %w", werr)
 	}
 	return err
 }

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/audit"
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+// TestKilledMidChangeLeavesItsIntent: `ea set` is killed with SIGKILL at a
+// random moment, N times; whenever AM holds the change that run asked for
+// (each run asks for its own expiry), the audit log holds that run's intent
+// line — the record the probe found missing in 3 of 59 kills — and
+// `audit tail` shows a change without an outcome as unknown.
+func TestKilledMidChangeLeavesItsIntent(t *testing.T) {
+	c := setup(t)
+	var url string
+	for _, kv := range c.env {
+		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_URL="); ok {
+			url = v
+		}
+	}
+	am, err := rsa.New(rsa.Config{URL: url, CommandClientUser: "CmdClient_sim", CommandClientPassword: "sim-secret",
+		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	serial := c.ds.TokensOf("jdoe")[0]
+	tok, err := am.LookupToken(ctx, rsa.TokenRef{Serial: serial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const runs = 30
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Now().Add(48 * time.Hour).Truncate(time.Minute)
+	// kills spread over the time one whole run takes on this machine (loaded or not)
+	t0 := time.Now()
+	if _, errs, code := c.run("Kill9999", "ea", "set", serial, "--fixed", "-", "--expires", "1d"); code != 0 {
+		t.Fatalf("an uninterrupted run: %d %s", code, errs)
+	}
+	span := time.Since(t0) * 6 / 5
+	held, unpaired := 0, 0
+	for i := range runs {
+		exp := base.Add(time.Duration(i) * time.Minute)
+		cmd := exec.Command(c.bin, "ea", "set", serial, "--fixed", "-", "--expires", exp.Local().Format("2006-01-02 15:04"))
+		cmd.Env = c.env
+		cmd.Stdin = strings.NewReader(fmt.Sprintf("Kill%04d", i))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		kill := time.AfterFunc(time.Duration(rng.Int64N(int64(span))), func() { _ = cmd.Process.Kill() })
+		_ = cmd.Wait()
+		kill.Stop()
+		ea, err := am.LookupEmergencyAccess(ctx, tok.GUID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ea.Expiration.Equal(exp) {
+			continue // this run's change did not land
+		}
+		held++
+		entries, _ := audit.Tail(c.audit, 0)
+		found := false
+		for _, e := range entries {
+			if e.Operation == "ea.set" && e.Params["expires"] == exp.UTC().Format(time.RFC3339) {
+				found = true
+				if e.Error == audit.NoOutcome {
+					unpaired++
+				}
+			}
+		}
+		if !found {
+			log, _ := os.ReadFile(c.audit)
+			t.Fatalf("run %d: AM holds its change (expiry %s) but the audit log has no line for it:\n%s", i, exp, log)
+		}
+	}
+	t.Logf("%d runs: AM held the change of %d; %d of those were killed before their outcome line (shown as unknown)", runs, held, unpaired)
+	if held == 0 {
+		t.Fatal("no run's change landed: the kills came too early to test anything")
+	}
+}
