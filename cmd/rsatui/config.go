@@ -35,6 +35,7 @@ var settings = []setting{
 	{flag: "am-auth-method", section: "am", key: "auth_method", help: "RSA_Password (internal database) or LDAP_Password"},
 	{flag: "am-ca-file", section: "am", key: "ca_file", help: "PEM CA bundle that signed AM's certificate"},
 	{flag: "am-insecure-skip-verify", section: "am", key: "insecure_skip_verify", isBool: true, help: "do not verify AM's certificate (shown as a red badge)"},
+	{flag: "am-allow-plain-http", section: "am", key: "allow_plain_http", isBool: true, help: "accept an http:// AM URL: passwords in cleartext (shown as a red badge)"},
 	{flag: "identity-source", section: "am", key: "identity_source", help: "AM identity source mapping the directory (default: the only LDAP one)"},
 	{flag: "ldap-url", section: "ldap", key: "url", help: "directory, ldaps://dc.example.com or ldap://… (StartTLS is then used)"},
 	{flag: "ldap-bind", section: "ldap", key: "bind", help: "service account DN or UPN"},
@@ -206,9 +207,12 @@ func connect(cmd *cobra.Command, readOnly, needDir bool) (*backend, error) {
 	b := &backend{}
 	b.am, err = rsa.New(rsa.Config{URL: c["am-url"], CommandClientUser: c["am-cmdclient-user"], CommandClientPassword: cmdPW,
 		AdminUser: c["am-admin"], AdminPassword: adminPW, AuthMethod: c["am-auth-method"], CAFile: c["am-ca-file"],
-		InsecureSkipVerify: amInsecure})
+		InsecureSkipVerify: amInsecure, AllowPlainHTTP: c["am-allow-plain-http"] == "true"})
 	if err != nil {
 		return nil, usageErr("%v", err)
+	}
+	if b.am.PlainHTTP() {
+		fmt.Fprintln(os.Stderr, "rsatui: WARNING: AM is reached over plain HTTP; the command-client and admin passwords and every code cross the network in cleartext.")
 	}
 	if needDir {
 		b.dir, err = ad.New(ad.Config{URL: c["ldap-url"], BindUser: c["ldap-bind"], BindPassword: ldapPW, CAFile: c["ldap-ca-file"],
@@ -225,7 +229,7 @@ func connect(cmd *cobra.Command, readOnly, needDir bool) (*backend, error) {
 		src = "(the LDAP one)"
 	}
 	b.info = ui.Info{Server: hostOf(b.am.Endpoint()), IdentitySource: src, Admin: c["am-admin"],
-		ReadOnly: readOnly, Insecure: b.am.Insecure(), MaxEADays: b.ops.MaxEADays}
+		ReadOnly: readOnly, Insecure: b.am.Insecure(), PlainHTTP: b.am.PlainHTTP(), MaxEADays: b.ops.MaxEADays}
 	if b.dir != nil {
 		b.info.Directory, b.info.Insecure = b.dir.URL(), b.info.Insecure || b.dir.Insecure()
 	}

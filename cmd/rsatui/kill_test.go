@@ -22,13 +22,16 @@ import (
 // `audit tail` shows a change without an outcome as unknown.
 func TestKilledMidChangeLeavesItsIntent(t *testing.T) {
 	c := setup(t)
-	var url string
+	var url, ca string
 	for _, kv := range c.env {
 		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_URL="); ok {
 			url = v
 		}
+		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_CA_FILE="); ok {
+			ca = v
+		}
 	}
-	am, err := rsa.New(rsa.Config{URL: url, CommandClientUser: "CmdClient_sim", CommandClientPassword: "sim-secret",
+	am, err := rsa.New(rsa.Config{URL: url, CAFile: ca, CommandClientUser: "CmdClient_sim", CommandClientPassword: "sim-secret",
 		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -18,6 +20,7 @@ import (
 type dropper struct {
 	target  string
 	forward bool // forward the update before hanging up
+	rt      http.RoundTripper
 }
 
 func (d *dropper) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -26,7 +29,7 @@ func (d *dropper) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req.Header = r.Header.Clone()
 	update := bytes.Contains(body, []byte("UpdateTokenEmergencyAccessCommand"))
 	if !update || d.forward {
-		resp, err := http.DefaultTransport.RoundTrip(req)
+		resp, err := d.rt.RoundTrip(req)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -50,13 +53,31 @@ func (d *dropper) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func TestVerbLostReply(t *testing.T) {
 	c := setup(t)
-	var target string
+	var target, ca string
 	for _, kv := range c.env {
 		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_URL="); ok {
 			target = strings.TrimSuffix(v, "/ims-ws/services/CommandServer")
 		}
+		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_CA_FILE="); ok {
+			ca = v
+		}
 	}
+	pem, err := os.ReadFile(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	toSim := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	jdoe := c.ds.TokensOf("jdoe")[0]
+	// plain HTTP is refused unless accepted explicitly, with what to do
+	saved := c.env
+	c.env = append(append([]string{}, saved...), "RSATUI_AM_URL=http://127.0.0.1:1/ims-ws/services/CommandServer")
+	if _, errs, code := c.run("", "ea", "show", jdoe); code != exitUsage || !strings.Contains(errs, "cleartext") ||
+		!strings.Contains(errs, "--am-allow-plain-http") {
+		t.Fatalf("plain http: exit %d, %s", code, errs)
+	}
+	c.env = saved
 	type result struct {
 		Outcome string   `json:"outcome"`
 		Codes   []string `json:"codes"`
@@ -72,20 +93,25 @@ func TestVerbLostReply(t *testing.T) {
 		{"not applied, reply lost", false, exitUnknown, "unknown", `"outcome":"unknown"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			proxy := httptest.NewServer(&dropper{target: target, forward: tc.forward})
+			proxy := httptest.NewServer(&dropper{target: target, forward: tc.forward, rt: toSim})
 			defer proxy.Close()
 			if _, errs, code := c.run("", "ea", "clear", jdoe); code != 0 { // straight to the simulator: a clean start
 				t.Fatalf("clear: %d %s", code, errs)
 			}
 			_ = os.Remove(c.audit)
 			saved := c.env
-			c.env = append(append([]string{}, saved...), "RSATUI_AM_URL="+proxy.URL+"/ims-ws/services/CommandServer")
+			// the proxy is plain HTTP on loopback: accepted by explicit choice
+			c.env = append(append([]string{}, saved...), "RSATUI_AM_URL="+proxy.URL+"/ims-ws/services/CommandServer",
+				"RSATUI_AM_ALLOW_PLAIN_HTTP=true")
 			defer func() { c.env = saved }()
 			out, errs, code := c.run("Lost1234", "ea", "set", jdoe, "--fixed", "-", "--expires", "2d", "--json")
 			var res result
 			if code != tc.code || json.Unmarshal([]byte(out), &res) != nil || res.Outcome != tc.outcome ||
 				len(res.Codes) != 1 || res.Codes[0] != "Lost1234" {
 				t.Fatalf("exit %d (want %d), stdout %s, stderr %s", code, tc.code, out, errs)
+			}
+			if !strings.Contains(errs, "WARNING: AM is reached over plain HTTP") {
+				t.Fatalf("no warning for plain HTTP: %s", errs)
 			}
 			if tc.code == exitUnknown && !strings.Contains(errs, "ea show") {
 				t.Fatalf("no hint to check: %s", errs)

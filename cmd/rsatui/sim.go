@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -16,21 +18,26 @@ import (
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
+	"github.com/rsatui/rsatui/internal/tlsutil"
 )
 
 func newSimCmd() *cobra.Command {
 	var (
-		listen string
-		users  int
-		seed   uint64
-		inline bool
+		listen    string
+		users     int
+		seed      uint64
+		inline    bool
+		plainHTTP bool
+		caFile    string
 	)
 	cmd := &cobra.Command{
 		Use:   "sim",
 		Short: "Run the AM CommandServer simulator with the demo data set",
 		Long: `sim serves a simulated RSA AM SOAP CommandServer (WSDL on GET ?wsdl, executeCommand on
-POST) seeded with the demo data set, until interrupted. It prints the endpoint and the
-credentials to use. It is meant for loopback only: demo credentials, plain HTTP.`,
+POST) seeded with the demo data set, until interrupted. It serves HTTPS with a
+certificate from a CA it makes for the run and writes to --ca-file, so that rsatui
+connects to it with verification on, and prints the endpoint, the credentials and the
+settings to use (RSATUI_* lines to paste). It is meant for loopback only: demo credentials.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if users < 0 || users > 1_000_000 {
@@ -48,12 +55,40 @@ credentials to use. It is meant for loopback only: demo credentials, plain HTTP.
 			mux := http.NewServeMux()
 			mux.Handle(amproto.ServicePath, sim)
 			srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+			scheme := "http"
+			if !plainHTTP {
+				lb, err := tlsutil.NewLoopback("rsatui sim")
+				if err != nil {
+					return err
+				}
+				if caFile == "" {
+					caFile = filepath.Join(os.TempDir(), fmt.Sprintf("rsatui-sim-ca-%d.pem", os.Getpid()))
+				}
+				// a CA certificate is public: readable by whoever runs the clients
+				if err := os.WriteFile(caFile, lb.CAPEM, 0o644); err != nil {
+					return &exitError{code: exitUsage, err: fmt.Errorf("writing the CA file: %w", err)}
+				}
+				defer os.Remove(caFile)
+				ln, scheme = tls.NewListener(ln, lb.Server), "https"
+			}
 			cu, cp := sim.CommandClient()
+			url := fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), amproto.ServicePath)
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "AM simulator: http://%s%s  (WSDL: ?wsdl)\n", ln.Addr(), amproto.ServicePath)
+			fmt.Fprintf(out, "AM simulator: %s  (WSDL: ?wsdl)\n", url)
 			fmt.Fprintf(out, "command client (HTTP Basic): %s / %s\n", cu, cp)
 			fmt.Fprintf(out, "admin: %s / %s   read-only admin: %s / %s\n", demo.AdminUser, demo.AdminPassword, demo.HelpdeskUser, demo.HelpdeskPassword)
 			fmt.Fprintf(out, "identity source: %q, %d users, %d tokens (seed %d)\n", demo.IdentitySourceName, len(ds.People), len(ds.Tokens), seed)
+			fmt.Fprintln(out, "settings for rsatui (paste into another shell):")
+			settings := [][2]string{{"RSATUI_AM_URL", url}, {"RSATUI_AM_CMDCLIENT_USER", cu}, {"RSATUI_AM_CMDCLIENT_PASSWORD", cp},
+				{"RSATUI_AM_ADMIN", demo.AdminUser}, {"RSATUI_AM_ADMIN_PASSWORD", demo.AdminPassword}}
+			if plainHTTP {
+				settings = append(settings, [2]string{"RSATUI_AM_ALLOW_PLAIN_HTTP", "true"})
+			} else {
+				settings = append(settings, [2]string{"RSATUI_AM_CA_FILE", caFile})
+			}
+			for _, kv := range settings {
+				fmt.Fprintf(out, "  export %s='%s'\n", kv[0], kv[1]) // demo values: no quote in them
+			}
 
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -76,5 +111,7 @@ credentials to use. It is meant for loopback only: demo credentials, plain HTTP.
 	cmd.Flags().IntVar(&users, "users", 200, "number of generated users besides the fixtures")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the demo data set")
 	cmd.Flags().BoolVar(&inline, "inline", false, "answer inline instead of Axis multiRefs")
+	cmd.Flags().BoolVar(&plainHTTP, "plain-http", false, "serve plain HTTP instead of HTTPS (clients then need --am-allow-plain-http)")
+	cmd.Flags().StringVar(&caFile, "ca-file", "", "where to write the run's CA certificate (default: a file in the temporary directory, removed on exit)")
 	return cmd
 }

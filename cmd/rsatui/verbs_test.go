@@ -42,15 +42,27 @@ func setup(t *testing.T) *cli {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sim.Process.Kill(); _ = sim.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("sim: %v", err)
+	// the banner's settings lines: the HTTPS URL and the CA file to verify it with
+	settings := map[string]string{}
+	rd := bufio.NewReader(out)
+	for settings["RSATUI_AM_CA_FILE"] == "" {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("sim: %v", err)
+		}
+		if kv, ok := strings.CutPrefix(strings.TrimSpace(line), "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			settings[k] = strings.Trim(v, "'")
+		}
 	}
-	url := strings.Fields(strings.TrimPrefix(line, "AM simulator: "))[0]
+	url := settings["RSATUI_AM_URL"]
+	if !strings.HasPrefix(url, "https://") {
+		t.Fatalf("rsatui sim serves %s, want HTTPS by default", url)
+	}
 	c := &cli{t: t, bin: bin, audit: filepath.Join(dir, "audit.jsonl"),
 		ds: demo.Generate(5, 20, time.Now())}
 	c.env = append(os.Environ(), "XDG_CONFIG_HOME="+dir, "RSATUI_AUDIT_LOG="+c.audit,
-		"RSATUI_AM_URL="+url, "RSATUI_AM_CMDCLIENT_USER=CmdClient_sim", "RSATUI_AM_CMDCLIENT_PASSWORD=sim-secret",
+		"RSATUI_AM_URL="+url, "RSATUI_AM_CA_FILE="+settings["RSATUI_AM_CA_FILE"], "RSATUI_AM_CMDCLIENT_USER=CmdClient_sim", "RSATUI_AM_CMDCLIENT_PASSWORD=sim-secret",
 		"RSATUI_AM_ADMIN="+demo.AdminUser, "RSATUI_AM_ADMIN_PASSWORD="+demo.AdminPassword)
 	return c
 }

@@ -44,6 +44,10 @@ type Config struct {
 	CAFile string
 	// CAPool replaces the roots entirely (in-process servers such as --demo).
 	CAPool *x509.CertPool
+	// AllowPlainHTTP accepts an http:// URL. Without it one is refused: the
+	// command-client Basic header and the admin password would cross the
+	// network in cleartext. Only ever by explicit choice, warned and badged.
+	AllowPlainHTTP bool
 	// InsecureSkipVerify turns TLS verification off. Only ever by explicit
 	// choice; the UI shows a warning badge for as long as it is on.
 	InsecureSkipVerify bool
@@ -89,6 +93,10 @@ func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("AM URL %q: want https://host:7002[/ims-ws/services/CommandServer]", cfg.URL)
+	}
+	if u.Scheme == "http" && !cfg.AllowPlainHTTP {
+		return nil, fmt.Errorf("AM URL %q is plain http://: the command-client and admin passwords would cross the network in cleartext; "+
+			"use https:// (AM serves it on port 7002), or accept cleartext explicitly with --am-allow-plain-http", cfg.URL)
 	}
 	if u.Path == "" || u.Path == "/" {
 		u.Path = amproto.ServicePath
@@ -162,6 +170,9 @@ func (c *Client) GoString() string { return c.String() }
 func (c *Client) Endpoint() string { return c.endpoint }
 
 // Insecure reports whether TLS verification is off (for the UI's warning badge).
+// PlainHTTP reports whether the client talks to AM without TLS.
+func (c *Client) PlainHTTP() bool { return strings.HasPrefix(c.endpoint, "http:") }
+
 func (c *Client) Insecure() bool {
 	return c.cfg.InsecureSkipVerify && strings.HasPrefix(c.endpoint, "https:")
 }

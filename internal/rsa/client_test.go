@@ -55,7 +55,8 @@ func newEnv(t testing.TB, opt amsim.Options, mutate ...func(*rsa.Config)) *env {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	user, pw := sim.CommandClient()
-	cfg := rsa.Config{URL: srv.URL, CommandClientUser: user, CommandClientPassword: rsa.Secret(pw),
+	// the in-process simulator is plain HTTP on loopback, by explicit choice
+	cfg := rsa.Config{URL: srv.URL, AllowPlainHTTP: true, CommandClientUser: user, CommandClientPassword: rsa.Secret(pw),
 		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword, Timeout: 5 * time.Second}
 	for _, m := range mutate {
 		m(&cfg)
@@ -399,7 +400,7 @@ func sessionOf(t testing.TB, e *env) string {
 	t.Helper()
 	rec := &recorder{next: http.DefaultTransport, seen: map[string][]byte{}}
 	user, pw := e.sim.CommandClient()
-	c, err := rsa.New(rsa.Config{URL: e.srv.URL, CommandClientUser: user, CommandClientPassword: rsa.Secret(pw),
+	c, err := rsa.New(rsa.Config{URL: e.srv.URL, AllowPlainHTTP: true, CommandClientUser: user, CommandClientPassword: rsa.Secret(pw),
 		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword, Transport: rec})
 	if err != nil {
 		t.Fatal(err)

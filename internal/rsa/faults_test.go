@@ -139,6 +139,15 @@ func TestConfigValidationAndTLS(t *testing.T) {
 	if !c.Insecure() {
 		t.Fatal("insecure not reported")
 	}
+	// plain HTTP: refused, saying why and what to do; accepted only by explicit choice
+	if _, err := rsa.New(rsa.Config{URL: "http://am.example.com:7002"}); err == nil ||
+		!strings.Contains(err.Error(), "cleartext") || !strings.Contains(err.Error(), "--am-allow-plain-http") {
+		t.Fatalf("plain http: %v", err)
+	}
+	c, err = rsa.New(rsa.Config{URL: "http://am.example.com:7002", AllowPlainHTTP: true})
+	if err != nil || !c.PlainHTTP() || c.Insecure() {
+		t.Fatalf("explicit plain http: %v %v", c, err)
+	}
 }
 
 func TestSecretNeverPrints(t *testing.T) {

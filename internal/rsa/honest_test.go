@@ -74,7 +74,7 @@ func TestOtherChangeInBetweenIsNamed(t *testing.T) {
 	if serial != "000100001007" {
 		t.Fatalf("jdoe's token is %s", serial)
 	}
-	otherClient, err := rsa.New(rsa.Config{URL: e.srv.URL, CommandClientUser: "CmdClient_sim", CommandClientPassword: "sim-secret",
+	otherClient, err := rsa.New(rsa.Config{URL: e.srv.URL, AllowPlainHTTP: true, CommandClientUser: "CmdClient_sim", CommandClientPassword: "sim-secret",
 		AdminUser: "admin", AdminPassword: "Admin!Passw0rd"})
 	if err != nil {
 		t.Fatal(err)

@@ -434,6 +434,9 @@ func (m Model) Render() string {
 // name, never the READ-ONLY or TLS warning.
 func (m Model) headerView() string {
 	head := m.st.Title.Render("rsatui")
+	if m.info.PlainHTTP {
+		head += " " + m.st.badge("PLAIN HTTP", true)
+	}
 	if m.info.Insecure {
 		head += " " + m.st.badge("TLS VERIFY OFF", true)
 	}

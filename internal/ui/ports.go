@@ -37,6 +37,7 @@ type Info struct {
 	Admin          string
 	ReadOnly       bool
 	Insecure       bool // TLS verification off somewhere
+	PlainHTTP      bool // AM reached without TLS (by explicit choice)
 	MaxEADays      int
 	Demo           bool
 	// Role and User are set by rsatui serve: the SSH user and the role their
