@@ -159,8 +159,19 @@ func TestSSHServeWithOpenSSH(t *testing.T) {
 	}
 
 	audit, _ := os.ReadFile(s.audit)
-	if n := strings.Count(string(audit), `"ssh_user":"alice"`); n != 2 || strings.Contains(string(audit), `"ssh_user":"bob"`) {
-		t.Errorf("audit should hold alice's two changes and nothing from bob:\n%s", audit)
+	// each change: its intent line, then its outcome line
+	outcomes, intents := 0, 0
+	for _, line := range strings.Split(string(audit), "\n") {
+		if strings.Contains(line, `"ssh_user":"alice"`) {
+			if strings.Contains(line, `"outcome":"intent"`) {
+				intents++
+			} else {
+				outcomes++
+			}
+		}
+	}
+	if outcomes != 2 || intents != 2 || strings.Contains(string(audit), `"ssh_user":"bob"`) {
+		t.Errorf("audit should hold alice's two changes (intent and outcome each) and nothing from bob:\n%s", audit)
 	}
 
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
