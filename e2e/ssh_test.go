@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,7 +117,19 @@ func (s *served) sshCommand(key, user string, extra ...string) []string {
 func TestSSHServeWithOpenSSH(t *testing.T) {
 	needSSH(t)
 	bin := build(t)
+	// the server inherits a core limit as large as allowed: it must lower it itself
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &lim); err == nil && lim.Max > 0 {
+		lim.Cur = lim.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_CORE, &lim)
+	}
 	s := serve(t, bin)
+	// a long-running process holding passwords dumps no core
+	if limits, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", s.cmd.Process.Pid)); err == nil {
+		if !regexp.MustCompile(`(?m)^Max core file size\s+0\s+0\s`).Match(limits) {
+			t.Errorf("rsatui serve may dump core:\n%s", limits)
+		}
+	}
 
 	admin := run(t, 100, 30, []string{"TERM=xterm-256color"}, strings.Join(s.sshCommand("alice", "alice", "-tt"), " "))
 	admin.wait("ADMIN", "ssh alice", "found")

@@ -146,6 +146,8 @@ func password(c config, fileFlag, envFlag, what string) (secret.Secret, error) {
 		return secret.Secret(strings.TrimRight(string(b), "\r\n")), nil
 	}
 	if v := os.Getenv(envName(envFlag)); v != "" {
+		// read once: gone from the environment children and later reads see
+		os.Unsetenv(envName(envFlag))
 		return secret.Secret(v), nil
 	}
 	if !term.IsTerminal(int(os.Stdin.Fd())) {

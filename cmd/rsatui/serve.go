@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rsatui/rsatui/internal/textsafe"
 	"log"
 	"net"
 	"os"
@@ -49,12 +50,17 @@ changes already sent finish and show their result, then the sessions close.`,
 			if idle < time.Second || maxSession < time.Minute || notice < 0 || maxSessions < 1 {
 				return usageErr("--idle-timeout ≥ 1s, --max-session ≥ 1m, --shutdown-notice ≥ 0 and --max-sessions ≥ 1, please")
 			}
+			// before any secret is read: no core dumps, not dumpable
+			if err := harden(); err != nil {
+				return &exitError{code: exitServer, err: fmt.Errorf("switching core dumps off: %w", err)}
+			}
 			b, err := openBackend(cmd, demoMode, demoSeed, demoUsers, readOnly)
 			if err != nil {
 				return err
 			}
 			defer b.close()
-			logger := log.New(cmd.ErrOrStderr(), "rsatui serve: ", log.LstdFlags)
+			// SSH user names and key comments come from clients: logged safely
+			logger := log.New(textsafe.Writer{W: cmd.ErrOrStderr()}, "rsatui serve: ", log.LstdFlags)
 			srv, err := sshserve.New(sshserve.Config{Listen: listen, HostKeyPath: hostKey, AuthorizedKeysPath: authKeys,
 				Ops: b.ops, Dir: b.dir, Info: b.info, IdleTimeout: idle, MaxSession: maxSession, ShutdownNotice: notice,
 				MaxSessions: maxSessions, Logf: logger.Printf})

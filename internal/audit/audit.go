@@ -64,7 +64,9 @@ func DefaultPath() string {
 	return filepath.Join(base, "rsatui", "audit.jsonl")
 }
 
-// Open prepares the log at path (created 0600 in a 0700 directory).
+// Open prepares the log at path (created 0600 in a 0700 directory). An
+// existing log that others may read or write is made 0600 (it names who
+// changed which token); one that cannot be is refused, saying why.
 func Open(path string) (*Log, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
@@ -73,7 +75,19 @@ func Open(path string) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	_ = f.Close()
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("audit log %s is not a regular file", path)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return nil, fmt.Errorf("audit log %s has mode %04o (others may read it) and cannot be made 0600: %w", path, st.Mode().Perm(), err)
+		}
+	}
 	return &Log{path: path}, nil
 }
 

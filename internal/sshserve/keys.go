@@ -57,10 +57,15 @@ func ParseAuthorizedKeys(data []byte) ([]Key, error) {
 			return nil, fmt.Errorf("line %d: not a public key (%v)", n+1, err)
 		}
 		k := Key{Key: pub, Role: RoleHelpdesk, Comment: comment, Fingerprint: gossh.FingerprintSHA256(pub), Line: n + 1}
+		roles := 0
 		for _, opt := range options {
 			name, value, _ := strings.Cut(opt, "=")
 			switch strings.ToLower(name) {
 			case "role":
+				// one role a key: a second would silently win (role=helpdesk,role=admin)
+				if roles++; roles > 1 {
+					return nil, fmt.Errorf("line %d: more than one role= option; give each key one role", n+1)
+				}
 				switch r := Role(strings.ToLower(strings.Trim(value, `"`))); r {
 				case RoleAdmin, RoleHelpdesk:
 					k.Role = r

@@ -39,6 +39,8 @@ func TestParseAuthorizedKeys(t *testing.T) {
 		strings.Replace(authorizedLine("root", a, "x"), "", "", 1):           `role "root"`,
 		`from="10.0.0.0/8",` + authorizedLine("admin", a, "x"):               `option "from"`,
 		authorizedLine("admin", a, "x") + authorizedLine("helpdesk", a, "y"): "already on line 1",
+		// the last of two roles used to win: helpdesk,admin gave admin
+		`role=helpdesk,` + authorizedLine("admin", a, "x"): "more than one role",
 	}
 	for in, want := range bad {
 		if _, err := sshserve.ParseAuthorizedKeys([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
