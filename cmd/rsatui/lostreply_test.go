@@ -123,3 +123,39 @@ func TestVerbLostReply(t *testing.T) {
 		})
 	}
 }
+
+// TestVerbContracts: what scripts rely on — an unknown or missing sub-verb
+// exits 1 (cobra printed help and exited 0); with --json an error is one JSON
+// object on standard output; people are snake_case JSON like every other
+// object; ea show states the whole emergency-access state.
+func TestVerbContracts(t *testing.T) {
+	c := setup(t)
+	for _, args := range [][]string{{"token", "frob", "1"}, {"token"}, {"ea"}} {
+		if _, errs, code := c.run("", args...); code != exitUsage || errs == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
+		}
+	}
+	out, _, code := c.run("", "ea", "show", "12", "--json")
+	var e struct {
+		Error string `json:"error"`
+		Code  int    `json:"code"`
+	}
+	if code != exitUsage || json.Unmarshal([]byte(out), &e) != nil || e.Code != exitUsage || !strings.Contains(e.Error, "serial") {
+		t.Errorf("JSON error: exit %d, %q", code, out)
+	}
+	out, errs, code := c.run("", "users", "search", "jdoe", "--json", "--demo")
+	var people []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &people) != nil || len(people) != 1 || people[0]["login"] != "jdoe" || people[0]["display_name"] == nil {
+		t.Errorf("users search --json: exit %d %s %s", code, out, errs)
+	}
+	jdoe := c.ds.TokensOf("jdoe")[0]
+	if _, errs, code := c.run("Abcd2345", "ea", "set", jdoe, "--fixed", "-", "--expires", "2d", "--if-available", "deny"); code != 0 {
+		t.Fatalf("ea set: %d %s", code, errs)
+	}
+	out, _, _ = c.run("", "ea", "show", jdoe)
+	for _, want := range []string{"EMERGENCY ACCESS", "temporary fixed tokencode", "if the token becomes available", "deny token until emergency access expires", "unused one-time codes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ea show lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/rsatui/rsatui/internal/textsafe"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -25,6 +27,9 @@ const (
 type exitError struct {
 	code int
 	err  error
+	// printed: the verb has already printed its JSON result (which says
+	// what happened); no error object follows it on standard output
+	printed bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -99,11 +104,22 @@ func run(args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	// errors quote AM's fault texts and directory values: made safe, lines kept
-	fmt.Fprintln(textsafe.Writer{W: os.Stderr}, "rsatui:", err)
+	code := exitUsage // cobra's own errors are flag and argument problems
 	var ee *exitError
 	if errors.As(err, &ee) {
-		return ee.code
+		code = ee.code
 	}
-	return exitUsage // cobra's own errors are flag and argument problems
+	// errors quote AM's fault texts and directory values: made safe, lines kept
+	fmt.Fprintln(textsafe.Writer{W: os.Stderr}, "rsatui:", err)
+	if asJSON, _ := root.PersistentFlags().GetBool("json"); asJSON && (ee == nil || !ee.printed) {
+		// and for scripts, on standard output: {"error", "code", "hint"}
+		msg, hint, _ := strings.Cut(err.Error(), "\n  ")
+		b, _ := json.Marshal(struct {
+			Error string `json:"error"`
+			Code  int    `json:"code"`
+			Hint  string `json:"hint,omitempty"`
+		}{msg, code, strings.TrimSpace(hint)})
+		_, _ = os.Stdout.Write(append(textsafe.EscapeJSON(b), '\n'))
+	}
+	return code
 }

@@ -149,6 +149,24 @@ func session(cmd *cobra.Command, needDir bool, fn func(ctx context.Context, o *o
 
 // --- JSON views: stable field names for scripts ---
 
+// userView is a directory person in the verbs' JSON (snake_case, as every
+// other object of theirs).
+type userView struct {
+	Login       string   `json:"login"`
+	UPN         string   `json:"upn"`
+	DisplayName string   `json:"display_name"`
+	GivenName   string   `json:"given_name"`
+	Surname     string   `json:"surname"`
+	Mail        string   `json:"mail"`
+	Department  string   `json:"department"`
+	Title       string   `json:"title"`
+	Disabled    bool     `json:"disabled"`
+	Locked      bool     `json:"locked"`
+	GUID        string   `json:"guid"`
+	DN          string   `json:"dn"`
+	Groups      []string `json:"groups"`
+}
+
 type tokenView struct {
 	Serial          string    `json:"serial"`
 	GUID            string    `json:"guid"`
@@ -187,6 +205,30 @@ func viewOf(s rsa.TokenState) tokenView {
 			ValidOnlineData: e.ValidOnlineData}}
 }
 
+// eaTable lists a token's emergency-access state in full, as AM holds it.
+func eaTable(w *tabwriter.Writer, e rsa.EmergencyAccess) {
+	fixed := "not set"
+	if e.TemporaryFixedTokencode != "" {
+		fixed = "set (shown only when issued)"
+	}
+	expires := "no expiration"
+	if !e.Expiration.IsZero() {
+		expires = e.Expiration.Local().Format("2006-01-02 15:04 MST")
+	}
+	fmt.Fprintln(w, "\nEMERGENCY ACCESS")
+	for _, row := range [][2]string{
+		{"state", map[bool]string{true: "on", false: "off"}[e.Active()]},
+		{"kind", e.Mode.String()},
+		{"if the token becomes available", e.LostMode.String()},
+		{"ends", expires},
+		{"temporary fixed tokencode", fixed},
+		{"unused one-time codes", fmt.Sprint(e.NumUnusedCodes)},
+		{"last login with an emergency code", day(e.LastEAAuth)},
+	} {
+		fmt.Fprintf(w, "  %s\t%s\n", row[0], row[1])
+	}
+}
+
 func day(t time.Time) string {
 	if t.IsZero() {
 		return "never"
@@ -219,12 +261,28 @@ func tokenTable(w *tabwriter.Writer, states ...rsa.TokenState) {
 
 // --- verbs ---
 
+// group is a verb with sub-verbs. An unknown sub-verb is a usage error
+// (exit 1), and so is none: cobra would otherwise print help and exit 0,
+// which a script takes for success.
+func group(use, short string) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var names []string
+			for _, c := range cmd.Commands() {
+				if c.IsAvailableCommand() {
+					names = append(names, c.Name())
+				}
+			}
+			return usageErr("%s needs one of: %s (see %s --help)", cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath())
+		}}
+}
+
 func addVerbs(root *cobra.Command) {
 	pf := root.PersistentFlags()
 	pf.Bool("json", false, "print JSON for scripts")
 	pf.String("audit-log", "", "audit log file (default $XDG_STATE_HOME/rsatui/audit.jsonl) [env RSATUI_AUDIT_LOG]")
 
-	users := &cobra.Command{Use: "users", Short: "People in the directory"}
+	users := group("users", "People in the directory")
 	var limit int
 	search := &cobra.Command{Use: "search QUERY", Short: "Find people by login, name or mail prefix", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -248,7 +306,13 @@ func addVerbs(root *cobra.Command) {
 				if found == nil {
 					found = []ad.User{}
 				}
-				return o.emit(found, func(w *tabwriter.Writer) {
+				views := make([]userView, len(found))
+				for i, u := range found {
+					views[i] = userView{Login: u.Login, UPN: u.UPN, DisplayName: u.DisplayName, GivenName: u.GivenName,
+						Surname: u.Surname, Mail: u.Mail, Department: u.Department, Title: u.Title, Disabled: u.Disabled,
+						Locked: u.Locked, GUID: u.GUID, DN: u.DN, Groups: u.Groups}
+				}
+				return o.emit(views, func(w *tabwriter.Writer) {
 					fmt.Fprintln(w, "LOGIN\tNAME\tMAIL\tDEPARTMENT\tSTATUS")
 					for _, u := range found {
 						status := ""
@@ -267,7 +331,7 @@ func addVerbs(root *cobra.Command) {
 	search.Flags().IntVar(&limit, "limit", 100, "at most this many people")
 	users.AddCommand(search)
 
-	tokens := &cobra.Command{Use: "tokens", Short: "Tokens of a person"}
+	tokens := group("tokens", "Tokens of a person")
 	tokens.AddCommand(&cobra.Command{Use: "list LOGIN", Short: "A person's tokens with their emergency-access state", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return session(cmd, false, func(ctx context.Context, o *opened) error {
@@ -288,7 +352,7 @@ func addVerbs(root *cobra.Command) {
 			})
 		}})
 
-	token := &cobra.Command{Use: "token", Short: "One token: show, assign, unassign, enable, disable"}
+	token := group("token", "One token: show, assign, unassign, enable, disable")
 	token.AddCommand(&cobra.Command{Use: "show SERIAL", Short: "A token and its emergency-access state", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
@@ -350,12 +414,18 @@ var ifAvailable = map[string]rsa.LostMode{
 }
 
 func eaCommand() *cobra.Command {
-	ea := &cobra.Command{Use: "ea", Short: "Online emergency access of a token"}
+	ea := group("ea", "Online emergency access of a token")
 	ea.AddCommand(&cobra.Command{Use: "show SERIAL", Short: "Emergency-access state of a token", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+			if err := rsa.ValidateSerial(args[0]); err != nil {
+				return verbErr(err)
+			}
+			return session(cmd, false, func(ctx context.Context, o *opened) error {
 				s, err := o.ops.Token(ctx, args[0])
-				return s, "", err
+				if err != nil {
+					return verbErr(err)
+				}
+				return o.emit(viewOf(s), func(w *tabwriter.Writer) { tokenTable(w, s); eaTable(w, s.EA) })
 			})
 		}})
 	var fixed, expires, avail string
@@ -447,7 +517,10 @@ The codes are printed once; hand them over by phone or in person.`,
 				}); werr != nil {
 					return werr
 				}
-				return verbErr(err)
+				if err = verbErr(err); err != nil {
+					err.(*exitError).printed = true // the result above says "unknown"
+				}
+				return err
 			})
 		}}
 	set.Flags().StringVar(&fixed, "fixed", "", "temporary fixed tokencode you choose (- reads it from standard input)")
@@ -467,7 +540,7 @@ The codes are printed once; hand them over by phone or in person.`,
 }
 
 func auditCommand() *cobra.Command {
-	a := &cobra.Command{Use: "audit", Short: "The audit log of changes"}
+	a := group("audit", "The audit log of changes")
 	var n int
 	tail := &cobra.Command{Use: "tail", Short: "Print the last entries of the audit log", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
