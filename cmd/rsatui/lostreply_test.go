@@ -152,6 +152,19 @@ func TestVerbContracts(t *testing.T) {
 	if _, errs, code := c.run("Abcd2345", "ea", "set", jdoe, "--fixed", "-", "--expires", "2d", "--if-available", "deny"); code != 0 {
 		t.Fatalf("ea set: %d %s", code, errs)
 	}
+	// a --demo change is marked as such, and every line names its AM
+	if _, errs, code := c.run("", "ea", "clear", "000100001007", "--demo"); code != 0 { // the demo data set's jdoe
+		t.Fatalf("demo clear: %d %s", code, errs)
+	}
+	log, _ := os.ReadFile(c.audit)
+	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, `"demo":true`) || !strings.Contains(last, `"am_endpoint":"127.0.0.1:`) ||
+		strings.Contains(lines[0], `"demo"`) || !strings.Contains(lines[0], `"am_endpoint":"127.0.0.1:`) {
+		t.Errorf("audit lines do not tell demo from real:\n%s", log)
+	}
+	if out, _, _ := c.run("", "audit", "tail"); !strings.Contains(out, "ea.clear (demo)") {
+		t.Errorf("audit tail does not mark the demo change:\n%s", out)
+	}
 	out, _, _ = c.run("", "ea", "show", jdoe)
 	for _, want := range []string{"EMERGENCY ACCESS", "temporary fixed tokencode", "if the token becomes available", "deny token until emergency access expires", "unused one-time codes"} {
 		if !strings.Contains(out, want) {

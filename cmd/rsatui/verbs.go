@@ -108,6 +108,8 @@ func attachAudit(cmd *cobra.Command, b *backend) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
+	// every line names the AM (host and port only) and marks --demo
+	log.Endpoint, log.Demo = b.info.Server, b.info.Demo
 	b.ops.Audit = log
 	b.ops.Actor = rsa.Actor{OSUser: audit.CurrentUser()}
 	if c := os.Getenv("SSH_CONNECTION"); c != "" {
@@ -576,8 +578,12 @@ func auditCommand() *cobra.Command {
 						sort.Strings(kv)
 						detail = strings.Join(kv, " ")
 					}
+					op := e.Operation
+					if e.Demo {
+						op += " (demo)"
+					}
 					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), textsafe.Line(who),
-						textsafe.Line(e.Admin), e.Operation, textsafe.Line(e.Target), e.Outcome, textsafe.Line(detail))
+						textsafe.Line(e.Admin), op, textsafe.Line(e.Target), e.Outcome, textsafe.Line(detail))
 				}
 			})
 		}}

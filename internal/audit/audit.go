@@ -31,6 +31,10 @@ type Entry struct {
 	Fault     string            `json:"fault,omitempty"`
 	Error     string            `json:"error,omitempty"`
 	Commands  []string          `json:"am_commands,omitempty"`
+	// Endpoint is the AM the change went to; Demo marks the simulator of
+	// --demo, whose changes nobody should mistake for real ones.
+	Endpoint string `json:"am_endpoint,omitempty"`
+	Demo     bool   `json:"demo,omitempty"`
 }
 
 // Outcomes.
@@ -49,6 +53,9 @@ const (
 type Log struct {
 	mu   sync.Mutex
 	path string
+	// Endpoint and Demo are written into every entry (set once, after Open).
+	Endpoint string
+	Demo     bool
 }
 
 // DefaultPath is $XDG_STATE_HOME/rsatui/audit.jsonl (~/.local/state/… by default).
@@ -101,6 +108,10 @@ func (l *Log) Write(e Entry) error {
 		e.Time = time.Now()
 	}
 	e.Time = e.Time.UTC()
+	if e.Endpoint == "" {
+		e.Endpoint = l.Endpoint
+	}
+	e.Demo = e.Demo || l.Demo
 	if e.OSUser == "" {
 		e.OSUser = CurrentUser()
 	}
