@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -96,19 +97,27 @@ func loadConfig(cmd *cobra.Command) (config, error) {
 				bad, good, envName(bad))
 		}
 	}
-	file := map[string]map[string]any{}
+	var file fileConfig
+	var meta toml.MetaData
 	path := configPath(cmd)
 	if _, err := os.Stat(path); err == nil {
-		if _, err := toml.DecodeFile(path, &file); err != nil {
+		// the TOML library checks the types (a string where a boolean
+		// belongs is refused with the line) and names the keys it did not use
+		if meta, err = toml.DecodeFile(path, &file); err != nil {
 			return nil, usageErr("config file %s: %v", path, err)
+		}
+		if unknown := meta.Undecoded(); len(unknown) > 0 {
+			keys := make([]string, len(unknown))
+			for i, k := range unknown {
+				keys[i] = k.String()
+			}
+			return nil, usageErr("config file %s: unknown key %s (see docs/config.example.toml)", path, strings.Join(keys, ", "))
 		}
 	} else if cmd.Flags().Changed("config") {
 		return nil, usageErr("config file %s: %v", path, err)
 	}
-	known := map[string]bool{}
 	c := config{}
 	for _, s := range settings {
-		known[s.section+"."+s.key] = true
 		switch {
 		case cmd.Flags().Changed(s.flag):
 			v, _ := cmd.Flags().GetString(s.flag)
@@ -119,20 +128,55 @@ func loadConfig(cmd *cobra.Command) (config, error) {
 			c[s.flag] = v
 		case os.Getenv(envName(s.flag)) != "":
 			c[s.flag] = os.Getenv(envName(s.flag))
-		default:
-			if v, ok := file[s.section][s.key]; ok {
-				c[s.flag] = fmt.Sprint(v)
-			}
-		}
-	}
-	for section, kv := range file {
-		for k := range kv {
-			if !known[section+"."+k] {
-				return nil, usageErr("config file %s: unknown key %s.%s", path, section, k)
-			}
+		case meta.IsDefined(s.section, s.key):
+			c[s.flag] = file.value(s.section, s.key)
 		}
 	}
 	return c, nil
+}
+
+// fileConfig is config.toml (docs/config.example.toml). Its keys are the
+// settings table's section and key; TestSettingsHaveFileKeys holds the two
+// together.
+type fileConfig struct {
+	AM struct {
+		URL                       string `toml:"url"`
+		CommandClientUser         string `toml:"command_client_user"`
+		CommandClientPasswordFile string `toml:"command_client_password_file"`
+		Admin                     string `toml:"admin"`
+		AdminPasswordFile         string `toml:"admin_password_file"`
+		AuthMethod                string `toml:"auth_method"`
+		CAFile                    string `toml:"ca_file"`
+		InsecureSkipVerify        bool   `toml:"insecure_skip_verify"`
+		AllowPlainHTTP            bool   `toml:"allow_plain_http"`
+		IdentitySource            string `toml:"identity_source"`
+	} `toml:"am"`
+	LDAP struct {
+		URL                string `toml:"url"`
+		Bind               string `toml:"bind"`
+		PasswordFile       string `toml:"password_file"`
+		CAFile             string `toml:"ca_file"`
+		BaseDN             string `toml:"base_dn"`
+		InsecureSkipVerify bool   `toml:"insecure_skip_verify"`
+	} `toml:"ldap"`
+}
+
+// value is the file's value of section.key as the settings carry it, found
+// by the struct's toml tags ("" when there is no such key).
+func (f *fileConfig) value(section, key string) string {
+	sv := reflect.ValueOf(f).Elem()
+	for i := range sv.NumField() {
+		if sv.Type().Field(i).Tag.Get("toml") != section {
+			continue
+		}
+		sec := sv.Field(i)
+		for j := range sec.NumField() {
+			if sec.Type().Field(j).Tag.Get("toml") == key {
+				return fmt.Sprint(sec.Field(j).Interface())
+			}
+		}
+	}
+	return ""
 }
 
 // password reads a password: from the file setting, else the environment,

@@ -2,10 +2,12 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -74,6 +76,58 @@ func TestHelpNamesEveryVerb(t *testing.T) {
 	for _, hidden := range []string{"am-admin-password ", "man "} {
 		if strings.Contains(b.String(), hidden) {
 			t.Errorf("--help shows the hidden %q", hidden)
+		}
+	}
+}
+
+// TestSettingsHaveFileKeys: every setting's config-file key is a field of
+// fileConfig, so the TOML library decodes it (and reports any other key).
+func TestSettingsHaveFileKeys(t *testing.T) {
+	var f fileConfig
+	for _, s := range settings {
+		path := filepath.Join(t.TempDir(), "config.toml")
+		v := `"x"`
+		if s.isBool {
+			v = "true"
+		}
+		if err := os.WriteFile(path, []byte("["+s.section+"]\n"+s.key+" = "+v+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		meta, err := toml.DecodeFile(path, &f)
+		if err != nil || len(meta.Undecoded()) != 0 || f.value(s.section, s.key) != strings.Trim(v, `"`) {
+			t.Errorf("--%s: %s.%s is not a key of fileConfig (%v, undecoded %v)", s.flag, s.section, s.key, err, meta.Undecoded())
+		}
+	}
+}
+
+// TestConfigFileErrors: the example config decodes; an unknown key and a
+// value of the wrong type are refused with the file, the key and the line.
+func TestConfigFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	run := func(content string) error {
+		path := filepath.Join(dir, "config.toml")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("RSATUI_CONFIG", path)
+		cmd, _, _ := newRoot().Find([]string{"tokens", "list"})
+		_, err := loadConfig(cmd)
+		return err
+	}
+	example, err := os.ReadFile("../../docs/config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run(string(example)); err != nil {
+		t.Fatalf("the example config: %v", err)
+	}
+	for content, want := range map[string]string{
+		"[am]\nurl = \"https://x\"\nadmn = \"typo\"\n":     "unknown key am.admn",
+		"[ldap]\ninsecure_skip_verify = \"yes\"\n":         "insecure_skip_verify",
+		"[am]\ninsecure_skip_verify = true\n[colours]\nx=1": "colours.x",
+	} {
+		if err := run(content); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error naming %q", content, err, want)
 		}
 	}
 }
