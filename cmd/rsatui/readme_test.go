@@ -122,8 +122,8 @@ func TestConfigFileErrors(t *testing.T) {
 		t.Fatalf("the example config: %v", err)
 	}
 	for content, want := range map[string]string{
-		"[am]\nurl = \"https://x\"\nadmn = \"typo\"\n":     "unknown key am.admn",
-		"[ldap]\ninsecure_skip_verify = \"yes\"\n":         "insecure_skip_verify",
+		"[am]\nurl = \"https://x\"\nadmn = \"typo\"\n":      "unknown key am.admn",
+		"[ldap]\ninsecure_skip_verify = \"yes\"\n":          "insecure_skip_verify",
 		"[am]\ninsecure_skip_verify = true\n[colours]\nx=1": "colours.x",
 	} {
 		if err := run(content); err == nil || !strings.Contains(err.Error(), want) {
