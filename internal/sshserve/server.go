@@ -158,8 +158,9 @@ func New(cfg Config) (*Server, error) {
 	// connection before authenticating.
 	srv.HandshakeTimeout = 15 * time.Second
 	srv.MaxTimeout = cfg.MaxSession + cfg.ShutdownNotice + time.Minute
+	failures := &failureLog{logf: cfg.Logf, every: 10 * time.Second, now: time.Now}
 	srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
-		cfg.Logf("connection from %s failed: %v", conn.RemoteAddr(), err)
+		failures.log(conn.RemoteAddr().String(), err)
 	}
 	s.ssh = srv
 	return s, nil
@@ -472,3 +473,31 @@ func (s *Server) Shutdown(ctx context.Context) error {
 type logger struct{ logf func(string, ...any) }
 
 func (l logger) Printf(format string, args ...any) { l.logf(format, args...) }
+
+// failureLog logs failed connections (port scans, half handshakes, garbage)
+// at most once an interval, saying how many it left out since: a flood of
+// them must not flood the log or the disk.
+type failureLog struct {
+	logf   func(format string, args ...any)
+	every  time.Duration
+	now    func() time.Time
+	mu     sync.Mutex
+	last   time.Time
+	hidden int
+}
+
+func (f *failureLog) log(remote string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	if !f.last.IsZero() && now.Sub(f.last) < f.every {
+		f.hidden++
+		return
+	}
+	more := ""
+	if f.hidden > 0 {
+		more = fmt.Sprintf(" (and %d more failed connections in the last %s)", f.hidden, now.Sub(f.last).Round(time.Second))
+	}
+	f.last, f.hidden = now, 0
+	f.logf("connection from %s failed: %v%s", remote, err, more)
+}
