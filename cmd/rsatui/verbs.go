@@ -200,10 +200,10 @@ type eaView struct {
 func viewOf(s rsa.TokenState) tokenView {
 	t, e := s.Token, s.EA
 	return tokenView{Serial: t.Serial, GUID: t.GUID, Type: t.TokenType.String(), Algorithm: t.Algorithm.String(),
-		Enabled: t.Enabled, AssignedTo: t.AssignedUserID, Expires: t.Expires, LastLogin: t.LastLogin, PinSet: t.PinSet,
+		Enabled: t.Enabled, AssignedTo: t.AssignedUserID, Expires: t.Expires.UTC(), LastLogin: t.LastLogin.UTC(), PinSet: t.PinSet,
 		NextTokencode: t.NextTokencodeMode, EmergencyAccess: eaView{Active: e.Active(), Lost: e.Lost, Mode: e.Mode.String(),
-			ModeCode: int(e.Mode), IfAvailable: e.LostMode.String(), LostMode: int(e.LostMode), Expires: e.Expiration,
-			FixedCodeSet: e.TemporaryFixedTokencode != "", UnusedCodes: e.NumUnusedCodes, LastEALogin: e.LastEAAuth,
+			ModeCode: int(e.Mode), IfAvailable: e.LostMode.String(), LostMode: int(e.LostMode), Expires: e.Expiration.UTC(),
+			FixedCodeSet: e.TemporaryFixedTokencode != "", UnusedCodes: e.NumUnusedCodes, LastEALogin: e.LastEAAuth.UTC(),
 			ValidOnlineData: e.ValidOnlineData}}
 }
 
