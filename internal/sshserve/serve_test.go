@@ -415,3 +415,28 @@ func TestMaxSessionLength(t *testing.T) {
 		t.Errorf("the end is not logged:\n%s", f.log)
 	}
 }
+
+// TestUnusedRequestsAreRefused: agent forwarding and environment variables
+// the console does not read are refused; NO_COLOR, which it reads, is not.
+func TestUnusedRequestsAreRefused(t *testing.T) {
+	f := start(t)
+	client, err := f.dial(f.admin, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := sess.Setenv("LD_PRELOAD", "/tmp/x.so"); err == nil {
+		t.Error("an unused environment variable was accepted")
+	}
+	if err := sess.Setenv("NO_COLOR", "1"); err != nil {
+		t.Errorf("NO_COLOR refused: %v", err)
+	}
+	if ok, err := sess.SendRequest("auth-agent-req@openssh.com", true, nil); ok || err != nil {
+		t.Errorf("agent forwarding: accepted=%v err=%v", ok, err)
+	}
+}

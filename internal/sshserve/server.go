@@ -162,8 +162,60 @@ func New(cfg Config) (*Server, error) {
 	srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
 		failures.log(conn.RemoteAddr().String(), err)
 	}
+	// sessions only (no port forwarding, no other channel types), and
+	// within them only the requests the console uses
+	srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": func(srv *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
+		ssh.DefaultSessionHandler(srv, conn, filteredChannel{nc}, ctx)
+	}}
 	s.ssh = srv
 	return s, nil
+}
+
+// consoleEnv are the environment variables a client may send (SendEnv):
+// those the console reads for colours and the character set. Others are
+// refused: nothing would use them.
+var consoleEnv = map[string]bool{"NO_COLOR": true, "COLORTERM": true, "CLICOLOR": true, "CLICOLOR_FORCE": true,
+	"LANG": true, "LC_ALL": true, "LC_CTYPE": true}
+
+// filteredChannel is a session channel whose requests pass through
+// allowedRequest first: agent forwarding and environment variables the
+// console does not use are refused here, before the library's session
+// handler (which accepts them all) sees them.
+type filteredChannel struct{ gossh.NewChannel }
+
+func (f filteredChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
+	ch, reqs, err := f.NewChannel.Accept()
+	if err != nil {
+		return ch, reqs, err
+	}
+	out := make(chan *gossh.Request)
+	go func() {
+		defer close(out)
+		for req := range reqs {
+			if !allowedRequest(req) {
+				if req.WantReply {
+					_ = req.Reply(false, nil)
+				}
+				continue
+			}
+			out <- req
+		}
+	}()
+	return ch, out, nil
+}
+
+func allowedRequest(req *gossh.Request) bool {
+	switch req.Type {
+	case "auth-agent-req@openssh.com", "x11-req":
+		return false
+	case "env":
+		var kv struct{ Key, Value string }
+		if gossh.Unmarshal(req.Payload, &kv) != nil {
+			return false
+		}
+		return consoleEnv[kv.Key]
+	}
+	return true
 }
 
 // HostKeyFingerprint is the server key's SHA256 fingerprint, for people to
