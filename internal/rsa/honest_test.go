@@ -62,7 +62,7 @@ func TestOtherChangeInBetweenIsNamed(t *testing.T) {
 	var other *rsa.Ops
 	var once sync.Once
 	var otherErr error
-	hook := &afterUpdate{next: http.DefaultTransport, do: func() {
+	hook := &aroundUpdate{next: http.DefaultTransport, after: func() {
 		once.Do(func() {
 			r := tft("000100001007", 2)
 			r.FixedCode, r.Mode = "Other234", amproto.EAModeTemporaryFixedCode
@@ -96,19 +96,24 @@ func TestOtherChangeInBetweenIsNamed(t *testing.T) {
 	}
 }
 
-// afterUpdate runs do once an UpdateTokenEmergencyAccessCommand has been
-// answered, before the answer reaches the client.
-type afterUpdate struct {
-	next http.RoundTripper
-	do   func()
+// aroundUpdate runs before when an UpdateTokenEmergencyAccessCommand is
+// about to be sent, and after once AM has answered it, before the answer
+// reaches the client.
+type aroundUpdate struct {
+	next          http.RoundTripper
+	before, after func()
 }
 
-func (a *afterUpdate) RoundTrip(req *http.Request) (*http.Response, error) {
+func (a *aroundUpdate) RoundTrip(req *http.Request) (*http.Response, error) {
 	body, _ := io.ReadAll(req.Body)
 	req.Body = io.NopCloser(bytes.NewReader(body))
+	update := bytes.Contains(body, []byte("UpdateTokenEmergencyAccessCommand"))
+	if update && a.before != nil {
+		a.before()
+	}
 	resp, err := a.next.RoundTrip(req)
-	if err == nil && bytes.Contains(body, []byte("UpdateTokenEmergencyAccessCommand")) {
-		a.do()
+	if err == nil && update && a.after != nil {
+		a.after()
 	}
 	return resp, err
 }
@@ -121,7 +126,7 @@ func TestIntentIsOnDiskBeforeTheWrite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	var atUpdate []audit.Entry
-	hook := &beforeUpdate{next: http.DefaultTransport, do: func() { atUpdate, _ = rawEntries(path) }}
+	hook := &aroundUpdate{next: http.DefaultTransport, before: func() { atUpdate, _ = rawEntries(path) }}
 	o, e := newOps(t, amsim.Options{}, func(c *rsa.Config) { c.Transport = hook })
 	var err error
 	if o.Audit, err = audit.Open(path); err != nil {
@@ -178,22 +183,6 @@ func TestNoAuditNoChange(t *testing.T) {
 	if st, _ := e.sim.Token(serial); st.Lost {
 		t.Fatal("changed without an audit line")
 	}
-}
-
-// beforeUpdate runs do when an UpdateTokenEmergencyAccessCommand is about to
-// be sent.
-type beforeUpdate struct {
-	next http.RoundTripper
-	do   func()
-}
-
-func (b *beforeUpdate) RoundTrip(req *http.Request) (*http.Response, error) {
-	body, _ := io.ReadAll(req.Body)
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	if bytes.Contains(body, []byte("UpdateTokenEmergencyAccessCommand")) {
-		b.do()
-	}
-	return b.next.RoundTrip(req)
 }
 
 // rawEntries reads the audit log's lines as they are (no pairing).

@@ -35,20 +35,7 @@ func Line(s string) string {
 	if utf8.ValidString(s) && !strings.ContainsFunc(s, unsafe) {
 		return s
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		i += n
-		switch {
-		case r == utf8.RuneError && n <= 1, unicode.IsControl(r):
-			b.WriteRune(replacement)
-		case invisible(r):
-			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return string(clean(nil, []byte(s), false))
 }
 
 // Writer passes text to w with the same treatment as Line, except that tab
@@ -61,25 +48,29 @@ func (s Writer) Write(p []byte) (int, error) {
 	if utf8.Valid(p) && !bytes.ContainsFunc(p, func(r rune) bool { return unsafe(r) && r != '\t' && r != '\n' }) {
 		return s.W.Write(p)
 	}
-	var b bytes.Buffer
-	for i := 0; i < len(p); {
-		r, n := utf8.DecodeRune(p[i:])
-		i += n
-		switch {
-		case r == '\t' || r == '\n':
-			b.WriteRune(r)
-		case r == utf8.RuneError && n <= 1, unicode.IsControl(r):
-			b.WriteRune(replacement)
-		case invisible(r):
-			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	if _, err := s.W.Write(b.Bytes()); err != nil {
+	if _, err := s.W.Write(clean(nil, p, true)); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// clean appends p to dst made safe as Line does; layout keeps tab and newline.
+func clean(dst, p []byte, layout bool) []byte {
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRune(p[i:])
+		switch {
+		case layout && (r == '\t' || r == '\n'):
+			dst = append(dst, byte(r))
+		case r == utf8.RuneError && n <= 1, unicode.IsControl(r):
+			dst = utf8.AppendRune(dst, replacement)
+		case invisible(r):
+			dst = fmt.Appendf(dst, "⟨U+%04X⟩", r)
+		default:
+			dst = append(dst, p[i:i+n]...)
+		}
+		i += n
+	}
+	return dst
 }
 
 // EscapeJSON rewrites encoded JSON so that C1 controls and invisible format
