@@ -29,6 +29,8 @@ func newSimCmd() *cobra.Command {
 		inline    bool
 		plainHTTP bool
 		caFile    string
+		latency   time.Duration
+		jitter    time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "sim",
@@ -43,7 +45,11 @@ settings to use (RSATUI_* lines to paste). It is meant for loopback only: demo c
 			if users < 0 || users > 1_000_000 {
 				return usageErr("--users must be between 0 and 1000000")
 			}
+			if latency < 0 || jitter < 0 || latency > time.Minute || jitter > time.Minute {
+				return usageErr("--latency and --jitter must be between 0 and 1m (not %s, %s)", latency, jitter)
+			}
 			sim := amsim.New(amsim.Options{Seed: seed, Inline: inline})
+			sim.SetLatencyJitter(latency, jitter)
 			ds := demo.Generate(seed, users, time.Now())
 			if err := ds.SeedAM(sim); err != nil {
 				return err
@@ -78,6 +84,9 @@ settings to use (RSATUI_* lines to paste). It is meant for loopback only: demo c
 			fmt.Fprintf(out, "command client (HTTP Basic): %s / %s\n", cu, cp)
 			fmt.Fprintf(out, "admin: %s / %s   read-only admin: %s / %s\n", demo.AdminUser, demo.AdminPassword, demo.HelpdeskUser, demo.HelpdeskPassword)
 			fmt.Fprintf(out, "identity source: %q, %d users, %d tokens (seed %d)\n", demo.IdentitySourceName, len(ds.People), len(ds.Tokens), seed)
+			if latency > 0 || jitter > 0 {
+				fmt.Fprintf(out, "every request is delayed by %s (+ up to %s): an AM far away\n", latency, jitter)
+			}
 			fmt.Fprintln(out, "settings for rsatui (paste into another shell):")
 			settings := [][2]string{{"RSATUI_AM_URL", url}, {"RSATUI_AM_CMDCLIENT_USER", cu}, {"RSATUI_AM_CMDCLIENT_PASSWORD", cp},
 				{"RSATUI_AM_ADMIN", demo.AdminUser}, {"RSATUI_AM_ADMIN_PASSWORD", demo.AdminPassword}}
@@ -111,6 +120,8 @@ settings to use (RSATUI_* lines to paste). It is meant for loopback only: demo c
 	cmd.Flags().IntVar(&users, "users", 200, "number of generated users besides the fixtures")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the demo data set")
 	cmd.Flags().BoolVar(&inline, "inline", false, "answer inline instead of Axis multiRefs")
+	cmd.Flags().DurationVar(&latency, "latency", 0, "delay every request by this much, as an AM far away would (e.g. 50ms)")
+	cmd.Flags().DurationVar(&jitter, "jitter", 0, "add a random delay of up to this much to --latency")
 	cmd.Flags().BoolVar(&plainHTTP, "plain-http", false, "serve plain HTTP instead of HTTPS (clients then need --am-allow-plain-http)")
 	cmd.Flags().StringVar(&caFile, "ca-file", "", "where to write the run's CA certificate (default: a file in the temporary directory, removed on exit)")
 	return cmd

@@ -1,6 +1,7 @@
 package amsim
 
 import (
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -43,6 +44,8 @@ type Rule struct {
 type faultQueue struct {
 	mu      sync.Mutex
 	latency time.Duration
+	jitter  time.Duration
+	rng     *rand.Rand // for the jitter; guarded by mu
 	rules   []*Rule
 }
 
@@ -57,17 +60,32 @@ func (s *Sim) Inject(r Rule) {
 }
 
 // SetLatency adds a fixed delay to every request.
-func (s *Sim) SetLatency(d time.Duration) {
+func (s *Sim) SetLatency(d time.Duration) { s.SetLatencyJitter(d, 0) }
+
+// SetLatencyJitter delays every request by d plus a random part of up to
+// jitter: how an AM far away feels (rsatui sim --latency 50ms --jitter 10ms).
+func (s *Sim) SetLatencyJitter(d, jitter time.Duration) {
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
-	s.faults.latency = d
+	s.faults.latency, s.faults.jitter = d, jitter
+	if s.faults.rng == nil {
+		s.faults.rng = rand.New(rand.NewPCG(uint64(s.opt.Seed), 0x1a7e))
+	}
 }
 
 // ClearFaults removes all rules and the latency.
 func (s *Sim) ClearFaults() {
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
-	s.faults.rules, s.faults.latency = nil, 0
+	s.faults.rules, s.faults.latency, s.faults.jitter = nil, 0, 0
+}
+
+// delay is the latency of one request (under q.mu).
+func (q *faultQueue) delay() time.Duration {
+	if q.jitter <= 0 {
+		return q.latency
+	}
+	return q.latency + time.Duration(q.rng.Int64N(int64(q.jitter)+1))
 }
 
 // take returns the rule that fires for cmd, consuming one count of it.
@@ -80,8 +98,8 @@ func (q *faultQueue) take(cmd soapenc.QName) (*Rule, time.Duration) {
 			if r.Count == 0 {
 				q.rules = append(q.rules[:i], q.rules[i+1:]...)
 			}
-			return r, q.latency
+			return r, q.delay()
 		}
 	}
-	return nil, q.latency
+	return nil, q.delay()
 }

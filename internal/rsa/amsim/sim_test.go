@@ -267,3 +267,28 @@ func TestCommandsOutsideTheTable(t *testing.T) {
 		}
 	}
 }
+
+// TestLatencyAndJitter: every request waits at least the latency; the
+// jitter adds up to its bound, different amounts from one request to the next.
+func TestLatencyAndJitter(t *testing.T) {
+	s := New(Options{Seed: 3})
+	s.SetLatencyJitter(20*time.Millisecond, 10*time.Millisecond)
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		_, d := s.faults.take(amproto.LookupTokenCommand)
+		if d < 20*time.Millisecond || d > 30*time.Millisecond {
+			t.Fatalf("delay %s outside [20ms, 30ms]", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 50 {
+		t.Fatalf("only %d different delays in 200 requests", len(seen))
+	}
+	s.AddAdmin("admin", "Admin!Passw0rd", RoleSuperAdmin)
+	s.SetLatencyJitter(30*time.Millisecond, 0)
+	start := time.Now()
+	login(t, s)
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Fatalf("a request took %s with a latency of 30ms", d)
+	}
+}
