@@ -1,21 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
-)
 
-var updateGoldens = flag.Bool("update", false, "rewrite the verbs' JSON goldens")
+	"github.com/charmbracelet/x/exp/golden"
+)
 
 // TestVerbJSONGoldens: the JSON of every verb, against `rsatui sim --seed 5`,
 // is what docs/json.md describes — snake_case names, times in UTC (RFC 3339),
 // one token object everywhere. Times (which depend on the day the data set
 // is made), audit ids, the OS user and the simulator's port are normalised; regenerate
-// with go test ./cmd/rsatui -run JSONGoldens -update and review the diff.
+// with go test ./cmd/rsatui -run JSONGoldens -update and review the diff
+// (testdata/TestVerbJSONGoldens/*.golden).
 func TestVerbJSONGoldens(t *testing.T) {
 	c := setup(t)
 	jdoe := c.ds.TokensOf("jdoe")[0]
@@ -41,31 +38,17 @@ func TestVerbJSONGoldens(t *testing.T) {
 	ids := regexp.MustCompile(`"id": "[0-9a-f]{16}"`)
 	ports := regexp.MustCompile(`127\.0\.0\.1:\d+`)
 	users := regexp.MustCompile(`"os_user": "[^"]*"`)
-	for _, s := range steps {
-		out, errs, code := c.run(s.stdin, append(s.args, "--json")...)
-		if code != 0 && s.name != "error" {
-			t.Fatalf("%s: exit %d: %s", s.name, code, errs)
-		}
-		got := times.ReplaceAll([]byte(out), []byte(`"<time>"`))
-		got = ids.ReplaceAll(got, []byte(`"id": "<id>"`))
-		got = ports.ReplaceAll(got, []byte(`127.0.0.1:<port>`))
-		got = users.ReplaceAll(got, []byte(`"os_user": "<user>"`))
-		path := filepath.Join("testdata", "json", s.name+".json")
-		if *updateGoldens {
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
+	for _, s := range steps { // in order: each step sees the state the ones before left
+		t.Run(s.name, func(t *testing.T) {
+			out, errs, code := c.run(s.stdin, append(s.args, "--json")...)
+			if code != 0 && s.name != "error" {
+				t.Fatalf("exit %d: %s", code, errs)
 			}
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run with -update to create)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s: JSON differs from %s:\n%s", s.name, path, got)
-		}
+			got := times.ReplaceAll([]byte(out), []byte(`"<time>"`))
+			got = ids.ReplaceAll(got, []byte(`"id": "<id>"`))
+			got = ports.ReplaceAll(got, []byte(`127.0.0.1:<port>`))
+			got = users.ReplaceAll(got, []byte(`"os_user": "<user>"`))
+			golden.RequireEqual(t, got)
+		})
 	}
 }
