@@ -23,7 +23,9 @@ type backend struct {
 }
 
 func (b *backend) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	// logging out is sent, but waited for only briefly: the person has their
+	// answer, and a session AM does not hear the end of times out by itself
+	ctx, cancel := context.WithTimeout(context.Background(), logoutWait)
 	defer cancel()
 	if b.am != nil {
 		_ = b.am.Close(ctx) // LogoutCommand
@@ -35,6 +37,9 @@ func (b *backend) close() {
 		b.cleanup[i]()
 	}
 }
+
+// logoutWait bounds the wait for AM's reply to LogoutCommand as a verb ends.
+const logoutWait = 500 * time.Millisecond
 
 // demoBackend runs the console on the in-process demo stack: the AM
 // simulator over HTTPS and the embedded directory over LDAPS, behind a

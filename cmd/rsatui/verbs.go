@@ -181,6 +181,10 @@ type tokenView struct {
 	PinSet          bool      `json:"pin_set"`
 	NextTokencode   bool      `json:"next_tokencode_mode"`
 	EmergencyAccess eaView    `json:"emergency_access"`
+	// Unread says what of the token could not be read (absent: all of it
+	// was); the fields it names hold what the principal's token list said,
+	// or nothing.
+	Unread string `json:"unread,omitempty"`
 }
 
 type eaView struct {
@@ -204,7 +208,14 @@ func viewOf(s rsa.TokenState) tokenView {
 		NextTokencode: t.NextTokencodeMode, EmergencyAccess: eaView{Active: e.Active(), Lost: e.Lost, Mode: e.Mode.String(),
 			ModeCode: int(e.Mode), IfAvailable: e.LostMode.String(), LostMode: int(e.LostMode), Expires: e.Expiration.UTC(),
 			FixedCodeSet: e.TemporaryFixedTokencode != "", UnusedCodes: e.NumUnusedCodes, LastEALogin: e.LastEAAuth.UTC(),
-			ValidOnlineData: e.ValidOnlineData}}
+			ValidOnlineData: e.ValidOnlineData}, Unread: unread(s)}
+}
+
+func unread(s rsa.TokenState) string {
+	if s.Unread == nil {
+		return ""
+	}
+	return rsa.Explain(s.Unread)
 }
 
 // eaTable lists a token's emergency-access state in full, as AM holds it.
@@ -256,8 +267,12 @@ func tokenTable(w *tabwriter.Writer, states ...rsa.TokenState) {
 		if !s.Token.Enabled {
 			state = "disabled"
 		}
+		ea := eaWords(s.EA)
+		if s.Unread != nil {
+			ea = "? not read: " + textsafe.Line(rsa.Explain(s.Unread))
+		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", textsafe.Line(s.Token.Serial), s.Token.TokenType, state, textsafe.Line(s.Token.AssignedUserID),
-			day(s.Token.Expires), day(s.Token.LastLogin), eaWords(s.EA))
+			day(s.Token.Expires), day(s.Token.LastLogin), ea)
 	}
 }
 
@@ -337,20 +352,23 @@ func addVerbs(root *cobra.Command) {
 	tokens.AddCommand(&cobra.Command{Use: "list LOGIN", Short: "A person's tokens with their emergency-access state", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return session(cmd, false, func(ctx context.Context, o *opened) error {
-				_, list, err := o.ops.UserTokens(ctx, args[0])
-				if err != nil {
+				_, states, err := o.ops.UserTokenStates(ctx, args[0])
+				if err != nil && !errors.Is(err, rsa.ErrIncomplete) {
 					return verbErr(err)
 				}
-				states := []rsa.TokenState{}
+				// read in part: what was read is printed, each missing part
+				// marked, and the exit code says the list is not whole
 				views := []tokenView{}
-				for _, t := range list {
-					s, err := o.ops.Token(ctx, t.Serial)
-					if err != nil {
-						return verbErr(err)
-					}
-					states, views = append(states, s), append(views, viewOf(s))
+				for _, s := range states {
+					views = append(views, viewOf(s))
 				}
-				return o.emit(views, func(w *tabwriter.Writer) { tokenTable(w, states...) })
+				if werr := o.emit(views, func(w *tabwriter.Writer) { tokenTable(w, states...) }); werr != nil {
+					return werr
+				}
+				if err = verbErr(err); err != nil {
+					err.(*exitError).printed = true // each token above says what is missing
+				}
+				return err
 			})
 		}})
 
@@ -534,7 +552,7 @@ The codes are printed once; hand them over by phone or in person.`,
 	ea.AddCommand(set, &cobra.Command{Use: "clear SERIAL", Short: "End online emergency access", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
-				r, err := o.ops.ClearEmergencyAccess(ctx, args[0])
+				r, err := o.ops.ClearEmergencyAccess(ctx, args[0], nil)
 				return r.After, r.Note, err
 			})
 		}})

@@ -394,6 +394,11 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soa
 	req.Header["Soapaction"] = soapActionNone
 	req.Header["Authorization"] = c.authorization
 
+	release, err := enter(ctx) // a lane of the session's gate: nothing is sent without one
+	if err != nil {
+		return zero, &CallError{Command: name, Err: transportErr(ctx, err)}
+	}
+	defer release()
 	c.roundTrips.Add(1)
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {

@@ -69,6 +69,15 @@ type TokenSummary struct {
 	Expires, LastLogin time.Time
 }
 
+// token is what the list says of a token, for a screen to show when its
+// full record could not be read (TokenState.Unread says so). owner is the
+// principal whose list it came from.
+func (s TokenSummary) token(owner string) Token {
+	return Token{GUID: s.GUID, Serial: s.Serial, Enabled: s.Enabled, Lost: s.Lost, NewPinMode: s.NewPinMode,
+		NextTokencodeMode: s.NextTokencodeMode, PinSet: s.PinSet, PinType: s.PinType, TokenType: s.TokenType,
+		Expires: s.Expires, LastLogin: s.LastLogin, AssignedUserName: s.AssignedUser, PrincipalGUID: owner}
+}
+
 // Token is a TokenDTO: the full token record.
 type Token struct {
 	GUID, Serial       string

@@ -67,7 +67,7 @@ var opCases = []opCase{
 			return s
 		},
 		func(o *rsa.Ops, s string) (rsa.TokenState, error) {
-			r, err := o.ClearEmergencyAccess(context.Background(), s)
+			r, err := o.ClearEmergencyAccess(context.Background(), s, nil)
 			return r.After, err
 		},
 		func(st amsim.TokenState) bool { return !st.Lost }},

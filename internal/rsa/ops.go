@@ -27,6 +27,9 @@ var (
 	ErrTokenNotReady = errors.New("the token cannot be put into emergency access")
 	// ErrRule is a refusal by one of rsatui's own rules (e.g. one token a person).
 	ErrRule = errors.New("refused by rule")
+	// ErrIncomplete says some of what was asked could be read and some not:
+	// what was read comes with it, and each missing part says why.
+	ErrIncomplete = errors.New("read in part")
 )
 
 // Ops runs operations against one AM.
@@ -47,7 +50,9 @@ type Ops struct {
 	Audit *audit.Log
 	Actor Actor
 
-	src *sourceCache // shared by every Ops derived with For
+	src    *sourceCache    // shared by every Ops derived with For
+	people *principalCache // shared by every Ops derived with For
+	lanes  *gate           // this session's own (For makes a new one)
 }
 
 // sourceCache holds the resolved identity source; one lookup serves every
@@ -59,15 +64,17 @@ type sourceCache struct {
 
 // NewOps returns the operations on client c.
 func NewOps(c *Client) *Ops {
-	return &Ops{c: c, MaxEADays: amproto.EAMaxLifetimeDefaultDays, Now: time.Now, src: &sourceCache{}}
+	return &Ops{c: c, MaxEADays: amproto.EAMaxLifetimeDefaultDays, Now: time.Now, src: &sourceCache{},
+		people: newPrincipalCache(), lanes: newGate()}
 }
 
 // For returns the operations for one person (an SSH session): the same AM
 // client, settings, audit log and resolved identity source, their own Actor;
-// readOnly can only tighten o's own setting, never lift it.
+// readOnly can only tighten o's own setting, never lift it. The session gets
+// its own LanesPerSession requests in flight.
 func (o *Ops) For(a Actor, readOnly bool) *Ops {
 	return &Ops{c: o.c, IdentitySource: o.IdentitySource, MaxEADays: o.MaxEADays, ReadOnly: o.ReadOnly || readOnly,
-		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Actor: a, src: o.src}
+		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Actor: a, src: o.src, people: o.people, lanes: newGate()}
 }
 
 // Client is the underlying AM client.
@@ -77,6 +84,7 @@ func (o *Ops) Client() *Client { return o.c }
 // LDAP one. Its GUID is what principal searches need — the missing piece behind
 // "IdentitySource Guid is not specified".
 func (o *Ops) Source(ctx context.Context) (IdentitySource, error) {
+	ctx = withGate(ctx, o.lanes)
 	o.src.mu.Lock()
 	defer o.src.mu.Unlock()
 	if o.src.source.GUID != "" {
@@ -109,16 +117,49 @@ func (o *Ops) Source(ctx context.Context) (IdentitySource, error) {
 	return o.src.source, nil
 }
 
-// Principal finds the AM principal for a directory login.
+// forgetSource drops the resolved identity source (AM said it is gone), so
+// the next call resolves it again.
+func (o *Ops) forgetSource(guid string) {
+	o.src.mu.Lock()
+	if o.src.source.GUID == guid {
+		o.src.source = IdentitySource{}
+	}
+	o.src.mu.Unlock()
+	o.people.clear()
+}
+
+// Principal finds the AM principal for a directory login. A principal found
+// is kept for PrincipalTTL (see principalCache): a login's GUID does not
+// change while an admin looks at it.
 func (o *Ops) Principal(ctx context.Context, login string) (Principal, error) {
 	if strings.TrimSpace(login) == "" {
 		return Principal{}, fmt.Errorf("%w: the login is empty", ErrInvalidInput)
 	}
+	if p, ok := o.people.get(login, o.Now()); ok {
+		return p, nil
+	}
+	return o.searchPrincipal(withGate(ctx, o.lanes), login)
+}
+
+// searchPrincipal asks AM for the principal of login (SearchPrincipals) and
+// keeps what it finds.
+func (o *Ops) searchPrincipal(ctx context.Context, login string) (Principal, error) {
 	src, err := o.Source(ctx)
 	if err != nil {
 		return Principal{}, err
 	}
-	ps, err := o.c.SearchPrincipals(ctx, PrincipalQuery{Login: login, IdentitySourceGUID: src.GUID, SecurityDomainGUID: src.SecurityDomainGUID, Limit: 2})
+	q := PrincipalQuery{Login: login, IdentitySourceGUID: src.GUID, SecurityDomainGUID: src.SecurityDomainGUID, Limit: 2}
+	ps, err := o.c.SearchPrincipals(ctx, q)
+	if errors.Is(err, ErrNotFound) {
+		// the identity source kept for the session may be gone (reconfigured
+		// in AM): resolve it again, once
+		o.forgetSource(src.GUID)
+		if src, err = o.Source(ctx); err != nil {
+			return Principal{}, err
+		}
+		q.IdentitySourceGUID, q.SecurityDomainGUID = src.GUID, src.SecurityDomainGUID
+		ps, err = o.c.SearchPrincipals(ctx, q)
+	}
 	if err != nil {
 		return Principal{}, err
 	}
@@ -126,6 +167,7 @@ func (o *Ops) Principal(ctx context.Context, login string) (Principal, error) {
 	case 0:
 		return Principal{}, fmt.Errorf("%w: %q is not in %q", ErrNotInAM, login, src.Name)
 	case 1:
+		o.people.put(login, ps[0], o.Now())
 		return ps[0], nil
 	}
 	return Principal{}, fmt.Errorf("%w: %d AM principals have the login %q", ErrAmbiguous, len(ps), login)
@@ -133,11 +175,22 @@ func (o *Ops) Principal(ctx context.Context, login string) (Principal, error) {
 
 // UserTokens returns a user's principal and tokens, sorted by serial.
 func (o *Ops) UserTokens(ctx context.Context, login string) (Principal, []TokenSummary, error) {
+	ctx = withGate(ctx, o.lanes)
 	p, err := o.Principal(ctx, login)
 	if err != nil {
 		return Principal{}, nil, err
 	}
 	ts, err := o.c.ListTokensByPrincipal(ctx, p.GUID)
+	if _, kept := o.people.get(login, o.Now()); kept && (errors.Is(err, ErrNotFound) || err == nil && len(ts) == 0) {
+		// AM answers an unknown principal as it answers "no tokens"
+		// (DataNotFoundException): a kept GUID is checked before a person is
+		// said to have none, or when AM does not know it any more
+		o.people.drop(login)
+		if p, err = o.searchPrincipal(ctx, login); err != nil {
+			return Principal{}, nil, err
+		}
+		ts, err = o.c.ListTokensByPrincipal(ctx, p.GUID)
+	}
 	if err != nil {
 		return p, nil, err
 	}
@@ -145,10 +198,75 @@ func (o *Ops) UserTokens(ctx context.Context, login string) (Principal, []TokenS
 	return p, ts, nil
 }
 
+// UserTokenStates returns a user's principal and every token with its
+// emergency-access state: the list, then all the lookups at once (two for
+// each token, as many in flight as the session's lanes allow). A lookup
+// that fails leaves what the list said of that token, with Unread saying
+// what is missing, and the error (ErrIncomplete) names the tokens; the
+// tokens read in full are returned as they are.
+func (o *Ops) UserTokenStates(ctx context.Context, login string) (Principal, []TokenState, error) {
+	ctx = withGate(ctx, o.lanes)
+	p, list, err := o.UserTokens(ctx, login)
+	if err != nil {
+		return p, nil, err
+	}
+	states := make([]TokenState, len(list))
+	reads := make([]func(), len(list))
+	for i, t := range list {
+		reads[i] = func() { states[i] = o.stateOf(ctx, t, p.GUID) }
+	}
+	together(reads...)
+	var missing []string
+	var first error
+	for _, st := range states {
+		if st.Unread != nil {
+			missing = append(missing, st.Token.Serial)
+			if first == nil {
+				first = st.Unread
+			}
+		}
+	}
+	if first != nil {
+		return p, states, fmt.Errorf("%w: token %s could not be read in full (%d of %d): %w",
+			ErrIncomplete, strings.Join(missing, ", "), len(missing), len(states), first)
+	}
+	return p, states, nil
+}
+
+// stateOf reads a listed token and its emergency-access state at once (both
+// lookups need only its GUID). What cannot be read is said in Unread; the
+// token then keeps what the list said of it.
+func (o *Ops) stateOf(ctx context.Context, t TokenSummary, owner string) TokenState {
+	st := TokenState{ReadAt: o.Now()}
+	var terr, eerr error
+	together(
+		func() { st.Token, terr = o.c.LookupToken(ctx, TokenRef{GUID: t.GUID}) },
+		func() { st.EA, eerr = o.c.LookupEmergencyAccess(ctx, t.GUID) },
+	)
+	switch {
+	case terr != nil && eerr != nil:
+		st.Unread = fmt.Errorf("the token and its emergency access: %w", errors.Join(terr, eerr))
+	case terr != nil:
+		st.Unread = fmt.Errorf("the token record: %w", terr)
+	case eerr != nil:
+		st.Unread = fmt.Errorf("its emergency access: %w", eerr)
+	}
+	if terr != nil {
+		st.Token = t.token(owner)
+	}
+	return st
+}
+
 // TokenState is a token with its emergency-access state, as AM holds them.
 type TokenState struct {
 	Token Token
 	EA    EmergencyAccess
+	// ReadAt is when it was read (Ops.Now): an operation handed a state
+	// (EARequest.Read) uses it only while it is fresh.
+	ReadAt time.Time
+	// Unread says what of it could not be read (nil: all of it); the screen
+	// shows the rest and says what is missing.
+	Unread error
 }
 
 var serialRE = regexp.MustCompile(`^[0-9]{6,12}$`)
@@ -162,11 +280,15 @@ func ValidateSerial(s string) error {
 	return nil
 }
 
-// Token reads a token and its emergency-access state.
+// Token reads a token and its emergency-access state: two round trips one
+// after the other, as the second needs the GUID the first returns. (Where
+// the GUID is known, stateOf and readBack send both at once.)
 func (o *Ops) Token(ctx context.Context, serial string) (TokenState, error) {
 	if err := ValidateSerial(serial); err != nil {
 		return TokenState{}, err
 	}
+	ctx = withGate(ctx, o.lanes)
+	at := o.Now()
 	t, err := o.c.LookupToken(ctx, TokenRef{Serial: serial})
 	if err != nil {
 		return TokenState{}, err
@@ -175,7 +297,48 @@ func (o *Ops) Token(ctx context.Context, serial string) (TokenState, error) {
 	if err != nil {
 		return TokenState{}, err
 	}
-	return TokenState{Token: t, EA: ea}, nil
+	return TokenState{Token: t, EA: ea, ReadAt: at}, nil
+}
+
+// readBack reads a token whose GUID is known, both lookups at once: the
+// read-back after a write.
+func (o *Ops) readBack(ctx context.Context, guid string) (TokenState, error) {
+	st := TokenState{ReadAt: o.Now()}
+	var terr, eerr error
+	together(
+		func() { st.Token, terr = o.c.LookupToken(ctx, TokenRef{GUID: guid}) },
+		func() { st.EA, eerr = o.c.LookupEmergencyAccess(ctx, guid) },
+	)
+	if err := errors.Join(terr, eerr); err != nil {
+		return TokenState{}, err
+	}
+	return st, nil
+}
+
+// ReadMaxAge is how old a state handed to an operation (EARequest.Read) may
+// be for the operation to act on it without reading the token again. The
+// console reads the token when a change is reviewed, so that after "y" only
+// the writes and their read-back remain; a state older than this (the
+// confirm left open during a long call) is read again first. Whatever the
+// age, the read-back after the write shows what AM holds.
+const ReadMaxAge = time.Minute
+
+// fresh reports whether st is a whole state of serial read less than
+// ReadMaxAge ago.
+func (o *Ops) fresh(st TokenState, serial string) bool {
+	age := o.Now().Sub(st.ReadAt)
+	return st.Unread == nil && st.Token.Serial == serial && st.Token.GUID != "" && st.EA.TokenGUID != "" &&
+		!st.ReadAt.IsZero() && age >= 0 && age < ReadMaxAge
+}
+
+// current returns read when it is a fresh state of serial, or reads the
+// token now (and names the commands that took).
+func (o *Ops) current(ctx context.Context, serial string, read *TokenState) (TokenState, []string, error) {
+	if read != nil && o.fresh(*read, serial) {
+		return *read, nil, nil
+	}
+	st, err := o.Token(ctx, serial)
+	return st, []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}, err
 }
 
 // EARequest is an emergency-access change.
@@ -190,6 +353,10 @@ type EARequest struct {
 	Expires time.Time
 	// IfAvailable is what happens when the token is used again.
 	IfAvailable LostMode
+	// Read, when set, is the token as read while the change was reviewed:
+	// used instead of reading it again if it is of this serial and fresh
+	// (ReadMaxAge), so that only the writes and the read-back remain.
+	Read *TokenState
 }
 
 // Describe restates the change in words, for confirm dialogs and the audit log.
@@ -309,10 +476,13 @@ type EAResult struct {
 	Note string
 }
 
-// SetEmergencyAccess puts a token into online emergency access, in the order
-// the product requires: look the token up (its GUID, and that it is assigned
-// and unexpired) → look up its EA state → generate the code(s) → update the EA
-// DTO (token lost, mode, policy, expiry) → look it up again to confirm.
+// setEmergencyAccess puts a token into online emergency access, in the
+// order the product requires: look the token up (its GUID, and that it is
+// assigned and unexpired) → look up its EA state and, at the same time,
+// generate the code(s) (both need only the GUID; generating installs
+// nothing) → update the EA DTO (token lost, mode, policy, expiry) → look
+// both up again, at once, to confirm. With a fresh r.Read the lookups
+// before the write are skipped: generate → update → read back.
 func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, error) {
 	if o.ReadOnly {
 		return EAResult{}, ErrReadOnly
@@ -320,11 +490,20 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	if err := o.Validate(r); err != nil {
 		return EAResult{}, err
 	}
+	ctx = withGate(ctx, o.lanes)
 	r.Expires = o.wireExpiry(r.Expires) // (done by SetEmergencyAccess already; idempotent)
-	res := EAResult{Commands: []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}}
-	before, err := o.Token(ctx, r.Serial)
-	if err != nil {
-		return res, err
+	var res EAResult
+	before, fresh := TokenState{}, r.Read != nil && o.fresh(*r.Read, r.Serial)
+	if fresh {
+		before = *r.Read
+	} else {
+		res.Commands = append(res.Commands, "LookupTokenCommand")
+		at := o.Now()
+		t, err := o.c.LookupToken(ctx, TokenRef{Serial: r.Serial})
+		if err != nil {
+			return res, err
+		}
+		before = TokenState{Token: t, ReadAt: at}
 	}
 	res.Before = before
 	t := before.Token
@@ -334,29 +513,49 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	case !t.Expires.IsZero() && !t.Expires.After(o.Now()):
 		return res, fmt.Errorf("%w: token %s expired on %s: assign the user a replacement token", ErrTokenNotReady, t.Serial, t.Expires.Format("2006-01-02"))
 	}
+	if !fresh {
+		res.Commands = append(res.Commands, "LookupTokenEmergencyAccessCommand")
+	}
+	var codes []Secret
+	var gerr error
+	generate := func() {}
+	switch {
+	case r.Mode == amproto.EAModeTemporaryFixedCode && r.FixedCode != "":
+		codes = []Secret{r.FixedCode}
+	case r.Mode == amproto.EAModeTemporaryFixedCode:
+		res.Commands = append(res.Commands, "GenerateEmergencyAccessCodeCommand")
+		generate = func() {
+			var code Secret
+			code, gerr = o.c.GenerateEmergencyAccessCode(ctx, t.GUID)
+			codes = []Secret{code}
+		}
+	default:
+		res.Commands = append(res.Commands, "GenerateOneTimeTokenCodeSetCommand")
+		generate = func() { codes, gerr = o.c.GenerateOneTimeCodes(ctx, t.GUID, r.Count) }
+	}
+	if fresh {
+		generate()
+	} else {
+		var eerr error
+		together(func() { before.EA, eerr = o.c.LookupEmergencyAccess(ctx, t.GUID) }, generate)
+		res.Before = before
+		if eerr != nil {
+			return res, eerr // a generated code is dropped: it was never installed
+		}
+	}
+	if gerr != nil {
+		return res, gerr
+	}
 	ea := before.EA
 	switch r.Mode {
 	case amproto.EAModeTemporaryFixedCode:
-		code := r.FixedCode
-		if code == "" {
-			res.Commands = append(res.Commands, "GenerateEmergencyAccessCodeCommand")
-			if code, err = o.c.GenerateEmergencyAccessCode(ctx, t.GUID); err != nil {
-				return res, err
-			}
-		}
 		// tftExpiration stays nil, as RSA's own client and SDK sample send it:
 		// eaExpiration ends emergency access, and no source says AM needs both
-		ea.TemporaryFixedTokencode, ea.TFTExpiration, ea.OneTimeCodes = code, time.Time{}, nil
-		res.Codes = []Secret{code}
+		ea.TemporaryFixedTokencode, ea.TFTExpiration, ea.OneTimeCodes = codes[0], time.Time{}, nil
 	case amproto.EAModeOneTimeCodeSet:
-		res.Commands = append(res.Commands, "GenerateOneTimeTokenCodeSetCommand")
-		codes, err := o.c.GenerateOneTimeCodes(ctx, t.GUID, r.Count)
-		if err != nil {
-			return res, err
-		}
 		ea.OneTimeCodes, ea.TemporaryFixedTokencode, ea.TFTExpiration = codes, "", time.Time{}
-		res.Codes = codes
 	}
+	res.Codes = codes
 	ea.TokenGUID = t.GUID
 	ea.Lost, ea.Mode, ea.LostMode, ea.Expiration = true, r.Mode, r.IfAvailable, r.Expires
 	ea.ValidOnlineData, ea.ClearUnusedCodes = true, true
@@ -373,7 +572,8 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 		d.check("numUnusedCodes", r.Mode != amproto.EAModeOneTimeCodeSet || e.NumUnusedCodes == len(ea.OneTimeCodes))
 		return d
 	}
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", r.Serial, differs,
+	var err error
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", t, differs,
 		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) })
 	if err != nil && !errors.Is(err, ErrOutcomeUnknown) {
 		// not installed, or replaced by another change: never show codes that do not work
@@ -383,14 +583,20 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	return res, err
 }
 
-// ClearEmergencyAccess ends online emergency access: the token is back to
-// normal use, the fixed code and unused one-time codes are gone.
-func (o *Ops) clearEmergencyAccess(ctx context.Context, serial string) (EAResult, error) {
+// clearEmergencyAccess ends online emergency access: the token is back to
+// normal use, the fixed code and unused one-time codes are gone. A fresh
+// read (see EARequest.Read) saves the lookups before the write.
+func (o *Ops) clearEmergencyAccess(ctx context.Context, serial string, read *TokenState) (EAResult, error) {
 	if o.ReadOnly {
 		return EAResult{}, ErrReadOnly
 	}
-	res := EAResult{Commands: []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}}
-	before, err := o.Token(ctx, serial)
+	if err := ValidateSerial(serial); err != nil {
+		return EAResult{}, err
+	}
+	ctx = withGate(ctx, o.lanes)
+	var res EAResult
+	before, cmds, err := o.current(ctx, serial, read)
+	res.Commands = cmds
 	if err != nil {
 		return res, err
 	}
@@ -408,7 +614,7 @@ func (o *Ops) clearEmergencyAccess(ctx context.Context, serial string) (EAResult
 		d.check("eaMode", now.EA.Mode == amproto.EAModeNone)
 		return d
 	}
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", serial, differs,
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", before.Token, differs,
 		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) })
 	return res, err
 }
@@ -440,8 +646,9 @@ func sameInstant(a, b time.Time) bool {
 //
 // A write refused because the session expired was not applied, so it is
 // sent once more after the client's re-login.
-func (o *Ops) write(ctx context.Context, cmds *[]string, command, serial string, differs func(TokenState) []string,
+func (o *Ops) write(ctx context.Context, cmds *[]string, command string, t Token, differs func(TokenState) []string,
 	send func() error) (after TokenState, note string, err error) {
+	serial := t.Serial
 	if err := o.announce(ctx); err != nil {
 		return after, "", err
 	}
@@ -452,7 +659,7 @@ func (o *Ops) write(ctx context.Context, cmds *[]string, command, serial string,
 		err = send()
 	}
 	*cmds = append(*cmds, "LookupTokenCommand", "LookupTokenEmergencyAccessCommand")
-	after, rerr := o.Token(ctx, serial)
+	after, rerr := o.readBack(ctx, t.GUID)
 	switch {
 	case err == nil && rerr == nil:
 		if d := differs(after); len(d) > 0 {
@@ -473,7 +680,7 @@ func (o *Ops) write(ctx context.Context, cmds *[]string, command, serial string,
 		case <-ctx.Done():
 		}
 		*cmds = append(*cmds, "LookupTokenCommand", "LookupTokenEmergencyAccessCommand")
-		if again, rerr := o.Token(ctx, serial); rerr == nil {
+		if again, rerr := o.readBack(ctx, t.GUID); rerr == nil {
 			after = again
 			if len(differs(after)) == 0 {
 				return after, "the reply was lost, but reading the token back shows the change was applied", nil

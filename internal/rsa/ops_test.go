@@ -80,7 +80,7 @@ func TestSetTemporaryFixedCodeGeneratedAndChosen(t *testing.T) {
 	if st, _ := e.sim.Token(serial); st.TFT != "Abcd2345" || !st.EAExpiration.IsZero() || st.LostMode != amproto.DisableEAOnExpire {
 		t.Fatalf("server state %+v", st)
 	}
-	res, err = o.ClearEmergencyAccess(ctx, serial)
+	res, err = o.ClearEmergencyAccess(ctx, serial, nil)
 	if err != nil || res.After.EA.Active() || !res.Before.EA.Active() {
 		t.Fatalf("clear: %+v %v", res, err)
 	}

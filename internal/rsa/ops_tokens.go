@@ -40,9 +40,11 @@ func (o *Ops) SetEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 }
 
 // ClearEmergencyAccess ends online emergency access and records it.
-func (o *Ops) ClearEmergencyAccess(ctx context.Context, serial string) (EAResult, error) {
+// read, when set, is the token as read while the change was reviewed (see
+// EARequest.Read); nil reads it first.
+func (o *Ops) ClearEmergencyAccess(ctx context.Context, serial string, read *TokenState) (EAResult, error) {
 	ctx = o.intend(ctx, "ea.clear", "token "+serial, nil)
-	res, err := o.clearEmergencyAccess(ctx, serial)
+	res, err := o.clearEmergencyAccess(ctx, serial, read)
 	return res, o.record(ctx, res.Commands, res.Note, err)
 }
 
@@ -57,6 +59,7 @@ type TokenResult struct {
 // token (unless allowSecond, which the audit log records), when the token
 // belongs to someone else, or when it has expired.
 func (o *Ops) Assign(ctx context.Context, serial, login string, allowSecond bool) (TokenResult, error) {
+	ctx = withGate(ctx, o.lanes)
 	ctx = o.intend(ctx, "token.assign", "token "+serial+" to "+login, map[string]string{"allow_second": fmt.Sprint(allowSecond)})
 	res, err := o.assign(ctx, serial, login, allowSecond)
 	return res, o.record(ctx, res.Commands, res.Note, err)
@@ -105,7 +108,7 @@ func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool
 		d.check("principalId", now.Token.PrincipalGUID == p.GUID)
 		return d
 	}
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "LinkTokensWithPrincipalCommand", serial, differs,
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "LinkTokensWithPrincipalCommand", before.Token, differs,
 		func() error { return o.c.LinkTokens(ctx, p.GUID, before.Token.GUID) })
 	return res, err
 }
@@ -113,6 +116,7 @@ func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool
 // Unassign takes a token from its owner. Unassigning ends the token's
 // emergency access, so when it is on, endEA must say that is intended.
 func (o *Ops) Unassign(ctx context.Context, serial string, endEA bool) (TokenResult, error) {
+	ctx = withGate(ctx, o.lanes)
 	ctx = o.intend(ctx, "token.unassign", "token "+serial, map[string]string{"end_emergency_access": fmt.Sprint(endEA)})
 	res, err := o.unassign(ctx, serial, endEA)
 	return res, o.record(ctx, res.Commands, res.Note, err)
@@ -147,7 +151,7 @@ func (o *Ops) unassign(ctx context.Context, serial string, endEA bool) (TokenRes
 		d.check("principalId", !now.Token.Assigned())
 		return d
 	}
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "UnlinkTokensFromPrincipalsCommand", serial, differs,
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "UnlinkTokensFromPrincipalsCommand", before.Token, differs,
 		func() error { return o.c.UnlinkTokens(ctx, before.Token.GUID) })
 	return res, err
 }
@@ -158,6 +162,7 @@ func (o *Ops) SetEnabled(ctx context.Context, serial string, enable bool) (Token
 	if enable {
 		op = "token.enable"
 	}
+	ctx = withGate(ctx, o.lanes)
 	ctx = o.intend(ctx, op, "token "+serial, nil)
 	res, err := o.setEnabled(ctx, serial, enable)
 	return res, o.record(ctx, res.Commands, res.Note, err)
@@ -177,7 +182,7 @@ func (o *Ops) setEnabled(ctx context.Context, serial string, enable bool) (Token
 		d.check("tokenEnabled", now.Token.Enabled == enable)
 		return d
 	}
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "EnableTokensCommand", serial, differs,
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "EnableTokensCommand", before.Token, differs,
 		func() error { return o.c.EnableTokens(ctx, enable, before.Token.GUID) })
 	return res, err
 }

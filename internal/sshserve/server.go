@@ -385,13 +385,13 @@ func (g gate) SetEmergencyAccess(ctx context.Context, r rsa.EARequest) (rsa.EARe
 	return g.Ops.SetEmergencyAccess(ctx, r)
 }
 
-func (g gate) ClearEmergencyAccess(ctx context.Context, serial string) (rsa.EAResult, error) {
+func (g gate) ClearEmergencyAccess(ctx context.Context, serial string, read *rsa.TokenState) (rsa.EAResult, error) {
 	done, err := g.srv.beginWrite()
 	if err != nil {
 		return rsa.EAResult{}, err
 	}
 	defer done()
-	return g.Ops.ClearEmergencyAccess(ctx, serial)
+	return g.Ops.ClearEmergencyAccess(ctx, serial, read)
 }
 
 func (s *Server) beginWrite() (func(), error) {

@@ -248,6 +248,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case autoRefresh:
 		return m, m.tokens.autoRefresh(&m, msg)
+	case readAheadDone:
+		m.confirm.ahead(&m, msg)
+		return m, nil
 	case Notice:
 		m.notice = msg
 		return m, nil

@@ -76,7 +76,7 @@ func TestGoldenPanes(t *testing.T) {
 			typeText(s, "2d")
 			waitScreen(t, s, "✓")
 			s.Send(key("enter"))
-			waitScreen(t, s, "Please confirm", "(2 days)")
+			waitScreen(t, s, "Please confirm", "(2 days)", "was read at")
 			snap(t, s, w, h, "confirm")
 
 			s.Send(key("y"))

@@ -20,13 +20,18 @@ type Directory interface {
 
 // AM is what the console asks of Authentication Manager.
 type AM interface {
-	UserTokens(ctx context.Context, login string) (rsa.Principal, []rsa.TokenSummary, error)
+	// UserTokenStates reads a person's tokens and their emergency access,
+	// the lookups at once; an rsa.ErrIncomplete error comes with every
+	// token, the ones not read in full saying what is missing.
+	UserTokenStates(ctx context.Context, login string) (rsa.Principal, []rsa.TokenState, error)
 	Token(ctx context.Context, serial string) (rsa.TokenState, error)
 	Validate(r rsa.EARequest) error
 	// ParseExpiry reads a typed lifetime into the expiry AM will be sent.
 	ParseExpiry(s string) (time.Time, error)
 	SetEmergencyAccess(ctx context.Context, r rsa.EARequest) (rsa.EAResult, error)
-	ClearEmergencyAccess(ctx context.Context, serial string) (rsa.EAResult, error)
+	// read is the token as read while the change was reviewed (nil: AM
+	// is asked first); see rsa.EARequest.Read.
+	ClearEmergencyAccess(ctx context.Context, serial string, read *rsa.TokenState) (rsa.EAResult, error)
 }
 
 // Info is what the header shows.

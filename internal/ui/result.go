@@ -16,12 +16,48 @@ type confirmPane struct {
 	state rsa.TokenState
 	req   rsa.EARequest
 	clear bool
+	// read is the token as AM holds it, read while the change is reviewed
+	// (readAhead): after y only the writes and the read-back remain.
+	read     *rsa.TokenState
+	aheadSeq int
+}
+
+// readAheadDone is the token read while a confirm is open.
+type readAheadDone struct {
+	seq   int
+	state rsa.TokenState
+	err   error
 }
 
 func (p *confirmPane) openSet(m *Model, s rsa.TokenState, r rsa.EARequest) tea.Cmd {
-	*p = confirmPane{state: s, req: r}
+	*p = confirmPane{state: s, req: r, aheadSeq: p.aheadSeq}
 	m.push(scrConfirm)
-	return nil
+	return p.readAhead(m)
+}
+
+// readAhead reads the token while the admin reviews the change. It is not a
+// call of the screen (no spinner, nothing cancelled): if it has not come
+// back when y is pressed, the change reads the token itself.
+func (p *confirmPane) readAhead(m *Model) tea.Cmd {
+	p.aheadSeq++
+	seq, serial, am := p.aheadSeq, p.state.Token.Serial, m.am
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		st, err := am.Token(ctx, serial)
+		return readAheadDone{seq: seq, state: st, err: err}
+	}
+}
+
+// ahead takes the read-ahead in, if the confirm it was made for is still
+// open. A failed read-ahead is not shown: the change reads the token again.
+func (p *confirmPane) ahead(m *Model, r readAheadDone) {
+	if r.seq != p.aheadSeq || m.screen != scrConfirm || r.err != nil || r.state.Token.Serial != p.state.Token.Serial {
+		return
+	}
+	p.read, p.state = &r.state, r.state
+	m.tokens.replace(r.state)
+	m.detail.state = r.state
 }
 
 func (p *confirmPane) openClear(m *Model, s rsa.TokenState) tea.Cmd {
@@ -33,15 +69,26 @@ func (p *confirmPane) openClear(m *Model, s rsa.TokenState) tea.Cmd {
 		m.setStatus("Emergency access is not on for token "+s.Token.Serial+": nothing to end.", false)
 		return nil
 	}
-	*p = confirmPane{state: s, clear: true}
+	*p = confirmPane{state: s, clear: true, aheadSeq: p.aheadSeq}
 	m.setStatus("Review the change: y runs it, any other key cancels.", false)
 	m.push(scrConfirm)
-	return nil
+	return p.readAhead(m)
 }
 
+// commands lists the AM commands y will send, in order ("+" joins those
+// sent at the same time). With the read-ahead in, the token is not looked
+// up again first (unless it has grown older than rsa.ReadMaxAge).
 func (p *confirmPane) commands() []string {
+	const readBack = "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
+	var cmds []string
+	if p.read == nil {
+		cmds = []string{"LookupTokenCommand"}
+	}
 	if p.clear {
-		return []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand", "UpdateTokenEmergencyAccessCommand (tokenLost=false, eaMode=0)", "LookupTokenEmergencyAccessCommand"}
+		if p.read == nil {
+			cmds = append(cmds, "LookupTokenEmergencyAccessCommand")
+		}
+		return append(cmds, "UpdateTokenEmergencyAccessCommand (tokenLost=false, eaMode=0)", readBack)
 	}
 	gen := "GenerateEmergencyAccessCodeCommand"
 	switch {
@@ -50,11 +97,15 @@ func (p *confirmPane) commands() []string {
 	case p.req.FixedCode != "":
 		gen = ""
 	}
-	cmds := []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}
-	if gen != "" {
+	switch {
+	case p.read == nil && gen != "":
+		cmds = append(cmds, "LookupTokenEmergencyAccessCommand + "+gen)
+	case p.read == nil:
+		cmds = append(cmds, "LookupTokenEmergencyAccessCommand")
+	case gen != "":
 		cmds = append(cmds, gen)
 	}
-	return append(cmds, "UpdateTokenEmergencyAccessCommand", "LookupTokenEmergencyAccessCommand")
+	return append(cmds, "UpdateTokenEmergencyAccessCommand", readBack)
 }
 
 func (p *confirmPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
@@ -63,7 +114,8 @@ func (p *confirmPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		m.setStatus("Cancelled: nothing was sent to AM.", false)
 		return nil
 	}
-	am, req, serial, clear := m.am, p.req, p.state.Token.Serial, p.clear
+	am, req, serial, clear, read := m.am, p.req, p.state.Token.Serial, p.clear, p.read
+	req.Read = read
 	m.pop()
 	label := "Putting token " + serial + " into emergency access"
 	if clear {
@@ -71,7 +123,7 @@ func (p *confirmPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	}
 	return m.startWrite(label, func(ctx context.Context) tea.Msg {
 		if clear {
-			res, err := am.ClearEmergencyAccess(ctx, serial)
+			res, err := am.ClearEmergencyAccess(ctx, serial, read)
 			return eaDone{clear: true, res: res, err: err}
 		}
 		res, err := am.SetEmergencyAccess(ctx, req)
@@ -88,7 +140,12 @@ func (p *confirmPane) view(m *Model) string {
 	} else {
 		b.WriteString(p.req.Describe(m.now()) + "\n")
 	}
-	b.WriteString("\n" + m.st.Dim.Render("AM commands, in order:") + "\n")
+	if p.read != nil {
+		b.WriteString("\n" + m.st.Dim.Render("The token as AM holds it was read at "+p.read.ReadAt.Local().Format("15:04:05")+".") + "\n")
+	} else {
+		b.WriteString("\n" + m.st.Dim.Render("Reading the token as AM holds it…") + "\n")
+	}
+	b.WriteString("\n" + m.st.Dim.Render("AM commands, in order (+ sent at the same time):") + "\n")
 	for i, c := range p.commands() {
 		b.WriteString(m.st.Dim.Render("  "+string(rune('1'+i))+". "+c) + "\n")
 	}

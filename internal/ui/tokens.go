@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -91,8 +92,16 @@ func (p *tokensPane) setRows(now time.Time) {
 		if !t.Enabled {
 			state = "disabled"
 		}
+		ea := eaSummary(s.EA)
+		if s.Unread != nil {
+			// what the list said is shown; what could not be read is not guessed
+			ea = "? not read"
+			if s.EA.TokenGUID != "" {
+				ea = eaSummary(s.EA) + " (token record not read)"
+			}
+		}
 		if p.w < 70 {
-			rows = append(rows, row{t.Serial, state, expiry(t.Expires, now), eaSummary(s.EA)})
+			rows = append(rows, row{t.Serial, state, expiry(t.Expires, now), ea})
 			continue
 		}
 		last, pin := "never", "no"
@@ -109,10 +118,10 @@ func (p *tokensPane) setRows(now time.Time) {
 			pin += "/–"
 		}
 		if p.w < 110 {
-			rows = append(rows, row{t.Serial, state, expiry(t.Expires, now), pin, eaSummary(s.EA)})
+			rows = append(rows, row{t.Serial, state, expiry(t.Expires, now), pin, ea})
 			continue
 		}
-		rows = append(rows, row{t.Serial, t.TokenType.String(), state, expiry(t.Expires, now), last, pin, eaSummary(s.EA)})
+		rows = append(rows, row{t.Serial, t.TokenType.String(), state, expiry(t.Expires, now), last, pin, ea})
 	}
 	p.table.SetRows(rows)
 }
@@ -121,22 +130,14 @@ func (p *tokensPane) setRows(now time.Time) {
 func (p *tokensPane) open(m *Model, u ad.User) tea.Cmd {
 	am := m.am
 	return m.startCall("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
-		principal, list, err := am.UserTokens(ctx, u.Login)
-		r := tokensLoaded{user: u, principal: principal, err: err}
-		for _, t := range list {
-			if err != nil {
-				break
-			}
-			var st rsa.TokenState
-			st, err = am.Token(ctx, t.Serial)
-			r.states, r.err = append(r.states, st), err
-		}
-		return r
+		principal, states, err := am.UserTokenStates(ctx, u.Login)
+		return tokensLoaded{user: u, principal: principal, states: states, err: err}
 	})
 }
 
 func (p *tokensPane) loaded(m *Model, r tokensLoaded) tea.Cmd {
-	if r.err != nil {
+	partial := errors.Is(r.err, rsa.ErrIncomplete) && len(r.states) > 0
+	if r.err != nil && !partial {
 		m.setStatus(explain(r.err), true)
 		return nil
 	}
@@ -146,6 +147,11 @@ func (p *tokensPane) loaded(m *Model, r tokensLoaded) tea.Cmd {
 	if first {
 		p.table.SetCursor(0)
 		m.push(scrTokens)
+	}
+	if partial {
+		// the rows show what was read; the missing parts are marked "?"
+		m.setStatus("Shown in part: "+explain(r.err)+" — r reads again.", true)
+		return nil
 	}
 	switch n := len(p.states); {
 	case n == 0:
