@@ -352,7 +352,7 @@ func addVerbs(root *cobra.Command) {
 	tokens.AddCommand(&cobra.Command{Use: "list LOGIN", Short: "A person's tokens with their emergency-access state", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return session(cmd, false, func(ctx context.Context, o *opened) error {
-				_, states, err := o.ops.UserTokenStates(ctx, args[0])
+				_, states, err := o.ops.UserTokenStates(ctx, args[0], true)
 				if err != nil && !errors.Is(err, rsa.ErrIncomplete) {
 					return verbErr(err)
 				}

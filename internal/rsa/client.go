@@ -84,6 +84,9 @@ type Client struct {
 	session   string
 	principal string
 
+	lanes *lanes // Lanes requests in flight at most, shared out between sessions
+	own   *queue // the queue of requests sent for no session
+
 	roundTrips atomic.Int64
 	logins     atomic.Int64
 }
@@ -127,14 +130,15 @@ func New(cfg Config) (*Client, error) {
 		tr.TLSClientConfig = tlsCfg
 		// Bounded: an SSH server's sessions share this client, and AM should
 		// see a few keep-alive connections, not one per person.
-		tr.MaxIdleConnsPerHost = 16
-		tr.MaxConnsPerHost = 16
+		tr.MaxIdleConnsPerHost = Lanes
+		tr.MaxConnsPerHost = Lanes
 		// no ResponseHeaderTimeout: each call's context already carries
 		// cfg.Timeout, and a second timer per request is not free
 		rt = tr
 	}
 	basic := base64.StdEncoding.EncodeToString([]byte(cfg.CommandClientUser + ":" + cfg.CommandClientPassword.Reveal()))
-	return &Client{cfg: cfg, endpoint: u.String(), rt: rt, authorization: redacted{"Basic " + basic}}, nil
+	return &Client{cfg: cfg, endpoint: u.String(), rt: rt, authorization: redacted{"Basic " + basic},
+		lanes: newLanes(Lanes), own: &queue{}}, nil
 }
 
 func loadCAs(path string) (*x509.CertPool, error) {
@@ -394,7 +398,7 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soa
 	req.Header["Soapaction"] = soapActionNone
 	req.Header["Authorization"] = c.authorization
 
-	release, err := enter(ctx) // a lane of the session's gate: nothing is sent without one
+	release, err := c.enter(ctx) // a lane (gate.go): nothing is sent without one
 	if err != nil {
 		return zero, &CallError{Command: name, Err: transportErr(ctx, err)}
 	}

@@ -2,8 +2,7 @@ package rsa
 
 import (
 	"context"
-
-	"golang.org/x/sync/semaphore"
+	"sync"
 )
 
 // Reads that do not depend on each other run at the same time (a person's
@@ -12,63 +11,136 @@ import (
 // cost 50–100 ms. Writes stay strictly ordered: an operation sends them one
 // after another, as before.
 //
-// The bound is per session (an Ops and those derived from it with For, i.e.
-// one console or one SSH session): a person's ten-token list never has more
-// than LanesPerSession requests in flight. Below that, the Client's
-// transport allows 16 connections to AM in all, and hands them out in the
-// order they were asked for (net/http queues waiters first come, first
-// served), so fifty sessions share the sixteen fairly: none can take more
-// than its four.
+// Every request waits for one of the Client's Lanes (16, as many as its
+// keep-alive connections to AM). Each session (an Ops and what For derives
+// from it: one console, one SSH session) queues its own requests, and a
+// lane that comes free goes to the sessions in turn: a session alone may
+// use every lane (a person's ten tokens are read in one wave), and when
+// fifty share the server, a lane goes to each waiting session in turn, so
+// no session's burst makes another wait behind all of it.
 
-// LanesPerSession is how many requests one session may have in flight.
-const LanesPerSession = 4
+// Lanes is how many requests a Client has in flight to AM at most.
+const Lanes = 16
 
-// gate bounds the requests in flight of one session. A semaphore.Weighted
-// is FIFO, so a session's own requests are also served in order.
-type gate = semaphore.Weighted
-
-func newGate() *gate { return semaphore.NewWeighted(LanesPerSession) }
-
-type gateKey struct{}
-
-// withGate makes every request sent under ctx wait for a lane of g, unless
-// ctx already carries a gate (an operation calling another).
-func withGate(ctx context.Context, g *gate) context.Context {
-	if g == nil || ctx.Value(gateKey{}) != nil {
-		return ctx
-	}
-	return context.WithValue(ctx, gateKey{}, g)
+// lanes hands out the Client's lanes, round-robin between the sessions
+// waiting for one.
+type lanes struct {
+	mu      sync.Mutex
+	free    int
+	waiting []*queue // sessions with a request waiting, in turn order
 }
 
-// enter waits for a lane of the gate in ctx (if any) and returns its
-// release.
-func enter(ctx context.Context) (release func(), err error) {
-	g, _ := ctx.Value(gateKey{}).(*gate)
-	if g == nil {
-		return func() {}, nil
+// queue is one session's requests waiting for a lane, first come, first
+// served.
+type queue struct {
+	waiters []chan struct{}
+	queued  bool // in lanes.waiting
+}
+
+func newLanes(n int) *lanes { return &lanes{free: n} }
+
+// acquire waits for a lane for a request of session q.
+func (l *lanes) acquire(ctx context.Context, q *queue) error {
+	l.mu.Lock()
+	if l.free > 0 && len(l.waiting) == 0 {
+		l.free--
+		l.mu.Unlock()
+		return nil
 	}
-	if err := g.Acquire(ctx, 1); err != nil {
+	ch := make(chan struct{})
+	q.waiters = append(q.waiters, ch)
+	if !q.queued {
+		q.queued = true
+		l.waiting = append(l.waiting, q)
+	}
+	l.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+	}
+	l.mu.Lock()
+	for i, w := range q.waiters {
+		if w == ch { // still waiting: leave the queue
+			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
+			if len(q.waiters) == 0 {
+				l.unqueue(q)
+			}
+			l.mu.Unlock()
+			return ctx.Err()
+		}
+	}
+	l.mu.Unlock()
+	l.release() // granted as ctx ended: pass it on
+	return ctx.Err()
+}
+
+// release gives a lane back: to the first waiter of the session whose turn
+// it is (which then goes to the back of the turn order), or to the pool.
+func (l *lanes) release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.waiting) == 0 {
+		l.free++
+		return
+	}
+	q := l.waiting[0]
+	l.waiting = l.waiting[1:]
+	ch := q.waiters[0]
+	q.waiters = q.waiters[1:]
+	if len(q.waiters) > 0 {
+		l.waiting = append(l.waiting, q)
+	} else {
+		q.queued = false
+	}
+	close(ch)
+}
+
+func (l *lanes) unqueue(q *queue) {
+	for i, w := range l.waiting {
+		if w == q {
+			l.waiting = append(l.waiting[:i], l.waiting[i+1:]...)
+			break
+		}
+	}
+	q.queued = false
+}
+
+type queueKey struct{}
+
+// withQueue makes every request sent under ctx queue as session q's,
+// unless ctx already names a session (an operation calling another).
+func withQueue(ctx context.Context, q *queue) context.Context {
+	if q == nil || ctx.Value(queueKey{}) != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, queueKey{}, q)
+}
+
+// enter waits for a lane for a request sent under ctx, and returns its
+// release. Requests not sent for a session queue as the Client's own.
+func (c *Client) enter(ctx context.Context) (release func(), err error) {
+	q, _ := ctx.Value(queueKey{}).(*queue)
+	if q == nil {
+		q = c.own
+	}
+	if err := c.lanes.acquire(ctx, q); err != nil {
 		return nil, err
 	}
-	return func() { g.Release(1) }, nil
+	return c.lanes.release, nil
 }
 
 // together runs fns at the same time and waits for all of them. Each one's
-// requests still wait for a lane of the session's gate.
+// requests still wait for a lane.
 func together(fns ...func()) {
 	if len(fns) == 1 {
 		fns[0]()
 		return
 	}
-	done := make(chan struct{}, len(fns))
+	var wg sync.WaitGroup
 	for _, fn := range fns[1:] {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			fn()
-		}()
+		wg.Go(fn)
 	}
 	fns[0]()
-	for range fns[1:] {
-		<-done
-	}
+	wg.Wait()
 }

@@ -52,7 +52,7 @@ type Ops struct {
 
 	src    *sourceCache    // shared by every Ops derived with For
 	people *principalCache // shared by every Ops derived with For
-	lanes  *gate           // this session's own (For makes a new one)
+	queue  *queue          // this session's requests waiting for a lane (For makes a new one)
 }
 
 // sourceCache holds the resolved identity source; one lookup serves every
@@ -65,16 +65,16 @@ type sourceCache struct {
 // NewOps returns the operations on client c.
 func NewOps(c *Client) *Ops {
 	return &Ops{c: c, MaxEADays: amproto.EAMaxLifetimeDefaultDays, Now: time.Now, src: &sourceCache{},
-		people: newPrincipalCache(), lanes: newGate()}
+		people: newPrincipalCache(), queue: &queue{}}
 }
 
 // For returns the operations for one person (an SSH session): the same AM
 // client, settings, audit log and resolved identity source, their own Actor;
 // readOnly can only tighten o's own setting, never lift it. The session gets
-// its own LanesPerSession requests in flight.
+// its own turn for AM's lanes (see gate.go).
 func (o *Ops) For(a Actor, readOnly bool) *Ops {
 	return &Ops{c: o.c, IdentitySource: o.IdentitySource, MaxEADays: o.MaxEADays, ReadOnly: o.ReadOnly || readOnly,
-		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Actor: a, src: o.src, people: o.people, lanes: newGate()}
+		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Actor: a, src: o.src, people: o.people, queue: &queue{}}
 }
 
 // Client is the underlying AM client.
@@ -84,7 +84,7 @@ func (o *Ops) Client() *Client { return o.c }
 // LDAP one. Its GUID is what principal searches need — the missing piece behind
 // "IdentitySource Guid is not specified".
 func (o *Ops) Source(ctx context.Context) (IdentitySource, error) {
-	ctx = withGate(ctx, o.lanes)
+	ctx = withQueue(ctx, o.queue)
 	o.src.mu.Lock()
 	defer o.src.mu.Unlock()
 	if o.src.source.GUID != "" {
@@ -138,7 +138,7 @@ func (o *Ops) Principal(ctx context.Context, login string) (Principal, error) {
 	if p, ok := o.people.get(login, o.Now()); ok {
 		return p, nil
 	}
-	return o.searchPrincipal(withGate(ctx, o.lanes), login)
+	return o.searchPrincipal(withQueue(ctx, o.queue), login)
 }
 
 // searchPrincipal asks AM for the principal of login (SearchPrincipals) and
@@ -175,7 +175,7 @@ func (o *Ops) searchPrincipal(ctx context.Context, login string) (Principal, err
 
 // UserTokens returns a user's principal and tokens, sorted by serial.
 func (o *Ops) UserTokens(ctx context.Context, login string) (Principal, []TokenSummary, error) {
-	ctx = withGate(ctx, o.lanes)
+	ctx = withQueue(ctx, o.queue)
 	p, err := o.Principal(ctx, login)
 	if err != nil {
 		return Principal{}, nil, err
@@ -199,13 +199,15 @@ func (o *Ops) UserTokens(ctx context.Context, login string) (Principal, []TokenS
 }
 
 // UserTokenStates returns a user's principal and every token with its
-// emergency-access state: the list, then all the lookups at once (two for
-// each token, as many in flight as the session's lanes allow). A lookup
-// that fails leaves what the list said of that token, with Unread saying
-// what is missing, and the error (ErrIncomplete) names the tokens; the
-// tokens read in full are returned as they are.
-func (o *Ops) UserTokenStates(ctx context.Context, login string) (Principal, []TokenState, error) {
-	ctx = withGate(ctx, o.lanes)
+// emergency-access state: the list, then all the lookups at once (as many
+// in flight as the lanes allow, see gate.go). whole reads each token's
+// full record too (LookupToken); without it the token is what the list
+// says (Listed), which is all a screen of tokens shows, and one lookup a
+// token is saved. A lookup that fails leaves what the list said of that
+// token, with Unread saying what is missing, and the error (ErrIncomplete)
+// names the tokens; the tokens read in full are returned as they are.
+func (o *Ops) UserTokenStates(ctx context.Context, login string, whole bool) (Principal, []TokenState, error) {
+	ctx = withQueue(ctx, o.queue)
 	p, list, err := o.UserTokens(ctx, login)
 	if err != nil {
 		return p, nil, err
@@ -213,7 +215,7 @@ func (o *Ops) UserTokenStates(ctx context.Context, login string) (Principal, []T
 	states := make([]TokenState, len(list))
 	reads := make([]func(), len(list))
 	for i, t := range list {
-		reads[i] = func() { states[i] = o.stateOf(ctx, t, p.GUID) }
+		reads[i] = func() { states[i] = o.stateOf(ctx, t, p.GUID, whole) }
 	}
 	together(reads...)
 	var missing []string
@@ -233,12 +235,20 @@ func (o *Ops) UserTokenStates(ctx context.Context, login string) (Principal, []T
 	return p, states, nil
 }
 
-// stateOf reads a listed token and its emergency-access state at once (both
-// lookups need only its GUID). What cannot be read is said in Unread; the
-// token then keeps what the list said of it.
-func (o *Ops) stateOf(ctx context.Context, t TokenSummary, owner string) TokenState {
+// stateOf reads a listed token's emergency-access state and, when whole,
+// its record, at once (both lookups need only its GUID). What cannot be
+// read is said in Unread; the token then keeps what the list said of it.
+func (o *Ops) stateOf(ctx context.Context, t TokenSummary, owner string, whole bool) TokenState {
 	st := TokenState{ReadAt: o.Now()}
 	var terr, eerr error
+	if !whole {
+		st.EA, eerr = o.c.LookupEmergencyAccess(ctx, t.GUID)
+		st.Token, st.Listed = t.token(owner), true
+		if eerr != nil {
+			st.Unread = fmt.Errorf("its emergency access: %w", eerr)
+		}
+		return st
+	}
 	together(
 		func() { st.Token, terr = o.c.LookupToken(ctx, TokenRef{GUID: t.GUID}) },
 		func() { st.EA, eerr = o.c.LookupEmergencyAccess(ctx, t.GUID) },
@@ -252,7 +262,7 @@ func (o *Ops) stateOf(ctx context.Context, t TokenSummary, owner string) TokenSt
 		st.Unread = fmt.Errorf("its emergency access: %w", eerr)
 	}
 	if terr != nil {
-		st.Token = t.token(owner)
+		st.Token, st.Listed = t.token(owner), true
 	}
 	return st
 }
@@ -267,6 +277,9 @@ type TokenState struct {
 	// Unread says what of it could not be read (nil: all of it); the screen
 	// shows the rest and says what is missing.
 	Unread error
+	// Listed: Token holds what AM's token list says (a ListTokenDTO), not
+	// the whole record; Reread reads the record.
+	Listed bool
 }
 
 var serialRE = regexp.MustCompile(`^[0-9]{6,12}$`)
@@ -287,7 +300,7 @@ func (o *Ops) Token(ctx context.Context, serial string) (TokenState, error) {
 	if err := ValidateSerial(serial); err != nil {
 		return TokenState{}, err
 	}
-	ctx = withGate(ctx, o.lanes)
+	ctx = withQueue(ctx, o.queue)
 	at := o.Now()
 	t, err := o.c.LookupToken(ctx, TokenRef{Serial: serial})
 	if err != nil {
@@ -298,6 +311,22 @@ func (o *Ops) Token(ctx context.Context, serial string) (TokenState, error) {
 		return TokenState{}, err
 	}
 	return TokenState{Token: t, EA: ea, ReadAt: at}, nil
+}
+
+// Reread reads a token again, in one round trip when its GUID is known
+// (both lookups at once), and its record in full.
+func (o *Ops) Reread(ctx context.Context, st TokenState) (TokenState, error) {
+	if st.Token.GUID == "" {
+		return o.Token(ctx, st.Token.Serial)
+	}
+	if err := ValidateSerial(st.Token.Serial); err != nil {
+		return TokenState{}, err
+	}
+	now, err := o.readBack(withQueue(ctx, o.queue), st.Token.GUID)
+	if err == nil && now.Token.Serial != st.Token.Serial {
+		return TokenState{}, fmt.Errorf("%w: AM holds token %s under the GUID of %s", ErrOtherChange, now.Token.Serial, st.Token.Serial)
+	}
+	return now, err
 }
 
 // readBack reads a token whose GUID is known, both lookups at once: the
@@ -327,7 +356,7 @@ const ReadMaxAge = time.Minute
 // ReadMaxAge ago.
 func (o *Ops) fresh(st TokenState, serial string) bool {
 	age := o.Now().Sub(st.ReadAt)
-	return st.Unread == nil && st.Token.Serial == serial && st.Token.GUID != "" && st.EA.TokenGUID != "" &&
+	return st.Unread == nil && !st.Listed && st.Token.Serial == serial && st.Token.GUID != "" && st.EA.TokenGUID != "" &&
 		!st.ReadAt.IsZero() && age >= 0 && age < ReadMaxAge
 }
 
@@ -490,7 +519,7 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	if err := o.Validate(r); err != nil {
 		return EAResult{}, err
 	}
-	ctx = withGate(ctx, o.lanes)
+	ctx = withQueue(ctx, o.queue)
 	r.Expires = o.wireExpiry(r.Expires) // (done by SetEmergencyAccess already; idempotent)
 	var res EAResult
 	before, fresh := TokenState{}, r.Read != nil && o.fresh(*r.Read, r.Serial)
@@ -593,7 +622,7 @@ func (o *Ops) clearEmergencyAccess(ctx context.Context, serial string, read *Tok
 	if err := ValidateSerial(serial); err != nil {
 		return EAResult{}, err
 	}
-	ctx = withGate(ctx, o.lanes)
+	ctx = withQueue(ctx, o.queue)
 	var res EAResult
 	before, cmds, err := o.current(ctx, serial, read)
 	res.Commands = cmds

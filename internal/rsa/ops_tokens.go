@@ -59,7 +59,7 @@ type TokenResult struct {
 // token (unless allowSecond, which the audit log records), when the token
 // belongs to someone else, or when it has expired.
 func (o *Ops) Assign(ctx context.Context, serial, login string, allowSecond bool) (TokenResult, error) {
-	ctx = withGate(ctx, o.lanes)
+	ctx = withQueue(ctx, o.queue)
 	ctx = o.intend(ctx, "token.assign", "token "+serial+" to "+login, map[string]string{"allow_second": fmt.Sprint(allowSecond)})
 	res, err := o.assign(ctx, serial, login, allowSecond)
 	return res, o.record(ctx, res.Commands, res.Note, err)
@@ -116,7 +116,7 @@ func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool
 // Unassign takes a token from its owner. Unassigning ends the token's
 // emergency access, so when it is on, endEA must say that is intended.
 func (o *Ops) Unassign(ctx context.Context, serial string, endEA bool) (TokenResult, error) {
-	ctx = withGate(ctx, o.lanes)
+	ctx = withQueue(ctx, o.queue)
 	ctx = o.intend(ctx, "token.unassign", "token "+serial, map[string]string{"end_emergency_access": fmt.Sprint(endEA)})
 	res, err := o.unassign(ctx, serial, endEA)
 	return res, o.record(ctx, res.Commands, res.Note, err)
@@ -162,7 +162,7 @@ func (o *Ops) SetEnabled(ctx context.Context, serial string, enable bool) (Token
 	if enable {
 		op = "token.enable"
 	}
-	ctx = withGate(ctx, o.lanes)
+	ctx = withQueue(ctx, o.queue)
 	ctx = o.intend(ctx, op, "token "+serial, nil)
 	res, err := o.setEnabled(ctx, serial, enable)
 	return res, o.record(ctx, res.Commands, res.Note, err)

@@ -53,7 +53,7 @@ func TestGoldenPanes(t *testing.T) {
 			snap(t, s, w, h, "tokens")
 
 			s.Send(key("enter"))
-			waitScreen(t, s, "serialNumber")
+			waitScreen(t, s, "serialNumber", "Token 000100001014 read from AM at") // the whole record, read on opening
 			s.Send(key("i"))
 			waitScreen(t, s, "the number printed on the token")
 			snap(t, s, w, h, "detail")

@@ -23,8 +23,13 @@ type AM interface {
 	// UserTokenStates reads a person's tokens and their emergency access,
 	// the lookups at once; an rsa.ErrIncomplete error comes with every
 	// token, the ones not read in full saying what is missing.
-	UserTokenStates(ctx context.Context, login string) (rsa.Principal, []rsa.TokenState, error)
+	// whole reads each token's full record too; without it a token is what
+	// AM's list says (Listed), which is what the token table shows.
+	UserTokenStates(ctx context.Context, login string, whole bool) (rsa.Principal, []rsa.TokenState, error)
 	Token(ctx context.Context, serial string) (rsa.TokenState, error)
+	// Reread reads a token shown before again, in one round trip when its
+	// GUID is known.
+	Reread(ctx context.Context, st rsa.TokenState) (rsa.TokenState, error)
 	Validate(r rsa.EARequest) error
 	// ParseExpiry reads a typed lifetime into the expiry AM will be sent.
 	ParseExpiry(s string) (time.Time, error)

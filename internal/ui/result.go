@@ -40,11 +40,11 @@ func (p *confirmPane) openSet(m *Model, s rsa.TokenState, r rsa.EARequest) tea.C
 // back when y is pressed, the change reads the token itself.
 func (p *confirmPane) readAhead(m *Model) tea.Cmd {
 	p.aheadSeq++
-	seq, serial, am := p.aheadSeq, p.state.Token.Serial, m.am
+	seq, read, am := p.aheadSeq, p.state, m.am
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
-		st, err := am.Token(ctx, serial)
+		st, err := am.Reread(ctx, read)
 		return readAheadDone{seq: seq, state: st, err: err}
 	}
 }

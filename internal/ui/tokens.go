@@ -130,7 +130,7 @@ func (p *tokensPane) setRows(now time.Time) {
 func (p *tokensPane) open(m *Model, u ad.User) tea.Cmd {
 	am := m.am
 	return m.startCall("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
-		principal, states, err := am.UserTokenStates(ctx, u.Login)
+		principal, states, err := am.UserTokenStates(ctx, u.Login, false)
 		return tokensLoaded{user: u, principal: principal, states: states, err: err}
 	})
 }
@@ -218,8 +218,7 @@ func (p *tokensPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "enter":
 		if ok {
-			m.detail.state = s
-			m.push(scrDetail)
+			return m.detail.show(m, s)
 		}
 		return nil
 	case "e":
@@ -263,6 +262,22 @@ type detailPane struct {
 	explain bool
 }
 
+// show opens the detail of a token from the list: what the list showed at
+// once, the whole record (one round trip: the GUID is known) as it comes.
+func (p *detailPane) show(m *Model, s rsa.TokenState) tea.Cmd {
+	p.state = s
+	m.push(scrDetail)
+	return p.reread(m)
+}
+
+func (p *detailPane) reread(m *Model) tea.Cmd {
+	am, st := m.am, p.state
+	return m.startCall("Reading token "+st.Token.Serial, func(ctx context.Context) tea.Msg {
+		now, err := am.Reread(ctx, st)
+		return tokenLoaded{state: now, err: err}
+	})
+}
+
 func (p *detailPane) open(m *Model, serial string) tea.Cmd {
 	am := m.am
 	p.state = rsa.TokenState{Token: rsa.Token{Serial: serial}}
@@ -282,7 +297,7 @@ func (p *detailPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	case "i":
 		p.explain = !p.explain
 	case "r":
-		return p.open(m, p.state.Token.Serial)
+		return p.reread(m)
 	case "e":
 		return m.form.open(m, p.state)
 	case "x":

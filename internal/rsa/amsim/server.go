@@ -80,6 +80,7 @@ func (s *Sim) serveWSDL(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) serveCommand(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	s.mu.Lock()
 	s.stats.Requests++
 	s.mu.Unlock()
@@ -113,6 +114,7 @@ func (s *Sim) serveCommand(w http.ResponseWriter, r *http.Request) {
 		s.writeFault(w, fault(amproto.ExSystem, "", "unknown command class %s", amproto.JavaClass(in1.Type)))
 		return
 	}
+	defer s.traced(in1.Type.Local, start)
 	normalize(in1, in1.Type)
 	if f := checkRequest(in1); f != nil {
 		s.writeFault(w, f)

@@ -66,6 +66,7 @@ type Sim struct {
 
 	faults faultQueue
 	stats  Stats
+	trace  tracer
 }
 
 // Stats counts what the simulator served.
