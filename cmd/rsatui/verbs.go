@@ -309,7 +309,7 @@ func addVerbs(root *cobra.Command) {
 			return session(cmd, true, func(ctx context.Context, o *opened) error {
 				var found []ad.User
 				errEnough := errors.New("enough")
-				err := o.dir.Search(ctx, args[0], func(p []ad.User) error {
+				err := o.dir.Search(ctx, args[0], min(limit, 500), func(p []ad.User) error {
 					found = append(found, p...)
 					if len(found) >= limit {
 						found = found[:limit]

@@ -91,7 +91,7 @@ func (d *directory) client(t testing.TB, mutate ...func(*ad.Config)) *ad.Client 
 func collect(t testing.TB, c *ad.Client, q string) ([]ad.User, error) {
 	t.Helper()
 	var all []ad.User
-	err := c.Search(context.Background(), q, func(p []ad.User) error {
+	err := c.Search(context.Background(), q, 0, func(p []ad.User) error {
 		all = append(all, p...)
 		return nil
 	})
@@ -147,11 +147,35 @@ func suite(t *testing.T, d *directory) {
 			t.Fatalf("unknown login: %v", err)
 		}
 	})
+	t.Run("the first page is a screenful, the next ones full pages, and nobody twice", func(t *testing.T) {
+		c := d.client(t) // page size 25
+		var sizes []int
+		seen := map[string]bool{}
+		err := c.Search(context.Background(), "", 7, func(p []ad.User) error {
+			sizes = append(sizes, len(p))
+			for _, u := range p {
+				if seen[u.DN] {
+					t.Fatalf("%s came twice", u.DN)
+				}
+				seen[u.DN] = true
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sizes) < 3 || sizes[0] != 7 || sizes[1] != 25 {
+			t.Fatalf("page sizes %v: want 7, then 25s", sizes)
+		}
+		if want := len(expected(d.ds, "")); len(seen) != want {
+			t.Fatalf("%d people, want %d", len(seen), want)
+		}
+	})
 	t.Run("prefix search matches exactly the expected people, page by page", func(t *testing.T) {
 		c := d.client(t)
 		for _, q := range []string{"a", "J", "john d", "Mül", "finance", "o'b", "carol.mu", "zz-nobody"} {
 			var got []ad.User
-			err := c.Search(context.Background(), q, func(p []ad.User) error {
+			err := c.Search(context.Background(), q, 0, func(p []ad.User) error {
 				if len(p) > 25 {
 					t.Fatalf("a page of %d > page size 25", len(p))
 				}
@@ -254,7 +278,7 @@ func TestCancelReturnsPromptlyAndAbandonsCursor(t *testing.T) {
 	c := d.client(t, func(cfg *ad.Config) { cfg.PageSize = 5 })
 	ctx, cancel := context.WithCancel(context.Background())
 	var cancelledAt time.Time
-	err := c.Search(ctx, "", func(p []ad.User) error {
+	err := c.Search(ctx, "", 0, func(p []ad.User) error {
 		go func() { time.Sleep(20 * time.Millisecond); cancelledAt = time.Now(); cancel() }()
 		return nil
 	})
@@ -283,7 +307,7 @@ func TestStopEarlyAbandonsCursor(t *testing.T) {
 	c := d.client(t, func(cfg *ad.Config) { cfg.PageSize = 5 })
 	stop := errors.New("enough")
 	pages := 0
-	err := c.Search(context.Background(), "", func(p []ad.User) error { pages++; return stop })
+	err := c.Search(context.Background(), "", 0, func(p []ad.User) error { pages++; return stop })
 	if !errors.Is(err, stop) || pages != 1 {
 		t.Fatalf("err %v after %d pages", err, pages)
 	}
@@ -373,7 +397,7 @@ func TestConcurrentSearchesAreBounded(t *testing.T) {
 	holding, release := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
 	go func() {
-		first <- c.Search(context.Background(), "", func([]ad.User) error {
+		first <- c.Search(context.Background(), "", 0, func([]ad.User) error {
 			select {
 			case holding <- struct{}{}:
 			default:

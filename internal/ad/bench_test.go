@@ -84,7 +84,7 @@ func clientRun(b *testing.B, cfg ad.Config, query string) (first, all time.Durat
 		b.Fatal(err)
 	}
 	defer c.Close()
-	err = c.Search(context.Background(), query, func(p []ad.User) error {
+	err = c.Search(context.Background(), query, 0, func(p []ad.User) error {
 		if n == 0 {
 			first = time.Since(start)
 		}
@@ -162,7 +162,7 @@ func BenchmarkCancel(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		var at time.Time
-		err := c.Search(ctx, "", func(p []ad.User) error {
+		err := c.Search(ctx, "", 0, func(p []ad.User) error {
 			if at.IsZero() {
 				at = time.Now()
 				cancel()
@@ -192,7 +192,7 @@ func BenchmarkStreamingMemory(b *testing.B) {
 		var peak uint64
 		var pageBytes uint64
 		pages, total := 0, 0
-		err := c.Search(context.Background(), "", func(p []ad.User) error {
+		err := c.Search(context.Background(), "", 0, func(p []ad.User) error {
 			runtime.GC()
 			runtime.ReadMemStats(&ms)
 			if d := ms.HeapAlloc - min(base, ms.HeapAlloc); d > peak {

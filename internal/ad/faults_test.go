@@ -119,7 +119,7 @@ func TestDirectoryFaults(t *testing.T) {
 	})
 	everyone := func() (int, error) {
 		n := 0
-		err := c.Search(context.Background(), "", func(u []ad.User) error { n += len(u); return nil })
+		err := c.Search(context.Background(), "", 0, func(u []ad.User) error { n += len(u); return nil })
 		return n, err
 	}
 	if n, err := everyone(); err != nil || n != len(d.ds.People) {

@@ -48,15 +48,17 @@ func Filter(query string) (string, error) {
 }
 
 // Search streams the people matching query to page, one page at a time, as
-// the server sends them: the client holds at most one page. It stops when page
-// returns an error or ctx ends, and then tells the server to drop its paging
-// cursor.
-func (c *Client) Search(ctx context.Context, query string, page func([]User) error) error {
+// the server sends them: the client holds at most one page. The first page
+// holds at most first people (0: the configured page size) — a screenful,
+// so that it comes back as fast as the directory can answer anything; the
+// next pages are full ones, asked for at once. It stops when page returns an
+// error or ctx ends, and then tells the server to drop its paging cursor.
+func (c *Client) Search(ctx context.Context, query string, first int, page func([]User) error) error {
 	filter, err := Filter(query)
 	if err != nil {
 		return err
 	}
-	return c.search(ctx, filter, page)
+	return c.search(ctx, filter, first, page)
 }
 
 // Lookup returns the person with this login (sAMAccountName).
@@ -65,7 +67,7 @@ func (c *Client) Lookup(ctx context.Context, login string) (User, error) {
 		return User{}, fmt.Errorf("%w: a login of 1 to %d characters", ErrNotFound, MaxQueryLen)
 	}
 	var found []User
-	err := c.search(ctx, "(&"+personFilter+"(sAMAccountName="+ldap.EscapeFilter(login)+"))", func(p []User) error {
+	err := c.search(ctx, "(&"+personFilter+"(sAMAccountName="+ldap.EscapeFilter(login)+"))", 2, func(p []User) error {
 		found = append(found, p...)
 		return nil
 	})
@@ -78,7 +80,7 @@ func (c *Client) Lookup(ctx context.Context, login string) (User, error) {
 	return found[0], nil
 }
 
-func (c *Client) search(ctx context.Context, filter string, page func([]User) error) error {
+func (c *Client) search(ctx context.Context, filter string, first int, page func([]User) error) error {
 	select {
 	case c.sem <- struct{}{}:
 		defer func() { <-c.sem }()
@@ -89,13 +91,17 @@ func (c *Client) search(ctx context.Context, filter string, page func([]User) er
 		return fmt.Errorf("%w: %d searches were already running on the shared connection and yours waited too long: try again",
 			ErrLimit, cap(c.sem))
 	}
-	size := uint32(c.cfg.PageSize)
+	full := uint32(c.cfg.PageSize)
+	size := full
+	if first > 0 && first < c.cfg.PageSize {
+		size = uint32(first) // RFC 2696 lets each request of a paged search ask for its own size
+	}
 	// only the first page may be retried after a reconnect: a cookie belongs to
 	// the connection that made it
 	var cookie []byte
-	first := true
+	firstPage := true
 	return c.call(ctx, func(conn *ldap.Conn, base string) error {
-		if !first {
+		if !firstPage {
 			return fmt.Errorf("%w: the connection dropped during a paged search; search again", ErrUnreachable)
 		}
 		for {
@@ -123,7 +129,7 @@ func (c *Client) search(ctx context.Context, filter string, page func([]User) er
 				}
 				return classifySearch(err)
 			}
-			first = false
+			firstPage, size = false, full
 			next := pagingCookie(res.Controls())
 			if len(users) > 0 {
 				if err := page(users); err != nil {

@@ -77,7 +77,7 @@ func start(t testing.TB, mutate ...func(*sshserve.Config)) *fixture {
 	}
 	info := ui.Info{Server: strings.TrimPrefix(st.AMURL, "https://"), Directory: st.DirURL, IdentitySource: demo.IdentitySourceName, Admin: st.Admin}
 	cfg := sshserve.Config{Info: info, HostKeyPath: filepath.Join(dir, "host_ed25519"), AuthorizedKeysPath: f.keysPath,
-		Ops: st.Ops, Dir: st.Dir, SearchDelay: 10 * time.Millisecond, ShutdownNotice: 300 * time.Millisecond,
+		Ops: st.Ops, Dir: st.Dir, ShutdownNotice: 300 * time.Millisecond,
 		Logf: func(format string, args ...any) { fmt.Fprintf(f.log, format+"\n", args...) }}
 	for _, m := range mutate {
 		m(&cfg)

@@ -60,8 +60,6 @@ type Config struct {
 	// Logf receives connection events (who, which key, which role, why a
 	// session ended) — never keystrokes, which carry tokencodes.
 	Logf func(format string, args ...any)
-	// SearchDelay is the console's type-ahead debounce (tests shorten it).
-	SearchDelay time.Duration
 }
 
 // Limits of the window a session may claim: a client saying 10,000×10,000
@@ -331,7 +329,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	info := s.cfg.Info
 	info.Role, info.User, info.ReadOnly = string(se.key.Role), se.user, ops.ReadOnly
 	env := sess.Environ()
-	m := ui.New(s.cfg.Dir, gate{Ops: ops, srv: s}, info, ui.Options{NoColor: hasEnv(env, "NO_COLOR"), SearchDelay: s.cfg.SearchDelay})
+	m := ui.New(s.cfg.Dir, gate{Ops: ops, srv: s}, info, ui.Options{NoColor: hasEnv(env, "NO_COLOR")})
 	pty, _, _ := sess.Pty()
 	w, h := clamp(pty.Window.Width, pty.Window.Height)
 	opts := append(bm.MakeOptions(sess),

@@ -70,17 +70,12 @@ type Model struct {
 type Options struct {
 	NoColor bool
 	Now     func() time.Time
-	// SearchDelay is the debounce of as-you-type search (default 150 ms).
-	SearchDelay time.Duration
 }
 
 // New builds the console.
 func New(dir Directory, am AM, info Info, opt Options) Model {
 	if opt.Now == nil {
 		opt.Now = time.Now
-	}
-	if opt.SearchDelay <= 0 {
-		opt.SearchDelay = 150 * time.Millisecond
 	}
 	if info.MaxEADays <= 0 {
 		info.MaxEADays = 14
@@ -90,7 +85,7 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	m.palette = textinput.New()
 	m.palette.Prompt = ":"
 	m.palette.Placeholder = "user <text> · token <serial> · quit"
-	m.users = newUsersPane(opt.SearchDelay)
+	m.users = newUsersPane()
 	m.tokens = newTokensPane()
 	m.status = "Type to search people in the directory; enter opens their tokens; ? shows every key."
 	m.users.input.Focus()

@@ -15,7 +15,9 @@ import (
 
 // Directory finds people.
 type Directory interface {
-	Search(ctx context.Context, query string, page func([]ad.User) error) error
+	// Search streams the people matching query, page by page; the first
+	// page holds at most first people (a screenful).
+	Search(ctx context.Context, query string, first int, page func([]ad.User) error) error
 }
 
 // AM is what the console asks of Authentication Manager.

@@ -43,8 +43,7 @@ func newWorld(t testing.TB) *world {
 func (w *world) model(readOnly bool) ui.Model {
 	w.ops.ReadOnly = readOnly
 	return ui.New(w.dir, w.ops, ui.Info{Server: "am.corp.example:7002", IdentitySource: demo.IdentitySourceName,
-		Admin: demo.AdminUser, ReadOnly: readOnly, MaxEADays: 14}, ui.Options{NoColor: true, Now: func() time.Time { return now },
-		SearchDelay: 20 * time.Millisecond})
+		Admin: demo.AdminUser, ReadOnly: readOnly, MaxEADays: 14}, ui.Options{NoColor: true, Now: func() time.Time { return now }})
 }
 
 // probe runs the console under teatest's real program and records the frame

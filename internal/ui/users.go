@@ -13,16 +13,31 @@ import (
 )
 
 // usersPane is the search box and the people found, streamed in page by page.
-// Each keystroke bumps seq; only the search for the latest seq runs, and the
-// previous one is cancelled (its pages are dropped by seq).
+// Every keystroke that changes the text cancels the search in flight (its
+// pages are dropped by seq) and starts its own. The first page asked for is
+// one screenful, so the screen fills as soon as the directory can answer;
+// the rest streams in behind it while the person reads and scrolls.
+//
+// When the new search starts depends on how fast the directory answers,
+// not on a fixed delay: a directory does not stop a search its client gave
+// up on (go-ldap sends no Abandon, and AD and Samba finish a search once
+// begun), so on a slow one every search started mid-word runs in front of
+// the one for the whole word. A fast directory (answers within 40 ms) is
+// asked at every key; a slower one once typing pauses for a quarter of its
+// answer time (at most 150 ms, the old fixed delay).
 type usersPane struct {
 	input     textinput.Model
 	table     grid
 	users     []ad.User
-	delay     time.Duration
+	rows      int // the table's visible rows: the first page's size
 	seq       int
+	answer    time.Duration // how long the directory took to answer, lately
+	startedAt time.Time     // of the search in flight
 	cancel    context.CancelFunc
 	searching bool
+	// stale: the rows are the previous search's, kept on screen until the
+	// new one's first page replaces them (no blank flash between keys)
+	stale     bool
 	lastQuery string
 	w         int
 }
@@ -40,19 +55,20 @@ type searchDone struct {
 	err error
 }
 
-func newUsersPane(delay time.Duration) usersPane {
+func newUsersPane() usersPane {
 	in := textinput.New()
 	in.Prompt = "/ "
 	in.Placeholder = "login, name or mail"
 	in.CharLimit = ad.MaxQueryLen
-	return usersPane{input: in, table: newGrid(), delay: delay}
+	return usersPane{input: in, table: newGrid()}
 }
 
 func (p *usersPane) resize(w, h int) {
 	wasWide := p.w >= wideUsers
 	p.w = w
 	p.input.SetWidth(max(w-24, 10)) // room for the count beside it
-	p.table.SetHeight(max(h-2, 2))
+	p.rows = max(h-2, 2)
+	p.table.SetHeight(p.rows)
 	p.table.SetColumns(userColumns(w)) // renders the rows again for the new widths
 	if (w >= wideUsers) != wasWide {
 		p.setRows() // narrow rows have fewer cells
@@ -105,11 +121,36 @@ func (p *usersPane) stop() {
 	}
 }
 
-// schedule debounces: the search starts when no key came for delay.
-func (p *usersPane) schedule() tea.Cmd {
+// typed starts the search for the box's changed text: at once on a fast
+// directory, after the pause its answer time asks for on a slow one. The
+// search in flight is cancelled now either way.
+func (p *usersPane) typed(m *Model) tea.Cmd {
+	pause := min(p.answer/4, 150*time.Millisecond)
+	if p.answer <= 40*time.Millisecond {
+		pause = 0
+	}
+	if pause == 0 {
+		return p.searchNow(m)
+	}
+	p.stop()
 	p.seq++
 	seq := p.seq
-	return tea.Tick(p.delay, func(time.Time) tea.Msg { return searchTick{seq: seq} })
+	return tea.Tick(pause, func(time.Time) tea.Msg { return searchTick{seq: seq} })
+}
+
+// answered keeps how long the directory took to answer (a moving average,
+// so one slow search does not make typing sluggish for good).
+func (p *usersPane) answered() {
+	if p.startedAt.IsZero() {
+		return
+	}
+	d := time.Since(p.startedAt)
+	p.startedAt = time.Time{}
+	if p.answer == 0 {
+		p.answer = d
+		return
+	}
+	p.answer = (3*p.answer + d) / 4
 }
 
 // searchNow cancels the running search and starts one for the box's text.
@@ -119,17 +160,19 @@ func (p *usersPane) searchNow(m *Model) tea.Cmd {
 	seq := p.seq
 	q := p.input.Value()
 	p.lastQuery = q
-	p.users = nil
-	p.table.SetRows(nil)
-	p.table.SetCursor(0)
+	p.stale = true
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	p.cancel = cancel
 	p.searching = true
+	p.startedAt = time.Now()
 	ch := make(chan tea.Msg, 2)
-	dir := m.dir
+	dir, first := m.dir, p.rows
+	if first == 0 { // before the first window size: a screenful of a usual terminal
+		first = 50
+	}
 	go func() {
 		defer cancel()
-		err := dir.Search(ctx, q, func(users []ad.User) error {
+		err := dir.Search(ctx, q, first, func(users []ad.User) error {
 			select {
 			case ch <- searchPage{seq: seq, users: users, ch: ch}:
 				return nil
@@ -152,14 +195,16 @@ func waitFor(ch <-chan tea.Msg) tea.Cmd {
 func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case searchTick:
-		if msg.seq != p.seq || p.input.Value() == p.lastQuery {
-			return nil
+		if msg.seq != p.seq {
+			return nil // typed on: a later tick starts it
 		}
 		return p.searchNow(m)
 	case searchPage:
 		if msg.seq != p.seq {
 			return nil
 		}
+		p.answered()
+		p.clearStale()
 		for _, u := range msg.users {
 			u = printableUser(u)
 			p.users = append(p.users, u)
@@ -172,6 +217,8 @@ func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		p.searching = false
 		p.cancel = nil
+		p.answered()
+		p.clearStale()
 		switch {
 		case msg.err != nil && !errors.Is(msg.err, context.Canceled):
 			m.setStatus(explain(msg.err), true)
@@ -182,6 +229,16 @@ func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// clearStale drops the previous search's rows when the new one answers.
+func (p *usersPane) clearStale() {
+	if p.stale {
+		p.stale = false
+		p.users = nil
+		p.table.SetRows(nil)
+		p.table.SetCursor(0)
+	}
 }
 
 func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
@@ -202,7 +259,7 @@ func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		case "esc":
 			if p.input.Value() != "" {
 				p.input.SetValue("")
-				return p.schedule()
+				return p.typed(m)
 			}
 			p.input.Blur()
 			return nil
@@ -210,7 +267,7 @@ func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		var cmd tea.Cmd
 		p.input, cmd = p.input.Update(k)
 		if p.input.Value() != p.lastQuery {
-			return tea.Batch(cmd, p.schedule())
+			return tea.Batch(cmd, p.typed(m))
 		}
 		return cmd
 	}
@@ -231,6 +288,9 @@ func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (p *usersPane) selected() (ad.User, bool) {
+	if p.stale { // the rows are the previous search's: never open one of them
+		return ad.User{}, false
+	}
 	i := p.table.Cursor()
 	if i >= len(p.users) {
 		return ad.User{}, false

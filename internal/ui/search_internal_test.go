@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rsatui/rsatui/internal/ad"
+)
+
+// blockingDir records every search and answers only when told to; a search
+// it was not told to answer waits for its cancellation.
+type blockingDir struct {
+	started chan searchCall
+}
+
+type searchCall struct {
+	query  string
+	first  int
+	answer chan []ad.User
+	ended  chan error // what Search returned
+}
+
+func (d *blockingDir) Search(ctx context.Context, q string, first int, page func([]ad.User) error) error {
+	c := searchCall{query: q, first: first, answer: make(chan []ad.User), ended: make(chan error, 1)}
+	d.started <- c
+	select {
+	case users := <-c.answer:
+		err := page(users)
+		c.ended <- err
+		return err
+	case <-ctx.Done():
+		c.ended <- ctx.Err()
+		return ctx.Err()
+	}
+}
+
+// Each key starts its search at once and cancels the one in flight; the
+// first page asked for is one screen; until the new search answers, the
+// rows shown are the previous search's and none of them can be opened.
+func TestSearchAsYouTypeCancelsAndAsksForAScreen(t *testing.T) {
+	dir := &blockingDir{started: make(chan searchCall, 4)}
+	r := &runtime{msgs: make(chan tea.Msg, 64)}
+	m := New(dir, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
+	m = r.update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+
+	m = r.update(m, tea.KeyPressMsg{Code: 'j', Text: "j"})
+	first := <-dir.started
+	if first.query != "j" || first.first != m.users.rows || first.first < 10 || first.first > 24 {
+		t.Fatalf("search %q asked for %d people first; want %q and one screen (%d rows)", first.query, first.first, "j", m.users.rows)
+	}
+	first.answer <- []ad.User{{Login: "jdoe", DisplayName: "John Doe"}}
+	for m.users.searching && len(m.users.users) == 0 {
+		m = r.update(m, <-r.msgs)
+	}
+
+	m = r.update(m, tea.KeyPressMsg{Code: 's', Text: "s"}) // "js": nobody waits for a pause
+	second := <-dir.started
+	if second.query != "js" {
+		t.Fatalf("second search %q", second.query)
+	}
+	if u, ok := m.users.selected(); ok {
+		t.Fatalf("%s, a row of the previous search, can be opened while the new one runs", u.Login)
+	}
+	m = r.update(m, tea.KeyPressMsg{Code: 'x', Text: "x"}) // "jsx" cancels "js" in flight
+	third := <-dir.started
+	if err := <-second.ended; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the search in flight was not cancelled by the next key: %v", err)
+	}
+	if third.query != "jsx" {
+		t.Fatalf("third search %q", third.query)
+	}
+	third.answer <- nil
+	for m.users.searching {
+		m = r.update(m, <-r.msgs)
+	}
+	if len(m.users.users) != 0 || m.status != `Nobody matches "jsx".` {
+		t.Fatalf("after an empty answer: %d rows, status %q", len(m.users.users), m.status)
+	}
+}
+
+// On a directory that takes long to answer, a search is not started for
+// every key typed in a row: it would run, unstoppable, in front of the one
+// for the whole word. The search in flight is still cancelled by the key.
+func TestSearchOnASlowDirectoryWaitsForAPauseInTyping(t *testing.T) {
+	dir := &blockingDir{started: make(chan searchCall, 4)}
+	r := &runtime{msgs: make(chan tea.Msg, 64)}
+	m := New(dir, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
+	m = r.update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.users.answer = 600 * time.Millisecond // as Samba answers a prefix search of 20,000 people
+
+	m = r.update(m, tea.KeyPressMsg{Code: 'j', Text: "j"})
+	m = r.update(m, tea.KeyPressMsg{Code: 'd', Text: "d"})
+	for {
+		select {
+		case c := <-dir.started:
+			if c.query != "jd" {
+				t.Fatalf("a search for %q was started mid-word", c.query)
+			}
+			c.answer <- nil
+			return
+		case msg := <-r.msgs:
+			m = r.update(m, msg)
+		}
+	}
+}
