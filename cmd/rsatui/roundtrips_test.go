@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -136,5 +137,34 @@ func BenchmarkVerbRoundTrips(b *testing.B) {
 				b.ReportMetric(float64(n), "requests")
 			})
 		}
+	}
+}
+
+// A list read in part prints every token, the missing part marked, and
+// exits 4: a script does not take it for the whole answer.
+func TestVerbTokensListReadInPart(t *testing.T) {
+	v := newVerbSim(t)
+	v.sim.Inject(amsim.Rule{Command: amproto.LookupTokenEmergencyAccessCommand, Action: amsim.HTTP500})
+	cmd := exec.Command(v.bin, "tokens", "list", "asmith", "--json")
+	cmd.Env = v.env
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != exitServer {
+		t.Fatalf("exit %v, want %d; stderr %s", err, exitServer, stderr.String())
+	}
+	var views []tokenView
+	if err := json.Unmarshal([]byte(stdout.String()), &views); err != nil {
+		t.Fatalf("stdout is not one JSON list of tokens: %v\n%s", err, stdout.String())
+	}
+	unread := 0
+	for _, tv := range views {
+		if tv.Unread != "" {
+			unread++
+		}
+	}
+	if len(views) != 2 || unread != 1 || !strings.Contains(stderr.String(), "could not be read in full") {
+		t.Fatalf("%d tokens, %d marked unread; stderr %s", len(views), unread, stderr.String())
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 	"github.com/rsatui/rsatui/internal/ui"
 )
@@ -284,4 +285,24 @@ func TestResizeAcrossBreakpointsWithRows(t *testing.T) {
 	}
 	s.Send(tea.WindowSizeMsg{Width: 120, Height: 30})
 	waitScreen(t, s, "Last login", "000100001007")
+}
+
+// A token whose emergency access could not be read is shown with what the
+// list said and marked, never guessed; the status says what is missing.
+func TestTokensReadInPartShowWhatIsMissing(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 100, 24)
+	waitScreen(t, s, "people")
+	world.sim.Inject(amsim.Rule{Command: amproto.LookupTokenEmergencyAccessCommand, Action: amsim.HTTP500})
+	openTokens(t, s, "asmith", "Alice Smith")
+	waitScreen(t, s, "? not read", "Shown in part, not read in full: 0001000010")
+	frame := s.screen()
+	for _, serial := range world.ds.TokensOf("asmith") {
+		if !strings.Contains(frame, serial) {
+			t.Fatalf("token %s is missing from the screen:\n%s", serial, frame)
+		}
+	}
+	if strings.Count(frame, "? not read") != 1 {
+		t.Fatalf("want exactly one token marked:\n%s", frame)
+	}
 }

@@ -150,7 +150,13 @@ func (p *tokensPane) loaded(m *Model, r tokensLoaded) tea.Cmd {
 	}
 	if partial {
 		// the rows show what was read; the missing parts are marked "?"
-		m.setStatus("Shown in part: "+explain(r.err)+" — r reads again.", true)
+		var missing []string
+		for _, s := range r.states {
+			if s.Unread != nil {
+				missing = append(missing, s.Token.Serial)
+			}
+		}
+		m.setStatus("Shown in part, not read in full: "+strings.Join(missing, ", ")+" (marked ?); r reads again. Why: "+explain(r.err), true)
 		return nil
 	}
 	switch n := len(p.states); {
