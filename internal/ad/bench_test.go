@@ -12,35 +12,13 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/ad"
-	"github.com/rsatui/rsatui/internal/secret"
+	"github.com/rsatui/rsatui/internal/ad/adtest"
 )
 
 // These benchmarks need the real directory (bench/ad-search.sh loads 20,000
 // people into Samba AD and runs them); without it they say so and skip.
 
-func benchDirectory(b *testing.B) (*ad.Client, ad.Config) {
-	b.Helper()
-	url := os.Getenv("RSATUI_AD_URL")
-	if url == "" {
-		b.Skip("skipped: needs the real directory (run bench/ad-search.sh)")
-	}
-	pw, err := os.ReadFile(os.Getenv("RSATUI_AD_PASSWORD_FILE"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := ad.Config{URL: url, BindUser: "CN=svc-rsatui,OU=Service,DC=corp,DC=example",
-		BindPassword: secret.Secret(strings.TrimSpace(string(pw))), CAFile: os.Getenv("RSATUI_AD_CA_FILE"),
-		BaseDN: "OU=People,DC=corp,DC=example", PageSize: 500}
-	c, err := ad.New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = c.Close() })
-	if _, err := c.Lookup(context.Background(), "jdoe"); err != nil { // connect outside the timings
-		b.Fatal(err)
-	}
-	return c, cfg
-}
+func benchDirectory(b *testing.B) (*ad.Client, ad.Config) { return adtest.Client(b) }
 
 var benchAttrs = []string{"sAMAccountName", "userPrincipalName", "displayName", "givenName", "sn",
 	"mail", "department", "title", "userAccountControl", "lockoutTime", "objectGUID", "memberOf"}

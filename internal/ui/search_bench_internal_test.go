@@ -17,7 +17,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/rsatui/rsatui/internal/ad"
-	"github.com/rsatui/rsatui/internal/secret"
+	"github.com/rsatui/rsatui/internal/ad/adtest"
 )
 
 // runtime is the smallest bubbletea loop: it runs a model's commands in
@@ -59,25 +59,7 @@ func (r *runtime) update(m Model, msg tea.Msg) Model {
 // 500 ("before"). Target: first-screen ≤ 1.5 × floor. "pause-ms" is the
 // wait the console chose from the directory's answer time (usersPane).
 func BenchmarkPeopleSearchFirstScreen(b *testing.B) {
-	url := os.Getenv("RSATUI_AD_URL")
-	if url == "" {
-		b.Skip("skipped: needs the real directory (run bench/ad-search.sh)")
-	}
-	pw, err := os.ReadFile(os.Getenv("RSATUI_AD_PASSWORD_FILE"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := ad.Config{URL: url, BindUser: "CN=svc-rsatui,OU=Service,DC=corp,DC=example",
-		BindPassword: secret.Secret(strings.TrimSpace(string(pw))), CAFile: os.Getenv("RSATUI_AD_CA_FILE"),
-		BaseDN: "OU=People,DC=corp,DC=example"}
-	dir, err := ad.New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer dir.Close()
-	if _, err := dir.Lookup(context.Background(), "jdoe"); err != nil { // connect outside the timings
-		b.Fatal(err)
-	}
+	dir, cfg := adtest.Client(b)
 	floorConn := dialWarm(b, cfg)
 	defer floorConn.Close()
 	attrs := []string{"sAMAccountName", "userPrincipalName", "displayName", "givenName", "sn",
