@@ -277,9 +277,16 @@ func TestCancelReturnsPromptlyAndAbandonsCursor(t *testing.T) {
 	d := embedded(t, ldapsim.Options{Delay: 150 * time.Millisecond})
 	c := d.client(t, func(cfg *ad.Config) { cfg.PageSize = 5 })
 	ctx, cancel := context.WithCancel(context.Background())
-	var cancelledAt time.Time
+	cancelled := make(chan time.Time, 1)
 	err := c.Search(ctx, "", 0, func(p []ad.User) error {
-		go func() { time.Sleep(20 * time.Millisecond); cancelledAt = time.Now(); cancel() }()
+		// cancel once the server has the request for the next page (it
+		// holds each for 150 ms): a search in flight, not one about to start
+		asked, _, _ := d.sim.Stats()
+		go func() {
+			_ = d.sim.WaitStats(context.Background(), func(searches, _, _ int) bool { return searches > asked })
+			cancelled <- time.Now()
+			cancel()
+		}()
 		return nil
 	})
 	if !errors.Is(err, context.Canceled) {
@@ -287,18 +294,19 @@ func TestCancelReturnsPromptlyAndAbandonsCursor(t *testing.T) {
 	}
 	// the 50 ms target is measured by BenchmarkCancel; here only "promptly",
 	// with room for -race on a busy 2-core machine
-	if took := time.Since(cancelledAt); took > time.Second {
+	if took := time.Since(<-cancelled); took > time.Second {
 		t.Fatalf("returned %v after cancel", took)
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		if _, _, abandons := d.sim.Stats(); abandons > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the server-side paging cursor was not abandoned")
-		}
-		time.Sleep(10 * time.Millisecond)
+	waitAbandoned(t, d)
+}
+
+// waitAbandoned waits for the server to be told to drop a paging cursor.
+func waitAbandoned(t *testing.T, d *directory) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.sim.WaitStats(ctx, func(_, _, abandons int) bool { return abandons > 0 }); err != nil {
+		t.Fatal("the server-side paging cursor was not abandoned")
 	}
 }
 
@@ -311,7 +319,7 @@ func TestStopEarlyAbandonsCursor(t *testing.T) {
 	if !errors.Is(err, stop) || pages != 1 {
 		t.Fatalf("err %v after %d pages", err, pages)
 	}
-	time.Sleep(100 * time.Millisecond)
+	waitAbandoned(t, d)
 	if _, _, abandons := d.sim.Stats(); abandons != 1 {
 		t.Fatalf("abandons = %d", abandons)
 	}

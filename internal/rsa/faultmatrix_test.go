@@ -116,7 +116,13 @@ func TestFaultMatrix(t *testing.T) {
 				e.sim.Inject(rule)
 				sentBefore := e.sim.Stats().Commands[op.write.Local]
 				after, err := op.run(o, serial)
-				time.Sleep(100 * time.Millisecond) // let a request the client gave up on finish
+				// the final state: once AM is done with every request, also the
+				// ones the client gave up on
+				idle, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				if err := e.sim.WaitIdle(idle); err != nil {
+					t.Fatalf("the simulator is still serving: %v", err)
+				}
+				cancel()
 				e.sim.ClearFaults()
 				st, _ := e.sim.Token(serial)
 				switch {

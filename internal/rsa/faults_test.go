@@ -111,13 +111,20 @@ func TestCancelReturnsPromptly(t *testing.T) {
 	tok := e.token(t, "jdoe", 0)
 	e.sim.SetLatency(5 * time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-	start := time.Now()
+	// cancel once AM has the request: a cancel before it was sent would
+	// prove nothing about cancelling a call in flight
+	arrived := e.sim.Arrived()
+	cancelled := make(chan time.Time, 1)
+	go func() {
+		_ = e.sim.WaitArrived(context.Background(), arrived+1)
+		cancelled <- time.Now()
+		cancel()
+	}()
 	_, err := e.client.LookupEmergencyAccess(ctx, tok.GUID)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("want cancelled, got %v", err)
 	}
-	if d := time.Since(start); d > time.Second {
+	if d := time.Since(<-cancelled); d > time.Second {
 		t.Fatalf("cancel took %v", d)
 	}
 }

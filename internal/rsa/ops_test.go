@@ -180,7 +180,9 @@ func TestWriteFaultsNeverHalfApply(t *testing.T) {
 		if e.sim.Stats().Commands["UpdateTokenEmergencyAccessCommand"] != 1 {
 			t.Fatal("the write was resent")
 		}
-		time.Sleep(1200 * time.Millisecond) // past the simulator's delay: the final state
+		if err := e.sim.WaitIdle(ctx); err != nil { // the final state: AM is done with the update
+			t.Fatal(err)
+		}
 		st, _ := e.sim.Token(serial)
 		if err != nil {
 			// unknown: the code is kept (it may be, and here is, active)

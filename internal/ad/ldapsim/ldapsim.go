@@ -8,6 +8,7 @@
 package ldapsim
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
@@ -56,6 +57,7 @@ type Dir struct {
 	searches int
 	pages    int
 	abandons int
+	changed  chan struct{} // closed and replaced when a stat changes
 }
 
 // Options tune the directory for tests.
@@ -128,6 +130,37 @@ func (d *Dir) Stats() (searches, pages, abandons int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.searches, d.pages, d.abandons
+}
+
+// WaitStats returns once cond holds of the stats (or ctx ends): tests wait
+// for "the next page was asked for", "the cursor was abandoned", not for a
+// time.
+func (d *Dir) WaitStats(ctx context.Context, cond func(searches, pages, abandons int) bool) error {
+	for {
+		d.mu.Lock()
+		if cond(d.searches, d.pages, d.abandons) {
+			d.mu.Unlock()
+			return nil
+		}
+		if d.changed == nil {
+			d.changed = make(chan struct{})
+		}
+		ch := d.changed
+		d.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// counted tells the waiters a stat changed (d.mu held).
+func (d *Dir) counted() {
+	if d.changed != nil {
+		close(d.changed)
+		d.changed = nil
+	}
 }
 
 // Stop shuts the servers down.
@@ -300,6 +333,7 @@ func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
 	bound := l.isBound(r)
 	d.mu.Lock()
 	d.searches++
+	d.counted()
 	d.mu.Unlock()
 	if !bound {
 		// AD: the rootDSE is public, everything else needs a bind
@@ -329,6 +363,7 @@ func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
 		delete(d.cursors, string(paging.Cookie))
 		if paging.PagingSize == 0 {
 			d.abandons++
+			d.counted()
 		}
 		d.mu.Unlock()
 		if results == nil && paging.PagingSize != 0 {
@@ -372,6 +407,7 @@ func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
 	}
 	d.mu.Lock()
 	d.pages++
+	d.counted()
 	d.mu.Unlock()
 	if paging == nil {
 		if rest != nil { // AD stops an unpaged search at MaxPageSize

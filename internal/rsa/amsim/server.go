@@ -81,6 +81,8 @@ func (s *Sim) serveWSDL(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sim) serveCommand(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	s.activity.begin()
+	defer s.activity.end()
 	s.mu.Lock()
 	s.stats.Requests++
 	s.mu.Unlock()

@@ -64,9 +64,10 @@ type Sim struct {
 	tokens   map[string]*token     // by GUID
 	bySerial map[string]*token
 
-	faults faultQueue
-	stats  Stats
-	trace  tracer
+	faults   faultQueue
+	stats    Stats
+	trace    tracer
+	activity activity
 }
 
 // Stats counts what the simulator served.
