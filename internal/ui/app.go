@@ -63,6 +63,7 @@ type Model struct {
 	detail  detailPane
 	form    formPane
 	confirm confirmPane
+	ahead   readAhead // the token read while a change to it is prepared
 	result  resultPane
 }
 
@@ -244,7 +245,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case autoRefresh:
 		return m, m.tokens.autoRefresh(&m, msg)
 	case readAheadDone:
-		m.confirm.ahead(&m, msg)
+		m.aheadDone(msg)
 		return m, nil
 	case Notice:
 		m.notice = msg

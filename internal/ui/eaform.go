@@ -65,7 +65,7 @@ func (p *formPane) open(m *Model, s rsa.TokenState) tea.Cmd {
 	p.focus = fMode
 	p.focusInput()
 	m.push(scrForm)
-	return nil
+	return m.ahead.start(m.am, s) // what the change needs, read while the form is filled in
 }
 
 func newInput(placeholder string, limit int) textinput.Model {

@@ -16,48 +16,37 @@ type confirmPane struct {
 	state rsa.TokenState
 	req   rsa.EARequest
 	clear bool
-	// read is the token as AM holds it, read while the change is reviewed
+	// read is the token as AM holds it, read while the change is prepared
 	// (readAhead): after y only the writes and the read-back remain.
-	read     *rsa.TokenState
-	aheadSeq int
+	read *rsa.TokenState
 }
 
-// readAheadDone is the token read while a confirm is open.
-type readAheadDone struct {
-	seq   int
-	state rsa.TokenState
-	err   error
-}
-
+// openSet opens the confirm with the token as read ahead when the form
+// opened (if it is in), and reads it once more meanwhile.
 func (p *confirmPane) openSet(m *Model, s rsa.TokenState, r rsa.EARequest) tea.Cmd {
-	*p = confirmPane{state: s, req: r, aheadSeq: p.aheadSeq}
+	*p = confirmPane{state: s, req: r, read: m.ahead.of(s.Token.Serial)}
 	m.push(scrConfirm)
-	return p.readAhead(m)
+	return m.ahead.start(m.am, s)
 }
 
-// readAhead reads the token while the admin reviews the change. It is not a
-// call of the screen (no spinner, nothing cancelled): if it has not come
-// back when y is pressed, the change reads the token itself.
-func (p *confirmPane) readAhead(m *Model) tea.Cmd {
-	p.aheadSeq++
-	seq, read, am := p.aheadSeq, p.state, m.am
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		defer cancel()
-		st, err := am.Reread(ctx, read)
-		return readAheadDone{seq: seq, state: st, err: err}
-	}
-}
-
-// ahead takes the read-ahead in, if the confirm it was made for is still
-// open. A failed read-ahead is not shown: the change reads the token again.
-func (p *confirmPane) ahead(m *Model, r readAheadDone) {
-	if r.seq != p.aheadSeq || m.screen != scrConfirm || r.err != nil || r.state.Token.Serial != p.state.Token.Serial {
+// aheadDone takes a token read ahead in: into the rows and screens that
+// show that token.
+func (m *Model) aheadDone(r readAheadDone) {
+	st, ok := m.ahead.done(r)
+	if !ok {
 		return
 	}
-	p.read, p.state = &r.state, r.state
-	m.tokens.replace(r.state)
-	m.detail.state = r.state
+	m.tokens.replace(st)
+	serial := st.Token.Serial
+	if m.detail.state.Token.Serial == serial {
+		m.detail.state = st
+	}
+	if m.form.state.Token.Serial == serial {
+		m.form.state = st
+	}
+	if m.screen == scrConfirm && m.confirm.state.Token.Serial == serial {
+		m.confirm.read, m.confirm.state = &st, st
+	}
 }
 
 func (p *confirmPane) openClear(m *Model, s rsa.TokenState) tea.Cmd {
@@ -69,10 +58,10 @@ func (p *confirmPane) openClear(m *Model, s rsa.TokenState) tea.Cmd {
 		m.setStatus("Emergency access is not on for token "+s.Token.Serial+": nothing to end.", false)
 		return nil
 	}
-	*p = confirmPane{state: s, clear: true, aheadSeq: p.aheadSeq}
+	*p = confirmPane{state: s, clear: true, read: m.ahead.of(s.Token.Serial)}
 	m.setStatus("Review the change: y runs it, any other key cancels.", false)
 	m.push(scrConfirm)
-	return p.readAhead(m)
+	return m.ahead.start(m.am, s)
 }
 
 // commands lists the AM commands y will send, in order ("+" joins those
@@ -116,6 +105,7 @@ func (p *confirmPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	}
 	am, req, serial, clear, read := m.am, p.req, p.state.Token.Serial, p.clear, p.read
 	req.Read = read
+	m.ahead.forget()
 	m.pop()
 	label := "Putting token " + serial + " into emergency access"
 	if clear {
