@@ -87,7 +87,7 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	m.palette.Prompt = ":"
 	m.palette.Placeholder = "user <text> · token <serial> · quit"
 	m.users = newUsersPane()
-	m.tokens = newTokensPane()
+	m.tokens = newTokensPane(opt.Now)
 	m.status = "Type to search people in the directory; enter opens their tokens; ? shows every key."
 	m.users.input.Focus()
 	m.layout()

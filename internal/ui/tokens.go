@@ -25,19 +25,20 @@ type tokensPane struct {
 	auto      bool
 	autoSeq   int
 	w         int
+	now       func() time.Time // the console's clock (tests fix it)
 }
 
 type autoRefresh struct{ seq int }
 
-func newTokensPane() tokensPane {
-	return tokensPane{table: newGrid()}
+func newTokensPane(now func() time.Time) tokensPane {
+	return tokensPane{table: newGrid(), now: now}
 }
 
 func (p *tokensPane) resize(w, h int) {
 	p.w = w
 	p.table.SetHeight(max(h-4, 2))
 	p.table.SetColumns(tokenColumns(w))
-	p.setRows(time.Now()) // the cells depend on the width
+	p.setRows(p.now()) // the cells depend on the width
 }
 
 // tokenColumns: the emergency-access column always keeps its room; type and
@@ -177,7 +178,7 @@ func (p *tokensPane) replace(s rsa.TokenState) {
 			p.states[i] = s
 		}
 	}
-	p.setRows(time.Now())
+	p.setRows(p.now())
 }
 
 func (p *tokensPane) selected() (rsa.TokenState, bool) {
