@@ -77,7 +77,7 @@ func TestSearchAsYouTypeCancelsAndAsksForAScreen(t *testing.T) {
 	for m.users.searching {
 		m = r.update(m, <-r.msgs)
 	}
-	if len(m.users.users) != 0 || m.status != `Nobody matches "jsx".` {
+	if len(m.users.users) != 0 || m.status != `Nobody matches “jsx”.` {
 		t.Fatalf("after an empty answer: %d rows, status %q", len(m.users.users), m.status)
 	}
 }
@@ -105,5 +105,29 @@ func TestSearchOnASlowDirectoryWaitsForAPauseInTyping(t *testing.T) {
 		case msg := <-r.msgs:
 			m = r.update(m, msg)
 		}
+	}
+}
+
+// The search's last words: one person is a person, and the text searched
+// for is shown as typed (#14, defect 5: "1 people", a backslash doubled).
+func TestSearchStatusWords(t *testing.T) {
+	dir := &blockingDir{started: make(chan searchCall, 4)}
+	r := &runtime{msgs: make(chan tea.Msg, 64)}
+	m := New(dir, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
+	m = r.update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	search := func(text string, found []ad.User) string {
+		m.users.input.SetValue(text)
+		m = r.update(m, tea.KeyPressMsg{Code: tea.KeyEnter})
+		(<-dir.started).answer <- found
+		for m.users.searching || m.users.stale {
+			m = r.update(m, <-r.msgs)
+		}
+		return m.status
+	}
+	if s := search("jdoe", []ad.User{{Login: "jdoe"}}); s != "1 person. enter opens their tokens." {
+		t.Errorf("one found: %q", s)
+	}
+	if s := search(`*()\`, nil); s != `Nobody matches “*()\”.` {
+		t.Errorf("nobody found: %q", s)
 	}
 }

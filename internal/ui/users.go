@@ -223,7 +223,10 @@ func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 		case msg.err != nil && !errors.Is(msg.err, context.Canceled):
 			m.setStatus(explain(msg.err), true)
 		case len(p.users) == 0:
-			m.setStatus(fmt.Sprintf("Nobody matches %q.", p.lastQuery), false)
+			// the text as typed: %q would double a backslash
+			m.setStatus("Nobody matches “"+p.lastQuery+"”.", false)
+		case len(p.users) == 1:
+			m.setStatus("1 person. enter opens their tokens.", false)
 		default:
 			m.setStatus(fmt.Sprintf("%d people. enter opens their tokens.", len(p.users)), false)
 		}
