@@ -129,6 +129,9 @@ func (g *grid) Update(k tea.KeyPressMsg) bool {
 	return true
 }
 
+// selMark marks the selected row, in the space before its first cell.
+const selMark = "›"
+
 // View is the header and the visible rows, the selected one highlighted,
 // padded to the height.
 func (g *grid) View() string {
@@ -138,7 +141,9 @@ func (g *grid) View() string {
 	for i := g.offset; i < end; i++ {
 		b.WriteByte('\n')
 		if i == g.cursor {
-			b.WriteString(g.selStyle.Render(g.lines[i]))
+			// a marker in the first cell's padding: without colour (NO_COLOR,
+			// a monochrome terminal) bold alone would look like the header
+			b.WriteString(g.selStyle.Render(selMark + g.lines[i][1:]))
 		} else {
 			b.WriteString(g.lines[i])
 		}

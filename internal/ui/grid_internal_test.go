@@ -24,7 +24,7 @@ func TestGridScrollsAndClamps(t *testing.T) {
 	visible := func() []string {
 		lines := strings.Split(ansi.Strip(g.View()), "\n")[1:]
 		for i := range lines {
-			if f := strings.Fields(lines[i]); len(f) > 0 {
+			if f := strings.Fields(strings.TrimPrefix(lines[i], selMark)); len(f) > 0 {
 				lines[i] = f[0]
 			}
 		}
@@ -71,7 +71,7 @@ func TestGridCellsKeepTheirWidth(t *testing.T) {
 	g.SetColumns([]column{{Title: "Login", Width: 5}, {Title: "Name", Width: 4}, {Title: "Hidden", Width: 0}})
 	g.SetRows([]row{{"abcdefgh", "日本語です", "x"}, {"a"}})
 	lines := strings.Split(ansi.Strip(g.View()), "\n")
-	for i, want := range []string{" Login  Name ", " abcd…  日…  ", " a           "} {
+	for i, want := range []string{" Login  Name ", selMark + "abcd…  日…  ", " a           "} {
 		if lines[i] != want || ansi.StringWidth(lines[i]) != 13 {
 			t.Errorf("line %d: %q (width %d), want %q", i, lines[i], ansi.StringWidth(lines[i]), want)
 		}
@@ -96,5 +96,19 @@ func TestDirectoryTextCannotEscape(t *testing.T) {
 	}
 	if !strings.Contains(frame, "Eve\uFFFD]0;pwned") {
 		t.Errorf("the name is not shown with its control characters replaced:\n%s", frame)
+	}
+}
+
+// The selected row is marked in the text itself, so it stands out without
+// colour (#14, defect 6: under NO_COLOR it was only bold, like the header).
+func TestSelectedRowMarkedWithoutColour(t *testing.T) {
+	g := newGrid()
+	g.SetHeight(3)
+	g.SetColumns([]column{{Title: "Login", Width: 8}})
+	g.SetRows([]row{{"adams"}, {"baker"}})
+	g.SetCursor(1)
+	lines := strings.Split(ansi.Strip(g.View()), "\n")
+	if !strings.HasPrefix(lines[2], selMark+"baker") || strings.HasPrefix(lines[1], selMark) || strings.HasPrefix(lines[0], selMark) {
+		t.Fatalf("selected row not marked, or others marked: %q", lines)
 	}
 }
