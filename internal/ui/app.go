@@ -452,7 +452,9 @@ func (m Model) headerView() string {
 	if m.info.User != "" {
 		parts = append(parts, "ssh "+m.info.User)
 	}
-	parts = append(parts, "admin "+m.info.Admin, "source "+m.info.IdentitySource, "AM "+m.info.Server)
+	// "AM account": the AM administrator rsatui logs in as — not a role of
+	// the person (over SSH "· admin admin" read like one)
+	parts = append(parts, "AM account "+m.info.Admin, "source "+m.info.IdentitySource, "AM "+m.info.Server)
 	return strings.Join(parts, " · ")
 }
 

@@ -232,14 +232,16 @@ func TestClosingNoticeStopsNewChanges(t *testing.T) {
 	}
 }
 
-// The SSH role and user are in the header, badges first.
+// The SSH role and user are in the header, badges first, and the AM
+// account rsatui acts as named as such (#14 defect 11: "· admin admin" read
+// like a role).
 func TestHeaderShowsRoleAndSSHUser(t *testing.T) {
 	world := newWorld(t)
 	m := ui.New(world.dir, world.ops, ui.Info{Server: "am", IdentitySource: "Corporate AD", Admin: "svc",
 		ReadOnly: true, Role: "helpdesk", User: "alice"}, ui.Options{NoColor: true})
 	m2, _ := m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
 	head := strings.SplitN(ansi.Strip(m2.(ui.Model).Render()), "\n", 2)[0]
-	if !strings.HasPrefix(head, "rsatui [READ-ONLY] [HELPDESK] · ssh alice · admin svc") {
+	if !strings.HasPrefix(head, "rsatui [READ-ONLY] [HELPDESK] · ssh alice · AM account svc") || strings.Contains(head, "admin svc") {
 		t.Fatalf("header %q", head)
 	}
 }
