@@ -27,14 +27,27 @@ var screenKeys = map[screen][]binding{
 	scrForm: {{"tab/↓", "next field", false}, {"shift+tab/↑", "previous", false}, {"←/→", "change choice", false},
 		{"enter", "review", false}},
 	scrConfirm: {{"y", "yes, run it", true}, {"any other key", "cancel", false}},
-	scrResult:  {{"c", "copy codes (OSC 52)", false}, {"enter/esc", "back to tokens", false}},
+	scrResult:  {{"c", "copy codes (OSC 52)", false}, {"enter/esc", "back", false}},
 }
 
+// visibleKeys are the keys that do what they say on this screen, now: the
+// bar must not offer a key that does nothing or something else (#14
+// defect 4).
 func (m Model) visibleKeys() []binding {
 	var out []binding
 	for _, b := range append(append([]binding{}, screenKeys[m.screen]...), globalKeys...) {
-		if b.write && m.info.ReadOnly {
+		switch {
+		case b.write && m.info.ReadOnly:
 			continue
+		case m.screen == scrConfirm && b.keys == "q":
+			continue // q is "any other key" here: it cancels
+		case m.screen == scrResult && b.keys == "c" && len(m.result.res.Codes) == 0:
+			continue // ending emergency access issues no codes
+		case m.screen == scrResult && b.keys == "enter/esc":
+			b.help = "back to the token list"
+			if len(m.back) > 0 && m.back[len(m.back)-1] == scrDetail {
+				b.help = "back to the token"
+			}
 		}
 		out = append(out, b)
 	}

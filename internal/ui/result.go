@@ -199,6 +199,7 @@ func (p *resultPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	switch k.String() {
 	case "c":
 		if len(p.res.Codes) == 0 {
+			m.setStatus("There are no codes to copy: ending emergency access issues none.", false)
 			return nil
 		}
 		m.setStatus("Codes copied to the clipboard (OSC 52). Clear it after handing them over.", false)
