@@ -226,7 +226,7 @@ func eaTable(w *tabwriter.Writer, e rsa.EmergencyAccess) {
 	}
 	expires := "no expiration"
 	if !e.Expiration.IsZero() {
-		expires = e.Expiration.Local().Format("2006-01-02 15:04 MST")
+		expires = e.Expiration.Local().Format(rsa.TimeLayout)
 	}
 	fmt.Fprintln(w, "\nEMERGENCY ACCESS")
 	for _, row := range [][2]string{
@@ -255,7 +255,7 @@ func eaWords(e rsa.EmergencyAccess) string {
 	}
 	until := "no expiry"
 	if !e.Expiration.IsZero() {
-		until = "until " + e.Expiration.Local().Format("2006-01-02 15:04")
+		until = "until " + e.Expiration.Local().Format(rsa.TimeLayout)
 	}
 	return e.Mode.String() + ", " + until
 }

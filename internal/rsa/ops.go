@@ -445,15 +445,20 @@ func (o *Ops) Validate(r EARequest) error {
 	if !r.Expires.IsZero() {
 		now := o.Now()
 		if !r.Expires.After(now) {
-			return fmt.Errorf("%w: the expiry %s is in the past", ErrInvalidInput, r.Expires.Format(time.RFC3339))
+			return fmt.Errorf("%w: the expiry %s is in the past", ErrInvalidInput, r.Expires.Local().Format(TimeLayout))
 		}
 		if max := now.Add(time.Duration(o.MaxEADays) * 24 * time.Hour); r.Expires.After(max) {
 			return fmt.Errorf("%w: the expiry is more than %d days away (AM's maximum lifetime for emergency codes): the latest allowed moment is %s",
-				ErrInvalidInput, o.MaxEADays, o.LatestExpiry().Format("2006-01-02 15:04 MST"))
+				ErrInvalidInput, o.MaxEADays, o.LatestExpiry().Local().Format(TimeLayout))
 		}
 	}
 	return nil
 }
+
+// TimeLayout is how a moment is shown to a person, on every screen and in
+// every message: to the minute, with its zone (#14 defect 8: the past-date
+// error used another).
+const TimeLayout = "2006-01-02 15:04 MST"
 
 // ExpiryMargin is kept below AM's maximum lifetime. The request is checked
 // against AM's clock, which may be a little behind ours, and reaches AM a

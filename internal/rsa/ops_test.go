@@ -261,3 +261,21 @@ func TestOpsForSharesClientNotActor(t *testing.T) {
 		t.Errorf("audit lines do not name the person: %+v", entries)
 	}
 }
+
+// Both expiry refusals name the moment the same way, as every screen does
+// (rsa.TimeLayout; #14 defect 8: the past-date one used RFC 3339).
+func TestExpiryRefusalsShowOneFormat(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	serial := e.ds.TokensOf("jdoe")[0]
+	past, far := tft(serial, 3), tft(serial, 30)
+	past.Expires = testNow.Add(-time.Hour)
+	for _, c := range []struct {
+		r    rsa.EARequest
+		want string
+	}{{past, testNow.Add(-time.Hour).Local().Format(rsa.TimeLayout)}, {far, o.LatestExpiry().Local().Format(rsa.TimeLayout)}} {
+		err := o.Validate(c.r)
+		if !errors.Is(err, rsa.ErrInvalidInput) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: want the moment as %q", err, c.want)
+		}
+	}
+}

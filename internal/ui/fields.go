@@ -23,7 +23,7 @@ func when(t time.Time, zero string) string {
 	if t.IsZero() {
 		return zero
 	}
-	return t.Local().Format("2006-01-02 15:04 MST")
+	return t.Local().Format(rsa.TimeLayout)
 }
 
 // fields lists a token and its emergency-access DTO in a stable order.

@@ -68,7 +68,7 @@ func eaSummary(ea rsa.EmergencyAccess) string {
 	}
 	until := "no expiry"
 	if !ea.Expiration.IsZero() {
-		until = "until " + ea.Expiration.Local().Format("2006-01-02 15:04")
+		until = "until " + ea.Expiration.Local().Format(rsa.TimeLayout)
 	}
 	return "ON: " + kind + ", " + until
 }
