@@ -499,6 +499,26 @@ func (o *Ops) ParseExpiry(s string) (time.Time, error) {
 	return o.wireExpiry(t), nil
 }
 
+// EAReady is the rule for giving a token emergency access, for every caller
+// (the operation refuses by it before any write; the console before the
+// form opens): an error (ErrTokenNotReady) when emergency access cannot be
+// given, saying what to do instead; warnings when it can be given but will
+// not let the person in by itself.
+func EAReady(t Token, now time.Time) (warnings []string, err error) {
+	switch {
+	case !t.Assigned():
+		return nil, fmt.Errorf("%w: token %s is not assigned to anyone: assign it first", ErrTokenNotReady, t.Serial)
+	case !t.Expires.IsZero() && !t.Expires.After(now):
+		return nil, fmt.Errorf("%w: token %s expired on %s: assign the person a replacement token", ErrTokenNotReady, t.Serial, t.Expires.Format("2006-01-02"))
+	}
+	if !t.Enabled {
+		// "a disabled token cannot authenticate" (RSA's docs); that its
+		// emergency codes are refused with it is inferred
+		warnings = append(warnings, "token "+t.Serial+" is disabled, and a disabled token cannot authenticate: enable it too, or the codes will not let the person in")
+	}
+	return warnings, nil
+}
+
 // EAResult is what an emergency-access operation did.
 type EAResult struct {
 	Before, After TokenState
@@ -541,11 +561,8 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	}
 	res.Before = before
 	t := before.Token
-	switch {
-	case !t.Assigned():
-		return res, fmt.Errorf("%w: token %s is not assigned to anyone: assign it first", ErrTokenNotReady, t.Serial)
-	case !t.Expires.IsZero() && !t.Expires.After(o.Now()):
-		return res, fmt.Errorf("%w: token %s expired on %s: assign the user a replacement token", ErrTokenNotReady, t.Serial, t.Expires.Format("2006-01-02"))
+	if _, err := EAReady(t, o.Now()); err != nil {
+		return res, err
 	}
 	if !fresh {
 		res.Commands = append(res.Commands, "LookupTokenEmergencyAccessCommand")

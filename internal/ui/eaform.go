@@ -37,7 +37,8 @@ var availableChoices = []struct {
 // typed, with the broken rule next to it; a failed submit keeps the form filled.
 type formPane struct {
 	state     rsa.TokenState
-	failure   string // why AM refused the last submit; the form stays filled
+	failure   string   // why AM refused the last submit; the form stays filled
+	warnings  []string // why emergency access may not let the person in (rsa.EAReady, the directory)
 	focus     int
 	mode      int
 	available int
@@ -51,6 +52,14 @@ func (p *formPane) open(m *Model, s rsa.TokenState) tea.Cmd {
 		m.setStatus("This is a read-only session: changes are disabled.", true)
 		return nil
 	}
+	warnings, err := rsa.EAReady(s.Token, m.now())
+	if err != nil { // refused before the form: nothing in it could change this
+		m.setStatus("No emergency access: "+strings.TrimPrefix(err.Error(), rsa.ErrTokenNotReady.Error()+": ")+".", true)
+		return nil
+	}
+	if u := m.tokens.user; u.Disabled && m.tokens.holds(s.Token.Serial) {
+		warnings = append(warnings, u.Login+"'s AD account is disabled: no code lets them log in until it is enabled")
+	}
 	if p.state.Token.Serial != s.Token.Serial { // a new token: fresh form; the same one keeps what was typed
 		*p = formPane{state: s}
 		p.code = newInput("8 letters and digits", amproto.EACodeSize)
@@ -61,7 +70,7 @@ func (p *formPane) open(m *Model, s rsa.TokenState) tea.Cmd {
 		p.lifetime.SetValue(fmt.Sprintf("%dd", m.info.MaxEADays))
 	}
 	p.state = s
-	p.failure = ""
+	p.failure, p.warnings = "", warnings
 	p.focus = fMode
 	p.focusInput()
 	m.push(scrForm)
@@ -213,6 +222,9 @@ func (p *formPane) view(m *Model) string {
 	b.WriteString(m.st.Title.Render("Online emergency access for token "+t.Serial) + m.st.Dim.Render(" ("+t.AssignedUserID+")") + "\n")
 	if p.state.EA.Active() {
 		b.WriteString(m.st.Warn.Render("Emergency access is on now ("+eaSummary(p.state.EA)+"); this replaces it.") + "\n")
+	}
+	for _, w := range p.warnings {
+		b.WriteString(m.st.Warn.Render("! "+w) + "\n")
 	}
 	b.WriteString("\n")
 	row := func(f int, label, value string) {

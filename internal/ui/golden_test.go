@@ -109,20 +109,46 @@ func TestReadOnlySessionRefusesChanges(t *testing.T) {
 	}
 }
 
+// A change AM does not take keeps the form filled and says why — and does
+// not ask to "correct" what no field of the form holds (#14 defect 7).
 func TestFailedSubmitKeepsFormAndSaysWhy(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
 	waitScreen(t, s, "people")
+	world.sim.Inject(amsim.Rule{Command: amproto.GenerateEmergencyAccessCodeCommand, Action: amsim.HTTP500})
+	toConfirm(t, s, "jdoe", "John Doe")
+	s.Send(key("y"))
+	waitScreen(t, s, "AM refused the last submit", "Online emergency access for token", "The change was not made: the form shows why.")
+	if strings.Contains(s.screen(), "correct it") {
+		t.Fatalf("asks to correct a form that holds nothing wrong:\n%s", s.screen())
+	}
+	if st, _ := world.sim.Token(world.ds.TokensOf("jdoe")[0]); st.Lost {
+		t.Fatal("half applied")
+	}
+}
+
+// Emergency access that cannot work is refused before the form, saying why
+// and what to do; one that can be given but will not let the person in by
+// itself is warned of in the form (#14 defect 7).
+func TestEmergencyAccessThatCannotWork(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 120, 30) // the status line holds the whole reason
+	waitScreen(t, s, "people")
 	openTokens(t, s, "eolsen", "Erik Olsen") // his token expired
 	waitScreen(t, s, "EXPIRED")
 	s.Send(key("e"))
-	waitScreen(t, s, "Online emergency access for token")
-	s.Send(key("enter"))
-	waitScreen(t, s, "Please confirm")
-	s.Send(key("y"))
-	waitScreen(t, s, "expired on", "replacement token", "Online emergency access for token")
-	if st, _ := world.sim.Token(world.ds.TokensOf("eolsen")[0]); st.Lost {
-		t.Fatal("half applied")
+	waitScreen(t, s, "No emergency access", "expired on", "replacement token")
+	if strings.Contains(s.screen(), "Online emergency access for token") {
+		t.Fatal("the form opened for an expired token")
+	}
+	s = start(t, world.model(false), 120, 30)
+	waitScreen(t, s, "people")
+	openTokens(t, s, "bdisabled", "Bob Disabled") // AD account and token both disabled
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access for token", "is disabled, and a disabled token cannot authenticate",
+		"AD account is disabled")
+	if n := world.sim.Stats().Commands["UpdateTokenEmergencyAccessCommand"]; n != 0 {
+		t.Fatalf("%d updates sent", n)
 	}
 }
 

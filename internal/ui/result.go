@@ -166,7 +166,12 @@ func (p *resultPane) done(m *Model, r eaDone) tea.Cmd {
 		}
 		if m.screen == scrForm {
 			m.form.failure = msg
-			m.setStatus("AM refused the change: the form shows why; correct it and submit again.", true)
+			// only a value in the form can be corrected in the form
+			if errors.Is(r.err, rsa.ErrInvalidInput) || errors.Is(r.err, rsa.ErrInvalidArgument) {
+				m.setStatus("AM refused the change: the form shows why; correct it and submit again.", true)
+			} else {
+				m.setStatus("The change was not made: the form shows why.", true)
+			}
 		} else {
 			m.setStatus(msg, true)
 		}

@@ -181,6 +181,16 @@ func (p *tokensPane) replace(s rsa.TokenState) {
 	p.setRows(p.now())
 }
 
+// holds reports whether serial is one of the shown person's tokens.
+func (p *tokensPane) holds(serial string) bool {
+	for _, s := range p.states {
+		if s.Token.Serial == serial {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *tokensPane) selected() (rsa.TokenState, bool) {
 	i := p.table.Cursor()
 	if i >= len(p.states) {
