@@ -7,6 +7,7 @@ import (
 	"github.com/rsatui/rsatui/internal/textsafe"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -84,8 +85,15 @@ func openBackend(cmd *cobra.Command, demoMode bool, seed uint64, users int, read
 	var b *backend
 	var err error
 	if demoMode {
+		// a big data set takes a while to generate and load (20,000 people:
+		// ~30 s): say what is happening instead of a blank terminal
+		fmt.Fprintf(cmd.ErrOrStderr(), "rsatui: starting the demo AM simulator and directory with %d generated people…\n", users)
+		start := time.Now()
 		if b, err = demoBackend(seed, users, readOnly); err != nil {
 			return nil, &exitError{code: exitServer, err: fmt.Errorf("starting the demo servers: %w", err)}
+		}
+		if took := time.Since(start); took > time.Second {
+			fmt.Fprintf(cmd.ErrOrStderr(), "rsatui: demo ready in %.1f s\n", took.Seconds())
 		}
 	} else if b, err = connect(cmd, readOnly, true); err != nil {
 		return nil, err
