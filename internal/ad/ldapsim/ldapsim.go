@@ -23,6 +23,7 @@ import (
 	"github.com/jimlambrt/gldap"
 
 	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/event"
 	"github.com/rsatui/rsatui/internal/tlsutil"
 )
 
@@ -57,7 +58,7 @@ type Dir struct {
 	searches int
 	pages    int
 	abandons int
-	changed  chan struct{} // closed and replaced when a stat changes
+	changed  event.Changed
 }
 
 // Options tune the directory for tests.
@@ -136,32 +137,11 @@ func (d *Dir) Stats() (searches, pages, abandons int) {
 // for "the next page was asked for", "the cursor was abandoned", not for a
 // time.
 func (d *Dir) WaitStats(ctx context.Context, cond func(searches, pages, abandons int) bool) error {
-	for {
-		d.mu.Lock()
-		if cond(d.searches, d.pages, d.abandons) {
-			d.mu.Unlock()
-			return nil
-		}
-		if d.changed == nil {
-			d.changed = make(chan struct{})
-		}
-		ch := d.changed
-		d.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return d.changed.Wait(ctx, &d.mu, func() bool { return cond(d.searches, d.pages, d.abandons) })
 }
 
 // counted tells the waiters a stat changed (d.mu held).
-func (d *Dir) counted() {
-	if d.changed != nil {
-		close(d.changed)
-		d.changed = nil
-	}
-}
+func (d *Dir) counted() { d.changed.Notify() }
 
 // Stop shuts the servers down.
 func (d *Dir) Stop() { d.plain.stop(); d.secure.stop() }
