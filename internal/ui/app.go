@@ -44,6 +44,7 @@ type Model struct {
 	back   []screen
 
 	showHelp  bool
+	helpRoll  scroller // the help, when taller than the window
 	paletteOn bool
 	palette   textinput.Model
 
@@ -88,6 +89,7 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	m.palette.Placeholder = "user <text> · token <serial> · quit"
 	m.users = newUsersPane()
 	m.tokens = newTokensPane(opt.Now)
+	m.detail.scroll = newScroller()
 	m.status = "Type to search people in the directory; enter opens their tokens; ? shows every key."
 	m.users.input.Focus()
 	m.layout()
@@ -293,7 +295,10 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.paletteKey(k)
 	}
 	if m.showHelp {
-		m.showHelp = false
+		if m.helpRoll.key(m.helpView(), m.w, m.bodyHeight(), k) {
+			return m, nil
+		}
+		m.showHelp = false // any other key closes it
 		return m, nil
 	}
 	if key == "esc" && m.cancelCall() {
@@ -308,13 +313,19 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.users.stop()
 			return m, tea.Quit
 		case "?":
-			m.showHelp = true
+			m.showHelp, m.helpRoll = true, newScroller()
 			return m, nil
 		case ":":
 			m.paletteOn = true
 			m.palette.SetValue("")
 			return m, m.palette.Focus()
 		}
+	}
+	// views taller than the window take the scroll keys first
+	switch {
+	case m.screen == scrDetail && m.detail.scroll.key(m.detail.content(&m), m.w, m.bodyHeight(), k),
+		m.screen == scrResult && m.result.scroll.key(m.result.content(&m), m.w, m.bodyHeight(), k):
+		return m, nil
 	}
 	var cmd tea.Cmd
 	switch m.screen {
@@ -395,7 +406,7 @@ func (m Model) Render() string {
 	var body string
 	switch {
 	case m.showHelp:
-		body = m.helpView()
+		body = m.helpRoll.view(m.st, m.helpView(), m.w, bh)
 	default:
 		switch m.screen {
 		case scrUsers:

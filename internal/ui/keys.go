@@ -82,7 +82,7 @@ func (m Model) helpView() string {
 	}
 	b.WriteString("\n" + m.st.Title.Render("Command palette (:)") + "\n")
 	b.WriteString("  user <text>     search people\n  token <serial>  open a token\n  quit            leave\n")
-	b.WriteString("\n" + m.st.Dim.Render("Any key closes this help. ctrl+c always quits."))
+	b.WriteString("\n" + m.st.Dim.Render("↑/↓ pgup/pgdn scroll a long help; any other key closes it. ctrl+c always quits."))
 	return b.String()
 }
 

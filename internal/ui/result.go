@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
 // confirmPane restates a change in words with the AM commands it will run.
@@ -152,6 +153,7 @@ type resultPane struct {
 	// uncertain: the reply was lost and AM does not show the change (yet);
 	// the codes may be active, so they are shown, marked so
 	uncertain bool
+	scroll    scroller
 }
 
 func (p *resultPane) done(m *Model, r eaDone) tea.Cmd {
@@ -177,7 +179,7 @@ func (p *resultPane) done(m *Model, r eaDone) tea.Cmd {
 		}
 		return nil
 	}
-	*p = resultPane{res: r.res, clear: r.clear, req: r.req, uncertain: uncertain}
+	*p = resultPane{res: r.res, clear: r.clear, req: r.req, uncertain: uncertain, scroll: newScroller()}
 	m.tokens.replace(r.res.After)
 	m.detail.state = r.res.After
 	if r.clear {
@@ -225,6 +227,12 @@ func (p *resultPane) codesText() string {
 }
 
 func (p *resultPane) view(m *Model, h int) string {
+	return p.scroll.view(m.st, p.content(m), m.w, h)
+}
+
+// content is the whole result: the codes in as many columns as the width
+// takes, then every field AM holds; the scroller shows what fits.
+func (p *resultPane) content(m *Model) string {
 	var b strings.Builder
 	title := "Emergency access is on for token " + p.res.After.Token.Serial
 	if p.clear {
@@ -244,9 +252,10 @@ func (p *resultPane) view(m *Model, h int) string {
 		}
 		codes := p.codesText()
 		if len(p.res.Codes) > 1 {
+			per := max(1, min((m.w-4)/(amproto.EACodeSize+2), 10)) // a box border and padding; 10 a row at most
 			var rows []string
-			for i := 0; i < len(p.res.Codes); i += 4 {
-				end := min(i+4, len(p.res.Codes))
+			for i := 0; i < len(p.res.Codes); i += per {
+				end := min(i+per, len(p.res.Codes))
 				var row []string
 				for _, c := range p.res.Codes[i:end] {
 					row = append(row, c.Reveal())
@@ -259,11 +268,6 @@ func (p *resultPane) view(m *Model, h int) string {
 		b.WriteString(m.st.Warn.Render("Shown only now. Hand it over by phone or in person, never by mail; the user types PIN + code.") + "\n")
 	}
 	b.WriteString(m.st.Dim.Render("AM now holds (* = changed, listed first):") + "\n")
-	lines := fieldLines(m, p.res.After, p.res.Before, false)
-	used := strings.Count(b.String(), "\n")
-	if room := h - used; room < len(lines) {
-		lines = lines[:max(room, 0)]
-	}
-	b.WriteString(strings.Join(lines, "\n"))
+	b.WriteString(strings.Join(fieldLines(m, p.res.After, p.res.Before, false), "\n"))
 	return b.String()
 }

@@ -277,6 +277,7 @@ func (p *tokensPane) view(m *Model) string {
 type detailPane struct {
 	state   rsa.TokenState
 	explain bool
+	scroll  scroller
 }
 
 // show opens the detail of a token from the list: what the list showed at
@@ -323,10 +324,12 @@ func (p *detailPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// content is every field (with its meaning when explain is on); the
+// scroller shows what fits.
+func (p *detailPane) content(m *Model) string {
+	return strings.Join(fieldLines(m, p.state, rsa.TokenState{}, p.explain), "\n")
+}
+
 func (p *detailPane) view(m *Model, h int) string {
-	lines := fieldLines(m, p.state, rsa.TokenState{}, p.explain)
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	return strings.Join(lines, "\n")
+	return p.scroll.view(m.st, p.content(m), m.w, h)
 }
