@@ -166,7 +166,7 @@ func TestVerbContracts(t *testing.T) {
 		t.Errorf("audit tail does not mark the demo change:\n%s", out)
 	}
 	out, _, _ = c.run("", "ea", "show", jdoe)
-	for _, want := range []string{"EMERGENCY ACCESS", "temporary fixed tokencode", "if the token becomes available", "deny token until emergency access expires", "unused one-time codes"} {
+	for _, want := range []string{"EMERGENCY ACCESS", "temporary fixed tokencode", "if the token becomes available", "deny the token until emergency access expires", "unused one-time codes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("ea show lacks %q:\n%s", want, out)
 		}

@@ -28,9 +28,10 @@ var availableChoices = []struct {
 	mode  amproto.LostMode
 	label string
 }{
-	{amproto.DisableEAOnAuth, "allow the token and end emergency access"},
-	{amproto.DisableEAOnExpire, "deny the token until emergency access expires"},
-	{amproto.DisableEANever, "allow both the token and the emergency codes"},
+	// labelled as everywhere else (LostMode.String): one wording (#14 defect 5)
+	{amproto.DisableEAOnAuth, amproto.DisableEAOnAuth.String()},
+	{amproto.DisableEAOnExpire, amproto.DisableEAOnExpire.String()},
+	{amproto.DisableEANever, amproto.DisableEANever.String()},
 }
 
 // formPane is the emergency-access form. Every field is checked as it is

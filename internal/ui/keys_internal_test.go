@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -42,5 +43,23 @@ func TestKeyBarTellsTheTruth(t *testing.T) {
 	if bar := barOf(m); !strings.Contains(bar, "c copy codes") || !strings.Contains(bar, "back to the token") ||
 		strings.Contains(bar, "token list") {
 		t.Errorf("result with codes, from the detail: %s", bar)
+	}
+}
+
+// The "if the token becomes available" policy is worded one way in the
+// form, the confirm and the result (#14, defect 5: three ways before).
+func TestPolicyWordedOneWay(t *testing.T) {
+	for _, c := range availableChoices {
+		words := c.mode.String()
+		confirm := rsa.EARequest{Serial: "000100001007", Mode: 1, IfAvailable: c.mode}.Describe(time.Now())
+		var result string
+		for _, f := range fields(rsa.TokenState{EA: rsa.EmergencyAccess{LostMode: c.mode}}) {
+			if f.name == "lostMode" {
+				result = f.value
+			}
+		}
+		if c.label != words || !strings.Contains(confirm, words) || result != words {
+			t.Errorf("form %q, confirm %q, result %q: want %q in each", c.label, confirm, result, words)
+		}
 	}
 }

@@ -265,7 +265,11 @@ func (p *resultPane) content(m *Model) string {
 			codes = strings.Join(rows, "\n")
 		}
 		b.WriteString(m.st.Box.Render(label+"\n"+m.st.Code.Render(codes)) + "\n")
-		b.WriteString(m.st.Warn.Render("Shown only now. Hand it over by phone or in person, never by mail; the user types PIN + code.") + "\n")
+		it := "it"
+		if len(p.res.Codes) > 1 {
+			it = "them" // #14 defect 5: "Hand it over" for ten codes
+		}
+		b.WriteString(m.st.Warn.Render("Shown only now. Hand "+it+" over by phone or in person, never by mail; the user types PIN + code.") + "\n")
 	}
 	b.WriteString(m.st.Dim.Render("AM now holds (* = changed, listed first):") + "\n")
 	b.WriteString(strings.Join(fieldLines(m, p.res.After, p.res.Before, false), "\n"))

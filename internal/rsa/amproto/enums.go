@@ -47,12 +47,14 @@ func (m LostMode) String() string {
 	switch m {
 	case LostModeUnset:
 		return "not set"
+	// the one wording of the policy: the form, the confirm, the result and
+	// the verbs all say it so
 	case DisableEAOnAuth:
-		return "allow token, end emergency access"
+		return "allow the token and end emergency access"
 	case DisableEAOnExpire:
-		return "deny token until emergency access expires"
+		return "deny the token until emergency access expires"
 	case DisableEANever:
-		return "allow token and emergency codes"
+		return "allow both the token and the emergency codes"
 	}
 	return fmt.Sprintf("unknown lostMode %d", int(m))
 }
