@@ -196,9 +196,13 @@ func explain(err error) string {
 	return rsa.Explain(err)
 }
 
+// push and pop move between screens. A status belongs to the screen that
+// made it (#14 defect 5: "asmith holds 2 tokens…" followed one onto the
+// form): moving clears it, and what the new screen has to say is set after.
 func (m *Model) push(s screen) {
 	m.back = append(m.back, m.screen)
 	m.screen = s
+	m.status, m.statusErr = "", false
 	m.layout()
 }
 
@@ -208,6 +212,7 @@ func (m *Model) pop() {
 	}
 	m.screen = m.back[len(m.back)-1]
 	m.back = m.back[:len(m.back)-1]
+	m.status, m.statusErr = "", false
 	m.layout()
 }
 
@@ -269,7 +274,9 @@ func (m Model) handleResult(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.detail.state = r.state
 		m.tokens.replace(r.state)
-		m.setStatus("Token "+r.state.Token.Serial+" read from AM at "+m.now().Format("15:04:05")+".", false)
+		if m.screen == scrDetail { // the detail's own word; elsewhere the rows say it
+			m.setStatus("Token "+r.state.Token.Serial+" read from AM at "+m.now().Format("15:04:05")+".", false)
+		}
 		return m, nil
 	case eaDone:
 		return m, m.result.done(&m, r)

@@ -183,7 +183,6 @@ func (p *formPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			}
 			return nil
 		}
-		m.setStatus("Review the change: y runs it, any other key goes back to the form.", false)
 		return m.confirm.openSet(m, p.state, r)
 	case "left", "right":
 		d := 1

@@ -334,3 +334,28 @@ func TestTokensReadInPartShowWhatIsMissing(t *testing.T) {
 		t.Fatalf("want exactly one token marked:\n%s", frame)
 	}
 }
+
+// A status belongs to the screen that made it (#14 defect 5): the token
+// list's "holds 2 tokens" does not follow onto the form, nor the result's
+// "Done" onto the screen one goes back to.
+func TestStatusStaysWithItsScreen(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 100, 30)
+	waitScreen(t, s, "people")
+	openTokens(t, s, "asmith", "Alice Smith")
+	waitScreen(t, s, "holds 2 tokens")
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access for token")
+	if strings.Contains(s.screen(), "holds 2 tokens") {
+		t.Fatalf("the token list's status followed onto the form:\n%s", s.screen())
+	}
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm", "Review the change")
+	s.Send(key("y"))
+	waitScreen(t, s, "Emergency access is on", "Done")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Alice Smith (asmith)", "ON")
+	if strings.Contains(s.screen(), "Done") {
+		t.Fatalf("the result's status followed back:\n%s", s.screen())
+	}
+}

@@ -27,6 +27,7 @@ type confirmPane struct {
 func (p *confirmPane) openSet(m *Model, s rsa.TokenState, r rsa.EARequest) tea.Cmd {
 	*p = confirmPane{state: s, req: r, read: m.ahead.of(s.Token.Serial)}
 	m.push(scrConfirm)
+	m.setStatus("Review the change: y runs it, any other key goes back to the form.", false)
 	return m.ahead.start(m.am, s)
 }
 
@@ -60,8 +61,8 @@ func (p *confirmPane) openClear(m *Model, s rsa.TokenState) tea.Cmd {
 		return nil
 	}
 	*p = confirmPane{state: s, clear: true, read: m.ahead.of(s.Token.Serial)}
-	m.setStatus("Review the change: y runs it, any other key cancels.", false)
 	m.push(scrConfirm)
+	m.setStatus("Review the change: y runs it, any other key cancels.", false)
 	return m.ahead.start(m.am, s)
 }
 

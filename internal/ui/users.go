@@ -220,6 +220,9 @@ func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 		p.answered()
 		p.clearStale()
 		switch {
+		case m.screen != scrUsers:
+			// the search ended behind another screen (its rows are in): its
+			// words belong to the people list, not to the screen on top
 		case msg.err != nil && !errors.Is(msg.err, context.Canceled):
 			m.setStatus(explain(msg.err), true)
 		case len(p.users) == 0:
