@@ -163,6 +163,7 @@ func (m *Model) startWrite(label string, fn func(ctx context.Context) tea.Msg) t
 	cmd := m.startCall(label, fn)
 	if cmd != nil {
 		m.writing = true
+		m.ahead.forget() // a read made before the change must not come back over what AM holds after it
 	}
 	return cmd
 }
@@ -430,8 +431,10 @@ func (m Model) Render() string {
 			body = m.result.view(&m, bh)
 		}
 	}
-	if m.showHelp || (m.screen != scrUsers && m.screen != scrTokens) {
-		body = lipgloss.NewStyle().Width(m.w).Render(body) // prose wraps; tables are sized already
+	if !m.showHelp && (m.screen == scrForm || m.screen == scrConfirm) {
+		// prose wraps; tables are sized already, and the scrolled views
+		// (help, detail, result) were wrapped by their scroller
+		body = lipgloss.NewStyle().Width(m.w).Render(body)
 	}
 	body = fit(body, m.w, bh)
 	frame := lipgloss.JoinVertical(lipgloss.Left,

@@ -107,7 +107,6 @@ func (p *confirmPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	}
 	am, req, serial, clear, read := m.am, p.req, p.state.Token.Serial, p.clear, p.read
 	req.Read = read
-	m.ahead.forget()
 	m.pop()
 	label := "Putting token " + serial + " into emergency access"
 	if clear {
