@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"github.com/rsatui/rsatui/internal/screentest"
 	"os/exec"
 	"sort"
 	"strings"
@@ -70,10 +71,10 @@ func firstFrame(b *testing.B, bin string) (frame, listed time.Duration) {
 			}
 			out.Write(c)
 			s := ansi.Strip(out.String())
-			if frame == 0 && strings.Contains(s, "rsatui") && strings.Contains(s, "login, name or mail") && strings.Contains(s, "Type to search") {
+			if frame == 0 && strings.Contains(s, "rsatui") && strings.Contains(s, "login, name or mail") && strings.Contains(s, "to find a person") {
 				frame = time.Since(start)
 			}
-			if frame != 0 && strings.Contains(s, "found") {
+			if frame != 0 && screentest.PeopleFound.MatchString(s) {
 				return frame, time.Since(start)
 			}
 		case <-timeout:

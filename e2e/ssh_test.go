@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/rsatui/rsatui/internal/screentest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,11 +133,11 @@ func TestSSHServeWithOpenSSH(t *testing.T) {
 	}
 
 	admin := run(t, 100, 30, []string{"TERM=xterm-256color"}, strings.Join(s.sshCommand("alice", "alice", "-tt"), " "))
-	admin.wait("ADMIN", "ssh alice", "found")
-	admin.keys("jdoe")
+	admin.wait("ADMIN", "ssh alice", screentest.PeopleFound)
+	admin.keys("/jdoe")
 	admin.wait("1 found", "John Doe")
 	admin.keys("Enter")
-	admin.wait("John Doe (jdoe)", "off")
+	admin.wait("John Doe (jdoe)", screentest.EAOff)
 	admin.keys("e")
 	admin.wait("Online emergency access for token")
 	admin.keys("Enter")
@@ -144,7 +145,7 @@ func TestSSHServeWithOpenSSH(t *testing.T) {
 	admin.keys("y")
 	admin.wait("Emergency access is on for token", "* tokenLost")
 	admin.keys("Enter")
-	admin.wait("ON: fixed code")
+	admin.wait(screentest.EAOn)
 	admin.keys("x")
 	admin.wait("End online emergency access")
 	admin.keys("y")
@@ -152,7 +153,7 @@ func TestSSHServeWithOpenSSH(t *testing.T) {
 
 	helpdesk := run(t, 100, 30, []string{"TERM=xterm-256color"}, strings.Join(s.sshCommand("bob", "bob", "-tt"), " "))
 	helpdesk.wait("READ-ONLY", "HELPDESK", "ssh bob")
-	helpdesk.keys("asmith")
+	helpdesk.keys("/asmith")
 	helpdesk.wait("1 found")
 	helpdesk.keys("Enter")
 	helpdesk.wait("Alice Smith (asmith)")

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/rsatui/rsatui/internal/screentest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,21 +69,18 @@ func (tt *term) screen() string {
 	return string(out)
 }
 
-// wait polls the screen until it shows every want.
-func (tt *term) wait(want ...string) string {
+// wait polls the screen until it shows every want, exactly (screentest).
+func (tt *term) wait(want ...any) string {
 	tt.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		s := tt.screen()
-		ok := true
-		for _, w := range want {
-			ok = ok && strings.Contains(s, w)
-		}
-		if ok {
+		missing := screentest.Missing(s, want...)
+		if len(missing) == 0 {
 			return s
 		}
 		if time.Now().After(deadline) {
-			tt.t.Fatalf("screen never showed %q; it shows:\n%s", want, s)
+			tt.t.Fatalf("screen never showed %s; it shows:\n%s", strings.Join(missing, ", "), s)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -94,11 +92,11 @@ func TestDemoEmergencyAccessInTmux(t *testing.T) {
 	needTmux(t)
 	bin := build(t)
 	tt := run(t, 100, 30, []string{"NO_COLOR=1", "TERM=xterm-256color"}, bin+" --demo")
-	tt.wait("DEMO", "people")
-	tt.keys("jdoe")
+	tt.wait("DEMO", "people. enter opens their tokens.")
+	tt.keys("/jdoe")
 	tt.wait("1 found", "John Doe")
 	tt.keys("Enter")
-	tt.wait("John Doe (jdoe)", "off")
+	tt.wait("John Doe (jdoe)", screentest.EAOff)
 	tt.keys("e")
 	tt.wait("Online emergency access for token", "14d")
 	tt.keys("Enter")
@@ -109,13 +107,13 @@ func TestDemoEmergencyAccessInTmux(t *testing.T) {
 		t.Fatalf("result DTO does not show the change:\n%s", s)
 	}
 	tt.keys("Enter")
-	tt.wait("ON: fixed code")
+	tt.wait(screentest.EAOn)
 	tt.keys("x")
 	tt.wait("End online emergency access")
 	tt.keys("y")
 	tt.wait("Emergency access ended for token", "* tokenLost", "no (was yes)")
 	tt.keys("Enter")
-	tt.wait("John Doe (jdoe)", "off")
+	tt.wait("John Doe (jdoe)", screentest.EAOff)
 	tt.keys("q")
 	tt.wait("EXITED 0")
 }
@@ -188,7 +186,7 @@ func TestCaptureScreens(t *testing.T) {
 	}
 	tt.wait("207 people")
 	save("1-users")
-	tt.keys("asmith")
+	tt.keys("/asmith")
 	tt.wait("1 found")
 	tt.keys("Enter")
 	tt.wait("Alice Smith (asmith)", "holds 2 tokens")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
@@ -44,6 +45,7 @@ var settings = []setting{
 	{flag: "ldap-ca-file", section: "ldap", key: "ca_file", help: "PEM CA bundle that signed the directory's certificate"},
 	{flag: "ldap-base-dn", section: "ldap", key: "base_dn", help: "where to search people (default: the domain)"},
 	{flag: "ldap-insecure-skip-verify", section: "ldap", key: "insecure_skip_verify", isBool: true, help: "do not verify the directory's certificate"},
+	{flag: "timezone", section: "console", key: "timezone", help: "zone the console shows times in, e.g. Europe/Berlin (default: TZ, else the machine's)"},
 }
 
 // refused are password flags people will try; they fail with a hint.
@@ -91,9 +93,15 @@ func configPath(cmd *cobra.Command) string {
 }
 
 func loadConfig(cmd *cobra.Command) (config, error) {
+	c, _, err := loadConfigFile(cmd)
+	return c, err
+}
+
+// loadConfigFile is loadConfig with the file's [keys] table.
+func loadConfigFile(cmd *cobra.Command) (config, map[string][]string, error) {
 	for bad, good := range refused {
 		if cmd.Flags().Changed(bad) {
-			return nil, usageErr("--%s: passwords are never taken on the command line (they end up in shell history and ps): use --%s, the %s environment variable, or let rsatui prompt",
+			return nil, nil, usageErr("--%s: passwords are never taken on the command line (they end up in shell history and ps): use --%s, the %s environment variable, or let rsatui prompt",
 				bad, good, envName(bad))
 		}
 	}
@@ -104,17 +112,17 @@ func loadConfig(cmd *cobra.Command) (config, error) {
 		// the TOML library checks the types (a string where a boolean
 		// belongs is refused with the line) and names the keys it did not use
 		if meta, err = toml.DecodeFile(path, &file); err != nil {
-			return nil, usageErr("config file %s: %v", path, err)
+			return nil, nil, usageErr("config file %s: %v", path, err)
 		}
 		if unknown := meta.Undecoded(); len(unknown) > 0 {
 			keys := make([]string, len(unknown))
 			for i, k := range unknown {
 				keys[i] = k.String()
 			}
-			return nil, usageErr("config file %s: unknown key %s (see docs/config.example.toml)", path, strings.Join(keys, ", "))
+			return nil, nil, usageErr("config file %s: unknown key %s (see docs/config.example.toml)", path, strings.Join(keys, ", "))
 		}
 	} else if cmd.Flags().Changed("config") {
-		return nil, usageErr("config file %s: %v", path, err)
+		return nil, nil, usageErr("config file %s: %v", path, err)
 	}
 	c := config{}
 	for _, s := range settings {
@@ -132,7 +140,7 @@ func loadConfig(cmd *cobra.Command) (config, error) {
 			c[s.flag] = file.value(s.section, s.key)
 		}
 	}
-	return c, nil
+	return c, file.Keys, nil
 }
 
 // fileConfig is config.toml (docs/config.example.toml). Its keys are the
@@ -159,6 +167,12 @@ type fileConfig struct {
 		BaseDN             string `toml:"base_dn"`
 		InsecureSkipVerify bool   `toml:"insecure_skip_verify"`
 	} `toml:"ldap"`
+	Console struct {
+		Timezone string `toml:"timezone"`
+	} `toml:"console"`
+	// Keys changes the console's key bindings: an action's name and the
+	// keys that replace its defaults (ui.WithKeys checks them).
+	Keys map[string][]string `toml:"keys"`
 }
 
 // value is the file's value of section.key as the settings carry it, found
@@ -288,4 +302,28 @@ func hostOf(u string) string {
 		return u[:i]
 	}
 	return u
+}
+
+// consoleOptions are the console's own settings: the zone times are shown
+// in (--timezone, RSATUI_TIMEZONE, [console] timezone, else TZ) and the
+// [keys] table, both checked here, at start-up, with what to change.
+func consoleOptions(cmd *cobra.Command) (ui.Options, error) {
+	c, keys, err := loadConfigFile(cmd)
+	if err != nil {
+		return ui.Options{}, err
+	}
+	opt := ui.Options{NoColor: os.Getenv("NO_COLOR") != ""}
+	if tz := c["timezone"]; tz != "" {
+		if opt.Location, err = time.LoadLocation(tz); err != nil {
+			return opt, usageErr("timezone %q: not a zone this machine knows (write it as Europe/Berlin, America/New_York or UTC)", tz)
+		}
+	}
+	if len(keys) > 0 {
+		km, err := ui.WithKeys(keys)
+		if err != nil {
+			return opt, usageErr("config file %s: %v", configPath(cmd), err)
+		}
+		opt.Keys = &km
+	}
+	return opt, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/rsatui/rsatui/internal/ui"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -129,5 +130,38 @@ func TestConfigFileErrors(t *testing.T) {
 		if err := run(content); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want an error naming %q", content, err, want)
 		}
+	}
+}
+
+// TestConsoleSettings: [keys] and timezone are checked at start-up, with
+// what to change; a good table and zone reach the console.
+func TestConsoleSettings(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	t.Setenv("RSATUI_CONFIG", path)
+	t.Setenv("RSATUI_TIMEZONE", "")
+	opts := func(content string) (ui.Options, error) {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return consoleOptions(newRoot())
+	}
+	opt, err := opts("[console]\ntimezone = \"Europe/Berlin\"\n[keys]\nemergency-access = [\"E\"]\n")
+	if err != nil || opt.Location == nil || opt.Location.String() != "Europe/Berlin" || opt.Keys == nil || opt.Keys.EmergencyAccess.Keys()[0] != "E" {
+		t.Fatalf("good settings: %+v %v", opt, err)
+	}
+	for content, want := range map[string]string{
+		"[keys]\nemergency-access = [\"x\"]\n":     `"x" is bound to both emergency-access and end-emergency-access`,
+		"[keys]\nfly = [\"f\"]\n":                  "[keys] fly: no such action",
+		"[keys]\nquit = \"q\"\n":                   "keys.quit", // the TOML library's own type check
+		"[console]\ntimezone = \"Mars/Olympus\"\n": `timezone "Mars/Olympus": not a zone`,
+	} {
+		if _, err := opts(content); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", content, err, want)
+		}
+	}
+	t.Setenv("RSATUI_TIMEZONE", "Asia/Tokyo") // the variable wins over the file
+	if opt, err := opts("[console]\ntimezone = \"Europe/Berlin\"\n"); err != nil || opt.Location.String() != "Asia/Tokyo" {
+		t.Fatalf("RSATUI_TIMEZONE: %v %v", opt.Location, err)
 	}
 }

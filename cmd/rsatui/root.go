@@ -62,11 +62,15 @@ rsatui --demo runs the console against an embedded AM simulator and directory.`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			opt, err := consoleOptions(cmd) // checked before anything starts
+			if err != nil {
+				return err
+			}
 			b, err := openBackend(cmd, demoMode, demoSeed, demoUsers, readOnly)
 			if err != nil {
 				return err
 			}
-			return runTUI(cmd, b)
+			return runTUI(cmd, b, opt)
 		},
 	}
 	root.PersistentFlags().BoolVar(&demoMode, "demo", false, "run against an embedded AM simulator and directory (no servers, no config)")

@@ -54,6 +54,10 @@ changes already sent finish and show their result, then the sessions close.`,
 			if err := harden(); err != nil {
 				return &exitError{code: exitServer, err: fmt.Errorf("switching core dumps off: %w", err)}
 			}
+			console, err := consoleOptions(cmd)
+			if err != nil {
+				return err
+			}
 			b, err := openBackend(cmd, demoMode, demoSeed, demoUsers, readOnly)
 			if err != nil {
 				return err
@@ -62,7 +66,7 @@ changes already sent finish and show their result, then the sessions close.`,
 			// SSH user names and key comments come from clients: logged safely
 			logger := log.New(textsafe.Writer{W: cmd.ErrOrStderr()}, "rsatui serve: ", log.LstdFlags)
 			srv, err := sshserve.New(sshserve.Config{Listen: listen, HostKeyPath: hostKey, AuthorizedKeysPath: authKeys,
-				Ops: b.ops, Dir: b.dir, Info: b.info, IdleTimeout: idle, MaxSession: maxSession, ShutdownNotice: notice,
+				Ops: b.ops, Dir: b.dir, Info: b.info, Console: console, IdleTimeout: idle, MaxSession: maxSession, ShutdownNotice: notice,
 				MaxSessions: maxSessions, Logf: logger.Printf})
 			if err != nil {
 				return usageErr("%v", err)

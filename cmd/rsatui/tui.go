@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
@@ -11,10 +10,9 @@ import (
 )
 
 // runTUI opens the console on a backend until the user quits.
-func runTUI(cmd *cobra.Command, b *backend) error {
+func runTUI(cmd *cobra.Command, b *backend, opt ui.Options) error {
 	defer b.close()
-	noColor := os.Getenv("NO_COLOR") != ""
-	m := ui.New(b.dir, b.ops, b.info, ui.Options{NoColor: noColor})
+	m := ui.New(b.dir, b.ops, b.info, opt)
 	p := tea.NewProgram(m, tea.WithContext(cmd.Context()))
 	if _, err := p.Run(); err != nil {
 		return &exitError{code: exitServer, err: fmt.Errorf("console: %w", err)}

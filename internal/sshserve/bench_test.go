@@ -3,6 +3,7 @@ package sshserve_test
 import (
 	"bufio"
 	"fmt"
+	"github.com/rsatui/rsatui/internal/screentest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,7 +72,7 @@ func BenchmarkServe(b *testing.B) {
 			t0 := time.Now()
 			c, err := open(addr, signer, fmt.Sprint("u", j), 100, 30)
 			if err == nil {
-				err = c.waitErr(10*time.Second, "rsatui", "/ login, name or mail", "↓/enter to results") // header, search box, key hints
+				err = c.waitErr(10*time.Second, "rsatui", "/ login, name or mail", "? help") // header, search box, key bar
 			}
 			if err != nil {
 				errors++
@@ -79,7 +80,7 @@ func BenchmarkServe(b *testing.B) {
 				continue
 			}
 			firsts = append(firsts, time.Since(t0))
-			if err := c.waitErr(10*time.Second, "found"); err != nil {
+			if err := c.waitErr(10*time.Second, screentest.PeopleFound); err != nil {
 				errors++
 				b.Log("people never listed")
 			}
@@ -96,8 +97,6 @@ func BenchmarkServe(b *testing.B) {
 			go func(c *console) {
 				defer wg.Done()
 				c.raw.Store(true)
-				c.keys("\x1b[B") // from the search box into the list
-				time.Sleep(300 * time.Millisecond)
 				for k := 0; k < 20; k++ {
 					key := "\x1b[B"
 					if k%2 == 1 {

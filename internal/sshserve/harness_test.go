@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"github.com/rsatui/rsatui/internal/screentest"
 	"io"
 	"net"
 	"os"
@@ -222,7 +223,7 @@ func (c *console) keys(s string) {
 }
 
 // wait polls the screen until it shows every want.
-func (c *console) wait(want ...string) {
+func (c *console) wait(want ...any) {
 	c.t.Helper()
 	if err := c.waitErr(10*time.Second, want...); err != nil {
 		c.t.Fatal(err)
@@ -244,19 +245,18 @@ func (c *console) waitOutput(want string) {
 	}
 }
 
-func (c *console) waitErr(d time.Duration, want ...string) error {
+// waitErr waits until the screen shows every want exactly (screentest:
+// "found" is not satisfied by "not found").
+func (c *console) waitErr(d time.Duration, want ...any) error {
 	deadline := time.Now().Add(d)
 	for {
 		scr := c.screen()
-		ok := true
-		for _, w := range want {
-			ok = ok && strings.Contains(scr, w)
-		}
-		if ok {
+		missing := screentest.Missing(scr, want...)
+		if len(missing) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("screen never showed %q; it shows:\n%s", want, scr)
+			return fmt.Errorf("screen never showed %s; it shows:\n%s", strings.Join(missing, ", "), scr)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -265,8 +265,8 @@ func (c *console) waitErr(d time.Duration, want ...string) error {
 // openTokens searches a login and opens the person's tokens.
 func (c *console) openTokens(login, name string) {
 	c.t.Helper()
-	c.wait("found")
-	c.keys(login)
+	c.wait(screentest.PeopleFound)
+	c.keys("/" + login) // the cursor into the search box, the login
 	c.wait("1 found")
 	c.keys("\r")
 	c.wait(name + " (" + login + ")")

@@ -3,6 +3,7 @@ package sshserve_test
 import (
 	"context"
 	"errors"
+	"github.com/rsatui/rsatui/internal/screentest"
 	"net"
 	"os"
 	"strings"
@@ -181,7 +182,7 @@ func TestBadClientsLeaveOthersUntouched(t *testing.T) {
 	f := start(t)
 	f.st.Sim.Inject(amsim.Rule{Command: amproto.UpdateTokenEmergencyAccessCommand, Action: amsim.Delay, Delay: 400 * time.Millisecond})
 	witness := f.console(t, f.helpdesk, "bob", 80, 24)
-	witness.wait("found")
+	witness.wait(screentest.PeopleFound)
 
 	// garbage: not SSH at all, then a half handshake left hanging
 	for _, junk := range []string{"GET / HTTP/1.1\r\n\r\n", "SSH-2.0-x\r\n\x00\x00\x00\xff\xff", strings.Repeat("\xff", 70000)} {
@@ -196,8 +197,8 @@ func TestBadClientsLeaveOthersUntouched(t *testing.T) {
 	// windows of 1×1 and 10,000×10,000, and resizes to both
 	tiny := f.console(t, f.admin, "alice", 1, 1)
 	huge := f.console(t, f.admin, "alice", 10000, 10000)
-	huge.waitOutput("found") // drawn, clamped to 1000×400 (more than the test's terminal shows)
-	tiny.wait("…")           // one cell: the header's first character cut
+	huge.waitOutput(" found") // drawn, clamped to 1000×400 (more than the test's terminal shows)
+	tiny.wait("…")            // one cell: the header's first character cut
 	// Resize only once the console is up: charm.land/ssh reads and writes the
 	// session's window without a lock (charmbracelet/ssh#58, open), which
 	// -race reports when a resize lands while the handler starts.
@@ -212,7 +213,16 @@ func TestBadClientsLeaveOthersUntouched(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	// each console has taken every resize in when it answers a key sent
+	// after them: a window big enough to show the help, then ?
+	for _, c := range []*console{tiny, huge} {
+		if err := c.sess.WindowChange(80, 24); err != nil {
+			t.Fatal(err)
+		}
+		c.keys("?")
+	}
+	tiny.waitOutput("Keys on this screen") // in what was sent: the test's terminal for tiny is 1×1
+	huge.waitOutput("Keys on this screen")
 	if n := f.srv.Sessions(); n != 3 {
 		t.Fatalf("%d sessions after the bad window sizes, want 3", n)
 	}
@@ -241,7 +251,7 @@ func TestBadClientsLeaveOthersUntouched(t *testing.T) {
 	}
 
 	// the witness still works
-	witness.keys("asmith")
+	witness.keys("/asmith")
 	witness.wait("1 found", "Alice Smith")
 	select {
 	case err := <-f.served:
@@ -256,14 +266,16 @@ func TestIdleTimeout(t *testing.T) {
 	f := start(t, func(c *sshserve.Config) { c.IdleTimeout = 1500 * time.Millisecond })
 	idle := f.console(t, f.helpdesk, "bob", 80, 24)
 	busy := f.console(t, f.helpdesk, "dave", 80, 24)
-	idle.wait("found")
-	busy.wait("found")
+	idle.wait(screentest.PeopleFound)
+	busy.wait(screentest.PeopleFound)
+	// type for twice the idle timeout, each key once the last one shows
+	busy.keys("/")
 	stopTyping := time.Now().Add(3 * time.Second)
 	for time.Now().Before(stopTyping) {
 		busy.keys("a")
-		time.Sleep(300 * time.Millisecond)
+		busy.wait("/ a")
 		busy.keys("\x7f")
-		time.Sleep(300 * time.Millisecond)
+		busy.wait("/ login, name or mail")
 	}
 	out, ok := idle.ended(2 * time.Second)
 	if !ok || !strings.Contains(out, "session closed after 1.5s without a key press") {
@@ -325,8 +337,8 @@ func TestMaxSessions(t *testing.T) {
 	f := start(t, func(c *sshserve.Config) { c.MaxSessions = 2 })
 	a := f.console(t, f.helpdesk, "a", 80, 24)
 	b := f.console(t, f.helpdesk, "b", 80, 24)
-	a.wait("found")
-	b.wait("found")
+	a.wait(screentest.PeopleFound)
+	b.wait(screentest.PeopleFound)
 	c := f.console(t, f.helpdesk, "c", 80, 24)
 	out, ok := c.ended(5 * time.Second)
 	if !ok || !strings.Contains(out, "all 2 sessions are in use") {
@@ -366,7 +378,10 @@ func TestConcurrentSessionsLoad(t *testing.T) {
 			}
 			defer c.close()
 			login, name := logins[i%len(logins)], names[i%len(names)]
-			steps := []struct{ keys, want string }{{"", "found"}, {login, "1 found"}, {"\r", name + " (" + login + ")"}, {"\r", "serialNumber"}}
+			steps := []struct {
+				keys string
+				want any
+			}{{"", screentest.PeopleFound}, {"/" + login, "1 found"}, {"\r", name + " (" + login + ")"}, {"\r", "serialNumber"}}
 			for _, s := range steps {
 				c.keys(s.keys)
 				if err := c.waitErr(30*time.Second, s.want); err != nil {
@@ -403,9 +418,15 @@ func TestMaxSessionLength(t *testing.T) {
 	f := start(t, func(c *sshserve.Config) { c.MaxSession = 2 * time.Second })
 	c := f.console(t, f.helpdesk, "bob", 100, 24)
 	c.wait("This session reaches its maximum length in a minute")
-	for i := 0; i < 6; i++ {
-		c.keys("a")
-		time.Sleep(200 * time.Millisecond)
+	// keep typing (each key once the last one shows) until the session ends
+	c.keys("/")
+	deadline := time.Now().Add(5 * time.Second)
+	for _, ok := c.ended(0); !ok && time.Now().Before(deadline); _, ok = c.ended(0) {
+		// the session may end at any key: a write after it is refused
+		_, _ = c.stdin.Write([]byte("a"))
+		_ = c.waitErr(time.Second, "/ a")
+		_, _ = c.stdin.Write([]byte("\x7f"))
+		_ = c.waitErr(time.Second, "/ login, name or mail")
 	}
 	out, ok := c.ended(3 * time.Second)
 	if !ok || !strings.Contains(out, "it reached the maximum length of 2s") {

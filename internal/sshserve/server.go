@@ -47,6 +47,9 @@ type Config struct {
 	Dir ui.Directory
 	// Info is the header every session starts from.
 	Info ui.Info
+	// Console is every session's console settings (zone, keys); each
+	// session's NO_COLOR is its own.
+	Console ui.Options
 
 	// IdleTimeout closes a session after this long without a key press
 	// (default 15 min); MaxSession closes it after this long in all
@@ -329,7 +332,9 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	info := s.cfg.Info
 	info.Role, info.User, info.ReadOnly = string(se.key.Role), se.user, ops.ReadOnly
 	env := sess.Environ()
-	m := ui.New(s.cfg.Dir, gate{Ops: ops, srv: s}, info, ui.Options{NoColor: hasEnv(env, "NO_COLOR")})
+	opt := s.cfg.Console
+	opt.NoColor = hasEnv(env, "NO_COLOR")
+	m := ui.New(s.cfg.Dir, gate{Ops: ops, srv: s}, info, opt)
 	pty, _, _ := sess.Pty()
 	w, h := clamp(pty.Window.Width, pty.Window.Height)
 	opts := append(bm.MakeOptions(sess),

@@ -3,9 +3,11 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -16,40 +18,25 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
-type screen int
-
-const (
-	scrUsers screen = iota
-	scrTokens
-	scrDetail
-	scrForm
-	scrConfirm
-	scrResult
-)
-
 // callTimeout bounds every AM call started from the console.
 const callTimeout = 60 * time.Second
 
-// Model is the root of the console: it owns the screens, the in-flight call
-// and the status line, routes messages and lays out the frame.
+// Model is the root of the console: navigation and wiring only. It holds
+// the panes as a stack (the breadcrumb is drawn from it), the one AM call
+// in flight, the status line, the command line and the frame; what each
+// screen shows and does is its pane's (pane.go).
 type Model struct {
-	dir  Directory
-	am   AM
-	info Info
-	st   Styles
-	now  func() time.Time
+	c      *common
+	stack  []pane
+	people *peoplePane // the bottom of the stack, always there
 
-	w, h   int
-	screen screen
-	back   []screen
-
-	showHelp  bool
-	helpRoll  scroller // the help, when taller than the window
 	paletteOn bool
 	palette   textinput.Model
 
-	// the one in-flight AM call: its label, cancel function and sequence number
+	// the one in-flight AM call: its label, owner, cancel function and
+	// sequence number
 	busy    string
+	owner   pane
 	cancel  context.CancelFunc
 	callSeq int
 	writing bool // the call in flight changes AM: it is neither cancelled nor superseded
@@ -58,20 +45,18 @@ type Model struct {
 	status    string
 	statusErr bool
 	notice    Notice
-
-	users   usersPane
-	tokens  tokensPane
-	detail  detailPane
-	form    formPane
-	confirm confirmPane
-	ahead   readAhead // the token read while a change to it is prepared
-	result  resultPane
+	frameH    int // the terminal's height
 }
 
 // Options configure a console.
 type Options struct {
 	NoColor bool
 	Now     func() time.Time
+	// Location is the zone times are shown in (nil: the machine's, which
+	// honours TZ); the confirm also shows UTC.
+	Location *time.Location
+	// Keys are the key bindings (nil: DefaultKeys); see WithKeys.
+	Keys *KeyMap
 }
 
 // New builds the console.
@@ -79,20 +64,27 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Location == nil {
+		opt.Location = time.Local
+	}
+	km := DefaultKeys()
+	if opt.Keys != nil {
+		km = *opt.Keys
+	}
 	if info.MaxEADays <= 0 {
 		info.MaxEADays = 14
 	}
-	m := Model{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), now: opt.Now, w: 80, h: 24,
-		spin: spinner.New(spinner.WithSpinner(spinner.Line))}
+	c := &common{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), km: km, now: opt.Now, loc: opt.Location}
+	m := Model{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 	m.palette = textinput.New()
 	m.palette.Prompt = ":"
 	m.palette.Placeholder = "user <text> · token <serial> · quit"
-	m.users = newUsersPane()
-	m.tokens = newTokensPane(opt.Now)
-	m.detail.scroll = newScroller()
-	m.status = "Type to search people in the directory; enter opens their tokens; ? shows every key."
-	m.users.input.Focus()
-	m.layout()
+	m.people = newPeoplePane()
+	m.stack = []pane{m.people}
+	c.top = m.people
+	m.status = fmt.Sprintf("Press %s and type a login, name or mail to find a person; %s opens their tokens; %s shows every key.",
+		km.Search.Help().Key, km.Open.Help().Key, km.Help.Help().Key)
+	m.setSize(80, 24)
 	return m
 }
 
@@ -105,8 +97,6 @@ func (m Model) Init() tea.Cmd {
 	return func() tea.Msg { return startSearch{} }
 }
 
-// --- messages ---
-
 // callDone wraps the result of an AM call with the call's sequence number:
 // results of cancelled or superseded calls are dropped.
 type callDone struct {
@@ -114,76 +104,12 @@ type callDone struct {
 	msg tea.Msg
 }
 
-type tokensLoaded struct {
-	user      ad.User
-	principal rsa.Principal
-	states    []rsa.TokenState
-	err       error
-}
+// writeStarted is told to every pane when a change is sent: a read made
+// before it must not come back over what AM holds after it.
+type writeStarted struct{}
 
-type tokenLoaded struct {
-	state rsa.TokenState
-	err   error
-}
+func (m Model) top() pane { return m.stack[len(m.stack)-1] }
 
-type eaDone struct {
-	req   rsa.EARequest
-	clear bool
-	res   rsa.EAResult
-	err   error
-}
-
-// startCall runs fn in a tea.Cmd with a cancellable, bounded context; a new
-// call cancels the previous one.
-func (m *Model) startCall(label string, fn func(ctx context.Context) tea.Msg) tea.Cmd {
-	if m.writing {
-		m.setStatus("A change is being sent to AM; wait for its result first.", true)
-		return nil
-	}
-	if m.cancel != nil {
-		m.cancel()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	m.cancel = cancel
-	m.callSeq++
-	seq := m.callSeq
-	m.busy = label
-	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		defer cancel()
-		return callDone{seq: seq, msg: fn(ctx)}
-	})
-}
-
-// startWrite is startCall for a change: once sent, its result is always shown.
-func (m *Model) startWrite(label string, fn func(ctx context.Context) tea.Msg) tea.Cmd {
-	if m.notice.Closing {
-		m.setStatus("Not sent, nothing was changed: "+m.notice.Text, true)
-		return nil
-	}
-	cmd := m.startCall(label, fn)
-	if cmd != nil {
-		m.writing = true
-		m.ahead.forget() // a read made before the change must not come back over what AM holds after it
-	}
-	return cmd
-}
-
-func (m *Model) cancelCall() bool {
-	if m.cancel == nil || m.busy == "" {
-		return false
-	}
-	if m.writing {
-		return true // cancelling now could leave the admin not knowing what AM did; the spinner line says so
-	}
-	m.cancel()
-	m.cancel, m.busy = nil, ""
-	m.callSeq++ // drop whatever the cancelled call still returns
-	m.setStatus("Cancelled. Nothing was sent after the cancel; refresh (r) to see the current state.", false)
-	return true
-}
-
-// setStatus shows s, made printable: errors carry AM's and the directory's
-// own messages.
 func (m *Model) setStatus(s string, isErr bool) { m.status, m.statusErr = printable(s), isErr }
 
 // explain turns any error into one line with the next step.
@@ -197,43 +123,163 @@ func explain(err error) string {
 	return rsa.Explain(err)
 }
 
-// push and pop move between screens. A status belongs to the screen that
-// made it (#14 defect 5: "asmith holds 2 tokens…" followed one onto the
-// form): moving clears it, and what the new screen has to say is set after.
-func (m *Model) push(s screen) {
-	m.back = append(m.back, m.screen)
-	m.screen = s
-	m.status, m.statusErr = "", false
-	m.layout()
-}
+// --- requests ---
 
-func (m *Model) pop() {
-	if len(m.back) == 0 {
-		return
+// apply acts on a pane's requests in order and returns the commands they
+// start. A status is taken from the pane on screen, or from a pane that
+// has just moved (its own words about where it went: "Cancelled").
+func (m *Model) apply(from pane, rs reqs) tea.Cmd {
+	var cmds []tea.Cmd
+	moved := false
+	for _, r := range rs {
+		switch r := r.(type) {
+		case pushReq:
+			m.stack = append(m.stack, r.p)
+			m.moved()
+			moved = true
+			r.p.resize(m.c, m.c.w, m.c.h)
+			if o, ok := r.p.(interface{ open(*common) reqs }); ok {
+				cmds = append(cmds, m.apply(r.p, o.open(m.c)))
+			}
+		case backReq:
+			overlay, isHelp := m.top().(*helpPane)
+			i := len(m.stack) - 1
+			if r.to != nil {
+				for i > 0 && m.stack[i] != r.to {
+					i--
+				}
+			}
+			if i > 0 && (r.to == nil || m.stack[i] == r.to) {
+				if r.to == nil {
+					m.stack = m.stack[:i]
+				} else {
+					m.stack = m.stack[:i+1]
+				}
+				m.moved()
+				moved = true
+				if isHelp && r.to == nil {
+					// the help is looked at, not gone to: the screen
+					// under it keeps what it said
+					m.status, m.statusErr = overlay.under.text, overlay.under.isErr
+				}
+			}
+		case resetReq:
+			m.stack = m.stack[:1]
+			m.moved()
+			moved = true
+			if r.p != nil {
+				cmds = append(cmds, m.apply(nil, do(push(r.p))))
+			}
+		case statusReq:
+			if from == m.top() || moved || from == nil {
+				m.setStatus(r.text, r.isErr)
+			}
+		case callReq:
+			cmds = append(cmds, m.startCall(from, r))
+		case cmdReq:
+			cmds = append(cmds, r.cmd)
+		case tellReq:
+			cmds = append(cmds, m.tellAll(r.msg))
+		case quitReq:
+			cmds = append(cmds, m.quit())
+		}
 	}
-	m.screen = m.back[len(m.back)-1]
-	m.back = m.back[:len(m.back)-1]
-	m.status, m.statusErr = "", false
-	m.layout()
+	return tea.Batch(cmds...)
 }
 
-// inputFocused reports whether typed letters belong to a text field (then q,
-// ?, / and : are text, not commands).
-func (m Model) inputFocused() bool {
-	return m.paletteOn || (m.screen == scrUsers && m.users.input.Focused()) || (m.screen == scrForm && m.form.textFocused())
+// moved: a status belongs to the screen that made it (#14 defect 5:
+// "asmith holds 2 tokens…" followed one onto the form).
+func (m *Model) moved() {
+	m.c.top = m.top()
+	m.status, m.statusErr = "", false
+}
+
+// tellAll hands msg to every pane, bottom first.
+func (m *Model) tellAll(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, p := range append([]pane(nil), m.stack...) {
+		cmds = append(cmds, m.apply(p, p.update(m.c, msg)))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) onStack(p pane) bool {
+	for _, q := range m.stack {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// startCall runs r.fn in a tea.Cmd with a cancellable, bounded context; a
+// new call cancels the previous one, unless that one is a change.
+func (m *Model) startCall(from pane, r callReq) tea.Cmd {
+	if m.writing {
+		m.setStatus("A change is being sent to AM; wait for its result first.", true)
+		return nil
+	}
+	var told tea.Cmd
+	if r.write {
+		if m.notice.Closing {
+			m.setStatus("Not sent, nothing was changed: "+m.notice.Text, true)
+			return nil
+		}
+		told = m.tellAll(writeStarted{})
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	m.cancel, m.owner, m.writing = cancel, from, r.write
+	m.callSeq++
+	seq := m.callSeq
+	m.busy = r.label
+	m.c.busy = true
+	fn := r.fn
+	return tea.Batch(told, m.spin.Tick, func() tea.Msg {
+		defer cancel()
+		return callDone{seq: seq, msg: fn(ctx)}
+	})
+}
+
+func (m *Model) cancelCall() bool {
+	if m.cancel == nil || m.busy == "" {
+		return false
+	}
+	if m.writing {
+		return true // cancelling now could leave the admin not knowing what AM did; the spinner line says so
+	}
+	m.cancel()
+	m.cancel, m.busy, m.owner, m.c.busy = nil, "", nil, false
+	m.callSeq++ // drop whatever the cancelled call still returns
+	m.setStatus("Cancelled. Nothing was sent after the cancel; refresh (r) to see the current state.", false)
+	return true
+}
+
+func (m *Model) quit() tea.Cmd {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.people.stop()
+	return tea.Quit
 }
 
 // --- update ---
 
-// Update routes a message.
+// Update routes a message: keys to the pane on screen (then to the global
+// keys), a call's result to the pane that asked, anything else to every
+// pane.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.w, m.h = msg.Width, msg.Height
-		m.layout()
+		m.setSize(msg.Width, msg.Height)
 		return m, nil
 	case spinner.TickMsg:
-		if m.busy == "" && !m.users.searching {
+		if msg.ID != m.spin.ID() {
+			break // a pane's own
+		}
+		if m.busy == "" {
 			return m, nil
 		}
 		var cmd tea.Cmd
@@ -243,114 +289,78 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.seq != m.callSeq {
 			return m, nil // cancelled or superseded
 		}
-		m.busy, m.cancel, m.writing = "", nil, false
-		return m.handleResult(msg.msg)
+		owner, wrote := m.owner, m.writing
+		m.busy, m.cancel, m.writing, m.owner, m.c.busy = "", nil, false, nil, false
+		switch {
+		case m.onStack(owner):
+		case wrote:
+			owner = m.top() // a change's result is always shown
+		default:
+			return m, nil // its screen was closed
+		}
+		return m, m.apply(owner, owner.update(m.c, msg.msg))
 	case startSearch:
-		return m, m.users.searchNow(&m)
-	case searchTick, searchPage, searchDone:
-		cmd := m.users.handle(&m, msg)
-		return m, cmd
-	case autoRefresh:
-		return m, m.tokens.autoRefresh(&m, msg)
-	case readAheadDone:
-		m.aheadDone(msg)
-		return m, nil
+		return m, m.apply(m.people, m.people.searchNow(m.c))
 	case Notice:
 		m.notice = msg
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	}
-	return m, nil
-}
-
-func (m Model) handleResult(msg tea.Msg) (tea.Model, tea.Cmd) {
-	switch r := msg.(type) {
-	case tokensLoaded:
-		return m, m.tokens.loaded(&m, r)
-	case tokenLoaded:
-		if r.err != nil {
-			m.setStatus(explain(r.err), true)
-			return m, nil
-		}
-		m.detail.state = r.state
-		m.tokens.replace(r.state)
-		if m.screen == scrDetail { // the detail's own word; elsewhere the rows say it
-			m.setStatus("Token "+r.state.Token.Serial+" read from AM at "+m.now().Format("15:04:05")+".", false)
-		}
-		return m, nil
-	case eaDone:
-		return m, m.result.done(&m, r)
-	}
-	return m, nil
+	return m, m.tellAll(msg)
 }
 
 func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	key := k.String()
-	if key == "ctrl+c" {
+	if k.String() == "ctrl+c" {
 		if m.writing {
 			m.setStatus("A change is being sent to AM; quit when its result shows (ctrl+c again to quit anyway).", true)
 			m.writing = false // a second ctrl+c quits
 			return m, nil
 		}
-		if m.cancel != nil {
-			m.cancel()
-		}
-		m.users.stop()
-		return m, tea.Quit
+		return m, m.quit()
 	}
 	if m.paletteOn {
 		return m.paletteKey(k)
 	}
-	if m.showHelp {
-		if m.helpRoll.key(m.helpView(), m.w, m.bodyHeight(), k) {
-			return m, nil
-		}
-		m.showHelp = false // any other key closes it
+	if k.String() == "esc" && m.cancelCall() {
 		return m, nil
 	}
-	if key == "esc" && m.cancelCall() {
-		return m, nil
+	top := m.top()
+	if rs, ok := top.key(m.c, k); ok {
+		return m, m.apply(top, rs)
 	}
-	if !m.inputFocused() {
-		switch key {
-		case "q":
-			if m.screen == scrConfirm {
-				break // q cancels the confirm like any key but y
-			}
-			m.users.stop()
-			return m, tea.Quit
-		case "?":
-			m.showHelp, m.helpRoll = true, newScroller()
-			return m, nil
-		case ":":
-			m.paletteOn = true
-			m.palette.SetValue("")
-			return m, m.palette.Focus()
-		}
+	if top.typing() {
+		return m, nil // a text box takes its keys; esc leaves it
 	}
-	// views taller than the window take the scroll keys first
+	km := m.c.km
 	switch {
-	case m.screen == scrDetail && m.detail.scroll.key(m.detail.content(&m), m.w, m.bodyHeight(), k),
-		m.screen == scrResult && m.result.scroll.key(m.result.content(&m), m.w, m.bodyHeight(), k):
-		return m, nil
+	case key.Matches(k, km.Help):
+		whole := ""
+		if m.statusCut() {
+			whole = m.status
+		}
+		h := newHelpPane(m.keyGroups(), whole)
+		h.under = statusReq{m.status, m.statusErr}
+		return m, m.apply(nil, do(push(h)))
+	case key.Matches(k, km.Command):
+		m.paletteOn = true
+		m.palette.SetValue("")
+		return m, m.palette.Focus()
+	case key.Matches(k, km.Search):
+		return m, m.searchPeople("", false)
+	case key.Matches(k, km.Back) && len(m.stack) > 1:
+		return m, m.apply(nil, do(back()))
+	case key.Matches(k, km.Quit):
+		return m, m.quit()
 	}
-	var cmd tea.Cmd
-	switch m.screen {
-	case scrUsers:
-		cmd = m.users.key(&m, k)
-	case scrTokens:
-		cmd = m.tokens.key(&m, k)
-	case scrDetail:
-		cmd = m.detail.key(&m, k)
-	case scrForm:
-		cmd = m.form.key(&m, k)
-	case scrConfirm:
-		cmd = m.confirm.key(&m, k)
-	case scrResult:
-		cmd = m.result.key(&m, k)
-	}
-	return m, cmd
+	return m, nil
+}
+
+// searchPeople goes back to the people search with the cursor in its box;
+// with set, the box takes text and searches for it.
+func (m *Model) searchPeople(text string, set bool) tea.Cmd {
+	cmd := m.apply(nil, do(resetReq{}))
+	return tea.Batch(cmd, m.apply(m.people, m.people.focusBox(m.c, text, set)))
 }
 
 func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
@@ -366,19 +376,15 @@ func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		arg = strings.TrimSpace(arg)
 		switch verb {
 		case "q", "quit":
-			m.users.stop()
-			return m, tea.Quit
+			return m, m.quit()
 		case "u", "user", "users":
-			m.back, m.screen = nil, scrUsers
-			m.users.input.SetValue(arg)
-			m.layout()
-			return m, tea.Batch(m.users.input.Focus(), m.users.searchNow(&m))
+			return m, m.searchPeople(arg, true)
 		case "t", "token":
 			if err := rsa.ValidateSerial(arg); err != nil {
 				m.setStatus(explain(err), true)
 				return m, nil
 			}
-			return m, m.detail.open(&m, arg)
+			return m, m.openToken(arg)
 		case "":
 			return m, nil
 		}
@@ -390,15 +396,47 @@ func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
+// openToken opens a token by its serial: above the token list it is on,
+// if one is open, else straight above the people search — never under a
+// person it does not belong to (#14 defect 1).
+func (m *Model) openToken(serial string) tea.Cmd {
+	for i := len(m.stack) - 1; i > 0; i-- {
+		if t, ok := m.stack[i].(*tokensPane); ok && t.holds(serial) {
+			m.apply(nil, do(backReq{to: t}))
+			return m.apply(t, do(push(newDetailPane(t.state(serial), t.user))))
+		}
+	}
+	return m.apply(nil, do(resetReq{p: newDetailPane(rsa.TokenState{Token: rsa.Token{Serial: serial}}, ad.User{})}))
+}
+
 // --- layout and view ---
 
-// bodyHeight is what the header (2 lines) and footer (help + status) leave.
-func (m Model) bodyHeight() int { return max(m.h-4, 3) }
+// bodyHeight is what the header and breadcrumb (2 lines) and the key bar
+// and status (2) leave.
+func bodyHeight(h int) int { return max(h-4, 3) }
 
-func (m *Model) layout() {
-	m.users.resize(m.w, m.bodyHeight())
-	m.tokens.resize(m.w, m.bodyHeight())
-	m.palette.SetWidth(max(m.w-4, 10))
+func (m *Model) setSize(w, h int) {
+	m.c.w, m.c.h = w, bodyHeight(h)
+	m.frameH = h
+	for _, p := range m.stack {
+		p.resize(m.c, m.c.w, m.c.h)
+	}
+	m.palette.SetWidth(max(w-4, 10))
+}
+
+// keyGroups are the bindings that work now: the pane's, then the global
+// ones it leaves.
+func (m Model) keyGroups() []keyGroup {
+	top := m.top()
+	groups := top.keys(m.c)
+	if top.typing() {
+		return append(groups, keyGroup{"everywhere", []key.Binding{fixed("ctrl+c", "quit")}})
+	}
+	if _, isHelp := top.(*helpPane); isHelp {
+		return groups
+	}
+	_, own := top.(interface{ backsItself() })
+	return append(groups, m.c.km.globalKeys(len(m.stack) > 1 && !own))
 }
 
 // View renders the frame.
@@ -410,42 +448,17 @@ func (m Model) View() tea.View {
 
 // Render is the frame as a string (tests golden-file it with ANSI stripped).
 func (m Model) Render() string {
-	bh := m.bodyHeight()
-	var body string
-	switch {
-	case m.showHelp:
-		body = m.helpRoll.view(m.st, m.helpView(), m.w, bh)
-	default:
-		switch m.screen {
-		case scrUsers:
-			body = m.users.view(&m)
-		case scrTokens:
-			body = m.tokens.view(&m)
-		case scrDetail:
-			body = m.detail.view(&m, bh)
-		case scrForm:
-			body = m.form.view(&m)
-		case scrConfirm:
-			body = m.confirm.view(&m)
-		case scrResult:
-			body = m.result.view(&m, bh)
-		}
-	}
-	if !m.showHelp && (m.screen == scrForm || m.screen == scrConfirm) {
-		// prose wraps; tables are sized already, and the scrolled views
-		// (help, detail, result) were wrapped by their scroller
-		body = lipgloss.NewStyle().Width(m.w).Render(body)
-	}
-	body = fit(body, m.w, bh)
+	w, bh := m.c.w, m.c.h
+	body := fit(m.top().view(m.c, w, bh), w, bh)
 	frame := lipgloss.JoinVertical(lipgloss.Left,
-		fit(m.headerView(), m.w, 1),
-		fit(m.crumbView(), m.w, 1),
+		fit(m.headerView(), w, 1),
+		fit(m.crumbView(), w, 1),
 		body,
-		fit(m.noticeOrHelp(), m.w, 1),
-		fit(m.statusView(), m.w, 1),
+		fit(m.noticeOrHelp(), w, 1),
+		fit(m.statusView(), w, 1),
 	)
-	if m.h < 7 { // smaller than header + crumbs + 3 body lines + 2: show what fits
-		frame = fit(frame, m.w, max(m.h, 1))
+	if m.frameH < 7 { // smaller than header + crumbs + 3 body lines + 2: show what fits
+		frame = fit(frame, w, max(m.frameH, 1))
 	}
 	return frame
 }
@@ -453,64 +466,65 @@ func (m Model) Render() string {
 // headerView puts the badges first, so that a narrow window cuts the server
 // name, never the READ-ONLY or TLS warning.
 func (m Model) headerView() string {
-	head := m.st.Title.Render("rsatui")
-	if m.info.PlainHTTP {
-		head += " " + m.st.badge("PLAIN HTTP", true)
+	st, info := m.c.st, m.c.info
+	head := st.Title.Render("rsatui")
+	if info.PlainHTTP {
+		head += " " + st.badge("PLAIN HTTP", true)
 	}
-	if m.info.Insecure {
-		head += " " + m.st.badge("TLS VERIFY OFF", true)
+	if info.Insecure {
+		head += " " + st.badge("TLS VERIFY OFF", true)
 	}
-	if m.info.ReadOnly {
-		head += " " + m.st.badge("READ-ONLY", false)
+	if info.ReadOnly {
+		head += " " + st.badge("READ-ONLY", false)
 	}
-	if m.info.Role != "" {
-		head += " " + m.st.badge(strings.ToUpper(m.info.Role), false)
+	if info.Role != "" {
+		head += " " + st.badge(strings.ToUpper(info.Role), false)
 	}
-	if m.info.Demo {
-		head += " " + m.st.badge("DEMO", false)
+	if info.Demo {
+		head += " " + st.badge("DEMO", false)
 	}
 	parts := []string{head}
-	if m.info.User != "" {
-		parts = append(parts, "ssh "+m.info.User)
+	if info.User != "" {
+		parts = append(parts, "ssh "+info.User)
 	}
 	// "AM account": the AM administrator rsatui logs in as — not a role of
 	// the person (over SSH "· admin admin" read like one)
-	parts = append(parts, "AM account "+m.info.Admin, "source "+m.info.IdentitySource, "AM "+m.info.Server)
+	parts = append(parts, "AM account "+info.Admin, "source "+info.IdentitySource, "AM "+info.Server)
 	return strings.Join(parts, " · ")
 }
 
+// crumbView is the stack, each pane's part in turn (a serial named by the
+// token, the form on it and the confirm, once).
 func (m Model) crumbView() string {
-	crumbs := []string{"users"}
-	if q := m.users.input.Value(); q != "" {
-		crumbs[0] = "users “" + q + "”"
+	var crumbs []string
+	for _, p := range m.stack {
+		for _, c := range p.crumbs() {
+			if !slices.Contains(crumbs, c) {
+				crumbs = append(crumbs, c)
+			}
+		}
 	}
-	if m.screen >= scrTokens && m.tokens.user.Login != "" {
-		crumbs = append(crumbs, m.tokens.user.Login)
-	}
-	if m.screen >= scrDetail && m.detail.state.Token.Serial != "" {
-		crumbs = append(crumbs, m.detail.state.Token.Serial)
-	}
-	switch m.screen {
-	case scrForm:
-		crumbs = append(crumbs, "emergency access")
-	case scrConfirm:
-		crumbs = append(crumbs, "confirm")
-	case scrResult:
-		crumbs = append(crumbs, "result")
-	}
-	return m.st.Crumb.Render(strings.Join(crumbs, " › "))
+	return m.c.st.Crumb.Render(strings.Join(crumbs, " › "))
 }
 
 // noticeOrHelp is the line above the status: the host's notice when there is
-// one (it matters more than the key hints), else the key hints.
+// one (it matters more than the key hints), else the key bar.
 func (m Model) noticeOrHelp() string {
 	if m.notice.Text != "" {
-		return m.st.Err.Render("⚠ " + m.notice.Text)
+		return m.c.st.Err.Render("⚠ " + m.notice.Text)
 	}
-	return m.helpBar()
+	// the bar: the screen's essential keys, then the global ones, then the
+	// rest (the moving keys) as far as they fit
+	groups := m.keyGroups()
+	if len(groups) > 2 {
+		last := len(groups) - 1
+		groups = append([]keyGroup{groups[0], groups[last]}, groups[1:last]...)
+	}
+	return helpBar(m.c.st, groups, m.c.w)
 }
 
 func (m Model) statusView() string {
+	st := m.c.st
 	if m.paletteOn {
 		return m.palette.View()
 	}
@@ -520,10 +534,28 @@ func (m Model) statusView() string {
 	if m.busy != "" {
 		return m.spin.View() + " " + m.busy + "… (esc cancels)"
 	}
+	text := m.status
 	if m.statusErr {
-		return m.st.Err.Render("✗ " + m.status)
+		text = "✗ " + text
 	}
-	return m.st.Dim.Render(m.status)
+	if m.statusCut() {
+		// a long fault is not lost at the edge: the help shows it whole
+		const more = "… (? shows it whole)"
+		text = ansi.Truncate(text, max(m.c.w-ansi.StringWidth(more), 0), "") + more
+	}
+	if m.statusErr {
+		return st.Err.Render(text)
+	}
+	return st.Dim.Render(text)
+}
+
+// statusCut reports whether the status is wider than its line.
+func (m Model) statusCut() bool {
+	w := ansi.StringWidth(m.status)
+	if m.statusErr {
+		w += 2
+	}
+	return w > m.c.w
 }
 
 // fit cuts s to exactly h lines of at most w columns (with an ellipsis where a

@@ -14,19 +14,18 @@ import (
 // pages of 1000 the way a search delivers them.
 func loaded(n int) Model {
 	m := New(nil, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
-	m.w, m.h = 80, 24
-	m.layout()
+	m.setSize(80, 24)
 	page := make([]ad.User, 0, 1000)
 	for i := 0; i < n; i++ {
 		page = append(page, ad.User{Login: fmt.Sprintf("u%06d", i), DisplayName: fmt.Sprintf("User %06d", i),
 			Mail: fmt.Sprintf("u%06d@corp.example", i), Department: "Finance", Disabled: i%20 == 0})
 		if len(page) == cap(page) || i == n-1 {
-			mm, _ := m.Update(searchPage{seq: m.users.seq, users: page})
+			mm, _ := m.Update(searchPage{seq: m.people.seq, users: page})
 			m = mm.(Model)
 			page = make([]ad.User, 0, 1000)
 		}
 	}
-	m.users.input.Blur()
+	m.people.input.Blur()
 	return m
 }
 
@@ -34,8 +33,8 @@ func loaded(n int) Model {
 // with 100,000 people in the table. Target: ≤ 16 ms.
 func BenchmarkKeyToFrame(b *testing.B) {
 	m := loaded(100_000)
-	if len(m.users.users) != 100_000 {
-		b.Fatalf("%d users loaded", len(m.users.users))
+	if len(m.people.users) != 100_000 {
+		b.Fatalf("%d users loaded", len(m.people.users))
 	}
 	down := tea.KeyPressMsg{Code: tea.KeyDown}
 	var worst time.Duration

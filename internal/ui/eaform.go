@@ -1,13 +1,17 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
+	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
@@ -38,6 +42,7 @@ var availableChoices = []struct {
 // typed, with the broken rule next to it; a failed submit keeps the form filled.
 type formPane struct {
 	state     rsa.TokenState
+	parent    string   // where the result goes back to: "the token list", "the token"
 	failure   string   // why AM refused the last submit; the form stays filled
 	warnings  []string // why emergency access may not let the person in (rsa.EAReady, the directory)
 	focus     int
@@ -46,37 +51,57 @@ type formPane struct {
 	code      textinput.Model
 	count     textinput.Model
 	lifetime  textinput.Model
+	ahead     readAhead // the token, read while the form is filled in
 }
 
-func (p *formPane) open(m *Model, s rsa.TokenState) tea.Cmd {
-	if m.info.ReadOnly {
-		m.setStatus("This is a read-only session: changes are disabled.", true)
-		return nil
+// openForm opens the form on s, unless emergency access cannot work on it
+// (refused before the form, saying why: nothing in it could change that).
+// u is the person whose list s was opened from.
+func openForm(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
+	if c.info.ReadOnly {
+		return do(fail("This is a read-only session: changes are disabled."))
 	}
-	warnings, err := rsa.EAReady(s.Token, m.now())
-	if err != nil { // refused before the form: nothing in it could change this
-		m.setStatus("No emergency access: "+strings.TrimPrefix(err.Error(), rsa.ErrTokenNotReady.Error()+": ")+".", true)
-		return nil
+	warnings, err := rsa.EAReady(s.Token, c.now())
+	if err != nil {
+		return do(fail("No emergency access: " + strings.TrimPrefix(err.Error(), rsa.ErrTokenNotReady.Error()+": ") + "."))
 	}
-	if u := m.tokens.user; u.Disabled && m.tokens.holds(s.Token.Serial) {
+	if u.Disabled && u.Login != "" {
 		warnings = append(warnings, u.Login+"'s AD account is disabled: no code lets them log in until it is enabled")
 	}
-	if p.state.Token.Serial != s.Token.Serial { // a new token: fresh form; the same one keeps what was typed
-		*p = formPane{state: s}
-		p.code = newInput("8 letters and digits", amproto.EACodeSize)
-		p.code.EchoMode = textinput.EchoPassword
-		p.count = newInput("1–100", 3)
-		p.count.SetValue("5")
-		p.lifetime = newInput("14d, 36h, 2026-12-12 or never", 32)
-		p.lifetime.SetValue(fmt.Sprintf("%dd", m.info.MaxEADays))
-	}
-	p.state = s
-	p.failure, p.warnings = "", warnings
-	p.focus = fMode
+	p := &formPane{state: s, parent: parent, warnings: warnings}
+	p.code = newInput("8 letters and digits", amproto.EACodeSize)
+	p.code.EchoMode = textinput.EchoPassword
+	p.count = newInput("1–100", 3)
+	p.count.SetValue("5")
+	p.lifetime = newInput("14d, 36h, 2026-12-12 or never", 32)
+	p.lifetime.SetValue(fmt.Sprintf("%dd", c.info.MaxEADays))
 	p.focusInput()
-	m.push(scrForm)
-	return m.ahead.start(m.am, s) // what the change needs, read while the form is filled in
+	return do(push(p))
 }
+
+// open reads what the change needs while the form is filled in.
+func (p *formPane) open(c *common) reqs { return do(run(p.ahead.start(c.am, p.state))) }
+
+func (p *formPane) crumbs() []string { return []string{p.state.Token.Serial, "emergency access"} }
+
+func (p *formPane) resize(*common, int, int) {}
+
+func (p *formPane) keys(c *common) []keyGroup {
+	km := c.km
+	ks := []key.Binding{km.Review, km.NextField, km.PrevField}
+	if !p.textFocused() {
+		both := append(km.PrevChoice.Keys(), km.NextChoice.Keys()...)
+		ks = append(ks, key.NewBinding(key.WithKeys(both...), key.WithHelp(km.PrevChoice.Help().Key+"/"+km.NextChoice.Help().Key, "change the choice")))
+	}
+	ks = append(ks, fixed("esc", "back, nothing sent"))
+	return []keyGroup{{"emergency access", ks}}
+}
+
+func (p *formPane) typing() bool { return p.textFocused() }
+
+// backsItself: esc goes back from the form (its bar says so); ←/→ change a
+// choice, so the global back keys are not offered.
+func (p *formPane) backsItself() {}
 
 func newInput(placeholder string, limit int) textinput.Model {
 	in := textinput.New()
@@ -126,7 +151,7 @@ func (p *formPane) move(d int) {
 }
 
 // request builds the request and the error of each field.
-func (p *formPane) request(m *Model) (rsa.EARequest, map[int]error) {
+func (p *formPane) request(c *common) (rsa.EARequest, map[int]error) {
 	errs := map[int]error{}
 	r := rsa.EARequest{Serial: p.state.Token.Serial, IfAvailable: availableChoices[p.available].mode}
 	switch p.mode {
@@ -146,57 +171,55 @@ func (p *formPane) request(m *Model) (rsa.EARequest, map[int]error) {
 		}
 		r.Count = n
 	}
-	exp, err := m.am.ParseExpiry(p.lifetime.Value())
+	exp, err := c.am.ParseExpiry(p.lifetime.Value())
 	if err != nil {
 		errs[fLifetime] = err
 	}
 	r.Expires = exp
 	if len(errs) == 0 {
-		if err := m.am.Validate(r); err != nil {
+		if err := c.am.Validate(r); err != nil {
 			errs[fLifetime] = err // the remaining rules are about the expiry
 		}
 	}
 	return r, errs
 }
 
-func (p *formPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
-	switch k.String() {
-	case "esc":
-		m.pop()
-		return nil
-	case "tab", "down":
+func (p *formPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
+	km := c.km
+	switch {
+	case k.String() == "esc":
+		return do(back()), true
+	case key.Matches(k, km.NextField):
 		p.move(1)
-		return nil
-	case "shift+tab", "up":
+		return nil, true
+	case key.Matches(k, km.PrevField):
 		p.move(-1)
-		return nil
-	case "enter":
-		r, errs := p.request(m)
-		if len(errs) > 0 {
-			for f := 0; f < nFields; f++ {
-				if errs[f] != nil {
-					p.focus = f
-					p.focusInput()
-					m.setStatus("Fix the marked field: "+trimKind(errs[f]), true)
-					break
-				}
+		return nil, true
+	case key.Matches(k, km.Review):
+		r, errs := p.request(c)
+		for f := 0; f < nFields; f++ {
+			if errs[f] != nil {
+				p.focus = f
+				p.focusInput()
+				return do(fail("Fix the marked field: " + trimKind(errs[f]))), true
 			}
-			return nil
 		}
-		return m.confirm.openSet(m, p.state, r)
-	case "left", "right":
+		return do(push(newConfirmSet(p.state, r, p.ahead.of(p.state.Token.Serial)))), true
+	case !p.textFocused() && (key.Matches(k, km.PrevChoice) || key.Matches(k, km.NextChoice)):
 		d := 1
-		if k.String() == "left" {
+		if key.Matches(k, km.PrevChoice) {
 			d = -1
 		}
 		switch p.focus {
 		case fMode:
 			p.mode = (p.mode + d + len(modeChoices)) % len(modeChoices)
-			return nil
 		case fIfAvailable:
 			p.available = (p.available + d + len(availableChoices)) % len(availableChoices)
-			return nil
 		}
+		return nil, true
+	}
+	if !p.textFocused() {
+		return nil, false // the global keys
 	}
 	var cmd tea.Cmd
 	switch p.focus {
@@ -207,7 +230,44 @@ func (p *formPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	case fLifetime:
 		p.lifetime, cmd = p.lifetime.Update(k)
 	}
-	return cmd
+	return do(run(cmd)), true
+}
+
+func (p *formPane) update(c *common, msg tea.Msg) reqs {
+	switch msg := msg.(type) {
+	case readAheadDone:
+		if st, ok := p.ahead.done(msg); ok {
+			return do(tell(tokenNow{st}))
+		}
+	case writeStarted:
+		p.ahead.forget()
+	case tokenNow:
+		if msg.state.Token.Serial == p.state.Token.Serial {
+			p.state = msg.state
+		}
+	case eaDone:
+		if msg.err != nil && !uncertain(msg) {
+			return p.refused(c, msg)
+		}
+		return append(do(back()), eaFinished(c, msg, p.parent)...) // the result takes the form's place
+	}
+	return nil
+}
+
+// refused keeps the form filled and says why AM did not take the change.
+func (p *formPane) refused(c *common, r eaDone) reqs {
+	msg := explain(r.err)
+	var rs reqs
+	if r.res.After.Token.Serial != "" {
+		msg += " AM now holds: emergency access " + eaSummary(r.res.After.EA, c.loc) + "."
+		rs = append(rs, tell(tokenNow{r.res.After}))
+	}
+	p.failure = msg
+	// only a value in the form can be corrected in the form
+	if errors.Is(r.err, rsa.ErrInvalidInput) || errors.Is(r.err, rsa.ErrInvalidArgument) {
+		return append(rs, fail("AM refused the change: the form shows why; correct it and submit again."))
+	}
+	return append(rs, fail("The change was not made: the form shows why."))
 }
 
 // trimKind drops the "invalid input: " prefix for display next to a field.
@@ -215,30 +275,31 @@ func trimKind(err error) string {
 	return strings.TrimPrefix(err.Error(), rsa.ErrInvalidInput.Error()+": ")
 }
 
-func (p *formPane) view(m *Model) string {
-	_, errs := p.request(m)
+func (p *formPane) view(c *common, _, _ int) string {
+	st := c.st
+	r, errs := p.request(c)
 	var b strings.Builder
 	t := p.state.Token
-	b.WriteString(m.st.Title.Render("Online emergency access for token "+t.Serial) + m.st.Dim.Render(" ("+t.AssignedUserID+")") + "\n")
+	b.WriteString(st.Title.Render("Online emergency access for token "+t.Serial) + st.Dim.Render(" ("+t.AssignedUserID+")") + "\n")
 	if p.state.EA.Active() {
-		b.WriteString(m.st.Warn.Render("Emergency access is on now ("+eaSummary(p.state.EA)+"); this replaces it.") + "\n")
+		b.WriteString(st.Warn.Render("Emergency access is on now ("+eaSummary(p.state.EA, c.loc)+"); this replaces it.") + "\n")
 	}
 	for _, w := range p.warnings {
-		b.WriteString(m.st.Warn.Render("! "+w) + "\n")
+		b.WriteString(st.Warn.Render("! "+w) + "\n")
 	}
 	b.WriteString("\n")
 	row := func(f int, label, value string) {
 		cursor := "  "
 		if p.focus == f {
-			cursor = m.st.Selected.Render("› ")
+			cursor = st.Selected.Render("› ")
 		}
 		line := cursor + pad(label, 13) + value
 		if errs[f] == nil && (f == fCode || f == fCount || f == fLifetime) {
-			line += " " + m.st.OK.Render("✓")
+			line += " " + st.OK.Render("✓")
 		}
 		b.WriteString(line + "\n")
 		if err := errs[f]; err != nil {
-			b.WriteString("    " + m.st.Err.Render("✗ "+trimKind(err)) + "\n")
+			b.WriteString("    " + st.Err.Render("✗ "+trimKind(err)) + "\n")
 		}
 	}
 	choice := func(opts []string, i int, focused bool) string {
@@ -255,8 +316,14 @@ func (p *formPane) view(m *Model) string {
 		row(fCount, "How many", p.count.View())
 	}
 	row(fLifetime, "Lifetime", p.lifetime.View())
-	if r, e := p.request(m); e[fLifetime] == nil {
-		b.WriteString("    " + m.st.Dim.Render("→ "+when(r.Expires, "no expiration")) + "\n")
+	if errs[fLifetime] == nil {
+		ends := "→ until " + when(r.Expires, c.loc, "")
+		if r.Expires.IsZero() {
+			// what AM does with no expiry: the Security Console's "No
+			// expiration" — the codes work until emergency access is ended
+			ends = "→ no expiration: the codes work until emergency access is ended (x)"
+		}
+		b.WriteString("    " + st.Dim.Render(ends) + "\n")
 	}
 	labels := make([]string, len(availableChoices))
 	for i, c := range availableChoices {
@@ -264,13 +331,13 @@ func (p *formPane) view(m *Model) string {
 	}
 	row(fIfAvailable, "If available", choice(labels, p.available, p.focus == fIfAvailable))
 	if p.failure != "" {
-		b.WriteString("\n" + m.st.Err.Render("✗ AM refused the last submit: "+p.failure) + "\n")
+		b.WriteString("\n" + st.Err.Render("✗ AM refused the last submit: "+p.failure) + "\n")
 	}
-	rule := fmt.Sprintf("Codes follow AM's policy: %d letters and digits. The lifetime may not exceed %d days", amproto.EACodeSize, m.info.MaxEADays)
+	rule := fmt.Sprintf("Codes follow AM's policy: %d letters and digits. An expiry may be at most %d days away", amproto.EACodeSize, c.info.MaxEADays)
 	// the latest moment rsatui sends: AM's maximum less a margin for its clock
-	if latest, err := m.am.ParseExpiry(fmt.Sprintf("%dd", m.info.MaxEADays)); err == nil {
-		rule += " (latest " + when(latest, "") + ")"
+	if latest, err := c.am.ParseExpiry(fmt.Sprintf("%dd", c.info.MaxEADays)); err == nil {
+		rule += " (the latest: " + when(latest, c.loc, "") + ")"
 	}
-	b.WriteString("\n" + m.st.Dim.Render(rule+"."))
-	return b.String()
+	rule += "; never sets none"
+	return lipgloss.NewStyle().Width(c.w).Render(b.String() + "\n" + st.Dim.Render(rule+"."))
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -105,23 +106,23 @@ func (g *grid) clamp() {
 }
 
 // Update moves the cursor for the list keys; it reports whether k was one.
-func (g *grid) Update(k tea.KeyPressMsg) bool {
-	switch k.String() {
-	case "up", "k":
+func (g *grid) Update(km KeyMap, k tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(k, km.Up):
 		g.Move(-1)
-	case "down", "j":
+	case key.Matches(k, km.Down):
 		g.Move(1)
-	case "pgup", "b":
+	case key.Matches(k, km.PageUp):
 		g.Move(-g.height)
-	case "pgdown", "f", "space":
+	case key.Matches(k, km.PageDown):
 		g.Move(g.height)
-	case "ctrl+u":
+	case key.Matches(k, km.HalfPageUp):
 		g.Move(-g.height / 2)
-	case "ctrl+d":
+	case key.Matches(k, km.HalfPageDown):
 		g.Move(g.height / 2)
-	case "home", "g":
+	case key.Matches(k, km.Top):
 		g.SetCursor(0)
-	case "end", "G":
+	case key.Matches(k, km.Bottom):
 		g.SetCursor(len(g.rows) - 1)
 	default:
 		return false

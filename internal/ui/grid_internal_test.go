@@ -42,7 +42,7 @@ func TestGridScrollsAndClamps(t *testing.T) {
 		case "pgup":
 			k = tea.KeyPressMsg{Code: tea.KeyPgUp}
 		}
-		if !g.Update(k) {
+		if !g.Update(DefaultKeys(), k) {
 			t.Fatalf("%s is not a list key", s)
 		}
 	}
@@ -56,7 +56,7 @@ func TestGridScrollsAndClamps(t *testing.T) {
 			t.Fatalf("after %s: cursor %d (want %d), first visible %s (want %s)", step.key, g.Cursor(), step.cursor, visible()[0], step.first)
 		}
 	}
-	if g.Update(tea.KeyPressMsg{Code: 'e', Text: "e"}) {
+	if g.Update(DefaultKeys(), tea.KeyPressMsg{Code: 'e', Text: "e"}) {
 		t.Error("e is an action, not a list key")
 	}
 	g.SetRows([]row{{"a", "x"}, {"b", "y"}})
@@ -81,10 +81,9 @@ func TestGridCellsKeepTheirWidth(t *testing.T) {
 // A displayName with escape sequences must not reach the terminal.
 func TestDirectoryTextCannotEscape(t *testing.T) {
 	m := New(nil, nil, Info{}, Options{NoColor: true})
-	m.w, m.h = 100, 20
-	m.layout()
+	m.setSize(100, 20)
 	evil := ad.User{Login: "evil", DisplayName: "Eve\x1b]0;pwned\x07\x1b[2J", Mail: "e\x9b31m@x\u009b1m", Department: "\u202eIT\r\nFake line"}
-	mm, _ := m.Update(searchPage{seq: m.users.seq, users: []ad.User{evil}})
+	mm, _ := m.Update(searchPage{seq: m.people.seq, users: []ad.User{evil}})
 	frame := mm.(Model).Render()
 	for _, bad := range []string{"\x1b]0;", "\x07", "\x1b[2J", "\x9b", "\u009b", "\r", "\u202e", "\u200b"} {
 		if strings.Contains(frame, bad) {

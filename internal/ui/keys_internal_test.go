@@ -1,48 +1,132 @@
 package ui
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
-func barOf(m Model) string {
+// barOf is the key bar of a console with p on top, as wide as it needs.
+func barOf(m Model, p pane) string {
+	if p != m.top() {
+		m.apply(nil, do(push(p)))
+	}
 	var s []string
-	for _, b := range m.visibleKeys() {
-		s = append(s, b.keys+" "+b.help)
+	for _, g := range m.keyGroups() {
+		for _, b := range enabled(g.keys) {
+			s = append(s, b.Help().Key+" "+b.Help().Desc)
+		}
 	}
 	return strings.Join(s, " · ")
+}
+
+func testModel() Model {
+	return New(nil, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
 }
 
 // The key bar offers only keys that do what it says (#14, defect 4): the
 // confirm does not offer q as quit (q cancels it), the result of ending
 // emergency access offers no codes to copy, and "back" says where to.
 func TestKeyBarTellsTheTruth(t *testing.T) {
-	m := New(nil, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
-	m.screen = scrConfirm
-	if bar := barOf(m); strings.Contains(bar, "q quit") || !strings.Contains(bar, "y yes, run it") {
+	if bar := barOf(testModel(), &confirmPane{}); strings.Contains(bar, "q quit") || !strings.Contains(bar, "y yes, run it") {
 		t.Errorf("confirm: %s", bar)
 	}
-
-	m.back, m.screen = []screen{scrUsers, scrTokens}, scrResult
-	m.result = resultPane{clear: true}
-	if bar := barOf(m); strings.Contains(bar, "copy codes") || !strings.Contains(bar, "back to the token list") {
+	m := testModel()
+	res := &resultPane{clear: true, parent: "the token list"}
+	if bar := barOf(m, res); strings.Contains(bar, "copy codes") || !strings.Contains(bar, "enter back to the token list") {
 		t.Errorf("result of ending emergency access, from the list: %s", bar)
 	}
-	m.result.key(&m, tea.KeyPressMsg{Code: 'c', Text: "c"})
-	if !strings.Contains(m.status, "no codes to copy") {
-		t.Errorf("c without codes said %q", m.status)
+	rs, _ := res.key(m.c, tea.KeyPressMsg{Code: 'c', Text: "c"})
+	if len(rs) != 1 || !strings.Contains(rs[0].(statusReq).text, "no codes to copy") {
+		t.Errorf("c without codes asked for %#v", rs)
 	}
-
-	m.back, m.screen = []screen{scrUsers, scrTokens, scrDetail}, scrResult
-	m.result = resultPane{res: rsa.EAResult{Codes: []rsa.Secret{"abcd2345"}}}
-	if bar := barOf(m); !strings.Contains(bar, "c copy codes") || !strings.Contains(bar, "back to the token") ||
+	res = &resultPane{res: rsa.EAResult{Codes: []rsa.Secret{"abcd2345"}}, parent: "the token"}
+	if bar := barOf(testModel(), res); !strings.Contains(bar, "c copy codes") || !strings.Contains(bar, "back to the token") ||
 		strings.Contains(bar, "token list") {
 		t.Errorf("result with codes, from the detail: %s", bar)
+	}
+	// typing in the search box: only what works while typing
+	m = testModel()
+	m.people.input.Focus()
+	if bar := barOf(m, m.people); strings.Contains(bar, "? help") || strings.Contains(bar, "q quit") ||
+		!strings.Contains(bar, "esc leave the box") || !strings.Contains(bar, "ctrl+c quit") {
+		t.Errorf("search box: %s", bar)
+	}
+	m.people.input.Blur()
+	if bar := barOf(m, m.people); !strings.Contains(bar, "? help") || !strings.Contains(bar, "/ search people") || strings.Contains(bar, "back") {
+		t.Errorf("people list: %s", bar)
+	}
+}
+
+// The bar keeps the screen's essential keys first and drops the rest when
+// narrow (#14 defect 4: at 80×24 the form's bar lost "enter review").
+func TestKeyBarKeepsEssentialsWhenNarrow(t *testing.T) {
+	for _, w := range []int{80, 60, 40} {
+		m := testModel()
+		m.setSize(w, 20)
+		m.apply(nil, do(push(&formPane{})))
+		bar := ansi.Strip(m.noticeOrHelp())
+		if !strings.HasPrefix(bar, "enter review") || ansi.StringWidth(bar) > w {
+			t.Errorf("%d columns: form bar %q", w, bar)
+		}
+	}
+}
+
+// [keys] changes bindings; a clash on one screen, an unknown action and
+// ctrl+c are refused with what to change.
+func TestKeyConfig(t *testing.T) {
+	km, err := WithKeys(map[string][]string{"emergency-access": {"E"}, "quit": {"Q", "ctrl+q"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := km.EmergencyAccess.Keys(); len(got) != 1 || got[0] != "E" || km.EmergencyAccess.Help().Key != "E" {
+		t.Fatalf("emergency-access: %v %q", got, km.EmergencyAccess.Help().Key)
+	}
+	for changes, want := range map[*map[string][]string]string{
+		{"emergency-access": {"x"}}:        `"x" is bound to both emergency-access and end-emergency-access, which both work on the token`,
+		{"refresh": {"q"}}:                 `"q" is bound to both quit and refresh`,
+		{"frobnicate": {"z"}}:              "[keys] frobnicate: no such action",
+		{"quit": {}}:                       "[keys] quit: give at least one key",
+		{"help": {"ctrl+c"}}:               "ctrl+c cannot be bound",
+		{"help": {" "}}:                    `" " is not a key`,
+		{"previous-choice": {"h"}}:         "", // the form's choices and back do not meet
+		{"copy-codes": {"e"}}:              "", // different screens
+		{"explain": {"a"}}:                 "", // a is auto-refresh on the list, not on the token
+		{"open": {"enter"}, "done": {"o"}}: "",
+	} {
+		_, err := WithKeys(*changes)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%v refused: %v", *changes, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%v: %v, want %q", *changes, err, want)
+		}
+	}
+}
+
+// A remapped key works and the help and bar say so.
+func TestRemappedKeyWorks(t *testing.T) {
+	km, err := WithKeys(map[string][]string{"help": {"f1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(nil, nil, Info{}, Options{NoColor: true, Keys: &km})
+	mm, _ := m.Update(tea.KeyPressMsg{Code: '?', Text: "?"})
+	if _, isHelp := mm.(Model).top().(*helpPane); isHelp {
+		t.Fatal("? still opens the help")
+	}
+	mm, _ = mm.Update(tea.KeyPressMsg{Code: tea.KeyF1})
+	if _, isHelp := mm.(Model).top().(*helpPane); !isHelp {
+		t.Fatal("f1 does not open the help")
+	}
+	if h := mm.(Model).top().(*helpPane); !regexp.MustCompile(`f1 +help`).MatchString(ansi.Strip(h.content(mm.(Model).c))) {
+		t.Fatal("the help does not name f1")
 	}
 }
 
@@ -51,9 +135,9 @@ func TestKeyBarTellsTheTruth(t *testing.T) {
 func TestPolicyWordedOneWay(t *testing.T) {
 	for _, c := range availableChoices {
 		words := c.mode.String()
-		confirm := rsa.EARequest{Serial: "000100001007", Mode: 1, IfAvailable: c.mode}.Describe(time.Now())
+		confirm := rsa.EARequest{Serial: "000100001007", Mode: 1, IfAvailable: c.mode}.Describe(time.Now(), time.UTC)
 		var result string
-		for _, f := range fields(rsa.TokenState{EA: rsa.EmergencyAccess{LostMode: c.mode}}) {
+		for _, f := range fields(rsa.TokenState{EA: rsa.EmergencyAccess{LostMode: c.mode}}, time.UTC) {
 			if f.name == "lostMode" {
 				result = f.value
 			}

@@ -21,6 +21,7 @@ type readAhead struct {
 
 // readAheadDone is a token read ahead.
 type readAheadDone struct {
+	from  *readAhead // the pane's read-ahead that asked
 	seq   int
 	state rsa.TokenState
 	err   error
@@ -33,13 +34,13 @@ func (r *readAhead) start(am AM, st rsa.TokenState) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		now, err := am.Reread(ctx, st)
-		return readAheadDone{seq: seq, state: now, err: err}
+		return readAheadDone{from: r, seq: seq, state: now, err: err}
 	}
 }
 
 // done takes the latest read in; it reports whether there is one to show.
 func (r *readAhead) done(msg readAheadDone) (rsa.TokenState, bool) {
-	if msg.seq != r.seq || msg.err != nil {
+	if msg.from != r || msg.seq != r.seq || msg.err != nil {
 		return rsa.TokenState{}, false
 	}
 	r.last = &msg.state

@@ -18,17 +18,8 @@ type scroller struct {
 }
 
 func newScroller() scroller {
-	vp := viewport.New()
-	// prose wraps to the window: nothing to scroll sideways, and ←/→ stay free
-	vp.KeyMap.Left.SetEnabled(false)
-	vp.KeyMap.Right.SetEnabled(false)
-	return scroller{vp: vp}
+	return scroller{vp: viewport.New()} // prose wraps to the window: nothing to scroll sideways
 }
-
-var (
-	scrollHome = key.NewBinding(key.WithKeys("home", "g"))
-	scrollEnd  = key.NewBinding(key.WithKeys("end", "G"))
-)
 
 // fit wraps content to w and, when it is taller than h, gives the viewport
 // h-1 lines of it (the last is the indicator); it reports whether it scrolls.
@@ -45,18 +36,28 @@ func (s *scroller) fit(content string, w, h int) (wrapped string, scrolls bool) 
 
 // key scrolls for a scroll key when content does not fit, and reports
 // whether it took the key.
-func (s *scroller) key(content string, w, h int, k tea.KeyPressMsg) bool {
+// The console's list keys (KeyMap) move it, so a remapped key scrolls too.
+func (s *scroller) key(km KeyMap, content string, w, h int, k tea.KeyPressMsg) bool {
 	if _, scrolls := s.fit(content, w, h); !scrolls {
 		return false
 	}
-	km := s.vp.KeyMap
 	switch {
-	case key.Matches(k, scrollHome):
+	case key.Matches(k, km.Top):
 		s.vp.GotoTop()
-	case key.Matches(k, scrollEnd):
+	case key.Matches(k, km.Bottom):
 		s.vp.GotoBottom()
-	case key.Matches(k, km.Up, km.Down, km.PageUp, km.PageDown, km.HalfPageUp, km.HalfPageDown):
-		s.vp, _ = s.vp.Update(k)
+	case key.Matches(k, km.Up):
+		s.vp.ScrollUp(1)
+	case key.Matches(k, km.Down):
+		s.vp.ScrollDown(1)
+	case key.Matches(k, km.PageUp):
+		s.vp.PageUp()
+	case key.Matches(k, km.PageDown):
+		s.vp.PageDown()
+	case key.Matches(k, km.HalfPageUp):
+		s.vp.HalfPageUp()
+	case key.Matches(k, km.HalfPageDown):
+		s.vp.HalfPageDown()
 	default:
 		return false
 	}

@@ -93,7 +93,6 @@ func TestHelpScrolls(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 60, 20)
 	waitScreen(t, s, "people")
-	s.Send(key("down")) // to the results: ? is a command, not search text
 	s.Send(key("?"))
 	waitScreen(t, s, "Keys on this screen", "lines 1–")
 	s.Send(key("end"))

@@ -76,13 +76,13 @@ func BenchmarkPeopleSearchFirstScreen(b *testing.B) {
 			m := New(dir, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
 			m = r.update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
 			m = r.update(m, startSearch{})
-			for m.users.answer == 0 {
+			for m.people.answer == 0 {
 				m = r.update(m, <-r.msgs)
 			}
-			m.users.stop()
+			m.people.stop()
 			for b.Loop() {
-				m.users.input.SetValue("")
-				m.users.lastQuery = ""
+				m.people.input.SetValue("")
+				m.people.lastQuery = ""
 				var t0 time.Time
 				for i, k := range typed {
 					m = r.update(m, tea.KeyPressMsg{Code: k, Text: string(k)})
@@ -96,19 +96,19 @@ func BenchmarkPeopleSearchFirstScreen(b *testing.B) {
 					m = r.update(m, msg)
 					// (the search's seq is the console's latest: a pause
 					// before it, if any, moved it on)
-					if p, ok := msg.(searchPage); ok && p.seq == m.users.seq {
+					if p, ok := msg.(searchPage); ok && p.seq == m.people.seq {
 						_ = m.Render()
 						first, rows, shown = append(first, time.Since(t0)), len(p.users), true
 					}
-					if d, ok := msg.(searchDone); ok && d.seq == m.users.seq {
+					if d, ok := msg.(searchDone); ok && d.seq == m.people.seq {
 						b.Fatalf("%q: no rows (%v)", typed, d.err)
 					}
 				}
-				m.users.stop() // the rest of the stream is not timed
+				m.people.stop() // the rest of the stream is not timed
 				// the floor: the same filter, one screen, a warm connection
 				t1 := time.Now()
 				res, err := floorConn.Search(ldap.NewSearchRequest(cfg.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-					m.users.rows, 30, false, filter, attrs, nil))
+					m.people.rows, 30, false, filter, attrs, nil))
 				if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
 					b.Fatal(err)
 				}
@@ -134,7 +134,7 @@ func BenchmarkPeopleSearchFirstScreen(b *testing.B) {
 			b.ReportMetric(f/fl, "first/floor")
 			b.ReportMetric(bf, "before-ms")
 			b.ReportMetric(float64(rows), "rows")
-			b.ReportMetric(float64(min(m.users.answer/4, 150*time.Millisecond).Microseconds())/1000, "pause-ms")
+			b.ReportMetric(float64(min(m.people.answer/4, 150*time.Millisecond).Microseconds())/1000, "pause-ms")
 		})
 	}
 }

@@ -46,14 +46,15 @@ func TestSearchAsYouTypeCancelsAndAsksForAScreen(t *testing.T) {
 	r := &runtime{msgs: make(chan tea.Msg, 64)}
 	m := New(dir, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
 	m = r.update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = r.update(m, tea.KeyPressMsg{Code: '/', Text: "/"}) // the cursor into the search box
 
 	m = r.update(m, tea.KeyPressMsg{Code: 'j', Text: "j"})
 	first := <-dir.started
-	if first.query != "j" || first.first != m.users.rows || first.first < 10 || first.first > 24 {
-		t.Fatalf("search %q asked for %d people first; want %q and one screen (%d rows)", first.query, first.first, "j", m.users.rows)
+	if first.query != "j" || first.first != m.people.rows || first.first < 10 || first.first > 24 {
+		t.Fatalf("search %q asked for %d people first; want %q and one screen (%d rows)", first.query, first.first, "j", m.people.rows)
 	}
 	first.answer <- []ad.User{{Login: "jdoe", DisplayName: "John Doe"}}
-	for m.users.searching && len(m.users.users) == 0 {
+	for m.people.searching && len(m.people.users) == 0 {
 		m = r.update(m, <-r.msgs)
 	}
 
@@ -62,7 +63,7 @@ func TestSearchAsYouTypeCancelsAndAsksForAScreen(t *testing.T) {
 	if second.query != "js" {
 		t.Fatalf("second search %q", second.query)
 	}
-	if u, ok := m.users.selected(); ok {
+	if u, ok := m.people.selected(); ok {
 		t.Fatalf("%s, a row of the previous search, can be opened while the new one runs", u.Login)
 	}
 	m = r.update(m, tea.KeyPressMsg{Code: 'x', Text: "x"}) // "jsx" cancels "js" in flight
@@ -74,11 +75,11 @@ func TestSearchAsYouTypeCancelsAndAsksForAScreen(t *testing.T) {
 		t.Fatalf("third search %q", third.query)
 	}
 	third.answer <- nil
-	for m.users.searching {
+	for m.people.searching {
 		m = r.update(m, <-r.msgs)
 	}
-	if len(m.users.users) != 0 || m.status != `Nobody matches “jsx”.` {
-		t.Fatalf("after an empty answer: %d rows, status %q", len(m.users.users), m.status)
+	if len(m.people.users) != 0 || m.status != `Nobody matches “jsx”.` {
+		t.Fatalf("after an empty answer: %d rows, status %q", len(m.people.users), m.status)
 	}
 }
 
@@ -90,7 +91,8 @@ func TestSearchOnASlowDirectoryWaitsForAPauseInTyping(t *testing.T) {
 	r := &runtime{msgs: make(chan tea.Msg, 64)}
 	m := New(dir, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
 	m = r.update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
-	m.users.answer = 600 * time.Millisecond // as Samba answers a prefix search of 20,000 people
+	m = r.update(m, tea.KeyPressMsg{Code: '/', Text: "/"}) // the cursor into the search box
+	m.people.answer = 600 * time.Millisecond               // as Samba answers a prefix search of 20,000 people
 
 	m = r.update(m, tea.KeyPressMsg{Code: 'j', Text: "j"})
 	m = r.update(m, tea.KeyPressMsg{Code: 'd', Text: "d"})
@@ -115,11 +117,12 @@ func TestSearchStatusWords(t *testing.T) {
 	r := &runtime{msgs: make(chan tea.Msg, 64)}
 	m := New(dir, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
 	m = r.update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = r.update(m, tea.KeyPressMsg{Code: '/', Text: "/"}) // the cursor into the search box
 	search := func(text string, found []ad.User) string {
-		m.users.input.SetValue(text)
+		m.people.input.SetValue(text)
 		m = r.update(m, tea.KeyPressMsg{Code: tea.KeyEnter})
 		(<-dir.started).answer <- found
-		for m.users.searching || m.users.stale {
+		for m.people.searching || m.people.stale {
 			m = r.update(m, <-r.msgs)
 		}
 		return m.status

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rsatui/rsatui/internal/ad"
@@ -14,9 +15,11 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
-// refreshEvery is the auto-refresh period of the tokens pane.
+// refreshEvery is the auto-refresh period of the token list.
 const refreshEvery = 5 * time.Second
 
+// tokensPane is a person's tokens, one row each, with what the help desk
+// acts on (emergency access and its end, enabled, PIN) first.
 type tokensPane struct {
 	user      ad.User
 	principal rsa.Principal
@@ -25,131 +28,201 @@ type tokensPane struct {
 	auto      bool
 	autoSeq   int
 	w         int
-	now       func() time.Time // the console's clock (tests fix it)
 }
 
 type autoRefresh struct{ seq int }
 
-func newTokensPane(now func() time.Time) tokensPane {
-	return tokensPane{table: newGrid(), now: now}
+// tokenNow is a token as AM holds it now, told to every pane: each screen
+// that shows the token takes it in.
+type tokenNow struct{ state rsa.TokenState }
+
+func newTokensPane(u ad.User) *tokensPane {
+	return &tokensPane{user: u, table: newGrid()}
 }
 
-func (p *tokensPane) resize(w, h int) {
-	p.w = w
-	p.table.SetHeight(max(h-4, 2))
-	p.table.SetColumns(tokenColumns(w))
-	p.setRows(p.now()) // the cells depend on the width
+// readTokens reads a person's tokens and their emergency access.
+func readTokens(c *common, u ad.User) request {
+	am := c.am
+	return call("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
+		principal, states, err := am.UserTokenStates(ctx, u.Login, false)
+		return tokensLoaded{user: u, principal: principal, states: states, err: err}
+	})
 }
 
-// tokenColumns: the emergency-access column always keeps its room; type and
-// last login (also on the detail screen) appear when the window is wide.
-func tokenColumns(w int) []column {
-	const pad = 1 // table cells have one column of padding on each side
-	switch {
-	case w >= 110:
-		return []column{{Title: "Serial", Width: 13}, {Title: "Type", Width: 14}, {Title: "State", Width: 9},
-			{Title: "Expires", Width: 11}, {Title: "Last login", Width: 11}, {Title: "PIN/Next", Width: 8},
-			{Title: "Emergency access", Width: w - 13 - 14 - 9 - 11 - 11 - 8 - 14 - pad}}
-	case w >= 70:
-		return []column{{Title: "Serial", Width: 13}, {Title: "State", Width: 9}, {Title: "Expires", Width: 11},
-			{Title: "PIN/Next", Width: 8}, {Title: "Emergency access", Width: w - 13 - 9 - 11 - 8 - 10 - pad}}
+// partial: some tokens were read, some not in full.
+func partial(r tokensLoaded) bool { return errors.Is(r.err, rsa.ErrIncomplete) && len(r.states) > 0 }
+
+func (p *tokensPane) crumbs() []string { return []string{p.user.Login} }
+
+func (p *tokensPane) typing() bool { return false }
+
+func (p *tokensPane) keys(c *common) []keyGroup {
+	km := c.km
+	var act []key.Binding
+	act = append(act, withHelp(km.Open, "details"))
+	if !c.info.ReadOnly {
+		act = append(act, km.EmergencyAccess, km.EndEmergency)
 	}
-	return []column{{Title: "Serial", Width: 13}, {Title: "State", Width: 9}, {Title: "Expires", Width: 11},
-		{Title: "Emergency access", Width: max(w-13-9-11-8-pad, 8)}}
+	auto := "auto-refresh on"
+	if p.auto {
+		auto = "auto-refresh off"
+	}
+	act = append(act, withHelp(km.AutoRefresh, auto), km.Refresh)
+	return []keyGroup{{"tokens", act}, {"moving", km.listKeys()}}
 }
 
-func eaSummary(ea rsa.EmergencyAccess) string {
+// a column of the token table: the order of cols is the order on screen;
+// prio says which go first when the window is narrow (0 always shown).
+type tokenCol struct {
+	column
+	prio int
+}
+
+var tokenCols = []tokenCol{
+	{column{Title: "Serial", Width: 12}, 0},
+	{column{Title: "State", Width: 8}, 3},
+	{column{Title: "PIN/Next", Width: 8}, 4},
+	{column{Title: "Emergency", Width: 10}, 1},
+	{column{Title: "EA ends", Width: 11}, 2},
+	{column{Title: "Expires", Width: 11}, 5},
+	{column{Title: "Type", Width: 14}, 6},
+	{column{Title: "Last login", Width: 10}, 7},
+}
+
+// tokenColumns picks the columns that fit in w, by priority (#14 defect 9:
+// at 60 columns the table kept the token's 2028 expiry and dropped when
+// emergency access ends); the emergency-access column takes what is left.
+// It returns, for each column shown, its index in tokenCols.
+func tokenColumns(w int) ([]column, []int) {
+	const pad = 2 // one column of padding on each side of a cell
+	used := 0
+	show := make([]bool, len(tokenCols))
+	for prio := 0; prio < len(tokenCols); prio++ {
+		for i, c := range tokenCols {
+			if c.prio == prio && (used+c.Width+pad <= w || prio == 0) {
+				show[i] = true
+				used += c.Width + pad
+			}
+		}
+	}
+	var cols []column
+	var idx []int
+	for i, c := range tokenCols {
+		if show[i] {
+			if c.Title == "Emergency" {
+				c.Width += max(w-used-1, 0)
+			}
+			cols = append(cols, c.column)
+			idx = append(idx, i)
+		}
+	}
+	return cols, idx
+}
+
+// eaSummary is a token's emergency access in words.
+func eaSummary(ea rsa.EmergencyAccess, loc *time.Location) string {
 	if !ea.Active() {
 		return "off"
 	}
-	kind := "fixed code"
-	if ea.Mode == amproto.EAModeOneTimeCodeSet {
-		kind = fmt.Sprintf("%d one-time codes left", ea.NumUnusedCodes)
+	if ea.Expiration.IsZero() {
+		return eaKind(ea) + ", no expiration"
 	}
-	until := "no expiry"
-	if !ea.Expiration.IsZero() {
-		until = "until " + ea.Expiration.Local().Format(rsa.TimeLayout)
-	}
-	return "ON: " + kind + ", " + until
+	return eaKind(ea) + ", until " + when(ea.Expiration, loc, "")
 }
 
-func expiry(t time.Time, now time.Time) string {
+// eaKind is which emergency access is on, in a few words.
+func eaKind(ea rsa.EmergencyAccess) string {
+	switch {
+	case !ea.Active():
+		return "off"
+	case ea.Mode == amproto.EAModeOneTimeCodeSet && ea.NumUnusedCodes == 1:
+		return "1 code left"
+	case ea.Mode == amproto.EAModeOneTimeCodeSet:
+		return fmt.Sprintf("%d codes left", ea.NumUnusedCodes)
+	}
+	return "fixed code"
+}
+
+func expiry(t, now time.Time, loc *time.Location) string {
 	switch {
 	case t.IsZero():
 		return "never"
 	case !t.After(now):
 		return "EXPIRED"
 	case t.Sub(now) < 30*24*time.Hour:
-		return t.Format("2006-01-02") + "!"
+		return t.In(loc).Format("2006-01-02") + "!"
 	}
-	return t.Format("2006-01-02")
+	return t.In(loc).Format("2006-01-02")
 }
 
-func (p *tokensPane) setRows(now time.Time) {
+// cells are a token's values in tokenCols' order.
+func tokenCells(c *common, s rsa.TokenState) row {
+	t := s.Token
+	state := "enabled"
+	if !t.Enabled {
+		state = "disabled"
+	}
+	pin := "no"
+	if t.PinSet {
+		pin = "set"
+	}
+	// next-tokencode mode: AM will ask for a second code (clock drift)
+	if t.NextTokencodeMode {
+		pin += "/NEXT"
+	} else {
+		pin += "/–"
+	}
+	ea, ends := eaKind(s.EA), "–"
+	if s.EA.Active() {
+		ends = "no end"
+		if !s.EA.Expiration.IsZero() {
+			ends = s.EA.Expiration.In(c.loc).Format("01-02 15:04")
+		}
+	}
+	if s.Unread != nil {
+		// what the list said is shown; what could not be read is not guessed
+		ea, ends = "? not read", "?"
+		if s.EA.TokenGUID != "" {
+			ea = eaKind(s.EA) + " (token record not read)"
+		}
+	}
+	last := "never"
+	if !t.LastLogin.IsZero() {
+		last = t.LastLogin.In(c.loc).Format("2006-01-02")
+	}
+	return row{t.Serial, state, pin, ea, ends, expiry(t.Expires, c.now(), c.loc), t.TokenType.String(), last}
+}
+
+func (p *tokensPane) resize(c *common, w, h int) {
+	p.w = w
+	p.table.SetHeight(max(h-4, 2))
+	cols, _ := tokenColumns(w)
+	p.table.SetColumns(cols)
+	p.setRows(c) // the cells depend on the width
+}
+
+func (p *tokensPane) setRows(c *common) {
+	_, idx := tokenColumns(p.w)
 	rows := make([]row, 0, len(p.states))
 	for _, s := range p.states {
-		t := s.Token
-		state := "enabled"
-		if !t.Enabled {
-			state = "disabled"
+		cells := tokenCells(c, s)
+		r := make(row, len(idx))
+		for i, j := range idx {
+			r[i] = cells[j]
 		}
-		ea := eaSummary(s.EA)
-		if s.Unread != nil {
-			// what the list said is shown; what could not be read is not guessed
-			ea = "? not read"
-			if s.EA.TokenGUID != "" {
-				ea = eaSummary(s.EA) + " (token record not read)"
-			}
-		}
-		if p.w < 70 {
-			rows = append(rows, row{t.Serial, state, expiry(t.Expires, now), ea})
-			continue
-		}
-		last, pin := "never", "no"
-		if !t.LastLogin.IsZero() {
-			last = t.LastLogin.Local().Format("2006-01-02")
-		}
-		if t.PinSet {
-			pin = "set"
-		}
-		// next-tokencode mode: AM will ask for a second code (clock drift)
-		if t.NextTokencodeMode {
-			pin += "/NEXT"
-		} else {
-			pin += "/–"
-		}
-		if p.w < 110 {
-			rows = append(rows, row{t.Serial, state, expiry(t.Expires, now), pin, ea})
-			continue
-		}
-		rows = append(rows, row{t.Serial, t.TokenType.String(), state, expiry(t.Expires, now), last, pin, ea})
+		rows = append(rows, r)
 	}
 	p.table.SetRows(rows)
 }
 
-// open loads a user's tokens and their emergency-access state.
-func (p *tokensPane) open(m *Model, u ad.User) tea.Cmd {
-	am := m.am
-	return m.startCall("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
-		principal, states, err := am.UserTokenStates(ctx, u.Login, false)
-		return tokensLoaded{user: u, principal: principal, states: states, err: err}
-	})
-}
-
-func (p *tokensPane) loaded(m *Model, r tokensLoaded) tea.Cmd {
-	partial := errors.Is(r.err, rsa.ErrIncomplete) && len(r.states) > 0
-	if r.err != nil && !partial {
-		m.setStatus(explain(r.err), true)
-		return nil
+// loaded takes a read of the person's tokens in (on opening and on r).
+func (p *tokensPane) loaded(c *common, r tokensLoaded) reqs {
+	if r.err != nil && !partial(r) {
+		return do(fail(explain(r.err)))
 	}
-	first := m.screen != scrTokens && m.screen != scrDetail
 	p.user, p.principal, p.states = r.user, r.principal, r.states
-	p.setRows(m.now())
-	if first {
-		p.table.SetCursor(0)
-		m.push(scrTokens)
-	}
-	if partial {
+	p.setRows(c)
+	if partial(r) {
 		// the rows show what was read; the missing parts are marked "?"
 		var missing []string
 		for _, s := range r.states {
@@ -157,28 +230,25 @@ func (p *tokensPane) loaded(m *Model, r tokensLoaded) tea.Cmd {
 				missing = append(missing, s.Token.Serial)
 			}
 		}
-		m.setStatus("Shown in part, not read in full: "+strings.Join(missing, ", ")+" (marked ?); r reads again. Why: "+explain(r.err), true)
-		return nil
+		return do(fail("Shown in part, not read in full: " + strings.Join(missing, ", ") + " (marked ?); r reads again. Why: " + explain(r.err)))
 	}
 	switch n := len(p.states); {
 	case n == 0:
-		m.setStatus(r.user.Login+" has no token in AM: assign one from the token pool first.", false)
+		return do(say(r.user.Login + " has no token in AM: assign one from the token pool first."))
 	case n > 1:
-		m.setStatus(fmt.Sprintf("%s holds %d tokens (one is the rule): check whether the extra one should be unassigned.", r.user.Login, n), false)
-	default:
-		m.setStatus(fmt.Sprintf("%s: 1 token, read from AM at %s.", r.user.Login, m.now().Format("15:04:05")), false)
+		return do(say(fmt.Sprintf("%s holds %d tokens; the rule is one a person.", r.user.Login, n)))
 	}
-	return nil
+	return do(say(fmt.Sprintf("%s: 1 token, read from AM at %s.", r.user.Login, c.now().In(c.loc).Format("15:04:05"))))
 }
 
 // replace updates one token's row after a detail refresh or a change.
-func (p *tokensPane) replace(s rsa.TokenState) {
+func (p *tokensPane) replace(c *common, s rsa.TokenState) {
 	for i := range p.states {
 		if p.states[i].Token.Serial == s.Token.Serial {
 			p.states[i] = s
 		}
 	}
-	p.setRows(p.now())
+	p.setRows(c)
 }
 
 // holds reports whether serial is one of the shown person's tokens.
@@ -191,6 +261,16 @@ func (p *tokensPane) holds(serial string) bool {
 	return false
 }
 
+// state is the row of serial as last read.
+func (p *tokensPane) state(serial string) rsa.TokenState {
+	for _, s := range p.states {
+		if s.Token.Serial == serial {
+			return s
+		}
+	}
+	return rsa.TokenState{Token: rsa.Token{Serial: serial}}
+}
+
 func (p *tokensPane) selected() (rsa.TokenState, bool) {
 	i := p.table.Cursor()
 	if i >= len(p.states) {
@@ -199,15 +279,25 @@ func (p *tokensPane) selected() (rsa.TokenState, bool) {
 	return p.states[i], true
 }
 
-func (p *tokensPane) autoRefresh(m *Model, msg autoRefresh) tea.Cmd {
-	if !p.auto || msg.seq != p.autoSeq || m.screen != scrTokens {
-		return nil
+func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
+	switch msg := msg.(type) {
+	case tokensLoaded:
+		return p.loaded(c, msg)
+	case tokenNow:
+		p.replace(c, msg.state)
+	case autoRefresh:
+		if !p.auto || msg.seq != p.autoSeq || !c.onTop(p) {
+			return nil // off, superseded, or another screen is on top
+		}
+		rs := do(run(p.tick()))
+		if !c.busy {
+			rs = append(rs, readTokens(c, p.user))
+		}
+		return rs
+	case eaDone:
+		return eaFinished(c, msg, "the token list")
 	}
-	cmds := []tea.Cmd{p.tick()}
-	if m.busy == "" {
-		cmds = append(cmds, p.open(m, p.user))
-	}
-	return tea.Batch(cmds...)
+	return nil
 }
 
 func (p *tokensPane) tick() tea.Cmd {
@@ -215,121 +305,53 @@ func (p *tokensPane) tick() tea.Cmd {
 	return tea.Tick(refreshEvery, func(time.Time) tea.Msg { return autoRefresh{seq: seq} })
 }
 
-func (p *tokensPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
+func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
+	km := c.km
 	s, ok := p.selected()
-	switch k.String() {
-	case "esc":
-		p.auto = false
-		m.pop()
-		return nil
-	case "r":
-		return p.open(m, p.user)
-	case "a":
+	switch {
+	case key.Matches(k, km.Refresh):
+		return do(readTokens(c, p.user)), true
+	case key.Matches(k, km.AutoRefresh):
 		p.auto = !p.auto
 		p.autoSeq++
 		if p.auto {
-			m.setStatus(fmt.Sprintf("Auto-refresh on: every %s.", refreshEvery), false)
-			return p.tick()
+			return do(say(fmt.Sprintf("Auto-refresh on: every %s.", refreshEvery)), run(p.tick())), true
 		}
-		m.setStatus("Auto-refresh off.", false)
-		return nil
-	case "enter":
+		return do(say("Auto-refresh off.")), true
+	case key.Matches(k, km.Open):
 		if ok {
-			return m.detail.show(m, s)
+			return do(push(newDetailPane(s, p.user))), true
 		}
-		return nil
-	case "e":
+		return nil, true
+	case key.Matches(k, km.EmergencyAccess):
 		if ok {
-			return m.form.open(m, s)
+			return openForm(c, s, p.user, "the token list"), true
 		}
-		return nil
-	case "x":
+		return nil, true
+	case key.Matches(k, km.EndEmergency):
 		if ok {
-			return m.confirm.openClear(m, s)
+			return openClear(c, s, "the token list"), true
 		}
-		return nil
+		return nil, true
 	}
-	p.table.Update(k)
-	return nil
+	return nil, p.table.Update(km, k)
 }
 
-func (p *tokensPane) view(m *Model) string {
-	u := p.user
-	head := m.st.Title.Render(u.DisplayName) + " (" + u.Login + ")"
+func (p *tokensPane) view(c *common, _, _ int) string {
+	st, u := c.st, p.user
+	head := st.Title.Render(u.DisplayName) + " (" + u.Login + ")"
 	if u.Disabled {
-		head += " " + m.st.badge("AD DISABLED", true)
+		head += " " + st.badge("AD DISABLED", true)
 	}
 	if u.Locked {
-		head += " " + m.st.badge("AD LOCKED", true)
+		head += " " + st.badge("AD LOCKED", true)
 	}
 	if p.auto {
-		head += " " + m.st.badge("AUTO-REFRESH", false)
+		head += " " + st.badge("AUTO-REFRESH", false)
 	}
-	sub := m.st.Dim.Render(fmt.Sprintf("%s · %s · AM principal %s", u.Mail, u.Department, printable(p.principal.GUID)))
+	sub := st.Dim.Render(fmt.Sprintf("%s · %s · AM principal %s", u.Mail, u.Department, printable(p.principal.GUID)))
 	if len(p.states) == 0 {
 		return head + "\n" + sub + "\n\n  No tokens in AM for this person."
 	}
 	return head + "\n" + sub + "\n\n" + p.table.View()
-}
-
-// --- token detail ---
-
-type detailPane struct {
-	state   rsa.TokenState
-	explain bool
-	scroll  scroller
-}
-
-// show opens the detail of a token from the list: what the list showed at
-// once, the whole record (one round trip: the GUID is known) as it comes.
-func (p *detailPane) show(m *Model, s rsa.TokenState) tea.Cmd {
-	p.state = s
-	m.push(scrDetail)
-	return p.reread(m)
-}
-
-func (p *detailPane) reread(m *Model) tea.Cmd {
-	am, st := m.am, p.state
-	return m.startCall("Reading token "+st.Token.Serial, func(ctx context.Context) tea.Msg {
-		now, err := am.Reread(ctx, st)
-		return tokenLoaded{state: now, err: err}
-	})
-}
-
-func (p *detailPane) open(m *Model, serial string) tea.Cmd {
-	am := m.am
-	p.state = rsa.TokenState{Token: rsa.Token{Serial: serial}}
-	if m.screen != scrDetail {
-		m.push(scrDetail)
-	}
-	return m.startCall("Reading token "+serial, func(ctx context.Context) tea.Msg {
-		st, err := am.Token(ctx, serial)
-		return tokenLoaded{state: st, err: err}
-	})
-}
-
-func (p *detailPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
-	switch k.String() {
-	case "esc":
-		m.pop()
-	case "i":
-		p.explain = !p.explain
-	case "r":
-		return p.reread(m)
-	case "e":
-		return m.form.open(m, p.state)
-	case "x":
-		return m.confirm.openClear(m, p.state)
-	}
-	return nil
-}
-
-// content is every field (with its meaning when explain is on); the
-// scroller shows what fits.
-func (p *detailPane) content(m *Model) string {
-	return strings.Join(fieldLines(m, p.state, rsa.TokenState{}, p.explain), "\n")
-}
-
-func (p *detailPane) view(m *Model, h int) string {
-	return p.scroll.view(m.st, p.content(m), m.w, h)
 }

@@ -1,23 +1,72 @@
 package ui
 
 import (
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
+
+func testCommon(now time.Time) *common {
+	m := New(nil, nil, Info{}, Options{NoColor: true, Now: func() time.Time { return now }, Location: time.UTC})
+	return m.c
+}
 
 // The token table judges expiry by the console's clock, not the machine's
 // (#14, defect 12: goldens drifted with the date).
 func TestTokenRowsUseTheConsolesClock(t *testing.T) {
-	later := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-	p := newTokensPane(func() time.Time { return later })
+	c := testCommon(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
+	p := newTokensPane(ad.User{Login: "jdoe"})
 	p.states = []rsa.TokenState{{Token: rsa.Token{Serial: "000100001007", Enabled: true,
 		Expires: time.Date(2028, 11, 27, 0, 0, 0, 0, time.UTC)}}}
-	p.resize(100, 20)
-	p.replace(p.states[0])
+	p.resize(c, 100, 20)
+	p.replace(c, p.states[0])
 	if v := p.table.View(); !strings.Contains(v, "EXPIRED") {
 		t.Fatalf("a token that expired in 2028 is not EXPIRED on the console's clock (2100):\n%s", v)
+	}
+}
+
+// What the help desk acts on comes first (#14 defect 9): at any width the
+// table keeps emergency access and when it ends before the token's expiry,
+// type and last login; at 100 columns everything fits, untruncated.
+func TestTokenColumnsByPriority(t *testing.T) {
+	now := time.Date(2026, 12, 1, 18, 32, 0, 0, time.UTC)
+	c := testCommon(now)
+	st := rsa.TokenState{Token: rsa.Token{Serial: "000100001014", Enabled: true, PinSet: true, TokenType: 1,
+		Expires: time.Date(2028, 11, 27, 0, 0, 0, 0, time.UTC), LastLogin: now.Add(-time.Hour)},
+		EA: rsa.EmergencyAccess{Lost: true, Mode: amproto.EAModeTemporaryFixedCode, Expiration: now.Add(14 * 24 * time.Hour)}}
+	titles := func(w int) string {
+		cols, _ := tokenColumns(w)
+		var s []string
+		for _, col := range cols {
+			s = append(s, col.Title)
+		}
+		return strings.Join(s, ",")
+	}
+	for w, want := range map[int]string{
+		40:  "Serial,Emergency,EA ends",
+		60:  "Serial,State,PIN/Next,Emergency,EA ends",
+		80:  "Serial,State,PIN/Next,Emergency,EA ends,Expires",
+		100: "Serial,State,PIN/Next,Emergency,EA ends,Expires,Type,Last login",
+	} {
+		if got := titles(w); got != want {
+			t.Errorf("%d columns: %s, want %s", w, got, want)
+		}
+		p := newTokensPane(ad.User{Login: "asmith"})
+		p.states = []rsa.TokenState{st}
+		p.resize(c, w, 20)
+		v := p.table.View()
+		if strings.Contains(v, "…") || !strings.Contains(v, "fixed code") || !strings.Contains(v, "12-15 18:32") {
+			t.Errorf("%d columns: a cut or missing cell:\n%s", w, v)
+		}
+		for _, line := range strings.Split(v, "\n") {
+			if ansi.StringWidth(ansi.Strip(line)) > w {
+				t.Errorf("%d columns: line %q is wider", w, line)
+			}
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
+	"github.com/rsatui/rsatui/internal/screentest"
 	"github.com/rsatui/rsatui/internal/ui"
 )
 
@@ -103,30 +104,34 @@ func key(s string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: r, Text: s}
 }
 
-// waitScreen waits until the frame contains every want.
-func waitScreen(t *testing.T, s *session, want ...string) {
+// waitScreen waits until the frame shows every want, exactly (see
+// screentest: a string as a whole, a regexp as a match).
+func waitScreen(t *testing.T, s *session, want ...any) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		frame := s.screen()
-		ok := true
-		for _, w := range want {
-			ok = ok && strings.Contains(frame, w)
-		}
-		if ok {
+		missing := screentest.Missing(frame, want...)
+		if len(missing) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("screen never showed %q; last frame:\n%s", want, frame)
+			t.Fatalf("screen never showed %s; last frame:\n%s", strings.Join(missing, ", "), frame)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
 
+// search puts the cursor in the people search box and types text.
+func search(s *session, text string) {
+	s.Send(key("/"))
+	typeText(s, text)
+}
+
 // openTokens searches a login and opens the person's tokens.
 func openTokens(t *testing.T, s *session, login, name string) {
 	t.Helper()
-	typeText(s, login)
+	search(s, login)
 	waitScreen(t, s, "1 found")
 	s.Send(key("enter"))
 	waitScreen(t, s, name+" ("+login+")")
@@ -155,11 +160,11 @@ func typeText(tm *session, s string) {
 func TestEmergencyAccessFlow(t *testing.T) {
 	w := newWorld(t)
 	tm := start(t, w.model(false), 100, 30)
-	waitScreen(t, tm, "found")
-	typeText(tm, "jdoe")
+	waitScreen(t, tm, screentest.PeopleFound)
+	search(tm, "jdoe")
 	waitScreen(t, tm, "1 found")
 	tm.Send(key("enter"))
-	waitScreen(t, tm, "John Doe (jdoe)", "off")
+	waitScreen(t, tm, "John Doe (jdoe)", screentest.EAOff)
 	tm.Send(key("e"))
 	waitScreen(t, tm, "Online emergency access for token")
 	tm.Send(key("enter"))
@@ -173,7 +178,7 @@ func TestEmergencyAccessFlow(t *testing.T) {
 		t.Fatalf("server state after set: %+v", st)
 	}
 	tm.Send(key("enter"))
-	waitScreen(t, tm, "ON: fixed code")
+	waitScreen(t, tm, screentest.EAOn)
 	tm.Send(key("x"))
 	waitScreen(t, tm, "End online emergency access for token "+serial)
 	tm.Send(key("y"))
@@ -192,7 +197,7 @@ func TestLostReplyKeepsTheCodeMarked(t *testing.T) {
 	w.ops.SettleDelay = 10 * time.Millisecond
 	w.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenEmergencyAccessCommand, Action: amsim.Drop})
 	tm := start(t, w.model(false), 100, 30)
-	waitScreen(t, tm, "found")
+	waitScreen(t, tm, screentest.PeopleFound)
 	toConfirm(t, tm, "jdoe", "John Doe")
 	tm.Send(key("y"))
 	waitScreen(t, tm, "Emergency access MAY be on for token", "these codes may be active", "Temporary fixed tokencode", "may or may not have been applied")

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
 )
 
-// usersPane is the search box and the people found, streamed in page by page.
+// peoplePane is the search box and the people found, streamed in page by page.
 // Every keystroke that changes the text cancels the search in flight (its
 // pages are dropped by seq) and starts its own. The first page asked for is
 // one screenful, so the screen fills as soon as the directory can answer;
@@ -25,7 +28,7 @@ import (
 // the one for the whole word. A fast directory (answers within 40 ms) is
 // asked at every key; a slower one once typing pauses for a quarter of its
 // answer time (at most 150 ms, the old fixed delay).
-type usersPane struct {
+type peoplePane struct {
 	input     textinput.Model
 	table     grid
 	users     []ad.User
@@ -35,6 +38,7 @@ type usersPane struct {
 	startedAt time.Time     // of the search in flight
 	cancel    context.CancelFunc
 	searching bool
+	spin      spinner.Model
 	// stale: the rows are the previous search's, kept on screen until the
 	// new one's first page replaces them (no blank flash between keys)
 	stale     bool
@@ -55,15 +59,44 @@ type searchDone struct {
 	err error
 }
 
-func newUsersPane() usersPane {
+// tokensLoaded is a person's tokens, read for the token list.
+type tokensLoaded struct {
+	user      ad.User
+	principal rsa.Principal
+	states    []rsa.TokenState
+	err       error
+}
+
+func newPeoplePane() *peoplePane {
 	in := textinput.New()
 	in.Prompt = "/ "
 	in.Placeholder = "login, name or mail"
 	in.CharLimit = ad.MaxQueryLen
-	return usersPane{input: in, table: newGrid()}
+	return &peoplePane{input: in, table: newGrid(), spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 }
 
-func (p *usersPane) resize(w, h int) {
+func (p *peoplePane) crumbs() []string {
+	if q := p.input.Value(); q != "" {
+		return []string{"users “" + q + "”"}
+	}
+	return []string{"users"}
+}
+
+func (p *peoplePane) typing() bool { return p.input.Focused() }
+
+func (p *peoplePane) keys(c *common) []keyGroup {
+	km := c.km
+	if p.input.Focused() {
+		return []keyGroup{{"the search box", []key.Binding{fixed("enter", "search / open the first"), fixed("↓", "to the list"),
+			fixed("esc", "leave the box")}}}
+	}
+	return []keyGroup{
+		{"people", []key.Binding{withHelp(km.Open, "open their tokens"), withHelp(km.Refresh, "search again")}},
+		{"moving", km.listKeys()},
+	}
+}
+
+func (p *peoplePane) resize(_ *common, w, h int) {
 	wasWide := p.w >= wideUsers
 	p.w = w
 	p.input.SetWidth(max(w-24, 10)) // room for the count beside it
@@ -78,7 +111,7 @@ func (p *usersPane) resize(w, h int) {
 // wideUsers is the width from which the people list shows mail and department.
 const wideUsers = 70
 
-func (p *usersPane) setRows() {
+func (p *peoplePane) setRows() {
 	rows := make([]row, len(p.users))
 	for i, u := range p.users {
 		rows[i] = userRow(u, p.w)
@@ -114,7 +147,7 @@ func userRow(u ad.User, w int) row {
 	return row{u.Login, u.DisplayName, u.Mail, u.Department, status}
 }
 
-func (p *usersPane) stop() {
+func (p *peoplePane) stop() {
 	if p.cancel != nil {
 		p.cancel()
 		p.cancel = nil
@@ -124,23 +157,23 @@ func (p *usersPane) stop() {
 // typed starts the search for the box's changed text: at once on a fast
 // directory, after the pause its answer time asks for on a slow one. The
 // search in flight is cancelled now either way.
-func (p *usersPane) typed(m *Model) tea.Cmd {
+func (p *peoplePane) typed(c *common) reqs {
 	pause := min(p.answer/4, 150*time.Millisecond)
 	if p.answer <= 40*time.Millisecond {
 		pause = 0
 	}
 	if pause == 0 {
-		return p.searchNow(m)
+		return p.searchNow(c)
 	}
 	p.stop()
 	p.seq++
 	seq := p.seq
-	return tea.Tick(pause, func(time.Time) tea.Msg { return searchTick{seq: seq} })
+	return do(run(tea.Tick(pause, func(time.Time) tea.Msg { return searchTick{seq: seq} })))
 }
 
 // answered keeps how long the directory took to answer (a moving average,
 // so one slow search does not make typing sluggish for good).
-func (p *usersPane) answered() {
+func (p *peoplePane) answered() {
 	if p.startedAt.IsZero() {
 		return
 	}
@@ -154,7 +187,7 @@ func (p *usersPane) answered() {
 }
 
 // searchNow cancels the running search and starts one for the box's text.
-func (p *usersPane) searchNow(m *Model) tea.Cmd {
+func (p *peoplePane) searchNow(c *common) reqs {
 	p.stop()
 	p.seq++
 	seq := p.seq
@@ -166,7 +199,7 @@ func (p *usersPane) searchNow(m *Model) tea.Cmd {
 	p.searching = true
 	p.startedAt = time.Now()
 	ch := make(chan tea.Msg, 2)
-	dir, first := m.dir, p.rows
+	dir, first := c.dir, p.rows
 	if first == 0 { // before the first window size: a screenful of a usual terminal
 		first = 50
 	}
@@ -185,20 +218,27 @@ func (p *usersPane) searchNow(m *Model) tea.Cmd {
 		case <-ctx.Done():
 		}
 	}()
-	return tea.Batch(waitFor(ch), m.spin.Tick)
+	return do(run(tea.Batch(waitFor(ch), p.spin.Tick)))
 }
 
 func waitFor(ch <-chan tea.Msg) tea.Cmd {
 	return func() tea.Msg { return <-ch }
 }
 
-func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
+func (p *peoplePane) update(c *common, msg tea.Msg) reqs {
 	switch msg := msg.(type) {
+	case spinner.TickMsg:
+		if !p.searching || msg.ID != p.spin.ID() {
+			return nil
+		}
+		var cmd tea.Cmd
+		p.spin, cmd = p.spin.Update(msg)
+		return do(run(cmd))
 	case searchTick:
 		if msg.seq != p.seq {
 			return nil // typed on: a later tick starts it
 		}
-		return p.searchNow(m)
+		return p.searchNow(c)
 	case searchPage:
 		if msg.seq != p.seq {
 			return nil
@@ -210,7 +250,7 @@ func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 			p.users = append(p.users, u)
 			p.table.AppendRows(userRow(u, p.w))
 		}
-		return waitFor(msg.ch)
+		return do(run(waitFor(msg.ch)))
 	case searchDone:
 		if msg.seq != p.seq {
 			return nil
@@ -219,26 +259,27 @@ func (p *usersPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 		p.cancel = nil
 		p.answered()
 		p.clearStale()
+		// a status is shown only while this pane is on screen: a search
+		// that ends behind another keeps its words to itself
 		switch {
-		case m.screen != scrUsers:
-			// the search ended behind another screen (its rows are in): its
-			// words belong to the people list, not to the screen on top
 		case msg.err != nil && !errors.Is(msg.err, context.Canceled):
-			m.setStatus(explain(msg.err), true)
+			return do(fail(explain(msg.err)))
 		case len(p.users) == 0:
 			// the text as typed: %q would double a backslash
-			m.setStatus("Nobody matches “"+p.lastQuery+"”.", false)
+			return do(say("Nobody matches “" + p.lastQuery + "”."))
 		case len(p.users) == 1:
-			m.setStatus("1 person. enter opens their tokens.", false)
+			return do(say("1 person. enter opens their tokens."))
 		default:
-			m.setStatus(fmt.Sprintf("%d people. enter opens their tokens.", len(p.users)), false)
+			return do(say(fmt.Sprintf("%d people. enter opens their tokens.", len(p.users))))
 		}
+	case tokensLoaded:
+		return p.loaded(c, msg)
 	}
 	return nil
 }
 
 // clearStale drops the previous search's rows when the new one answers.
-func (p *usersPane) clearStale() {
+func (p *peoplePane) clearStale() {
 	if p.stale {
 		p.stale = false
 		p.users = nil
@@ -247,53 +288,58 @@ func (p *usersPane) clearStale() {
 	}
 }
 
-func (p *usersPane) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
+func (p *peoplePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	if p.input.Focused() {
 		switch k.String() {
 		case "down", "tab":
 			p.input.Blur()
-			return nil
+			return nil, true
 		case "enter":
 			if p.input.Value() != p.lastQuery {
-				return p.searchNow(m)
+				return p.searchNow(c), true
 			}
 			if len(p.users) > 0 {
 				p.input.Blur()
-				return p.open(m)
+				return p.open(c), true
 			}
-			return nil
+			return nil, true
 		case "esc":
-			if p.input.Value() != "" {
-				p.input.SetValue("")
-				return p.typed(m)
-			}
-			p.input.Blur()
-			return nil
+			p.input.Blur() // the text stays: / comes back to it
+			return nil, true
 		}
 		var cmd tea.Cmd
 		p.input, cmd = p.input.Update(k)
 		if p.input.Value() != p.lastQuery {
-			return tea.Batch(cmd, p.typed(m))
+			return append(do(run(cmd)), p.typed(c)...), true
 		}
-		return cmd
+		return do(run(cmd)), true
 	}
-	switch k.String() {
-	case "/":
-		return p.input.Focus()
-	case "enter":
-		return p.open(m)
-	case "r":
-		return p.searchNow(m)
-	case "up", "k":
-		if p.table.Cursor() == 0 {
-			return p.input.Focus()
-		}
+	km := c.km
+	switch {
+	case key.Matches(k, km.Open):
+		return p.open(c), true
+	case key.Matches(k, km.Refresh):
+		return p.searchNow(c), true
+	case key.Matches(k, km.Up) && p.table.Cursor() == 0:
+		return do(run(p.input.Focus())), true
 	}
-	p.table.Update(k)
-	return nil
+	return nil, p.table.Update(km, k)
 }
 
-func (p *usersPane) selected() (ad.User, bool) {
+// focusBox puts the cursor in the search box for a new search (/, :user):
+// the box is emptied, the rows stay until the next search answers; with
+// set, the box takes text and it is searched for at once.
+func (p *peoplePane) focusBox(c *common, text string, set bool) reqs {
+	rs := do(run(p.input.Focus()))
+	p.input.SetValue(text)
+	p.input.CursorEnd()
+	if set {
+		rs = append(rs, p.searchNow(c)...)
+	}
+	return rs
+}
+
+func (p *peoplePane) selected() (ad.User, bool) {
 	if p.stale { // the rows are the previous search's: never open one of them
 		return ad.User{}, false
 	}
@@ -304,20 +350,30 @@ func (p *usersPane) selected() (ad.User, bool) {
 	return p.users[i], true
 }
 
-func (p *usersPane) open(m *Model) tea.Cmd {
+// open reads the selected person's tokens; the token list opens when they
+// are in.
+func (p *peoplePane) open(c *common) reqs {
 	u, ok := p.selected()
 	if !ok {
 		return nil
 	}
-	return m.tokens.open(m, u)
+	return do(readTokens(c, u))
 }
 
-func (p *usersPane) view(m *Model) string {
+func (p *peoplePane) loaded(c *common, r tokensLoaded) reqs {
+	if r.err != nil && !partial(r) {
+		return do(fail(explain(r.err)))
+	}
+	t := newTokensPane(r.user)
+	return append(do(push(t)), t.loaded(c, r)...)
+}
+
+func (p *peoplePane) view(c *common, _, _ int) string {
 	head := p.input.View()
 	if p.searching {
-		head += "  " + m.spin.View() + " searching"
+		head += "  " + p.spin.View() + " searching"
 	} else if len(p.users) > 0 {
-		head += "  " + m.st.Dim.Render(fmt.Sprintf("%d found", len(p.users)))
+		head += "  " + c.st.Dim.Render(fmt.Sprintf("%d found", len(p.users)))
 	}
 	return head + "\n" + p.table.View()
 }

@@ -1,0 +1,111 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+// detailPane is one token's whole record, every field with its AM name
+// (and its meaning, with i), scrolled when taller than the window.
+type detailPane struct {
+	state   rsa.TokenState
+	user    ad.User // the person whose list it was opened from (none from :token)
+	explain bool
+	scroll  scroller
+}
+
+// tokenLoaded is a token read for the detail.
+type tokenLoaded struct {
+	state rsa.TokenState
+	err   error
+}
+
+// newDetailPane shows what is known of s at once and reads the whole record
+// on opening (one round trip when the GUID is known).
+func newDetailPane(s rsa.TokenState, u ad.User) *detailPane {
+	return &detailPane{state: s, user: u, scroll: newScroller()}
+}
+
+func (p *detailPane) open(c *common) reqs { return do(p.read(c)) }
+
+func (p *detailPane) read(c *common) request {
+	am, st := c.am, p.state
+	return call("Reading token "+st.Token.Serial, func(ctx context.Context) tea.Msg {
+		now, err := am.Reread(ctx, st) // by serial when the GUID is not known yet (:token)
+		return tokenLoaded{state: now, err: err}
+	})
+}
+
+func (p *detailPane) crumbs() []string { return []string{p.state.Token.Serial} }
+
+func (p *detailPane) typing() bool { return false }
+
+func (p *detailPane) keys(c *common) []keyGroup {
+	km := c.km
+	var act []key.Binding
+	if !c.info.ReadOnly {
+		act = append(act, km.EmergencyAccess, km.EndEmergency)
+	}
+	explain := "explain fields"
+	if p.explain {
+		explain = "hide the explanations"
+	}
+	act = append(act, withHelp(km.Explain, explain), km.Refresh)
+	return []keyGroup{{"token", act}, {"scrolling", km.listKeys()}}
+}
+
+func (p *detailPane) resize(*common, int, int) {}
+
+func (p *detailPane) update(c *common, msg tea.Msg) reqs {
+	switch msg := msg.(type) {
+	case tokenLoaded:
+		if msg.err != nil {
+			return do(fail(explain(msg.err)))
+		}
+		p.state = msg.state
+		return do(tell(tokenNow{msg.state}), say("Token "+msg.state.Token.Serial+" read from AM at "+c.now().In(c.loc).Format("15:04:05")+"."))
+	case tokenNow:
+		if msg.state.Token.Serial == p.state.Token.Serial {
+			p.state = msg.state
+		}
+	case eaDone:
+		return eaFinished(c, msg, "the token")
+	}
+	return nil
+}
+
+func (p *detailPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
+	km := c.km
+	if p.scroll.key(km, p.content(c), c.w, c.h, k) {
+		return nil, true
+	}
+	switch {
+	case key.Matches(k, km.Explain):
+		p.explain = !p.explain
+	case key.Matches(k, km.Refresh):
+		return do(p.read(c)), true
+	case key.Matches(k, km.EmergencyAccess):
+		return openForm(c, p.state, p.user, "the token"), true
+	case key.Matches(k, km.EndEmergency):
+		return openClear(c, p.state, "the token"), true
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// content is every field (with its meaning when explain is on); the
+// scroller shows what fits.
+func (p *detailPane) content(c *common) string {
+	return strings.Join(fieldLines(c, p.state, rsa.TokenState{}, p.explain), "\n")
+}
+
+func (p *detailPane) view(c *common, w, h int) string {
+	return p.scroll.view(c.st, p.content(c), w, h)
+}
