@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/rsatui/rsatui/internal/ui"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +10,8 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/rsatui/rsatui/internal/ui"
 )
 
 // allFlags collects every flag name of the command tree.

@@ -278,3 +278,41 @@ func withHelp(b key.Binding, desc string) key.Binding {
 func fixed(keys, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
 }
+
+// KeyTable is the key map as a Markdown table: each action's [keys] name,
+// its keys, what it does and on which screens, then the keys that cannot
+// be changed. The README's key table is this (TestREADMEKeyTable).
+func KeyTable(km KeyMap) string {
+	var b strings.Builder
+	b.WriteString("| `[keys]` name | keys | does | on |\n|---|---|---|---|\n")
+	v := reflect.ValueOf(km)
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Tag.Get("keys")
+		bnd := v.Field(i).Interface().(key.Binding)
+		ks := make([]string, len(bnd.Keys()))
+		for j, k := range bnd.Keys() {
+			ks[j] = "`" + k + "`"
+		}
+		var on []string
+		for _, s := range []string{"people list", "token list", "token", "emergency access", "result"} {
+			if slices.Contains(keyScreens[s], name) {
+				on = append(on, s)
+			}
+		}
+		where := strings.Join(on, ", ")
+		switch name {
+		case "help", "command", "search", "quit":
+			where = "every screen, outside a text box"
+		case "back":
+			where = "every screen but the people list; the form goes back with esc"
+		case "yes":
+			where = "confirm (every other key cancels)"
+		case "up", "down", "page-up", "page-down", "top", "bottom", "half-page-up", "half-page-down":
+			where = "lists and every view taller than the window (help too)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", name, strings.Join(ks, " "), bnd.Help().Desc, where)
+	}
+	b.WriteString("| — | `ctrl+c` | quit (a change being sent asks for a second one) | everywhere |\n")
+	b.WriteString("| — | `esc` | leave a text box; cancel a call in flight; back | everywhere |\n")
+	return b.String()
+}
