@@ -48,10 +48,7 @@ func (p *detailPane) typing() bool { return false }
 
 func (p *detailPane) keys(c *common) []keyGroup {
 	km := c.km
-	var act []key.Binding
-	if !c.info.ReadOnly {
-		act = append(act, km.EmergencyAccess, km.EndEmergency)
-	}
+	act := eaKeys(c)
 	explain := "explain fields"
 	if p.explain {
 		explain = "hide the explanations"

@@ -58,17 +58,22 @@ func (p *tokensPane) typing() bool { return false }
 
 func (p *tokensPane) keys(c *common) []keyGroup {
 	km := c.km
-	var act []key.Binding
-	act = append(act, withHelp(km.Open, "details"))
-	if !c.info.ReadOnly {
-		act = append(act, km.EmergencyAccess, km.EndEmergency)
-	}
+	act := append([]key.Binding{withHelp(km.Open, "details")}, eaKeys(c)...)
 	auto := "auto-refresh on"
 	if p.auto {
 		auto = "auto-refresh off"
 	}
 	act = append(act, withHelp(km.AutoRefresh, auto), km.Refresh)
 	return []keyGroup{{"tokens", act}, {"moving", km.listKeys()}}
+}
+
+// eaKeys are the emergency-access keys of a token's screens: none in a
+// read-only session (the operation layer refuses the change as well).
+func eaKeys(c *common) []key.Binding {
+	if c.info.ReadOnly {
+		return nil
+	}
+	return []key.Binding{c.km.EmergencyAccess, c.km.EndEmergency}
 }
 
 // a column of the token table: the order of cols is the order on screen;
@@ -286,11 +291,11 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 	case tokenNow:
 		p.replace(c, msg.state)
 	case autoRefresh:
-		if !p.auto || msg.seq != p.autoSeq || !c.onTop(p) {
-			return nil // off, superseded, or another screen is on top
+		if !p.auto || msg.seq != p.autoSeq {
+			return nil // off, or superseded by a later toggle
 		}
-		rs := do(run(p.tick()))
-		if !c.busy {
+		rs := do(run(p.tick())) // ticking on behind a screen on top: back on the list, it refreshes again
+		if c.onTop(p) && !c.busy {
 			rs = append(rs, readTokens(c, p.user))
 		}
 		return rs

@@ -70,3 +70,33 @@ func TestTokenColumnsByPriority(t *testing.T) {
 		}
 	}
 }
+
+// Auto-refresh reads only while the list is on screen, and keeps ticking
+// behind a screen on top, so that back on the list it refreshes again.
+func TestAutoRefreshSurvivesAScreenOnTop(t *testing.T) {
+	m := testModel()
+	p := newTokensPane(ad.User{Login: "jdoe"})
+	m.apply(nil, do(push(p)))
+	p.auto = true
+	reads := func(rs reqs) (ticks, calls int) {
+		for _, r := range rs {
+			switch r.(type) {
+			case cmdReq:
+				ticks++
+			case callReq:
+				calls++
+			}
+		}
+		return
+	}
+	if ticks, calls := reads(p.update(m.c, autoRefresh{seq: p.autoSeq})); ticks != 1 || calls != 1 {
+		t.Fatalf("on screen: %d ticks, %d reads", ticks, calls)
+	}
+	m.apply(nil, do(push(newDetailPane(rsa.TokenState{}, ad.User{}))))
+	if ticks, calls := reads(p.update(m.c, autoRefresh{seq: p.autoSeq})); ticks != 1 || calls != 0 {
+		t.Fatalf("behind the detail: %d ticks, %d reads", ticks, calls)
+	}
+	if ticks, _ := reads(p.update(m.c, autoRefresh{seq: p.autoSeq - 1})); ticks != 0 {
+		t.Fatal("a superseded tick ticks on")
+	}
+}
