@@ -43,6 +43,10 @@ type peoplePane struct {
 	// new one's first page replaces them (no blank flash between keys)
 	stale     bool
 	lastQuery string
+	// openFirst: enter was pressed before the search for the box's text
+	// answered; its first person is opened when it does (typing "jdoe⏎"
+	// fast opens jdoe, not whatever "jdo" had found)
+	openFirst bool
 	w         int
 }
 
@@ -250,13 +254,21 @@ func (p *peoplePane) update(c *common, msg tea.Msg) reqs {
 			p.users = append(p.users, u)
 			p.table.AppendRows(userRow(u, p.w))
 		}
-		return do(run(waitFor(msg.ch)))
+		rs := do(run(waitFor(msg.ch)))
+		if p.openFirst && len(p.users) > 0 {
+			p.openFirst = false
+			p.input.Blur()
+			p.table.SetCursor(0)
+			rs = append(rs, p.open(c)...)
+		}
+		return rs
 	case searchDone:
 		if msg.seq != p.seq {
 			return nil
 		}
 		p.searching = false
 		p.cancel = nil
+		p.openFirst = false
 		p.answered()
 		p.clearStale()
 		// a status is shown only while this pane is on screen: a search
@@ -295,18 +307,24 @@ func (p *peoplePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 			p.input.Blur()
 			return nil, true
 		case "enter":
-			if p.input.Value() != p.lastQuery {
+			switch {
+			case p.input.Value() != p.lastQuery:
+				p.openFirst = true
 				return p.searchNow(c), true
-			}
-			if len(p.users) > 0 {
+			case p.stale:
+				p.openFirst = true // its search is under way
+				return nil, true
+			case len(p.users) > 0:
 				p.input.Blur()
 				return p.open(c), true
 			}
 			return nil, true
 		case "esc":
+			p.openFirst = false
 			p.input.Blur() // the text stays: / comes back to it
 			return nil, true
 		}
+		p.openFirst = false // typing on: a new search, nothing to open yet
 		var cmd tea.Cmd
 		p.input, cmd = p.input.Update(k)
 		if p.input.Value() != p.lastQuery {

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
 )
 
 // blockingDir records every search and answers only when told to; a search
@@ -115,7 +116,7 @@ func TestSearchOnASlowDirectoryWaitsForAPauseInTyping(t *testing.T) {
 func TestSearchStatusWords(t *testing.T) {
 	dir := &blockingDir{started: make(chan searchCall, 4)}
 	r := &runtime{msgs: make(chan tea.Msg, 64)}
-	m := New(dir, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
+	m := New(dir, waitingAM{}, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
 	m = r.update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
 	m = r.update(m, tea.KeyPressMsg{Code: '/', Text: "/"}) // the cursor into the search box
 	search := func(text string, found []ad.User) string {
@@ -125,7 +126,10 @@ func TestSearchStatusWords(t *testing.T) {
 		for m.people.searching || m.people.stale {
 			m = r.update(m, <-r.msgs)
 		}
-		return m.status
+		status := m.status
+		m.cancelCall() // enter opens the one found: not this test's business
+		m = r.update(m, tea.KeyPressMsg{Code: '/', Text: "/"})
+		return status
 	}
 	if s := search("jdoe", []ad.User{{Login: "jdoe"}}); s != "1 person. enter opens their tokens." {
 		t.Errorf("one found: %q", s)
@@ -133,4 +137,43 @@ func TestSearchStatusWords(t *testing.T) {
 	if s := search(`*()\`, nil); s != `Nobody matches “*()\”.` {
 		t.Errorf("nobody found: %q", s)
 	}
+}
+
+// enter pressed before the search for the box's text has answered opens
+// the first person of that search, not of the one before ("jdo" found
+// jdoe's neighbour first; "jdoe⏎" typed fast must open jdoe).
+func TestEnterBeforeTheAnswerOpensItsFirst(t *testing.T) {
+	dir := &blockingDir{started: make(chan searchCall, 4)}
+	r := &runtime{msgs: make(chan tea.Msg, 64)}
+	m := New(dir, waitingAM{}, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
+	m = r.update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = r.update(m, tea.KeyPressMsg{Code: '/', Text: "/"})
+	m = r.update(m, tea.KeyPressMsg{Code: 'j', Text: "j"})
+	first := <-dir.started
+	first.answer <- []ad.User{{Login: "jane"}, {Login: "jdoe"}}
+	for m.people.stale {
+		m = r.update(m, <-r.msgs)
+	}
+	m = r.update(m, tea.KeyPressMsg{Code: 'd', Text: "d"})
+	second := <-dir.started
+	m = r.update(m, tea.KeyPressMsg{Code: tea.KeyEnter}) // before "jd" answers
+	if len(m.stack) != 1 {
+		t.Fatal("enter opened a row of the previous search")
+	}
+	second.answer <- []ad.User{{Login: "jdoe", DisplayName: "John Doe"}}
+	for m.busy == "" {
+		m = r.update(m, <-r.msgs)
+	}
+	if m.busy != "Reading jdoe's tokens from AM" {
+		t.Fatalf("after the answer: %q", m.busy)
+	}
+	m.cancelCall()
+}
+
+// waitingAM answers a person's tokens only when the call is cancelled.
+type waitingAM struct{ AM }
+
+func (waitingAM) UserTokenStates(ctx context.Context, _ string, _ bool) (rsa.Principal, []rsa.TokenState, error) {
+	<-ctx.Done()
+	return rsa.Principal{}, nil, ctx.Err()
 }
