@@ -54,7 +54,7 @@ func serve(t *testing.T, bin string) *served {
 	t.Helper()
 	dir := t.TempDir()
 	keys := "role=admin " + keygen(t, filepath.Join(dir, "alice")) + "\n" +
-		"role=helpdesk " + keygen(t, filepath.Join(dir, "bob")) + "\n"
+		"role=viewer " + keygen(t, filepath.Join(dir, "bob")) + "\n"
 	keygen(t, filepath.Join(dir, "eve")) // not authorized
 	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), []byte(keys), 0o600); err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func (s *served) sshCommand(key, user string, extra ...string) []string {
 }
 
 // TestSSHServeWithOpenSSH drives rsatui serve with the real OpenSSH client in
-// tmux: an admin key sets and clears emergency access, a helpdesk key is
+// tmux: an admin key sets and clears emergency access, a viewer's key is
 // refused every change, an unknown key and a command without a terminal are
 // turned away, and SIGTERM ends a session with a notice.
 func TestSSHServeWithOpenSSH(t *testing.T) {
@@ -152,7 +152,7 @@ func TestSSHServeWithOpenSSH(t *testing.T) {
 	admin.wait("Emergency access ended for token", "no (was yes)")
 
 	helpdesk := run(t, 100, 30, []string{"TERM=xterm-256color"}, strings.Join(s.sshCommand("bob", "bob", "-tt"), " "))
-	helpdesk.wait("READ-ONLY", "HELPDESK", "ssh bob")
+	helpdesk.wait("READ-ONLY", "VIEWER", "ssh bob")
 	helpdesk.keys("/asmith")
 	helpdesk.wait("1 found")
 	helpdesk.keys("Enter")
@@ -204,7 +204,7 @@ func TestSSHServeWithOpenSSH(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("rsatui serve did not exit after SIGTERM\n%s", s.stderr)
 	}
-	for _, want := range []string{"session start: alice", "role admin", "session start: bob", "role helpdesk",
+	for _, want := range []string{"session start: alice", "role admin", "session start: bob", "role viewer",
 		"refused key", "shutting down: telling 2 session(s)", "stopped"} {
 		if !strings.Contains(s.stderr.String(), want) {
 			t.Errorf("server log lacks %q:\n%s", want, s.stderr)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/sshserve"
 )
 
@@ -29,12 +30,15 @@ func newServeCmd() *cobra.Command {
 		Short: "Serve the console over SSH (public keys only, a role per key)",
 		Long: `serve makes rsatui an SSH server: each connection gets its own console, so helpdesk
 staff need no shell account on the jump host. Only public keys listed in the
-authorized-keys file may connect; each key has a role option:
+authorized-keys file may connect; each key has a role option, and perms= may
+narrow or widen it:
 
-  role=admin ssh-ed25519 AAAA… alice@corp        may change tokens
-  role=helpdesk ssh-ed25519 AAAA… bob@corp       looks, changes nothing (the default)
+  role=admin ssh-ed25519 AAAA… alice@corp        everything
+  role=helpdesk ssh-ed25519 AAAA… bob@corp       emergency access; not assign, unassign, enable/disable
+  ssh-ed25519 AAAA… carol@corp                   no role: viewer, looks only
+  role=helpdesk,perms="+token:disable" ssh-ed25519 AAAA… dan@corp
 
-Helpdesk is read-only in the operation layer, not only on screen. All sessions
+Roles are enforced in the operation layer, not only on screen. All sessions
 share one AM login and one directory connection; the audit log names each
 session's SSH user and key fingerprint. The file is read again when it changes.
 
@@ -71,7 +75,7 @@ changes already sent finish and show their result, then the sessions close.`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			admins, helpdesk := srv.Keys()
+			perRole := srv.Keys()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			ln, err := net.Listen("tcp", listen)
@@ -83,7 +87,8 @@ changes already sent finish and show their result, then the sessions close.`,
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "rsatui serve: listening on %s (ssh -t -p PORT user@host)\n", ln.Addr())
 			fmt.Fprintf(out, "host key %s  %s\n", srv.HostKeyFingerprint(), hostKey)
-			fmt.Fprintf(out, "authorized keys: %d admin, %d helpdesk (%s)\n", admins, helpdesk, authKeys)
+			fmt.Fprintf(out, "authorized keys: %d admin, %d helpdesk, %d viewer (%s)\n",
+				perRole[rsa.RoleAdmin], perRole[rsa.RoleHelpdesk], perRole[rsa.RoleViewer], authKeys)
 			fmt.Fprintf(out, "AM %s · directory %s · audit %s\n", b.info.Server, b.info.Directory, b.ops.Audit.Path())
 			select {
 			case err := <-errc:
@@ -109,7 +114,7 @@ changes already sent finish and show their result, then the sessions close.`,
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:2222", "address to listen on")
 	f.StringVar(&hostKey, "host-key", "", "server private key (an ed25519 key is created there if missing)")
-	f.StringVar(&authKeys, "authorized-keys", "", "authorized_keys file: role=admin|helpdesk before each key")
+	f.StringVar(&authKeys, "authorized-keys", "", "authorized_keys file: role=admin|helpdesk|viewer (and perms=) before each key")
 	f.DurationVar(&idle, "idle-timeout", 15*time.Minute, "close a session after this long without a key press")
 	f.DurationVar(&maxSession, "max-session", 8*time.Hour, "close a session after this long in all")
 	f.DurationVar(&notice, "shutdown-notice", 10*time.Second, "on SIGTERM, how long sessions are told before they close")

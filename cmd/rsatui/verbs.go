@@ -37,7 +37,7 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, rsa.ErrNotInAM), errors.Is(err, rsa.ErrNotFound), errors.Is(err, ad.ErrNotFound):
 		return exitNotFound
-	case errors.Is(err, rsa.ErrRule), errors.Is(err, rsa.ErrTokenNotReady), errors.Is(err, rsa.ErrReadOnly),
+	case errors.Is(err, rsa.ErrRule), errors.Is(err, rsa.ErrTokenNotReady), errors.Is(err, rsa.ErrReadOnly), errors.Is(err, rsa.ErrNotPermitted),
 		errors.Is(err, rsa.ErrInvalidArgument), errors.Is(err, rsa.ErrInsufficientPrivilege), errors.Is(err, rsa.ErrAmbiguous):
 		return exitRefused
 	case errors.Is(err, rsa.ErrOutcomeUnknown):

@@ -40,9 +40,12 @@ type Ops struct {
 	IdentitySource string
 	// MaxEADays is auth_manager.admin.eatokencode_expire_days (default 14).
 	MaxEADays int
-	// ReadOnly refuses every write here, before AM is asked.
+	// ReadOnly refuses every write here, before AM is asked (a viewer).
 	ReadOnly bool
-	Now      func() time.Time
+	// grant is what the person may do (For); nil: everything (the console
+	// and verbs of whoever holds the AM credentials).
+	grant *Grant
+	Now   func() time.Time
 	// SettleDelay is the wait before re-reading a second time after a lost
 	// reply (default 2 s).
 	SettleDelay time.Duration
@@ -69,12 +72,40 @@ func NewOps(c *Client) *Ops {
 }
 
 // For returns the operations for one person (an SSH session): the same AM
-// client, settings, audit log and resolved identity source, their own Actor;
-// readOnly can only tighten o's own setting, never lift it. The session gets
-// its own turn for AM's lanes (see gate.go).
-func (o *Ops) For(a Actor, readOnly bool) *Ops {
-	return &Ops{c: o.c, IdentitySource: o.IdentitySource, MaxEADays: o.MaxEADays, ReadOnly: o.ReadOnly || readOnly,
+// client, settings, audit log and resolved identity source, their own Actor
+// and what they may do (g, within o's own: it can only tighten, never
+// lift). The session gets its own turn for AM's lanes (see gate.go).
+func (o *Ops) For(a Actor, g Grant) *Ops {
+	if o.grant != nil {
+		g = g.Within(*o.grant)
+	}
+	return &Ops{c: o.c, IdentitySource: o.IdentitySource, MaxEADays: o.MaxEADays, ReadOnly: o.ReadOnly || g.None(), grant: &g,
 		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Actor: a, src: o.src, people: o.people, queue: &queue{}}
+}
+
+// Permits says whether this person may do p, and if not, why: every
+// caller (console, verbs, SSH) asks here, and every write checks here
+// before AM is asked.
+func (o *Ops) Permits(p Permission) error {
+	switch {
+	case o.ReadOnly:
+		return ErrReadOnly
+	case o.grant != nil:
+		return o.grant.check(p)
+	}
+	return nil
+}
+
+// Grant is what this person may do.
+func (o *Ops) Grant() Grant {
+	if o.ReadOnly {
+		g, _ := GrantOf(RoleViewer, "")
+		return g
+	}
+	if o.grant == nil {
+		return AllowAll()
+	}
+	return *o.grant
 }
 
 // Client is the underlying AM client.
@@ -539,8 +570,12 @@ type EAResult struct {
 // both up again, at once, to confirm. With a fresh r.Read the lookups
 // before the write are skipped: generate → update → read back.
 func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, error) {
-	if o.ReadOnly {
-		return EAResult{}, ErrReadOnly
+	perm := PermEmergencyTFT
+	if r.Mode == amproto.EAModeOneTimeCodeSet {
+		perm = PermEmergencyOTT
+	}
+	if err := o.Permits(perm); err != nil {
+		return EAResult{}, err
 	}
 	if err := o.Validate(r); err != nil {
 		return EAResult{}, err
@@ -639,8 +674,8 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 // normal use, the fixed code and unused one-time codes are gone. A fresh
 // read (see EARequest.Read) saves the lookups before the write.
 func (o *Ops) clearEmergencyAccess(ctx context.Context, serial string, read *TokenState) (EAResult, error) {
-	if o.ReadOnly {
-		return EAResult{}, ErrReadOnly
+	if err := o.Permits(PermEmergencyEnd); err != nil {
+		return EAResult{}, err
 	}
 	if err := ValidateSerial(serial); err != nil {
 		return EAResult{}, err

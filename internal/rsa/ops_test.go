@@ -228,8 +228,9 @@ func TestOpsForSharesClientNotActor(t *testing.T) {
 	}
 	base.Audit = log
 	ctx := context.Background()
-	alice := base.For(rsa.Actor{OSUser: "svc", SSHUser: "alice", KeyFP: "SHA256:alice"}, false)
-	bob := base.For(rsa.Actor{OSUser: "svc", SSHUser: "bob", KeyFP: "SHA256:bob"}, true)
+	viewer, _ := rsa.GrantOf(rsa.RoleViewer, "")
+	alice := base.For(rsa.Actor{OSUser: "svc", SSHUser: "alice", KeyFP: "SHA256:alice"}, rsa.AllowAll())
+	bob := base.For(rsa.Actor{OSUser: "svc", SSHUser: "bob", KeyFP: "SHA256:bob"}, viewer)
 	serial := e.ds.TokensOf("jdoe")[0]
 	if _, _, err := alice.UserTokens(ctx, "jdoe"); err != nil {
 		t.Fatal(err)
@@ -249,7 +250,7 @@ func TestOpsForSharesClientNotActor(t *testing.T) {
 	if _, err := alice.SetEmergencyAccess(ctx, tft(serial, 1)); err != nil {
 		t.Fatalf("admin write: %v", err)
 	}
-	if base.ReadOnly = true; !base.For(rsa.Actor{}, false).ReadOnly {
+	if base.ReadOnly = true; !base.For(rsa.Actor{}, rsa.AllowAll()).ReadOnly {
 		t.Error("For lifted the server's read-only setting")
 	}
 	entries, err := audit.Tail(log.Path(), 10)

@@ -67,8 +67,8 @@ func (o *Ops) Assign(ctx context.Context, serial, login string, allowSecond bool
 
 func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool) (TokenResult, error) {
 	var res TokenResult
-	if o.ReadOnly {
-		return res, ErrReadOnly
+	if err := o.Permits(PermAssign); err != nil {
+		return res, err
 	}
 	if err := ValidateSerial(serial); err != nil {
 		return res, err
@@ -122,12 +122,13 @@ func (o *Ops) Unassign(ctx context.Context, serial string, endEA bool) (TokenRes
 	return res, o.record(ctx, res.Commands, res.Note, err)
 }
 
-// begin is the start of every single-token write: refuse in a read-only
-// session, then read the token as it is.
-func (o *Ops) begin(ctx context.Context, serial string) (TokenResult, TokenState, error) {
+// begin is the start of every single-token write: refuse what the person
+// may not do (p), then read the token as it is.
+func (o *Ops) begin(ctx context.Context, serial string, p Permission) (TokenResult, TokenState, error) {
 	res := TokenResult{Commands: []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}}
-	if o.ReadOnly {
-		return res, TokenState{}, ErrReadOnly
+	if err := o.Permits(p); err != nil {
+		res.Commands = nil
+		return res, TokenState{}, err
 	}
 	before, err := o.Token(ctx, serial)
 	res.Before = before
@@ -135,7 +136,7 @@ func (o *Ops) begin(ctx context.Context, serial string) (TokenResult, TokenState
 }
 
 func (o *Ops) unassign(ctx context.Context, serial string, endEA bool) (TokenResult, error) {
-	res, before, err := o.begin(ctx, serial)
+	res, before, err := o.begin(ctx, serial, PermUnassign)
 	if err != nil {
 		return res, err
 	}
@@ -169,7 +170,11 @@ func (o *Ops) SetEnabled(ctx context.Context, serial string, enable bool) (Token
 }
 
 func (o *Ops) setEnabled(ctx context.Context, serial string, enable bool) (TokenResult, error) {
-	res, before, err := o.begin(ctx, serial)
+	perm := PermDisable
+	if enable {
+		perm = PermEnable
+	}
+	res, before, err := o.begin(ctx, serial, perm)
 	if err != nil {
 		return res, err
 	}
@@ -250,7 +255,7 @@ func (o *Ops) record(ctx context.Context, cmds []string, note string, err error)
 	var f *Fault
 	switch {
 	case err == nil:
-	case errors.Is(err, ErrInvalidInput), errors.Is(err, ErrRule), errors.Is(err, ErrTokenNotReady), errors.Is(err, ErrReadOnly),
+	case errors.Is(err, ErrInvalidInput), errors.Is(err, ErrRule), errors.Is(err, ErrTokenNotReady), errors.Is(err, ErrReadOnly), errors.Is(err, ErrNotPermitted),
 		errors.Is(err, ErrInvalidArgument), errors.Is(err, ErrInsufficientPrivilege), errors.Is(err, ErrNotInAM), errors.Is(err, ErrNotFound),
 		errors.Is(err, ErrAuditUnavailable):
 		e.Outcome = audit.Refused

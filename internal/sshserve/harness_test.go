@@ -27,15 +27,15 @@ import (
 )
 
 // fixture is a running rsatui SSH server on the demo stack, with three client
-// keys: an admin's, a helpdesk's and a stranger's.
+// keys: an admin's, a help desk's, a viewer's and a stranger's.
 type fixture struct {
-	st                        *stack.Stack
-	srv                       *sshserve.Server
-	addr                      string
-	admin, helpdesk, stranger gossh.Signer
-	keysPath, auditPath       string
-	log                       *syncBuffer
-	served                    chan error
+	st                                *stack.Stack
+	srv                               *sshserve.Server
+	addr                              string
+	admin, helpdesk, viewer, stranger gossh.Signer
+	keysPath, auditPath               string
+	log                               *syncBuffer
+	served                            chan error
 }
 
 func newSigner(t testing.TB) gossh.Signer {
@@ -67,9 +67,10 @@ func start(t testing.TB, mutate ...func(*sshserve.Config)) *fixture {
 	}
 	t.Cleanup(st.Close)
 	dir := t.TempDir()
-	f := &fixture{st: st, admin: newSigner(t), helpdesk: newSigner(t), stranger: newSigner(t),
+	f := &fixture{st: st, admin: newSigner(t), helpdesk: newSigner(t), viewer: newSigner(t), stranger: newSigner(t),
 		keysPath: filepath.Join(dir, "authorized_keys"), auditPath: filepath.Join(dir, "audit.jsonl"), log: &syncBuffer{}}
-	keys := "# rsatui serve keys\n" + authorizedLine("admin", f.admin, "alice@corp") + authorizedLine("helpdesk", f.helpdesk, "bob@corp")
+	keys := "# rsatui serve keys\n" + authorizedLine("admin", f.admin, "alice@corp") + authorizedLine("helpdesk", f.helpdesk, "bob@corp") +
+		authorizedLine("viewer", f.viewer, "vera@corp")
 	if err := os.WriteFile(f.keysPath, []byte(keys), 0o600); err != nil {
 		t.Fatal(err)
 	}

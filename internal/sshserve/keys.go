@@ -10,26 +10,18 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/rsatui/rsatui/internal/rsa"
 )
 
-// Role is what a key may do.
-type Role string
-
-const (
-	// RoleAdmin may change tokens.
-	RoleAdmin Role = "admin"
-	// RoleHelpdesk may look at everything and change nothing; the operation
-	// layer refuses its writes (rsa.Ops.ReadOnly), not only the screens.
-	RoleHelpdesk Role = "helpdesk"
-)
-
-// ReadOnly reports whether the role may not change anything.
-func (r Role) ReadOnly() bool { return r != RoleAdmin }
-
-// Key is one line of the authorized-keys file.
+// Key is one line of the authorized-keys file. What its person may do is
+// its Grant: the role's permissions (rsa's one table), changed by the
+// line's perms= option; the operation layer enforces it, not only the
+// screens.
 type Key struct {
 	Key         gossh.PublicKey
-	Role        Role
+	Role        rsa.Role
+	Grant       rsa.Grant
 	Comment     string
 	Fingerprint string // SHA256:…, as ssh-keygen -l prints it
 	Line        int
@@ -39,11 +31,13 @@ type Key struct {
 // in to is a mistake, not a configuration.
 var ErrNoKeys = errors.New("no keys")
 
-// ParseAuthorizedKeys reads OpenSSH authorized_keys lines with one rsatui
-// option per key: role=admin or role=helpdesk (a key without one is
-// helpdesk: the least a key can do). Other OpenSSH options (from=,
-// command=, …) are refused rather than ignored, since ignoring from="…"
-// would silently widen who can connect.
+// ParseAuthorizedKeys reads OpenSSH authorized_keys lines with rsatui's
+// options: role=admin|helpdesk|viewer (a key without one is a viewer: the
+// least a key can do) and perms=, which narrows or widens the role the way
+// RSA's Help Desk portal grants claims: perms="token:lost-emergency-tft"
+// (exactly these) or perms="+token:assign,-token:lost-emergency-ott".
+// Other OpenSSH options (from=, command=, …) are refused rather than
+// ignored, since ignoring from="…" would silently widen who can connect.
 func ParseAuthorizedKeys(data []byte) ([]Key, error) {
 	var keys []Key
 	seen := map[string]int{}
@@ -56,26 +50,32 @@ func ParseAuthorizedKeys(data []byte) ([]Key, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: not a public key (%v)", n+1, err)
 		}
-		k := Key{Key: pub, Role: RoleHelpdesk, Comment: comment, Fingerprint: gossh.FingerprintSHA256(pub), Line: n + 1}
-		roles := 0
+		k := Key{Key: pub, Role: rsa.RoleViewer, Comment: comment, Fingerprint: gossh.FingerprintSHA256(pub), Line: n + 1}
+		roles, perms, spec := 0, 0, ""
 		for _, opt := range options {
 			name, value, _ := strings.Cut(opt, "=")
+			value = strings.Trim(value, `"`)
 			switch strings.ToLower(name) {
 			case "role":
 				// one role a key: a second would silently win (role=helpdesk,role=admin)
 				if roles++; roles > 1 {
 					return nil, fmt.Errorf("line %d: more than one role= option; give each key one role", n+1)
 				}
-				switch r := Role(strings.ToLower(strings.Trim(value, `"`))); r {
-				case RoleAdmin, RoleHelpdesk:
-					k.Role = r
-				default:
-					return nil, fmt.Errorf("line %d: role %q: want role=admin or role=helpdesk", n+1, value)
+				k.Role = rsa.Role(strings.ToLower(value))
+			case "perms":
+				if perms++; perms > 1 {
+					return nil, fmt.Errorf("line %d: more than one perms= option; list them in one, separated by commas", n+1)
 				}
+				spec = value
 			default:
-				return nil, fmt.Errorf("line %d: option %q is not supported by rsatui serve (only role=admin|helpdesk)", n+1, name)
+				return nil, fmt.Errorf("line %d: option %q is not supported by rsatui serve (only role= and perms=)", n+1, name)
 			}
 		}
+		g, err := rsa.GrantOf(k.Role, spec)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %v", n+1, err)
+		}
+		k.Grant = g
 		if prev, dup := seen[k.Fingerprint]; dup {
 			return nil, fmt.Errorf("line %d: key %s is already on line %d; one role per key", n+1, k.Fingerprint, prev)
 		}
@@ -154,15 +154,12 @@ func (k *keyring) lookup(pub gossh.PublicKey) (Key, bool) {
 }
 
 // count is the number of keys per role (for the start-up line).
-func (k *keyring) count() (admins, helpdesk int) {
+func (k *keyring) count() map[rsa.Role]int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	n := map[rsa.Role]int{}
 	for _, key := range k.keys {
-		if key.Role == RoleAdmin {
-			admins++
-		} else {
-			helpdesk++
-		}
+		n[key.Role]++
 	}
-	return admins, helpdesk
+	return n
 }

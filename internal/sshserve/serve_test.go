@@ -3,6 +3,7 @@ package sshserve_test
 import (
 	"context"
 	"errors"
+	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/screentest"
 	"net"
 	"os"
@@ -26,12 +27,24 @@ func TestParseAuthorizedKeys(t *testing.T) {
 	if err != nil || len(keys) != 2 {
 		t.Fatalf("%v %+v", err, keys)
 	}
-	if keys[0].Role != sshserve.RoleAdmin || keys[0].Comment != "alice" || keys[0].Line != 3 ||
+	if keys[0].Role != rsa.RoleAdmin || !keys[0].Grant.Has(rsa.PermAssign) || keys[0].Comment != "alice" || keys[0].Line != 3 ||
 		keys[0].Fingerprint != gossh.FingerprintSHA256(a.PublicKey()) {
 		t.Errorf("admin key: %+v", keys[0])
 	}
-	if keys[1].Role != sshserve.RoleHelpdesk || !keys[1].Role.ReadOnly() {
-		t.Errorf("a key without a role must be helpdesk (read-only): %+v", keys[1])
+	if keys[1].Role != rsa.RoleViewer || !keys[1].Grant.None() {
+		t.Errorf("a key without a role must be a viewer (changes nothing): %+v", keys[1])
+	}
+	// perms= narrows or widens a role, as the Help Desk portal's claims do
+	keys, err = sshserve.ParseAuthorizedKeys([]byte(`perms="+token:assign,-token:lost-emergency-ott",` + authorizedLine("helpdesk", a, "h") +
+		`perms="token:lost-emergency-end",` + authorizedLine("viewer", b, "v")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := keys[0].Grant; !g.Has(rsa.PermAssign) || g.Has(rsa.PermEmergencyOTT) || !g.Has(rsa.PermEmergencyTFT) || g.Has(rsa.PermDisable) {
+		t.Errorf("helpdesk +assign -ott: %v", g.List())
+	}
+	if g := keys[1].Grant; len(g.List()) != 1 || !g.Has(rsa.PermEmergencyEnd) {
+		t.Errorf("viewer with one permission: %v", g.List())
 	}
 	bad := map[string]string{
 		"":                   "no keys",
@@ -41,7 +54,9 @@ func TestParseAuthorizedKeys(t *testing.T) {
 		`from="10.0.0.0/8",` + authorizedLine("admin", a, "x"):               `option "from"`,
 		authorizedLine("admin", a, "x") + authorizedLine("helpdesk", a, "y"): "already on line 1",
 		// the last of two roles used to win: helpdesk,admin gave admin
-		`role=helpdesk,` + authorizedLine("admin", a, "x"): "more than one role",
+		`role=helpdesk,` + authorizedLine("admin", a, "x"):                  "more than one role",
+		`perms="token:fly",` + authorizedLine("helpdesk", a, "x"):           `permission "token:fly": want one of`,
+		`perms="token:assign",perms="x",` + authorizedLine("admin", a, "x"): "more than one perms=",
 	}
 	for in, want := range bad {
 		if _, err := sshserve.ParseAuthorizedKeys([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
@@ -97,12 +112,12 @@ func TestAdminSetsAndClearsEmergencyAccess(t *testing.T) {
 	}
 }
 
-// A helpdesk key sees everything and changes nothing: the keys are refused on
-// screen, and even a write that reached the operation layer would be.
-func TestHelpdeskCannotChange(t *testing.T) {
+// A viewer's key sees everything and changes nothing: the keys are refused
+// on screen, and even a write that reached the operation layer would be.
+func TestViewerCannotChange(t *testing.T) {
 	f := start(t)
-	c := f.console(t, f.helpdesk, "bob", 100, 30)
-	c.wait("READ-ONLY", "HELPDESK", "ssh bob")
+	c := f.console(t, f.viewer, "vera", 100, 30)
+	c.wait("READ-ONLY", "VIEWER", "ssh vera")
 	c.openTokens("jdoe", "John Doe")
 	c.keys("e")
 	c.wait("read-only session: changes are disabled")
@@ -110,10 +125,27 @@ func TestHelpdeskCannotChange(t *testing.T) {
 	c.wait("serialNumber", "pinIsSet") // the detail pane still opens
 	serial := f.st.DS.TokensOf("jdoe")[0]
 	if st, _ := f.st.Sim.Token(serial); st.Lost {
-		t.Fatal("a helpdesk session changed a token")
+		t.Fatal("a viewer's session changed a token")
 	}
 	if n := f.st.Sim.Stats().Commands["UpdateTokenEmergencyAccessCommand"]; n != 0 {
-		t.Fatalf("%d EA updates reached AM from a helpdesk session", n)
+		t.Fatalf("%d EA updates reached AM from a viewer's session", n)
+	}
+}
+
+// A help-desk key does the help desk's work (emergency access) and not an
+// admin's; the header names the role, with no READ-ONLY badge.
+func TestHelpdeskGivesEmergencyAccess(t *testing.T) {
+	f := start(t)
+	c := f.console(t, f.helpdesk, "bob", 100, 30)
+	c.wait("HELPDESK", "ssh bob")
+	if strings.Contains(c.screen(), "READ-ONLY") {
+		t.Fatal("a help-desk session is marked read-only")
+	}
+	c.toConfirm("jdoe", "John Doe")
+	c.keys("y")
+	c.wait("Emergency access is on for token")
+	if st, _ := f.st.Sim.Token(f.st.DS.TokensOf("jdoe")[0]); !st.Lost {
+		t.Fatal("the help desk's emergency access did not reach AM")
 	}
 }
 

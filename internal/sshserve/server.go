@@ -114,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("--host-key is required: the file holding (or to hold) the server's private key")
 	}
 	if cfg.AuthorizedKeysPath == "" {
-		return nil, errors.New("--authorized-keys is required: the keys that may connect, each with role=admin or role=helpdesk")
+		return nil, errors.New("--authorized-keys is required: the keys that may connect, each with role=admin, role=helpdesk or role=viewer")
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 15 * time.Minute
@@ -234,7 +234,7 @@ func (s *Server) HostKeyFingerprint() string {
 }
 
 // Keys is the number of authorized keys per role.
-func (s *Server) Keys() (admins, helpdesk int) { return s.keys.count() }
+func (s *Server) Keys() map[rsa.Role]int { return s.keys.count() }
 
 // Sessions is the number of connected sessions.
 func (s *Server) Sessions() int {
@@ -293,7 +293,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		}
 		s.sessions[se] = struct{}{}
 		s.mu.Unlock()
-		s.cfg.Logf("session start: %s key %s role %s from %s", se.user, key.Fingerprint, key.Role, se.remote)
+		s.cfg.Logf("session start: %s key %s role %s (may: %s) from %s", se.user, key.Fingerprint, key.Role, grantWords(key.Grant), se.remote)
 
 		// Deferred, so a panic in the console (recovered below us) still
 		// frees the slot and tells the person.
@@ -328,7 +328,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	actor := rsa.Actor{OSUser: s.osUser, SSHUser: se.user, KeyFP: se.key.Fingerprint}
-	ops := s.cfg.Ops.For(actor, se.key.Role.ReadOnly())
+	ops := s.cfg.Ops.For(actor, se.key.Grant)
 	info := s.cfg.Info
 	info.Role, info.User, info.ReadOnly = string(se.key.Role), se.user, ops.ReadOnly
 	env := sess.Environ()
@@ -555,4 +555,17 @@ func (f *failureLog) log(remote string, err error) {
 	}
 	f.last, f.hidden = now, 0
 	f.logf("connection from %s failed: %v%s", remote, err, more)
+}
+
+// grantWords lists what a key may do, for the log.
+func grantWords(g rsa.Grant) string {
+	if g.None() {
+		return "look only"
+	}
+	ps := g.List()
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ",")
 }

@@ -40,8 +40,8 @@ func newConfirmSet(s rsa.TokenState, r rsa.EARequest, read *rsa.TokenState) *con
 
 // openClear confirms ending emergency access on s, when it is on.
 func openClear(c *common, s rsa.TokenState, parent string) reqs {
-	if c.info.ReadOnly {
-		return do(fail("This is a read-only session: changes are disabled."))
+	if err := c.am.Permits(rsa.PermEmergencyEnd); err != nil {
+		return do(fail(refusal(err)))
 	}
 	if !s.EA.Active() && !s.EA.Lost {
 		return do(say("Emergency access is not on for token " + s.Token.Serial + ": nothing to end."))

@@ -58,8 +58,10 @@ type formPane struct {
 // (refused before the form, saying why: nothing in it could change that).
 // u is the person whose list s was opened from.
 func openForm(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
-	if c.info.ReadOnly {
-		return do(fail("This is a read-only session: changes are disabled."))
+	if err := c.am.Permits(rsa.PermEmergencyTFT); err != nil {
+		if c.am.Permits(rsa.PermEmergencyOTT) != nil {
+			return do(fail(refusal(err)))
+		}
 	}
 	warnings, err := rsa.EAReady(s.Token, c.now())
 	if err != nil {
@@ -171,6 +173,13 @@ func (p *formPane) request(c *common) (rsa.EARequest, map[int]error) {
 		}
 		r.Count = n
 	}
+	perm := rsa.PermEmergencyTFT
+	if r.Mode == amproto.EAModeOneTimeCodeSet {
+		perm = rsa.PermEmergencyOTT
+	}
+	if err := c.am.Permits(perm); err != nil {
+		errs[fMode] = err // the other kind may be allowed: choose it
+	}
 	exp, err := c.am.ParseExpiry(p.lifetime.Value())
 	if err != nil {
 		errs[fLifetime] = err
@@ -272,7 +281,15 @@ func (p *formPane) refused(c *common, r eaDone) reqs {
 
 // trimKind drops the "invalid input: " prefix for display next to a field.
 func trimKind(err error) string {
-	return strings.TrimPrefix(err.Error(), rsa.ErrInvalidInput.Error()+": ")
+	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), rsa.ErrInvalidInput.Error()+": "), rsa.ErrNotPermitted.Error()+": ")
+}
+
+// refusal is why a change may not be made here, in words.
+func refusal(err error) string {
+	if errors.Is(err, rsa.ErrReadOnly) {
+		return "This is a read-only session: changes are disabled."
+	}
+	return "Not allowed: " + trimKind(err) + "."
 }
 
 func (p *formPane) view(c *common, _, _ int) string {

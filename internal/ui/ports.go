@@ -39,6 +39,9 @@ type AM interface {
 	// read is the token as read while the change was reviewed (nil: AM
 	// is asked first); see rsa.EARequest.Read.
 	ClearEmergencyAccess(ctx context.Context, serial string, read *rsa.TokenState) (rsa.EAResult, error)
+	// Permits says whether the person may do p, and if not, why (rsa's one
+	// permission table: the screens offer only what it allows).
+	Permits(p rsa.Permission) error
 }
 
 // Info is what the header shows.
@@ -53,7 +56,7 @@ type Info struct {
 	MaxEADays      int
 	Demo           bool
 	// Role and User are set by rsatui serve: the SSH user and the role their
-	// key was given (admin, helpdesk).
+	// key was given (admin, helpdesk, viewer).
 	Role, User string
 }
 

@@ -67,13 +67,17 @@ func (p *tokensPane) keys(c *common) []keyGroup {
 	return []keyGroup{{"tokens", act}, {"moving", km.listKeys()}}
 }
 
-// eaKeys are the emergency-access keys of a token's screens: none in a
-// read-only session (the operation layer refuses the change as well).
+// eaKeys are the emergency-access keys of a token's screens: those the
+// person may use (the operation layer refuses the others as well).
 func eaKeys(c *common) []key.Binding {
-	if c.info.ReadOnly {
-		return nil
+	var ks []key.Binding
+	if c.am.Permits(rsa.PermEmergencyTFT) == nil || c.am.Permits(rsa.PermEmergencyOTT) == nil {
+		ks = append(ks, c.km.EmergencyAccess)
 	}
-	return []key.Binding{c.km.EmergencyAccess, c.km.EndEmergency}
+	if c.am.Permits(rsa.PermEmergencyEnd) == nil {
+		ks = append(ks, c.km.EndEmergency)
+	}
+	return ks
 }
 
 // a column of the token table: the order of cols is the order on screen;
