@@ -201,3 +201,78 @@ func rawEntries(path string) ([]audit.Entry, error) {
 	}
 	return out, nil
 }
+
+// Writes at the same time on one token (#15 "a write is what AM holds
+// afterwards": twenty ea set runs each reported their own codes while AM
+// kept one set). Every write reads the token before any update lands; AM
+// then takes the updates one after another, and each write reads back what
+// AM holds. A write reports success only if AM holds its own change when
+// read back: for one-time codes (AM shows only how many are left) only a
+// write after which nothing else landed (rowVersion one up) — so at most
+// the first; for a fixed code AM shows, the code itself — so the last, the
+// one in force, always does. An overtaken write shows no codes.
+func TestSimultaneousWritesClaimOnlyWhatAMHolds(t *testing.T) {
+	for _, mode := range []amproto.EAMode{amproto.EAModeOneTimeCodeSet, amproto.EAModeTemporaryFixedCode} {
+		o, e := newOps(t, amsim.Options{})
+		ctx := context.Background()
+		serial := e.ds.TokensOf("jdoe")[0]
+		const n = 8 // within rsa.Lanes: every update is in flight at once
+		release := make(chan struct{})
+		e.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenEmergencyAccessCommand, Action: amsim.Hold, Count: n, Release: release})
+		arrived := e.sim.Arrived()
+		type result struct {
+			res rsa.EAResult
+			err error
+		}
+		results := make(chan result, n)
+		for range n {
+			go func() {
+				r := rsa.EARequest{Serial: serial, Mode: mode, Count: 4, Expires: testNow.Add(24 * time.Hour), IfAvailable: amproto.DisableEAOnAuth}
+				res, err := o.SetEmergencyAccess(ctx, r)
+				results <- result{res, err}
+			}()
+		}
+		// each write: its lookups and code generation (3 requests), then its update, held
+		if err := e.sim.WaitArrived(ctx, arrived+4*n); err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+		var ok []rsa.EAResult
+		for range n {
+			r := <-results
+			switch {
+			case r.err == nil:
+				ok = append(ok, r.res)
+			case errors.Is(r.err, rsa.ErrOtherChange):
+				if len(r.res.Codes) > 0 {
+					t.Errorf("%v: a write overtaken by another still shows its codes", mode)
+				}
+			default:
+				t.Errorf("%v: %v", mode, r.err)
+			}
+		}
+		held, _ := e.sim.Token(serial)
+		switch mode {
+		case amproto.EAModeOneTimeCodeSet:
+			if len(ok) > 1 {
+				t.Errorf("one-time codes: %d writes claimed their codes; at most the first applied can know", len(ok))
+			}
+			for _, r := range ok {
+				if r.After.Token.RowVersion != r.Before.Token.RowVersion+1 {
+					t.Errorf("one-time codes: a success with rowVersion %d → %d", r.Before.Token.RowVersion, r.After.Token.RowVersion)
+				}
+			}
+		case amproto.EAModeTemporaryFixedCode:
+			inForce := false
+			for _, r := range ok {
+				inForce = inForce || r.Codes[0].Reveal() == held.TFT
+				if r.After.EA.TemporaryFixedTokencode.Reveal() != r.Codes[0].Reveal() {
+					t.Error("fixed code: a success whose read-back shows another code")
+				}
+			}
+			if !inForce {
+				t.Errorf("fixed code: the code AM holds was not reported by the write that set it (%d successes)", len(ok))
+			}
+		}
+	}
+}

@@ -657,6 +657,13 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 		d.check("temporaryFixedTokencode", r.Mode != amproto.EAModeTemporaryFixedCode ||
 			e.TemporaryFixedTokencode == "" || e.TemporaryFixedTokencode == ea.TemporaryFixedTokencode)
 		d.check("numUnusedCodes", r.Mode != amproto.EAModeOneTimeCodeSet || e.NumUnusedCodes == len(ea.OneTimeCodes))
+		// What AM shows of a change at the same time may look like ours (a
+		// set of as many one-time codes, an unechoed fixed code): the token's
+		// rowVersion says whether only this write landed since the read. When
+		// AM shows the fixed code, the code itself says whose is in force.
+		codeShown := r.Mode == amproto.EAModeTemporaryFixedCode && e.TemporaryFixedTokencode != ""
+		d.check("rowVersion (another change landed meanwhile)", codeShown || before.Token.RowVersion == 0 ||
+			now.Token.RowVersion == before.Token.RowVersion+1)
 		return d
 	}
 	var err error

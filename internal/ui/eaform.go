@@ -271,9 +271,16 @@ func (p *formPane) refused(c *common, r eaDone) reqs {
 		msg += " AM now holds: emergency access " + eaSummary(r.res.After.EA, c.loc) + "."
 		rs = append(rs, tell(tokenNow{r.res.After}))
 	}
-	p.failure = msg
+	p.failure = "AM refused the last submit: " + msg
+	if errors.Is(r.err, rsa.ErrOtherChange) {
+		p.failure = "AM took the last submit, and another change landed at the same time: " + msg
+	}
 	// only a value in the form can be corrected in the form
-	if errors.Is(r.err, rsa.ErrInvalidInput) || errors.Is(r.err, rsa.ErrInvalidArgument) {
+	switch {
+	case errors.Is(r.err, rsa.ErrOtherChange):
+		// AM took it, and another change landed too: its codes are not shown
+		return append(rs, fail("Another change to this token landed at the same time: AM holds what the form shows above, not this change's codes."))
+	case errors.Is(r.err, rsa.ErrInvalidInput) || errors.Is(r.err, rsa.ErrInvalidArgument):
 		return append(rs, fail("AM refused the change: the form shows why; correct it and submit again."))
 	}
 	return append(rs, fail("The change was not made: the form shows why."))
@@ -348,7 +355,7 @@ func (p *formPane) view(c *common, _, _ int) string {
 	}
 	row(fIfAvailable, "If available", choice(labels, p.available, p.focus == fIfAvailable))
 	if p.failure != "" {
-		b.WriteString("\n" + st.Err.Render("✗ AM refused the last submit: "+p.failure) + "\n")
+		b.WriteString("\n" + st.Err.Render("✗ "+p.failure) + "\n")
 	}
 	rule := fmt.Sprintf("Codes follow AM's policy: %d letters and digits. An expiry may be at most %d days away", amproto.EACodeSize, c.info.MaxEADays)
 	// the latest moment rsatui sends: AM's maximum less a margin for its clock

@@ -30,6 +30,9 @@ const (
 	// Restart acts like a server restart: every session is lost and the
 	// connection drops, command not executed.
 	Restart
+	// Hold keeps the request until Release is closed, then executes it:
+	// how a test lines up requests that AM would take at the same time.
+	Hold
 )
 
 // Rule injects Action into the next Count requests for Command (zero = any
@@ -39,6 +42,7 @@ type Rule struct {
 	Action  Action
 	Count   int
 	Delay   time.Duration
+	Release <-chan struct{} // for Hold
 }
 
 type faultQueue struct {

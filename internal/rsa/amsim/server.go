@@ -135,6 +135,12 @@ func (s *Sim) serveCommand(w http.ResponseWriter, r *http.Request) {
 		switch rule.Action {
 		case Delay:
 			sleep(r, rule.Delay)
+		case Hold:
+			select {
+			case <-rule.Release:
+			case <-r.Context().Done():
+				return
+			}
 		case HTTP500:
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusInternalServerError)

@@ -294,6 +294,7 @@ type TokenState struct {
 	LostMode        amproto.LostMode
 	TFT             string
 	UnusedOTTs      int
+	OTTs            []string // the unused one-time codes (what a test checks a reported success against)
 	EAExpiration    time.Time
 	Expires         time.Time
 	ValidOnlineData bool
@@ -308,7 +309,7 @@ func (s *Sim) Token(serial string) (TokenState, bool) {
 		return TokenState{}, false
 	}
 	st := TokenState{GUID: t.guid, Serial: t.serial, Enabled: t.enabled, Lost: t.ea.lost, EAMode: t.ea.mode,
-		LostMode: t.ea.lostMode, TFT: t.ea.tft, UnusedOTTs: len(t.ea.otts), EAExpiration: t.ea.expiration,
+		LostMode: t.ea.lostMode, TFT: t.ea.tft, UnusedOTTs: len(t.ea.otts), OTTs: append([]string(nil), t.ea.otts...), EAExpiration: t.ea.expiration,
 		Expires: t.expires, ValidOnlineData: t.ea.validOnlineData}
 	if p := s.princ[t.principal]; p != nil {
 		st.Owner = p.login
