@@ -42,10 +42,11 @@ type Model struct {
 	writing bool // the call in flight changes AM: it is neither cancelled nor superseded
 	spin    spinner.Model
 
-	status    string
-	statusErr bool
-	notice    Notice
-	frameH    int // the terminal's height
+	status     string
+	statusErr  bool
+	notice     Notice
+	frameH     int  // the terminal's height
+	background bool // the message being routed is no answer to the person (a search page, a tick)
 }
 
 // Options configure a console.
@@ -171,6 +172,12 @@ func (m *Model) apply(from pane, rs reqs) tea.Cmd {
 				cmds = append(cmds, m.apply(nil, do(push(r.p))))
 			}
 		case statusReq:
+			if m.background && !r.isErr && m.statusErr && !moved {
+				// a search ending behind the person's back does not wipe
+				// the error they just caused (":token 12ab" while everyone
+				// was still being listed)
+				continue
+			}
 			if from == m.top() || moved || from == nil {
 				m.setStatus(r.text, r.isErr)
 			}
@@ -307,7 +314,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	}
-	return m, m.tellAll(msg)
+	m.background = true
+	cmd := m.tellAll(msg)
+	m.background = false
+	return m, cmd
 }
 
 func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {

@@ -97,7 +97,7 @@ func TestGoldenPanes(t *testing.T) {
 func TestReadOnlySessionRefusesChanges(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(true), 80, 24)
-	waitScreen(t, s, "READ-ONLY", "people")
+	waitScreen(t, s, "READ-ONLY", "people. enter opens their tokens.")
 	openTokens(t, s, "jdoe", "John Doe")
 	if strings.Contains(s.screen(), "emergency access ·") {
 		t.Fatal("write keys are offered in a read-only session")
@@ -116,7 +116,7 @@ func TestReadOnlySessionRefusesChanges(t *testing.T) {
 func TestFailedSubmitKeepsFormAndSaysWhy(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	world.sim.Inject(amsim.Rule{Command: amproto.GenerateEmergencyAccessCodeCommand, Action: amsim.HTTP500})
 	toConfirm(t, s, "jdoe", "John Doe")
 	s.Send(key("y"))
@@ -135,7 +135,7 @@ func TestFailedSubmitKeepsFormAndSaysWhy(t *testing.T) {
 func TestEmergencyAccessThatCannotWork(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 120, 30) // the status line holds the whole reason
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	openTokens(t, s, "eolsen", "Erik Olsen") // his token expired
 	waitScreen(t, s, "EXPIRED")
 	s.Send(key("e"))
@@ -144,7 +144,7 @@ func TestEmergencyAccessThatCannotWork(t *testing.T) {
 		t.Fatal("the form opened for an expired token")
 	}
 	s = start(t, world.model(false), 120, 30)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	openTokens(t, s, "bdisabled", "Bob Disabled") // AD account and token both disabled
 	s.Send(key("e"))
 	waitScreen(t, s, "Online emergency access for token", "is disabled, and a disabled token cannot authenticate",
@@ -157,7 +157,7 @@ func TestEmergencyAccessThatCannotWork(t *testing.T) {
 func TestConfirmCancelsOnAnyKeyButY(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	toConfirm(t, s, "jdoe", "John Doe")
 	s.Send(key("enter")) // enter is not yes
 	waitScreen(t, s, "Cancelled: nothing was sent to AM.")
@@ -169,7 +169,7 @@ func TestConfirmCancelsOnAnyKeyButY(t *testing.T) {
 func TestEscCancelsASlowCall(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	search(s, "jdoe")
 	waitScreen(t, s, "1 found")
 	world.sim.SetLatency(3 * time.Second)
@@ -189,7 +189,7 @@ func TestEscCancelsASlowCall(t *testing.T) {
 func TestPaletteAndBadInput(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	s.Send(key(":"))
 	typeText(s, "token 12ab")
 	s.Send(key("enter"))
@@ -210,7 +210,7 @@ func TestPaletteAndBadInput(t *testing.T) {
 func TestUIStaysUsableUnderFaults(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	search(s, "jdoe")
 	waitScreen(t, s, "1 found")
 	world.sim.Inject(amsim.Rule{Action: amsim.HTTP500, Count: 3})
@@ -232,7 +232,7 @@ func TestUIStaysUsableUnderFaults(t *testing.T) {
 func TestWriteInFlightIsNotCancelled(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	toConfirm(t, s, "jdoe", "John Doe")
 	world.sim.SetLatency(400 * time.Millisecond)
 	s.Send(key("y"))
@@ -251,7 +251,7 @@ func TestWriteInFlightIsNotCancelled(t *testing.T) {
 func TestClosingNoticeStopsNewChanges(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	toConfirm(t, s, "jdoe", "John Doe")
 	s.Send(ui.Notice{Text: "rsatui serve is shutting down; this session closes in 10s", Closing: true})
 	waitScreen(t, s, "⚠ rsatui serve is shutting down")
@@ -324,7 +324,7 @@ func TestResizeAcrossBreakpointsWithRows(t *testing.T) {
 func TestTokensReadInPartShowWhatIsMissing(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 100, 24)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	world.sim.Inject(amsim.Rule{Command: amproto.LookupTokenEmergencyAccessCommand, Action: amsim.HTTP500})
 	openTokens(t, s, "asmith", "Alice Smith")
 	waitScreen(t, s, "? not read", regexp.MustCompile(`Shown in part, not read in full: 0001000010[0-9]{2}`))
@@ -345,7 +345,7 @@ func TestTokensReadInPartShowWhatIsMissing(t *testing.T) {
 func TestStatusStaysWithItsScreen(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 100, 30)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	openTokens(t, s, "asmith", "Alice Smith")
 	waitScreen(t, s, "holds 2 tokens")
 	s.Send(key("e"))

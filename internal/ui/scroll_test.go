@@ -31,7 +31,7 @@ func TestHundredCodesScroll(t *testing.T) {
 	for _, w := range []int{80, 160} {
 		world := newWorld(t)
 		s := start(t, world.model(false), w, 24)
-		waitScreen(t, s, "people")
+		waitScreen(t, s, "people. enter opens their tokens.")
 		openTokens(t, s, "jdoe", "John Doe")
 		s.Send(key("e"))
 		waitScreen(t, s, "Online emergency access for token")
@@ -75,7 +75,7 @@ func TestHundredCodesScroll(t *testing.T) {
 func TestDetailExplanationsScroll(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	openTokens(t, s, "jdoe", "John Doe")
 	s.Send(key("enter"))
 	waitScreen(t, s, "serialNumber", "read from AM at")
@@ -92,7 +92,7 @@ func TestDetailExplanationsScroll(t *testing.T) {
 func TestHelpScrolls(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 60, 20)
-	waitScreen(t, s, "people")
+	waitScreen(t, s, "people. enter opens their tokens.")
 	s.Send(key("?"))
 	waitScreen(t, s, "Keys on this screen", "lines 1–")
 	s.Send(key("end"))

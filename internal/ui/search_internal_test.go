@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,4 +177,29 @@ type waitingAM struct{ AM }
 func (waitingAM) UserTokenStates(ctx context.Context, _ string, _ bool) (rsa.Principal, []rsa.TokenState, error) {
 	<-ctx.Done()
 	return rsa.Principal{}, nil, ctx.Err()
+}
+
+// A search that ends behind the person's back does not wipe the error they
+// just caused (a flake found under load: ":token 12ab" typed while the first
+// search ran, its error replaced by "37 people.").
+func TestLateSearchKeepsTheErrorOnScreen(t *testing.T) {
+	dir := &blockingDir{started: make(chan searchCall, 4)}
+	r := &runtime{msgs: make(chan tea.Msg, 64)}
+	m := New(dir, waitingAM{}, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
+	m = r.update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = r.update(m, startSearch{})
+	everyone := <-dir.started
+	for _, k := range []tea.KeyPressMsg{{Code: ':', Text: ":"}, {Code: 'q', Text: "t"}, {Code: ' ', Text: " "}, {Code: '1', Text: "1"}, {Code: tea.KeyEnter}} {
+		m = r.update(m, k)
+	}
+	if !m.statusErr {
+		t.Fatalf("no error for a bad serial: %q", m.status)
+	}
+	everyone.answer <- []ad.User{{Login: "jdoe"}, {Login: "asmith"}}
+	for m.people.searching {
+		m = r.update(m, <-r.msgs)
+	}
+	if !m.statusErr || !strings.Contains(m.status, "serial") {
+		t.Fatalf("the search's end replaced the error: %q", m.status)
+	}
 }
