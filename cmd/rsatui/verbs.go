@@ -38,7 +38,8 @@ func exitCode(err error) int {
 	case errors.Is(err, rsa.ErrNotInAM), errors.Is(err, rsa.ErrNotFound), errors.Is(err, ad.ErrNotFound):
 		return exitNotFound
 	case errors.Is(err, rsa.ErrRule), errors.Is(err, rsa.ErrTokenNotReady), errors.Is(err, rsa.ErrReadOnly), errors.Is(err, rsa.ErrNotPermitted),
-		errors.Is(err, rsa.ErrInvalidArgument), errors.Is(err, rsa.ErrInsufficientPrivilege), errors.Is(err, rsa.ErrAmbiguous):
+		errors.Is(err, rsa.ErrInvalidArgument), errors.Is(err, rsa.ErrInsufficientPrivilege), errors.Is(err, rsa.ErrAmbiguous),
+		errors.Is(err, rsa.ErrConcurrentUpdate):
 		return exitRefused
 	case errors.Is(err, rsa.ErrOutcomeUnknown):
 		return exitUnknown

@@ -144,6 +144,22 @@ func (c *Client) LookupToken(ctx context.Context, ref TokenRef) (Token, error) {
 		func(reply *soapenc.Value) (Token, error) { return decodeToken(reply.Field("token")) })
 }
 
+// UpdateToken sends t's whole record back with the members in set changed
+// (UpdateTokenCommand). The record carries the rowVersion it was read at:
+// AM refuses it with ConcurrentUpdateException if the token changed since.
+func (c *Client) UpdateToken(ctx context.Context, t Token, set ...*soapenc.Value) error {
+	if t.record == nil {
+		return fmt.Errorf("%w: token %s was not read in full (LookupTokenCommand) before its update", ErrInvalidArgument, t.Serial)
+	}
+	rec := t.record.Clone()
+	rec.Name = "token"
+	for _, f := range set {
+		rec.Set(f)
+	}
+	// commandVersion is left at its zero value, as no public client sets it
+	return c.run(ctx, command(amproto.UpdateTokenCommand, soapenc.Int("commandVersion", 0), rec))
+}
+
 // LinkTokens assigns tokens to a principal (LinkTokensWithPrincipalCommand).
 func (c *Client) LinkTokens(ctx context.Context, principalGUID string, tokenGUIDs ...string) error {
 	return c.run(ctx, command(amproto.LinkTokensWithPrincipalCommand,

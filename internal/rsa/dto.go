@@ -100,6 +100,11 @@ type Token struct {
 	BadCodeCount       int
 	RowVersion         int
 	Notes              string
+	// record is the whole TokenDTO as AM sent it: UpdateTokenCommand takes
+	// the complete record back, changed (helpdesk-ops §1.2), never one
+	// rebuilt from the fields above (what rsatui does not know would be
+	// sent as blanks).
+	record *soapenc.Value
 }
 
 // Assigned reports whether the token belongs to a user.
@@ -269,7 +274,7 @@ func decodeToken(v *soapenc.Value) (Token, error) {
 		PinSet: r.bool("pinIsSet"), PinType: PinType(r.int("pinType")), PrincipalGUID: r.str("principalId"),
 		RowVersion: r.int("rowVersion"), SecurityDomainGUID: r.str("securityDomainId"), Serial: r.str("serialNumber"),
 		Interval: r.int("tokenCodeInterval"), CodeLength: r.int("tokenCodeLength"), Enabled: r.bool("tokenEnabled"),
-		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType"))}
+		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType")), record: v.Clone()}
 	return t, r.err
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 	"strings"
 	"sync"
 	"time"
@@ -192,6 +193,73 @@ func (o *Ops) setEnabled(ctx context.Context, serial string, enable bool) (Token
 	return res, err
 }
 
+// ClearPIN clears a token's PIN: the person logs in with the tokencode
+// alone next time and AM asks them for a new PIN (the Security Console's
+// "Clear SecurID PIN"). Lookup → UpdateTokenCommand with the whole record,
+// pinIsSet=false, pin="", newPinMode=true (helpdesk-ops §1.2, as TriVir's
+// client sends it) → read back.
+func (o *Ops) ClearPIN(ctx context.Context, serial string) (TokenResult, error) {
+	return o.pinChange(ctx, serial, true)
+}
+
+// RequireNewPIN keeps the PIN and has AM ask for a new one at the next
+// authentication (the User Dashboard's "Require SecurID PIN Change"):
+// Lookup → UpdateTokenCommand with newPinMode=true → read back.
+func (o *Ops) RequireNewPIN(ctx context.Context, serial string) (TokenResult, error) {
+	return o.pinChange(ctx, serial, false)
+}
+
+func (o *Ops) pinChange(ctx context.Context, serial string, clear bool) (TokenResult, error) {
+	op, perm := "token.require_new_pin", PermPinNew
+	if clear {
+		op, perm = "token.clear_pin", PermPinClear
+	}
+	ctx = withQueue(ctx, o.queue)
+	ctx = o.intend(ctx, op, "token "+serial, nil)
+	res, err := o.pinWrite(ctx, serial, clear, perm)
+	return res, o.record(ctx, res.Commands, res.Note, err)
+}
+
+func (o *Ops) pinWrite(ctx context.Context, serial string, clear bool, perm Permission) (TokenResult, error) {
+	if err := ValidateSerial(serial); err != nil {
+		return TokenResult{}, err
+	}
+	res, before, err := o.begin(ctx, serial, perm)
+	if err != nil {
+		return res, err
+	}
+	t := before.Token
+	switch {
+	case !t.Assigned():
+		return res, fmt.Errorf("%w: token %s is not assigned to anyone: a PIN belongs to the person who holds it", ErrRule, serial)
+	case clear && !t.PinSet && t.NewPinMode:
+		res.After, res.Note = before, "the PIN was already cleared; the person sets a new one at the next login"
+		return res, nil
+	case !clear && !t.PinSet:
+		return res, fmt.Errorf("%w: token %s has no PIN to change: the person sets one at the next login (clear the PIN to make AM ask for it)", ErrRule, serial)
+	case !clear && t.NewPinMode:
+		res.After, res.Note = before, "AM already asks for a new PIN at the next login; nothing was changed"
+		return res, nil
+	}
+	set := []*soapenc.Value{soapenc.Bool("newPinMode", true)}
+	if clear {
+		set = append(set, soapenc.Bool("pinIsSet", false), soapenc.Str("pin", ""))
+	}
+	differs := func(now TokenState) []string {
+		d := differences{}
+		d.check("newPinMode", now.Token.NewPinMode)
+		d.check("pinIsSet", !clear || !now.Token.PinSet)
+		d.check("rowVersion (another change landed meanwhile)", now.Token.RowVersion == t.RowVersion+1)
+		return d
+	}
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenCommand", t, differs,
+		func() error { return o.c.UpdateToken(ctx, t, set...) })
+	if errors.Is(err, ErrConcurrentUpdate) {
+		err = fmt.Errorf("%w: token %s changed while this was prepared, so AM kept its record and nothing was changed by this; what AM holds now is shown — look at it, then try again", err, serial)
+	}
+	return res, err
+}
+
 // pendingAudit is the audit record of one operation under way: its intent
 // is written (and synced) by write just before the first command that
 // changes anything; its outcome by record.
@@ -257,7 +325,7 @@ func (o *Ops) record(ctx context.Context, cmds []string, note string, err error)
 	case err == nil:
 	case errors.Is(err, ErrInvalidInput), errors.Is(err, ErrRule), errors.Is(err, ErrTokenNotReady), errors.Is(err, ErrReadOnly), errors.Is(err, ErrNotPermitted),
 		errors.Is(err, ErrInvalidArgument), errors.Is(err, ErrInsufficientPrivilege), errors.Is(err, ErrNotInAM), errors.Is(err, ErrNotFound),
-		errors.Is(err, ErrAuditUnavailable):
+		errors.Is(err, ErrAuditUnavailable), errors.Is(err, ErrConcurrentUpdate):
 		e.Outcome = audit.Refused
 	case errors.Is(err, ErrOutcomeUnknown):
 		e.Outcome = audit.Unknown

@@ -20,6 +20,8 @@ const (
 	PermEmergencyTFT Permission = "token:lost-emergency-tft" // online emergency access with a temporary fixed tokencode
 	PermEmergencyOTT Permission = "token:lost-emergency-ott" // online emergency access with one-time tokencodes
 	PermEmergencyEnd Permission = "token:lost-emergency-end" // end online emergency access
+	PermPinClear     Permission = "token:pin-clear"          // clear a PIN (the person sets a new one)
+	PermPinNew       Permission = "token:pin-new"            // require a new PIN at the next authentication
 	PermAssign       Permission = "token:assign"
 	PermUnassign     Permission = "token:unassign"
 	PermEnable       Permission = "token:enable"
@@ -47,6 +49,8 @@ var permissionTable = []struct {
 	{PermEmergencyTFT, "give emergency access with a temporary fixed tokencode", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermEmergencyOTT, "give emergency access with one-time tokencodes", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermEmergencyEnd, "end emergency access", []Role{RoleAdmin, RoleHelpdesk}},
+	{PermPinClear, "clear PINs", []Role{RoleAdmin, RoleHelpdesk}},
+	{PermPinNew, "require new PINs", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermAssign, "assign tokens", []Role{RoleAdmin}},
 	{PermUnassign, "unassign tokens", []Role{RoleAdmin}},
 	{PermEnable, "enable tokens", []Role{RoleAdmin}},

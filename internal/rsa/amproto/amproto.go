@@ -89,6 +89,7 @@ var (
 	LinkTokensWithPrincipalCommand     = soapenc.QName{Space: NSTokenMgt, Local: "LinkTokensWithPrincipalCommand"}
 	UnlinkTokensFromPrincipalsCommand  = soapenc.QName{Space: NSTokenMgt, Local: "UnlinkTokensFromPrincipalsCommand"}
 	EnableTokensCommand                = soapenc.QName{Space: NSTokenMgt, Local: "EnableTokensCommand"}
+	UpdateTokenCommand                 = soapenc.QName{Space: NSTokenMgt, Local: "UpdateTokenCommand"}
 	LookupTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "LookupTokenEmergencyAccessCommand"}
 	UpdateTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "UpdateTokenEmergencyAccessCommand"}
 	GenerateEmergencyAccessCodeCommand = soapenc.QName{Space: NSTokenMgt, Local: "GenerateEmergencyAccessCodeCommand"}

@@ -120,6 +120,9 @@ type token struct {
 	nextTokencodeMode  bool
 	newPinMode, pinSet bool
 	pinType            int
+	pin                string // the person's PIN (the simulator authenticates with it later)
+	pinModified        time.Time
+	notes              string
 	rowVersion         int
 	ea                 eaState
 }
@@ -295,6 +298,8 @@ type TokenState struct {
 	TFT             string
 	UnusedOTTs      int
 	OTTs            []string // the unused one-time codes (what a test checks a reported success against)
+	PinSet          bool
+	NewPinMode      bool
 	EAExpiration    time.Time
 	Expires         time.Time
 	ValidOnlineData bool
@@ -309,7 +314,7 @@ func (s *Sim) Token(serial string) (TokenState, bool) {
 		return TokenState{}, false
 	}
 	st := TokenState{GUID: t.guid, Serial: t.serial, Enabled: t.enabled, Lost: t.ea.lost, EAMode: t.ea.mode,
-		LostMode: t.ea.lostMode, TFT: t.ea.tft, UnusedOTTs: len(t.ea.otts), OTTs: append([]string(nil), t.ea.otts...), EAExpiration: t.ea.expiration,
+		LostMode: t.ea.lostMode, TFT: t.ea.tft, UnusedOTTs: len(t.ea.otts), OTTs: append([]string(nil), t.ea.otts...), PinSet: t.pinSet, NewPinMode: t.newPinMode, EAExpiration: t.ea.expiration,
 		Expires: t.expires, ValidOnlineData: t.ea.validOnlineData}
 	if p := s.princ[t.principal]; p != nil {
 		st.Owner = p.login

@@ -1,0 +1,102 @@
+package rsa_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
+)
+
+// Clear the PIN and require a new one (#15 §1): the whole record goes back
+// with the PIN fields changed, AM holds the change afterwards, and doing it
+// twice says nothing was changed.
+func TestClearAndRequireNewPIN(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	serial := e.ds.TokensOf("jdoe")[0]
+	if st, _ := e.sim.Token(serial); !st.PinSet || st.NewPinMode {
+		t.Fatalf("demo token: %+v", st)
+	}
+	res, err := o.RequireNewPIN(ctx, serial)
+	if err != nil || !res.After.Token.NewPinMode || !res.After.Token.PinSet {
+		t.Fatalf("require new PIN: %v %+v", err, res.After.Token)
+	}
+	if res, err := o.RequireNewPIN(ctx, serial); err != nil || !strings.Contains(res.Note, "already asks") {
+		t.Fatalf("twice: %v %q", err, res.Note)
+	}
+	res, err = o.ClearPIN(ctx, serial)
+	if st, _ := e.sim.Token(serial); err != nil || st.PinSet || !st.NewPinMode || res.After.Token.PinSet {
+		t.Fatalf("clear PIN: %v, AM %+v", err, st)
+	}
+	want := []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand", "UpdateTokenCommand", "LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}
+	if strings.Join(res.Commands, " ") != strings.Join(want, " ") {
+		t.Errorf("commands %v", res.Commands)
+	}
+	if res, err := o.ClearPIN(ctx, serial); err != nil || !strings.Contains(res.Note, "already cleared") {
+		t.Fatalf("twice: %v %q", err, res.Note)
+	}
+	if _, err := o.RequireNewPIN(ctx, serial); !errors.Is(err, rsa.ErrRule) || !strings.Contains(err.Error(), "no PIN to change") {
+		t.Fatalf("require a new PIN with none: %v", err)
+	}
+	if _, err := o.ClearPIN(ctx, "12ab"); !errors.Is(err, rsa.ErrInvalidInput) {
+		t.Fatalf("bad serial: %v", err)
+	}
+	if _, err := o.ClearPIN(ctx, "999999999999"); !errors.Is(err, rsa.ErrNotFound) {
+		t.Fatalf("unknown serial: %v", err)
+	}
+}
+
+// A change that lands between the lookup and the update: AM refuses the
+// stale record (ConcurrentUpdateException), nothing is overwritten, and
+// what AM holds now is shown.
+func TestPINChangeAfterAnotherChangeIsRefused(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	serial := e.ds.TokensOf("jdoe")[0]
+	release := make(chan struct{})
+	e.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenCommand, Action: amsim.Hold, Release: release})
+	arrived := e.sim.Arrived()
+	done := make(chan error, 1)
+	var res rsa.TokenResult
+	go func() {
+		var err error
+		res, err = o.ClearPIN(ctx, serial)
+		done <- err
+	}()
+	if err := e.sim.WaitArrived(ctx, arrived+3); err != nil { // two lookups, the update held
+		t.Fatal(err)
+	}
+	if _, err := o.SetEnabled(ctx, serial, false); err != nil { // another admin, meanwhile
+		t.Fatal(err)
+	}
+	close(release)
+	err := <-done
+	if !errors.Is(err, rsa.ErrConcurrentUpdate) || !strings.Contains(err.Error(), "nothing was changed by this") {
+		t.Fatalf("stale update: %v", err)
+	}
+	if st, _ := e.sim.Token(serial); !st.PinSet || st.Enabled {
+		t.Fatalf("AM after the refused update: %+v", st)
+	}
+	if res.After.Token.Enabled || !res.After.Token.PinSet {
+		t.Fatalf("the state shown is not what AM holds: %+v", res.After.Token)
+	}
+}
+
+// The help desk may clear PINs; a viewer may not, before AM is asked.
+func TestPINPermissions(t *testing.T) {
+	base, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	serial := e.ds.TokensOf("jdoe")[0]
+	helpdesk, _ := rsa.GrantOf(rsa.RoleHelpdesk, "")
+	if _, err := base.For(rsa.Actor{SSHUser: "bob"}, helpdesk).ClearPIN(ctx, serial); err != nil {
+		t.Fatalf("helpdesk: %v", err)
+	}
+	narrowed, _ := rsa.GrantOf(rsa.RoleHelpdesk, "-token:pin-new")
+	if _, err := base.For(rsa.Actor{}, narrowed).RequireNewPIN(ctx, serial); !errors.Is(err, rsa.ErrNotPermitted) {
+		t.Fatalf("narrowed: %v", err)
+	}
+}
