@@ -29,6 +29,8 @@ func TestVerbJSONGoldens(t *testing.T) {
 		{"ea-clear", "", []string{"ea", "clear", jdoe}},
 		{"token-disable", "", []string{"token", "disable", jdoe}},
 		{"token-enable", "", []string{"token", "enable", jdoe}},
+		{"token-require-new-pin", "", []string{"token", "require-new-pin", jdoe}},
+		{"token-clear-pin", "", []string{"token", "clear-pin", jdoe}},
 		{"token-assign", "", []string{"token", "assign", pool, "fnotoken"}},
 		{"token-unassign", "", []string{"token", "unassign", pool}},
 		{"error", "", []string{"token", "show", "000000000001"}},

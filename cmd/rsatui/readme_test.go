@@ -49,7 +49,7 @@ func TestREADMEFlagsExist(t *testing.T) {
 	if found < 20 {
 		t.Fatalf("only %d flags found in the README: the pattern is broken", found)
 	}
-	for _, m := range regexp.MustCompile(`(?m)^rsatui ([a-z]+)(?: ([a-z|]+))?`).FindAllStringSubmatch(string(readme), -1) {
+	for _, m := range regexp.MustCompile(`(?m)^rsatui ([a-z]+)(?: ([a-z][a-z|-]*))?`).FindAllStringSubmatch(string(readme), -1) {
 		args := []string{m[1]}
 		if m[2] != "" {
 			args = append(args, strings.Split(m[2], "|")[0])

@@ -180,6 +180,7 @@ type tokenView struct {
 	Expires         time.Time `json:"expires"`
 	LastLogin       time.Time `json:"last_login,omitzero"`
 	PinSet          bool      `json:"pin_set"`
+	NewPinMode      bool      `json:"new_pin_mode"`
 	NextTokencode   bool      `json:"next_tokencode_mode"`
 	EmergencyAccess eaView    `json:"emergency_access"`
 	// Unread says what of the token could not be read (absent: all of it
@@ -206,7 +207,7 @@ func viewOf(s rsa.TokenState) tokenView {
 	t, e := s.Token, s.EA
 	return tokenView{Serial: t.Serial, GUID: t.GUID, Type: t.TokenType.String(), Algorithm: t.Algorithm.String(),
 		Enabled: t.Enabled, AssignedTo: t.AssignedUserID, Expires: t.Expires.UTC(), LastLogin: t.LastLogin.UTC(), PinSet: t.PinSet,
-		NextTokencode: t.NextTokencodeMode, EmergencyAccess: eaView{Active: e.Active(), Lost: e.Lost, Mode: e.Mode.String(),
+		NewPinMode: t.NewPinMode, NextTokencode: t.NextTokencodeMode, EmergencyAccess: eaView{Active: e.Active(), Lost: e.Lost, Mode: e.Mode.String(),
 			ModeCode: int(e.Mode), IfAvailable: e.LostMode.String(), LostMode: int(e.LostMode), Expires: e.Expiration.UTC(),
 			FixedCodeSet: e.TemporaryFixedTokencode != "", UnusedCodes: e.NumUnusedCodes, LastEALogin: e.LastEAAuth.UTC(),
 			ValidOnlineData: e.ValidOnlineData}, Unread: unread(s)}
@@ -261,8 +262,21 @@ func eaWords(e rsa.EmergencyAccess) string {
 	return e.Mode.String() + ", " + until
 }
 
+// pinWords is a token's PIN state as the help desk says it.
+func pinWords(t rsa.Token) string {
+	switch {
+	case !t.PinSet && t.NewPinMode:
+		return "none: new PIN at next login"
+	case t.NewPinMode:
+		return "set: new PIN at next login"
+	case t.PinSet:
+		return "set"
+	}
+	return "none"
+}
+
 func tokenTable(w *tabwriter.Writer, states ...rsa.TokenState) {
-	fmt.Fprintln(w, "SERIAL\tTYPE\tSTATE\tOWNER\tEXPIRES\tLAST LOGIN\tEMERGENCY ACCESS")
+	fmt.Fprintln(w, "SERIAL\tTYPE\tSTATE\tOWNER\tEXPIRES\tLAST LOGIN\tPIN\tEMERGENCY ACCESS")
 	for _, s := range states {
 		state := "enabled"
 		if !s.Token.Enabled {
@@ -272,8 +286,8 @@ func tokenTable(w *tabwriter.Writer, states ...rsa.TokenState) {
 		if s.Unread != nil {
 			ea = "? not read: " + textsafe.Line(rsa.Explain(s.Unread))
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", textsafe.Line(s.Token.Serial), s.Token.TokenType, state, textsafe.Line(s.Token.AssignedUserID),
-			day(s.Token.Expires), day(s.Token.LastLogin), ea)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", textsafe.Line(s.Token.Serial), s.Token.TokenType, state, textsafe.Line(s.Token.AssignedUserID),
+			day(s.Token.Expires), day(s.Token.LastLogin), pinWords(s.Token), ea)
 	}
 }
 
@@ -373,7 +387,7 @@ func addVerbs(root *cobra.Command) {
 			})
 		}})
 
-	token := group("token", "One token: show, assign, unassign, enable, disable")
+	token := group("token", "One token: show, assign, unassign, enable, disable, clear-pin, require-new-pin")
 	token.AddCommand(&cobra.Command{Use: "show SERIAL", Short: "A token and its emergency-access state", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
@@ -406,6 +420,24 @@ func addVerbs(root *cobra.Command) {
 				return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
 					r, err := o.ops.SetEnabled(ctx, args[0], enable)
 					return r.After, r.Note, err
+				})
+			}})
+	}
+
+	for _, clear := range []bool{true, false} {
+		use, short := "require-new-pin SERIAL", "Keep the PIN and have AM ask for a new one at the next login"
+		if clear {
+			use, short = "clear-pin SERIAL", "Clear the PIN: the person logs in with the tokencode alone and sets a new PIN"
+		}
+		token.AddCommand(&cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+					change := o.ops.RequireNewPIN
+					if clear {
+						change = o.ops.ClearPIN
+					}
+					res, err := change(ctx, args[0])
+					return res.After, res.Note, err
 				})
 			}})
 	}
