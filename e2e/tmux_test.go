@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -86,9 +87,8 @@ func (tt *term) wait(want ...any) string {
 	}
 }
 
-// TestDemoEmergencyAccessInTmux: find a user → open a token → temporary fixed
-// tokencode for 14 days → result DTO → end emergency access again.
-func TestDemoEmergencyAccessInTmux(t *testing.T) {
+// demoOnJdoe runs the demo console at 100×30 and opens jdoe's tokens.
+func demoOnJdoe(t *testing.T) *term {
 	needTmux(t)
 	bin := build(t)
 	tt := run(t, 100, 30, []string{"NO_COLOR=1", "TERM=xterm-256color"}, bin+" --demo")
@@ -96,6 +96,13 @@ func TestDemoEmergencyAccessInTmux(t *testing.T) {
 	tt.keys("/jdoe")
 	tt.wait("1 found", "John Doe")
 	tt.keys("Enter")
+	return tt
+}
+
+// TestDemoEmergencyAccessInTmux: find a user → open a token → temporary fixed
+// tokencode for 14 days → result DTO → end emergency access again.
+func TestDemoEmergencyAccessInTmux(t *testing.T) {
+	tt := demoOnJdoe(t)
 	tt.wait("John Doe (jdoe)", screentest.EAOff)
 	tt.keys("e")
 	tt.wait("Online emergency access for token", "14d")
@@ -212,4 +219,19 @@ func TestCaptureScreens(t *testing.T) {
 	tt.keys("Enter", "?")
 	tt.wait("Keys on this screen")
 	save("7-help")
+}
+
+// TestClearPINInTmux: the real binary, a help-desk call — find the person,
+// clear their token's PIN, see what AM holds now.
+func TestClearPINInTmux(t *testing.T) {
+	tt := demoOnJdoe(t)
+	tt.wait("John Doe (jdoe)", "set/–")
+	tt.keys("p")
+	tt.wait("Please confirm: clear the PIN", "UpdateTokenCommand")
+	tt.keys("y")
+	tt.wait("Clear the PIN: done for token", regexp.MustCompile(`\* pinIsSet +no \(was yes\)`))
+	tt.keys("Enter")
+	tt.wait("John Doe (jdoe)", "no/–")
+	tt.keys("q")
+	tt.wait("EXITED 0")
 }

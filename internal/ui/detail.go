@@ -73,6 +73,8 @@ func (p *detailPane) update(c *common, msg tea.Msg) reqs {
 		}
 	case eaDone:
 		return eaFinished(c, msg, "the token")
+	case changeDone:
+		return changeFinished(c, msg, "the token")
 	}
 	return nil
 }
@@ -91,6 +93,8 @@ func (p *detailPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return openForm(c, p.state, p.user, "the token"), true
 	case key.Matches(k, km.EndEmergency):
 		return openClear(c, p.state, "the token"), true
+	case key.Matches(k, km.ClearPIN), key.Matches(k, km.RequireNewPIN):
+		return openPINChange(c, p.state, p.user, key.Matches(k, km.ClearPIN)), true
 	default:
 		return nil, false
 	}

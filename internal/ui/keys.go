@@ -40,6 +40,8 @@ type KeyMap struct {
 	EndEmergency    key.Binding `keys:"end-emergency-access"`
 	AutoRefresh     key.Binding `keys:"auto-refresh"`
 	Explain         key.Binding `keys:"explain"`
+	ClearPIN        key.Binding `keys:"clear-pin"`
+	RequireNewPIN   key.Binding `keys:"require-new-pin"`
 
 	// the emergency-access form
 	NextField  key.Binding `keys:"next-field"`
@@ -96,6 +98,8 @@ func DefaultKeys() KeyMap {
 		EndEmergency:    bind("end emergency access", "x"),
 		AutoRefresh:     bind("auto-refresh", "a"),
 		Explain:         bind("explain fields", "i"),
+		ClearPIN:        bind("clear the PIN", "p"),
+		RequireNewPIN:   bind("require a new PIN", "P"),
 
 		NextField:  bind("next field", "tab", "down"),
 		PrevField:  bind("previous field", "shift+tab", "up"),
@@ -114,8 +118,8 @@ func DefaultKeys() KeyMap {
 // only on a choice field, where back is esc; so back is left out there.
 var keyScreens = map[string][]string{
 	"people list":      {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh"},
-	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh"},
-	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain"},
+	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin"},
+	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin"},
 	"emergency access": {"help", "command", "search", "quit", "next-field", "previous-field", "previous-choice", "next-choice", "review"},
 	"result":           {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "copy-codes", "done"},
 }

@@ -39,6 +39,9 @@ type AM interface {
 	// read is the token as read while the change was reviewed (nil: AM
 	// is asked first); see rsa.EARequest.Read.
 	ClearEmergencyAccess(ctx context.Context, serial string, read *rsa.TokenState) (rsa.EAResult, error)
+	// ClearPIN and RequireNewPIN change a token's PIN state (rsa.Ops).
+	ClearPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
+	RequireNewPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
 	// Permits says whether the person may do p, and if not, why (rsa's one
 	// permission table: the screens offer only what it allows).
 	Permits(p rsa.Permission) error

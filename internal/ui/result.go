@@ -18,6 +18,7 @@ type resultPane struct {
 	clear  bool
 	req    rsa.EARequest
 	parent string // what back returns to: "the token list", "the token"
+	title  string // for a change other than emergency access: what was done
 	// uncertain: the reply was lost and AM does not show the change (yet);
 	// the codes may be active, so they are shown, marked so
 	uncertain bool
@@ -52,6 +53,24 @@ func eaFinished(c *common, r eaDone, parent string) reqs {
 		return append(rs, say("Done ("+r.res.Note+")."))
 	}
 	return append(rs, say("Done: AM holds the state shown."))
+}
+
+// changeFinished is a token change's result (a PIN), for the screen it
+// comes back to: what AM holds now, changed fields marked; or why not.
+func changeFinished(c *common, r changeDone, parent string) reqs {
+	var rs reqs
+	if r.res.After.Token.Serial != "" {
+		rs = append(rs, tell(tokenNow{r.res.After}))
+	}
+	if r.err != nil {
+		return append(rs, fail(explain(r.err)))
+	}
+	p := &resultPane{res: rsa.EAResult{Before: r.res.Before, After: r.res.After, Note: r.res.Note}, parent: parent,
+		title: r.title + ": done for token " + r.res.After.Token.Serial, scroll: newScroller()}
+	if r.res.Note != "" {
+		return append(rs, push(p), say("Nothing to do ("+r.res.Note+")."))
+	}
+	return append(rs, push(p), say("Done: AM holds the state shown."))
 }
 
 func (p *resultPane) crumbs() []string { return []string{p.res.After.Token.Serial, "result"} }
@@ -111,6 +130,9 @@ func (p *resultPane) content(c *common) string {
 	}
 	if p.uncertain {
 		title = "Emergency access MAY be on for token " + p.res.After.Token.Serial + ": the reply was lost"
+	}
+	if p.title != "" {
+		title = p.title
 	}
 	b.WriteString(st.Title.Render(title) + "\n")
 	if p.uncertain {

@@ -77,6 +77,12 @@ func eaKeys(c *common) []key.Binding {
 	if c.am.Permits(rsa.PermEmergencyEnd) == nil {
 		ks = append(ks, c.km.EndEmergency)
 	}
+	if c.am.Permits(rsa.PermPinClear) == nil {
+		ks = append(ks, c.km.ClearPIN)
+	}
+	if c.am.Permits(rsa.PermPinNew) == nil {
+		ks = append(ks, c.km.RequireNewPIN)
+	}
 	return ks
 }
 
@@ -305,6 +311,8 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 		return rs
 	case eaDone:
 		return eaFinished(c, msg, "the token list")
+	case changeDone:
+		return changeFinished(c, msg, "the token list")
 	}
 	return nil
 }
@@ -340,6 +348,11 @@ func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	case key.Matches(k, km.EndEmergency):
 		if ok {
 			return openClear(c, s, "the token list"), true
+		}
+		return nil, true
+	case key.Matches(k, km.ClearPIN), key.Matches(k, km.RequireNewPIN):
+		if ok {
+			return openPINChange(c, s, p.user, key.Matches(k, km.ClearPIN)), true
 		}
 		return nil, true
 	}

@@ -1,0 +1,120 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+// changePane confirms a change to a token other than emergency access (a
+// PIN): what it does in words and the AM commands it sends. Only y runs it;
+// every other key cancels.
+type changePane struct {
+	state    rsa.TokenState
+	title    string   // "Clear the PIN"
+	words    string   // what happens, for the person on the phone
+	commands []string // what is sent, in order
+	label    string   // the spinner's words while it runs
+	run      func(ctx context.Context) (rsa.TokenResult, error)
+}
+
+// changeDone is the result of a change confirmed on a changePane.
+type changeDone struct {
+	title string
+	res   rsa.TokenResult
+	err   error
+}
+
+// openPINChange confirms clearing the PIN (clear) or requiring a new one.
+// u is the person whose list the token was opened from: a listed token
+// does not name its owner (the operation reads the whole record and checks
+// it is assigned).
+func openPINChange(c *common, s rsa.TokenState, u ad.User, clear bool) reqs {
+	perm := rsa.PermPinNew
+	if clear {
+		perm = rsa.PermPinClear
+	}
+	if err := c.am.Permits(perm); err != nil {
+		return do(fail(refusal(err)))
+	}
+	serial, owner := s.Token.Serial, s.Token.AssignedUserID
+	if owner == "" {
+		owner = u.Login
+	}
+	if owner == "" && s.Token.GUID != "" && !s.Listed && !s.Token.Assigned() {
+		return do(fail("No PIN change: token " + serial + " is not assigned to anyone; a PIN belongs to the person who holds it."))
+	}
+	who := owner
+	if who == "" {
+		who = "the person"
+	}
+	am := c.am
+	readBack := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
+	p := &changePane{state: s,
+		title: "Require a new PIN",
+		words: "Require a new PIN for token " + serial + " (" + who + "): the PIN stays; at the next login " + who +
+			" enters PIN + tokencode as usual, then AM asks them to choose a new PIN.",
+		commands: []string{readBack, "UpdateTokenCommand (the whole record, newPinMode=true)", readBack},
+		label:    "Requiring a new PIN for token " + serial,
+		run:      func(ctx context.Context) (rsa.TokenResult, error) { return am.RequireNewPIN(ctx, serial) }}
+	if clear {
+		p.title = "Clear the PIN"
+		p.words = "Clear the PIN of token " + serial + " (" + who + "): AM forgets it; at the next login " + who +
+			" enters the tokencode alone (no PIN), then AM asks them to choose a new PIN."
+		p.commands[1] = `UpdateTokenCommand (the whole record, pinIsSet=false, pin="", newPinMode=true)`
+		p.label = "Clearing the PIN of token " + serial
+		p.run = func(ctx context.Context) (rsa.TokenResult, error) { return am.ClearPIN(ctx, serial) }
+	}
+	return do(push(p), say("Review the change: y runs it, any other key cancels."))
+}
+
+func (p *changePane) crumbs() []string {
+	return []string{p.state.Token.Serial, lowerFirst(p.title)}
+}
+func (p *changePane) resize(*common, int, int) {}
+func (p *changePane) typing() bool             { return true } // a yes/no question takes every key
+func (p *changePane) update(*common, tea.Msg) reqs {
+	return nil
+}
+
+func (p *changePane) keys(c *common) []keyGroup {
+	return []keyGroup{{"confirm", []key.Binding{c.km.Yes, fixed("any other key", "cancel, nothing sent")}}}
+}
+
+func (p *changePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
+	if !key.Matches(k, c.km.Yes) {
+		return do(back(), say("Cancelled: nothing was sent to AM.")), true
+	}
+	run, title := p.run, p.title
+	// the confirm closes first: the result comes to the screen below it
+	return do(back(), write(p.label, func(ctx context.Context) tea.Msg {
+		res, err := run(ctx)
+		return changeDone{title: title, res: res, err: err}
+	})), true
+}
+
+func (p *changePane) view(c *common, w, _ int) string {
+	st := c.st
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Please confirm: "+lowerFirst(p.title)) + "\n\n" + p.words + "\n")
+	b.WriteString("\n" + st.Dim.Render("AM commands, in order (+ sent at the same time):") + "\n")
+	for i, cmd := range p.commands {
+		b.WriteString(st.Dim.Render("  "+string(rune('1'+i))+". "+cmd) + "\n")
+	}
+	b.WriteString("\n" + st.Key.Render(c.km.Yes.Help().Key) + " run it    " + st.Key.Render("any other key") + " cancel")
+	return lipgloss.NewStyle().Width(w).Render(b.String())
+}
+
+// lowerFirst is s with its first letter small ("Clear the PIN" → "clear the PIN").
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}

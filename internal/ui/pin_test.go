@@ -1,0 +1,56 @@
+package ui_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/rsatui/rsatui/internal/screentest"
+)
+
+// Clear a PIN from the token list (#15 §1): p → the confirm says what the
+// person will have to do and which AM commands go → y → the result marks
+// what changed; AM holds it. Requiring a new PIN on a token with no PIN is
+// refused with why.
+func TestClearPINFromTheConsole(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 100, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	waitScreen(t, s, "p clear the PIN")
+	s.Send(key("p"))
+	waitScreen(t, s, "Please confirm: clear the PIN", "tokencode alone (no PIN)", `pinIsSet=false, pin="", newPinMode=true`)
+	s.Send(key("n"))
+	waitScreen(t, s, "Cancelled: nothing was sent to AM.")
+	serial := world.ds.TokensOf("jdoe")[0]
+	if st, _ := world.sim.Token(serial); !st.PinSet {
+		t.Fatal("a cancelled confirm cleared the PIN")
+	}
+	s.Send(key("p"))
+	waitScreen(t, s, "Please confirm: clear the PIN")
+	s.Send(key("y"))
+	waitScreen(t, s, "Clear the PIN: done for token "+serial, regexp.MustCompile(`\* pinIsSet +no \(was yes\)`),
+		regexp.MustCompile(`\* newPinMode +yes \(was no\)`), "Done: AM holds the state shown.")
+	if st, _ := world.sim.Token(serial); st.PinSet || !st.NewPinMode {
+		t.Fatalf("AM after clearing: %+v", st)
+	}
+	s.Send(key("enter"))
+	waitScreen(t, s, "John Doe (jdoe)", "no/–")
+	s.Send(key("P"))
+	waitScreen(t, s, "Please confirm: require a new PIN")
+	s.Send(key("y"))
+	waitScreen(t, s, "has no PIN to change")
+}
+
+// A viewer is offered no PIN keys, and the key itself is refused.
+func TestViewerCannotClearAPIN(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(true), 100, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	if strings.Contains(s.screen(), "clear the PIN") {
+		t.Fatal("a read-only session offers to clear PINs")
+	}
+	s.Send(key("p"))
+	waitScreen(t, s, "read-only session: changes are disabled")
+}
