@@ -141,7 +141,17 @@ func TestHelpdeskGivesEmergencyAccess(t *testing.T) {
 	if strings.Contains(c.screen(), "READ-ONLY") {
 		t.Fatal("a help-desk session is marked read-only")
 	}
-	c.toConfirm("jdoe", "John Doe")
+	c.openTokens("jdoe", "John Doe")
+	c.wait("p clear the PIN")
+	if strings.Contains(c.screen(), "disable / enable") || strings.Contains(c.screen(), "unassign") {
+		t.Fatalf("a help-desk session is offered an admin's keys:\n%s", c.screen())
+	}
+	c.keys("d")
+	c.wait("your rsatui role (helpdesk) may not disable tokens")
+	c.keys("e")
+	c.wait("Online emergency access for token")
+	c.keys("\r")
+	c.wait("Please confirm")
 	c.keys("y")
 	c.wait("Emergency access is on for token")
 	if st, _ := f.st.Sim.Token(f.st.DS.TokensOf("jdoe")[0]); !st.Lost {

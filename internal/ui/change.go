@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -72,6 +73,49 @@ func openPINChange(c *common, s rsa.TokenState, u ad.User, clear bool) reqs {
 		p.run = func(ctx context.Context) (rsa.TokenResult, error) { return am.ClearPIN(ctx, serial) }
 	}
 	return do(push(p), say("Review the change: y runs it, any other key cancels."))
+}
+
+// openTokenChange confirms disabling or enabling a token (the one it is
+// not), or, with unassign, taking it from its owner (saying that its
+// emergency access ends with it, when it is on).
+func openTokenChange(c *common, s rsa.TokenState, u ad.User, unassign bool) reqs {
+	t := s.Token
+	serial, who := t.Serial, t.AssignedUserID
+	if who == "" {
+		who = u.Login
+	}
+	am := c.am
+	lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
+	if unassign {
+		if err := c.am.Permits(rsa.PermUnassign); err != nil {
+			return do(fail(refusal(err)))
+		}
+		endEA := s.EA.Active() || s.EA.Lost
+		words := "Unassign token " + serial + " from " + who + ": it goes back to the token pool and " + who +
+			" can no longer log in with it."
+		if endEA {
+			words += " Its emergency access (" + eaSummary(s.EA, c.loc) + ") ends with it."
+		}
+		return do(push(&changePane{state: s, title: "Unassign the token", words: words,
+			commands: []string{lookups, "UnlinkTokensFromPrincipalsCommand", lookups},
+			label:    "Unassigning token " + serial,
+			run:      func(ctx context.Context) (rsa.TokenResult, error) { return am.Unassign(ctx, serial, endEA) }}),
+			say("Review the change: y runs it, any other key cancels."))
+	}
+	enable, perm, label := !t.Enabled, rsa.PermDisable, "Disabling token "+serial
+	title, words := "Disable the token", "Disable token "+serial+" ("+who+"): AM refuses every login with it, emergency codes included, until it is enabled again."
+	if enable {
+		perm, label = rsa.PermEnable, "Enabling token "+serial
+		title, words = "Enable the token", "Enable token "+serial+" ("+who+"): it works for logins again."
+	}
+	if err := c.am.Permits(perm); err != nil {
+		return do(fail(refusal(err)))
+	}
+	return do(push(&changePane{state: s, title: title, words: words,
+		commands: []string{lookups, fmt.Sprintf("EnableTokensCommand (enable=%t)", enable), lookups},
+		label:    label,
+		run:      func(ctx context.Context) (rsa.TokenResult, error) { return am.SetEnabled(ctx, serial, enable) }}),
+		say("Review the change: y runs it, any other key cancels."))
 }
 
 func (p *changePane) crumbs() []string {

@@ -54,3 +54,35 @@ func TestViewerCannotClearAPIN(t *testing.T) {
 	s.Send(key("p"))
 	waitScreen(t, s, "read-only session: changes are disabled")
 }
+
+// Disable, enable and unassign from the console (#15 §6): d toggles, U
+// unassigns (saying emergency access ends with it); the help desk is not
+// offered them, and the operation refuses them too.
+func TestEnableDisableUnassignFromTheConsole(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 110, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	serial := world.ds.TokensOf("jdoe")[0]
+	s.Send(key("d"))
+	waitScreen(t, s, "Please confirm: disable the token", "EnableTokensCommand (enable=false)")
+	s.Send(key("y"))
+	waitScreen(t, s, "Disable the token: done for token "+serial, regexp.MustCompile(`\* tokenEnabled +no \(was yes\)`))
+	if st, _ := world.sim.Token(serial); st.Enabled {
+		t.Fatal("AM still has the token enabled")
+	}
+	s.Send(key("enter"))
+	waitScreen(t, s, "disabled")
+	s.Send(key("d"))
+	waitScreen(t, s, "Please confirm: enable the token", "EnableTokensCommand (enable=true)")
+	s.Send(key("y"))
+	waitScreen(t, s, regexp.MustCompile(`\* tokenEnabled +yes \(was no\)`))
+	s.Send(key("enter"))
+	s.Send(key("U"))
+	waitScreen(t, s, "Please confirm: unassign the token", "goes back to the token pool", "UnlinkTokensFromPrincipalsCommand")
+	s.Send(key("y"))
+	waitScreen(t, s, "Unassign the token: done for token "+serial)
+	if st, _ := world.sim.Token(serial); st.Owner != "" {
+		t.Fatalf("AM still has the token assigned to %s", st.Owner)
+	}
+}

@@ -42,6 +42,10 @@ type AM interface {
 	// ClearPIN and RequireNewPIN change a token's PIN state (rsa.Ops).
 	ClearPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
 	RequireNewPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
+	SetEnabled(ctx context.Context, serial string, enable bool) (rsa.TokenResult, error)
+	// Unassign takes a token from its owner; endEA confirms that its
+	// emergency access ends with it.
+	Unassign(ctx context.Context, serial string, endEA bool) (rsa.TokenResult, error)
 	// Permits says whether the person may do p, and if not, why (rsa's one
 	// permission table: the screens offer only what it allows).
 	Permits(p rsa.Permission) error
