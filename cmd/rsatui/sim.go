@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 	"github.com/rsatui/rsatui/internal/tlsutil"
@@ -124,5 +125,39 @@ settings to use (RSATUI_* lines to paste). It is meant for loopback only: demo c
 	cmd.Flags().DurationVar(&jitter, "jitter", 0, "add a random delay of up to this much to --latency")
 	cmd.Flags().BoolVar(&plainHTTP, "plain-http", false, "serve plain HTTP instead of HTTPS (clients then need --am-allow-plain-http)")
 	cmd.Flags().StringVar(&caFile, "ca-file", "", "where to write the run's CA certificate (default: a file in the temporary directory, removed on exit)")
+	cmd.AddCommand(newSimTokencodeCmd())
+	return cmd
+}
+
+// newSimTokencodeCmd is the demo's software token app: a demo token's
+// current and next tokencode, computed from the data set's seed (the same
+// --seed as sim and --demo-seed), for a resync or, later, a login.
+func newSimTokencodeCmd() *cobra.Command {
+	var (
+		users int
+		seed  uint64
+	)
+	cmd := &cobra.Command{
+		Use:   "tokencode SERIAL",
+		Short: "Print a demo token's current and next tokencode (the demo's software token app)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := rsa.ValidateSerial(args[0]); err != nil {
+				return verbErr(err)
+			}
+			sim := amsim.New(amsim.Options{Seed: seed})
+			if err := demo.Generate(seed, users, time.Now()).SeedAM(sim); err != nil {
+				return err
+			}
+			cur, next, err := sim.Tokencodes(args[0])
+			if err != nil {
+				return &exitError{code: exitNotFound, err: fmt.Errorf("%v (of the demo data set with --seed %d, --users %d)", err, seed, users)}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "token %s: tokencode %s, next %s (demo data, seed %d)\n", args[0], cur, next, seed)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&users, "users", 200, "number of generated users (as given to sim or --demo-users)")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the demo data set (as given to sim or --demo-seed)")
 	return cmd
 }

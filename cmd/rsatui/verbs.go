@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/term"
 	"io"
 	"os"
 	"sort"
@@ -442,6 +443,24 @@ func addVerbs(root *cobra.Command) {
 			}})
 	}
 
+	token.AddCommand(&cobra.Command{Use: "resync SERIAL",
+		Short: "Resynchronize a token: two consecutive tokencodes from standard input or a prompt, never from the command line",
+		Long: `resync sends two consecutive tokencodes the person reads off the token (the
+second after the display changes) so AM learns the token's clock again and
+clears its next-tokencode mode. The codes are read from standard input, one a
+line, or asked for on the terminal without echo; they are never taken from the
+command line, logged or audited.`,
+		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			codes, err := readTokencodes(cmd)
+			if err != nil {
+				return err
+			}
+			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+				r, err := o.ops.Resync(ctx, args[0], codes[0], codes[1])
+				return r.After, r.Note, err
+			})
+		}})
+
 	root.AddCommand(users, tokens, token, eaCommand(), auditCommand())
 }
 
@@ -641,4 +660,32 @@ func auditCommand() *cobra.Command {
 	tail.Flags().IntVarP(&n, "lines", "n", 20, "how many entries (0 = all)")
 	a.AddCommand(tail)
 	return a
+}
+
+// readTokencodes reads the two tokencodes of a resync: a line each from
+// standard input, or from prompts without echo on a terminal.
+func readTokencodes(cmd *cobra.Command) ([2]secret.Secret, error) {
+	var codes [2]secret.Secret
+	in, isFile := cmd.InOrStdin().(*os.File)
+	if isFile && term.IsTerminal(int(in.Fd())) {
+		for i, what := range []string{"first tokencode (as shown now)", "next tokencode (once the display changes)"} {
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: ", what)
+			b, err := term.ReadPassword(int(in.Fd()))
+			fmt.Fprintln(cmd.ErrOrStderr())
+			if err != nil {
+				return codes, usageErr("reading the %s: %v", what, err)
+			}
+			codes[i] = secret.Secret(strings.TrimSpace(string(b)))
+		}
+		return codes, nil
+	}
+	r := bufio.NewReader(cmd.InOrStdin())
+	for i := range codes {
+		line, err := r.ReadString('\n')
+		if err != nil && line == "" {
+			return codes, usageErr("resync: give two tokencodes on standard input, one a line (%d read)", i)
+		}
+		codes[i] = secret.Secret(strings.TrimSpace(line))
+	}
+	return codes, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,4 +246,36 @@ func TestVerbsServerAndDemo(t *testing.T) {
 		t.Fatalf("users search: %+v", users)
 	}
 	c.fails(1, "control character", "users", "search", "a\tb", "--demo")
+}
+
+// token resync against a running simulator: the codes come from the
+// demo's software token app (sim tokencode), go in on standard input, never
+// on the command line, and reach neither the output nor the audit log.
+func TestVerbResync(t *testing.T) {
+	c := setup(t)
+	serial := c.ds.TokensOf("jdoe")[0]
+	out, _, code := c.run("", "sim", "tokencode", serial, "--seed", "5", "--users", "20")
+	var cur, next string
+	if _, err := fmt.Sscanf(out, "token "+serial+": tokencode %s next %s", &cur, &next); err != nil || code != 0 {
+		t.Fatalf("sim tokencode: %d %q %v", code, out, err)
+	}
+	cur = strings.TrimSuffix(cur, ",")
+	_, errs, code := c.run(next+"\n"+cur+"\n", "token", "resync", serial)
+	if code != 3 || !strings.Contains(errs, "read them again off the token") {
+		t.Fatalf("codes in the wrong order: exit %d %s", code, errs)
+	}
+	out, errs, code = c.run(cur+"\n"+next+"\n", "token", "resync", serial, "--json")
+	if code != 0 || !strings.Contains(out, `"next_tokencode_mode": false`) {
+		t.Fatalf("resync: exit %d %s %s", code, out, errs)
+	}
+	c.fails(1, "give two tokencodes on standard input", "token", "resync", serial)
+	audit, err := os.ReadFile(c.audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{out, c.stderr.String(), string(audit)} {
+		if strings.Contains(s, cur) || strings.Contains(s, next) {
+			t.Fatal("a tokencode was printed or audited")
+		}
+	}
 }

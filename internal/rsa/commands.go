@@ -160,6 +160,13 @@ func (c *Client) UpdateToken(ctx context.Context, t Token, set ...*soapenc.Value
 	return c.run(ctx, command(amproto.UpdateTokenCommand, soapenc.Int("commandVersion", 0), rec))
 }
 
+// ResynchronizeToken sends two consecutive tokencodes the person read off
+// the token (ResynchronizeTokenCommand takes the serial, not the GUID).
+func (c *Client) ResynchronizeToken(ctx context.Context, serial string, first, second Secret) error {
+	return c.run(ctx, command(amproto.ResynchronizeTokenCommand, soapenc.Str("tokenSerialNum", serial),
+		soapenc.Str("firstTokencode", first.Reveal()), soapenc.Str("secondTokencode", second.Reveal())))
+}
+
 // LinkTokens assigns tokens to a principal (LinkTokensWithPrincipalCommand).
 func (c *Client) LinkTokens(ctx context.Context, principalGUID string, tokenGUIDs ...string) error {
 	return c.run(ctx, command(amproto.LinkTokensWithPrincipalCommand,

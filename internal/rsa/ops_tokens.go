@@ -260,6 +260,65 @@ func (o *Ops) pinWrite(ctx context.Context, serial string, clear bool, perm Perm
 	return res, err
 }
 
+// Resync resynchronizes a token with two consecutive tokencodes the
+// person reads off it (helpdesk-ops §2): Lookup → ResynchronizeTokenCommand
+// (by serial) → read back. AM keeps the token's clock offset and clears its
+// next-tokencode mode. The codes are secrets: never logged, audited or shown.
+func (o *Ops) Resync(ctx context.Context, serial string, first, second Secret) (TokenResult, error) {
+	ctx = withQueue(ctx, o.queue)
+	ctx = o.intend(ctx, "token.resync", "token "+serial, nil)
+	res, err := o.resync(ctx, serial, first, second)
+	return res, o.record(ctx, res.Commands, res.Note, err)
+}
+
+// TokencodePolicy checks a tokencode as typed: 6 or 8 digits (a code
+// length AM's tokens have), before AM is asked.
+func TokencodePolicy(code string) error {
+	switch {
+	case code == "":
+		return fmt.Errorf("%w: give the tokencode shown on the token", ErrInvalidInput)
+	case strings.Trim(code, "0123456789") != "":
+		return fmt.Errorf("%w: a tokencode is digits only (the PIN is not part of it)", ErrInvalidInput)
+	case len(code) != 6 && len(code) != 8:
+		return fmt.Errorf("%w: a tokencode has 6 or 8 digits (this one has %d)", ErrInvalidInput, len(code))
+	}
+	return nil
+}
+
+func (o *Ops) resync(ctx context.Context, serial string, first, second Secret) (TokenResult, error) {
+	if err := ValidateSerial(serial); err != nil {
+		return TokenResult{}, err
+	}
+	for i, c := range []Secret{first, second} {
+		if err := TokencodePolicy(c.Reveal()); err != nil {
+			return TokenResult{}, fmt.Errorf("%w (the %s tokencode)", err, []string{"first", "second"}[i])
+		}
+	}
+	if first == second {
+		return TokenResult{}, fmt.Errorf("%w: the two tokencodes are the same: wait for the token to show the next one", ErrInvalidInput)
+	}
+	res, before, err := o.begin(ctx, serial, PermResync)
+	if err != nil {
+		return res, err
+	}
+	t := before.Token
+	if len(first) != t.CodeLength && t.CodeLength > 0 {
+		return res, fmt.Errorf("%w: token %s shows %d-digit tokencodes, not %d", ErrInvalidInput, serial, t.CodeLength, len(first))
+	}
+	differs := func(now TokenState) []string {
+		d := differences{}
+		d.check("nextTokenCodeMode", !now.Token.NextTokencodeMode)
+		d.check("badTokenCodeCount", now.Token.BadCodeCount == 0)
+		return d
+	}
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "ResynchronizeTokenCommand", t, differs,
+		func() error { return o.c.ResynchronizeToken(ctx, serial, first, second) })
+	if errors.Is(err, ErrInvalidArgument) {
+		err = fmt.Errorf("%w: AM did not find the two tokencodes as consecutive codes of token %s: read them again off the token — the second after it changes — and retry", err, serial)
+	}
+	return res, err
+}
+
 // pendingAudit is the audit record of one operation under way: its intent
 // is written (and synced) by write just before the first command that
 // changes anything; its outcome by record.

@@ -22,6 +22,7 @@ const (
 	PermEmergencyEnd Permission = "token:lost-emergency-end" // end online emergency access
 	PermPinClear     Permission = "token:pin-clear"          // clear a PIN (the person sets a new one)
 	PermPinNew       Permission = "token:pin-new"            // require a new PIN at the next authentication
+	PermResync       Permission = "token:resync"             // resynchronize a token with two tokencodes
 	PermAssign       Permission = "token:assign"
 	PermUnassign     Permission = "token:unassign"
 	PermEnable       Permission = "token:enable"
@@ -51,6 +52,7 @@ var permissionTable = []struct {
 	{PermEmergencyEnd, "end emergency access", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermPinClear, "clear PINs", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermPinNew, "require new PINs", []Role{RoleAdmin, RoleHelpdesk}},
+	{PermResync, "resynchronize tokens", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermAssign, "assign tokens", []Role{RoleAdmin}},
 	{PermUnassign, "unassign tokens", []Role{RoleAdmin}},
 	{PermEnable, "enable tokens", []Role{RoleAdmin}},

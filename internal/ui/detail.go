@@ -95,6 +95,8 @@ func (p *detailPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return openClear(c, p.state, "the token"), true
 	case key.Matches(k, km.ClearPIN), key.Matches(k, km.RequireNewPIN):
 		return openPINChange(c, p.state, p.user, key.Matches(k, km.ClearPIN)), true
+	case key.Matches(k, km.Resync):
+		return openResync(c, p.state, p.user, "the token"), true
 	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):
 		return openTokenChange(c, p.state, p.user, key.Matches(k, km.Unassign)), true
 	default:

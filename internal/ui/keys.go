@@ -42,6 +42,7 @@ type KeyMap struct {
 	Explain         key.Binding `keys:"explain"`
 	ClearPIN        key.Binding `keys:"clear-pin"`
 	RequireNewPIN   key.Binding `keys:"require-new-pin"`
+	Resync          key.Binding `keys:"resync"`
 	ToggleEnabled   key.Binding `keys:"enable-disable"`
 	Unassign        key.Binding `keys:"unassign"`
 
@@ -102,6 +103,7 @@ func DefaultKeys() KeyMap {
 		Explain:         bind("explain fields", "i"),
 		ClearPIN:        bind("clear the PIN", "p"),
 		RequireNewPIN:   bind("require a new PIN", "P"),
+		Resync:          bind("resynchronize", "s"),
 		ToggleEnabled:   bind("disable / enable the token", "d"),
 		Unassign:        bind("unassign the token", "U"),
 
@@ -122,8 +124,8 @@ func DefaultKeys() KeyMap {
 // only on a choice field, where back is esc; so back is left out there.
 var keyScreens = map[string][]string{
 	"people list":      {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh"},
-	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "enable-disable", "unassign"},
-	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin", "enable-disable", "unassign"},
+	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign"},
+	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign"},
 	"emergency access": {"help", "command", "search", "quit", "next-field", "previous-field", "previous-choice", "next-choice", "review"},
 	"result":           {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "copy-codes", "done"},
 }

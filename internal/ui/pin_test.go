@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rsatui/rsatui/internal/screentest"
 )
@@ -85,4 +86,39 @@ func TestEnableDisableUnassignFromTheConsole(t *testing.T) {
 	if st, _ := world.sim.Token(serial); st.Owner != "" {
 		t.Fatalf("AM still has the token assigned to %s", st.Owner)
 	}
+}
+
+// Resynchronize from the console (#15 §2): s → two masked codes → review →
+// y → the token AM holds; wrong codes keep the form, emptied, with why.
+func TestResyncFromTheConsole(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 100, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	serial := world.ds.TokensOf("jdoe")[0]
+	world.sim.SkewClock(serial, 40*time.Minute)
+	cur, next, err := world.sim.Tokencodes(serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Send(key("s"))
+	waitScreen(t, s, "Resynchronize token "+serial)
+	typeText(s, next)
+	s.Send(key("tab"))
+	typeText(s, cur)
+	waitScreen(t, s, "Next one   ********")
+	if strings.Contains(s.screen(), cur) || strings.Contains(s.screen(), next) {
+		t.Fatal("a tokencode is shown")
+	}
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm: resynchronize the token", "ResynchronizeTokenCommand")
+	s.Send(key("y"))
+	waitScreen(t, s, "The token was not resynchronized", "consecutive codes of the token")
+	typeText(s, cur)
+	s.Send(key("tab"))
+	typeText(s, next)
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm: resynchronize the token")
+	s.Send(key("y"))
+	waitScreen(t, s, "Resynchronize the token: done for token "+serial, "Done: AM holds the state shown.")
 }

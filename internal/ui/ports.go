@@ -43,6 +43,7 @@ type AM interface {
 	ClearPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
 	RequireNewPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
 	SetEnabled(ctx context.Context, serial string, enable bool) (rsa.TokenResult, error)
+	Resync(ctx context.Context, serial string, first, second rsa.Secret) (rsa.TokenResult, error)
 	// Unassign takes a token from its owner; endEA confirms that its
 	// emergency access ends with it.
 	Unassign(ctx context.Context, serial string, endEA bool) (rsa.TokenResult, error)

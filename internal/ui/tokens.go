@@ -83,6 +83,9 @@ func eaKeys(c *common) []key.Binding {
 	if c.am.Permits(rsa.PermPinNew) == nil {
 		ks = append(ks, c.km.RequireNewPIN)
 	}
+	if c.am.Permits(rsa.PermResync) == nil {
+		ks = append(ks, c.km.Resync)
+	}
 	if c.am.Permits(rsa.PermDisable) == nil || c.am.Permits(rsa.PermEnable) == nil {
 		ks = append(ks, c.km.ToggleEnabled)
 	}
@@ -359,6 +362,11 @@ func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	case key.Matches(k, km.ClearPIN), key.Matches(k, km.RequireNewPIN):
 		if ok {
 			return openPINChange(c, s, p.user, key.Matches(k, km.ClearPIN)), true
+		}
+		return nil, true
+	case key.Matches(k, km.Resync):
+		if ok {
+			return openResync(c, s, p.user, "the token list"), true
 		}
 		return nil, true
 	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):

@@ -90,6 +90,7 @@ var (
 	UnlinkTokensFromPrincipalsCommand  = soapenc.QName{Space: NSTokenMgt, Local: "UnlinkTokensFromPrincipalsCommand"}
 	EnableTokensCommand                = soapenc.QName{Space: NSTokenMgt, Local: "EnableTokensCommand"}
 	UpdateTokenCommand                 = soapenc.QName{Space: NSTokenMgt, Local: "UpdateTokenCommand"}
+	ResynchronizeTokenCommand          = soapenc.QName{Space: NSTokenMgt, Local: "ResynchronizeTokenCommand"}
 	LookupTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "LookupTokenEmergencyAccessCommand"}
 	UpdateTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "UpdateTokenEmergencyAccessCommand"}
 	GenerateEmergencyAccessCodeCommand = soapenc.QName{Space: NSTokenMgt, Local: "GenerateEmergencyAccessCodeCommand"}

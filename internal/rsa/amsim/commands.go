@@ -28,6 +28,7 @@ func init() {
 		amproto.UnlinkTokensFromPrincipalsCommand:  (*Sim).unlinkTokens,
 		amproto.EnableTokensCommand:                (*Sim).enableTokens,
 		amproto.UpdateTokenCommand:                 (*Sim).updateToken,
+		amproto.ResynchronizeTokenCommand:          (*Sim).resynchronizeToken,
 		amproto.LookupTokenEmergencyAccessCommand:  (*Sim).lookupEA,
 		amproto.UpdateTokenEmergencyAccessCommand:  (*Sim).updateEA,
 		amproto.GenerateEmergencyAccessCodeCommand: (*Sim).generateEACode,
@@ -271,7 +272,8 @@ func (s *Sim) tokenDTO(t *token) *soapenc.Value {
 		soapenc.Time("dateTokenStart", t.start), soapenc.Time("dateTokenShutdown", t.expires),
 		soapenc.Time("dateLastLogin", t.lastLogin), soapenc.Time("dateTokenAssigned", t.assigned),
 		soapenc.Str("securityDomainId", s.domain.guid), soapenc.Long("rowVersion", int64(t.rowVersion)),
-		soapenc.Time("datePinModified", t.pinModified), soapenc.OptStr("notes", t.notes))
+		soapenc.Time("datePinModified", t.pinModified), soapenc.OptStr("notes", t.notes),
+		soapenc.Int("badTokenCodeCount", t.badCodeCount))
 	// pin stays nil: AM never hands a PIN back (helpdesk-ops §1.5)
 	if owner != nil {
 		v.Set(soapenc.Str("assignedUserId", owner.login))
@@ -453,6 +455,28 @@ func (s *Sim) updateToken(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	t.newPinMode = newPin
 	t.notes = rec.Str("notes")
 	t.pinModified = s.opt.Now()
+	t.rowVersion++
+	return reply(in), nil
+}
+
+// resynchronizeToken takes two consecutive tokencodes by serial number
+// (helpdesk-ops §2): found within AM's ±12 h, the token's drift is kept
+// and its bad-tokencode count and next-tokencode mode cleared; else
+// InvalidArgumentException [proposal: the class is not documented].
+func (s *Sim) resynchronizeToken(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	t, f := s.tokenByRef("", in.Str("tokenSerialNum"))
+	if f != nil {
+		return nil, f
+	}
+	first, second := in.Str("firstTokencode"), in.Str("secondTokencode")
+	if first == "" || second == "" {
+		return nil, badArg("both tokencodes are required")
+	}
+	if !s.resync(t, first, second) {
+		return nil, fault(amproto.ExInvalidArgument, "RESYNC_FAILED",
+			"Resynchronization of token %s failed: the tokencodes are not two consecutive codes of the token", t.serial)
+	}
+	t.badCodeCount, t.nextTokencodeMode = 0, false
 	t.rowVersion++
 	return reply(in), nil
 }

@@ -123,8 +123,13 @@ type token struct {
 	pin                string // the person's PIN (the simulator authenticates with it later)
 	pinModified        time.Time
 	notes              string
-	rowVersion         int
-	ea                 eaState
+	badCodeCount       int
+	// drift is the token's clock offset AM keeps (in intervals), learnt by a
+	// resync; clockSkew is how far the token's own clock is off (a test or
+	// the demo drifts it). A token in sync has clockSkew == drift.
+	drift, clockSkew int64
+	rowVersion       int
+	ea               eaState
 }
 
 type eaState struct {

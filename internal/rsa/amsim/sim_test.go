@@ -251,8 +251,8 @@ func TestCommandsOutsideTheTable(t *testing.T) {
 		cmd  *soapenc.Value
 		want string
 	}{
-		{soapenc.Obj("in1", soapenc.QName{Space: tokenMgt, Local: "ResynchronizeTokenCommand"}, soapenc.Str("tokenSerialNum", "000100001007")),
-			"com.rsa.common.SystemException: command ResynchronizeTokenCommand is not implemented by the simulator"},
+		{soapenc.Obj("in1", soapenc.QName{Space: tokenMgt, Local: "ClearPinsCommand"}),
+			"com.rsa.common.SystemException: command ClearPinsCommand is not implemented by the simulator"},
 		{soapenc.Obj("in1", amproto.LookupTokenCommand, soapenc.Str("serial", "000100001007")),
 			"Invalid element in com.rsa.authmgr.admin.tokenmgt.LookupTokenCommand - in1.serial: LookupTokenCommand has no member serial"},
 		{soapenc.Obj("in1", amproto.LookupTokenCommand, soapenc.Int("serialNumber", 1007)),

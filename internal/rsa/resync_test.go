@@ -1,0 +1,68 @@
+package rsa_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/audit"
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
+)
+
+// Resynchronize a token whose clock drifted (#15 §2): two consecutive
+// tokencodes read off it are found within AM's window; wrong ones are
+// refused with what to do; the codes reach neither the audit log nor an
+// error message.
+func TestResync(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Audit = log
+	ctx := context.Background()
+	serial := e.ds.TokensOf("jdoe")[0]
+	e.sim.SkewClock(serial, 3*time.Hour) // a hardware token running fast
+
+	// codes of the wrong minutes: not consecutive
+	cur, next, err := e.sim.Tokencodes(serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = o.Resync(ctx, serial, rsa.Secret(next), rsa.Secret(cur))
+	if !errors.Is(err, rsa.ErrInvalidArgument) || !strings.Contains(err.Error(), "read them again off the token") {
+		t.Fatalf("codes in the wrong order: %v", err)
+	}
+	res, err := o.Resync(ctx, serial, rsa.Secret(cur), rsa.Secret(next))
+	if err != nil || res.After.Token.NextTokencodeMode || res.After.Token.BadCodeCount != 0 {
+		t.Fatalf("resync: %v %+v", err, res.After.Token)
+	}
+	if got := strings.Join(res.Commands, " "); !strings.Contains(got, "ResynchronizeTokenCommand") {
+		t.Errorf("commands %s", got)
+	}
+	for in, want := range map[[2]string]string{
+		{"", next}:       "give the tokencode",
+		{"12ab56", next}: "digits only",
+		{"1234", next}:   "6 or 8 digits",
+		{cur, cur}:       "the same",
+	} {
+		if _, err := o.Resync(ctx, serial, rsa.Secret(in[0]), rsa.Secret(in[1])); !errors.Is(err, rsa.ErrInvalidInput) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+	raw, err := os.ReadFile(log.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), cur) || strings.Contains(string(raw), next) {
+		t.Fatal("a tokencode reached the audit log")
+	}
+	if !strings.Contains(string(raw), `"token.resync"`) {
+		t.Fatal("the resync is not audited")
+	}
+}
