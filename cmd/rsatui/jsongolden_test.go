@@ -31,8 +31,10 @@ func TestVerbJSONGoldens(t *testing.T) {
 		{"token-enable", "", []string{"token", "enable", jdoe}},
 		{"token-require-new-pin", "", []string{"token", "require-new-pin", jdoe}},
 		{"token-clear-pin", "", []string{"token", "clear-pin", jdoe}},
+		{"tokens-pool", "", []string{"tokens", "pool", "--expiring-before", "2000d"}},
 		{"token-assign", "", []string{"token", "assign", pool, "fnotoken"}},
 		{"token-unassign", "", []string{"token", "unassign", pool}},
+		{"token-assign-next", "", []string{"token", "assign", "--next", "fnotoken"}},
 		{"error", "", []string{"token", "show", "000000000001"}},
 		{"audit-tail", "", []string{"audit", "tail", "-n", "3"}},
 	}

@@ -364,7 +364,49 @@ func addVerbs(root *cobra.Command) {
 	search.Flags().IntVar(&limit, "limit", 100, "at most this many people")
 	users.AddCommand(search)
 
-	tokens := group("tokens", "Tokens of a person")
+	tokens := group("tokens", "Tokens of a person; the token pool")
+	var poolType, poolBefore string
+	pool := &cobra.Command{Use: "pool", Short: "The unassigned tokens (the pool), by serial", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := rsa.PoolQuery{Type: poolType}
+			if poolBefore != "" {
+				t, err := rsa.ParseExpiry(poolBefore, time.Now())
+				if err != nil || t.IsZero() {
+					return usageErr("--expiring-before %q: give a date (2027-06-30) or a lifetime from now (90d)", poolBefore)
+				}
+				q.ExpiringBefore = t
+			}
+			return session(cmd, false, func(ctx context.Context, o *opened) error {
+				list, err := o.ops.Pool(ctx, q)
+				if err != nil && !errors.Is(err, rsa.ErrIncomplete) {
+					return verbErr(err)
+				}
+				type poolToken struct {
+					Serial  string    `json:"serial"`
+					GUID    string    `json:"guid"`
+					Type    string    `json:"type"`
+					Enabled bool      `json:"enabled"`
+					Expires time.Time `json:"expires,omitzero"`
+				}
+				views := []poolToken{}
+				for _, t := range list {
+					views = append(views, poolToken{Serial: t.Serial, GUID: t.GUID, Type: t.TokenType.String(), Enabled: t.Enabled, Expires: t.Expires.UTC()})
+				}
+				if werr := o.emit(views, func(w *tabwriter.Writer) {
+					fmt.Fprintln(w, "SERIAL\tTYPE\tSTATE\tEXPIRES")
+					for _, t := range list {
+						state := map[bool]string{true: "enabled", false: "disabled"}[t.Enabled]
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", textsafe.Line(t.Serial), t.TokenType, state, day(t.Expires))
+					}
+				}); werr != nil {
+					return werr
+				}
+				return verbErr(err)
+			})
+		}}
+	pool.Flags().StringVar(&poolType, "type", "", `only tokens of this type ("key fob", "software token")`)
+	pool.Flags().StringVar(&poolBefore, "expiring-before", "", "only tokens that expire before this date or lifetime (2027-06-30, 90d)")
+	tokens.AddCommand(pool)
 	tokens.AddCommand(&cobra.Command{Use: "list LOGIN", Short: "A person's tokens with their emergency-access state", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return session(cmd, false, func(ctx context.Context, o *opened) error {
@@ -396,15 +438,32 @@ func addVerbs(root *cobra.Command) {
 				return s, "", err
 			})
 		}})
-	var allowSecond, endEA bool
-	assign := &cobra.Command{Use: "assign SERIAL LOGIN", Short: "Give a token to a person (one token a person unless --allow-second)",
-		Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
+	var allowSecond, endEA, next bool
+	assign := &cobra.Command{Use: "assign SERIAL LOGIN | --next LOGIN", Short: "Give a token to a person (one token a person unless --allow-second); --next: the one AM hands out next",
+		Args: cobra.RangeArgs(1, 2), RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case next && len(args) != 1:
+				return usageErr("token assign --next takes the login only: rsatui token assign --next LOGIN")
+			case next && allowSecond:
+				return usageErr("--next and --allow-second do not go together: give the serial to assign a second token")
+			case next:
+				return session(cmd, false, func(ctx context.Context, o *opened) error {
+					r, err := o.ops.AssignNext(ctx, args[0])
+					if err != nil {
+						return verbErr(err)
+					}
+					return o.emit(viewOf(r.After), func(w *tabwriter.Writer) { tokenTable(w, r.After) })
+				})
+			case len(args) != 2:
+				return usageErr("token assign takes a serial and a login (or --next LOGIN)")
+			}
 			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
 				r, err := o.ops.Assign(ctx, args[0], args[1], allowSecond)
 				return r.After, r.Note, err
 			})
 		}}
 	assign.Flags().BoolVar(&allowSecond, "allow-second", false, "allow a second token for the person (recorded in the audit log)")
+	assign.Flags().BoolVar(&next, "next", false, "assign the token AM hands out next from the pool (GetNextAvailableTokenCommand)")
 	unassign := &cobra.Command{Use: "unassign SERIAL", Short: "Take a token from its owner", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {

@@ -121,6 +121,23 @@ func (c *Client) ListTokensByPrincipal(ctx context.Context, principalGUID string
 	return out, nil
 }
 
+// SearchTokens is one page of the assigned or unassigned tokens
+// (SearchTokensCommand with an empty filter, as TriVir's client pages it).
+func (c *Client) SearchTokens(ctx context.Context, assigned bool, first, limit int) ([]TokenSummary, error) {
+	return query(ctx, c, command(amproto.SearchTokensCommand, emptyFilter("filter"), soapenc.Bool("assigned", assigned),
+		soapenc.Int("firstResult", first), soapenc.Int("limit", limit)),
+		func(reply *soapenc.Value) ([]TokenSummary, error) {
+			return decodeList(reply.Field("listSecurIDTokens"), decodeTokenSummary)
+		})
+}
+
+// NextAvailableToken is the unassigned token AM would hand out next
+// (GetNextAvailableTokenCommand; ErrNotFound when none is left).
+func (c *Client) NextAvailableToken(ctx context.Context) (Token, error) {
+	return query(ctx, c, command(amproto.GetNextAvailableTokenCommand),
+		func(reply *soapenc.Value) (Token, error) { return decodeToken(reply.Field("token")) })
+}
+
 // TokenRef names a token by serial number or GUID (one of them).
 type TokenRef struct {
 	Serial string

@@ -91,6 +91,8 @@ var (
 	EnableTokensCommand                = soapenc.QName{Space: NSTokenMgt, Local: "EnableTokensCommand"}
 	UpdateTokenCommand                 = soapenc.QName{Space: NSTokenMgt, Local: "UpdateTokenCommand"}
 	ResynchronizeTokenCommand          = soapenc.QName{Space: NSTokenMgt, Local: "ResynchronizeTokenCommand"}
+	SearchTokensCommand                = soapenc.QName{Space: NSTokenMgt, Local: "SearchTokensCommand"}
+	GetNextAvailableTokenCommand       = soapenc.QName{Space: NSTokenMgt, Local: "GetNextAvailableTokenCommand"}
 	LookupTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "LookupTokenEmergencyAccessCommand"}
 	UpdateTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "UpdateTokenEmergencyAccessCommand"}
 	GenerateEmergencyAccessCodeCommand = soapenc.QName{Space: NSTokenMgt, Local: "GenerateEmergencyAccessCodeCommand"}
@@ -111,6 +113,8 @@ var ReadOnly = map[soapenc.QName]bool{
 	LookupPrincipalCommand:             true,
 	ListTokensByPrincipalCommand:       true,
 	LookupTokenCommand:                 true,
+	SearchTokensCommand:                true,
+	GetNextAvailableTokenCommand:       true, // it only names a token; the link assigns it
 	LookupTokenEmergencyAccessCommand:  true,
 	GenerateEmergencyAccessCodeCommand: true,
 	GenerateOneTimeTokenCodeSetCommand: true,

@@ -1,6 +1,9 @@
 package amproto
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // EAMode is TokenEmergencyAccessDTO.eaMode: which kind of online emergency access
 // is active (TokenConstants; 0 from TriVir's "emergencyAccessOff").
@@ -108,6 +111,28 @@ func (t TokenType) String() string {
 		return tokenTypes[t]
 	}
 	return fmt.Sprintf("token type %d", int(t))
+}
+
+// TokenTypeNamed is the token type with the name String gives it
+// (case-insensitive); ok=false for a name no type has.
+func TokenTypeNamed(name string) (TokenType, bool) {
+	for i, n := range tokenTypes {
+		if n != "" && strings.EqualFold(n, strings.TrimSpace(name)) {
+			return TokenType(i), true
+		}
+	}
+	return 0, false
+}
+
+// TokenTypeNames are the types' names, for a message listing them.
+func TokenTypeNames() []string {
+	var out []string
+	for _, n := range tokenTypes {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Token types used by the demo data set.

@@ -29,6 +29,8 @@ func init() {
 		amproto.EnableTokensCommand:                (*Sim).enableTokens,
 		amproto.UpdateTokenCommand:                 (*Sim).updateToken,
 		amproto.ResynchronizeTokenCommand:          (*Sim).resynchronizeToken,
+		amproto.SearchTokensCommand:                (*Sim).searchTokens,
+		amproto.GetNextAvailableTokenCommand:       (*Sim).nextAvailableToken,
 		amproto.LookupTokenEmergencyAccessCommand:  (*Sim).lookupEA,
 		amproto.UpdateTokenEmergencyAccessCommand:  (*Sim).updateEA,
 		amproto.GenerateEmergencyAccessCodeCommand: (*Sim).generateEACode,
@@ -457,6 +459,54 @@ func (s *Sim) updateToken(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	t.pinModified = s.opt.Now()
 	t.rowVersion++
 	return reply(in), nil
+}
+
+// searchTokens lists assigned or unassigned tokens, a page at a time
+// (firstResult, limit), by serial (helpdesk-ops §5.2: TriVir pages with an
+// empty filter, limit 100). Of the filters, the simulator takes the empty
+// one only.
+func (s *Sim) searchTokens(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	if _, _, _, filtered := filterValue(in.Field("filter")); filtered {
+		return nil, badArg("token search filters are not supported by the simulator (send an empty filter)")
+	}
+	assigned, err1 := in.Bool("assigned")
+	first, err2 := in.Int("firstResult")
+	limit, err3 := in.Int("limit")
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, badArg("%v", err)
+	}
+	if first < 0 || limit < 1 || limit > 1000 {
+		return nil, badArg("firstResult %d, limit %d: want firstResult ≥ 0 and limit 1 to 1000", first, limit)
+	}
+	var match []*token
+	for _, t := range s.tokens {
+		if (t.principal != "") == assigned {
+			match = append(match, t)
+		}
+	}
+	sort.Slice(match, func(i, j int) bool { return match[i].serial < match[j].serial })
+	var items []*soapenc.Value
+	for i := first; i < len(match) && i < first+limit; i++ {
+		items = append(items, s.listTokenDTO(match[i]))
+	}
+	return reply(in, soapenc.ObjArray("listSecurIDTokens", amproto.ListTokenDTO, items...)), nil
+}
+
+// nextAvailableToken names the token AM would hand out next: unassigned,
+// enabled or not (assigning enables), not expired, lowest serial first
+// [proposal: AM's choice is undocumented]; none → DataNotFoundException.
+func (s *Sim) nextAvailableToken(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	var best *token
+	now := s.opt.Now()
+	for _, t := range s.tokens {
+		if t.principal == "" && (t.expires.IsZero() || t.expires.After(now)) && !t.ea.lost && (best == nil || t.serial < best.serial) {
+			best = t
+		}
+	}
+	if best == nil {
+		return nil, notFound("NO_AVAILABLE_TOKEN", "Token-Lookup : no unassigned token is available")
+	}
+	return reply(in, s.tokenDTO(best)), nil
 }
 
 // resynchronizeToken takes two consecutive tokencodes by serial number

@@ -1,0 +1,46 @@
+package rsa_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
+)
+
+// The token pool (#15 §4): every unassigned token, read page by page, and
+// narrowed by type; assigning the next available one follows the one-token
+// rule and takes a token from the pool.
+func TestPoolAndAssignNext(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	pool, err := o.Pool(ctx, rsa.PoolQuery{})
+	if err != nil || len(pool) == 0 {
+		t.Fatalf("pool: %v, %d tokens", err, len(pool))
+	}
+	for _, tk := range pool {
+		if tk.AssignedUser != "" {
+			t.Fatalf("an assigned token in the pool: %+v", tk)
+		}
+	}
+	fobs, err := o.Pool(ctx, rsa.PoolQuery{Type: "key fob"})
+	if err != nil || len(fobs) == 0 || len(fobs) > len(pool) {
+		t.Fatalf("key fobs: %v, %d of %d", err, len(fobs), len(pool))
+	}
+	if _, err := o.AssignNext(ctx, "jdoe"); !errors.Is(err, rsa.ErrRule) || !strings.Contains(err.Error(), "one token a person") {
+		t.Fatalf("next for a person with a token: %v", err)
+	}
+	res, err := o.AssignNext(ctx, "fnotoken")
+	if err != nil || res.After.Token.AssignedUserID != "fnotoken" || res.Commands[0] != "GetNextAvailableTokenCommand" {
+		t.Fatalf("assign next: %v %+v %v", err, res.After.Token, res.Commands)
+	}
+	after, _ := o.Pool(ctx, rsa.PoolQuery{})
+	if len(after) != len(pool)-1 {
+		t.Fatalf("pool %d → %d after assigning one", len(pool), len(after))
+	}
+	if st, _ := e.sim.Token(res.After.Token.Serial); st.Owner != "fnotoken" {
+		t.Fatalf("AM: %+v", st)
+	}
+}
