@@ -41,9 +41,14 @@ func newWorld(t testing.TB) *world {
 	return &world{sim: st.Sim, ops: st.Ops, dir: st.Dir, ds: st.DS}
 }
 
+// model is a console of its own on the world: its operations are derived
+// (Ops.For), so two consoles of one test never share a setting.
 func (w *world) model(readOnly bool) ui.Model {
-	w.ops.ReadOnly = readOnly
-	return ui.New(w.dir, w.ops, ui.Info{Server: "am.corp.example:7002", IdentitySource: demo.IdentitySourceName,
+	g := rsa.AllowAll()
+	if readOnly {
+		g, _ = rsa.GrantOf(rsa.RoleViewer, "")
+	}
+	return ui.New(w.dir, w.ops.For(rsa.Actor{}, g), ui.Info{Server: "am.corp.example:7002", IdentitySource: demo.IdentitySourceName,
 		Admin: demo.AdminUser, ReadOnly: readOnly, MaxEADays: 14}, ui.Options{NoColor: true, Now: func() time.Time { return now }})
 }
 
