@@ -93,3 +93,14 @@ func TestLanesCancelWhileWaiting(t *testing.T) {
 		t.Fatalf("free lanes %d, want 1", l.free)
 	}
 }
+
+// together with nothing to run returns (a person with no token: the
+// console panicked on fnotoken).
+func TestTogetherWithNothing(t *testing.T) {
+	together()
+	n := 0
+	together(func() { n++ })
+	if n != 1 {
+		t.Fatal("one function was not run")
+	}
+}

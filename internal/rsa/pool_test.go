@@ -44,3 +44,15 @@ func TestPoolAndAssignNext(t *testing.T) {
 		t.Fatalf("AM: %+v", st)
 	}
 }
+
+// A person with no token is read as such, in both ways the callers ask
+// (the console panicked on fnotoken: reading no token at once).
+func TestUserTokenStatesOfAPersonWithNone(t *testing.T) {
+	o, _ := newOps(t, amsim.Options{})
+	for _, whole := range []bool{false, true} {
+		p, states, err := o.UserTokenStates(context.Background(), "fnotoken", whole)
+		if err != nil || p.GUID == "" || len(states) != 0 {
+			t.Fatalf("whole=%v: %v %+v %d", whole, err, p, len(states))
+		}
+	}
+}

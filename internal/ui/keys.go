@@ -45,6 +45,7 @@ type KeyMap struct {
 	Resync          key.Binding `keys:"resync"`
 	ToggleEnabled   key.Binding `keys:"enable-disable"`
 	Unassign        key.Binding `keys:"unassign"`
+	AssignFromPool  key.Binding `keys:"assign-from-pool"`
 
 	// the emergency-access form
 	NextField  key.Binding `keys:"next-field"`
@@ -106,6 +107,7 @@ func DefaultKeys() KeyMap {
 		Resync:          bind("resynchronize", "s"),
 		ToggleEnabled:   bind("disable / enable the token", "d"),
 		Unassign:        bind("unassign the token", "U"),
+		AssignFromPool:  bind("assign a token from the pool", "A"),
 
 		NextField:  bind("next field", "tab", "down"),
 		PrevField:  bind("previous field", "shift+tab", "up"),
@@ -124,7 +126,7 @@ func DefaultKeys() KeyMap {
 // only on a choice field, where back is esc; so back is left out there.
 var keyScreens = map[string][]string{
 	"people list":      {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh"},
-	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign"},
+	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "assign-from-pool"},
 	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign"},
 	"emergency access": {"help", "command", "search", "quit", "next-field", "previous-field", "previous-choice", "next-choice", "review"},
 	"result":           {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "copy-codes", "done"},

@@ -122,3 +122,25 @@ func TestResyncFromTheConsole(t *testing.T) {
 	s.Send(key("y"))
 	waitScreen(t, s, "Resynchronize the token: done for token "+serial, "Done: AM holds the state shown.")
 }
+
+// A person with no token gets one from the pool (#15 §4): the token list
+// says how, A lists the unassigned tokens, enter and y assign the selected
+// one, and the list shows it.
+func TestAssignFromThePool(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 100, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "fnotoken", "Fatima Notoken")
+	waitScreen(t, s, "fnotoken has no token in AM: A assigns one from the token pool.", "A assign a token from the pool")
+	s.Send(key("A"))
+	waitScreen(t, s, "Token pool", regexp.MustCompile(`\d+ unassigned tokens\. enter assigns the selected one to fnotoken\.`))
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm: assign the token", "LinkTokensWithPrincipalCommand")
+	s.Send(key("y"))
+	waitScreen(t, s, "Assign the token: done for token", "Done: AM holds the state shown.")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Fatima Notoken (fnotoken)", "enabled")
+	if len(world.ds.TokensOf("fnotoken")) != 0 {
+		t.Fatal("the data set changed")
+	}
+}

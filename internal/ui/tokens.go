@@ -63,7 +63,16 @@ func (p *tokensPane) keys(c *common) []keyGroup {
 	if p.auto {
 		auto = "auto-refresh off"
 	}
+	if c.am.Permits(rsa.PermAssign) == nil {
+		act = append(act, km.AssignFromPool)
+	}
 	act = append(act, withHelp(km.AutoRefresh, auto), km.Refresh)
+	if len(p.states) == 0 { // nothing to act on but the pool
+		act = []key.Binding{km.AssignFromPool, km.Refresh}
+		if c.am.Permits(rsa.PermAssign) != nil {
+			act = act[1:]
+		}
+	}
 	return []keyGroup{{"tokens", act}, {"moving", km.listKeys()}}
 }
 
@@ -258,7 +267,7 @@ func (p *tokensPane) loaded(c *common, r tokensLoaded) reqs {
 	}
 	switch n := len(p.states); {
 	case n == 0:
-		return do(say(r.user.Login + " has no token in AM: assign one from the token pool first."))
+		return do(say(r.user.Login + " has no token in AM: " + c.km.AssignFromPool.Help().Key + " assigns one from the token pool."))
 	case n > 1:
 		return do(say(fmt.Sprintf("%s holds %d tokens; the rule is one a person.", r.user.Login, n)))
 	}
@@ -309,6 +318,10 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 		return p.loaded(c, msg)
 	case tokenNow:
 		p.replace(c, msg.state)
+	case tokensStale:
+		if msg.login == p.user.Login {
+			return do(readTokens(c, p.user))
+		}
 	case autoRefresh:
 		if !p.auto || msg.seq != p.autoSeq {
 			return nil // off, or superseded by a later toggle
@@ -364,6 +377,8 @@ func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 			return openPINChange(c, s, p.user, key.Matches(k, km.ClearPIN)), true
 		}
 		return nil, true
+	case key.Matches(k, km.AssignFromPool):
+		return openPool(c, p.user), true
 	case key.Matches(k, km.Resync):
 		if ok {
 			return openResync(c, s, p.user, "the token list"), true

@@ -1,0 +1,132 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+// poolPane is the token pool, to give a person a token from: the
+// unassigned tokens by serial; enter assigns the selected one (after a
+// confirm), with the one-token rule of the operation.
+type poolPane struct {
+	user   ad.User
+	tokens []rsa.TokenSummary
+	table  grid
+	loaded bool
+	w      int
+}
+
+// poolLoaded is the pool, read.
+type poolLoaded struct {
+	tokens []rsa.TokenSummary
+	err    error
+}
+
+// tokensStale says a person's tokens changed (one was assigned): their
+// list reads them again.
+type tokensStale struct{ login string }
+
+// openPool opens the pool for u, when the person may assign tokens.
+func openPool(c *common, u ad.User) reqs {
+	if err := c.am.Permits(rsa.PermAssign); err != nil {
+		return do(fail(refusal(err)))
+	}
+	return do(push(&poolPane{user: u, table: newGrid()}))
+}
+
+func (p *poolPane) open(c *common) reqs { return do(p.read(c)) }
+
+func (p *poolPane) read(c *common) request {
+	am := c.am
+	return call("Reading the token pool from AM", func(ctx context.Context) tea.Msg {
+		list, err := am.Pool(ctx, rsa.PoolQuery{})
+		return poolLoaded{tokens: list, err: err}
+	})
+}
+
+func (p *poolPane) crumbs() []string { return []string{p.user.Login, "token pool"} }
+func (p *poolPane) typing() bool     { return false }
+
+func (p *poolPane) resize(c *common, w, h int) {
+	p.w = w
+	p.table.SetHeight(max(h-3, 2))
+	p.table.SetColumns([]column{{Title: "Serial", Width: 12}, {Title: "Type", Width: 16}, {Title: "State", Width: 8},
+		{Title: "Expires", Width: max(w-12-16-8-8-1, 10)}})
+	p.setRows(c)
+}
+
+func (p *poolPane) setRows(c *common) {
+	rows := make([]row, len(p.tokens))
+	for i, t := range p.tokens {
+		state := map[bool]string{true: "enabled", false: "disabled"}[t.Enabled]
+		rows[i] = row{t.Serial, t.TokenType.String(), state, expiry(t.Expires, c.now(), c.loc)}
+	}
+	p.table.SetRows(rows)
+}
+
+func (p *poolPane) keys(c *common) []keyGroup {
+	return []keyGroup{{"token pool", []key.Binding{withHelp(c.km.Open, "assign to "+p.user.Login), c.km.Refresh}},
+		{"moving", c.km.listKeys()}}
+}
+
+func (p *poolPane) update(c *common, msg tea.Msg) reqs {
+	switch msg := msg.(type) {
+	case poolLoaded:
+		if msg.err != nil {
+			return do(fail(explain(msg.err)))
+		}
+		p.tokens, p.loaded = msg.tokens, true
+		p.setRows(c)
+		if len(p.tokens) == 0 {
+			return do(say("The token pool is empty: import or unassign tokens in AM first."))
+		}
+		return do(say(fmt.Sprintf("%d unassigned tokens. enter assigns the selected one to %s.", len(p.tokens), p.user.Login)))
+	case changeDone:
+		if msg.err != nil {
+			return do(fail(explain(msg.err)), p.read(c))
+		}
+		return append(do(back(), tell(tokensStale{p.user.Login})), changeFinished(c, msg, "the token list")...)
+	}
+	return nil
+}
+
+func (p *poolPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
+	km := c.km
+	switch {
+	case key.Matches(k, km.Refresh):
+		return do(p.read(c)), true
+	case key.Matches(k, km.Open):
+		i := p.table.Cursor()
+		if i >= len(p.tokens) {
+			return nil, true
+		}
+		t, login, am := p.tokens[i], p.user.Login, c.am
+		lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
+		return do(push(&changePane{state: rsa.TokenState{Token: rsa.Token{Serial: t.Serial, GUID: t.GUID}},
+			title: "Assign the token",
+			words: "Assign token " + t.Serial + " (" + t.TokenType.String() + ") to " + login + ": they log in with it from now on " +
+				"(AM enables a disabled token when it is assigned). One token a person is the rule: a second is refused.",
+			commands: []string{"GetIdentitySourcesCommand + SearchPrincipalsCommand + ListTokensByPrincipalCommand", lookups,
+				"LinkTokensWithPrincipalCommand", lookups},
+			label: "Assigning token " + t.Serial + " to " + login,
+			run:   func(ctx context.Context) (rsa.TokenResult, error) { return am.Assign(ctx, t.Serial, login, false) }})), true
+	}
+	return nil, p.table.Update(km, k)
+}
+
+func (p *poolPane) view(c *common, _, _ int) string {
+	head := c.st.Title.Render("Token pool") + " — give " + p.user.Login + " one of the unassigned tokens"
+	if !p.loaded {
+		return head + "\n\n  Reading the pool…"
+	}
+	if len(p.tokens) == 0 {
+		return head + "\n\n  No unassigned token in AM."
+	}
+	return head + "\n\n" + p.table.View()
+}
