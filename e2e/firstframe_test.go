@@ -71,7 +71,7 @@ func firstFrame(b *testing.B, bin string) (frame, listed time.Duration) {
 			}
 			out.Write(c)
 			s := ansi.Strip(out.String())
-			if frame == 0 && strings.Contains(s, "rsatui") && strings.Contains(s, "login, name or mail") && strings.Contains(s, "to find a person") {
+			if frame == 0 && strings.Contains(s, "rsatui") && strings.Contains(s, "login, name, mail or token serial") && strings.Contains(s, "to find a person") {
 				frame = time.Since(start)
 			}
 			if frame != 0 && screentest.PeopleFound.MatchString(s) {

@@ -72,7 +72,7 @@ func BenchmarkServe(b *testing.B) {
 			t0 := time.Now()
 			c, err := open(addr, signer, fmt.Sprint("u", j), 100, 30)
 			if err == nil {
-				err = c.waitErr(10*time.Second, "rsatui", "/ login, name or mail", "? help") // header, search box, key bar
+				err = c.waitErr(10*time.Second, "rsatui", "/ login, name, mail or token serial", "? help") // header, search box, key bar
 			}
 			if err != nil {
 				errors++

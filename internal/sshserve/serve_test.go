@@ -317,7 +317,7 @@ func TestIdleTimeout(t *testing.T) {
 		busy.keys("a")
 		busy.wait("/ a")
 		busy.keys("\x7f")
-		busy.wait("/ login, name or mail")
+		busy.wait("/ login, name, mail or token serial")
 	}
 	out, ok := idle.ended(2 * time.Second)
 	if !ok || !strings.Contains(out, "session closed after 1.5s without a key press") {
@@ -468,7 +468,7 @@ func TestMaxSessionLength(t *testing.T) {
 		_, _ = c.stdin.Write([]byte("a"))
 		_ = c.waitErr(time.Second, "/ a")
 		_, _ = c.stdin.Write([]byte("\x7f"))
-		_ = c.waitErr(time.Second, "/ login, name or mail")
+		_ = c.waitErr(time.Second, "/ login, name, mail or token serial")
 	}
 	out, ok := c.ended(3 * time.Second)
 	if !ok || !strings.Contains(out, "it reached the maximum length of 2s") {

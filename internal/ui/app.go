@@ -83,7 +83,7 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	m.people = newPeoplePane()
 	m.stack = []pane{m.people}
 	c.top = m.people
-	m.status = fmt.Sprintf("Press %s and type a login, name or mail to find a person; %s opens their tokens; %s shows every key.",
+	m.status = fmt.Sprintf("Press %s and type a login, name, mail or token serial to find a person; %s opens their tokens; %s shows every key.",
 		km.Search.Help().Key, km.Open.Help().Key, km.Help.Help().Key)
 	m.setSize(80, 24)
 	return m

@@ -133,3 +133,23 @@ func TestTimesInTheConsolesZone(t *testing.T) {
 	typeText(s, "never")
 	waitScreen(t, s, "→ no expiration: the codes work until emergency access is ended (x)")
 }
+
+// A person found by their token's serial from the people search (#15 §8):
+// AM names the owner, the directory shows them, enter opens their tokens;
+// a token in the pool and an unknown serial say so.
+func TestFindAPersonByTokenSerial(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 100, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	serial := world.ds.TokensOf("jdoe")[0]
+	search(s, serial)
+	waitScreen(t, s, "Token "+serial+" belongs to jdoe. enter opens their tokens.", "1 found")
+	s.Send(key("enter"))
+	waitScreen(t, s, "John Doe (jdoe)")
+	search(s, "999999999999")
+	waitScreen(t, s, "No token 999999999999 in AM")
+	pool := world.ds.Tokens[len(world.ds.Tokens)-1].Serial
+	s.Send(key("esc")) // out of the box: / is a key again
+	search(s, pool)
+	waitScreen(t, s, "Token "+pool+" is in the token pool: it is assigned to nobody.")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -61,6 +62,12 @@ type searchPage struct {
 type searchDone struct {
 	seq int
 	err error
+	// bySerial: the text was a token serial, and the person shown is the
+	// token's owner (owner: their login; "" when the token is in the pool)
+	bySerial    bool
+	serial      string
+	owner       string
+	ownerListed bool // the directory has the owner
 }
 
 // tokensLoaded is a person's tokens, read for the token list.
@@ -74,7 +81,7 @@ type tokensLoaded struct {
 func newPeoplePane() *peoplePane {
 	in := textinput.New()
 	in.Prompt = "/ "
-	in.Placeholder = "login, name or mail"
+	in.Placeholder = "login, name, mail or token serial"
 	in.CharLimit = ad.MaxQueryLen
 	return &peoplePane{input: in, table: newGrid(), spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 }
@@ -203,22 +210,45 @@ func (p *peoplePane) searchNow(c *common) reqs {
 	p.searching = true
 	p.startedAt = time.Now()
 	ch := make(chan tea.Msg, 2)
-	dir, first := c.dir, p.rows
+	dir, am, first := c.dir, c.am, p.rows
 	if first == 0 { // before the first window size: a screenful of a usual terminal
 		first = 50
 	}
+	// a serial number (#15 §8: find a person by their token): AM names the
+	// owner, the directory finds them; no login, name or mail is all digits
+	bySerial := q != "" && rsa.ValidateSerial(q) == nil
 	go func() {
 		defer cancel()
-		err := dir.Search(ctx, q, first, func(users []ad.User) error {
+		done := searchDone{seq: seq, bySerial: bySerial, serial: q}
+		send := func(users []ad.User) error {
 			select {
 			case ch <- searchPage{seq: seq, users: users, ch: ch}:
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-		})
+		}
+		switch {
+		case !bySerial:
+			done.err = dir.Search(ctx, q, first, send)
+		default:
+			st, err := am.Token(ctx, q)
+			done.err, done.owner = err, st.Token.AssignedUserID
+			if err == nil && done.owner != "" {
+				done.err = dir.Search(ctx, done.owner, first, func(users []ad.User) error {
+					var exact []ad.User
+					for _, u := range users {
+						if strings.EqualFold(u.Login, done.owner) {
+							exact = append(exact, u)
+						}
+					}
+					done.ownerListed = done.ownerListed || len(exact) > 0
+					return send(exact)
+				})
+			}
+		}
 		select {
-		case ch <- searchDone{seq: seq, err: err}:
+		case ch <- done:
 		case <-ctx.Done():
 		}
 	}()
@@ -274,8 +304,16 @@ func (p *peoplePane) update(c *common, msg tea.Msg) reqs {
 		// a status is shown only while this pane is on screen: a search
 		// that ends behind another keeps its words to itself
 		switch {
+		case msg.bySerial && errors.Is(msg.err, rsa.ErrNotFound):
+			return do(say("No token " + msg.serial + " in AM (a serial is 12 digits, as printed on the token)."))
 		case msg.err != nil && !errors.Is(msg.err, context.Canceled):
 			return do(fail(explain(msg.err)))
+		case msg.bySerial && msg.owner == "":
+			return do(say("Token " + msg.serial + " is in the token pool: it is assigned to nobody."))
+		case msg.bySerial && !msg.ownerListed:
+			return do(say("Token " + msg.serial + " belongs to " + msg.owner + ", whom the directory does not list (moved, or outside the search base)."))
+		case msg.bySerial:
+			return do(say("Token " + msg.serial + " belongs to " + msg.owner + ". enter opens their tokens."))
 		case len(p.users) == 0:
 			// the text as typed: %q would double a backslash
 			return do(say("Nobody matches “" + p.lastQuery + "”."))
