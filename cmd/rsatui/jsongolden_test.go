@@ -32,6 +32,7 @@ func TestVerbJSONGoldens(t *testing.T) {
 		{"token-require-new-pin", "", []string{"token", "require-new-pin", jdoe}},
 		{"token-clear-pin", "", []string{"token", "clear-pin", jdoe}},
 		{"tokens-pool", "", []string{"tokens", "pool", "--expiring-before", "2000d"}},
+		{"tokens-expiring", "", []string{"tokens", "expiring", "--within", "1500d"}},
 		{"token-assign", "", []string{"token", "assign", pool, "fnotoken"}},
 		{"token-unassign", "", []string{"token", "unassign", pool}},
 		{"token-assign-next", "", []string{"token", "assign", "--next", "fnotoken"}},

@@ -407,6 +407,42 @@ func addVerbs(root *cobra.Command) {
 	pool.Flags().StringVar(&poolType, "type", "", `only tokens of this type ("key fob", "software token")`)
 	pool.Flags().StringVar(&poolBefore, "expiring-before", "", "only tokens that expire before this date or lifetime (2027-06-30, 90d)")
 	tokens.AddCommand(pool)
+	var within string
+	expiring := &cobra.Command{Use: "expiring --within 30d", Short: "Assigned tokens that stop working within a time from now, soonest first", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			now := time.Now()
+			until, err := rsa.ParseExpiry(within, now)
+			if err != nil || until.IsZero() || !until.After(now) {
+				return usageErr("--within %q: give how far ahead to look, e.g. 30d or 12w", within)
+			}
+			return session(cmd, false, func(ctx context.Context, o *opened) error {
+				list, err := o.ops.Expiring(ctx, until.Sub(now))
+				if err != nil && !errors.Is(err, rsa.ErrIncomplete) {
+					return verbErr(err)
+				}
+				type expiringToken struct {
+					Serial     string    `json:"serial"`
+					Type       string    `json:"type"`
+					AssignedTo string    `json:"assigned_to"`
+					Expires    time.Time `json:"expires"`
+				}
+				views := []expiringToken{}
+				for _, t := range list {
+					views = append(views, expiringToken{Serial: t.Serial, Type: t.TokenType.String(), AssignedTo: t.AssignedUser, Expires: t.Expires.UTC()})
+				}
+				if werr := o.emit(views, func(w *tabwriter.Writer) {
+					fmt.Fprintln(w, "SERIAL\tTYPE\tOWNER\tEXPIRES")
+					for _, t := range list {
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", textsafe.Line(t.Serial), t.TokenType, textsafe.Line(t.AssignedUser), day(t.Expires))
+					}
+				}); werr != nil {
+					return werr
+				}
+				return verbErr(err)
+			})
+		}}
+	expiring.Flags().StringVar(&within, "within", "30d", "how far ahead to look (30d, 12w)")
+	tokens.AddCommand(expiring)
 	tokens.AddCommand(&cobra.Command{Use: "list LOGIN", Short: "A person's tokens with their emergency-access state", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return session(cmd, false, func(ctx context.Context, o *opened) error {

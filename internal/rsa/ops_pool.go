@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -33,24 +34,43 @@ func (o *Ops) Pool(ctx context.Context, q PoolQuery) ([]TokenSummary, error) {
 	if _, ok := amproto.TokenTypeNamed(q.Type); q.Type != "" && !ok {
 		return nil, fmt.Errorf("%w: no token type is called %q (the types: %s)", ErrInvalidInput, q.Type, strings.Join(amproto.TokenTypeNames(), ", "))
 	}
+	return o.searchTokens(ctx, false, func(t TokenSummary) bool {
+		return (q.Type == "" || strings.EqualFold(t.TokenType.String(), q.Type)) &&
+			(q.ExpiringBefore.IsZero() || !t.Expires.IsZero() && t.Expires.Before(q.ExpiringBefore))
+	})
+}
+
+// Expiring lists the assigned tokens that stop working within d from now
+// (not those already expired), soonest first: who needs a new token soon.
+func (o *Ops) Expiring(ctx context.Context, d time.Duration) ([]TokenSummary, error) {
+	if d <= 0 {
+		return nil, fmt.Errorf("%w: give how far ahead to look, e.g. 30d", ErrInvalidInput)
+	}
+	now := o.Now()
+	out, err := o.searchTokens(ctx, true, func(t TokenSummary) bool {
+		return !t.Expires.IsZero() && t.Expires.After(now) && !t.Expires.After(now.Add(d))
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Expires.Before(out[j].Expires) })
+	return out, err
+}
+
+// searchTokens reads the assigned or unassigned tokens page by page and
+// keeps those keep says.
+func (o *Ops) searchTokens(ctx context.Context, assigned bool, keep func(TokenSummary) bool) ([]TokenSummary, error) {
 	ctx = withQueue(ctx, o.queue)
 	out := []TokenSummary{}
 	for first := 0; ; first += poolPage {
 		if first >= maxPool {
-			return out, fmt.Errorf("%w: the pool has more than %d tokens; narrow it with a type or an expiry", ErrIncomplete, maxPool)
+			return out, fmt.Errorf("%w: more than %d tokens to read; narrow the question", ErrIncomplete, maxPool)
 		}
-		page, err := o.c.SearchTokens(ctx, false, first, poolPage)
+		page, err := o.c.SearchTokens(ctx, assigned, first, poolPage)
 		if err != nil {
 			return out, err
 		}
 		for _, t := range page {
-			if q.Type != "" && !strings.EqualFold(t.TokenType.String(), q.Type) {
-				continue
+			if keep(t) {
+				out = append(out, t)
 			}
-			if !q.ExpiringBefore.IsZero() && (t.Expires.IsZero() || !t.Expires.Before(q.ExpiringBefore)) {
-				continue
-			}
-			out = append(out, t)
 		}
 		if len(page) < poolPage {
 			return out, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
@@ -54,5 +55,30 @@ func TestUserTokenStatesOfAPersonWithNone(t *testing.T) {
 		if err != nil || p.GUID == "" || len(states) != 0 {
 			t.Fatalf("whole=%v: %v %+v %d", whole, err, p, len(states))
 		}
+	}
+}
+
+// Tokens that stop working soon (#15 §8): assigned, not yet expired,
+// within the window, soonest first.
+func TestExpiring(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	soon, err := o.Expiring(ctx, 4*365*24*time.Hour)
+	if err != nil || len(soon) == 0 {
+		t.Fatalf("%v, %d tokens", err, len(soon))
+	}
+	for i, tk := range soon {
+		if tk.AssignedUser == "" || !tk.Expires.After(testNow) || (i > 0 && tk.Expires.Before(soon[i-1].Expires)) {
+			t.Fatalf("token %d: %+v", i, tk)
+		}
+		if tk.Serial == e.ds.TokensOf("eolsen")[0] {
+			t.Fatal("an expired token is listed as expiring")
+		}
+	}
+	if none, err := o.Expiring(ctx, time.Hour); err != nil || len(none) != 0 {
+		t.Fatalf("within an hour: %v %d", err, len(none))
+	}
+	if _, err := o.Expiring(ctx, 0); !errors.Is(err, rsa.ErrInvalidInput) {
+		t.Fatalf("no window: %v", err)
 	}
 }
