@@ -36,6 +36,7 @@ func TestVerbJSONGoldens(t *testing.T) {
 		{"token-assign", "", []string{"token", "assign", pool, "fnotoken"}},
 		{"token-unassign", "", []string{"token", "unassign", pool}},
 		{"token-assign-next", "", []string{"token", "assign", "--next", "fnotoken"}},
+		{"user-unlock", "", []string{"user", "unlock", "dobrien"}},
 		{"error", "", []string{"token", "show", "000000000001"}},
 		{"audit-tail", "", []string{"audit", "tail", "-n", "3"}},
 	}

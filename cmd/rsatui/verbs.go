@@ -556,7 +556,38 @@ command line, logged or audited.`,
 			})
 		}})
 
-	root.AddCommand(users, tokens, token, eaCommand(), auditCommand())
+	user := group("user", "One person's AM account: unlock")
+	user.AddCommand(&cobra.Command{Use: "unlock LOGIN", Short: "Clear AM's lockout of a person (after too many bad passcodes)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return session(cmd, false, func(ctx context.Context, o *opened) error {
+				r, err := o.ops.Unlock(ctx, args[0])
+				if err != nil {
+					return verbErr(err)
+				}
+				if r.Note != "" {
+					fmt.Fprintln(textsafe.Writer{W: cmd.ErrOrStderr()}, "note:", r.Note)
+				}
+				type account struct {
+					Login          string    `json:"login"`
+					Locked         bool      `json:"locked"`
+					LockoutExpires time.Time `json:"lockout_expires,omitzero"`
+					FailedCount    int       `json:"failed_count"`
+					Commands       []string  `json:"am_commands"`
+				}
+				a := account{Login: r.After.UserID, Locked: r.After.Locked, LockoutExpires: r.After.LockoutExpires.UTC(),
+					FailedCount: r.After.FailedCount, Commands: r.Commands}
+				return o.emit(a, func(w *tabwriter.Writer) {
+					fmt.Fprintln(w, "LOGIN\tAM LOCKOUT\tFAILED PASSCODES")
+					state := "not locked"
+					if a.Locked {
+						state = "LOCKED"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%d\n", textsafe.Line(a.Login), state, a.FailedCount)
+				})
+			})
+		}})
+
+	root.AddCommand(users, tokens, token, user, eaCommand(), auditCommand())
 }
 
 // withToken runs a token operation and prints the token AM holds afterwards.

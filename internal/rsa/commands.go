@@ -138,6 +138,13 @@ func (c *Client) NextAvailableToken(ctx context.Context) (Token, error) {
 		func(reply *soapenc.Value) (Token, error) { return decodeToken(reply.Field("token")) })
 }
 
+// UnlockUser clears a principal's AM lockout (UnLockUserAccountCommand,
+// which needs the identity source's GUID too).
+func (c *Client) UnlockUser(ctx context.Context, principalGUID, identitySourceGUID string) error {
+	return c.run(ctx, command(amproto.UnLockUserAccountCommand, soapenc.Str("principalGuid", principalGUID),
+		soapenc.Str("identitySourceGuid", identitySourceGUID)))
+}
+
 // TokenRef names a token by serial number or GUID (one of them).
 type TokenRef struct {
 	Serial string

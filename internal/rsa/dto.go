@@ -51,6 +51,8 @@ type Principal struct {
 	IdentitySourceGUID  string
 	SecurityDomainGUID  string
 	Enabled, Locked     bool
+	LockoutExpires      time.Time // when AM unlocks by itself (zero: an admin must)
+	FailedCount         int       // failed passcodes the lockout policy counted
 	LastLogin           time.Time
 }
 
@@ -243,7 +245,8 @@ func decodePrincipal(v *soapenc.Value) (Principal, error) {
 	r := reader{v: v}
 	p := Principal{Email: r.str("email"), Enabled: r.bool("enabled"), FirstName: r.str("firstName"),
 		GUID: r.str("guid"), IdentitySourceGUID: r.str("identitySourceGuid"), LastLogin: r.time("lastLogin"),
-		LastName: r.str("lastName"), Locked: r.bool("lockoutStatus"),
+		LastName: r.str("lastName"), Locked: r.bool("lockoutStatus"), LockoutExpires: r.time("lockoutExpireDate"),
+		FailedCount:        r.int("failedPasswordCount"),
 		SecurityDomainGUID: r.str("securityDomainGuid"), UserID: r.str("userID")}
 	return p, r.err
 }

@@ -23,6 +23,7 @@ const (
 	PermPinClear     Permission = "token:pin-clear"          // clear a PIN (the person sets a new one)
 	PermPinNew       Permission = "token:pin-new"            // require a new PIN at the next authentication
 	PermResync       Permission = "token:resync"             // resynchronize a token with two tokencodes
+	PermUnlock       Permission = "unlock:user"              // unlock a person AM locked out
 	PermAssign       Permission = "token:assign"
 	PermUnassign     Permission = "token:unassign"
 	PermEnable       Permission = "token:enable"
@@ -53,6 +54,7 @@ var permissionTable = []struct {
 	{PermPinClear, "clear PINs", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermPinNew, "require new PINs", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermResync, "resynchronize tokens", []Role{RoleAdmin, RoleHelpdesk}},
+	{PermUnlock, "unlock people", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermAssign, "assign tokens", []Role{RoleAdmin}},
 	{PermUnassign, "unassign tokens", []Role{RoleAdmin}},
 	{PermEnable, "enable tokens", []Role{RoleAdmin}},

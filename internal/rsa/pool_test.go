@@ -82,3 +82,37 @@ func TestExpiring(t *testing.T) {
 		t.Fatalf("no window: %v", err)
 	}
 }
+
+// Unlock a person AM locked out (#15 §3): the lockout read fresh, cleared
+// with the identity source's GUID, read back; a person not locked is a
+// note; the help desk may, a viewer not.
+func TestUnlock(t *testing.T) {
+	o, _ := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	before, err := o.Principal(ctx, "dobrien")
+	if err != nil || !before.Locked || before.FailedCount == 0 {
+		t.Fatalf("demo: dobrien %+v %v", before, err)
+	}
+	viewer, _ := rsa.GrantOf(rsa.RoleViewer, "")
+	if _, err := o.For(rsa.Actor{}, viewer).Unlock(ctx, "dobrien"); !errors.Is(err, rsa.ErrReadOnly) {
+		t.Fatalf("viewer: %v", err)
+	}
+	helpdesk, _ := rsa.GrantOf(rsa.RoleHelpdesk, "")
+	res, err := o.For(rsa.Actor{SSHUser: "bob"}, helpdesk).Unlock(ctx, "dobrien")
+	if err != nil || res.After.Locked || res.After.FailedCount != 0 || !res.Before.Locked {
+		t.Fatalf("unlock: %v %+v", err, res)
+	}
+	if want := "LookupPrincipalCommand UnLockUserAccountCommand LookupPrincipalCommand"; strings.Join(res.Commands, " ") != want {
+		t.Errorf("commands %v", res.Commands)
+	}
+	if p, _ := o.Principal(ctx, "dobrien"); p.Locked {
+		t.Error("the kept principal still says locked")
+	}
+	res, err = o.Unlock(ctx, "dobrien")
+	if err != nil || !strings.Contains(res.Note, "not locked") {
+		t.Fatalf("again: %v %q", err, res.Note)
+	}
+	if _, err := o.Unlock(ctx, "nosuchperson"); !errors.Is(err, rsa.ErrNotInAM) {
+		t.Fatalf("unknown: %v", err)
+	}
+}

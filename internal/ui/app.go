@@ -509,7 +509,7 @@ func (m Model) crumbView() string {
 	var crumbs []string
 	for _, p := range m.stack {
 		for _, c := range p.crumbs() {
-			if !slices.Contains(crumbs, c) {
+			if c != "" && !slices.Contains(crumbs, c) {
 				crumbs = append(crumbs, c)
 			}
 		}

@@ -22,7 +22,15 @@ type changePane struct {
 	words    string   // what happens, for the person on the phone
 	commands []string // what is sent, in order
 	label    string   // the spinner's words while it runs
-	run      func(ctx context.Context) (rsa.TokenResult, error)
+	run      func(ctx context.Context) tea.Msg
+}
+
+// tokenChange is a confirm's run for a change whose result is a token.
+func tokenChange(title string, f func(ctx context.Context) (rsa.TokenResult, error)) func(ctx context.Context) tea.Msg {
+	return func(ctx context.Context) tea.Msg {
+		res, err := f(ctx)
+		return changeDone{title: title, res: res, err: err}
+	}
 }
 
 // changeDone is the result of a change confirmed on a changePane.
@@ -63,14 +71,14 @@ func openPINChange(c *common, s rsa.TokenState, u ad.User, clear bool) reqs {
 			" enters PIN + tokencode as usual, then AM asks them to choose a new PIN.",
 		commands: []string{readBack, "UpdateTokenCommand (the whole record, newPinMode=true)", readBack},
 		label:    "Requiring a new PIN for token " + serial,
-		run:      func(ctx context.Context) (rsa.TokenResult, error) { return am.RequireNewPIN(ctx, serial) }}
+		run:      tokenChange("Require a new PIN", func(ctx context.Context) (rsa.TokenResult, error) { return am.RequireNewPIN(ctx, serial) })}
 	if clear {
 		p.title = "Clear the PIN"
 		p.words = "Clear the PIN of token " + serial + " (" + who + "): AM forgets it; at the next login " + who +
 			" enters the tokencode alone (no PIN), then AM asks them to choose a new PIN."
 		p.commands[1] = `UpdateTokenCommand (the whole record, pinIsSet=false, pin="", newPinMode=true)`
 		p.label = "Clearing the PIN of token " + serial
-		p.run = func(ctx context.Context) (rsa.TokenResult, error) { return am.ClearPIN(ctx, serial) }
+		p.run = tokenChange(p.title, func(ctx context.Context) (rsa.TokenResult, error) { return am.ClearPIN(ctx, serial) })
 	}
 	return do(push(p), say("Review the change: y runs it, any other key cancels."))
 }
@@ -99,7 +107,7 @@ func openTokenChange(c *common, s rsa.TokenState, u ad.User, unassign bool) reqs
 		return do(push(&changePane{state: s, title: "Unassign the token", words: words,
 			commands: []string{lookups, "UnlinkTokensFromPrincipalsCommand", lookups},
 			label:    "Unassigning token " + serial,
-			run:      func(ctx context.Context) (rsa.TokenResult, error) { return am.Unassign(ctx, serial, endEA) }}),
+			run:      tokenChange("Unassign the token", func(ctx context.Context) (rsa.TokenResult, error) { return am.Unassign(ctx, serial, endEA) })}),
 			say("Review the change: y runs it, any other key cancels."))
 	}
 	enable, perm, label := !t.Enabled, rsa.PermDisable, "Disabling token "+serial
@@ -114,8 +122,34 @@ func openTokenChange(c *common, s rsa.TokenState, u ad.User, unassign bool) reqs
 	return do(push(&changePane{state: s, title: title, words: words,
 		commands: []string{lookups, fmt.Sprintf("EnableTokensCommand (enable=%t)", enable), lookups},
 		label:    label,
-		run:      func(ctx context.Context) (rsa.TokenResult, error) { return am.SetEnabled(ctx, serial, enable) }}),
+		run:      tokenChange(title, func(ctx context.Context) (rsa.TokenResult, error) { return am.SetEnabled(ctx, serial, enable) })}),
 		say("Review the change: y runs it, any other key cancels."))
+}
+
+// unlockDone is the result of an unlock.
+type unlockDone struct {
+	res rsa.PrincipalResult
+	err error
+}
+
+// openUnlock confirms clearing AM's lockout of u.
+func openUnlock(c *common, u ad.User, pr rsa.Principal) reqs {
+	if err := c.am.Permits(rsa.PermUnlock); err != nil {
+		return do(fail(refusal(err)))
+	}
+	if !pr.Locked {
+		return do(say(u.Login + " is not locked by AM (as last read; r reads again)."))
+	}
+	am, login := c.am, u.Login
+	return do(push(&changePane{state: rsa.TokenState{}, title: "Unlock " + login,
+		words: "Clear AM's lockout of " + login + ": the lockout and the count of bad passcodes go; " + login +
+			" can log in again with PIN + tokencode. If they keep failing, look at why (wrong PIN, token out of sync) before they lock again.",
+		commands: []string{"LookupPrincipalCommand", "UnLockUserAccountCommand (principal and identity-source GUIDs)", "LookupPrincipalCommand"},
+		label:    "Unlocking " + login,
+		run: func(ctx context.Context) tea.Msg {
+			res, err := am.Unlock(ctx, login)
+			return unlockDone{res: res, err: err}
+		}}), say("Review the change: y runs it, any other key cancels."))
 }
 
 func (p *changePane) crumbs() []string {
@@ -135,12 +169,8 @@ func (p *changePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	if !key.Matches(k, c.km.Yes) {
 		return do(back(), say("Cancelled: nothing was sent to AM.")), true
 	}
-	run, title := p.run, p.title
 	// the confirm closes first: the result comes to the screen below it
-	return do(back(), write(p.label, func(ctx context.Context) tea.Msg {
-		res, err := run(ctx)
-		return changeDone{title: title, res: res, err: err}
-	})), true
+	return do(back(), write(p.label, p.run)), true
 }
 
 func (p *changePane) view(c *common, w, _ int) string {

@@ -46,6 +46,7 @@ type KeyMap struct {
 	ToggleEnabled   key.Binding `keys:"enable-disable"`
 	Unassign        key.Binding `keys:"unassign"`
 	AssignFromPool  key.Binding `keys:"assign-from-pool"`
+	Unlock          key.Binding `keys:"unlock"`
 
 	// the emergency-access form
 	NextField  key.Binding `keys:"next-field"`
@@ -108,6 +109,7 @@ func DefaultKeys() KeyMap {
 		ToggleEnabled:   bind("disable / enable the token", "d"),
 		Unassign:        bind("unassign the token", "U"),
 		AssignFromPool:  bind("assign a token from the pool", "A"),
+		Unlock:          bind("unlock (AM lockout)", "u"),
 
 		NextField:  bind("next field", "tab", "down"),
 		PrevField:  bind("previous field", "shift+tab", "up"),
@@ -126,7 +128,7 @@ func DefaultKeys() KeyMap {
 // only on a choice field, where back is esc; so back is left out there.
 var keyScreens = map[string][]string{
 	"people list":      {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh"},
-	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "assign-from-pool"},
+	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "assign-from-pool", "unlock"},
 	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign"},
 	"emergency access": {"help", "command", "search", "quit", "next-field", "previous-field", "previous-choice", "next-choice", "review"},
 	"result":           {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "copy-codes", "done"},

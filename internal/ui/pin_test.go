@@ -144,3 +144,25 @@ func TestAssignFromThePool(t *testing.T) {
 		t.Fatal("the data set changed")
 	}
 }
+
+// A person AM locked out (#15 §3): the token list says so in its header,
+// offers u first; the unlock is confirmed, sent, and the badge goes.
+func TestUnlockFromTheConsole(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "dobrien", "Dan O'Brien")
+	waitScreen(t, s, "AM LOCKED after 3 bad passcodes", "u unlock (AM lockout)")
+	s.Send(key("u"))
+	waitScreen(t, s, "Please confirm: unlock dobrien", "UnLockUserAccountCommand")
+	if c := crumbs(s); c != "users “dobrien” › dobrien › unlock dobrien" {
+		t.Errorf("crumbs %q", c)
+	}
+	s.Send(key("y"))
+	waitScreen(t, s, "dobrien is unlocked: AM no longer holds a lockout")
+	if strings.Contains(s.screen(), "AM LOCKED") {
+		t.Fatal("the lockout badge stayed")
+	}
+	s.Send(key("u"))
+	waitScreen(t, s, "dobrien is not locked by AM")
+}

@@ -115,7 +115,9 @@ func (p *poolPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 			commands: []string{"GetIdentitySourcesCommand + SearchPrincipalsCommand + ListTokensByPrincipalCommand", lookups,
 				"LinkTokensWithPrincipalCommand", lookups},
 			label: "Assigning token " + t.Serial + " to " + login,
-			run:   func(ctx context.Context) (rsa.TokenResult, error) { return am.Assign(ctx, t.Serial, login, false) }})), true
+			run: tokenChange("Assign the token", func(ctx context.Context) (rsa.TokenResult, error) {
+				return am.Assign(ctx, t.Serial, login, false)
+			})})), true
 	}
 	return nil, p.table.Update(km, k)
 }

@@ -44,6 +44,8 @@ type AM interface {
 	RequireNewPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
 	SetEnabled(ctx context.Context, serial string, enable bool) (rsa.TokenResult, error)
 	Resync(ctx context.Context, serial string, first, second rsa.Secret) (rsa.TokenResult, error)
+	// Unlock clears AM's lockout of a person.
+	Unlock(ctx context.Context, login string) (rsa.PrincipalResult, error)
 	// Pool lists the unassigned tokens; Assign gives one to a person.
 	Pool(ctx context.Context, q rsa.PoolQuery) ([]rsa.TokenSummary, error)
 	Assign(ctx context.Context, serial, login string, allowSecond bool) (rsa.TokenResult, error)

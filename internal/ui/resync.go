@@ -109,7 +109,9 @@ func (p *resyncPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 				"again and clears its next-tokencode mode. The codes are not shown or kept.",
 			commands: []string{lookups, "ResynchronizeTokenCommand (tokenSerialNum, firstTokencode, secondTokencode)", lookups},
 			label:    "Resynchronizing token " + serial,
-			run:      func(ctx context.Context) (rsa.TokenResult, error) { return am.Resync(ctx, serial, first, second) }})), true
+			run: tokenChange("Resynchronize the token", func(ctx context.Context) (rsa.TokenResult, error) {
+				return am.Resync(ctx, serial, first, second)
+			})})), true
 	}
 	var cmd tea.Cmd
 	p.codes[p.focus], cmd = p.codes[p.focus].Update(k)

@@ -66,11 +66,17 @@ func (p *tokensPane) keys(c *common) []keyGroup {
 	if c.am.Permits(rsa.PermAssign) == nil {
 		act = append(act, km.AssignFromPool)
 	}
+	if p.principal.Locked && c.am.Permits(rsa.PermUnlock) == nil {
+		act = append([]key.Binding{km.Unlock}, act...) // the likeliest reason they call
+	}
 	act = append(act, withHelp(km.AutoRefresh, auto), km.Refresh)
-	if len(p.states) == 0 { // nothing to act on but the pool
+	if len(p.states) == 0 { // nothing to act on but the pool (and a lockout)
 		act = []key.Binding{km.AssignFromPool, km.Refresh}
 		if c.am.Permits(rsa.PermAssign) != nil {
 			act = act[1:]
+		}
+		if p.principal.Locked && c.am.Permits(rsa.PermUnlock) == nil {
+			act = append([]key.Binding{km.Unlock}, act...)
 		}
 	}
 	return []keyGroup{{"tokens", act}, {"moving", km.listKeys()}}
@@ -322,6 +328,15 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 		if msg.login == p.user.Login {
 			return do(readTokens(c, p.user))
 		}
+	case unlockDone:
+		if msg.err != nil {
+			return do(fail(explain(msg.err)))
+		}
+		p.principal = msg.res.After
+		if msg.res.Note != "" {
+			return do(say("Nothing to do: " + msg.res.Note + "."))
+		}
+		return do(say(p.user.Login + " is unlocked: AM no longer holds a lockout (" + strings.Join(msg.res.Commands, " → ") + ")."))
 	case autoRefresh:
 		if !p.auto || msg.seq != p.autoSeq {
 			return nil // off, or superseded by a later toggle
@@ -379,6 +394,8 @@ func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return nil, true
 	case key.Matches(k, km.AssignFromPool):
 		return openPool(c, p.user), true
+	case key.Matches(k, km.Unlock):
+		return openUnlock(c, p.user, p.principal), true
 	case key.Matches(k, km.Resync):
 		if ok {
 			return openResync(c, s, p.user, "the token list"), true
@@ -401,6 +418,16 @@ func (p *tokensPane) view(c *common, _, _ int) string {
 	}
 	if u.Locked {
 		head += " " + st.badge("AD LOCKED", true)
+	}
+	if pr := p.principal; pr.Locked {
+		lock := "AM LOCKED"
+		if pr.FailedCount > 0 {
+			lock += fmt.Sprintf(" after %d bad passcodes", pr.FailedCount)
+		}
+		if !pr.LockoutExpires.IsZero() {
+			lock += " until " + pr.LockoutExpires.In(c.loc).Format(rsa.TimeLayout)
+		}
+		head += " " + st.badge(lock, true)
 	}
 	if p.auto {
 		head += " " + st.badge("AUTO-REFRESH", false)

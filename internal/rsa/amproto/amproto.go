@@ -29,6 +29,7 @@ const (
 	NSSearch     = "http://search.common.rsa.com"
 	NSTokenMgt   = "http://tokenmgt.admin.authmgr.rsa.com"
 	NSTokenData  = "http://data.tokenmgt.admin.authmgr.rsa.com"
+	NSUCMAM      = "http://am.ucm.rsa.com"
 )
 
 // Namespace maps a Java package (com.rsa.command.exception) to its XML namespace
@@ -93,6 +94,7 @@ var (
 	ResynchronizeTokenCommand          = soapenc.QName{Space: NSTokenMgt, Local: "ResynchronizeTokenCommand"}
 	SearchTokensCommand                = soapenc.QName{Space: NSTokenMgt, Local: "SearchTokensCommand"}
 	GetNextAvailableTokenCommand       = soapenc.QName{Space: NSTokenMgt, Local: "GetNextAvailableTokenCommand"}
+	UnLockUserAccountCommand           = soapenc.QName{Space: NSUCMAM, Local: "UnLockUserAccountCommand"} // capital L, as AM spells it
 	LookupTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "LookupTokenEmergencyAccessCommand"}
 	UpdateTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "UpdateTokenEmergencyAccessCommand"}
 	GenerateEmergencyAccessCodeCommand = soapenc.QName{Space: NSTokenMgt, Local: "GenerateEmergencyAccessCodeCommand"}

@@ -31,6 +31,7 @@ func init() {
 		amproto.ResynchronizeTokenCommand:          (*Sim).resynchronizeToken,
 		amproto.SearchTokensCommand:                (*Sim).searchTokens,
 		amproto.GetNextAvailableTokenCommand:       (*Sim).nextAvailableToken,
+		amproto.UnLockUserAccountCommand:           (*Sim).unlockUser,
 		amproto.LookupTokenEmergencyAccessCommand:  (*Sim).lookupEA,
 		amproto.UpdateTokenEmergencyAccessCommand:  (*Sim).updateEA,
 		amproto.GenerateEmergencyAccessCodeCommand: (*Sim).generateEACode,
@@ -195,6 +196,7 @@ func principalDTO(name string, p *principal, domainGUID string) *soapenc.Value {
 		soapenc.OptStr("firstName", p.first), soapenc.OptStr("lastName", p.last), soapenc.OptStr("email", p.email),
 		soapenc.Str("identitySourceGuid", p.source), soapenc.Str("securityDomainGuid", domainGUID),
 		soapenc.Bool("enabled", p.enabled), soapenc.Bool("lockoutStatus", p.locked),
+		soapenc.Time("lockoutExpireDate", p.lockoutExpire), soapenc.Int("failedPasswordCount", p.failedCount),
 		soapenc.Time("lastLogin", p.lastLogin), soapenc.Long("rowVersion", int64(p.rowVersion)))
 }
 
@@ -241,6 +243,23 @@ func (s *Sim) lookupPrincipal(in *soapenc.Value) (*soapenc.Value, *simFault) {
 		return nil, notFound("PRINCIPAL_NOT_FOUND", "Principal-Lookup : Principal %s not found", g)
 	}
 	return reply(in, principalDTO("principal", p, s.domain.guid)), nil
+}
+
+// unlockUser clears a principal's lockout (helpdesk-ops §4): the flag, its
+// expiry and the failure count. Unlocking a person who is not locked
+// succeeds (idempotent) [proposal].
+func (s *Sim) unlockUser(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	src := in.Str("identitySourceGuid")
+	if src == "" {
+		return nil, notFound("IDENTITY_SOURCE_NOT_SPECIFIED", "IdentitySource-Lookup : IdentitySource Guid is not specified")
+	}
+	p := s.princ[in.Str("principalGuid")]
+	if p == nil || p.source != src {
+		return nil, notFound("PRINCIPAL_NOT_FOUND", "Principal-Lookup : Principal %s not found", in.Str("principalGuid"))
+	}
+	p.locked, p.lockoutExpire, p.failedCount = false, time.Time{}, 0
+	p.rowVersion++
+	return reply(in), nil
 }
 
 // --- tokens ---

@@ -102,6 +102,8 @@ type principal struct {
 	guid, login, first, last, email string
 	source                          string
 	enabled, locked                 bool
+	lockoutExpire                   time.Time // when the policy unlocks by itself (zero: an admin must)
+	failedCount                     int       // failed passcodes the lockout policy counted
 	lastLogin                       time.Time
 	rowVersion                      int
 }
@@ -232,6 +234,9 @@ func (s *Sim) AddUser(sourceGUID string, u User) (string, error) {
 	}
 	p := &principal{guid: s.newGUID(), login: u.Login, first: u.First, last: u.Last, email: u.Email,
 		source: sourceGUID, enabled: u.Enabled, locked: u.Locked, lastLogin: u.LastLogin, rowVersion: 1}
+	if u.Locked {
+		p.failedCount = 3 // the demo's lockout policy: three bad passcodes [proposal]
+	}
 	s.princ[p.guid] = p
 	return p.guid, nil
 }
