@@ -89,14 +89,21 @@ func (tt *term) wait(want ...any) string {
 
 // demoOnJdoe runs the demo console at 100×30 and opens jdoe's tokens.
 func demoOnJdoe(t *testing.T) *term {
+	tt, _ := demoOn(t, "jdoe")
+	return tt
+}
+
+// demoOn runs the demo console at 120×30 and opens login's tokens; it
+// returns the binary too.
+func demoOn(t *testing.T, login string) (*term, string) {
 	needTmux(t)
 	bin := build(t)
-	tt := run(t, 100, 30, []string{"NO_COLOR=1", "TERM=xterm-256color"}, bin+" --demo")
+	tt := run(t, 120, 30, []string{"NO_COLOR=1", "TERM=xterm-256color"}, bin+" --demo")
 	tt.wait("DEMO", "people. enter opens their tokens.")
-	tt.keys("/jdoe")
-	tt.wait("1 found", "John Doe")
+	tt.keys("/" + login)
+	tt.wait("1 found", "›"+login)
 	tt.keys("Enter")
-	return tt
+	return tt, bin
 }
 
 // TestDemoEmergencyAccessInTmux: find a user → open a token → temporary fixed
@@ -232,6 +239,53 @@ func TestClearPINInTmux(t *testing.T) {
 	tt.wait("Clear the PIN: done for token", regexp.MustCompile(`\* pinIsSet +no \(was yes\)`))
 	tt.keys("Enter")
 	tt.wait("John Doe (jdoe)", "no/–")
+	tt.keys("q")
+	tt.wait("EXITED 0")
+}
+
+// TestHelpDeskCallsInTmux: the real binary, the help desk's other calls —
+// a token out of sync resynchronized with the codes of the demo's software
+// token app (rsatui sim tokencode, another process), a lost token replaced
+// from the pool, and a person with no token given one from the pool.
+func TestHelpDeskCallsInTmux(t *testing.T) {
+	tt, bin := demoOn(t, "jdoe")
+	tt.wait("John Doe (jdoe)", "s resynchronize")
+	serial := regexp.MustCompile(`›(\d{12})`).FindStringSubmatch(tt.screen())[1]
+	tt.keys("s")
+	tt.wait("Resynchronize token " + serial)
+	out, err := exec.Command(bin, "sim", "tokencode", serial).Output()
+	codes := regexp.MustCompile(`tokencode (\d+), next (\d+)`).FindStringSubmatch(string(out))
+	if err != nil || codes == nil {
+		t.Fatalf("sim tokencode: %v %s", err, out)
+	}
+	tt.keys(codes[1], "Tab", codes[2], "Enter")
+	tt.wait("Please confirm: resynchronize the token")
+	if strings.Contains(tt.screen(), codes[1]) {
+		t.Fatal("a tokencode is on the screen")
+	}
+	tt.keys("y")
+	tt.wait("Resynchronize the token: done for token " + serial)
+	tt.keys("Enter")
+	tt.wait("John Doe (jdoe)")
+	tt.keys("R")
+	tt.wait("Replace token "+serial, "successor.")
+	tt.keys("Enter")
+	tt.wait("Please confirm: replace the token")
+	tt.keys("y")
+	scr := tt.wait("Replace the token: done for token")
+	successor := regexp.MustCompile(`done for token (\d{12})`).FindStringSubmatch(scr)[1]
+	tt.keys("Enter")
+	tt.wait("John Doe (jdoe)", serial, successor) // both: AM retires the old one on the new one's first use
+	tt.keys("/fnotoken")
+	tt.wait("1 found", "›fnotoken")
+	tt.keys("Enter")
+	tt.wait("fnotoken has no token in AM: A assigns one")
+	tt.keys("A")
+	tt.wait("enter assigns the selected one to fnotoken.")
+	tt.keys("Enter")
+	tt.wait("Please confirm: assign the token")
+	tt.keys("y")
+	tt.wait("Assign the token: done for token")
 	tt.keys("q")
 	tt.wait("EXITED 0")
 }

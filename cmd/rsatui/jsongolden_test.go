@@ -37,6 +37,7 @@ func TestVerbJSONGoldens(t *testing.T) {
 		{"token-unassign", "", []string{"token", "unassign", pool}},
 		{"token-assign-next", "", []string{"token", "assign", "--next", "fnotoken"}},
 		{"user-unlock", "", []string{"user", "unlock", "dobrien"}},
+		{"token-replace-next", "", []string{"token", "replace", jdoe, "--next", "--new-pin"}},
 		{"error", "", []string{"token", "show", "000000000001"}},
 		{"audit-tail", "", []string{"audit", "tail", "-n", "3"}},
 	}

@@ -556,6 +556,28 @@ command line, logged or audited.`,
 			})
 		}})
 
+	var with string
+	var replaceNext, newPin bool
+	replace := &cobra.Command{Use: "replace OLD --with NEW | --next", Short: "Give the owner of a lost or broken token a successor (AM retires the old one on the new one's first use)",
+		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			if (with == "") == !replaceNext {
+				return usageErr("token replace: give the successor with --with SERIAL, or --next for the one AM hands out next")
+			}
+			return session(cmd, false, func(ctx context.Context, o *opened) error {
+				r, err := o.ops.Replace(ctx, args[0], with, newPin)
+				if err != nil {
+					return verbErr(err)
+				}
+				fmt.Fprintf(textsafe.Writer{W: cmd.ErrOrStderr()}, "note: %s keeps working until %s is first used; AM then retires it\n", args[0], r.New.Token.Serial)
+				both := []tokenView{viewOf(r.Old), viewOf(r.New)}
+				return o.emit(both, func(w *tabwriter.Writer) { tokenTable(w, r.Old, r.New) })
+			})
+		}}
+	replace.Flags().StringVar(&with, "with", "", "the unassigned token that replaces the old one")
+	replace.Flags().BoolVar(&replaceNext, "next", false, "replace with the token AM hands out next")
+	replace.Flags().BoolVar(&newPin, "new-pin", false, "the person chooses a new PIN on the new token (else the PIN is kept)")
+	token.AddCommand(replace)
+
 	user := group("user", "One person's AM account: unlock")
 	user.AddCommand(&cobra.Command{Use: "unlock LOGIN", Short: "Clear AM's lockout of a person (after too many bad passcodes)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -145,6 +145,22 @@ func (c *Client) UnlockUser(ctx context.Context, principalGUID, identitySourceGU
 		soapenc.Str("identitySourceGuid", identitySourceGUID)))
 }
 
+// ReplaceToken makes replacementGUID the successor of oldGUID
+// (ReplaceTokensCommand: replacingTokenGuid is the OLD token); setNewPin
+// makes the person choose a new PIN on the new token.
+func (c *Client) ReplaceToken(ctx context.Context, oldGUID, replacementGUID string, setNewPin bool) error {
+	pair := soapenc.Obj("item", amproto.ReplaceTokenDTO, soapenc.Str("replacingTokenGuid", oldGUID), soapenc.Str("replacementTokenGuid", replacementGUID))
+	return c.run(ctx, command(amproto.ReplaceTokensCommand, soapenc.ObjArray("repTknDTO", amproto.ReplaceTokenDTO, pair),
+		soapenc.Bool("setNewPin", setNewPin)))
+}
+
+// ReplaceWithNextAvailable replaces oldGUID with the token AM hands out
+// next and returns it (ReplaceWithNextAvailableTokenCommand).
+func (c *Client) ReplaceWithNextAvailable(ctx context.Context, oldGUID string, setNewPin bool) (Token, error) {
+	return query(ctx, c, command(amproto.ReplaceWithNextAvailableTokenCmd, soapenc.Str("tknGuid", oldGUID), soapenc.Bool("setNewPin", setNewPin)),
+		func(reply *soapenc.Value) (Token, error) { return decodeToken(reply.Field("replacementTkn")) })
+}
+
 // TokenRef names a token by serial number or GUID (one of them).
 type TokenRef struct {
 	Serial string

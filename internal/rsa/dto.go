@@ -102,6 +102,11 @@ type Token struct {
 	BadCodeCount       int
 	RowVersion         int
 	Notes              string
+	// ReplacementMode: 1 the token is being replaced (AM retires it when
+	// the replacement is first used), 2 it is a replacement; ReplaceSerial
+	// is the other token of the pair.
+	ReplacementMode int
+	ReplaceSerial   string
 	// record is the whole TokenDTO as AM sent it: UpdateTokenCommand takes
 	// the complete record back, changed (helpdesk-ops §1.2), never one
 	// rebuilt from the fields above (what rsatui does not know would be
@@ -277,7 +282,8 @@ func decodeToken(v *soapenc.Value) (Token, error) {
 		PinSet: r.bool("pinIsSet"), PinType: PinType(r.int("pinType")), PrincipalGUID: r.str("principalId"),
 		RowVersion: r.int("rowVersion"), SecurityDomainGUID: r.str("securityDomainId"), Serial: r.str("serialNumber"),
 		Interval: r.int("tokenCodeInterval"), CodeLength: r.int("tokenCodeLength"), Enabled: r.bool("tokenEnabled"),
-		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType")), record: v.Clone()}
+		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType")), ReplacementMode: r.int("replacementMode"),
+		ReplaceSerial: r.str("replaceTknSN"), record: v.Clone()}
 	return t, r.err
 }
 

@@ -98,3 +98,96 @@ func (o *Ops) AssignNext(ctx context.Context, login string) (TokenResult, error)
 	res.Commands = append([]string{"GetNextAvailableTokenCommand"}, res.Commands...)
 	return res, o.record(ctx, res.Commands, res.Note, err)
 }
+
+// ReplaceResult is a replacement: the old token and its successor as AM
+// holds them afterwards.
+type ReplaceResult struct {
+	Old, New TokenState
+	Commands []string
+}
+
+// Replace gives the owner of a lost or broken token a successor
+// (helpdesk-ops §6): with, a serial from the pool (ReplaceTokensCommand,
+// replacingTokenGuid = the old token), or "" for the one AM hands out next
+// (ReplaceWithNextAvailableTokenCommand). AM retires the old token itself
+// when the new one is first used, so it is not unassigned here; until
+// then the person holds both. setNewPin makes them choose a new PIN.
+func (o *Ops) Replace(ctx context.Context, oldSerial, with string, setNewPin bool) (ReplaceResult, error) {
+	ctx = withQueue(ctx, o.queue)
+	target := "token " + oldSerial + " with " + with
+	if with == "" {
+		target = "token " + oldSerial + " with the next available token"
+	}
+	ctx = o.intend(ctx, "token.replace", target, map[string]string{"new_pin": fmt.Sprint(setNewPin)})
+	res, err := o.replace(ctx, oldSerial, with, setNewPin)
+	return res, o.record(ctx, res.Commands, "", err)
+}
+
+func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin bool) (ReplaceResult, error) {
+	var res ReplaceResult
+	if err := ValidateSerial(oldSerial); err != nil {
+		return res, err
+	}
+	if with != "" {
+		if err := ValidateSerial(with); err != nil {
+			return res, err
+		}
+		if with == oldSerial {
+			return res, fmt.Errorf("%w: a token cannot replace itself", ErrInvalidInput)
+		}
+	}
+	tr, old, err := o.begin(ctx, oldSerial, PermReplace)
+	res.Commands = tr.Commands
+	if err != nil {
+		return res, err
+	}
+	switch t := old.Token; {
+	case !t.Assigned():
+		return res, fmt.Errorf("%w: token %s is not assigned to anyone: assign a token instead", ErrRule, oldSerial)
+	case t.ReplacementMode == 1:
+		return res, fmt.Errorf("%w: token %s is already being replaced by %s (AM retires it when %s is first used)", ErrRule, oldSerial, t.ReplaceSerial, t.ReplaceSerial)
+	}
+	var newGUID string
+	if with != "" {
+		res.Commands = append(res.Commands, "LookupTokenCommand")
+		n, err := o.c.LookupToken(ctx, TokenRef{Serial: with})
+		if err != nil {
+			return res, err
+		}
+		switch {
+		case n.Assigned():
+			return res, fmt.Errorf("%w: token %s belongs to %s: pick a token from the pool (rsatui tokens pool)", ErrRule, with, n.AssignedUserID)
+		case !n.Expires.IsZero() && !n.Expires.After(o.Now()):
+			return res, fmt.Errorf("%w: token %s expired on %s", ErrRule, with, n.Expires.Format("2006-01-02"))
+		}
+		newGUID = n.GUID
+	}
+	if err := o.announce(ctx); err != nil {
+		return res, err
+	}
+	if with != "" {
+		res.Commands = append(res.Commands, "ReplaceTokensCommand")
+		err = o.c.ReplaceToken(ctx, old.Token.GUID, newGUID, setNewPin)
+	} else {
+		res.Commands = append(res.Commands, "ReplaceWithNextAvailableTokenCommand")
+		var n Token
+		n, err = o.c.ReplaceWithNextAvailable(ctx, old.Token.GUID, setNewPin)
+		newGUID = n.GUID
+	}
+	if err != nil {
+		return res, err
+	}
+	res.Commands = append(res.Commands, "LookupTokenCommand + LookupTokenEmergencyAccessCommand (both tokens)")
+	var oerr, nerr error
+	together(
+		func() { res.Old, oerr = o.readBack(ctx, old.Token.GUID) },
+		func() { res.New, nerr = o.readBack(ctx, newGUID) },
+	)
+	if err := errors.Join(oerr, nerr); err != nil {
+		return res, fmt.Errorf("AM took the replacement, but reading the tokens back failed: %w", err)
+	}
+	if res.New.Token.PrincipalGUID != old.Token.PrincipalGUID || res.Old.Token.ReplaceSerial != res.New.Token.Serial {
+		return res, fmt.Errorf("%w: AM took the replacement, but now holds %s for %s — shown here", ErrOtherChange, res.New.Token.AssignedUserID, res.New.Token.Serial)
+	}
+	return res, nil
+}

@@ -26,6 +26,7 @@ const (
 	PermUnlock       Permission = "unlock:user"              // unlock a person AM locked out
 	PermAssign       Permission = "token:assign"
 	PermUnassign     Permission = "token:unassign"
+	PermReplace      Permission = "token:replace"
 	PermEnable       Permission = "token:enable"
 	PermDisable      Permission = "token:disable"
 )
@@ -57,6 +58,7 @@ var permissionTable = []struct {
 	{PermUnlock, "unlock people", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermAssign, "assign tokens", []Role{RoleAdmin}},
 	{PermUnassign, "unassign tokens", []Role{RoleAdmin}},
+	{PermReplace, "replace tokens", []Role{RoleAdmin}},
 	{PermEnable, "enable tokens", []Role{RoleAdmin}},
 	{PermDisable, "disable tokens", []Role{RoleAdmin}},
 }

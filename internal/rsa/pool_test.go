@@ -116,3 +116,39 @@ func TestUnlock(t *testing.T) {
 		t.Fatalf("unknown: %v", err)
 	}
 }
+
+// Replace a lost token (#15 §5): with a serial from the pool, or the next
+// available; the successor is the person's at once, the old one kept until
+// AM retires it; the wrong directions and tokens are refused.
+func TestReplace(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	old := e.ds.TokensOf("jdoe")[0]
+	pool, _ := o.Pool(ctx, rsa.PoolQuery{})
+	res, err := o.Replace(ctx, old, pool[0].Serial, true)
+	if err != nil || res.New.Token.AssignedUserID != "jdoe" || res.New.Token.ReplacementMode != 2 ||
+		res.Old.Token.ReplacementMode != 1 || res.Old.Token.ReplaceSerial != pool[0].Serial || !res.New.Token.NewPinMode {
+		t.Fatalf("replace: %v\nold %+v\nnew %+v", err, res.Old.Token, res.New.Token)
+	}
+	if st, _ := e.sim.Token(old); st.Owner != "jdoe" {
+		t.Fatal("the old token was unassigned: AM retires it itself")
+	}
+	if _, err := o.Replace(ctx, old, pool[1].Serial, false); !errors.Is(err, rsa.ErrRule) || !strings.Contains(err.Error(), "already being replaced") {
+		t.Fatalf("twice: %v", err)
+	}
+	if _, err := o.Replace(ctx, pool[1].Serial, "", false); !errors.Is(err, rsa.ErrRule) || !strings.Contains(err.Error(), "not assigned") {
+		t.Fatalf("a pool token replaced: %v", err)
+	}
+	asmith := e.ds.TokensOf("asmith")
+	if _, err := o.Replace(ctx, asmith[0], asmith[1], false); !errors.Is(err, rsa.ErrRule) || !strings.Contains(err.Error(), "belongs to asmith") {
+		t.Fatalf("with an assigned token: %v", err)
+	}
+	res, err = o.Replace(ctx, asmith[0], "", false)
+	if err != nil || res.New.Token.AssignedUserID != "asmith" || res.New.Token.NewPinMode {
+		t.Fatalf("next available: %v %+v", err, res.New.Token)
+	}
+	helpdesk, _ := rsa.GrantOf(rsa.RoleHelpdesk, "")
+	if _, err := o.For(rsa.Actor{}, helpdesk).Replace(ctx, e.ds.TokensOf("cmueller")[0], "", false); !errors.Is(err, rsa.ErrNotPermitted) {
+		t.Fatalf("helpdesk: %v", err)
+	}
+}

@@ -97,6 +97,8 @@ func (p *detailPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return openPINChange(c, p.state, p.user, key.Matches(k, km.ClearPIN)), true
 	case key.Matches(k, km.Resync):
 		return openResync(c, p.state, p.user, "the token"), true
+	case key.Matches(k, km.Replace):
+		return openReplace(c, p.state, p.user), true
 	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):
 		return openTokenChange(c, p.state, p.user, key.Matches(k, km.Unassign)), true
 	default:

@@ -166,3 +166,23 @@ func TestUnlockFromTheConsole(t *testing.T) {
 	s.Send(key("u"))
 	waitScreen(t, s, "dobrien is not locked by AM")
 }
+
+// Replace a lost token from the console (#15 §5): R → the pool → enter →
+// the confirm says the old one works until the new one is used → y → the
+// new token, the person's.
+func TestReplaceFromTheConsole(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	old := world.ds.TokensOf("jdoe")[0]
+	s.Send(key("R"))
+	waitScreen(t, s, "Replace token "+old, "enter makes the selected one "+old+"'s successor.")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm: replace the token", "keeps working until", "ReplaceTokensCommand (replacingTokenGuid = "+old+")")
+	s.Send(key("y"))
+	waitScreen(t, s, "Replace the token: done for token", regexp.MustCompile(`\* serialNumber +[0-9]{12} \(was `+old+`\)`), regexp.MustCompile(`assignedUserId +jdoe`))
+	if st, _ := world.sim.Token(old); st.Owner != "jdoe" {
+		t.Fatal("the old token was taken away: AM retires it itself")
+	}
+}

@@ -15,11 +15,14 @@ import (
 // unassigned tokens by serial; enter assigns the selected one (after a
 // confirm), with the one-token rule of the operation.
 type poolPane struct {
-	user   ad.User
-	tokens []rsa.TokenSummary
-	table  grid
-	loaded bool
-	w      int
+	user ad.User
+	// replacing: the token a pool token is to replace (lost or broken);
+	// nil: the pool gives the person a token
+	replacing *rsa.TokenState
+	tokens    []rsa.TokenSummary
+	table     grid
+	loaded    bool
+	w         int
 }
 
 // poolLoaded is the pool, read.
@@ -50,8 +53,21 @@ func (p *poolPane) read(c *common) request {
 	})
 }
 
-func (p *poolPane) crumbs() []string { return []string{p.user.Login, "token pool"} }
-func (p *poolPane) typing() bool     { return false }
+// openReplace opens the pool to pick the successor of s (lost or broken).
+func openReplace(c *common, s rsa.TokenState, u ad.User) reqs {
+	if err := c.am.Permits(rsa.PermReplace); err != nil {
+		return do(fail(refusal(err)))
+	}
+	return do(push(&poolPane{user: u, replacing: &s, table: newGrid()}))
+}
+
+func (p *poolPane) crumbs() []string {
+	if p.replacing != nil {
+		return []string{p.replacing.Token.Serial, "replace"}
+	}
+	return []string{p.user.Login, "token pool"}
+}
+func (p *poolPane) typing() bool { return false }
 
 func (p *poolPane) resize(c *common, w, h int) {
 	p.w = w
@@ -71,7 +87,11 @@ func (p *poolPane) setRows(c *common) {
 }
 
 func (p *poolPane) keys(c *common) []keyGroup {
-	return []keyGroup{{"token pool", []key.Binding{withHelp(c.km.Open, "assign to "+p.user.Login), c.km.Refresh}},
+	open := withHelp(c.km.Open, "assign to "+p.user.Login)
+	if p.replacing != nil {
+		open = withHelp(c.km.Open, "replace "+p.replacing.Token.Serial+" with it")
+	}
+	return []keyGroup{{"token pool", []key.Binding{open, c.km.Refresh}},
 		{"moving", c.km.listKeys()}}
 }
 
@@ -85,6 +105,9 @@ func (p *poolPane) update(c *common, msg tea.Msg) reqs {
 		p.setRows(c)
 		if len(p.tokens) == 0 {
 			return do(say("The token pool is empty: import or unassign tokens in AM first."))
+		}
+		if p.replacing != nil {
+			return do(say(fmt.Sprintf("%d unassigned tokens. enter makes the selected one %s's successor.", len(p.tokens), p.replacing.Token.Serial)))
 		}
 		return do(say(fmt.Sprintf("%d unassigned tokens. enter assigns the selected one to %s.", len(p.tokens), p.user.Login)))
 	case changeDone:
@@ -108,6 +131,19 @@ func (p *poolPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		}
 		t, login, am := p.tokens[i], p.user.Login, c.am
 		lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
+		if r := p.replacing; r != nil {
+			old := r.Token.Serial
+			return do(push(&changePane{state: *r, title: "Replace the token",
+				words: "Replace token " + old + " (" + login + ") with " + t.Serial + " (" + t.TokenType.String() + "): " + t.Serial +
+					" is " + login + "'s at once, with their PIN; " + old + " keeps working until " + t.Serial + " is first used, then AM retires it.",
+				commands: []string{lookups, "LookupTokenCommand (" + t.Serial + ")", "ReplaceTokensCommand (replacingTokenGuid = " + old + ")",
+					lookups + " (both tokens)"},
+				label: "Replacing token " + old + " with " + t.Serial,
+				run: tokenChange("Replace the token", func(ctx context.Context) (rsa.TokenResult, error) {
+					res, err := am.Replace(ctx, old, t.Serial, false)
+					return rsa.TokenResult{Before: res.Old, After: res.New, Commands: res.Commands}, err
+				})})), true
+		}
 		return do(push(&changePane{state: rsa.TokenState{Token: rsa.Token{Serial: t.Serial, GUID: t.GUID}},
 			title: "Assign the token",
 			words: "Assign token " + t.Serial + " (" + t.TokenType.String() + ") to " + login + ": they log in with it from now on " +
@@ -124,6 +160,9 @@ func (p *poolPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 
 func (p *poolPane) view(c *common, _, _ int) string {
 	head := c.st.Title.Render("Token pool") + " — give " + p.user.Login + " one of the unassigned tokens"
+	if p.replacing != nil {
+		head = c.st.Title.Render("Replace token "+p.replacing.Token.Serial) + " — pick its successor for " + p.user.Login
+	}
 	if !p.loaded {
 		return head + "\n\n  Reading the pool…"
 	}

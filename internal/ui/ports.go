@@ -49,6 +49,8 @@ type AM interface {
 	// Pool lists the unassigned tokens; Assign gives one to a person.
 	Pool(ctx context.Context, q rsa.PoolQuery) ([]rsa.TokenSummary, error)
 	Assign(ctx context.Context, serial, login string, allowSecond bool) (rsa.TokenResult, error)
+	// Replace gives a lost or broken token a successor ("" : the next available).
+	Replace(ctx context.Context, oldSerial, with string, setNewPin bool) (rsa.ReplaceResult, error)
 	// Unassign takes a token from its owner; endEA confirms that its
 	// emergency access ends with it.
 	Unassign(ctx context.Context, serial string, endEA bool) (rsa.TokenResult, error)

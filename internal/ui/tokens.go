@@ -107,6 +107,9 @@ func eaKeys(c *common) []key.Binding {
 	if c.am.Permits(rsa.PermUnassign) == nil {
 		ks = append(ks, c.km.Unassign)
 	}
+	if c.am.Permits(rsa.PermReplace) == nil {
+		ks = append(ks, c.km.Replace)
+	}
 	return ks
 }
 
@@ -399,6 +402,11 @@ func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	case key.Matches(k, km.Resync):
 		if ok {
 			return openResync(c, s, p.user, "the token list"), true
+		}
+		return nil, true
+	case key.Matches(k, km.Replace):
+		if ok {
+			return openReplace(c, s, p.user), true
 		}
 		return nil, true
 	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):

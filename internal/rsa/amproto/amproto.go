@@ -95,6 +95,8 @@ var (
 	SearchTokensCommand                = soapenc.QName{Space: NSTokenMgt, Local: "SearchTokensCommand"}
 	GetNextAvailableTokenCommand       = soapenc.QName{Space: NSTokenMgt, Local: "GetNextAvailableTokenCommand"}
 	UnLockUserAccountCommand           = soapenc.QName{Space: NSUCMAM, Local: "UnLockUserAccountCommand"} // capital L, as AM spells it
+	ReplaceTokensCommand               = soapenc.QName{Space: NSTokenMgt, Local: "ReplaceTokensCommand"}
+	ReplaceWithNextAvailableTokenCmd   = soapenc.QName{Space: NSTokenMgt, Local: "ReplaceWithNextAvailableTokenCommand"}
 	LookupTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "LookupTokenEmergencyAccessCommand"}
 	UpdateTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "UpdateTokenEmergencyAccessCommand"}
 	GenerateEmergencyAccessCodeCommand = soapenc.QName{Space: NSTokenMgt, Local: "GenerateEmergencyAccessCodeCommand"}
@@ -134,6 +136,7 @@ var (
 	ListTokenDTO            = soapenc.QName{Space: NSTokenData, Local: "ListTokenDTO"}
 	TokenDTO                = soapenc.QName{Space: NSTokenData, Local: "TokenDTO"}
 	TokenEmergencyAccessDTO = soapenc.QName{Space: NSTokenData, Local: "TokenEmergencyAccessDTO"}
+	ReplaceTokenDTO         = soapenc.QName{Space: NSTokenData, Local: "ReplaceTokenDTO"}
 	FilterType              = soapenc.QName{Space: NSSearch, Local: "Filter"}
 	SimpleFilter            = soapenc.QName{Space: NSSearch, Local: "Simple"}
 	EqualType               = soapenc.QName{Space: NSSearch, Local: "Equal"}

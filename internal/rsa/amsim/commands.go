@@ -32,6 +32,8 @@ func init() {
 		amproto.SearchTokensCommand:                (*Sim).searchTokens,
 		amproto.GetNextAvailableTokenCommand:       (*Sim).nextAvailableToken,
 		amproto.UnLockUserAccountCommand:           (*Sim).unlockUser,
+		amproto.ReplaceTokensCommand:               (*Sim).replaceTokens,
+		amproto.ReplaceWithNextAvailableTokenCmd:   (*Sim).replaceWithNext,
 		amproto.LookupTokenEmergencyAccessCommand:  (*Sim).lookupEA,
 		amproto.UpdateTokenEmergencyAccessCommand:  (*Sim).updateEA,
 		amproto.GenerateEmergencyAccessCodeCommand: (*Sim).generateEACode,
@@ -294,7 +296,8 @@ func (s *Sim) tokenDTO(t *token) *soapenc.Value {
 		soapenc.Time("dateLastLogin", t.lastLogin), soapenc.Time("dateTokenAssigned", t.assigned),
 		soapenc.Str("securityDomainId", s.domain.guid), soapenc.Long("rowVersion", int64(t.rowVersion)),
 		soapenc.Time("datePinModified", t.pinModified), soapenc.OptStr("notes", t.notes),
-		soapenc.Int("badTokenCodeCount", t.badCodeCount))
+		soapenc.Int("badTokenCodeCount", t.badCodeCount), soapenc.Int("replacementMode", t.replacementMode),
+		soapenc.OptStr("replaceTknSN", t.replaceSerial))
 	// pin stays nil: AM never hands a PIN back (helpdesk-ops §1.5)
 	if owner != nil {
 		v.Set(soapenc.Str("assignedUserId", owner.login))
@@ -515,17 +518,107 @@ func (s *Sim) searchTokens(in *soapenc.Value) (*soapenc.Value, *simFault) {
 // enabled or not (assigning enables), not expired, lowest serial first
 // [proposal: AM's choice is undocumented]; none → DataNotFoundException.
 func (s *Sim) nextAvailableToken(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	best, f := s.nextAvailable()
+	if f != nil {
+		return nil, f
+	}
+	return reply(in, s.tokenDTO(best)), nil
+}
+
+// nextAvailable is the token GetNextAvailableTokenCommand names. Caller holds mu.
+func (s *Sim) nextAvailable() (*token, *simFault) {
 	var best *token
 	now := s.opt.Now()
 	for _, t := range s.tokens {
-		if t.principal == "" && (t.expires.IsZero() || t.expires.After(now)) && !t.ea.lost && (best == nil || t.serial < best.serial) {
+		if t.principal == "" && t.replacementMode == 0 && (t.expires.IsZero() || t.expires.After(now)) && !t.ea.lost &&
+			(best == nil || t.serial < best.serial) {
 			best = t
 		}
 	}
 	if best == nil {
 		return nil, notFound("NO_AVAILABLE_TOKEN", "Token-Lookup : no unassigned token is available")
 	}
-	return reply(in, s.tokenDTO(best)), nil
+	return best, nil
+}
+
+// replace makes replacement the old token's successor (helpdesk-ops §6):
+// assigned to the same person at once, both kept until the new one is
+// first used (then AM retires the old one), PIN kept unless setNewPin.
+// Caller holds mu.
+func (s *Sim) replace(old, replacement *token, setNewPin bool) *simFault {
+	now := s.opt.Now()
+	switch {
+	case old.principal == "":
+		return badArg("Token %s is not assigned: only an assigned token can be replaced", old.serial)
+	case old.replacementMode != 0:
+		return badArg("Token %s is already being replaced by %s", old.serial, old.replaceSerial)
+	case replacement.principal != "" || replacement.replacementMode != 0:
+		return badArg("Token %s is assigned or a replacement already: pick an unassigned token", replacement.serial)
+	case !replacement.expires.IsZero() && !replacement.expires.After(now):
+		return badArg("Token %s has expired", replacement.serial)
+	}
+	replacement.principal, replacement.assigned, replacement.enabled = old.principal, now, true
+	old.replacementMode, old.replaceSerial = 1, replacement.serial
+	replacement.replacementMode, replacement.replaceSerial = 2, old.serial
+	if setNewPin {
+		replacement.pin, replacement.pinSet, replacement.newPinMode = "", false, true
+	} else {
+		replacement.pin, replacement.pinSet, replacement.newPinMode = old.pin, old.pinSet, old.newPinMode
+	}
+	old.rowVersion++
+	replacement.rowVersion++
+	return nil
+}
+
+func (s *Sim) replaceTokens(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	setNewPin, err := in.Bool("setNewPin")
+	if err != nil {
+		return nil, badArg("setNewPin: %v", err)
+	}
+	pairs := in.Field("repTknDTO").Items()
+	if len(pairs) == 0 {
+		return nil, badArg("repTknDTO: at least one ReplaceTokenDTO is required")
+	}
+	type pair struct{ old, replacement *token }
+	var all []pair
+	for _, p := range pairs { // every pair is checked before any is changed
+		old, f := s.tokenByRef(p.Str("replacingTokenGuid"), "")
+		if f != nil {
+			return nil, f
+		}
+		replacement, f := s.tokenByRef(p.Str("replacementTokenGuid"), "")
+		if f != nil {
+			return nil, f
+		}
+		all = append(all, pair{old, replacement})
+	}
+	for _, p := range all {
+		if f := s.replace(p.old, p.replacement, setNewPin); f != nil {
+			return nil, f
+		}
+	}
+	return reply(in), nil
+}
+
+func (s *Sim) replaceWithNext(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	setNewPin, err := in.Bool("setNewPin")
+	if err != nil {
+		return nil, badArg("setNewPin: %v", err)
+	}
+	old, f := s.tokenByRef(in.Str("tknGuid"), "")
+	if f != nil {
+		return nil, f
+	}
+	replacement, f := s.nextAvailable()
+	if f != nil {
+		return nil, f
+	}
+	if f := s.replace(old, replacement, setNewPin); f != nil {
+		return nil, f
+	}
+	dto := s.tokenDTO(replacement)
+	dto.Name = "replacementTkn"
+	return reply(in, dto), nil
 }
 
 // resynchronizeToken takes two consecutive tokencodes by serial number

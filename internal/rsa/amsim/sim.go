@@ -126,6 +126,10 @@ type token struct {
 	pinModified        time.Time
 	notes              string
 	badCodeCount       int
+	// replacementMode: 0 none, 1 has a replacement (the old token, retired
+	// when the new one is first used), 2 is a replacement (helpdesk-ops §6.3)
+	replacementMode int
+	replaceSerial   string // the other token of the pair
 	// drift is the token's clock offset AM keeps (in intervals), learnt by a
 	// resync; clockSkew is how far the token's own clock is off (a test or
 	// the demo drifts it). A token in sync has clockSkew == drift.
