@@ -83,7 +83,7 @@ settings to use (RSATUI_* lines to paste). It is meant for loopback only: demo c
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "AM simulator: %s  (WSDL: ?wsdl)\n", url)
 			fmt.Fprintf(out, "command client (HTTP Basic): %s / %s\n", cu, cp)
-			fmt.Fprintf(out, "admin: %s / %s   read-only admin: %s / %s\n", demo.AdminUser, demo.AdminPassword, demo.HelpdeskUser, demo.HelpdeskPassword)
+			fmt.Fprintf(out, "admin: %s / %s   help-desk admin (PIN, resync, unlock, emergency access only): %s / %s\n", demo.AdminUser, demo.AdminPassword, demo.HelpdeskUser, demo.HelpdeskPassword)
 			fmt.Fprintf(out, "identity source: %q, %d users, %d tokens (seed %d)\n", demo.IdentitySourceName, len(ds.People), len(ds.Tokens), seed)
 			if latency > 0 || jitter > 0 {
 				fmt.Fprintf(out, "every request is delayed by %s (+ up to %s): an AM far away\n", latency, jitter)

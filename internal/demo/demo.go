@@ -200,11 +200,11 @@ func (ds *Dataset) Person(login string) (Person, bool) {
 
 // SeedAM loads the data set into an AM simulator: an LDAP identity source
 // mapping the directory, one principal per person, every token, and a
-// read-only helpdesk admin next to the super admin.
+// help-desk admin (the help desk's daily changes only) next to the super admin.
 func (ds *Dataset) SeedAM(sim *amsim.Sim) error {
 	src := sim.AddIdentitySource(IdentitySourceName, "Active Directory "+ds.Domain)
 	sim.AddAdmin(AdminUser, AdminPassword, amsim.RoleSuperAdmin)
-	sim.AddAdmin(HelpdeskUser, HelpdeskPassword, amsim.RoleReadOnly)
+	sim.AddAdmin(HelpdeskUser, HelpdeskPassword, amsim.RoleHelpDesk)
 	guids := make(map[string]string, len(ds.People))
 	for _, p := range ds.People {
 		g, err := sim.AddUser(src, amsim.User{Login: p.Login, First: p.GivenName, Last: p.Surname, Email: p.Mail,

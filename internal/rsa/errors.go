@@ -96,7 +96,7 @@ func (f *Fault) Explain() string {
 	case f.Kind() == ErrAccessDenied:
 		return "AM refused the admin login: check the admin user name, password and authentication method."
 	case f.Kind() == ErrInsufficientPrivilege:
-		return "Your AM admin role does not allow this: ask a Super Admin for the permission or use another admin account."
+		return "Your AM role may not do this (" + f.Message + "): ask a Super Admin for the permission, or use an AM admin account that has it."
 	case f.Kind() == ErrConcurrentUpdate:
 		return "Someone changed this object at the same time: refresh and try again."
 	case f.Kind() == ErrDuplicate:

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
@@ -98,5 +99,20 @@ func TestPINPermissions(t *testing.T) {
 	narrowed, _ := rsa.GrantOf(rsa.RoleHelpdesk, "-token:pin-new")
 	if _, err := base.For(rsa.Actor{}, narrowed).RequireNewPIN(ctx, serial); !errors.Is(err, rsa.ErrNotPermitted) {
 		t.Fatalf("narrowed: %v", err)
+	}
+}
+
+// The AM admin rsatui logs in as has a role of its own in AM: the demo's
+// help-desk admin may clear a PIN but not assign a token; AM's refusal is
+// said as such.
+func TestAMHelpDeskAdminRole(t *testing.T) {
+	o, e := newOps(t, amsim.Options{}, func(c *rsa.Config) { c.AdminUser, c.AdminPassword = demo.HelpdeskUser, demo.HelpdeskPassword })
+	ctx := context.Background()
+	if _, err := o.ClearPIN(ctx, e.ds.TokensOf("jdoe")[0]); err != nil {
+		t.Fatalf("help-desk AM admin, clear PIN: %v", err)
+	}
+	_, err := o.AssignNext(ctx, "fnotoken")
+	if !errors.Is(err, rsa.ErrInsufficientPrivilege) || !strings.Contains(rsa.Explain(err), "Your AM role may not do this") {
+		t.Fatalf("help-desk AM admin, assign: %v / %s", err, rsa.Explain(err))
 	}
 }

@@ -250,7 +250,7 @@ func (s *Sim) execute(sid string, in *soapenc.Value) (*soapenc.Value, *simFault)
 	if f != nil {
 		return nil, f
 	}
-	if sess.role == RoleReadOnly && !amproto.ReadOnly[in.Type] {
+	if !amproto.ReadOnly[in.Type] && (sess.role == RoleReadOnly || sess.role == RoleHelpDesk && !helpDeskMay[in.Type]) {
 		return nil, fault(amproto.ExInsufficientPrivilege, "INSUFFICIENT_PRIVILEGE",
 			"Administrator %s does not have permission for %s", sess.admin, in.Type.Local)
 	}

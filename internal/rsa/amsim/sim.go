@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
 
 // Role of an admin account. The read-only role gets InsufficientPrivilegeException
@@ -23,7 +24,21 @@ type Role int
 const (
 	RoleSuperAdmin Role = iota
 	RoleReadOnly
+	// RoleHelpDesk may do the help desk's daily changes and no others
+	// (helpDeskMay); AM's default Help Desk permission list is not
+	// published, so this one is a proposal (helpdesk-ops §10).
+	RoleHelpDesk
 )
+
+// helpDeskMay lists the changes RoleHelpDesk may send: emergency access,
+// PINs, resync, unlock. Assign, unassign, enable/disable and replace are
+// refused with InsufficientPrivilegeException [proposal].
+var helpDeskMay = map[soapenc.QName]bool{
+	amproto.UpdateTokenEmergencyAccessCommand: true,
+	amproto.UpdateTokenCommand:                true,
+	amproto.ResynchronizeTokenCommand:         true,
+	amproto.UnLockUserAccountCommand:          true,
+}
 
 // Options configure a simulator. Zero values give the product's defaults.
 type Options struct {
