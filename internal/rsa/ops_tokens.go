@@ -107,6 +107,7 @@ func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool
 	differs := func(now TokenState) []string {
 		d := differences{}
 		d.check("principalId", now.Token.PrincipalGUID == p.GUID)
+		d.check("rowVersion (another change landed meanwhile)", now.Token.RowVersion == before.Token.RowVersion+1)
 		return d
 	}
 	res.After, res.Note, err = o.write(ctx, &res.Commands, "LinkTokensWithPrincipalCommand", before.Token, differs,
@@ -151,6 +152,7 @@ func (o *Ops) unassign(ctx context.Context, serial string, endEA bool) (TokenRes
 	differs := func(now TokenState) []string {
 		d := differences{}
 		d.check("principalId", !now.Token.Assigned())
+		d.check("rowVersion (another change landed meanwhile)", now.Token.RowVersion == before.Token.RowVersion+1)
 		return d
 	}
 	res.After, res.Note, err = o.write(ctx, &res.Commands, "UnlinkTokensFromPrincipalsCommand", before.Token, differs,
@@ -186,6 +188,7 @@ func (o *Ops) setEnabled(ctx context.Context, serial string, enable bool) (Token
 	differs := func(now TokenState) []string {
 		d := differences{}
 		d.check("tokenEnabled", now.Token.Enabled == enable)
+		d.check("rowVersion (another change landed meanwhile)", now.Token.RowVersion == before.Token.RowVersion+1)
 		return d
 	}
 	res.After, res.Note, err = o.write(ctx, &res.Commands, "EnableTokensCommand", before.Token, differs,

@@ -116,3 +116,30 @@ func TestAMHelpDeskAdminRole(t *testing.T) {
 		t.Fatalf("help-desk AM admin, assign: %v / %s", err, rsa.Explain(err))
 	}
 }
+
+// Every token write compares its read-back with what it wrote, rowVersion
+// included (#15 "a write is what AM holds afterwards"): a disable during
+// which another change lands says so instead of claiming the state.
+func TestWriteOvertakenIsSaid(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	serial := e.ds.TokensOf("jdoe")[0]
+	release := make(chan struct{})
+	e.sim.Inject(amsim.Rule{Command: amproto.EnableTokensCommand, Action: amsim.Hold, Release: release})
+	arrived := e.sim.Arrived()
+	done := make(chan error, 1)
+	go func() {
+		_, err := o.SetEnabled(ctx, serial, false)
+		done <- err
+	}()
+	if err := e.sim.WaitArrived(ctx, arrived+3); err != nil { // two lookups, the update held
+		t.Fatal(err)
+	}
+	if _, err := o.ClearPIN(ctx, serial); err != nil { // another admin, meanwhile
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-done; !errors.Is(err, rsa.ErrOtherChange) || !strings.Contains(err.Error(), "rowVersion") {
+		t.Fatalf("overtaken disable: %v", err)
+	}
+}
