@@ -26,6 +26,7 @@ func TestVerbJSONGoldens(t *testing.T) {
 		{"token-show", "", []string{"token", "show", jdoe}},
 		{"ea-set", "Abcd2345", []string{"ea", "set", jdoe, "--fixed", "-", "--expires", "2d"}},
 		{"ea-show", "", []string{"ea", "show", jdoe}},
+		{"ea-extend", "", []string{"ea", "extend", jdoe, "--expires", "3d"}},
 		{"ea-clear", "", []string{"ea", "clear", jdoe}},
 		{"token-disable", "", []string{"token", "disable", jdoe}},
 		{"token-enable", "", []string{"token", "enable", jdoe}},

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -706,41 +707,7 @@ The codes are printed once; hand them over by phone or in person.`,
 					return verbErr(err)
 				}
 				res, err := o.ops.SetEmergencyAccess(ctx, r)
-				// an unknown outcome still carries the codes: they may be active
-				unknown := errors.Is(err, rsa.ErrOutcomeUnknown) && len(res.Codes) > 0
-				if err != nil && !unknown {
-					return verbErr(err)
-				}
-				codes := make([]string, len(res.Codes))
-				for i, c := range res.Codes {
-					codes[i] = c.Reveal() // shown once, here, on purpose
-				}
-				if res.Note != "" {
-					fmt.Fprintln(textsafe.Writer{W: cmd.ErrOrStderr()}, "note:", res.Note)
-				}
-				outcome, heading := "applied", "codes (shown only now; hand them over by phone or in person):"
-				if unknown {
-					outcome = "unknown"
-					heading = "codes — MAY BE ACTIVE: the reply was lost; check with `rsatui ea show " + r.Serial + "` before handing them over or trying again:"
-				}
-				if werr := o.emit(struct {
-					Outcome  string    `json:"outcome"`
-					Token    tokenView `json:"token"`
-					Codes    []string  `json:"codes"`
-					Commands []string  `json:"am_commands"`
-				}{outcome, viewOf(res.After), codes, res.Commands}, func(w *tabwriter.Writer) {
-					tokenTable(w, res.After)
-					fmt.Fprintf(w, "\n%s\n", heading)
-					for _, c := range codes {
-						fmt.Fprintf(w, "  %s\n", c)
-					}
-				}); werr != nil {
-					return werr
-				}
-				if err = verbErr(err); err != nil {
-					err.(*exitError).printed = true // the result above says "unknown"
-				}
-				return err
+				return emitCodes(cmd, o, r.Serial, res, err)
 			})
 		}}
 	set.Flags().StringVar(&fixed, "fixed", "", "temporary fixed tokencode you choose (- reads it from standard input)")
@@ -749,6 +716,34 @@ The codes are printed once; hand them over by phone or in person.`,
 	set.Flags().StringVar(&expires, "expires", "14d", "lifetime: 14d, 36h, 2w, a date (2026-12-12) or a date and time")
 	set.Flags().BoolVar(&noExpiry, "no-expiry", false, "no expiration")
 	set.Flags().StringVar(&avail, "if-available", "allow-end-ea", "if the token is used again: deny, allow-end-ea or allow-both")
+	var extendTo string
+	extend := &cobra.Command{Use: "extend SERIAL --expires 14d", Short: "Move the end of an active emergency access (the codes stay)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := rsa.ParseExpiry(extendTo, time.Now())
+			if err != nil || t.IsZero() {
+				return usageErr("--expires %q: give the new end, a lifetime (14d, 36h) or a date (2026-12-12)", extendTo)
+			}
+			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+				r, err := o.ops.ExtendEmergencyAccess(ctx, args[0], t)
+				return r.After, r.Note, err
+			})
+		}}
+	extend.Flags().StringVar(&extendTo, "expires", "14d", "the new end: 14d, 36h, 2w or a date")
+	addCodes := &cobra.Command{Use: "add-codes SERIAL N", Short: "Add N one-time codes to an active set (the unused ones stay)", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := strconv.Atoi(args[1])
+			if err != nil || n < 1 || n > 100 {
+				return usageErr("N %q: a number of one-time codes from 1 to 100", args[1])
+			}
+			if err := rsa.ValidateSerial(args[0]); err != nil {
+				return verbErr(err)
+			}
+			return session(cmd, false, func(ctx context.Context, o *opened) error {
+				res, err := o.ops.AddOneTimeCodes(ctx, args[0], n)
+				return emitCodes(cmd, o, args[0], res, err)
+			})
+		}}
+	ea.AddCommand(extend, addCodes)
 	ea.AddCommand(set, &cobra.Command{Use: "clear SERIAL", Short: "End online emergency access", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
@@ -757,6 +752,46 @@ The codes are printed once; hand them over by phone or in person.`,
 			})
 		}})
 	return ea
+}
+
+// emitCodes prints a change that issued codes: the token AM holds and the
+// codes, once — marked MAY BE ACTIVE when the reply was lost.
+func emitCodes(cmd *cobra.Command, o *opened, serial string, res rsa.EAResult, err error) error {
+	// an unknown outcome still carries the codes: they may be active
+	unknown := errors.Is(err, rsa.ErrOutcomeUnknown) && len(res.Codes) > 0
+	if err != nil && !unknown {
+		return verbErr(err)
+	}
+	codes := make([]string, len(res.Codes))
+	for i, c := range res.Codes {
+		codes[i] = c.Reveal() // shown once, here, on purpose
+	}
+	if res.Note != "" {
+		fmt.Fprintln(textsafe.Writer{W: cmd.ErrOrStderr()}, "note:", res.Note)
+	}
+	outcome, heading := "applied", "codes (shown only now; hand them over by phone or in person):"
+	if unknown {
+		outcome = "unknown"
+		heading = "codes — MAY BE ACTIVE: the reply was lost; check with `rsatui ea show " + serial + "` before handing them over or trying again:"
+	}
+	if werr := o.emit(struct {
+		Outcome  string    `json:"outcome"`
+		Token    tokenView `json:"token"`
+		Codes    []string  `json:"codes"`
+		Commands []string  `json:"am_commands"`
+	}{outcome, viewOf(res.After), codes, res.Commands}, func(w *tabwriter.Writer) {
+		tokenTable(w, res.After)
+		fmt.Fprintf(w, "\n%s\n", heading)
+		for _, c := range codes {
+			fmt.Fprintf(w, "  %s\n", c)
+		}
+	}); werr != nil {
+		return werr
+	}
+	if err = verbErr(err); err != nil {
+		err.(*exitError).printed = true // the result above says "unknown"
+	}
+	return err
 }
 
 func auditCommand() *cobra.Command {
