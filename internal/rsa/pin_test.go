@@ -10,6 +10,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
 
 // Clear the PIN and require a new one (#15 §1): the whole record goes back
@@ -58,24 +59,14 @@ func TestPINChangeAfterAnotherChangeIsRefused(t *testing.T) {
 	o, e := newOps(t, amsim.Options{})
 	ctx := context.Background()
 	serial := e.ds.TokensOf("jdoe")[0]
-	release := make(chan struct{})
-	e.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenCommand, Action: amsim.Hold, Release: release})
-	arrived := e.sim.Arrived()
-	done := make(chan error, 1)
 	var res rsa.TokenResult
-	go func() {
-		var err error
+	err := whileHeld(t, e, amproto.UpdateTokenCommand, func() (err error) {
 		res, err = o.ClearPIN(ctx, serial)
-		done <- err
-	}()
-	if err := e.sim.WaitArrived(ctx, arrived+3); err != nil { // two lookups, the update held
-		t.Fatal(err)
-	}
-	if _, err := o.SetEnabled(ctx, serial, false); err != nil { // another admin, meanwhile
-		t.Fatal(err)
-	}
-	close(release)
-	err := <-done
+		return err
+	}, func() error {
+		_, err := o.SetEnabled(ctx, serial, false) // another admin, meanwhile
+		return err
+	})
 	if !errors.Is(err, rsa.ErrConcurrentUpdate) || !strings.Contains(err.Error(), "nothing was changed by this") {
 		t.Fatalf("stale update: %v", err)
 	}
@@ -124,22 +115,34 @@ func TestWriteOvertakenIsSaid(t *testing.T) {
 	o, e := newOps(t, amsim.Options{})
 	ctx := context.Background()
 	serial := e.ds.TokensOf("jdoe")[0]
+	err := whileHeld(t, e, amproto.EnableTokensCommand, func() error {
+		_, err := o.SetEnabled(ctx, serial, false)
+		return err
+	}, func() error {
+		_, err := o.ClearPIN(ctx, serial) // another admin, meanwhile
+		return err
+	})
+	if !errors.Is(err, rsa.ErrOtherChange) || !strings.Contains(err.Error(), "rowVersion") {
+		t.Fatalf("overtaken disable: %v", err)
+	}
+}
+
+// whileHeld runs write, holds its command (cmd) in the simulator once its
+// two lookups are done, runs meanwhile — another admin's change — then
+// lets the held command through, and returns write's error.
+func whileHeld(t *testing.T, e *env, cmd soapenc.QName, write, meanwhile func() error) error {
+	t.Helper()
 	release := make(chan struct{})
-	e.sim.Inject(amsim.Rule{Command: amproto.EnableTokensCommand, Action: amsim.Hold, Release: release})
+	e.sim.Inject(amsim.Rule{Command: cmd, Action: amsim.Hold, Release: release})
 	arrived := e.sim.Arrived()
 	done := make(chan error, 1)
-	go func() {
-		_, err := o.SetEnabled(ctx, serial, false)
-		done <- err
-	}()
-	if err := e.sim.WaitArrived(ctx, arrived+3); err != nil { // two lookups, the update held
+	go func() { done <- write() }()
+	if err := e.sim.WaitArrived(context.Background(), arrived+3); err != nil { // two lookups, then the held command
 		t.Fatal(err)
 	}
-	if _, err := o.ClearPIN(ctx, serial); err != nil { // another admin, meanwhile
+	if err := meanwhile(); err != nil {
 		t.Fatal(err)
 	}
 	close(release)
-	if err := <-done; !errors.Is(err, rsa.ErrOtherChange) || !strings.Contains(err.Error(), "rowVersion") {
-		t.Fatalf("overtaken disable: %v", err)
-	}
+	return <-done
 }
