@@ -3,7 +3,6 @@ package rsa_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -222,11 +221,7 @@ func TestWriteFaultsNeverHalfApply(t *testing.T) {
 // who did what, and a read-only that cannot be lifted.
 func TestOpsForSharesClientNotActor(t *testing.T) {
 	base, e := newOps(t, amsim.Options{})
-	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base.Audit = log
+	log := withAudit(t, base)
 	ctx := context.Background()
 	viewer, _ := rsa.GrantOf(rsa.RoleViewer, "")
 	alice := base.For(rsa.Actor{OSUser: "svc", SSHUser: "alice", KeyFP: "SHA256:alice"}, rsa.AllowAll())

@@ -1,15 +1,16 @@
 package rsa_test
 
 import (
+	"path/filepath"
+
 	"context"
 	"errors"
+	"github.com/rsatui/rsatui/internal/audit"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
@@ -20,11 +21,7 @@ import (
 // error message.
 func TestResync(t *testing.T) {
 	o, e := newOps(t, amsim.Options{})
-	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Audit = log
+	log := withAudit(t, o)
 	ctx := context.Background()
 	serial := e.ds.TokensOf("jdoe")[0]
 	e.sim.SkewClock(serial, 3*time.Hour) // a hardware token running fast
@@ -65,4 +62,15 @@ func TestResync(t *testing.T) {
 	if !strings.Contains(string(raw), `"token.resync"`) {
 		t.Fatal("the resync is not audited")
 	}
+}
+
+// withAudit gives o an audit log of the test's own.
+func withAudit(t *testing.T, o *rsa.Ops) *audit.Log {
+	t.Helper()
+	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Audit = log
+	return log
 }

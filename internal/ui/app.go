@@ -143,27 +143,8 @@ func (m *Model) apply(from pane, rs reqs) tea.Cmd {
 				cmds = append(cmds, m.apply(r.p, o.open(m.c)))
 			}
 		case backReq:
-			overlay, isHelp := m.top().(*helpPane)
-			i := len(m.stack) - 1
-			if r.to != nil {
-				for i > 0 && m.stack[i] != r.to {
-					i--
-				}
-			}
-			if i > 0 && (r.to == nil || m.stack[i] == r.to) {
-				if r.to == nil {
-					m.stack = m.stack[:i]
-				} else {
-					m.stack = m.stack[:i+1]
-				}
-				m.moved()
-				moved = true
-				if isHelp && r.to == nil {
-					// the help is looked at, not gone to: the screen
-					// under it keeps what it said
-					m.status, m.statusErr = overlay.under.text, overlay.under.isErr
-				}
-			}
+			m.back(from, r.to)
+			moved = true
 		case resetReq:
 			m.stack = m.stack[:1]
 			m.moved()
@@ -192,6 +173,34 @@ func (m *Model) apply(from pane, rs reqs) tea.Cmd {
 		}
 	}
 	return tea.Batch(cmds...)
+}
+
+// back closes the pane that asked (from) and every pane above it — the
+// pane on top when the console itself asks — or, with to, every pane
+// above to. The bottom pane stays.
+func (m *Model) back(from, to pane) {
+	i := len(m.stack) - 1 // the index of the pane to close
+	switch {
+	case to != nil:
+		for i > 0 && m.stack[i-1] != to {
+			i--
+		}
+	case from != nil && m.onStack(from):
+		for m.stack[i] != from {
+			i--
+		}
+	}
+	if i < 1 {
+		return
+	}
+	overlay, isHelp := m.stack[i].(*helpPane)
+	m.stack = m.stack[:i]
+	m.moved()
+	if isHelp && i == len(m.stack) {
+		// the help is looked at, not gone to: the screen under it keeps
+		// what it said
+		m.status, m.statusErr = overlay.under.text, overlay.under.isErr
+	}
 }
 
 // moved: a status belongs to the screen that made it (#14 defect 5:
@@ -300,12 +309,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.busy, m.cancel, m.writing, m.owner, m.c.busy = "", nil, false, nil, false
 		switch {
 		case m.onStack(owner):
+			return m, m.apply(owner, owner.update(m.c, msg.msg))
 		case wrote:
-			owner = m.top() // a change's result is always shown
-		default:
-			return m, nil // its screen was closed
+			// a change's result is always shown: by the nearest screen that
+			// takes it (the help may have been opened over the form meanwhile)
+			for i := len(m.stack) - 1; i >= 0; i-- {
+				if rs := m.stack[i].update(m.c, msg.msg); len(rs) > 0 {
+					return m, m.apply(m.stack[i], rs)
+				}
+			}
 		}
-		return m, m.apply(owner, owner.update(m.c, msg.msg))
+		return m, nil // a read whose screen was closed
 	case startSearch:
 		return m, m.apply(m.people, m.people.searchNow(m.c))
 	case Notice:

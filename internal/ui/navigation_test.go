@@ -153,3 +153,20 @@ func TestFindAPersonByTokenSerial(t *testing.T) {
 	search(s, pool)
 	waitScreen(t, s, "Token "+pool+" is in the token pool: it is assigned to nobody.")
 }
+
+// A change's result reaches its screen even when the help was opened over
+// it while the change was being sent; the help closes for it.
+func TestWriteResultUnderTheHelp(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 100, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	toConfirm(t, s, "jdoe", "John Doe")
+	world.sim.SetLatency(300 * time.Millisecond)
+	s.Send(key("y"))
+	waitScreen(t, s, "a change, not cancellable")
+	s.Send(key("?"))
+	waitScreen(t, s, "Emergency access is on for token", "Temporary fixed tokencode")
+	if c := crumbs(s); strings.Contains(c, "help") {
+		t.Fatalf("the result opened over the help: %q", c)
+	}
+}

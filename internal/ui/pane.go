@@ -72,7 +72,8 @@ type request interface{ isRequest() }
 // pushReq opens a pane on top.
 type pushReq struct{ p pane }
 
-// backReq closes the pane on top — or, with to set, every pane above to.
+// backReq closes the pane that asked and any above it — or, with to set,
+// every pane above to.
 type backReq struct{ to pane }
 
 // resetReq closes every pane but the bottom one (the people search), then

@@ -140,8 +140,14 @@ func TestAssignFromThePool(t *testing.T) {
 	waitScreen(t, s, "Assign the token: done for token", "Done: AM holds the state shown.")
 	s.Send(key("enter"))
 	waitScreen(t, s, "Fatima Notoken (fnotoken)", "enabled")
-	if len(world.ds.TokensOf("fnotoken")) != 0 {
-		t.Fatal("the data set changed")
+	owned := 0
+	for _, tk := range world.ds.Tokens {
+		if st, _ := world.sim.Token(tk.Serial); st.Owner == "fnotoken" {
+			owned++
+		}
+	}
+	if owned != 1 {
+		t.Fatalf("AM holds %d tokens for fnotoken, want the one assigned", owned)
 	}
 }
 
