@@ -30,6 +30,7 @@ type eaDone struct {
 	clear bool
 	res   rsa.EAResult
 	err   error
+	title string // the result's title when not the set's or the clear's
 }
 
 // newConfirmSet confirms r, with the token as read ahead by the form (if it

@@ -48,7 +48,7 @@ func (p *detailPane) typing() bool { return false }
 
 func (p *detailPane) keys(c *common) []keyGroup {
 	km := c.km
-	act := eaKeys(c)
+	act := eaKeys(c, p.state)
 	explain := "explain fields"
 	if p.explain {
 		explain = "hide the explanations"
@@ -99,6 +99,8 @@ func (p *detailPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return openResync(c, p.state, p.user, "the token"), true
 	case key.Matches(k, km.Replace):
 		return openReplace(c, p.state, p.user), true
+	case key.Matches(k, km.ExtendEA):
+		return openExtend(c, p.state, "the token"), true
 	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):
 		return openTokenChange(c, p.state, p.user, key.Matches(k, km.Unassign)), true
 	default:

@@ -48,6 +48,7 @@ type KeyMap struct {
 	AssignFromPool  key.Binding `keys:"assign-from-pool"`
 	Unlock          key.Binding `keys:"unlock"`
 	Replace         key.Binding `keys:"replace"`
+	ExtendEA        key.Binding `keys:"extend-emergency-access"`
 
 	// the emergency-access form
 	NextField  key.Binding `keys:"next-field"`
@@ -112,6 +113,7 @@ func DefaultKeys() KeyMap {
 		AssignFromPool:  bind("assign a token from the pool", "A"),
 		Unlock:          bind("unlock (AM lockout)", "u"),
 		Replace:         bind("replace a lost or broken token", "R"),
+		ExtendEA:        bind("extend emergency access", "+"),
 
 		NextField:  bind("next field", "tab", "down"),
 		PrevField:  bind("previous field", "shift+tab", "up"),
@@ -130,8 +132,8 @@ func DefaultKeys() KeyMap {
 // only on a choice field, where back is esc; so back is left out there.
 var keyScreens = map[string][]string{
 	"people list":      {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh"},
-	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "assign-from-pool", "unlock", "replace"},
-	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "replace"},
+	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "assign-from-pool", "unlock", "replace", "extend-emergency-access"},
+	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "replace", "extend-emergency-access"},
 	"emergency access": {"help", "command", "search", "quit", "next-field", "previous-field", "previous-choice", "next-choice", "review"},
 	"result":           {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "copy-codes", "done"},
 }

@@ -192,3 +192,36 @@ func TestReplaceFromTheConsole(t *testing.T) {
 		t.Fatal("the old token was taken away: AM retires it itself")
 	}
 }
+
+// Extend an emergency access from the console (#15 §7): + on a token with
+// it on → a new end, checked as typed → confirm → the record AM holds with
+// the new end marked; on a token without it, + says so.
+func TestExtendEmergencyAccessFromTheConsole(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 110, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	toConfirm(t, s, "jdoe", "John Doe")
+	s.Send(key("y"))
+	waitScreen(t, s, "Emergency access is on for token")
+	s.Send(key("enter"))
+	waitScreen(t, s, screentest.EAOn, "+ extend emergency access")
+	s.Send(key("+"))
+	waitScreen(t, s, "Extend emergency access on token", "New end")
+	for range 3 {
+		s.Send(key("backspace"))
+	}
+	typeText(s, "30d")
+	waitScreen(t, s, "more than 14 days away")
+	for range 3 {
+		s.Send(key("backspace"))
+	}
+	typeText(s, "3d")
+	waitScreen(t, s, "→ until 2026-12-01 09:30 UTC")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm: extend emergency access", "clearUnusedCodes=false")
+	s.Send(key("y"))
+	waitScreen(t, s, "Emergency access extended for token", regexp.MustCompile(`\* eaExpiration +2026-12-01 09:30 UTC \(was `))
+	if st, _ := world.sim.Token(world.ds.TokensOf("jdoe")[0]); !st.EAExpiration.Equal(now.Add(3 * 24 * time.Hour)) {
+		t.Fatalf("AM's end: %v", st.EAExpiration)
+	}
+}

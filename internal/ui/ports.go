@@ -39,6 +39,8 @@ type AM interface {
 	// read is the token as read while the change was reviewed (nil: AM
 	// is asked first); see rsa.EARequest.Read.
 	ClearEmergencyAccess(ctx context.Context, serial string, read *rsa.TokenState) (rsa.EAResult, error)
+	// ExtendEmergencyAccess moves the end of the emergency access on now.
+	ExtendEmergencyAccess(ctx context.Context, serial string, expires time.Time) (rsa.EAResult, error)
 	// ClearPIN and RequireNewPIN change a token's PIN state (rsa.Ops).
 	ClearPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
 	RequireNewPIN(ctx context.Context, serial string) (rsa.TokenResult, error)

@@ -44,7 +44,7 @@ func eaFinished(c *common, r eaDone, parent string) reqs {
 		}
 		return append(rs, fail(msg))
 	}
-	p := &resultPane{res: r.res, clear: r.clear, req: r.req, parent: parent, uncertain: uncertain(r), scroll: newScroller()}
+	p := &resultPane{res: r.res, clear: r.clear, req: r.req, parent: parent, uncertain: uncertain(r), title: r.title, scroll: newScroller()}
 	rs = append(rs, push(p))
 	switch {
 	case p.uncertain:

@@ -58,7 +58,8 @@ func (p *tokensPane) typing() bool { return false }
 
 func (p *tokensPane) keys(c *common) []keyGroup {
 	km := c.km
-	act := append([]key.Binding{withHelp(km.Open, "details")}, eaKeys(c)...)
+	sel, _ := p.selected()
+	act := append([]key.Binding{withHelp(km.Open, "details")}, eaKeys(c, sel)...)
 	auto := "auto-refresh on"
 	if p.auto {
 		auto = "auto-refresh off"
@@ -82,15 +83,19 @@ func (p *tokensPane) keys(c *common) []keyGroup {
 	return []keyGroup{{"tokens", act}, {"moving", km.listKeys()}}
 }
 
-// eaKeys are the emergency-access keys of a token's screens: those the
-// person may use (the operation layer refuses the others as well).
-func eaKeys(c *common) []key.Binding {
+// eaKeys are the keys of a token's screens for s: those the person may
+// use (the operation layer refuses the others as well), and extend only
+// while emergency access is on.
+func eaKeys(c *common, s rsa.TokenState) []key.Binding {
 	var ks []key.Binding
 	if c.am.Permits(rsa.PermEmergencyTFT) == nil || c.am.Permits(rsa.PermEmergencyOTT) == nil {
 		ks = append(ks, c.km.EmergencyAccess)
 	}
 	if c.am.Permits(rsa.PermEmergencyEnd) == nil {
 		ks = append(ks, c.km.EndEmergency)
+	}
+	if s.EA.Active() && (c.am.Permits(rsa.PermEmergencyTFT) == nil || c.am.Permits(rsa.PermEmergencyOTT) == nil) {
+		ks = append(ks, c.km.ExtendEA)
 	}
 	if c.am.Permits(rsa.PermPinClear) == nil {
 		ks = append(ks, c.km.ClearPIN)
@@ -407,6 +412,11 @@ func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	case key.Matches(k, km.Replace):
 		if ok {
 			return openReplace(c, s, p.user), true
+		}
+		return nil, true
+	case key.Matches(k, km.ExtendEA):
+		if ok {
+			return openExtend(c, s, "the token list"), true
 		}
 		return nil, true
 	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):

@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+)
+
+// extendPane moves the end of the emergency access on a token now (#15 §7):
+// one field, the new end, checked as typed by AM's lifetime rules; the
+// codes stay.
+type extendPane struct {
+	state  rsa.TokenState
+	parent string
+	end    textinput.Model
+}
+
+// openExtend opens the extension of s's emergency access, when it is on.
+func openExtend(c *common, s rsa.TokenState, parent string) reqs {
+	perm := rsa.PermEmergencyTFT
+	if s.EA.Mode == amproto.EAModeOneTimeCodeSet {
+		perm = rsa.PermEmergencyOTT
+	}
+	if err := c.am.Permits(perm); err != nil {
+		return do(fail(refusal(err)))
+	}
+	if !s.EA.Active() {
+		return do(fail("Emergency access is not on for token " + s.Token.Serial + ": nothing to extend (e gives it)."))
+	}
+	p := &extendPane{state: s, parent: parent, end: newInput("14d, 36h or 2026-12-12", 32)}
+	p.end.SetValue(fmt.Sprintf("%dd", c.info.MaxEADays))
+	p.end.Focus()
+	return do(push(p))
+}
+
+func (p *extendPane) crumbs() []string         { return []string{p.state.Token.Serial, "extend"} }
+func (p *extendPane) resize(*common, int, int) {}
+func (p *extendPane) typing() bool             { return true }
+func (p *extendPane) backsItself()             {}
+
+func (p *extendPane) keys(c *common) []keyGroup {
+	return []keyGroup{{"extend", []key.Binding{withHelp(c.km.Review, "review"), fixed("esc", "back, nothing sent")}}}
+}
+
+// request is the new end and what is wrong with it.
+func (p *extendPane) request(c *common) (rsa.EARequest, error) {
+	exp, err := c.am.ParseExpiry(p.end.Value())
+	if err != nil {
+		return rsa.EARequest{}, err
+	}
+	if exp.IsZero() {
+		return rsa.EARequest{}, fmt.Errorf("%w: give a new end; to end emergency access, use x", rsa.ErrInvalidInput)
+	}
+	ea := p.state.EA
+	r := rsa.EARequest{Serial: p.state.Token.Serial, Mode: ea.Mode, Expires: exp, IfAvailable: ea.LostMode, Count: max(ea.NumUnusedCodes, 1)}
+	return r, c.am.Validate(r)
+}
+
+func (p *extendPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
+	switch {
+	case k.String() == "esc":
+		return do(back()), true
+	case key.Matches(k, c.km.Review):
+		r, err := p.request(c)
+		if err != nil {
+			return do(fail("Fix the new end: " + trimKind(err))), true
+		}
+		am, serial := c.am, r.Serial
+		lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
+		return do(push(&changePane{state: p.state, title: "Extend emergency access",
+			words: "Extend the emergency access on token " + serial + " (" + eaSummary(p.state.EA, c.loc) + ") " +
+				when(r.Expires, c.loc, "") + "; the codes stay as they are.",
+			commands: []string{lookups, "UpdateTokenEmergencyAccessCommand (the record as AM holds it, a new eaExpiration, clearUnusedCodes=false)", lookups},
+			label:    "Extending the emergency access of token " + serial,
+			run: func(ctx context.Context) tea.Msg {
+				res, err := am.ExtendEmergencyAccess(ctx, serial, r.Expires)
+				return eaDone{req: r, res: res, err: err, title: "Emergency access extended for token " + serial}
+			}})), true
+	}
+	var cmd tea.Cmd
+	p.end, cmd = p.end.Update(k)
+	return do(run(cmd)), true
+}
+
+// update takes the extension's result: on success the result replaces the
+// form; refused, the form stays and says why.
+func (p *extendPane) update(c *common, msg tea.Msg) reqs {
+	r, ok := msg.(eaDone)
+	if !ok {
+		return nil
+	}
+	if r.err != nil {
+		return eaFinished(c, r, p.parent) // says why; the form stays
+	}
+	return append(do(back()), eaFinished(c, r, p.parent)...)
+}
+
+func (p *extendPane) view(c *common, w, _ int) string {
+	st := c.st
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Extend emergency access on token "+p.state.Token.Serial) + "\n")
+	b.WriteString(st.Dim.Render("Now: "+eaSummary(p.state.EA, c.loc)) + "\n\n")
+	b.WriteString(st.Selected.Render("› ") + pad("New end", 11) + p.end.View() + "\n")
+	if r, err := p.request(c); err != nil {
+		b.WriteString("    " + st.Err.Render("✗ "+trimKind(err)) + "\n")
+	} else {
+		b.WriteString("    " + st.Dim.Render("→ until "+when(r.Expires, c.loc, "")) + "\n")
+	}
+	return lipgloss.NewStyle().Width(w).Render(b.String())
+}
