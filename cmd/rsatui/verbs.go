@@ -379,9 +379,6 @@ func addVerbs(root *cobra.Command) {
 			}
 			return session(cmd, false, func(ctx context.Context, o *opened) error {
 				list, err := o.ops.Pool(ctx, q)
-				if err != nil && !errors.Is(err, rsa.ErrIncomplete) {
-					return verbErr(err)
-				}
 				type poolToken struct {
 					Serial  string    `json:"serial"`
 					GUID    string    `json:"guid"`
@@ -393,16 +390,10 @@ func addVerbs(root *cobra.Command) {
 				for _, t := range list {
 					views = append(views, poolToken{Serial: t.Serial, GUID: t.GUID, Type: t.TokenType.String(), Enabled: t.Enabled, Expires: t.Expires.UTC()})
 				}
-				if werr := o.emit(views, func(w *tabwriter.Writer) {
-					fmt.Fprintln(w, "SERIAL\tTYPE\tSTATE\tEXPIRES")
-					for _, t := range list {
-						state := map[bool]string{true: "enabled", false: "disabled"}[t.Enabled]
-						fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", textsafe.Line(t.Serial), t.TokenType, state, day(t.Expires))
-					}
-				}); werr != nil {
-					return werr
-				}
-				return verbErr(err)
+				return emitSummaries(o, list, err, views, "SERIAL\tTYPE\tSTATE\tEXPIRES", func(t rsa.TokenSummary) string {
+					state := map[bool]string{true: "enabled", false: "disabled"}[t.Enabled]
+					return fmt.Sprintf("%s\t%s\t%s\t%s", textsafe.Line(t.Serial), t.TokenType, state, day(t.Expires))
+				})
 			})
 		}}
 	pool.Flags().StringVar(&poolType, "type", "", `only tokens of this type ("key fob", "software token")`)
@@ -418,9 +409,6 @@ func addVerbs(root *cobra.Command) {
 			}
 			return session(cmd, false, func(ctx context.Context, o *opened) error {
 				list, err := o.ops.Expiring(ctx, until.Sub(now))
-				if err != nil && !errors.Is(err, rsa.ErrIncomplete) {
-					return verbErr(err)
-				}
 				type expiringToken struct {
 					Serial     string    `json:"serial"`
 					Type       string    `json:"type"`
@@ -431,15 +419,9 @@ func addVerbs(root *cobra.Command) {
 				for _, t := range list {
 					views = append(views, expiringToken{Serial: t.Serial, Type: t.TokenType.String(), AssignedTo: t.AssignedUser, Expires: t.Expires.UTC()})
 				}
-				if werr := o.emit(views, func(w *tabwriter.Writer) {
-					fmt.Fprintln(w, "SERIAL\tTYPE\tOWNER\tEXPIRES")
-					for _, t := range list {
-						fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", textsafe.Line(t.Serial), t.TokenType, textsafe.Line(t.AssignedUser), day(t.Expires))
-					}
-				}); werr != nil {
-					return werr
-				}
-				return verbErr(err)
+				return emitSummaries(o, list, err, views, "SERIAL\tTYPE\tOWNER\tEXPIRES", func(t rsa.TokenSummary) string {
+					return fmt.Sprintf("%s\t%s\t%s\t%s", textsafe.Line(t.Serial), t.TokenType, textsafe.Line(t.AssignedUser), day(t.Expires))
+				})
 			})
 		}}
 	expiring.Flags().StringVar(&within, "within", "30d", "how far ahead to look (30d, 12w)")
@@ -611,6 +593,24 @@ command line, logged or audited.`,
 		}})
 
 	root.AddCommand(users, tokens, token, user, eaCommand(), auditCommand())
+}
+
+// emitSummaries prints a list of tokens read from AM — views as JSON, or
+// header and a row a token — and exits 4 when the list was read in part
+// (it says so, after what was read).
+func emitSummaries(o *opened, list []rsa.TokenSummary, err error, views any, header string, row func(rsa.TokenSummary) string) error {
+	if err != nil && !errors.Is(err, rsa.ErrIncomplete) {
+		return verbErr(err)
+	}
+	if werr := o.emit(views, func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, header)
+		for _, t := range list {
+			fmt.Fprintln(w, row(t))
+		}
+	}); werr != nil {
+		return werr
+	}
+	return verbErr(err)
 }
 
 // withToken runs a token operation and prints the token AM holds afterwards.

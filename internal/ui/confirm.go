@@ -14,10 +14,9 @@ import (
 // confirmPane restates a change in words with the AM commands it will run.
 // Only y confirms; every other key cancels (one rule everywhere).
 type confirmPane struct {
-	state  rsa.TokenState
-	req    rsa.EARequest
-	clear  bool
-	parent string // for a clear: where its result goes back to
+	state rsa.TokenState
+	req   rsa.EARequest
+	clear bool
 	// read is the token as AM holds it, read while the change is prepared
 	// (readAhead): after y only the writes and the read-back remain.
 	read  *rsa.TokenState
@@ -40,14 +39,14 @@ func newConfirmSet(s rsa.TokenState, r rsa.EARequest, read *rsa.TokenState) *con
 }
 
 // openClear confirms ending emergency access on s, when it is on.
-func openClear(c *common, s rsa.TokenState, parent string) reqs {
+func openClear(c *common, s rsa.TokenState) reqs {
 	if err := c.am.Permits(rsa.PermEmergencyEnd); err != nil {
 		return do(fail(refusal(err)))
 	}
 	if !s.EA.Active() && !s.EA.Lost {
 		return do(say("Emergency access is not on for token " + s.Token.Serial + ": nothing to end."))
 	}
-	return do(push(&confirmPane{state: s, clear: true, parent: parent}))
+	return do(push(&confirmPane{state: s, clear: true}))
 }
 
 func (p *confirmPane) open(c *common) reqs {

@@ -89,22 +89,8 @@ func (p *detailPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		p.explain = !p.explain
 	case key.Matches(k, km.Refresh):
 		return do(p.read(c)), true
-	case key.Matches(k, km.EmergencyAccess):
-		return openForm(c, p.state, p.user, "the token"), true
-	case key.Matches(k, km.EndEmergency):
-		return openClear(c, p.state, "the token"), true
-	case key.Matches(k, km.ClearPIN), key.Matches(k, km.RequireNewPIN):
-		return openPINChange(c, p.state, p.user, key.Matches(k, km.ClearPIN)), true
-	case key.Matches(k, km.Resync):
-		return openResync(c, p.state, p.user, "the token"), true
-	case key.Matches(k, km.Replace):
-		return openReplace(c, p.state, p.user), true
-	case key.Matches(k, km.ExtendEA):
-		return openExtend(c, p.state, "the token"), true
-	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):
-		return openTokenChange(c, p.state, p.user, key.Matches(k, km.Unassign)), true
 	default:
-		return nil, false
+		return tokenKey(c, k, p.state, p.user, "the token")
 	}
 	return nil, true
 }

@@ -83,6 +83,36 @@ func (p *tokensPane) keys(c *common) []keyGroup {
 	return []keyGroup{{"tokens", act}, {"moving", km.listKeys()}}
 }
 
+// tokenKeys are the keys that act on one token (tokenKey).
+func tokenKeys(km KeyMap) []key.Binding {
+	return []key.Binding{km.EmergencyAccess, km.EndEmergency, km.ClearPIN, km.RequireNewPIN, km.Resync, km.Replace,
+		km.ExtendEA, km.ToggleEnabled, km.Unassign}
+}
+
+// tokenKey opens the change a token's key asks for, on s — from the token
+// list or the token's detail, alike; parent is where its result goes back
+// to. It reports whether k is one of those keys.
+func tokenKey(c *common, k tea.KeyPressMsg, s rsa.TokenState, u ad.User, parent string) (reqs, bool) {
+	km := c.km
+	switch {
+	case key.Matches(k, km.EmergencyAccess):
+		return openForm(c, s, u, parent), true
+	case key.Matches(k, km.EndEmergency):
+		return openClear(c, s), true
+	case key.Matches(k, km.ClearPIN), key.Matches(k, km.RequireNewPIN):
+		return openPINChange(c, s, u, key.Matches(k, km.ClearPIN)), true
+	case key.Matches(k, km.Resync):
+		return openResync(c, s, u, parent), true
+	case key.Matches(k, km.Replace):
+		return openReplace(c, s, u), true
+	case key.Matches(k, km.ExtendEA):
+		return openExtend(c, s, parent), true
+	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):
+		return openTokenChange(c, s, u, key.Matches(k, km.Unassign)), true
+	}
+	return nil, false
+}
+
 // eaKeys are the keys of a token's screens for s: those the person may
 // use (the operation layer refuses the others as well), and extend only
 // while emergency access is on.
@@ -385,45 +415,17 @@ func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 			return do(push(newDetailPane(s, p.user))), true
 		}
 		return nil, true
-	case key.Matches(k, km.EmergencyAccess):
-		if ok {
-			return openForm(c, s, p.user, "the token list"), true
-		}
-		return nil, true
-	case key.Matches(k, km.EndEmergency):
-		if ok {
-			return openClear(c, s, "the token list"), true
-		}
-		return nil, true
-	case key.Matches(k, km.ClearPIN), key.Matches(k, km.RequireNewPIN):
-		if ok {
-			return openPINChange(c, s, p.user, key.Matches(k, km.ClearPIN)), true
-		}
-		return nil, true
 	case key.Matches(k, km.AssignFromPool):
 		return openPool(c, p.user), true
 	case key.Matches(k, km.Unlock):
 		return openUnlock(c, p.user, p.principal), true
-	case key.Matches(k, km.Resync):
-		if ok {
-			return openResync(c, s, p.user, "the token list"), true
+	}
+	if key.Matches(k, tokenKeys(km)...) {
+		if !ok {
+			return do(say(p.user.Login + " has no token to act on.")), true
 		}
-		return nil, true
-	case key.Matches(k, km.Replace):
-		if ok {
-			return openReplace(c, s, p.user), true
-		}
-		return nil, true
-	case key.Matches(k, km.ExtendEA):
-		if ok {
-			return openExtend(c, s, "the token list"), true
-		}
-		return nil, true
-	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):
-		if ok {
-			return openTokenChange(c, s, p.user, key.Matches(k, km.Unassign)), true
-		}
-		return nil, true
+		r, _ := tokenKey(c, k, s, p.user, "the token list")
+		return r, true
 	}
 	return nil, p.table.Update(km, k)
 }
