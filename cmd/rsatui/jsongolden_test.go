@@ -17,6 +17,7 @@ func TestVerbJSONGoldens(t *testing.T) {
 	c := setup(t)
 	jdoe := c.ds.TokensOf("jdoe")[0]
 	pool := c.ds.Tokens[len(c.ds.Tokens)-1].Serial
+	dobrien := c.ds.TokensOf("dobrien")[0]
 	steps := []struct {
 		name, stdin string
 		args        []string
@@ -38,6 +39,7 @@ func TestVerbJSONGoldens(t *testing.T) {
 		{"token-unassign", "", []string{"token", "unassign", pool}},
 		{"token-assign-next", "", []string{"token", "assign", "--next", "fnotoken"}},
 		{"user-unlock", "", []string{"user", "unlock", "dobrien"}},
+		{"token-clear-bad-count", "", []string{"token", "clear-bad-count", dobrien}},
 		{"token-replace-next", "", []string{"token", "replace", jdoe, "--next", "--new-pin"}},
 		{"error", "", []string{"token", "show", "000000000001"}},
 		{"audit-tail", "", []string{"audit", "tail", "-n", "3"}},

@@ -173,18 +173,22 @@ type userView struct {
 }
 
 type tokenView struct {
-	Serial          string    `json:"serial"`
-	GUID            string    `json:"guid"`
-	Type            string    `json:"type"`
-	Algorithm       string    `json:"algorithm"`
-	Enabled         bool      `json:"enabled"`
-	AssignedTo      string    `json:"assigned_to"`
-	Expires         time.Time `json:"expires"`
-	LastLogin       time.Time `json:"last_login,omitzero"`
-	PinSet          bool      `json:"pin_set"`
-	NewPinMode      bool      `json:"new_pin_mode"`
-	NextTokencode   bool      `json:"next_tokencode_mode"`
-	EmergencyAccess eaView    `json:"emergency_access"`
+	Serial        string    `json:"serial"`
+	GUID          string    `json:"guid"`
+	Type          string    `json:"type"`
+	Algorithm     string    `json:"algorithm"`
+	Enabled       bool      `json:"enabled"`
+	AssignedTo    string    `json:"assigned_to"`
+	Expires       time.Time `json:"expires"`
+	LastLogin     time.Time `json:"last_login,omitzero"`
+	PinSet        bool      `json:"pin_set"`
+	NewPinMode    bool      `json:"new_pin_mode"`
+	NextTokencode bool      `json:"next_tokencode_mode"`
+	BadTokencodes int       `json:"bad_tokencode_count"`
+	// ReplacedBy / Replaces name the other token of a pending replacement.
+	ReplacedBy      string `json:"replaced_by,omitempty"`
+	Replaces        string `json:"replaces,omitempty"`
+	EmergencyAccess eaView `json:"emergency_access"`
 	// Unread says what of the token could not be read (absent: all of it
 	// was); the fields it names hold what the principal's token list said,
 	// or nothing.
@@ -207,12 +211,19 @@ type eaView struct {
 
 func viewOf(s rsa.TokenState) tokenView {
 	t, e := s.Token, s.EA
-	return tokenView{Serial: t.Serial, GUID: t.GUID, Type: t.TokenType.String(), Algorithm: t.Algorithm.String(),
+	v := tokenView{Serial: t.Serial, GUID: t.GUID, Type: t.TokenType.String(), Algorithm: t.Algorithm.String(),
 		Enabled: t.Enabled, AssignedTo: t.AssignedUserID, Expires: t.Expires.UTC(), LastLogin: t.LastLogin.UTC(), PinSet: t.PinSet,
-		NewPinMode: t.NewPinMode, NextTokencode: t.NextTokencodeMode, EmergencyAccess: eaView{Active: e.Active(), Lost: e.Lost, Mode: e.Mode.String(),
+		NewPinMode: t.NewPinMode, NextTokencode: t.NextTokencodeMode, BadTokencodes: t.BadCodeCount, EmergencyAccess: eaView{Active: e.Active(), Lost: e.Lost, Mode: e.Mode.String(),
 			ModeCode: int(e.Mode), IfAvailable: e.LostMode.String(), LostMode: int(e.LostMode), Expires: e.Expiration.UTC(),
 			FixedCodeSet: e.TemporaryFixedTokencode != "", UnusedCodes: e.NumUnusedCodes, LastEALogin: e.LastEAAuth.UTC(),
 			ValidOnlineData: e.ValidOnlineData}, Unread: unread(s)}
+	switch t.ReplacementMode {
+	case rsa.ReplacementPending:
+		v.ReplacedBy = t.ReplaceSerial
+	case rsa.ReplacementNew:
+		v.Replaces = t.ReplaceSerial
+	}
+	return v
 }
 
 func unread(s rsa.TokenState) string {
@@ -439,7 +450,17 @@ func addVerbs(root *cobra.Command) {
 				for _, s := range states {
 					views = append(views, viewOf(s))
 				}
-				if werr := o.emit(views, func(w *tabwriter.Writer) { tokenTable(w, states...) }); werr != nil {
+				ts := make([]rsa.Token, len(states))
+				for i, s := range states {
+					ts[i] = s.Token
+				}
+				h := rsa.HoldingOf(ts)
+				if werr := o.emit(views, func(w *tabwriter.Writer) {
+					tokenTable(w, states...)
+					if h.Breaks() || len(h.Pending) > 0 {
+						fmt.Fprintln(w, "\n"+textsafe.Line(h.Words(args[0]))+".")
+					}
+				}); werr != nil {
 					return werr
 				}
 				if err = verbErr(err); err != nil {
@@ -449,7 +470,7 @@ func addVerbs(root *cobra.Command) {
 			})
 		}})
 
-	token := group("token", "One token: show, assign, unassign, enable, disable, clear-pin, require-new-pin")
+	token := group("token", "One token: show, assign, unassign, enable, disable, clear-pin, require-new-pin, resync, clear-bad-count, replace")
 	token.AddCommand(&cobra.Command{Use: "show SERIAL", Short: "A token and its emergency-access state", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
@@ -521,6 +542,18 @@ func addVerbs(root *cobra.Command) {
 			}})
 	}
 
+	token.AddCommand(&cobra.Command{Use: "clear-bad-count SERIAL",
+		Short: "Clear the bad-tokencode count of the token's owner and take their tokens out of next-tokencode mode",
+		Long: `clear-bad-count sends ClearBadTokenCountCommand for the person who holds
+the token: AM forgets the bad tokencodes it counted for every token of theirs
+and stops asking for the next tokencode. Use it when the token's clock is right
+(the person mistyped their PIN); a token out of sync needs resync instead.`,
+		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
+				r, err := o.ops.ClearBadCount(ctx, args[0])
+				return r.After, r.Note, err
+			})
+		}})
 	token.AddCommand(&cobra.Command{Use: "resync SERIAL",
 		Short: "Resynchronize a token: two consecutive tokencodes from standard input or a prompt, never from the command line",
 		Long: `resync sends two consecutive tokencodes the person reads off the token (the

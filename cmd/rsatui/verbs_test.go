@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -277,5 +278,41 @@ func TestVerbResync(t *testing.T) {
 		if strings.Contains(s, cur) || strings.Contains(s, next) {
 			t.Fatal("a tokencode was printed or audited")
 		}
+	}
+}
+
+// The toolbox's verbs (#15): clear-bad-count clears, says when there was
+// nothing to clear and refuses a pool token (exit 3); after a replacement
+// the list says which token replaces which instead of a broken rule.
+func TestVerbToolbox(t *testing.T) {
+	c := setup(t)
+	dobrien := c.ds.TokensOf("dobrien")[0]
+	pool := c.ds.Tokens[len(c.ds.Tokens)-1].Serial
+	var show struct {
+		NextTokencode bool `json:"next_tokencode_mode"`
+		BadTokencodes int  `json:"bad_tokencode_count"`
+	}
+	c.ok(&show, "token", "show", dobrien, "--json")
+	if !show.NextTokencode || show.BadTokencodes != 3 {
+		t.Fatalf("demo: dobrien's token %+v", show)
+	}
+	c.ok(&show, "token", "clear-bad-count", dobrien, "--json")
+	if show.NextTokencode || show.BadTokencodes != 0 {
+		t.Fatalf("clear-bad-count: %+v", show)
+	}
+	if _, errs, code := c.run("", "token", "clear-bad-count", dobrien); code != 0 || !strings.Contains(errs, "note: token "+dobrien+" has no bad tokencodes counted") {
+		t.Fatalf("again: exit %d %q", code, errs)
+	}
+	c.fails(3, "not assigned to anyone", "token", "clear-bad-count", pool)
+
+	jdoe := c.ds.TokensOf("jdoe")[0]
+	c.ok(nil, "token", "replace", jdoe, "--next", "--json")
+	out, _, code := c.run("", "tokens", "list", "jdoe")
+	if code != 0 || !regexp.MustCompile(`jdoe holds 2 tokens: [0-9]{12} replaces `+jdoe+`, which AM retires when [0-9]{12} is first used\.`).MatchString(out) {
+		t.Fatalf("tokens list after a replacement: exit %d\n%s", code, out)
+	}
+	out, _, _ = c.run("", "tokens", "list", "asmith")
+	if !strings.Contains(out, "asmith holds 2 tokens; the rule is one a person.") {
+		t.Fatalf("tokens list asmith:\n%s", out)
 	}
 }

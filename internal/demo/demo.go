@@ -43,6 +43,7 @@ type Token struct {
 	Enabled           bool
 	LastLogin         time.Time
 	NextTokencodeMode bool
+	BadCodeCount      int // bad tokencodes AM counted since the last good one
 	PinSet            bool
 }
 
@@ -153,14 +154,15 @@ func Generate(seed uint64, n int, now time.Time) *Dataset {
 			LastLogin: now.Add(-time.Duration(rng.IntN(72)) * time.Hour), PinSet: true}
 	}
 	twoYears := now.Add(730 * day)
+	badCodes := func(t Token, n int) Token { t.BadCodeCount, t.NextTokencodeMode = n, true; return t }
 	ds.Tokens = append(ds.Tokens,
 		tok("jdoe", amproto.TokenTypeKeyFob, twoYears, true),
 		tok("asmith", amproto.TokenTypeKeyFob, twoYears, true),
 		tok("asmith", amproto.TokenTypeSoftID, twoYears, true), // legacy second token
 		tok("bdisabled", amproto.TokenTypeKeyFob, twoYears, false),
-		tok("cmueller", amproto.TokenTypeSoftID, now.Add(20*day), true), // expires soon
-		tok("dobrien", amproto.TokenTypeKeyFob, twoYears, true),
-		tok("eolsen", amproto.TokenTypeKeyFob, now.Add(-10*day), true), // expired
+		tok("cmueller", amproto.TokenTypeSoftID, now.Add(20*day), true),      // expires soon
+		badCodes(tok("dobrien", amproto.TokenTypeKeyFob, twoYears, true), 3), // locked out after three bad passcodes
+		tok("eolsen", amproto.TokenTypeKeyFob, now.Add(-10*day), true),       // expired
 	)
 	for _, p := range ds.People[len(fixtures):] {
 		if rng.IntN(10) < 8 {
@@ -217,7 +219,7 @@ func (ds *Dataset) SeedAM(sim *amsim.Sim) error {
 	for _, t := range ds.Tokens {
 		_, err := sim.AddToken(amsim.Token{Serial: t.Serial, Algorithm: t.Algorithm, Type: t.Type, CodeLength: t.CodeLength,
 			Start: t.Start, Expires: t.Expires, Enabled: t.Enabled, OwnerGUID: guids[t.Owner], LastLogin: t.LastLogin,
-			NextTokencodeMode: t.NextTokencodeMode, PinSet: t.PinSet})
+			NextTokencodeMode: t.NextTokencodeMode, BadCodeCount: t.BadCodeCount, PinSet: t.PinSet})
 		if err != nil {
 			return err
 		}

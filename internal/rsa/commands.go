@@ -145,6 +145,13 @@ func (c *Client) UnlockUser(ctx context.Context, principalGUID, identitySourceGU
 		soapenc.Str("identitySourceGuid", identitySourceGUID)))
 }
 
+// ClearBadTokenCount resets the bad-tokencode count of a principal's
+// tokens (ClearBadTokenCountCommand, ns http://am.ucm.rsa.com; it names
+// the principal, not a token: helpdesk-ops §3).
+func (c *Client) ClearBadTokenCount(ctx context.Context, principalGUID string) error {
+	return c.run(ctx, command(amproto.ClearBadTokenCountCommand, soapenc.Str("principalGuid", principalGUID)))
+}
+
 // ReplaceToken makes replacementGUID the successor of oldGUID
 // (ReplaceTokensCommand: replacingTokenGuid is the OLD token); setNewPin
 // makes the person choose a new PIN on the new token.

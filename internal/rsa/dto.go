@@ -69,6 +69,10 @@ type TokenSummary struct {
 	TokenType          TokenType
 	Algorithm          string
 	Expires, LastLogin time.Time
+	// ReplacementMode and ReplaceSerial as on Token (the list names the
+	// other token in replacedBy or willReplace [inferred from the names]).
+	ReplacementMode int
+	ReplaceSerial   string
 }
 
 // token is what the list says of a token, for a screen to show when its
@@ -77,8 +81,18 @@ type TokenSummary struct {
 func (s TokenSummary) token(owner string) Token {
 	return Token{GUID: s.GUID, Serial: s.Serial, Enabled: s.Enabled, Lost: s.Lost, NewPinMode: s.NewPinMode,
 		NextTokencodeMode: s.NextTokencodeMode, PinSet: s.PinSet, PinType: s.PinType, TokenType: s.TokenType,
-		Expires: s.Expires, LastLogin: s.LastLogin, AssignedUserName: s.AssignedUser, PrincipalGUID: owner}
+		Expires: s.Expires, LastLogin: s.LastLogin, AssignedUserName: s.AssignedUser, PrincipalGUID: owner,
+		ReplacementMode: s.ReplacementMode, ReplaceSerial: s.ReplaceSerial}
 }
+
+// replacementMode values (helpdesk-ops §6.3, the constants of AM's
+// TokenDTO): after a replace the old token is ReplacementPending and the
+// new one ReplacementNew, both assigned; on the new one's first use AM
+// retires the old one.
+const (
+	ReplacementPending = 1 // HAS_REPLACEMENT_TKN: this token is being replaced
+	ReplacementNew     = 2 // IS_REPLACEMENT_TKN: this token replaces another
+)
 
 // Token is a TokenDTO: the full token record.
 type Token struct {
@@ -102,9 +116,8 @@ type Token struct {
 	BadCodeCount       int
 	RowVersion         int
 	Notes              string
-	// ReplacementMode: 1 the token is being replaced (AM retires it when
-	// the replacement is first used), 2 it is a replacement; ReplaceSerial
-	// is the other token of the pair.
+	// ReplacementMode says whether the token is one of a replacement pair
+	// (ReplacementPending, ReplacementNew); ReplaceSerial is the other token.
 	ReplacementMode int
 	ReplaceSerial   string
 	// record is the whole TokenDTO as AM sent it: UpdateTokenCommand takes
@@ -265,7 +278,13 @@ func decodeTokenSummary(v *soapenc.Value) (TokenSummary, error) {
 		Expires: r.time("expirationDate"), GUID: r.str("guid"), LastLogin: r.time("lastLoginDate"),
 		NewPinMode: r.bool("newPinMode"), NextTokencodeMode: r.bool("nextTokenMode"), PinSet: r.bool("pinSet"),
 		PinType: PinType(r.int("pinType")), SecurityDomain: r.str("securityDomainName"), Serial: r.str("serialNumber"),
-		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType"))}
+		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType")), ReplacementMode: r.int("replacementMode")}
+	switch t.ReplacementMode {
+	case ReplacementPending:
+		t.ReplaceSerial = r.str("replacedBy")
+	case ReplacementNew:
+		t.ReplaceSerial = r.str("willReplace")
+	}
 	return t, r.err
 }
 

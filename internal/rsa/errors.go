@@ -107,6 +107,30 @@ func (f *Fault) Explain() string {
 	return "AM rejected the command (" + f.Message + "): refresh and check the object's state."
 }
 
+// advised is an error the operation that met it knows better than the
+// error's kind does: an empty pool's DataNotFoundException is not "check
+// the serial number". Explain says the operation's words, AM's after them.
+type advised struct {
+	err   error
+	words string // what happened and what to do, e.g. "the token pool is empty: import or unassign tokens first"
+}
+
+// advise wraps err with the words that explain it in this operation.
+func advise(err error, words string) error { return &advised{err: err, words: words} }
+
+func (a *advised) Error() string { return a.err.Error() + ": " + a.words }
+func (a *advised) Unwrap() error { return a.err }
+
+// Explain is the operation's words, AM's message after them.
+func (a *advised) Explain() string {
+	w := strings.ToUpper(a.words[:1]) + a.words[1:] + "."
+	var f *Fault
+	if errors.As(a.err, &f) && f.Message != "" {
+		w += " (AM: " + f.Message + ")"
+	}
+	return w
+}
+
 // faultFromSOAP parses "<class>: <message>" the way RSA's own .NET client does
 // (split at the first ": "), and takes messageKey from the detail bean if present.
 func faultFromSOAP(command string, sf *soapenc.Fault) *Fault {
@@ -168,9 +192,12 @@ func (e *HTTPStatusError) Error() string {
 // next step, for the status bar and the CLI.
 func Explain(err error) string {
 	var f *Fault
+	var a *advised
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &a):
+		return a.Explain()
 	case errors.As(err, &f):
 		return f.Explain()
 	case errors.Is(err, ErrOutcomeUnknown):

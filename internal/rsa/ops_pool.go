@@ -89,7 +89,7 @@ func (o *Ops) AssignNext(ctx context.Context, login string) (TokenResult, error)
 	next, err := o.c.NextAvailableToken(ctx)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			err = fmt.Errorf("%w: the token pool is empty: import or unassign tokens first", err)
+			err = advise(err, errEmptyPool)
 		}
 		return TokenResult{Commands: []string{"GetNextAvailableTokenCommand"}}, err
 	}
@@ -98,6 +98,9 @@ func (o *Ops) AssignNext(ctx context.Context, login string) (TokenResult, error)
 	res.Commands = append([]string{"GetNextAvailableTokenCommand"}, res.Commands...)
 	return res, o.record(ctx, res.Commands, res.Note, err)
 }
+
+// errEmptyPool says AM's DataNotFoundException for the next available token.
+const errEmptyPool = "the token pool is empty: import or unassign tokens in AM first"
 
 // ReplaceResult is a replacement: the old token and its successor as AM
 // holds them afterwards.
@@ -144,7 +147,7 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 	switch t := old.Token; {
 	case !t.Assigned():
 		return res, fmt.Errorf("%w: token %s is not assigned to anyone: assign a token instead", ErrRule, oldSerial)
-	case t.ReplacementMode == 1:
+	case t.ReplacementMode == ReplacementPending:
 		return res, fmt.Errorf("%w: token %s is already being replaced by %s (AM retires it when %s is first used)", ErrRule, oldSerial, t.ReplaceSerial, t.ReplaceSerial)
 	}
 	var newGUID string
@@ -173,6 +176,9 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 		var n Token
 		n, err = o.c.ReplaceWithNextAvailable(ctx, old.Token.GUID, setNewPin)
 		newGUID = n.GUID
+		if errors.Is(err, ErrNotFound) {
+			err = advise(err, errEmptyPool)
+		}
 	}
 	if err != nil {
 		return res, err

@@ -84,13 +84,13 @@ func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool
 			return res, fmt.Errorf("%w: token %s is already assigned to %s", ErrRule, serial, login)
 		}
 	}
-	if len(held) > 0 && !allowSecond {
-		serials := make([]string, len(held))
-		for i, t := range held {
-			serials[i] = t.Serial
-		}
+	have := make([]Token, len(held))
+	for i, t := range held {
+		have[i] = t.token(p.GUID)
+	}
+	if h := HoldingOf(have); h.Count() > 0 && !allowSecond {
 		return res, fmt.Errorf("%w: %s already holds token %s; one token a person is the rule (override with --allow-second, which is recorded)",
-			ErrRule, login, strings.Join(serials, ", "))
+			ErrRule, login, strings.Join(h.Serials, ", "))
 	}
 	res.Commands = append(res.Commands, "LookupTokenCommand", "LookupTokenEmergencyAccessCommand")
 	before, err := o.Token(ctx, serial)
@@ -258,7 +258,7 @@ func (o *Ops) pinWrite(ctx context.Context, serial string, clear bool, perm Perm
 	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenCommand", t, differs,
 		func() error { return o.c.UpdateToken(ctx, t, set...) })
 	if errors.Is(err, ErrConcurrentUpdate) {
-		err = fmt.Errorf("%w: token %s changed while this was prepared, so AM kept its record and nothing was changed by this; what AM holds now is shown — look at it, then try again", err, serial)
+		err = advise(err, fmt.Sprintf("token %s changed while this was prepared, so AM kept its record and nothing was changed by this; what AM holds now is shown — look at it, then try again", serial))
 	}
 	return res, err
 }
@@ -317,8 +317,49 @@ func (o *Ops) resync(ctx context.Context, serial string, first, second Secret) (
 	res.After, res.Note, err = o.write(ctx, &res.Commands, "ResynchronizeTokenCommand", t, differs,
 		func() error { return o.c.ResynchronizeToken(ctx, serial, first, second) })
 	if errors.Is(err, ErrInvalidArgument) {
-		err = fmt.Errorf("%w: AM did not find the two tokencodes as consecutive codes of token %s: read them again off the token — the second after it changes — and retry", err, serial)
+		err = advise(err, fmt.Sprintf("AM did not find the two tokencodes as consecutive codes of token %s: read them again off the token — the second after it changes — and retry", serial))
 	}
+	return res, err
+}
+
+// ClearBadCount resets the count of bad tokencodes of the person who holds
+// token serial and takes their tokens out of next-tokencode mode
+// (helpdesk-ops §3): Lookup → ClearBadTokenCountCommand with the owner's
+// principal GUID (the command names a person, so every token of theirs is
+// cleared) → read the token back. Unlike a resync it needs no tokencodes
+// from the person; it is the remedy when the clock is right but a
+// mistyped PIN put the token in next-tokencode mode.
+func (o *Ops) ClearBadCount(ctx context.Context, serial string) (TokenResult, error) {
+	ctx = withQueue(ctx, o.queue)
+	ctx = o.intend(ctx, "token.clear_bad_count", "token "+serial, nil)
+	res, err := o.clearBadCount(ctx, serial)
+	return res, o.record(ctx, res.Commands, res.Note, err)
+}
+
+func (o *Ops) clearBadCount(ctx context.Context, serial string) (TokenResult, error) {
+	if err := ValidateSerial(serial); err != nil {
+		return TokenResult{}, err
+	}
+	res, before, err := o.begin(ctx, serial, PermBadCount)
+	if err != nil {
+		return res, err
+	}
+	t := before.Token
+	switch {
+	case t.PrincipalGUID == "":
+		return res, fmt.Errorf("%w: token %s is not assigned to anyone: the count belongs to the person who holds it", ErrRule, serial)
+	case t.BadCodeCount == 0 && !t.NextTokencodeMode:
+		res.After, res.Note = before, "token "+serial+" has no bad tokencodes counted and is not in next-tokencode mode; nothing was changed"
+		return res, nil
+	}
+	differs := func(now TokenState) []string {
+		d := differences{}
+		d.check("badTokenCodeCount", now.Token.BadCodeCount == 0)
+		d.check("nextTokenCodeMode", !now.Token.NextTokencodeMode)
+		return d
+	}
+	res.After, res.Note, err = o.write(ctx, &res.Commands, "ClearBadTokenCountCommand", t, differs,
+		func() error { return o.c.ClearBadTokenCount(ctx, t.PrincipalGUID) })
 	return res, err
 }
 

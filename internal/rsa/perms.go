@@ -24,6 +24,7 @@ const (
 	PermPinNew       Permission = "token:pin-new"            // require a new PIN at the next authentication
 	PermResync       Permission = "token:resync"             // resynchronize a token with two tokencodes
 	PermUnlock       Permission = "unlock:user"              // unlock a person AM locked out
+	PermBadCount     Permission = "token:clear-bad-count"    // clear a person's bad-tokencode count and next-tokencode mode
 	PermAssign       Permission = "token:assign"
 	PermUnassign     Permission = "token:unassign"
 	PermReplace      Permission = "token:replace"
@@ -56,6 +57,7 @@ var permissionTable = []struct {
 	{PermPinNew, "require new PINs", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermResync, "resynchronize tokens", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermUnlock, "unlock people", []Role{RoleAdmin, RoleHelpdesk}},
+	{PermBadCount, "clear bad-tokencode counts", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermAssign, "assign tokens", []Role{RoleAdmin}},
 	{PermUnassign, "unassign tokens", []Role{RoleAdmin}},
 	{PermReplace, "replace tokens", []Role{RoleAdmin}},

@@ -263,6 +263,11 @@ func (m *Model) cancelCall() bool {
 	if m.cancel == nil || m.busy == "" {
 		return false
 	}
+	if m.owner != nil && m.owner != m.top() {
+		// a screen below is reading (the token list after a change): esc is
+		// for the screen on top, which is not waiting on that read
+		return false
+	}
 	if m.writing {
 		return true // cancelling now could leave the admin not knowing what AM did; the spinner line says so
 	}

@@ -38,6 +38,10 @@ type changeDone struct {
 	title string
 	res   rsa.TokenResult
 	err   error
+	// gap, after a replacement: the old token, offered emergency access
+	// for the time until owner has the new one
+	gap   *rsa.TokenState
+	owner ad.User
 }
 
 // openPINChange confirms clearing the PIN (clear) or requiring a new one.
@@ -123,6 +127,26 @@ func openTokenChange(c *common, s rsa.TokenState, u ad.User, unassign bool) reqs
 		commands: []string{lookups, fmt.Sprintf("EnableTokensCommand (enable=%t)", enable), lookups},
 		label:    label,
 		run:      tokenChange(title, func(ctx context.Context) (rsa.TokenResult, error) { return am.SetEnabled(ctx, serial, enable) })}),
+		say("Review the change: y runs it, any other key cancels."))
+}
+
+// openBadCount confirms clearing the bad-tokencode count of s's owner.
+func openBadCount(c *common, s rsa.TokenState, u ad.User) reqs {
+	if err := c.am.Permits(rsa.PermBadCount); err != nil {
+		return do(fail(refusal(err)))
+	}
+	serial, who := s.Token.Serial, s.Token.AssignedUserID
+	if who == "" {
+		who = u.Login
+	}
+	am := c.am
+	lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
+	return do(push(&changePane{state: s, title: "Clear the bad-tokencode count",
+		words: "Clear the count of bad tokencodes of " + who + " and take their tokens out of next-tokencode mode: at the next login " + who +
+			" enters PIN + tokencode once, as usual. If their codes keep failing, the token is out of sync: resynchronize it (s) instead.",
+		commands: []string{lookups, "ClearBadTokenCountCommand (the owner's principal GUID: every token of theirs)", lookups},
+		label:    "Clearing the bad-tokencode count of " + who,
+		run:      tokenChange("Clear the bad-tokencode count", func(ctx context.Context) (rsa.TokenResult, error) { return am.ClearBadCount(ctx, serial) })}),
 		say("Review the change: y runs it, any other key cancels."))
 }
 

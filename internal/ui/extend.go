@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -14,13 +15,15 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
-// extendPane moves the end of the emergency access on a token now (#15 §7):
-// one field, the new end, checked as typed by AM's lifetime rules; the
-// codes stay.
+// extendPane changes the emergency access on a token now (#15 §7), in one
+// field: the new end (checked as typed by AM's lifetime rules; the codes
+// stay) or, with codes, how many one-time codes to add to the set (the
+// unused ones stay).
 type extendPane struct {
 	state  rsa.TokenState
 	parent string
-	end    textinput.Model
+	codes  bool
+	end    textinput.Model // the new end, or the number of codes
 }
 
 // openExtend opens the extension of s's emergency access, when it is on.
@@ -41,13 +44,42 @@ func openExtend(c *common, s rsa.TokenState, parent string) reqs {
 	return do(push(p))
 }
 
-func (p *extendPane) crumbs() []string         { return []string{p.state.Token.Serial, "extend"} }
+// openAddCodes opens the addition of one-time codes to s's set, when one
+// is on.
+func openAddCodes(c *common, s rsa.TokenState, parent string) reqs {
+	if err := c.am.Permits(rsa.PermEmergencyOTT); err != nil {
+		return do(fail(refusal(err)))
+	}
+	if !s.EA.Active() || s.EA.Mode != amproto.EAModeOneTimeCodeSet {
+		return do(fail("Token " + s.Token.Serial + " has no set of one-time codes on (" + eaSummary(s.EA, c.loc) + "): e gives one."))
+	}
+	p := &extendPane{state: s, parent: parent, codes: true, end: newInput("1 to 100", 8)}
+	p.end.SetValue("5")
+	p.end.Focus()
+	return do(push(p))
+}
+
+func (p *extendPane) crumbs() []string {
+	if p.codes {
+		return []string{p.state.Token.Serial, "add codes"}
+	}
+	return []string{p.state.Token.Serial, "extend"}
+}
 func (p *extendPane) resize(*common, int, int) {}
 func (p *extendPane) typing() bool             { return true }
 func (p *extendPane) backsItself()             {}
 
 func (p *extendPane) keys(c *common) []keyGroup {
-	return []keyGroup{{"extend", []key.Binding{withHelp(c.km.Review, "review"), fixed("esc", "back, nothing sent")}}}
+	return []keyGroup{{p.crumbs()[1], []key.Binding{withHelp(c.km.Review, "review"), fixed("esc", "back, nothing sent")}}}
+}
+
+// count is the number of codes to add, as typed, and what is wrong with it.
+func (p *extendPane) count() (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(p.end.Value()))
+	if err != nil || n < 1 || n > 100 {
+		return 0, fmt.Errorf("%w: give how many codes to add, 1 to 100", rsa.ErrInvalidInput)
+	}
+	return n, nil
 }
 
 // request is the new end and what is wrong with it.
@@ -68,6 +100,24 @@ func (p *extendPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	switch {
 	case k.String() == "esc":
 		return do(back()), true
+	case key.Matches(k, c.km.Review) && p.codes:
+		n, err := p.count()
+		if err != nil {
+			return do(fail("Fix the number: " + trimKind(err))), true
+		}
+		am, serial := c.am, p.state.Token.Serial
+		r := rsa.EARequest{Serial: serial, Mode: p.state.EA.Mode, Expires: p.state.EA.Expiration, IfAvailable: p.state.EA.LostMode, Count: n}
+		lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
+		return do(push(&changePane{state: p.state, title: "Add one-time codes",
+			words: fmt.Sprintf("Add %d one-time codes to the set on token %s (%s); the %d unused codes the person has keep working. "+
+				"The new codes are shown once, to read to the person.", n, serial, eaSummary(p.state.EA, c.loc), p.state.EA.NumUnusedCodes),
+			commands: []string{lookups, fmt.Sprintf("GenerateOneTimeTokenCodeSetCommand (%d codes)", n),
+				"UpdateTokenEmergencyAccessCommand (the record as AM holds it, the new codes, clearUnusedCodes=false)", lookups},
+			label: "Adding one-time codes to token " + serial,
+			run: func(ctx context.Context) tea.Msg {
+				res, err := am.AddOneTimeCodes(ctx, serial, n)
+				return eaDone{req: r, res: res, err: err, title: fmt.Sprintf("%d one-time codes added to token %s", n, serial)}
+			}})), true
 	case key.Matches(k, c.km.Review):
 		r, err := p.request(c)
 		if err != nil {
@@ -106,6 +156,17 @@ func (p *extendPane) update(c *common, msg tea.Msg) reqs {
 func (p *extendPane) view(c *common, w, _ int) string {
 	st := c.st
 	var b strings.Builder
+	if p.codes {
+		b.WriteString(st.Title.Render("Add one-time codes to token "+p.state.Token.Serial) + "\n")
+		b.WriteString(st.Dim.Render(fmt.Sprintf("Now: %s, %d unused", eaSummary(p.state.EA, c.loc), p.state.EA.NumUnusedCodes)) + "\n\n")
+		b.WriteString(st.Selected.Render("› ") + pad("How many", 11) + p.end.View() + "\n")
+		if n, err := p.count(); err != nil {
+			b.WriteString("    " + st.Err.Render("✗ "+trimKind(err)) + "\n")
+		} else {
+			b.WriteString("    " + st.Dim.Render(fmt.Sprintf("→ %d unused codes afterwards", p.state.EA.NumUnusedCodes+n)) + "\n")
+		}
+		return lipgloss.NewStyle().Width(w).Render(b.String())
+	}
 	b.WriteString(st.Title.Render("Extend emergency access on token "+p.state.Token.Serial) + "\n")
 	b.WriteString(st.Dim.Render("Now: "+eaSummary(p.state.EA, c.loc)) + "\n\n")
 	b.WriteString(st.Selected.Render("› ") + pad("New end", 11) + p.end.View() + "\n")

@@ -43,7 +43,9 @@ func fields(s rsa.TokenState, loc *time.Location) []field {
 		{"assignedUserId", printable(t.AssignedUserID), "the login the token belongs to"},
 		{"dateTokenShutdown", when(t.Expires, loc, "never"), "the token stops working at this date"},
 		{"dateLastLogin", when(t.LastLogin, loc, "never"), "last successful authentication"},
-		{"nextTokenCodeMode", yes(t.NextTokencodeMode), "AM will ask for the next tokencode (clock drift)"},
+		{"nextTokenCodeMode", yes(t.NextTokencodeMode), "AM will ask for the next tokencode (after bad tokencodes, or clock drift)"},
+		{"badTokenCodeCount", fmt.Sprint(t.BadCodeCount), "bad tokencodes since the last good one"},
+		{"replacementMode", replacement(t), "a lost or broken token's successor, until it is first used"},
 		{"pinIsSet", yes(t.PinSet), "whether the user has a PIN"},
 		{"newPinMode", yes(t.NewPinMode), "the user must choose a new PIN at next login"},
 		{"tokenLost", yes(e.Lost), "the token is marked lost: emergency access is in force"},
@@ -56,6 +58,17 @@ func fields(s rsa.TokenState, loc *time.Location) []field {
 		{"validOnlineData", yes(e.ValidOnlineData), "online emergency access data is in force"},
 		{"emergencyAccessTokenCodeAllowed", yes(e.OfflineCodeAllowed), "the offline code may be used online"},
 	}
+}
+
+// replacement says a token's place in a replacement pair.
+func replacement(t rsa.Token) string {
+	switch t.ReplacementMode {
+	case rsa.ReplacementPending:
+		return "being replaced by " + printable(t.ReplaceSerial)
+	case rsa.ReplacementNew:
+		return "replaces " + printable(t.ReplaceSerial)
+	}
+	return "none"
 }
 
 // fieldLines renders fields in their stable order. With a before state, the

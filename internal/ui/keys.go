@@ -49,6 +49,8 @@ type KeyMap struct {
 	Unlock          key.Binding `keys:"unlock"`
 	Replace         key.Binding `keys:"replace"`
 	ExtendEA        key.Binding `keys:"extend-emergency-access"`
+	AddCodes        key.Binding `keys:"add-one-time-codes"`
+	ClearBadCount   key.Binding `keys:"clear-bad-count"`
 
 	// the emergency-access form
 	NextField  key.Binding `keys:"next-field"`
@@ -114,6 +116,8 @@ func DefaultKeys() KeyMap {
 		Unlock:          bind("unlock (AM lockout)", "u"),
 		Replace:         bind("replace a lost or broken token", "R"),
 		ExtendEA:        bind("extend emergency access", "+"),
+		AddCodes:        bind("add one-time codes", "o"),
+		ClearBadCount:   bind("clear bad tokencodes / next-tokencode mode", "n"),
 
 		NextField:  bind("next field", "tab", "down"),
 		PrevField:  bind("previous field", "shift+tab", "up"),
@@ -132,10 +136,10 @@ func DefaultKeys() KeyMap {
 // only on a choice field, where back is esc; so back is left out there.
 var keyScreens = map[string][]string{
 	"people list":      {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh"},
-	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "assign-from-pool", "unlock", "replace", "extend-emergency-access"},
-	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "replace", "extend-emergency-access"},
+	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "assign-from-pool", "unlock", "replace", "extend-emergency-access", "add-one-time-codes", "clear-bad-count"},
+	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "replace", "extend-emergency-access", "add-one-time-codes", "clear-bad-count"},
 	"emergency access": {"help", "command", "search", "quit", "next-field", "previous-field", "previous-choice", "next-choice", "review"},
-	"result":           {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "copy-codes", "done"},
+	"result":           {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "copy-codes", "done", "emergency-access"},
 }
 
 // fields of KeyMap by their config name.

@@ -95,9 +95,10 @@ func TestKeyConfig(t *testing.T) {
 		{"quit": {}}:                       "[keys] quit: give at least one key",
 		{"help": {"ctrl+c"}}:               "ctrl+c cannot be bound",
 		{"help": {" "}}:                    `" " is not a key`,
-		{"previous-choice": {"h"}}:         "", // the form's choices and back do not meet
-		{"copy-codes": {"e"}}:              "", // different screens
-		{"explain": {"a"}}:                 "", // a is auto-refresh on the list, not on the token
+		{"previous-choice": {"h"}}:         "",                                                                                    // the form's choices and back do not meet
+		{"copy-codes": {"e"}}:              `"e" is bound to both copy-codes and emergency-access, which both work on the result`, // a replacement's result offers e
+		{"copy-codes": {"p"}}:              "",                                                                                    // different screens
+		{"explain": {"a"}}:                 "",                                                                                    // a is auto-refresh on the list, not on the token
 		{"open": {"enter"}, "done": {"o"}}: "",
 	} {
 		_, err := WithKeys(*changes)

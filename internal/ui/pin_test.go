@@ -1,11 +1,15 @@
 package ui_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
 	"github.com/rsatui/rsatui/internal/screentest"
 )
 
@@ -191,6 +195,70 @@ func TestReplaceFromTheConsole(t *testing.T) {
 	if st, _ := world.sim.Token(old); st.Owner != "jdoe" {
 		t.Fatal("the old token was taken away: AM retires it itself")
 	}
+	// the gap until the new token reaches the person: e gives emergency
+	// access on the old one, from the result
+	waitScreen(t, s, "gives emergency access on "+old+" for the gap", "e emergency access on "+old+" for the gap")
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access for token "+old)
+	s.Send(key("esc"))
+	// the list holds both tokens, and says why that is not two tokens
+	waitScreen(t, s, "John Doe (jdoe)", regexp.MustCompile(`jdoe holds 2 tokens: [0-9]{12} replaces `+old+`, which AM retires when [0-9]{12} is first used`))
+	if strings.Contains(s.screen(), "the rule is one a person") {
+		t.Fatal("a pending replacement is called a broken rule")
+	}
+}
+
+// Clear the bad-tokencode count from the console (#15 §3): a token in
+// next-tokencode mode offers n; the confirm names the command and that it
+// is the person's count; the result marks the count and the mode cleared.
+func TestClearBadCountFromTheConsole(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "dobrien", "Dan O'Brien")
+	s.Send(key("enter")) // the token's record: the list does not carry the count
+	waitScreen(t, s, regexp.MustCompile(`badTokenCodeCount +3`), "n clear bad tokencodes / next-tokencode mode")
+	s.Send(key("n"))
+	waitScreen(t, s, "Please confirm: clear the bad-tokencode count", "ClearBadTokenCountCommand (the owner's principal GUID")
+	s.Send(key("y"))
+	waitScreen(t, s, "Clear the bad-tokencode count: done for token", regexp.MustCompile(`\* badTokenCodeCount +0 \(was 3\)`),
+		regexp.MustCompile(`\* nextTokenCodeMode +no \(was yes\)`))
+	if st, _ := world.sim.Token(world.ds.TokensOf("dobrien")[0]); st.BadCodeCount != 0 || st.NextTokencodeMode {
+		t.Fatalf("AM holds %+v", st)
+	}
+}
+
+// Add one-time codes from the console (#15 §7): o on a token with a set on
+// → how many, checked as typed → confirm → the new codes, shown once; AM
+// holds the old unused ones and the new.
+func TestAddOneTimeCodesFromTheConsole(t *testing.T) {
+	world := newWorld(t)
+	serial := world.ds.TokensOf("jdoe")[0]
+	r := rsa.EARequest{Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 3, Expires: now.Add(5 * 24 * time.Hour), IfAvailable: amproto.DisableEAOnAuth}
+	if _, err := world.ops.SetEmergencyAccess(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, world.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	waitScreen(t, s, "3 codes left", "o add one-time codes")
+	s.Send(key("o"))
+	waitScreen(t, s, "Add one-time codes to token "+serial, "3 unused", "→ 8 unused codes afterwards")
+	s.Send(key("backspace"))
+	typeText(s, "500")
+	waitScreen(t, s, "give how many codes to add, 1 to 100")
+	for range 3 {
+		s.Send(key("backspace"))
+	}
+	typeText(s, "2")
+	waitScreen(t, s, "→ 5 unused codes afterwards")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm: add one-time codes", "GenerateOneTimeTokenCodeSetCommand (2 codes)", "clearUnusedCodes=false")
+	s.Send(key("y"))
+	waitScreen(t, s, "2 one-time codes added to token "+serial, "One-time tokencodes")
+	if st, _ := world.sim.Token(serial); st.UnusedOTTs != 5 {
+		t.Fatalf("AM holds %d unused codes, want 5", st.UnusedOTTs)
+	}
 }
 
 // Extend an emergency access from the console (#15 §7): + on a token with
@@ -224,4 +292,32 @@ func TestExtendEmergencyAccessFromTheConsole(t *testing.T) {
 	if st, _ := world.sim.Token(world.ds.TokensOf("jdoe")[0]); !st.EAExpiration.Equal(now.Add(3 * 24 * time.Hour)) {
 		t.Fatalf("AM's end: %v", st.EAExpiration)
 	}
+}
+
+// esc belongs to the screen on top: while the token list below is reading
+// AM again (as after a replacement), esc on the emergency-access form goes
+// back to the list instead of cancelling the list's read (found by
+// TestReplaceFromTheConsole under -race: "Cancelled." and the form stayed).
+func TestEscOnTopWhileTheListBelowReads(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	waitScreen(t, s, "jdoe: 1 token, read from AM")
+	release := make(chan struct{})
+	world.sim.Inject(amsim.Rule{Command: amproto.ListTokensByPrincipalCommand, Action: amsim.Hold, Release: release})
+	arrived := world.sim.Arrived()
+	s.Send(key("r"))
+	if err := world.sim.WaitArrived(context.Background(), arrived+1); err != nil {
+		t.Fatal(err)
+	}
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access for token")
+	s.Send(key("esc"))
+	waitScreen(t, s, "John Doe (jdoe)", "enter details")
+	if strings.Contains(s.screen(), "Cancelled") {
+		t.Fatal("esc on the form cancelled the list's read")
+	}
+	close(release)
+	waitScreen(t, s, "jdoe: 1 token, read from AM")
 }

@@ -129,7 +129,7 @@ func (p *poolPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		if i >= len(p.tokens) {
 			return nil, true
 		}
-		t, login, am := p.tokens[i], p.user.Login, c.am
+		t, login, am, user := p.tokens[i], p.user.Login, c.am, p.user
 		lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 		if r := p.replacing; r != nil {
 			old := r.Token.Serial
@@ -139,10 +139,14 @@ func (p *poolPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 				commands: []string{lookups, "LookupTokenCommand (" + t.Serial + ")", "ReplaceTokensCommand (replacingTokenGuid = " + old + ")",
 					lookups + " (both tokens)"},
 				label: "Replacing token " + old + " with " + t.Serial,
-				run: tokenChange("Replace the token", func(ctx context.Context) (rsa.TokenResult, error) {
+				run: func(ctx context.Context) tea.Msg {
 					res, err := am.Replace(ctx, old, t.Serial, false)
-					return rsa.TokenResult{Before: res.Old, After: res.New, Commands: res.Commands}, err
-				})})), true
+					d := changeDone{title: "Replace the token", res: rsa.TokenResult{Before: res.Old, After: res.New, Commands: res.Commands}, err: err, owner: user}
+					if err == nil && res.Old.Token.Serial != "" {
+						d.gap = &res.Old
+					}
+					return d
+				}})), true
 		}
 		return do(push(&changePane{state: rsa.TokenState{Token: rsa.Token{Serial: t.Serial, GUID: t.GUID}},
 			title: "Assign the token",

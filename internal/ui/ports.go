@@ -41,11 +41,15 @@ type AM interface {
 	ClearEmergencyAccess(ctx context.Context, serial string, read *rsa.TokenState) (rsa.EAResult, error)
 	// ExtendEmergencyAccess moves the end of the emergency access on now.
 	ExtendEmergencyAccess(ctx context.Context, serial string, expires time.Time) (rsa.EAResult, error)
+	// AddOneTimeCodes adds n codes to the set on now, the unused ones kept.
+	AddOneTimeCodes(ctx context.Context, serial string, n int) (rsa.EAResult, error)
 	// ClearPIN and RequireNewPIN change a token's PIN state (rsa.Ops).
 	ClearPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
 	RequireNewPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
 	SetEnabled(ctx context.Context, serial string, enable bool) (rsa.TokenResult, error)
 	Resync(ctx context.Context, serial string, first, second rsa.Secret) (rsa.TokenResult, error)
+	// ClearBadCount resets the bad-tokencode count of the token's owner.
+	ClearBadCount(ctx context.Context, serial string) (rsa.TokenResult, error)
 	// Unlock clears AM's lockout of a person.
 	Unlock(ctx context.Context, login string) (rsa.PrincipalResult, error)
 	// Pool lists the unassigned tokens; Assign gives one to a person.

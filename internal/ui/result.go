@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
@@ -23,6 +24,10 @@ type resultPane struct {
 	// the codes may be active, so they are shown, marked so
 	uncertain bool
 	scroll    scroller
+	// gap is, after a replacement, the token being replaced: e gives it
+	// emergency access until the new one reaches owner (#15 §5)
+	gap   *rsa.TokenState
+	owner ad.User
 }
 
 // uncertain: the reply to a change was lost and AM does not show it (yet),
@@ -66,7 +71,7 @@ func changeFinished(c *common, r changeDone, parent string) reqs {
 		return append(rs, fail(explain(r.err)))
 	}
 	p := &resultPane{res: rsa.EAResult{Before: r.res.Before, After: r.res.After, Note: r.res.Note}, parent: parent,
-		title: r.title + ": done for token " + r.res.After.Token.Serial, scroll: newScroller()}
+		title: r.title + ": done for token " + r.res.After.Token.Serial, scroll: newScroller(), gap: r.gap, owner: r.owner}
 	if r.res.Note != "" {
 		return append(rs, push(p), say("Nothing to do ("+r.res.Note+")."))
 	}
@@ -84,6 +89,9 @@ func (p *resultPane) keys(c *common) []keyGroup {
 	ks := []key.Binding{withHelp(km.Done, "back to "+p.parent)}
 	if len(p.res.Codes) > 0 {
 		ks = append([]key.Binding{km.Copy}, ks...)
+	}
+	if p.gap != nil && eaPermitted(c) {
+		ks = append([]key.Binding{withHelp(km.EmergencyAccess, "emergency access on "+p.gap.Token.Serial+" for the gap")}, ks...)
 	}
 	return []keyGroup{{"result", ks}, {"scrolling", km.listKeys()}}
 }
@@ -103,6 +111,8 @@ func (p *resultPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return do(say("Codes copied to the clipboard (OSC 52). Clear it after handing them over."), run(tea.SetClipboard(p.codesText()))), true
 	case key.Matches(k, km.Done):
 		return do(back()), true // the codes are shown once: they go with the pane
+	case key.Matches(k, km.EmergencyAccess) && p.gap != nil:
+		return append(do(back()), openForm(c, *p.gap, p.owner, p.parent)...), true
 	}
 	return nil, false
 }
@@ -163,6 +173,16 @@ func (p *resultPane) content(c *common) string {
 			it = "them" // #14 defect 5: "Hand it over" for ten codes
 		}
 		b.WriteString(st.Warn.Render("Shown only now. Hand "+it+" over by phone or in person, never by mail; the user types PIN + code.") + "\n")
+	}
+	if g := p.gap; g != nil {
+		who, now := p.owner.Login, p.res.After.Token.Serial
+		b.WriteString(st.Warn.Render("Until "+now+" reaches "+who+", they cannot log in with it.") + " ")
+		if eaPermitted(c) {
+			b.WriteString(st.Key.Render(c.km.EmergencyAccess.Help().Key) + " gives emergency access on " + g.Token.Serial +
+				" for the gap, as the Security Console's lost-token flow does; the token list offers it on " + now + " too.\n")
+		} else {
+			b.WriteString("Ask an admin who may give emergency access to cover the gap.\n")
+		}
 	}
 	b.WriteString(st.Dim.Render("AM now holds (* = changed, listed first):") + "\n")
 	b.WriteString(strings.Join(fieldLines(c, p.res.After, p.res.Before, false), "\n"))

@@ -27,7 +27,7 @@ type tokensPane struct {
 	table     grid
 	auto      bool
 	autoSeq   int
-	w         int
+	w, h      int
 }
 
 type autoRefresh struct{ seq int }
@@ -86,7 +86,7 @@ func (p *tokensPane) keys(c *common) []keyGroup {
 // tokenKeys are the keys that act on one token (tokenKey).
 func tokenKeys(km KeyMap) []key.Binding {
 	return []key.Binding{km.EmergencyAccess, km.EndEmergency, km.ClearPIN, km.RequireNewPIN, km.Resync, km.Replace,
-		km.ExtendEA, km.ToggleEnabled, km.Unassign}
+		km.ExtendEA, km.AddCodes, km.ClearBadCount, km.ToggleEnabled, km.Unassign}
 }
 
 // tokenKey opens the change a token's key asks for, on s — from the token
@@ -107,6 +107,10 @@ func tokenKey(c *common, k tea.KeyPressMsg, s rsa.TokenState, u ad.User, parent 
 		return openReplace(c, s, u), true
 	case key.Matches(k, km.ExtendEA):
 		return openExtend(c, s, parent), true
+	case key.Matches(k, km.AddCodes):
+		return openAddCodes(c, s, parent), true
+	case key.Matches(k, km.ClearBadCount):
+		return openBadCount(c, s, u), true
 	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):
 		return openTokenChange(c, s, u, key.Matches(k, km.Unassign)), true
 	}
@@ -118,14 +122,20 @@ func tokenKey(c *common, k tea.KeyPressMsg, s rsa.TokenState, u ad.User, parent 
 // while emergency access is on.
 func eaKeys(c *common, s rsa.TokenState) []key.Binding {
 	var ks []key.Binding
-	if c.am.Permits(rsa.PermEmergencyTFT) == nil || c.am.Permits(rsa.PermEmergencyOTT) == nil {
+	if eaPermitted(c) {
 		ks = append(ks, c.km.EmergencyAccess)
 	}
 	if c.am.Permits(rsa.PermEmergencyEnd) == nil {
 		ks = append(ks, c.km.EndEmergency)
 	}
-	if s.EA.Active() && (c.am.Permits(rsa.PermEmergencyTFT) == nil || c.am.Permits(rsa.PermEmergencyOTT) == nil) {
+	if s.EA.Active() && eaPermitted(c) {
 		ks = append(ks, c.km.ExtendEA)
+	}
+	if s.EA.Active() && s.EA.Mode == amproto.EAModeOneTimeCodeSet && c.am.Permits(rsa.PermEmergencyOTT) == nil {
+		ks = append(ks, c.km.AddCodes)
+	}
+	if (s.Token.NextTokencodeMode || s.Token.BadCodeCount > 0) && c.am.Permits(rsa.PermBadCount) == nil {
+		ks = append(ks, c.km.ClearBadCount)
 	}
 	if c.am.Permits(rsa.PermPinClear) == nil {
 		ks = append(ks, c.km.ClearPIN)
@@ -146,6 +156,12 @@ func eaKeys(c *common, s rsa.TokenState) []key.Binding {
 		ks = append(ks, c.km.Replace)
 	}
 	return ks
+}
+
+// eaPermitted reports whether the person may give emergency access of
+// some kind.
+func eaPermitted(c *common) bool {
+	return c.am.Permits(rsa.PermEmergencyTFT) == nil || c.am.Permits(rsa.PermEmergencyOTT) == nil
 }
 
 // a column of the token table: the order of cols is the order on screen;
@@ -243,7 +259,7 @@ func tokenCells(c *common, s rsa.TokenState) row {
 	if t.PinSet {
 		pin = "set"
 	}
-	// next-tokencode mode: AM will ask for a second code (clock drift)
+	// next-tokencode mode: AM will ask for a second code (bad tokencodes or clock drift)
 	if t.NextTokencodeMode {
 		pin += "/NEXT"
 	} else {
@@ -271,14 +287,18 @@ func tokenCells(c *common, s rsa.TokenState) row {
 }
 
 func (p *tokensPane) resize(c *common, w, h int) {
-	p.w = w
-	p.table.SetHeight(max(h-4, 2))
+	p.w, p.h = w, h
 	cols, _ := tokenColumns(w)
 	p.table.SetColumns(cols)
 	p.setRows(c) // the cells depend on the width
 }
 
 func (p *tokensPane) setRows(c *common) {
+	head := 4 // name, mail line, blank, table header
+	if h := p.holding(); h.Breaks() || len(h.Pending) > 0 {
+		head++ // the holding's line
+	}
+	p.table.SetHeight(max(p.h-head, 2))
 	_, idx := tokenColumns(p.w)
 	rows := make([]row, 0, len(p.states))
 	for _, s := range p.states {
@@ -309,13 +329,22 @@ func (p *tokensPane) loaded(c *common, r tokensLoaded) reqs {
 		}
 		return do(fail("Shown in part, not read in full: " + strings.Join(missing, ", ") + " (marked ?); r reads again. Why: " + explain(r.err)))
 	}
-	switch n := len(p.states); {
-	case n == 0:
-		return do(say(r.user.Login + " has no token in AM: " + c.km.AssignFromPool.Help().Key + " assigns one from the token pool."))
-	case n > 1:
-		return do(say(fmt.Sprintf("%s holds %d tokens; the rule is one a person.", r.user.Login, n)))
+	switch h := p.holding(); {
+	case len(p.states) == 0:
+		return do(say(h.Words(r.user.Login) + ": " + c.km.AssignFromPool.Help().Key + " assigns one from the token pool."))
+	case h.Breaks() || len(h.Pending) > 0:
+		return do(say(h.Words(r.user.Login) + "."))
 	}
 	return do(say(fmt.Sprintf("%s: 1 token, read from AM at %s.", r.user.Login, c.now().In(c.loc).Format("15:04:05"))))
+}
+
+// holding is the person's tokens read against the one-token rule.
+func (p *tokensPane) holding() rsa.Holding {
+	ts := make([]rsa.Token, len(p.states))
+	for i, s := range p.states {
+		ts[i] = s.Token
+	}
+	return rsa.HoldingOf(ts)
 }
 
 // replace updates one token's row after a detail refresh or a change.
@@ -453,6 +482,9 @@ func (p *tokensPane) view(c *common, _, _ int) string {
 		head += " " + st.badge("AUTO-REFRESH", false)
 	}
 	sub := st.Dim.Render(fmt.Sprintf("%s · %s · AM principal %s", u.Mail, u.Department, printable(p.principal.GUID)))
+	if h := p.holding(); h.Breaks() || len(h.Pending) > 0 {
+		sub += "\n" + st.Warn.Render(printable(h.Words(u.Login))+".")
+	}
 	if len(p.states) == 0 {
 		return head + "\n" + sub + "\n\n  No tokens in AM for this person."
 	}

@@ -95,6 +95,7 @@ var (
 	SearchTokensCommand                = soapenc.QName{Space: NSTokenMgt, Local: "SearchTokensCommand"}
 	GetNextAvailableTokenCommand       = soapenc.QName{Space: NSTokenMgt, Local: "GetNextAvailableTokenCommand"}
 	UnLockUserAccountCommand           = soapenc.QName{Space: NSUCMAM, Local: "UnLockUserAccountCommand"} // capital L, as AM spells it
+	ClearBadTokenCountCommand          = soapenc.QName{Space: NSUCMAM, Local: "ClearBadTokenCountCommand"}
 	ReplaceTokensCommand               = soapenc.QName{Space: NSTokenMgt, Local: "ReplaceTokensCommand"}
 	ReplaceWithNextAvailableTokenCmd   = soapenc.QName{Space: NSTokenMgt, Local: "ReplaceWithNextAvailableTokenCommand"}
 	LookupTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "LookupTokenEmergencyAccessCommand"}

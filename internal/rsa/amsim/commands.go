@@ -32,6 +32,7 @@ func init() {
 		amproto.SearchTokensCommand:                (*Sim).searchTokens,
 		amproto.GetNextAvailableTokenCommand:       (*Sim).nextAvailableToken,
 		amproto.UnLockUserAccountCommand:           (*Sim).unlockUser,
+		amproto.ClearBadTokenCountCommand:          (*Sim).clearBadTokenCount,
 		amproto.ReplaceTokensCommand:               (*Sim).replaceTokens,
 		amproto.ReplaceWithNextAvailableTokenCmd:   (*Sim).replaceWithNext,
 		amproto.LookupTokenEmergencyAccessCommand:  (*Sim).lookupEA,
@@ -264,6 +265,24 @@ func (s *Sim) unlockUser(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	return reply(in), nil
 }
 
+// clearBadTokenCount resets the bad-tokencode count of every token of
+// the principal and takes them out of next-tokencode mode (helpdesk-ops §3
+// [proposal]: the command's effect is read off its name). A token whose
+// counts change gets a new rowVersion, as every token write does.
+func (s *Sim) clearBadTokenCount(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	g := in.Str("principalGuid")
+	if s.princ[g] == nil {
+		return nil, notFound("PRINCIPAL_NOT_FOUND", "Principal-Lookup : Principal %s not found", g)
+	}
+	for _, t := range s.tokens {
+		if t.principal == g && (t.badCodeCount != 0 || t.nextTokencodeMode) {
+			t.badCodeCount, t.nextTokencodeMode = 0, false
+			t.rowVersion++
+		}
+	}
+	return reply(in), nil
+}
+
 // --- tokens ---
 
 func (s *Sim) owner(t *token) string {
@@ -279,7 +298,18 @@ func (s *Sim) listTokenDTO(t *token) *soapenc.Value {
 		soapenc.Bool("enable", t.enabled), soapenc.Bool("tokenLost", t.ea.lost), soapenc.Bool("newPinMode", t.newPinMode),
 		soapenc.Bool("nextTokenMode", t.nextTokencodeMode), soapenc.Bool("pinSet", t.pinSet),
 		soapenc.Int("pinType", t.pinType), soapenc.Int("tokenType", int(t.typ)), soapenc.Str("algorithm", t.algorithm.String()),
-		soapenc.Time("expirationDate", t.expires), soapenc.Time("lastLoginDate", t.lastLogin))
+		soapenc.Time("expirationDate", t.expires), soapenc.Time("lastLoginDate", t.lastLogin),
+		soapenc.Int("replacementMode", t.replacementMode), soapenc.OptStr("replacedBy", pairSerial(t, 1)),
+		soapenc.OptStr("willReplace", pairSerial(t, 2)))
+}
+
+// pairSerial is the other token of t's replacement pair when t's
+// replacementMode is mode (1: t is being replaced by it; 2: t replaces it).
+func pairSerial(t *token, mode int) string {
+	if t.replacementMode == mode {
+		return t.replaceSerial
+	}
+	return ""
 }
 
 func (s *Sim) tokenDTO(t *token) *soapenc.Value {

@@ -31,13 +31,14 @@ const (
 )
 
 // helpDeskMay lists the changes RoleHelpDesk may send: emergency access,
-// PINs, resync, unlock. Assign, unassign, enable/disable and replace are
+// PINs, resync, unlock, bad-tokencode counts. Assign, unassign, enable/disable and replace are
 // refused with InsufficientPrivilegeException [proposal].
 var helpDeskMay = map[soapenc.QName]bool{
 	amproto.UpdateTokenEmergencyAccessCommand: true,
 	amproto.UpdateTokenCommand:                true,
 	amproto.ResynchronizeTokenCommand:         true,
 	amproto.UnLockUserAccountCommand:          true,
+	amproto.ClearBadTokenCountCommand:         true,
 }
 
 // Options configure a simulator. Zero values give the product's defaults.
@@ -271,6 +272,7 @@ type Token struct {
 	OwnerGUID         string // principal GUID, "" for unassigned
 	LastLogin         time.Time
 	NextTokencodeMode bool
+	BadCodeCount      int
 	PinSet            bool
 }
 
@@ -289,7 +291,7 @@ func (s *Sim) AddToken(t Token) (string, error) {
 	}
 	tk := &token{guid: s.newGUID(), serial: t.Serial, algorithm: t.Algorithm, typ: t.Type, codeLength: t.CodeLength,
 		interval: 60, start: t.Start, expires: t.Expires, enabled: t.Enabled, principal: t.OwnerGUID,
-		lastLogin: t.LastLogin, nextTokencodeMode: t.NextTokencodeMode, pinSet: t.PinSet, rowVersion: 1}
+		lastLogin: t.LastLogin, nextTokencodeMode: t.NextTokencodeMode, badCodeCount: t.BadCodeCount, pinSet: t.PinSet, rowVersion: 1}
 	if t.OwnerGUID != "" {
 		tk.assigned = t.Start
 	}
@@ -319,19 +321,23 @@ func (s *Sim) ExpireSessions() {
 
 // TokenState is a read-only view of a token for tests and the demo.
 type TokenState struct {
-	GUID, Serial    string
-	Owner           string // login, "" when unassigned
-	Enabled, Lost   bool
-	EAMode          amproto.EAMode
-	LostMode        amproto.LostMode
-	TFT             string
-	UnusedOTTs      int
-	OTTs            []string // the unused one-time codes (what a test checks a reported success against)
-	PinSet          bool
-	NewPinMode      bool
-	EAExpiration    time.Time
-	Expires         time.Time
-	ValidOnlineData bool
+	GUID, Serial  string
+	Owner         string // login, "" when unassigned
+	Enabled, Lost bool
+	EAMode        amproto.EAMode
+	LostMode      amproto.LostMode
+	TFT           string
+	UnusedOTTs    int
+	OTTs          []string // the unused one-time codes (what a test checks a reported success against)
+	PinSet        bool
+	NewPinMode    bool
+	// NextTokencodeMode and BadCodeCount: AM asks for the next tokencode
+	// after too many bad ones.
+	NextTokencodeMode bool
+	BadCodeCount      int
+	EAExpiration      time.Time
+	Expires           time.Time
+	ValidOnlineData   bool
 }
 
 // Token returns the state of the token with this serial.
@@ -344,7 +350,7 @@ func (s *Sim) Token(serial string) (TokenState, bool) {
 	}
 	st := TokenState{GUID: t.guid, Serial: t.serial, Enabled: t.enabled, Lost: t.ea.lost, EAMode: t.ea.mode,
 		LostMode: t.ea.lostMode, TFT: t.ea.tft, UnusedOTTs: len(t.ea.otts), OTTs: append([]string(nil), t.ea.otts...), PinSet: t.pinSet, NewPinMode: t.newPinMode, EAExpiration: t.ea.expiration,
-		Expires: t.expires, ValidOnlineData: t.ea.validOnlineData}
+		NextTokencodeMode: t.nextTokencodeMode, BadCodeCount: t.badCodeCount, Expires: t.expires, ValidOnlineData: t.ea.validOnlineData}
 	if p := s.princ[t.principal]; p != nil {
 		st.Owner = p.login
 	}
