@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/ui"
 )
 
@@ -84,6 +85,36 @@ func TestHelpNamesEveryVerb(t *testing.T) {
 
 // TestSettingsHaveFileKeys: every setting's config-file key is a field of
 // fileConfig, so the TOML library decodes it (and reports any other key).
+// TestREADMEPermissionsTable: every permission of rsa's table has a row in
+// the README's, with the roles that have it, so a new operation's
+// permission cannot go undocumented.
+func TestREADMEPermissionsTable(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rsa.Permissions() {
+		var row string
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(line, "| ") && strings.Contains(line, "`"+string(p)+"`") {
+				row = line
+			}
+		}
+		if row == "" {
+			t.Errorf("README's permissions table has no row for %s", p)
+			continue
+		}
+		cells := strings.Split(strings.Trim(row, "| "), " | ")
+		for i, role := range rsa.Roles() {
+			g, _ := rsa.GrantOf(role, "")
+			want := map[bool]string{true: "yes", false: "no"}[g.Has(p)]
+			if i+1 >= len(cells) || cells[i+1] != want {
+				t.Errorf("README says %s for %s's %s, the table says %s", cells[min(i+1, len(cells)-1)], role, p, want)
+			}
+		}
+	}
+}
+
 func TestSettingsHaveFileKeys(t *testing.T) {
 	var f fileConfig
 	for _, s := range settings {

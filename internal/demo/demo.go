@@ -45,7 +45,12 @@ type Token struct {
 	NextTokencodeMode bool
 	BadCodeCount      int // bad tokencodes AM counted since the last good one
 	PinSet            bool
+	PIN               string // set when PinSet: the demo people's PIN (DemoPIN)
 }
+
+// DemoPIN is the PIN of every demo token that has one: the simulator's
+// banner prints it, so the demo can be logged in with (PIN + tokencode).
+const DemoPIN = "2468"
 
 // Dataset is the generated data.
 type Dataset struct {
@@ -151,7 +156,7 @@ func Generate(seed uint64, n int, now time.Time) *Dataset {
 	tok := func(owner string, typ amproto.TokenType, expires time.Time, enabled bool) Token {
 		return Token{Serial: nextSerial(), Owner: owner, Type: typ, Algorithm: amproto.AlgorithmAES, CodeLength: 8,
 			Start: now.Add(-400 * day), Expires: expires, Enabled: enabled,
-			LastLogin: now.Add(-time.Duration(rng.IntN(72)) * time.Hour), PinSet: true}
+			LastLogin: now.Add(-time.Duration(rng.IntN(72)) * time.Hour), PinSet: true, PIN: DemoPIN}
 	}
 	twoYears := now.Add(730 * day)
 	badCodes := func(t Token, n int) Token { t.BadCodeCount, t.NextTokencodeMode = n, true; return t }
@@ -176,7 +181,7 @@ func Generate(seed uint64, n int, now time.Time) *Dataset {
 	pool := 5 + n/5
 	for i := 0; i < pool; i++ {
 		t := tok("", amproto.TokenTypeKeyFob, twoYears, false)
-		t.LastLogin, t.PinSet = time.Time{}, false
+		t.LastLogin, t.PinSet, t.PIN = time.Time{}, false, ""
 		ds.Tokens = append(ds.Tokens, t)
 	}
 	return ds
@@ -219,7 +224,7 @@ func (ds *Dataset) SeedAM(sim *amsim.Sim) error {
 	for _, t := range ds.Tokens {
 		_, err := sim.AddToken(amsim.Token{Serial: t.Serial, Algorithm: t.Algorithm, Type: t.Type, CodeLength: t.CodeLength,
 			Start: t.Start, Expires: t.Expires, Enabled: t.Enabled, OwnerGUID: guids[t.Owner], LastLogin: t.LastLogin,
-			NextTokencodeMode: t.NextTokencodeMode, BadCodeCount: t.BadCodeCount, PinSet: t.PinSet})
+			NextTokencodeMode: t.NextTokencodeMode, BadCodeCount: t.BadCodeCount, PinSet: t.PinSet, PIN: t.PIN})
 		if err != nil {
 			return err
 		}

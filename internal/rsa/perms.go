@@ -25,6 +25,7 @@ const (
 	PermResync       Permission = "token:resync"             // resynchronize a token with two tokencodes
 	PermUnlock       Permission = "unlock:user"              // unlock a person AM locked out
 	PermBadCount     Permission = "token:clear-bad-count"    // clear a person's bad-tokencode count and next-tokencode mode
+	PermAuthTest     Permission = "auth:test"                // test a person's passcode (it counts like a login)
 	PermAssign       Permission = "token:assign"
 	PermUnassign     Permission = "token:unassign"
 	PermReplace      Permission = "token:replace"
@@ -58,6 +59,7 @@ var permissionTable = []struct {
 	{PermResync, "resynchronize tokens", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermUnlock, "unlock people", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermBadCount, "clear bad-tokencode counts", []Role{RoleAdmin, RoleHelpdesk}},
+	{PermAuthTest, "test passcodes", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermAssign, "assign tokens", []Role{RoleAdmin}},
 	{PermUnassign, "unassign tokens", []Role{RoleAdmin}},
 	{PermReplace, "replace tokens", []Role{RoleAdmin}},

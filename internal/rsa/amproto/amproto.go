@@ -8,6 +8,7 @@ package amproto
 
 import (
 	"strings"
+	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
@@ -30,6 +31,8 @@ const (
 	NSTokenMgt   = "http://tokenmgt.admin.authmgr.rsa.com"
 	NSTokenData  = "http://data.tokenmgt.admin.authmgr.rsa.com"
 	NSUCMAM      = "http://am.ucm.rsa.com"
+	NSActivity   = "http://activitymonitor.authmgr.rsa.com"
+	NSActData    = "http://data.activitymonitor.authmgr.rsa.com"
 )
 
 // Namespace maps a Java package (com.rsa.command.exception) to its XML namespace
@@ -96,6 +99,7 @@ var (
 	GetNextAvailableTokenCommand       = soapenc.QName{Space: NSTokenMgt, Local: "GetNextAvailableTokenCommand"}
 	UnLockUserAccountCommand           = soapenc.QName{Space: NSUCMAM, Local: "UnLockUserAccountCommand"} // capital L, as AM spells it
 	ClearBadTokenCountCommand          = soapenc.QName{Space: NSUCMAM, Local: "ClearBadTokenCountCommand"}
+	ActivityMonitorCommand             = soapenc.QName{Space: NSActivity, Local: "ActivityMonitorCommand"}
 	ReplaceTokensCommand               = soapenc.QName{Space: NSTokenMgt, Local: "ReplaceTokensCommand"}
 	ReplaceWithNextAvailableTokenCmd   = soapenc.QName{Space: NSTokenMgt, Local: "ReplaceWithNextAvailableTokenCommand"}
 	LookupTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "LookupTokenEmergencyAccessCommand"}
@@ -123,6 +127,7 @@ var ReadOnly = map[soapenc.QName]bool{
 	LookupTokenEmergencyAccessCommand:  true,
 	GenerateEmergencyAccessCodeCommand: true,
 	GenerateOneTimeTokenCodeSetCommand: true,
+	ActivityMonitorCommand:             true,
 }
 
 // DTO and helper types.
@@ -143,6 +148,9 @@ var (
 	EqualType               = soapenc.QName{Space: NSSearch, Local: "Equal"}
 	LikeType                = soapenc.QName{Space: NSSearch, Local: "Like"}
 	EmptyFilter             = soapenc.QName{Space: NSSearch, Local: "Empty"}
+	AndFilter               = soapenc.QName{Space: NSSearch, Local: "And"}
+	ActivityRecordDTO       = soapenc.QName{Space: NSActData, Local: "ActivityRecordDTO"}
+	LabelValueBean          = soapenc.QName{Space: NSActData, Local: "LabelValueBean"}
 )
 
 // Login constants (com.rsa.common.AuthenticationConstants).
@@ -157,6 +165,15 @@ const (
 	StateFailed        = "failed"
 	StateAccessDenied  = "Access Denied"
 	KeyAccessDenied    = "ACCESS_DENIED"
+	// MethodSecurID is SecurIDAuthenticationConstants.METHOD_ID: a person's
+	// passcode checked through LoginCommand (SailPoint's MFA library).
+	MethodSecurID  = "SecurID_Native"
+	PromptPasscode = "ACEPROXY_PASSCODE"
+	// The prompts of the passcode's further steps. AM's own keys for them
+	// are not in the sources [proposal]: the client says an unknown prompt
+	// by its key rather than guess.
+	PromptNextTokencode = "ACEPROXY_NEXT_TOKENCODE"
+	PromptNewPIN        = "ACEPROXY_NEW_PIN"
 )
 
 // Filter attribute names (constants on PrincipalDTO / RealmDTO).
@@ -195,4 +212,34 @@ func CodePolicyViolation(code string) string {
 		return "must contain at least one letter and one digit"
 	}
 	return ""
+}
+
+// Activity monitor (helpdesk-ops §9, ActivityMonitorConstants).
+const (
+	LogTypeAdmin   = 0
+	LogTypeRuntime = 1 // authentication activity
+	LogTypeSystem  = 2
+	// FieldUser and FieldActionResult are filter attributes; action results
+	// are 0 success, 1 warning, 2 failure.
+	FieldUser         = "FIELD_USER"
+	FieldActionResult = "ACTION_RESULT"
+	ResultSuccess     = 0
+	ResultWarning     = 1
+	ResultFailure     = 2
+	// ActivityTimeLayout is lastLogTime's format, in UTC (a string, not
+	// xsd:dateTime); the server may drop trailing zero milliseconds.
+	ActivityTimeLayout = "2006-01-02 15:04:05.000"
+	// ActivityFetchBlock is the Security Console's fetch size.
+	ActivityFetchBlock = 50
+)
+
+// ParseActivityTime reads an activity time (utcDateTime, lastLogTime) in
+// UTC, with or without its milliseconds [confirmed: S-trivir].
+func ParseActivityTime(v string) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999", "2006-01-02 15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

@@ -33,6 +33,7 @@ func init() {
 		amproto.GetNextAvailableTokenCommand:       (*Sim).nextAvailableToken,
 		amproto.UnLockUserAccountCommand:           (*Sim).unlockUser,
 		amproto.ClearBadTokenCountCommand:          (*Sim).clearBadTokenCount,
+		amproto.ActivityMonitorCommand:             (*Sim).activityMonitor,
 		amproto.ReplaceTokensCommand:               (*Sim).replaceTokens,
 		amproto.ReplaceWithNextAvailableTokenCmd:   (*Sim).replaceWithNext,
 		amproto.LookupTokenEmergencyAccessCommand:  (*Sim).lookupEA,
@@ -115,6 +116,8 @@ func (s *Sim) login(in *soapenc.Value) (*soapenc.Value, *simFault) {
 
 func (s *Sim) logout(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	delete(s.sessions, in.Str("sessionId"))
+	delete(s.userSessions, in.Str("sessionId"))
+	delete(s.logons, in.Str("sessionId"))
 	return reply(in), nil
 }
 

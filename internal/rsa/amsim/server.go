@@ -242,6 +242,9 @@ func (s *Sim) execute(sid string, in *soapenc.Value) (*soapenc.Value, *simFault)
 	s.stats.Commands[in.Type.Local]++
 	switch in.Type {
 	case amproto.LoginCommand:
+		if in.Str("authenticationMethodId") == amproto.MethodSecurID {
+			return s.passcodeLogin(in) // a person's passcode (runtime.go)
+		}
 		return s.login(in)
 	case amproto.LogoutCommand:
 		return s.logout(in)

@@ -84,6 +84,11 @@ type Sim struct {
 	stats    Stats
 	trace    tracer
 	activity activity
+	// the runtime side (runtime.go): logons under way and the
+	// authentication activity the activity monitor reads
+	logons       map[string]*logon
+	authLog      []authRecord
+	userSessions map[string]bool
 }
 
 // Stats counts what the simulator served.
@@ -150,8 +155,11 @@ type token struct {
 	// resync; clockSkew is how far the token's own clock is off (a test or
 	// the demo drifts it). A token in sync has clockSkew == drift.
 	drift, clockSkew int64
-	rowVersion       int
-	ea               eaState
+	// lastStep is the interval of the last tokencode AM accepted: a code of
+	// that interval or an earlier one is a replay
+	lastStep   int64
+	rowVersion int
+	ea         eaState
 }
 
 type eaState struct {
@@ -191,7 +199,7 @@ func New(opt Options) *Sim {
 	s := &Sim{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5eed)),
 		admins: map[string]admin{}, sessions: map[string]*session{},
 		princ: map[string]*principal{}, tokens: map[string]*token{}, bySerial: map[string]*token{},
-		stats: Stats{Commands: map[string]int64{}}}
+		stats: Stats{Commands: map[string]int64{}}, logons: map[string]*logon{}, userSessions: map[string]bool{}}
 	s.domain = securityDomain{guid: s.newGUID(), name: "SystemDomain"}
 	s.realm = s.newGUID()
 	s.sources = append(s.sources, &identitySource{guid: s.newGUID(), name: "Internal Database", internal: true,
@@ -274,6 +282,7 @@ type Token struct {
 	NextTokencodeMode bool
 	BadCodeCount      int
 	PinSet            bool
+	PIN               string // the person's PIN, for authentications (PinSet without one: no PIN matches)
 }
 
 // AddToken adds a token and returns its GUID.
@@ -291,7 +300,7 @@ func (s *Sim) AddToken(t Token) (string, error) {
 	}
 	tk := &token{guid: s.newGUID(), serial: t.Serial, algorithm: t.Algorithm, typ: t.Type, codeLength: t.CodeLength,
 		interval: 60, start: t.Start, expires: t.Expires, enabled: t.Enabled, principal: t.OwnerGUID,
-		lastLogin: t.LastLogin, nextTokencodeMode: t.NextTokencodeMode, badCodeCount: t.BadCodeCount, pinSet: t.PinSet, rowVersion: 1}
+		lastLogin: t.LastLogin, nextTokencodeMode: t.NextTokencodeMode, badCodeCount: t.BadCodeCount, pinSet: t.PinSet, pin: t.PIN, rowVersion: 1}
 	if t.OwnerGUID != "" {
 		tk.assigned = t.Start
 	}

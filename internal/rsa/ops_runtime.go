@@ -1,0 +1,161 @@
+package rsa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+)
+
+// PasscodeAgent is how rsatui's passcode tests are named in AM's activity
+// records (LoginCommand's agentId).
+const PasscodeAgent = "rsatui passcode test"
+
+// PasscodeResult is a passcode test's answer in words, with the activity
+// record it rests on.
+type PasscodeResult struct {
+	Accepted bool
+	// Reason is AM's result key of the deciding record ("BAD_PASSCODE"),
+	// empty when AM recorded none that rsatui could read.
+	Reason   string
+	Words    string    // "accepted", "refused: wrong passcode …"
+	Event    AuthEvent // the deciding record, when read
+	Commands []string
+}
+
+// ErrPasscodeRefused is a passcode test AM refused (exit 3 in the verbs).
+var ErrPasscodeRefused = errors.New("passcode refused")
+
+// passcodeWords says AM's runtime result keys for the help desk [proposal:
+// the keys are the simulator's; a real AM's unknown keys are shown with
+// AM's own message].
+var passcodeWords = map[string]string{
+	"PASSCODE_ACCEPTED":                "accepted: AM took the passcode",
+	"EMERGENCY_CODE_ACCEPTED":          "accepted with the emergency access code",
+	"BAD_PASSCODE":                     "refused: wrong passcode — a mistyped PIN or tokencode, or the token's clock is off (s resynchronizes it)",
+	"NEXT_TOKENCODE_BAD":               "refused: the next tokencode was wrong, and AM has locked the person out (u unlocks)",
+	"USER_LOCKED":                      "refused: AM has locked the person out (u unlocks)",
+	"USER_LOCKED_OUT":                  "refused: too many failed passcodes — AM has locked the person out (u unlocks)",
+	"TOKEN_DISABLED":                   "refused: the token is disabled (d enables it)",
+	"TOKEN_EXPIRED":                    "refused: the token has expired (R replaces it)",
+	"PASSCODE_REUSED":                  "refused: that tokencode was used already — wait for the token to show the next one",
+	"TOKEN_DENIED_IN_EMERGENCY_ACCESS": "refused: the token may not be used while emergency access is on — use the emergency code",
+	"NO_TOKEN":                         "refused: the person has no token (A assigns one)",
+	"PRINCIPAL_NOT_FOUND":              "refused: AM does not know this login",
+	"NEW_PIN_REQUIRED":                 "the passcode was right, and AM now asks for a new PIN: the person sets it at their next login",
+	"LOGON_EXPIRED":                    "refused: the answer came too late; test again",
+}
+
+// PasscodePolicy checks a passcode as typed, before AM is asked: PIN +
+// tokencode (or an emergency code), letters and digits.
+func PasscodePolicy(p string) error {
+	switch {
+	case p == "":
+		return fmt.Errorf("%w: give the passcode: PIN + the tokencode shown now (or PIN + emergency code)", ErrInvalidInput)
+	case strings.IndexFunc(p, func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsLetter(r) && !unicode.IsDigit(r) }) >= 0:
+		return fmt.Errorf("%w: a passcode is letters and digits only, no spaces", ErrInvalidInput)
+	case len(p) < 6 || len(p) > 24:
+		return fmt.Errorf("%w: a passcode has 6 to 24 characters (this one has %d)", ErrInvalidInput, len(p))
+	}
+	return nil
+}
+
+// TestPasscode checks a person's passcode through AM as their login
+// would (#16): LoginCommand with SecurID_Native; when AM asks for the next
+// tokencode, next is asked for it (nil: the test stops there); when it
+// asks for a new PIN, the test stops — the person sets their PIN
+// themselves. Then AM's activity record of the attempt says why, in words.
+// The codes are secrets: never logged, audited or shown. A test counts
+// like a login: wrong passcodes count toward AM's lockout, which is why it
+// is a permission and audited.
+func (o *Ops) TestPasscode(ctx context.Context, login string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {
+	ctx = withQueue(ctx, o.queue)
+	ctx = o.intend(ctx, "auth.test", "user "+login, nil)
+	res, err := o.testPasscode(ctx, login, passcode, next)
+	note := res.Words
+	if err == nil && !res.Accepted {
+		note = "AM refused the passcode: " + res.Words
+	}
+	return res, o.record(ctx, res.Commands, note, err)
+}
+
+func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {
+	var res PasscodeResult
+	if err := o.Permits(PermAuthTest); err != nil {
+		return res, err
+	}
+	if strings.TrimSpace(login) == "" {
+		return res, fmt.Errorf("%w: give the person's login", ErrInvalidInput)
+	}
+	if err := PasscodePolicy(passcode.Reveal()); err != nil {
+		return res, err
+	}
+	if err := o.announce(ctx); err != nil {
+		return res, err
+	}
+	mark := o.Now().Add(-time.Second)
+	res.Commands = append(res.Commands, "LoginCommand (SecurID_Native)")
+	l, err := o.c.StartLogon(ctx, login, passcode, PasscodeAgent)
+	for err == nil && l.State == amproto.StateInProgress && l.Prompt == amproto.PromptNextTokencode && next != nil {
+		var code Secret
+		if code, err = next(ctx, l.Prompt); err != nil {
+			break
+		}
+		if err = TokencodePolicy(code.Reveal()); err != nil {
+			err = fmt.Errorf("%w (the next tokencode)", err)
+			break
+		}
+		res.Commands = append(res.Commands, "LoginCommand (the next tokencode)")
+		l, err = o.c.ContinueLogon(ctx, l, code, PasscodeAgent)
+	}
+	if l.State != "" {
+		res.Commands = append(res.Commands, "LogoutCommand")
+		_ = o.c.EndLogon(ctx, l) // the person's session, or the logon left waiting
+	}
+	if err != nil {
+		return res, err
+	}
+	res.Accepted = l.State == amproto.StateAuthenticated
+	res.Commands = append(res.Commands, "ActivityMonitorCommand")
+	evs, aerr := o.c.Activity(ctx, login, mark)
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Agent == PasscodeAgent {
+			res.Event, res.Reason = evs[i], evs[i].ResultKey
+			break
+		}
+	}
+	switch {
+	case l.State == amproto.StateInProgress && l.Prompt == amproto.PromptNextTokencode:
+		res.Words, res.Reason = "the passcode was right, and AM asks for the next tokencode (next-tokencode mode): give the code the token shows next", "NEXT_TOKENCODE_REQUIRED"
+	case l.State == amproto.StateInProgress && l.Prompt == amproto.PromptNewPIN:
+		res.Words, res.Reason = passcodeWords["NEW_PIN_REQUIRED"], "NEW_PIN_REQUIRED"
+	case l.State == amproto.StateInProgress:
+		res.Words = "AM asks for more (" + l.Prompt + "): finish it in a real login"
+	case passcodeWords[res.Reason] != "":
+		res.Words = passcodeWords[res.Reason]
+	case res.Event.Message != "":
+		res.Words = map[bool]string{true: "accepted: ", false: "refused: "}[res.Accepted] + res.Event.Message
+	case res.Accepted:
+		res.Words = "accepted: AM took the passcode"
+	default:
+		res.Words = "refused: AM answered access denied, and its activity monitor did not say why"
+		if aerr != nil {
+			res.Words += " (reading it failed: " + Explain(aerr) + ")"
+		}
+	}
+	return res, nil
+}
+
+// Activity is a person's authentication activity after since, oldest
+// first.
+func (o *Ops) Activity(ctx context.Context, login string, since time.Time) ([]AuthEvent, error) {
+	ctx = withQueue(ctx, o.queue)
+	if strings.TrimSpace(login) == "" {
+		return nil, fmt.Errorf("%w: give the person's login", ErrInvalidInput)
+	}
+	return o.c.Activity(ctx, login, since)
+}

@@ -1,0 +1,255 @@
+package rsa_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
+)
+
+// code is the tokencode serial shows now (current) and next.
+func codes(t *testing.T, e *env, serial string) (string, string) {
+	t.Helper()
+	cur, next, err := e.sim.Tokencodes(serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cur, next
+}
+
+func testPasscode(t *testing.T, o *rsa.Ops, login, passcode string, next func() string) rsa.PasscodeResult {
+	t.Helper()
+	var ask func(context.Context, string) (rsa.Secret, error)
+	if next != nil {
+		ask = func(context.Context, string) (rsa.Secret, error) { return rsa.Secret(next()), nil }
+	}
+	res, err := o.TestPasscode(context.Background(), login, rsa.Secret(passcode), ask)
+	if err != nil {
+		t.Fatalf("passcode test of %s: %v", login, err)
+	}
+	return res
+}
+
+// AM's runtime rules in the simulator (#16), each through a passcode test
+// as the help desk runs it: PIN + tokencode accepted; the same code again
+// is a replay; two bad passcodes put the token in next-tokencode mode, and
+// the right passcode then asks for the next tokencode, which clears it; a
+// third bad passcode locks the person; every attempt is in the activity
+// monitor with AM's wording, oldest first.
+func TestPasscodeRules(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	serial := e.ds.TokensOf("jdoe")[0]
+	cur, _ := codes(t, e, serial)
+	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil); !r.Accepted || r.Reason != "PASSCODE_ACCEPTED" || r.Words != "accepted: AM took the passcode" || r.Event.Token != serial {
+		t.Fatalf("PIN + tokencode: %+v", r)
+	}
+	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil); r.Accepted || r.Reason != "PASSCODE_REUSED" {
+		t.Fatalf("the same code again: %+v", r)
+	}
+	// a replay counts on the person; a good passcode a minute later clears it
+	e.clock.Add(time.Minute)
+	cur, next := codes(t, e, serial)
+	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil); !r.Accepted {
+		t.Fatalf("the next minute's code: %+v", r)
+	}
+	if r := testPasscode(t, o, "jdoe", "9999"+next, nil); r.Accepted || r.Reason != "BAD_PASSCODE" || !strings.Contains(r.Words, "wrong passcode") {
+		t.Fatalf("wrong PIN: %+v", r)
+	}
+	testPasscode(t, o, "jdoe", demo.DemoPIN+"00000000", nil)
+	if st, _ := e.sim.Token(serial); !st.NextTokencodeMode || st.BadCodeCount != 2 {
+		t.Fatalf("after two bad passcodes: %+v", st)
+	}
+	e.clock.Add(time.Minute) // the token shows a new code
+	cur, next = codes(t, e, serial)
+	r := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, func() string { return next })
+	if !r.Accepted {
+		t.Fatalf("right passcode + next tokencode in next-tokencode mode: %+v", r)
+	}
+	if st, _ := e.sim.Token(serial); st.NextTokencodeMode || st.BadCodeCount != 0 {
+		t.Fatalf("next-tokencode mode stayed: %+v", st)
+	}
+	// without an answer for the next tokencode, the test says what AM asks
+	testPasscode(t, o, "jdoe", "1111"+cur, nil)
+	testPasscode(t, o, "jdoe", "1111"+cur, nil)
+	e.clock.Add(2 * time.Minute)
+	cur, _ = codes(t, e, serial)
+	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil); r.Accepted || r.Reason != "NEXT_TOKENCODE_REQUIRED" {
+		t.Fatalf("next tokencode asked, no answer: %+v", r)
+	}
+	// the lockout: wrong passcodes count on the person
+	for range 3 {
+		testPasscode(t, o, "jdoe", "1111"+cur, nil)
+	}
+	if p := e.principal(t, "jdoe"); !p.Locked {
+		t.Fatalf("three bad passcodes did not lock: %+v", p)
+	}
+	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil); r.Accepted || r.Reason != "USER_LOCKED" || !strings.Contains(r.Words, "u unlocks") {
+		t.Fatalf("locked: %+v", r)
+	}
+	evs, err := o.Activity(context.Background(), "jdoe", testNow.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for i, ev := range evs {
+		keys = append(keys, ev.ResultKey)
+		if i > 0 && !ev.At.After(evs[i-1].At) {
+			t.Fatalf("not oldest first: %v then %v", evs[i-1].At, ev.At)
+		}
+		if ev.User != "jdoe" || ev.Agent != rsa.PasscodeAgent || ev.Message == "" {
+			t.Fatalf("record %+v", ev)
+		}
+	}
+	for _, want := range []string{"PASSCODE_ACCEPTED", "PASSCODE_REUSED", "BAD_PASSCODE", "NEXT_TOKENCODE_MODE", "NEXT_TOKENCODE_REQUIRED", "USER_LOCKED_OUT", "USER_LOCKED"} {
+		if !strings.Contains(" "+strings.Join(keys, " ")+" ", " "+want+" ") {
+			t.Errorf("no %s in the activity: %v", want, keys)
+		}
+	}
+	// a wrong next tokencode locks the person at once (one try)
+	o2, e2 := newOps(t, amsim.Options{})
+	s2 := e2.ds.TokensOf("jdoe")[0]
+	cur, _ = codes(t, e2, s2)
+	testPasscode(t, o2, "jdoe", "1111"+cur, nil)
+	testPasscode(t, o2, "jdoe", "1111"+cur, nil)
+	e2.clock.Add(time.Minute)
+	cur, _ = codes(t, e2, s2)
+	if r := testPasscode(t, o2, "jdoe", demo.DemoPIN+cur, func() string { return "00000000" }); r.Accepted || r.Reason != "USER_LOCKED_OUT" {
+		t.Fatalf("wrong next tokencode: %+v", r)
+	}
+	if !e2.principal(t, "jdoe").Locked {
+		t.Fatal("a wrong next tokencode did not lock")
+	}
+}
+
+// Emergency access at runtime: PIN + the temporary code works; when the
+// token itself is used, lostMode decides — 1 ends emergency access, 2
+// refuses the token until it expires, 3 lets both work.
+func TestPasscodeEmergencyAccess(t *testing.T) {
+	for _, c := range []struct {
+		lost      amproto.LostMode
+		tokenOK   bool
+		eaOnAfter bool
+	}{
+		{amproto.DisableEAOnAuth, true, false},
+		{amproto.DisableEAOnExpire, false, true},
+		{amproto.DisableEANever, true, true},
+	} {
+		o, e := newOps(t, amsim.Options{})
+		serial := e.ds.TokensOf("jdoe")[0]
+		r := tft(serial, 3)
+		r.IfAvailable = c.lost
+		ea, err := o.SetEmergencyAccess(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := ea.Codes[0].Reveal()
+		if res := testPasscode(t, o, "jdoe", demo.DemoPIN+code, nil); !res.Accepted || res.Reason != "EMERGENCY_CODE_ACCEPTED" {
+			t.Fatalf("lostMode %d, emergency code: %+v", c.lost, res)
+		}
+		if res := testPasscode(t, o, "jdoe", code, nil); res.Accepted {
+			t.Fatalf("lostMode %d: the emergency code without the PIN was accepted", c.lost)
+		}
+		cur, _ := codes(t, e, serial)
+		res := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil)
+		if res.Accepted != c.tokenOK {
+			t.Fatalf("lostMode %d, the token itself: %+v", c.lost, res)
+		}
+		if st, _ := e.sim.Token(serial); (st.EAMode != amproto.EAModeNone) != c.eaOnAfter {
+			t.Fatalf("lostMode %d: emergency access after the token's use: %+v", c.lost, st)
+		}
+	}
+}
+
+// A cleared PIN: the tokencode alone is right, and AM then asks for a new
+// PIN — the test stops there and says the person sets it. A replacement's
+// first use retires the old token. Bad input is refused before AM, and a
+// viewer may not test; the passcode reaches neither audit nor error.
+func TestPasscodeNewPINReplacementAndInput(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	log := withAudit(t, o)
+	ctx := context.Background()
+	serial := e.ds.TokensOf("jdoe")[0]
+	if _, err := o.ClearPIN(ctx, serial); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := codes(t, e, serial)
+	if r := testPasscode(t, o, "jdoe", cur, nil); r.Accepted || r.Reason != "NEW_PIN_REQUIRED" || !strings.Contains(r.Words, "sets it at their next login") {
+		t.Fatalf("cleared PIN: %+v", r)
+	}
+
+	old := e.ds.TokensOf("cmueller")[0]
+	rep, err := o.Replace(ctx, old, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, _ := codes(t, e, rep.New.Token.Serial)
+	if r := testPasscode(t, o, "cmueller", demo.DemoPIN+now, nil); !r.Accepted {
+		t.Fatalf("replacement's first use: %+v", r)
+	}
+	if st, _ := e.sim.Token(old); st.Owner != "" {
+		t.Fatalf("the old token is still %s's after the replacement's first use", st.Owner)
+	}
+	if _, toks, _ := o.UserTokens(ctx, "cmueller"); len(toks) != 1 || toks[0].Serial != rep.New.Token.Serial {
+		t.Fatalf("cmueller holds %+v", toks)
+	}
+
+	for in, want := range map[string]string{"": "give the passcode", "24 68 12": "letters and digits only", "12345": "6 to 24"} {
+		if _, err := o.TestPasscode(ctx, "jdoe", rsa.Secret(in), nil); !errors.Is(err, rsa.ErrInvalidInput) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+	viewer, _ := rsa.GrantOf(rsa.RoleViewer, "")
+	if _, err := o.For(rsa.Actor{}, viewer).TestPasscode(ctx, "jdoe", rsa.Secret(demo.DemoPIN+cur), nil); !errors.Is(err, rsa.ErrReadOnly) {
+		t.Fatalf("viewer: %v", err)
+	}
+	raw, err := os.ReadFile(log.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), cur) || strings.Contains(string(raw), now) || !strings.Contains(string(raw), "auth.test") {
+		t.Fatalf("audit:\n%s", raw)
+	}
+}
+
+// The activity monitor's paging (helpdesk-ops §9): lastLogTime is UTC with
+// milliseconds and the records after it come oldest first; the client
+// doubles its page while it comes back full, so a burst larger than a page
+// is read whole; an unparsable lastLogTime is AM's InvalidArgument.
+func TestActivityPaging(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	for range 37 {
+		testPasscode(t, o, "asmith", "9999"+"00000000", nil)
+	}
+	evs, err := o.Activity(ctx, "asmith", testNow.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked := 0
+	for _, ev := range evs {
+		if ev.ResultKey == "USER_LOCKED" {
+			locked++
+		}
+	}
+	// 1 bad; 2 bad + next-tokencode mode; 3 bad + locked out; 34 refused as locked
+	if len(evs) != 39 || locked != 34 {
+		t.Fatalf("%d records (%d refused as locked), want 39 (34)", len(evs), locked)
+	}
+	later, err := o.Activity(ctx, "asmith", evs[len(evs)-2].At)
+	if err != nil || len(later) != 1 || later[0].GUID != evs[len(evs)-1].GUID {
+		t.Fatalf("after the second to last: %v %+v", err, later)
+	}
+	if other, _ := o.Activity(ctx, "jdoe", testNow.Add(-time.Minute)); len(other) != 0 {
+		t.Fatalf("jdoe's activity holds asmith's: %+v", other)
+	}
+	if err := e.client.RawActivity(ctx, "not a time"); !errors.Is(err, rsa.ErrInvalidArgument) {
+		t.Fatalf("bad lastLogTime: %v", err)
+	}
+}
