@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/term"
 	"io"
 	"os"
 	"sort"
@@ -87,6 +86,9 @@ func open(cmd *cobra.Command, needDir bool) (*opened, error) {
 		if err != nil {
 			return nil, &exitError{code: exitServer, err: err}
 		}
+		// each --demo verb starts its own simulator: say so, or "ea set"
+		// followed by "ea show" looks like a change that did not hold
+		fmt.Fprintln(cmd.ErrOrStderr(), "rsatui: --demo: a fresh simulator for this one command; what it changes is gone when it ends (rsatui sim keeps one running for several commands)")
 	} else if b, err = connect(cmd, readOnly, needDir); err != nil {
 		return nil, err
 	}
@@ -137,6 +139,16 @@ func (o *opened) emit(v any, table func(w *tabwriter.Writer)) error {
 	w := tabwriter.NewWriter(textsafe.Writer{W: o.out}, 0, 2, 2, ' ', 0)
 	table(w)
 	return w.Flush()
+}
+
+// emitLine prints v as one line of JSON (a stream of records).
+func (o *opened) emitLine(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = o.out.Write(append(textsafe.EscapeJSON(b), '\n'))
+	return err
 }
 
 // session runs fn with an opened backend and a bounded context, and closes
@@ -626,6 +638,7 @@ command line, logged or audited.`,
 		}})
 
 	root.AddCommand(users, tokens, token, user, eaCommand(), auditCommand())
+	authCommands(root)
 }
 
 // emitSummaries prints a list of tokens read from AM — views as JSON, or
@@ -882,26 +895,16 @@ func auditCommand() *cobra.Command {
 // standard input, or from prompts without echo on a terminal.
 func readTokencodes(cmd *cobra.Command) ([2]secret.Secret, error) {
 	var codes [2]secret.Secret
-	in, isFile := cmd.InOrStdin().(*os.File)
-	if isFile && term.IsTerminal(int(in.Fd())) {
-		for i, what := range []string{"first tokencode (as shown now)", "next tokencode (once the display changes)"} {
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s: ", what)
-			b, err := term.ReadPassword(int(in.Fd()))
-			fmt.Fprintln(cmd.ErrOrStderr())
-			if err != nil {
-				return codes, usageErr("reading the %s: %v", what, err)
-			}
-			codes[i] = secret.Secret(strings.TrimSpace(string(b)))
+	in := newSecretInput(cmd)
+	for i, what := range []string{"first tokencode (as shown now)", "next tokencode (once the display changes)"} {
+		code, ok, err := in.read(what)
+		if err != nil {
+			return codes, err
 		}
-		return codes, nil
-	}
-	r := bufio.NewReader(cmd.InOrStdin())
-	for i := range codes {
-		line, err := r.ReadString('\n')
-		if err != nil && line == "" {
+		if !ok {
 			return codes, usageErr("resync: give two tokencodes on standard input, one a line (%d read)", i)
 		}
-		codes[i] = secret.Secret(strings.TrimSpace(line))
+		codes[i] = code
 	}
 	return codes, nil
 }

@@ -109,7 +109,9 @@ type Token struct {
 	Start, Expires     time.Time
 	LastLogin          time.Time
 	AssignedOn         time.Time
-	AssignedUserID     string // the login name; empty when unassigned
+	PinModified        time.Time // datePinModified: set, cleared or changed last
+	EnableModified     time.Time // dateEnableFlagModified: enabled or disabled last
+	AssignedUserID     string    // the login name; empty when unassigned
 	AssignedUserName   string
 	PrincipalGUID      string
 	SecurityDomainGUID string
@@ -296,6 +298,7 @@ func decodeToken(v *soapenc.Value) (Token, error) {
 	t := Token{Algorithm: Algorithm(r.int("algorithm")), AssignedUserID: r.str("assignedUserId"),
 		AssignedUserName: r.str("assignedUserName"), BadCodeCount: r.int("badTokenCodeCount"),
 		LastLogin: r.time("dateLastLogin"), AssignedOn: r.time("dateTokenAssigned"),
+		PinModified: r.time("datePinModified"), EnableModified: r.time("dateEnableFlagModified"),
 		Expires: r.time("dateTokenShutdown"), Start: r.time("dateTokenStart"), GUID: r.str("id"),
 		NewPinMode: r.bool("newPinMode"), NextTokencodeMode: r.bool("nextTokenCodeMode"), Notes: r.str("notes"),
 		PinSet: r.bool("pinIsSet"), PinType: PinType(r.int("pinType")), PrincipalGUID: r.str("principalId"),

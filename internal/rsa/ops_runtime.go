@@ -23,31 +23,37 @@ type PasscodeResult struct {
 	// empty when AM recorded none that rsatui could read.
 	Reason   string
 	Words    string    // "accepted", "refused: wrong passcode …"
+	Fix      Fix       // what deals with a refusal (FixNone: nothing rsatui does)
 	Event    AuthEvent // the deciding record, when read
 	Commands []string
 }
 
-// ErrPasscodeRefused is a passcode test AM refused (exit 3 in the verbs).
-var ErrPasscodeRefused = errors.New("passcode refused")
+// ErrNoAnswer is what a passcode test's prompt returns when there is no
+// answer to give (the next tokencode not on standard input): the test
+// stops there and says what AM asked for.
+var ErrNoAnswer = errors.New("no answer")
 
-// passcodeWords says AM's runtime result keys for the help desk [proposal:
-// the keys are the simulator's; a real AM's unknown keys are shown with
-// AM's own message].
-var passcodeWords = map[string]string{
-	"PASSCODE_ACCEPTED":                "accepted: AM took the passcode",
-	"EMERGENCY_CODE_ACCEPTED":          "accepted with the emergency access code",
-	"BAD_PASSCODE":                     "refused: wrong passcode — a mistyped PIN or tokencode, or the token's clock is off (s resynchronizes it)",
-	"NEXT_TOKENCODE_BAD":               "refused: the next tokencode was wrong, and AM has locked the person out (u unlocks)",
-	"USER_LOCKED":                      "refused: AM has locked the person out (u unlocks)",
-	"USER_LOCKED_OUT":                  "refused: too many failed passcodes — AM has locked the person out (u unlocks)",
-	"TOKEN_DISABLED":                   "refused: the token is disabled (d enables it)",
-	"TOKEN_EXPIRED":                    "refused: the token has expired (R replaces it)",
-	"PASSCODE_REUSED":                  "refused: that tokencode was used already — wait for the token to show the next one",
-	"TOKEN_DENIED_IN_EMERGENCY_ACCESS": "refused: the token may not be used while emergency access is on — use the emergency code",
-	"NO_TOKEN":                         "refused: the person has no token (A assigns one)",
-	"PRINCIPAL_NOT_FOUND":              "refused: AM does not know this login",
-	"NEW_PIN_REQUIRED":                 "the passcode was right, and AM now asks for a new PIN: the person sets it at their next login",
-	"LOGON_EXPIRED":                    "refused: the answer came too late; test again",
+// passcodeWords says AM's runtime result keys for the help desk, with what
+// fixes them [proposal: the keys are the simulator's; a real AM's unknown
+// keys are shown with AM's own message].
+var passcodeWords = map[string]struct {
+	words string
+	fix   Fix
+}{
+	"PASSCODE_ACCEPTED":                {"accepted: AM took the passcode", FixNone},
+	"EMERGENCY_CODE_ACCEPTED":          {"accepted with the emergency access code", FixNone},
+	"BAD_PASSCODE":                     {"refused: wrong passcode — a mistyped PIN or tokencode, or the token's clock is off (then a resync)", FixNone},
+	"NEXT_TOKENCODE_BAD":               {"refused: the next tokencode was wrong, and AM has locked the person out", FixUnlock},
+	"USER_LOCKED":                      {"refused: AM has locked the person out", FixUnlock},
+	"USER_LOCKED_OUT":                  {"refused: too many failed passcodes — AM has locked the person out", FixUnlock},
+	"TOKEN_DISABLED":                   {"refused: the token is disabled", FixEnable},
+	"TOKEN_EXPIRED":                    {"refused: the token has expired", FixReplace},
+	"PASSCODE_REUSED":                  {"refused: that tokencode was used already — wait for the token to show the next one", FixNone},
+	"TOKEN_DENIED_IN_EMERGENCY_ACCESS": {"refused: the token may not be used while emergency access is on — use the emergency code", FixNone},
+	"NO_TOKEN":                         {"refused: the person has no token", FixAssign},
+	"PRINCIPAL_NOT_FOUND":              {"refused: AM does not know this login", FixNone},
+	"NEW_PIN_REQUIRED":                 {"the passcode was right, and AM now asks for a new PIN: the person sets it at their next login", FixNone},
+	"LOGON_EXPIRED":                    {"refused: the answer came too late; test again", FixTestPasscode},
 }
 
 // PasscodePolicy checks a passcode as typed, before AM is asked: PIN +
@@ -66,7 +72,8 @@ func PasscodePolicy(p string) error {
 
 // TestPasscode checks a person's passcode through AM as their login
 // would (#16): LoginCommand with SecurID_Native; when AM asks for the next
-// tokencode, next is asked for it (nil: the test stops there); when it
+// tokencode, next is asked for it (nil, or ErrNoAnswer from it: the test
+// stops there); when it
 // asks for a new PIN, the test stops — the person sets their PIN
 // themselves. Then AM's activity record of the attempt says why, in words.
 // The codes are secrets: never logged, audited or shown. A test counts
@@ -103,6 +110,9 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 	for err == nil && l.State == amproto.StateInProgress && l.Prompt == amproto.PromptNextTokencode && next != nil {
 		var code Secret
 		if code, err = next(ctx, l.Prompt); err != nil {
+			if errors.Is(err, ErrNoAnswer) {
+				err = nil
+			}
 			break
 		}
 		if err = TokencodePolicy(code.Reveal()); err != nil {
@@ -132,11 +142,11 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 	case l.State == amproto.StateInProgress && l.Prompt == amproto.PromptNextTokencode:
 		res.Words, res.Reason = "the passcode was right, and AM asks for the next tokencode (next-tokencode mode): give the code the token shows next", "NEXT_TOKENCODE_REQUIRED"
 	case l.State == amproto.StateInProgress && l.Prompt == amproto.PromptNewPIN:
-		res.Words, res.Reason = passcodeWords["NEW_PIN_REQUIRED"], "NEW_PIN_REQUIRED"
+		res.Words, res.Reason = passcodeWords["NEW_PIN_REQUIRED"].words, "NEW_PIN_REQUIRED"
 	case l.State == amproto.StateInProgress:
 		res.Words = "AM asks for more (" + l.Prompt + "): finish it in a real login"
-	case passcodeWords[res.Reason] != "":
-		res.Words = passcodeWords[res.Reason]
+	case passcodeWords[res.Reason].words != "":
+		res.Words, res.Fix = passcodeWords[res.Reason].words, passcodeWords[res.Reason].fix
 	case res.Event.Message != "":
 		res.Words = map[bool]string{true: "accepted: ", false: "refused: "}[res.Accepted] + res.Event.Message
 	case res.Accepted:
@@ -151,11 +161,9 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 }
 
 // Activity is a person's authentication activity after since, oldest
-// first.
+// first; login "" is everybody's (the live poller reads it for every
+// screen at once).
 func (o *Ops) Activity(ctx context.Context, login string, since time.Time) ([]AuthEvent, error) {
 	ctx = withQueue(ctx, o.queue)
-	if strings.TrimSpace(login) == "" {
-		return nil, fmt.Errorf("%w: give the person's login", ErrInvalidInput)
-	}
-	return o.c.Activity(ctx, login, since)
+	return o.c.Activity(ctx, strings.TrimSpace(login), since)
 }

@@ -100,7 +100,8 @@ func (e AuthEvent) Failed() bool { return strings.EqualFold(e.Result, "Failure")
 const activityPageMax = 1024
 
 // Activity reads a person's authentication activity after since, oldest
-// first (ActivityMonitorCommand, logType 1, filter FIELD_USER = login).
+// first (ActivityMonitorCommand, logType 1, filter FIELD_USER = login;
+// login "": everybody's, no filter).
 // As the public client does, it asks for 2 records and doubles the size
 // while the page comes back full, so records that share the page's last
 // instant are not split; failures are picked out here, not by an
@@ -128,8 +129,12 @@ func (c *Client) activityPage(ctx context.Context, login string, since time.Time
 	if !since.IsZero() {
 		last = since.UTC().Format(amproto.ActivityTimeLayout)
 	}
+	filter := emptyFilter("filter")
+	if login != "" {
+		filter = equalFilter(amproto.FieldUser, login)
+	}
 	cmd := command(amproto.ActivityMonitorCommand,
-		equalFilter(amproto.FieldUser, login),
+		filter,
 		soapenc.Int("logType", amproto.LogTypeRuntime),
 		soapenc.OptStr("lastLogTime", last),
 		soapenc.Int("maxFetchSize", size))

@@ -90,7 +90,7 @@ func TestPasscodeRules(t *testing.T) {
 	if p := e.principal(t, "jdoe"); !p.Locked {
 		t.Fatalf("three bad passcodes did not lock: %+v", p)
 	}
-	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil); r.Accepted || r.Reason != "USER_LOCKED" || !strings.Contains(r.Words, "u unlocks") {
+	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil); r.Accepted || r.Reason != "USER_LOCKED" || r.Fix != rsa.FixUnlock {
 		t.Fatalf("locked: %+v", r)
 	}
 	evs, err := o.Activity(context.Background(), "jdoe", testNow.Add(-time.Hour))

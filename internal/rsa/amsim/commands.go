@@ -328,7 +328,7 @@ func (s *Sim) tokenDTO(t *token) *soapenc.Value {
 		soapenc.Time("dateTokenStart", t.start), soapenc.Time("dateTokenShutdown", t.expires),
 		soapenc.Time("dateLastLogin", t.lastLogin), soapenc.Time("dateTokenAssigned", t.assigned),
 		soapenc.Str("securityDomainId", s.domain.guid), soapenc.Long("rowVersion", int64(t.rowVersion)),
-		soapenc.Time("datePinModified", t.pinModified), soapenc.OptStr("notes", t.notes),
+		soapenc.Time("datePinModified", t.pinModified), soapenc.Time("dateEnableFlagModified", t.enableModified), soapenc.OptStr("notes", t.notes),
 		soapenc.Int("badTokenCodeCount", t.badCodeCount), soapenc.Int("replacementMode", t.replacementMode),
 		soapenc.OptStr("replaceTknSN", t.replaceSerial))
 	// pin stays nil: AM never hands a PIN back (helpdesk-ops §1.5)
@@ -467,6 +467,9 @@ func (s *Sim) enableTokens(in *soapenc.Value) (*soapenc.Value, *simFault) {
 		return nil, f
 	}
 	for _, t := range ts {
+		if t.enabled != enable {
+			t.enableModified = s.opt.Now()
+		}
 		t.enabled = enable
 		t.rowVersion++
 	}

@@ -145,6 +145,7 @@ type token struct {
 	pinType            int
 	pin                string // the person's PIN (the simulator authenticates with it later)
 	pinModified        time.Time
+	enableModified     time.Time // dateEnableFlagModified: when enabled or disabled last
 	notes              string
 	badCodeCount       int
 	// replacementMode: 0 none, 1 has a replacement (the old token, retired

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/demo"
+)
+
+type passcodeJSON struct {
+	Accepted bool   `json:"accepted"`
+	Reason   string `json:"reason"`
+	Words    string `json:"words"`
+	NextStep string `json:"next_step"`
+	Record   *struct {
+		ID        string `json:"id"`
+		ResultKey string `json:"result_key"`
+	} `json:"am_record"`
+}
+
+// authTest runs `auth test login --json` with stdin and decodes its answer.
+func (c *cli) authTest(stdin, login string) (passcodeJSON, int) {
+	c.t.Helper()
+	out, errs, code := c.run(stdin, "auth", "test", login, "--json")
+	var r passcodeJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		c.t.Fatalf("auth test: exit %d, not JSON: %v\n%s\n%s", code, err, out, errs)
+	}
+	return r, code
+}
+
+func (c *cli) tokencodes(serial string) (string, string) {
+	c.t.Helper()
+	out, _, code := c.run("", "sim", "tokencode", serial, "--seed", "5", "--users", "20")
+	var cur, next string
+	if _, err := fmt.Sscanf(out, "token "+serial+": tokencode %s next %s", &cur, &next); err != nil || code != 0 {
+		c.t.Fatalf("sim tokencode: %d %q %v", code, out, err)
+	}
+	return strings.TrimSuffix(cur, ","), next
+}
+
+// The passcode test and the activity verbs (#16) against rsatui sim: PIN +
+// tokencode accepted (exit 0), the same code again refused (exit 3) with
+// AM's reason; three failures lock the person and the answer names
+// the verb that unlocks; the activity lists every attempt, --failures the
+// refused ones, and --follow prints a new one as AM records it. No code
+// reaches the output, the errors or the audit.
+func TestVerbAuthTestAndActivity(t *testing.T) {
+	c := setup(t)
+	serial := c.ds.TokensOf("jdoe")[0]
+	cur, _ := c.tokencodes(serial)
+	if r, code := c.authTest(demo.DemoPIN+cur+"\n", "jdoe"); code != 0 || !r.Accepted || r.Reason != "PASSCODE_ACCEPTED" {
+		t.Fatalf("PIN + tokencode: exit %d %+v", code, r)
+	}
+	if r, code := c.authTest(demo.DemoPIN+cur+"\n", "jdoe"); code != 3 || r.Accepted || r.Reason != "PASSCODE_REUSED" {
+		t.Fatalf("the same code again: exit %d %+v", code, r)
+	}
+	c.fails(1, "give the passcode on standard input", "auth", "test", "jdoe")
+	if _, errs, code := c.run("24 68 12\n", "auth", "test", "jdoe"); code != 1 || !strings.Contains(errs, "letters and digits only") {
+		t.Fatalf("a passcode with spaces: exit %d %s", code, errs)
+	}
+	c.authTest("1111"+cur+"\n", "jdoe") // the replay counted too: this is the second failure
+	r, code := c.authTest(demo.DemoPIN+"00000000\n", "jdoe")
+	if code != 3 || r.Reason != "USER_LOCKED_OUT" || r.NextStep != "rsatui user unlock jdoe" {
+		t.Fatalf("the third wrong passcode: exit %d %+v", code, r)
+	}
+
+	var all, failed []struct {
+		ResultKey string `json:"result_key"`
+		Result    string `json:"result"`
+		User      string `json:"user"`
+	}
+	c.ok(&all, "activity", "jdoe", "--json")
+	c.ok(&failed, "activity", "jdoe", "--failures", "--since", "1d", "--json")
+	keys := ""
+	for _, e := range all {
+		keys += e.ResultKey + " "
+		if e.User != "jdoe" {
+			t.Fatalf("jdoe's activity has %+v", e)
+		}
+	}
+	for _, want := range []string{"PASSCODE_ACCEPTED", "PASSCODE_REUSED", "BAD_PASSCODE", "NEXT_TOKENCODE_MODE", "USER_LOCKED_OUT"} {
+		if !strings.Contains(keys, want) {
+			t.Errorf("no %s in %s", want, keys)
+		}
+	}
+	for _, e := range failed {
+		if e.Result != "Failure" {
+			t.Fatalf("--failures lists %+v", e)
+		}
+	}
+	if len(failed) == 0 || len(failed) >= len(all) {
+		t.Fatalf("--failures: %d of %d", len(failed), len(all))
+	}
+	c.fails(1, `--since "yesterday"`, "activity", "jdoe", "--since", "yesterday")
+
+	// --follow: a new attempt shows up as a line of its own
+	follow := exec.Command(c.bin, "activity", "jdoe", "--follow", "--json", "--since", "1h")
+	follow.Env = c.env
+	out, err := follow.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	locked, _ := c.authTest(demo.DemoPIN+cur+"\n", "jdoe")
+	if locked.Record == nil || locked.Reason != "USER_LOCKED" {
+		t.Fatalf("locked: %+v", locked)
+	}
+	deadline := time.After(30 * time.Second)
+	for seen := false; !seen; {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("--follow ended by itself")
+			}
+			seen = strings.Contains(line, `"id":"`+locked.Record.ID+`"`)
+		case <-deadline:
+			t.Fatal("--follow did not print the new attempt within 30 s")
+		}
+	}
+	_ = follow.Process.Signal(syscall.SIGINT)
+	for range lines {
+	}
+	if err := follow.Wait(); err != nil {
+		t.Fatalf("--follow interrupted: %v", err)
+	}
+
+	audit, err := os.ReadFile(c.audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(audit), "auth.test") {
+		t.Fatal("the passcode tests were not audited")
+	}
+	for _, s := range []string{c.stderr.String(), string(audit)} {
+		if strings.Contains(s, cur) || strings.Contains(s, demo.DemoPIN+"0000") {
+			t.Fatal("a passcode was printed or audited")
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package activity_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/activity"
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+func startStack(t testing.TB) *stack.Stack {
+	t.Helper()
+	st, err := stack.Start(stack.Options{Seed: 1, Users: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	return st
+}
+
+// login tries a passcode for login: the right one when right, else a
+// wrong one.
+func login(t testing.TB, st *stack.Stack, who string, right bool) {
+	t.Helper()
+	code := "00000000"
+	if right {
+		cur, _, err := st.Sim.Tokencodes(st.DS.TokensOf(who)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		code = cur
+	}
+	if _, err := st.Ops.TestPasscode(context.Background(), who, rsa.Secret(demo.DemoPIN+code), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func next(t testing.TB, w *activity.Watch) []rsa.AuthEvent {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	evs, err := w.Next(ctx)
+	if err != nil {
+		t.Fatalf("waiting for activity: %v", err)
+	}
+	return evs
+}
+
+// A watcher gets its person's new records, and only theirs, oldest first;
+// what its screen read already is not handed out again; two watchers of
+// different people share the poll.
+func TestWatchersGetTheirPersonsRecords(t *testing.T) {
+	st := startStack(t)
+	login(t, st, "jdoe", true) // before anybody watched: the screen's first read has it
+	first, err := st.Ops.Activity(context.Background(), "jdoe", time.Time{})
+	if err != nil || len(first) != 1 {
+		t.Fatalf("first read: %v %+v", err, first)
+	}
+	p := activity.New(st.Ops, 20*time.Millisecond, nil)
+	jd, as := p.Watch("JDOE"), p.Watch("asmith")
+	defer as.Close()
+	jd.Seen(first)
+	login(t, st, "asmith", false)
+	got := next(t, as)
+	if len(got) == 0 || got[0].User != "asmith" || got[0].ResultKey != "BAD_PASSCODE" {
+		t.Fatalf("asmith's watcher: %+v", got)
+	}
+	login(t, st, "jdoe", false)
+	for _, e := range next(t, jd) {
+		if e.User != "jdoe" || e.GUID == first[0].GUID {
+			t.Fatalf("jdoe's watcher got %+v", e)
+		}
+	}
+	jd.Close()
+	jd.Close() // twice is harmless
+}
+
+// The benchmark of #16: any number of watchers cost one poll an interval.
+// It reports polls per interval with 50 watchers (want 1).
+func BenchmarkFiftyWatchers(b *testing.B) {
+	st := startStack(b)
+	const interval = 50 * time.Millisecond
+	for b.Loop() {
+		p := activity.New(st.Ops, interval, nil)
+		var ws []*activity.Watch
+		for range 50 {
+			ws = append(ws, p.Watch("jdoe"))
+		}
+		login(b, st, "jdoe", false)
+		var wg sync.WaitGroup
+		for _, w := range ws {
+			wg.Go(func() { next(b, w) })
+		}
+		wg.Wait()
+		start := p.Polls()
+		time.Sleep(10 * interval) // measuring a rate over time, not waiting for an event
+		b.ReportMetric(float64(p.Polls()-start)/10, "polls/interval")
+		for _, w := range ws {
+			w.Close()
+		}
+	}
+}

@@ -1,0 +1,21 @@
+package rsa
+
+// Fix names the action that deals with a cause found in a passcode test
+// or a diagnosis: the console's key of the same name (config.toml's
+// [keys]) and the matching verb. The words of a cause never name a key
+// themselves, so the console and the verbs can each say theirs.
+type Fix string
+
+// The fixes; the names are the console's key names.
+const (
+	FixNone            Fix = ""
+	FixUnlock          Fix = "unlock"
+	FixResync          Fix = "resync"
+	FixEnable          Fix = "enable-disable"
+	FixReplace         Fix = "replace"
+	FixAssign          Fix = "assign-from-pool"
+	FixClearBadCount   Fix = "clear-bad-count"
+	FixClearPIN        Fix = "clear-pin"
+	FixEmergencyAccess Fix = "emergency-access"
+	FixTestPasscode    Fix = "test-passcode"
+)
