@@ -155,3 +155,70 @@ func TestVerbAuthTestAndActivity(t *testing.T) {
 		}
 	}
 }
+
+type dashboardJSON struct {
+	Diagnosis []struct {
+		Severity string `json:"severity"`
+		Words    string `json:"words"`
+		Fix      string `json:"fix"`
+		NextStep string `json:"next_step"`
+	} `json:"diagnosis"`
+	AD *struct {
+		Locked bool `json:"locked"`
+	} `json:"ad"`
+	AM *struct {
+		Locked      bool `json:"locked"`
+		FailedCount int  `json:"failed_count"`
+	} `json:"am"`
+	Tokens   []tokenJSON       `json:"tokens"`
+	Activity []json.RawMessage `json:"activity"`
+}
+
+// One back end for several commands (#16): rsatui sim serves the directory
+// too, so users search works against it, and a change made by one command
+// is what the next one reads. user show puts the diagnosis first: three
+// failures lock jdoe, the dashboard says so with the unlock verb, and after
+// the unlock nothing blocks.
+func TestVerbUserShowOnOneBackEnd(t *testing.T) {
+	c := setup(t)
+	var people []struct {
+		Login string `json:"login"`
+	}
+	c.ok(&people, "users", "search", "jdoe", "--json")
+	if len(people) != 1 || people[0].Login != "jdoe" {
+		t.Fatalf("users search against rsatui sim: %+v", people)
+	}
+	serial := c.ds.TokensOf("jdoe")[0]
+	c.ok(nil, "ea", "set", serial, "--generate-fixed", "--expires", "1d", "--if-available", "allow-end-ea", "--json")
+	var shown tokenJSON
+	c.ok(&shown, "ea", "show", serial, "--json")
+	if !shown.EmergencyAccess.Active {
+		t.Fatal("ea show after ea set, one back end: emergency access is off")
+	}
+	c.ok(nil, "ea", "clear", serial, "--json")
+
+	for range 3 {
+		c.authTest(demo.DemoPIN+"00000000\n", "jdoe")
+	}
+	var d dashboardJSON
+	c.ok(&d, "user", "show", "jdoe", "--json")
+	if len(d.Diagnosis) == 0 || d.Diagnosis[0].Severity != "blocks" || d.Diagnosis[0].NextStep != "rsatui user unlock jdoe" ||
+		!strings.Contains(d.Diagnosis[0].Words, "locked by AM after 3 failed passcodes") {
+		t.Fatalf("diagnosis: %+v", d.Diagnosis)
+	}
+	if d.AM == nil || !d.AM.Locked || d.AD == nil || d.AD.Locked || len(d.Tokens) != 1 || len(d.Activity) < 4 {
+		t.Fatalf("dashboard: %+v", d)
+	}
+	out, _, code := c.run("", "user", "show", "jdoe")
+	if code != 0 || !strings.HasPrefix(out, "jdoe — most likely first:\n  ✗ locked by AM") || !strings.Contains(out, "→ rsatui user unlock jdoe") {
+		t.Fatalf("user show: exit %d\n%s", code, out)
+	}
+	c.ok(nil, "user", "unlock", "jdoe", "--json")
+	c.ok(&d, "user", "show", "jdoe", "--json")
+	for _, f := range d.Diagnosis {
+		if f.Severity == "blocks" {
+			t.Fatalf("after the unlock: %+v", d.Diagnosis)
+		}
+	}
+	c.fails(2, "", "user", "show", "nobody-here", "--json")
+}

@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/rsatui/rsatui/internal/ad/ldapsim"
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
@@ -35,12 +37,15 @@ func newSimCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "sim",
-		Short: "Run the AM CommandServer simulator with the demo data set",
+		Short: "Run the demo back end: the AM CommandServer simulator and the directory, with the demo data set",
 		Long: `sim serves a simulated RSA AM SOAP CommandServer (WSDL on GET ?wsdl, executeCommand on
-POST) seeded with the demo data set, until interrupted. It serves HTTPS with a
-certificate from a CA it makes for the run and writes to --ca-file, so that rsatui
-connects to it with verification on, and prints the endpoint, the credentials and the
-settings to use (RSATUI_* lines to paste). It is meant for loopback only: demo credentials.`,
+POST) and the embedded directory (LDAPS), both seeded with the demo data set,
+until interrupted: one state that the console, the verbs and several terminals
+share. It serves HTTPS with a certificate from a CA it makes for the run and
+writes to --ca-file (the directory's CA beside it), so that rsatui connects with
+verification on, and prints the endpoints, the credentials, the demo people's PIN
+and the settings to use (RSATUI_* lines to paste, or eval "$(rsatui sim | …)").
+It is meant for loopback only: demo credentials.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if users < 0 || users > 1_000_000 {
@@ -78,6 +83,19 @@ settings to use (RSATUI_* lines to paste). It is meant for loopback only: demo c
 				defer os.Remove(caFile)
 				ln, scheme = tls.NewListener(ln, lb.Server), "https"
 			}
+			dir, err := ldapsim.Start(ds.Directory(), ldapsim.Options{})
+			if err != nil {
+				return &exitError{code: exitServer, err: fmt.Errorf("starting the directory: %w", err)}
+			}
+			defer dir.Stop()
+			dirCA := filepath.Join(os.TempDir(), fmt.Sprintf("rsatui-sim-ldap-ca-%d.pem", os.Getpid()))
+			if caFile != "" {
+				dirCA = strings.TrimSuffix(caFile, ".pem") + "-ldap.pem"
+			}
+			if err := os.WriteFile(dirCA, dir.CAPEM(), 0o644); err != nil {
+				return &exitError{code: exitUsage, err: fmt.Errorf("writing the directory's CA file: %w", err)}
+			}
+			defer os.Remove(dirCA)
 			cu, cp := sim.CommandClient()
 			url := fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), amproto.ServicePath)
 			out := cmd.OutOrStdout()
@@ -85,12 +103,17 @@ settings to use (RSATUI_* lines to paste). It is meant for loopback only: demo c
 			fmt.Fprintf(out, "command client (HTTP Basic): %s / %s\n", cu, cp)
 			fmt.Fprintf(out, "admin: %s / %s   help-desk admin (PIN, resync, unlock, emergency access only): %s / %s\n", demo.AdminUser, demo.AdminPassword, demo.HelpdeskUser, demo.HelpdeskPassword)
 			fmt.Fprintf(out, "identity source: %q, %d users, %d tokens (seed %d)\n", demo.IdentitySourceName, len(ds.People), len(ds.Tokens), seed)
+			fmt.Fprintf(out, "directory: %s  (bind %s / %s)\n", dir.URL(), ds.ServiceUPN(), demo.ServicePassword)
+			fmt.Fprintf(out, "the demo people's PIN: %s — a passcode is the PIN + the tokencode of: rsatui sim tokencode SERIAL --seed %d --users %d\n", demo.DemoPIN, seed, users)
 			if latency > 0 || jitter > 0 {
 				fmt.Fprintf(out, "every request is delayed by %s (+ up to %s): an AM far away\n", latency, jitter)
 			}
 			fmt.Fprintln(out, "settings for rsatui (paste into another shell):")
 			settings := [][2]string{{"RSATUI_AM_URL", url}, {"RSATUI_AM_CMDCLIENT_USER", cu}, {"RSATUI_AM_CMDCLIENT_PASSWORD", cp},
-				{"RSATUI_AM_ADMIN", demo.AdminUser}, {"RSATUI_AM_ADMIN_PASSWORD", demo.AdminPassword}}
+				{"RSATUI_AM_ADMIN", demo.AdminUser}, {"RSATUI_AM_ADMIN_PASSWORD", demo.AdminPassword},
+				{"RSATUI_IDENTITY_SOURCE", demo.IdentitySourceName},
+				{"RSATUI_LDAP_URL", dir.URL()}, {"RSATUI_LDAP_BIND", ds.ServiceUPN()}, {"RSATUI_LDAP_PASSWORD", demo.ServicePassword},
+				{"RSATUI_LDAP_CA_FILE", dirCA}, {"RSATUI_LDAP_BASE_DN", "OU=People," + ds.BaseDN}}
 			if plainHTTP {
 				settings = append(settings, [2]string{"RSATUI_AM_ALLOW_PLAIN_HTTP", "true"})
 			} else {

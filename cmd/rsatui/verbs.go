@@ -184,6 +184,12 @@ type userView struct {
 	Groups      []string `json:"groups"`
 }
 
+func userViewOf(u ad.User) userView {
+	return userView{Login: u.Login, UPN: u.UPN, DisplayName: u.DisplayName, GivenName: u.GivenName,
+		Surname: u.Surname, Mail: u.Mail, Department: u.Department, Title: u.Title, Disabled: u.Disabled,
+		Locked: u.Locked, GUID: u.GUID, DN: u.DN, Groups: u.Groups}
+}
+
 type tokenView struct {
 	Serial        string    `json:"serial"`
 	GUID          string    `json:"guid"`
@@ -365,9 +371,7 @@ func addVerbs(root *cobra.Command) {
 				}
 				views := make([]userView, len(found))
 				for i, u := range found {
-					views[i] = userView{Login: u.Login, UPN: u.UPN, DisplayName: u.DisplayName, GivenName: u.GivenName,
-						Surname: u.Surname, Mail: u.Mail, Department: u.Department, Title: u.Title, Disabled: u.Disabled,
-						Locked: u.Locked, GUID: u.GUID, DN: u.DN, Groups: u.Groups}
+					views[i] = userViewOf(u)
 				}
 				return o.emit(views, func(w *tabwriter.Writer) {
 					fmt.Fprintln(w, "LOGIN\tNAME\tMAIL\tDEPARTMENT\tSTATUS")
@@ -606,7 +610,8 @@ command line, logged or audited.`,
 	replace.Flags().BoolVar(&newPin, "new-pin", false, "the person chooses a new PIN on the new token (else the PIN is kept)")
 	token.AddCommand(replace)
 
-	user := group("user", "One person's AM account: unlock")
+	user := group("user", "One person: the dashboard (why can't they log in?), unlock")
+	user.AddCommand(userShowCommand())
 	user.AddCommand(&cobra.Command{Use: "unlock LOGIN", Short: "Clear AM's lockout of a person (after too many bad passcodes)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return session(cmd, false, func(ctx context.Context, o *opened) error {

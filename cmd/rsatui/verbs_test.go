@@ -63,9 +63,14 @@ func setup(t *testing.T) *cli {
 	}
 	c := &cli{t: t, bin: bin, audit: filepath.Join(dir, "audit.jsonl"),
 		ds: demo.Generate(5, 20, time.Now())}
-	c.env = append(os.Environ(), "XDG_CONFIG_HOME="+dir, "RSATUI_AUDIT_LOG="+c.audit,
-		"RSATUI_AM_URL="+url, "RSATUI_AM_CA_FILE="+settings["RSATUI_AM_CA_FILE"], "RSATUI_AM_CMDCLIENT_USER=CmdClient_sim", "RSATUI_AM_CMDCLIENT_PASSWORD=sim-secret",
-		"RSATUI_AM_ADMIN="+demo.AdminUser, "RSATUI_AM_ADMIN_PASSWORD="+demo.AdminPassword)
+	// the banner's settings, as a person pastes them: AM and the directory
+	c.env = append(os.Environ(), "XDG_CONFIG_HOME="+dir, "RSATUI_AUDIT_LOG="+c.audit)
+	for k, v := range settings {
+		c.env = append(c.env, k+"="+v)
+	}
+	if settings["RSATUI_LDAP_URL"] == "" || settings["RSATUI_AM_ADMIN"] != demo.AdminUser {
+		t.Fatalf("the banner's settings: %v", settings)
+	}
 	return c
 }
 

@@ -38,7 +38,7 @@ const testSeed, testUsers = 11, 60
 func embedded(t *testing.T, opt ldapsim.Options) *directory {
 	t.Helper()
 	ds := demo.Generate(testSeed, testUsers, time.Now())
-	d, err := ldapsim.Start(ds, opt)
+	d, err := ldapsim.Start(ds.Directory(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/rsatui/rsatui/internal/ad/ldapsim"
 )
 
 // The directory's service account, which rsatui binds as.
@@ -66,6 +69,46 @@ func (p Person) LockoutTime() string {
 func ADGUIDBytes(g [16]byte) []byte {
 	return []byte{g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6],
 		g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]}
+}
+
+// Directory is the data set's directory as the embedded directory serves
+// it: what AD would hold after WriteLDIF and WriteLockouts, with what AD
+// computes itself (objectGUID, memberOf, objectCategory, cn) filled in.
+func (ds *Dataset) Directory() ldapsim.Directory {
+	var es []ldapsim.Entry
+	add := func(dn string, kv ...string) { es = append(es, ldapsim.Entry{DN: dn, Attrs: kv}) }
+	category := "CN=Person,CN=Schema,CN=Configuration," + ds.BaseDN
+	add(ds.BaseDN, "objectClass", "top", "objectClass", "domain", "dc", strings.Split(ds.Domain, ".")[0])
+	for _, ou := range ds.OUs() {
+		add(ou, "objectClass", "top", "objectClass", "organizationalUnit")
+	}
+	add(ds.ServiceDN(), "objectClass", "user", "sAMAccountName", ServiceLogin,
+		"userPrincipalName", ds.ServiceUPN(), "userAccountControl", "66048", "objectCategory", category, "cn", ServiceLogin)
+	members := map[string][]string{}
+	for i, p := range ds.People {
+		dn := ds.DN(i)
+		kv := []string{"objectClass", "top", "objectClass", "person", "objectClass", "organizationalPerson",
+			"objectClass", "user", "objectCategory", category, "cn", dn[3:strings.IndexByte(dn, ',')],
+			"sAMAccountName", p.Login, "userPrincipalName", p.UPN, "givenName", p.GivenName, "sn", p.Surname,
+			"displayName", p.DisplayName, "mail", p.Mail, "department", p.Department, "title", p.Title,
+			"userAccountControl", strconv.Itoa(p.UserAccountControl()), "lockoutTime", p.LockoutTime(),
+			"objectGUID", string(ADGUIDBytes(p.GUID))}
+		for _, g := range p.Groups {
+			kv = append(kv, "memberOf", ds.GroupDN(g))
+			members[g] = append(members[g], dn)
+		}
+		add(dn, kv...)
+	}
+	for _, g := range ds.Groups {
+		kv := []string{"objectClass", "top", "objectClass", "group", "cn", g, "sAMAccountName", strings.ReplaceAll(g, " ", "")}
+		for _, m := range members[g] {
+			kv = append(kv, "member", m)
+		}
+		add(ds.GroupDN(g), kv...)
+	}
+	netbios := strings.ToUpper(strings.Split(ds.Domain, ".")[0])
+	return ldapsim.Directory{BaseDN: ds.BaseDN, Entries: es, BindPassword: ServicePassword,
+		BindNames: []string{ds.ServiceDN(), ds.ServiceUPN(), netbios + `\` + ServiceLogin}}
 }
 
 // WriteLDIF writes the directory part of the data set (OUs, the service

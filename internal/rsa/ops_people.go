@@ -64,3 +64,31 @@ func (o *Ops) unlock(ctx context.Context, login string) (PrincipalResult, error)
 	}
 	return res, werr
 }
+
+// PersonState is a person's principal and every token in full, with the
+// principal read afresh (LookupPrincipalCommand, alongside the token
+// lookups, so no round trip is added): the lockout and failed count as AM
+// holds them now, not as kept since the person was first looked up. The
+// dashboard and its diagnosis read this.
+func (o *Ops) PersonState(ctx context.Context, login string) (Principal, []TokenState, error) {
+	ctx = withQueue(ctx, o.queue)
+	p, err := o.Principal(ctx, login)
+	if err != nil {
+		return p, nil, err
+	}
+	var fresh Principal
+	var states []TokenState
+	var serr, ferr error
+	together(
+		func() { _, states, serr = o.UserTokenStates(ctx, login, true) },
+		func() { fresh, ferr = o.c.LookupPrincipal(ctx, p.GUID, p.IdentitySourceGUID) },
+	)
+	switch {
+	case ferr == nil:
+		o.people.put(login, fresh, o.Now())
+		p = fresh
+	case serr == nil || errors.Is(serr, ErrIncomplete):
+		serr = errors.Join(serr, fmt.Errorf("%w: AM's account of %s could not be read afresh, its lockout may be out of date: %w", ErrIncomplete, login, ferr))
+	}
+	return p, states, serr
+}

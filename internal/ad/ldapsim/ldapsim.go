@@ -1,5 +1,6 @@
-// Package ldapsim is an embedded LDAP directory that serves the demo data set
-// the way Active Directory does, over real LDAP (gldap): simple bind as the
+// Package ldapsim is an embedded LDAP directory that serves the entries it
+// is given (internal/demo gives it the demo data set) the way Active
+// Directory does, over real LDAP (gldap): simple bind as the
 // service account (DN, UPN or DOMAIN\user) with AD's error texts, binds only
 // over TLS (LDAPS or StartTLS), RFC 2696 paged search capped at AD's
 // MaxPageSize of 1000, AD's filter shapes, objectGUID in AD byte order and
@@ -14,7 +15,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,7 +22,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/jimlambrt/gldap"
 
-	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/event"
 	"github.com/rsatui/rsatui/internal/tlsutil"
 )
@@ -44,10 +43,26 @@ func (e *entry) set(name string, values ...string) {
 	e.names[l] = name
 }
 
+// Entry is one directory object: its DN and its attributes as name, value
+// pairs (a name given again adds a value), spelt as AD spells them.
+type Entry struct {
+	DN    string
+	Attrs []string
+}
+
+// Directory is what the simulator serves: the naming context, the
+// entries, and the service account that may bind (by any of its names).
+type Directory struct {
+	BaseDN       string
+	Entries      []Entry
+	BindNames    []string // the service account's DN, UPN, DOMAIN\login
+	BindPassword string
+}
+
 // Dir is a running embedded directory.
 type Dir struct {
 	tls     *tlsutil.Loopback
-	ds      *demo.Dataset
+	dir     Directory
 	entries []*entry
 	plain   *listener // ldap://, StartTLS
 	secure  *listener // ldaps://
@@ -67,14 +82,14 @@ type Options struct {
 	Delay time.Duration
 }
 
-// Start serves ds on two loopback ports: LDAPS and LDAP (+StartTLS). The
+// Start serves dir on two loopback ports: LDAPS and LDAP (+StartTLS). The
 // certificate is generated; CAPEM returns its CA for clients.
-func Start(ds *demo.Dataset, opt Options) (*Dir, error) {
+func Start(dir Directory, opt Options) (*Dir, error) {
 	lb, err := tlsutil.NewLoopback("rsatui demo directory")
 	if err != nil {
 		return nil, err
 	}
-	d := &Dir{tls: lb, ds: ds, cursors: map[string][]*entry{}}
+	d := &Dir{tls: lb, dir: dir, cursors: map[string][]*entry{}}
 	d.load()
 	d.plain = &listener{d: d, opt: opt, bound: map[int]bool{}, upgraded: map[int]bool{}}
 	d.secure = &listener{d: d, opt: opt, tls: true, bound: map[int]bool{}, upgraded: map[int]bool{}}
@@ -214,41 +229,13 @@ func waitReady(srv *gldap.Server, errc chan error) bool {
 }
 
 func (d *Dir) load() {
-	ds := d.ds
-	add := func(dn string, kv ...string) *entry {
-		e := &entry{dn: dn, attrs: map[string][]string{}, names: map[string]string{}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			e.set(kv[i], append(e.attrs[strings.ToLower(kv[i])], kv[i+1])...)
+	for _, in := range d.dir.Entries {
+		e := &entry{dn: in.DN, attrs: map[string][]string{}, names: map[string]string{}}
+		for i := 0; i+1 < len(in.Attrs); i += 2 {
+			name := in.Attrs[i]
+			e.set(name, append(e.attrs[strings.ToLower(name)], in.Attrs[i+1])...)
 		}
 		d.entries = append(d.entries, e)
-		return e
-	}
-	category := "CN=Person,CN=Schema,CN=Configuration," + ds.BaseDN
-	add(ds.BaseDN, "objectClass", "top", "objectClass", "domain", "dc", strings.Split(ds.Domain, ".")[0])
-	for _, ou := range ds.OUs() {
-		add(ou, "objectClass", "top", "objectClass", "organizationalUnit")
-	}
-	svc := add(ds.ServiceDN(), "objectClass", "user", "sAMAccountName", demo.ServiceLogin,
-		"userPrincipalName", ds.ServiceUPN(), "userAccountControl", "66048", "objectCategory", category)
-	svc.set("cn", demo.ServiceLogin)
-	members := map[string][]string{}
-	for i, p := range ds.People {
-		dn := ds.DN(i)
-		e := add(dn, "objectClass", "top", "objectClass", "person", "objectClass", "organizationalPerson",
-			"objectClass", "user", "objectCategory", category, "cn", dn[3:strings.IndexByte(dn, ',')],
-			"sAMAccountName", p.Login, "userPrincipalName", p.UPN, "givenName", p.GivenName, "sn", p.Surname,
-			"displayName", p.DisplayName, "mail", p.Mail, "department", p.Department, "title", p.Title,
-			"userAccountControl", strconv.Itoa(p.UserAccountControl()), "lockoutTime", p.LockoutTime(),
-			"objectGUID", string(demo.ADGUIDBytes(p.GUID)))
-		for _, g := range p.Groups {
-			e.set("memberOf", append(e.get("memberof"), ds.GroupDN(g))...)
-			members[g] = append(members[g], dn)
-		}
-	}
-	for _, g := range ds.Groups {
-		e := add(ds.GroupDN(g), "objectClass", "top", "objectClass", "group", "cn", g,
-			"sAMAccountName", strings.ReplaceAll(g, " ", ""))
-		e.set("member", members[g]...)
 	}
 }
 
@@ -269,11 +256,11 @@ func (l *listener) bind(w *gldap.ResponseWriter, r *gldap.Request) {
 		resp.SetDiagnosticMessage("BindSimple: Transport encryption required.")
 		return
 	}
-	user := strings.ToLower(m.UserName)
-	ds := l.d.ds
-	known := user == strings.ToLower(ds.ServiceDN()) || user == strings.ToLower(ds.ServiceUPN()) ||
-		user == strings.ToLower(strings.ToUpper(strings.Split(ds.Domain, ".")[0])+`\`+demo.ServiceLogin)
-	if !known || string(m.Password) != demo.ServicePassword {
+	known := false
+	for _, name := range l.d.dir.BindNames {
+		known = known || strings.EqualFold(name, m.UserName)
+	}
+	if !known || string(m.Password) != l.d.dir.BindPassword {
 		resp.SetDiagnosticMessage(adInvalidCredentials)
 		return
 	}
@@ -319,7 +306,7 @@ func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
 		// AD: the rootDSE is public, everything else needs a bind
 		if m.BaseDN == "" && m.Scope == gldap.BaseObject {
 			e := r.NewSearchResponseEntry("")
-			e.AddAttribute("defaultNamingContext", []string{d.ds.BaseDN})
+			e.AddAttribute("defaultNamingContext", []string{d.dir.BaseDN})
 			_ = w.Write(e)
 			return
 		}

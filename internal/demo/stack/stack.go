@@ -81,7 +81,7 @@ func Start(opt Options) (*Stack, error) {
 	st.cleanup = append(st.cleanup, func() { _ = srv.Close() })
 	st.AMURL = "https://" + ln.Addr().String()
 
-	dir, err := ldapsim.Start(ds, ldapsim.Options{})
+	dir, err := ldapsim.Start(ds.Directory(), ldapsim.Options{})
 	if err != nil {
 		st.Close()
 		return nil, err

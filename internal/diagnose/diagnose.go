@@ -1,0 +1,387 @@
+// Package diagnose answers the help desk's most common call — "I can't log
+// in" — from what rsatui reads of a person: the AD account, the AM
+// principal, their tokens, and AM's authentication activity of the last
+// days. The answer is a list of findings in plain words, the most likely
+// cause first, each with the action that deals with it (rsa.Fix: the
+// console says its key, the verbs their verb). The console's person screen
+// and `rsatui user show` both print it; the rules live only here.
+package diagnose
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+)
+
+// Window is how far back the dashboard reads AM's activity, as the
+// Security Console's User Dashboard does (its last 7 days).
+const Window = 7 * 24 * time.Hour
+
+// Person is what is known of a person. A part that could not be read is
+// nil with its error, and the diagnosis says so instead of guessing.
+type Person struct {
+	Login        string
+	AD           *ad.User
+	ADErr        error
+	Principal    *rsa.Principal // nil with PrincipalErr nil: not in AM
+	PrincipalErr error
+	Tokens       []rsa.TokenState
+	Activity     []rsa.AuthEvent // oldest first, the last Window
+	ActivityErr  error
+	Now          time.Time
+}
+
+// Severity orders findings: what stops every login, what stops some or
+// will, and what is only good to know.
+type Severity int
+
+// The severities, most serious first.
+const (
+	Blocking Severity = iota
+	Warning
+	Info
+)
+
+func (s Severity) String() string {
+	return [...]string{"blocks", "warning", "info"}[s]
+}
+
+// Finding is one cause or fact, in words.
+type Finding struct {
+	Severity Severity
+	Words    string
+	Fix      rsa.Fix   // what deals with it (rsa.FixNone: nothing rsatui does)
+	Serial   string    // the token it is about, if one
+	At       time.Time // when it happened, if known
+	// keys are the AM result keys of attempts this cause explains: the
+	// finding that explains the latest refused attempt comes first.
+	keys []string
+}
+
+// Diagnose is the findings for p, the most likely cause first: the one
+// that explains the person's latest refused attempt, then the others that
+// stop every login, then the warnings, then what is good to know.
+func Diagnose(p Person) []Finding {
+	d := &diagnosis{p: p}
+	// AM's own causes first: the call is about a SecurID login
+	d.principal()
+	d.tokens()
+	d.directory()
+	d.attempts()
+	latest := ""
+	for i := len(p.Activity) - 1; i >= 0; i-- {
+		if e := p.Activity[i]; e.Failed() {
+			latest = e.ResultKey
+			break
+		} else if e.Result == "Success" {
+			break // the last attempt worked: nothing to explain
+		}
+	}
+	explains := func(f Finding) bool {
+		for _, k := range f.keys {
+			if k == latest {
+				return true
+			}
+		}
+		return false
+	}
+	sort.SliceStable(d.out, func(i, j int) bool {
+		a, b := d.out[i], d.out[j]
+		if explains(a) != explains(b) {
+			return explains(a)
+		}
+		return a.Severity < b.Severity
+	})
+	return d.out
+}
+
+type diagnosis struct {
+	p   Person
+	out []Finding
+}
+
+func (d *diagnosis) add(f Finding) { d.out = append(d.out, f) }
+
+func (d *diagnosis) directory() {
+	u := d.p.AD
+	switch {
+	case d.p.ADErr != nil:
+		d.add(Finding{Severity: Warning, Words: "the directory could not be read: " + ad.Explain(d.p.ADErr)})
+	case u == nil:
+		d.add(Finding{Severity: Blocking, Words: "the directory has no account " + d.p.Login})
+	default:
+		if u.Disabled {
+			d.add(Finding{Severity: Blocking, Words: "the AD account is disabled: the directory team enables it"})
+		}
+		if u.Locked {
+			d.add(Finding{Severity: Blocking, Words: "the AD account is locked (too many bad Windows passwords): the directory team unlocks it, or it unlocks by itself"})
+		}
+	}
+}
+
+func (d *diagnosis) principal() {
+	p, now := d.p.Principal, d.p.Now
+	switch {
+	case d.p.PrincipalErr != nil:
+		d.add(Finding{Severity: Warning, Words: "AM's account could not be read: " + rsa.Explain(d.p.PrincipalErr)})
+		return
+	case p == nil:
+		d.add(Finding{Severity: Blocking, Words: "AM does not know " + d.p.Login + ": not in the identity source AM reads",
+			keys: []string{"PRINCIPAL_NOT_FOUND"}})
+		return
+	}
+	if !p.Enabled {
+		d.add(Finding{Severity: Blocking, Words: "the AM account is disabled"})
+	}
+	if p.Locked {
+		words := "locked by AM"
+		at := time.Time{}
+		if e, ok := d.last("USER_LOCKED_OUT"); ok {
+			at = e.At
+			if n := d.failuresBefore(e); n > 0 {
+				words += fmt.Sprintf(" after %d failed passcode%s", n, plural(n))
+			}
+			words += " " + when(e.At, now)
+		} else if p.FailedCount > 0 {
+			words += fmt.Sprintf(" after %d failed passcode%s", p.FailedCount, plural(p.FailedCount))
+		}
+		if !p.LockoutExpires.IsZero() {
+			words += "; AM unlocks by itself " + when(p.LockoutExpires, now)
+		} else {
+			words += "; an administrator unlocks"
+		}
+		d.add(Finding{Severity: Blocking, Words: words, Fix: rsa.FixUnlock, At: at,
+			keys: []string{"USER_LOCKED", "USER_LOCKED_OUT", "NEXT_TOKENCODE_BAD"}})
+	}
+}
+
+func (d *diagnosis) tokens() {
+	if d.p.Principal == nil {
+		return
+	}
+	now := d.p.Now
+	if len(d.p.Tokens) == 0 {
+		d.add(Finding{Severity: Blocking, Words: "no token is assigned", Fix: rsa.FixAssign, keys: []string{"NO_TOKEN"}})
+		return
+	}
+	for _, st := range d.p.Tokens {
+		t := st.Token
+		name := "token " + t.Serial
+		if len(d.p.Tokens) == 1 {
+			name = "the token (" + t.Serial + ")"
+		}
+		expired := !t.Expires.IsZero() && !now.Before(t.Expires)
+		switch {
+		case t.ReplacementMode == rsa.ReplacementPending:
+			d.add(Finding{Severity: Info, Serial: t.Serial, Words: name + " is being replaced by " + t.ReplaceSerial + ": it works until " + t.ReplaceSerial + " is first used"})
+		case t.ReplacementMode == rsa.ReplacementNew:
+			d.add(Finding{Severity: Info, Serial: t.Serial, Words: name + " replaces " + t.ReplaceSerial + ": its first use retires the old one"})
+		}
+		if !t.Enabled {
+			words := name + " is disabled"
+			if !t.EnableModified.IsZero() {
+				words += " (" + when(t.EnableModified, now) + ")"
+			}
+			d.add(Finding{Severity: Blocking, Serial: t.Serial, Words: words, Fix: rsa.FixEnable, At: t.EnableModified, keys: []string{"TOKEN_DISABLED"}})
+			continue
+		}
+		if expired {
+			d.add(Finding{Severity: Blocking, Serial: t.Serial, Words: name + " expired " + when(t.Expires, now), Fix: rsa.FixReplace, At: t.Expires, keys: []string{"TOKEN_EXPIRED"}})
+			continue
+		}
+		if left := t.Expires.Sub(now); !t.Expires.IsZero() && left < 14*24*time.Hour {
+			d.add(Finding{Severity: Warning, Serial: t.Serial, Words: name + " expires " + when(t.Expires, now), Fix: rsa.FixReplace, At: t.Expires})
+		}
+		d.pin(t, name)
+		if t.NextTokencodeMode {
+			words := name + " is in next-tokencode mode"
+			if t.BadCodeCount > 0 {
+				words += fmt.Sprintf(" after %d bad tokencode%s", t.BadCodeCount, plural(t.BadCodeCount))
+			}
+			words += ": at the next login AM asks for the following code as well; a resync or clearing the count ends it"
+			d.add(Finding{Severity: Warning, Serial: t.Serial, Words: words, Fix: rsa.FixClearBadCount, keys: []string{"NEXT_TOKENCODE_REQUIRED", "NEXT_TOKENCODE_MODE"}})
+		}
+		d.emergency(st, name)
+	}
+}
+
+// tokencodeOnly is the pin type of tokens used without a PIN.
+const tokencodeOnly rsa.PinType = 1
+
+// pin says a cleared PIN or a new PIN AM will ask for.
+func (d *diagnosis) pin(t rsa.Token, name string) {
+	now := d.p.Now
+	since := ""
+	if !t.PinModified.IsZero() {
+		since = " " + when(t.PinModified, now)
+	}
+	switch {
+	case !t.PinSet && t.PinType != tokencodeOnly:
+		keys := []string{"NEW_PIN_REQUIRED", "NEW_PIN_REJECTED"}
+		if e, ok := d.last("BAD_PASSCODE"); ok && e.At.After(t.PinModified) {
+			keys = append(keys, "BAD_PASSCODE") // the old PIN typed in front of the code
+		}
+		d.add(Finding{Severity: Warning, Serial: t.Serial, At: t.PinModified, keys: keys,
+			Words: "the PIN of " + name + " was cleared" + since + ": the person logs in with the tokencode alone (no PIN in front) and then sets a new PIN"})
+	case t.NewPinMode:
+		d.add(Finding{Severity: Warning, Serial: t.Serial, keys: []string{"NEW_PIN_REQUIRED", "NEW_PIN_REJECTED"},
+			Words: "AM asks for a new PIN on " + name + " at the next login (after the current PIN + tokencode)"})
+	}
+}
+
+// emergency says what emergency access means for logging in now.
+func (d *diagnosis) emergency(st rsa.TokenState, name string) {
+	e, now := st.EA, d.p.Now
+	if st.Unread != nil {
+		d.add(Finding{Severity: Warning, Serial: st.Token.Serial, Words: "what AM holds of " + name + " could not be read in full (" + rsa.Explain(st.Unread) + "): what it says of emergency access may be missing"})
+		return
+	}
+	switch {
+	case e.Active():
+		words := "emergency access is on for " + name
+		if !e.Expiration.IsZero() {
+			words += " until " + when(e.Expiration, now)
+		}
+		switch e.Mode {
+		case amproto.EAModeTemporaryFixedCode:
+			words += ": PIN + the temporary code works"
+		case amproto.EAModeOneTimeCodeSet:
+			words += fmt.Sprintf(": PIN + a one-time code works (%d unused)", e.NumUnusedCodes)
+			if e.NumUnusedCodes == 0 {
+				d.add(Finding{Severity: Warning, Serial: st.Token.Serial, Fix: rsa.FixEmergencyAccess,
+					Words: "every one-time code of " + name + " is used: give new ones"})
+			}
+		}
+		switch e.LostMode {
+		case amproto.DisableEAOnExpire:
+			words += "; the token itself is refused until then"
+		case amproto.DisableEAOnAuth:
+			words += "; the token's own first use ends it"
+		}
+		d.add(Finding{Severity: Info, Serial: st.Token.Serial, Words: words, keys: []string{"TOKEN_DENIED_IN_EMERGENCY_ACCESS"}})
+	default:
+		if ev, ok := d.last("EMERGENCY_ACCESS_ENDED"); ok && strings.EqualFold(ev.Token, st.Token.Serial) {
+			d.add(Finding{Severity: Warning, Serial: st.Token.Serial, At: ev.At, Fix: rsa.FixEmergencyAccess,
+				Words: "emergency access ended when the token was used " + when(ev.At, now) + ": the emergency code no longer works"})
+		} else if e.Lost && !e.Expiration.IsZero() && !now.Before(e.Expiration) {
+			d.add(Finding{Severity: Warning, Serial: st.Token.Serial, At: e.Expiration, Fix: rsa.FixEmergencyAccess,
+				Words: "emergency access on " + name + " ended " + when(e.Expiration, now) + ": the emergency code no longer works"})
+		}
+	}
+}
+
+// attempts reads the activity: the run of failures since the last
+// success, a replayed code, and when the person last got in.
+func (d *diagnosis) attempts() {
+	now := d.p.Now
+	if d.p.ActivityErr != nil {
+		d.add(Finding{Severity: Warning, Words: "AM's authentication activity could not be read: " + rsa.Explain(d.p.ActivityErr)})
+		return
+	}
+	var lastOK *rsa.AuthEvent
+	bad := 0
+	var lastBad rsa.AuthEvent
+	for i := range d.p.Activity {
+		e := d.p.Activity[i]
+		switch {
+		case e.Result == "Success" && e.ResultKey != "TOKEN_REPLACED" && e.ResultKey != "NEW_PIN_CREATED":
+			lastOK, bad = &d.p.Activity[i], 0
+		case e.ResultKey == "BAD_PASSCODE" || e.ResultKey == "NEXT_TOKENCODE_BAD":
+			bad, lastBad = bad+1, e
+		}
+	}
+	locked := d.p.Principal != nil && d.p.Principal.Locked
+	if bad > 0 && !locked {
+		words := fmt.Sprintf("%d wrong passcode%s since the last success, the latest %s: a mistyped PIN or tokencode, or the token's clock is off",
+			bad, plural(bad), when(lastBad.At, now))
+		fix := rsa.FixNone
+		if bad >= 2 {
+			words += " (a resync with two codes tells)"
+			fix = rsa.FixResync
+		}
+		d.add(Finding{Severity: Warning, Words: words, Fix: fix, At: lastBad.At, Serial: lastBad.Token, keys: []string{"BAD_PASSCODE"}})
+	}
+	if e, ok := d.last("PASSCODE_REUSED"); ok && (lastOK == nil || e.At.After(lastOK.At)) {
+		d.add(Finding{Severity: Warning, At: e.At, keys: []string{"PASSCODE_REUSED"},
+			Words: "a tokencode was used twice " + when(e.At, now) + ": AM takes each code once — wait for the token to show the next one"})
+	}
+	if e, ok := d.last("NEW_PIN_REJECTED"); ok && (lastOK == nil || e.At.After(lastOK.At)) {
+		d.add(Finding{Severity: Warning, At: e.At, keys: []string{"NEW_PIN_REJECTED"},
+			Words: "a new PIN was refused " + when(e.At, now) + ": it must be 4 to 8 digits"})
+	}
+	switch {
+	case lastOK != nil:
+		how := ""
+		if lastOK.ResultKey == "EMERGENCY_CODE_ACCEPTED" {
+			how = " with an emergency code"
+		}
+		d.add(Finding{Severity: Info, At: lastOK.At, Serial: lastOK.Token, Words: "the last successful login was " + when(lastOK.At, now) + how})
+	case len(d.p.Activity) == 0:
+		d.add(Finding{Severity: Info, Words: "AM saw no attempt in the last 7 days: the login may not reach AM (another agent, the network) or the person uses another login name"})
+	default:
+		d.add(Finding{Severity: Info, Words: "no successful login in the last 7 days"})
+	}
+}
+
+// last is the newest record with result key k.
+func (d *diagnosis) last(k string) (rsa.AuthEvent, bool) {
+	for i := len(d.p.Activity) - 1; i >= 0; i-- {
+		if d.p.Activity[i].ResultKey == k {
+			return d.p.Activity[i], true
+		}
+	}
+	return rsa.AuthEvent{}, false
+}
+
+// failuresBefore counts the refused passcodes between the last success
+// and e.
+func (d *diagnosis) failuresBefore(e rsa.AuthEvent) int {
+	n := 0
+	for _, a := range d.p.Activity {
+		if a.At.After(e.At) {
+			break
+		}
+		switch {
+		case a.Result == "Success":
+			n = 0
+		case a.ResultKey == "BAD_PASSCODE" || a.ResultKey == "NEXT_TOKENCODE_BAD" || a.ResultKey == "PASSCODE_REUSED":
+			n++
+		}
+	}
+	return n
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// when says an instant the way a person on the phone would: "at 09:12"
+// today, "yesterday at 17:40", "on Monday at 08:03" within a week, else
+// "on 2026-11-20" — in the local zone.
+func when(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	day := func(x time.Time) time.Time { y, m, d := x.Date(); return time.Date(y, m, d, 0, 0, 0, 0, time.Local) }
+	days := int(day(t).Sub(day(now)).Hours() / 24)
+	clock := t.Format("15:04")
+	switch {
+	case days == 0:
+		return "at " + clock
+	case days == -1:
+		return "yesterday at " + clock
+	case days == 1:
+		return "tomorrow at " + clock
+	case days > -7 && days < 0:
+		return "on " + t.Weekday().String() + " at " + clock
+	case days > 0 && days < 7:
+		return "on " + t.Weekday().String() + " at " + clock
+	}
+	return "on " + t.Format("2006-01-02")
+}

@@ -1,0 +1,196 @@
+package diagnose_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/diagnose"
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+)
+
+type world struct {
+	t  *testing.T
+	st *stack.Stack
+}
+
+func start(t *testing.T) *world {
+	t.Helper()
+	st, err := stack.Start(stack.Options{Seed: 1, Users: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	return &world{t: t, st: st}
+}
+
+// try sends a passcode for login: PIN + the token's code now when right,
+// else a wrong one.
+func (w *world) try(login string, right bool) rsa.PasscodeResult {
+	w.t.Helper()
+	code := "00000000"
+	if right {
+		code, _, _ = w.st.Sim.Tokencodes(w.st.DS.TokensOf(login)[0])
+	}
+	r, err := w.st.Ops.TestPasscode(context.Background(), login, rsa.Secret(demo.DemoPIN+code), nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return r
+}
+
+func (w *world) diagnose(login string) []diagnose.Finding {
+	w.t.Helper()
+	p := diagnose.Read(context.Background(), w.st.Dir, w.st.Ops, login, time.Now())
+	return diagnose.Diagnose(p)
+}
+
+// first checks the most likely cause: its words, severity and fix.
+func first(t *testing.T, fs []diagnose.Finding, sev diagnose.Severity, fix rsa.Fix, words ...string) {
+	t.Helper()
+	if len(fs) == 0 {
+		t.Fatal("no findings")
+	}
+	f := fs[0]
+	for _, w := range words {
+		if !strings.Contains(f.Words, w) {
+			t.Fatalf("first finding %q (%s), want it to say %q; all: %s", f.Words, f.Severity, w, dump(fs))
+		}
+	}
+	if f.Severity != sev || f.Fix != fix {
+		t.Fatalf("first finding %q: %s / fix %q, want %s / %q; all: %s", f.Words, f.Severity, f.Fix, sev, fix, dump(fs))
+	}
+}
+
+func has(fs []diagnose.Finding, words string) bool {
+	for _, f := range fs {
+		if strings.Contains(f.Words, words) {
+			return true
+		}
+	}
+	return false
+}
+
+func dump(fs []diagnose.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString("\n  [" + f.Severity.String() + "] " + f.Words + " (fix " + string(f.Fix) + ")")
+	}
+	return b.String()
+}
+
+// Three wrong passcodes lock the person: the diagnosis says so first, with
+// the count and the time, and unlock as the fix; after the unlock and a
+// good passcode, nothing blocks and the last success is said.
+func TestLockedByAM(t *testing.T) {
+	w := start(t)
+	if fs := w.diagnose("jdoe"); has(fs, "locked") || !has(fs, "AM saw no attempt in the last 7 days") {
+		t.Fatalf("before: %s", dump(fs))
+	}
+	for range 3 {
+		w.try("jdoe", false)
+	}
+	first(t, w.diagnose("jdoe"), diagnose.Blocking, rsa.FixUnlock, "locked by AM after 3 failed passcodes at ", "an administrator unlocks")
+	if _, err := w.st.Ops.Unlock(context.Background(), "jdoe"); err != nil {
+		t.Fatal(err)
+	}
+	// the token is in next-tokencode mode after the bad codes: AM asks for
+	// the following code too
+	serial := w.st.DS.TokensOf("jdoe")[0]
+	cur, next, _ := w.st.Sim.Tokencodes(serial)
+	r, err := w.st.Ops.TestPasscode(context.Background(), "jdoe", rsa.Secret(demo.DemoPIN+cur),
+		func(context.Context, string) (rsa.Secret, error) { return rsa.Secret(next), nil })
+	if err != nil || !r.Accepted {
+		t.Fatalf("after the unlock: %v %+v", err, r)
+	}
+	fs := w.diagnose("jdoe")
+	for _, f := range fs {
+		if f.Severity == diagnose.Blocking {
+			t.Fatalf("after the unlock and a good passcode: %s", dump(fs))
+		}
+	}
+	if !has(fs, "the last successful login was at ") {
+		t.Fatalf("no last success: %s", dump(fs))
+	}
+}
+
+// Two wrong passcodes: the run of failures explains the latest attempt and
+// comes first (resync as the fix); the token's next-tokencode mode follows.
+func TestWrongPasscodesAndNextTokencodeMode(t *testing.T) {
+	w := start(t)
+	w.try("jdoe", false)
+	w.try("jdoe", false)
+	fs := w.diagnose("jdoe")
+	first(t, fs, diagnose.Warning, rsa.FixResync, "2 wrong passcodes since the last success")
+	if !has(fs, "is in next-tokencode mode after 2 bad tokencodes") {
+		t.Fatalf("no next-tokencode mode: %s", dump(fs))
+	}
+}
+
+// A cleared PIN says when, and what the person does at the next login.
+func TestPINCleared(t *testing.T) {
+	w := start(t)
+	serial := w.st.DS.TokensOf("jdoe")[0]
+	if _, err := w.st.Ops.ClearPIN(context.Background(), serial); err != nil {
+		t.Fatal(err)
+	}
+	fs := w.diagnose("jdoe")
+	if !has(fs, "the PIN of the token ("+serial+") was cleared at ") || !has(fs, "logs in with the tokencode alone") {
+		t.Fatalf("cleared PIN: %s", dump(fs))
+	}
+	// the person types PIN + code as before: refused, and the cleared PIN
+	// explains it, ahead of "a wrong passcode"
+	if r := w.try("jdoe", true); r.Accepted {
+		t.Fatalf("the old PIN in front of the code was accepted: %+v", r)
+	}
+	first(t, w.diagnose("jdoe"), diagnose.Warning, rsa.FixNone, "was cleared", "no PIN in front")
+}
+
+// A disabled token, tried: it comes first, with enable as the fix; a
+// disabled AD account (bdisabled) and an expired token (eolsen) block.
+func TestDisabledAndExpired(t *testing.T) {
+	w := start(t)
+	serial := w.st.DS.TokensOf("jdoe")[0]
+	if _, err := w.st.Ops.SetEnabled(context.Background(), serial, false); err != nil {
+		t.Fatal(err)
+	}
+	w.try("jdoe", true)
+	first(t, w.diagnose("jdoe"), diagnose.Blocking, rsa.FixEnable, "the token ("+serial+") is disabled (at ")
+	if fs := w.diagnose("bdisabled"); !has(fs, "the AD account is disabled") {
+		t.Fatalf("bdisabled: %s", dump(fs))
+	}
+	first(t, w.diagnose("eolsen"), diagnose.Blocking, rsa.FixReplace, "expired on ")
+	first(t, w.diagnose("fnotoken"), diagnose.Blocking, rsa.FixAssign, "no token is assigned")
+	if fs := w.diagnose("nobody-here"); !has(fs, "the directory has no account nobody-here") || !has(fs, "AM does not know nobody-here") {
+		t.Fatalf("unknown person: %s", dump(fs))
+	}
+}
+
+// Emergency access: while on, how the person logs in; ended by the
+// token's use (lostMode 1), it says so and offers to give it again.
+func TestEmergencyAccessEndedByTheToken(t *testing.T) {
+	w := start(t)
+	serial := w.st.DS.TokensOf("jdoe")[0]
+	_, err := w.st.Ops.SetEmergencyAccess(context.Background(), rsa.EARequest{Serial: serial, Mode: amproto.EAModeTemporaryFixedCode,
+		Expires: time.Now().Add(72 * time.Hour), IfAvailable: amproto.DisableEAOnAuth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := w.diagnose("jdoe"); !has(fs, "emergency access is on for the token") || !has(fs, "the token's own first use ends it") {
+		t.Fatalf("on: %s", dump(fs))
+	}
+	w.try("jdoe", true)
+	fs := w.diagnose("jdoe")
+	if !has(fs, "emergency access ended when the token was used at ") {
+		t.Fatalf("ended by the token: %s", dump(fs))
+	}
+	for _, f := range fs {
+		if strings.Contains(f.Words, "emergency access ended") && f.Fix != rsa.FixEmergencyAccess {
+			t.Fatalf("fix %q", f.Fix)
+		}
+	}
+}

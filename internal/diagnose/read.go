@@ -1,0 +1,55 @@
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+// Directory looks a person up by login (ad.Client).
+type Directory interface {
+	Lookup(ctx context.Context, login string) (ad.User, error)
+}
+
+// AM reads a person's principal afresh, their tokens and activity
+// (rsa.Ops).
+type AM interface {
+	PersonState(ctx context.Context, login string) (rsa.Principal, []rsa.TokenState, error)
+	Activity(ctx context.Context, login string, since time.Time) ([]rsa.AuthEvent, error)
+}
+
+// Read gathers what Diagnose needs of login, the three reads at once: the
+// AD account, the principal with every token in full, and the activity of
+// the last Window. A part that fails is kept with its error.
+func Read(ctx context.Context, dir Directory, am AM, login string, now time.Time) Person {
+	p := Person{Login: login, Now: now}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		u, err := dir.Lookup(ctx, login)
+		switch {
+		case errors.Is(err, ad.ErrNotFound):
+		case err != nil:
+			p.ADErr = err
+		default:
+			p.AD = &u
+		}
+	})
+	wg.Go(func() {
+		pr, toks, err := am.PersonState(ctx, login)
+		switch {
+		case errors.Is(err, rsa.ErrNotInAM):
+			return
+		case err != nil && !errors.Is(err, rsa.ErrIncomplete):
+			p.PrincipalErr = err
+			return
+		}
+		p.Principal, p.Tokens = &pr, toks // in part: each token says what is missing
+	})
+	wg.Go(func() { p.Activity, p.ActivityErr = am.Activity(ctx, login, now.Add(-Window)) })
+	wg.Wait()
+	return p
+}
