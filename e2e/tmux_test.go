@@ -249,7 +249,7 @@ func TestClearPINInTmux(t *testing.T) {
 // from the pool, and a person with no token given one from the pool.
 func TestHelpDeskCallsInTmux(t *testing.T) {
 	tt, bin := demoOn(t, "jdoe")
-	tt.wait("John Doe (jdoe)", "s resynchronize")
+	tt.wait("John Doe (jdoe)", "read from AM at")
 	serial := regexp.MustCompile(`›(\d{12})`).FindStringSubmatch(tt.screen())[1]
 	tt.keys("s")
 	tt.wait("Resynchronize token " + serial)

@@ -48,9 +48,9 @@ type Poller struct {
 }
 
 // New is a poller of r that asks every interval (0: DefaultInterval).
-// now is the local clock (nil: time.Now); the first poll starts a minute
-// before it, and every watcher drops what it already has, so a clock a
-// little off AM's loses nothing.
+// now is the local clock (nil: time.Now); the first poll starts five
+// minutes before it, and every watcher drops what it already has, so a
+// clock a little off AM's loses nothing.
 func New(r Reader, interval time.Duration, now func() time.Time) *Poller {
 	if interval <= 0 {
 		interval = DefaultInterval
@@ -65,7 +65,9 @@ func New(r Reader, interval time.Duration, now func() time.Time) *Poller {
 func (p *Poller) Polls() int64 { return p.polls.Load() }
 
 // Watch follows login's records (the login as AM's records name it;
-// case does not matter). Close it when the screen goes.
+// case does not matter). Close it when the screen goes. A screen watches
+// first and reads what AM has second, then marks that Seen: a record that
+// lands in between is in one or the other, never lost.
 func (p *Poller) Watch(login string) *Watch {
 	w := &Watch{p: p, login: strings.ToLower(login), signal: make(chan struct{}, 1)}
 	p.mu.Lock()
@@ -73,7 +75,7 @@ func (p *Poller) Watch(login string) *Watch {
 	p.watches[w] = struct{}{}
 	if p.stop == nil {
 		if p.last.IsZero() {
-			p.last = p.now().Add(-time.Minute)
+			p.last = p.now().Add(-5 * time.Minute)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		p.stop, p.done = cancel, make(chan struct{})

@@ -25,6 +25,7 @@ import (
 	"charm.land/wish/v2/recover"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/ui"
@@ -127,6 +128,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 100
+	}
+	if cfg.Console.Activity == nil {
+		// one poller for every session: fifty dashboards, one poll an interval
+		cfg.Console.Activity = activity.New(cfg.Ops, activity.DefaultInterval, cfg.Console.Now)
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
@@ -334,6 +339,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	env := sess.Environ()
 	opt := s.cfg.Console
 	opt.NoColor = hasEnv(env, "NO_COLOR")
+	opt.Context = sess.Context() // the session's screens stop watching when it ends
 	m := ui.New(s.cfg.Dir, gate{Ops: ops, srv: s}, info, opt)
 	pty, _, _ := sess.Pty()
 	w, h := clamp(pty.Window.Width, pty.Window.Height)

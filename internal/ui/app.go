@@ -14,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
@@ -58,6 +59,13 @@ type Options struct {
 	Location *time.Location
 	// Keys are the key bindings (nil: DefaultKeys); see WithKeys.
 	Keys *KeyMap
+	// Activity follows AM's authentication activity for the person
+	// screens (nil: the console polls AM itself). rsatui serve hands every
+	// session the same one, so fifty dashboards cost one poll.
+	Activity *activity.Poller
+	// Context is the console's life: when it ends (an SSH session closes)
+	// the person screens stop watching (nil: the program's).
+	Context context.Context
 }
 
 // New builds the console.
@@ -75,7 +83,14 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	if info.MaxEADays <= 0 {
 		info.MaxEADays = 14
 	}
-	c := &common{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), km: km, now: opt.Now, loc: opt.Location}
+	if opt.Activity == nil {
+		opt.Activity = activity.New(am, activity.DefaultInterval, opt.Now)
+	}
+	if opt.Context == nil {
+		opt.Context = context.Background()
+	}
+	c := &common{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), km: km, now: opt.Now, loc: opt.Location,
+		feed: opt.Activity, ctx: opt.Context}
 	m := Model{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 	m.palette = textinput.New()
 	m.palette.Prompt = ":"
@@ -146,6 +161,7 @@ func (m *Model) apply(from pane, rs reqs) tea.Cmd {
 			m.back(from, r.to)
 			moved = true
 		case resetReq:
+			closePanes(m.stack[1:])
 			m.stack = m.stack[:1]
 			m.moved()
 			moved = true
@@ -194,6 +210,7 @@ func (m *Model) back(from, to pane) {
 		return
 	}
 	overlay, isHelp := m.stack[i].(*helpPane)
+	closePanes(m.stack[i:])
 	m.stack = m.stack[:i]
 	m.moved()
 	if isHelp && i == len(m.stack) {
@@ -283,7 +300,20 @@ func (m *Model) quit() tea.Cmd {
 		m.cancel()
 	}
 	m.people.stop()
+	closePanes(m.stack)
 	return tea.Quit
+}
+
+// closer is a pane that holds something while on the stack (a live watch
+// of AM's activity): it lets go when the pane is closed.
+type closer interface{ close() }
+
+func closePanes(ps []pane) {
+	for _, p := range ps {
+		if c, ok := p.(closer); ok {
+			c.close()
+		}
+	}
 }
 
 // --- update ---

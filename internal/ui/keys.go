@@ -51,6 +51,7 @@ type KeyMap struct {
 	ExtendEA        key.Binding `keys:"extend-emergency-access"`
 	AddCodes        key.Binding `keys:"add-one-time-codes"`
 	ClearBadCount   key.Binding `keys:"clear-bad-count"`
+	TestPasscode    key.Binding `keys:"test-passcode"`
 
 	// the emergency-access form
 	NextField  key.Binding `keys:"next-field"`
@@ -118,6 +119,7 @@ func DefaultKeys() KeyMap {
 		ExtendEA:        bind("extend emergency access", "+"),
 		AddCodes:        bind("add one-time codes", "o"),
 		ClearBadCount:   bind("clear bad tokencodes / next-tokencode mode", "n"),
+		TestPasscode:    bind("test a passcode", "t"),
 
 		NextField:  bind("next field", "tab", "down"),
 		PrevField:  bind("previous field", "shift+tab", "up"),
@@ -136,7 +138,7 @@ func DefaultKeys() KeyMap {
 // only on a choice field, where back is esc; so back is left out there.
 var keyScreens = map[string][]string{
 	"people list":      {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh"},
-	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "assign-from-pool", "unlock", "replace", "extend-emergency-access", "add-one-time-codes", "clear-bad-count"},
+	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "assign-from-pool", "unlock", "replace", "extend-emergency-access", "add-one-time-codes", "clear-bad-count", "test-passcode"},
 	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "replace", "extend-emergency-access", "add-one-time-codes", "clear-bad-count"},
 	"emergency access": {"help", "command", "search", "quit", "next-field", "previous-field", "previous-choice", "next-choice", "review"},
 	"result":           {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "copy-codes", "done", "emergency-access"},

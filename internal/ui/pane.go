@@ -6,6 +6,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/rsatui/rsatui/internal/activity"
 )
 
 // pane is one screen of the console. Each lives in its own file and knows
@@ -57,6 +59,8 @@ type common struct {
 	w, h int            // the body's size
 	top  pane           // the pane on screen (a pane asks onTop before acting on a tick)
 	busy bool           // an AM call is in flight (auto-refresh waits)
+	feed *activity.Poller
+	ctx  context.Context // the console's life (rsatui serve: the session's)
 }
 
 // onTop reports whether p is the pane on screen.

@@ -72,10 +72,12 @@ type searchDone struct {
 
 // tokensLoaded is a person's tokens, read for the token list.
 type tokensLoaded struct {
-	user      ad.User
-	principal rsa.Principal
-	states    []rsa.TokenState
-	err       error
+	user        ad.User
+	principal   rsa.Principal
+	states      []rsa.TokenState
+	err         error
+	activity    []rsa.AuthEvent // the last days', oldest first
+	activityErr error
 }
 
 func newPeoplePane() *peoplePane {

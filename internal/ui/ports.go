@@ -28,6 +28,15 @@ type AM interface {
 	// whole reads each token's full record too; without it a token is what
 	// AM's list says (Listed), which is what the token table shows.
 	UserTokenStates(ctx context.Context, login string, whole bool) (rsa.Principal, []rsa.TokenState, error)
+	// PersonState is what the person's screen shows: the principal read
+	// afresh (its lockout as AM holds it now) and every token in full.
+	PersonState(ctx context.Context, login string) (rsa.Principal, []rsa.TokenState, error)
+	// Activity is AM's authentication records of login after since,
+	// oldest first ("" : everybody's, for the live poller).
+	Activity(ctx context.Context, login string, since time.Time) ([]rsa.AuthEvent, error)
+	// TestPasscode checks a person's passcode as their login would; next
+	// answers AM's request for the next tokencode (rsa.ErrNoAnswer: none).
+	TestPasscode(ctx context.Context, login string, passcode rsa.Secret, next func(context.Context, string) (rsa.Secret, error)) (rsa.PasscodeResult, error)
 	Token(ctx context.Context, serial string) (rsa.TokenState, error)
 	// Reread reads a token shown before again, in one round trip when its
 	// GUID is known.

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -19,8 +18,7 @@ import (
 type resyncPane struct {
 	state  rsa.TokenState
 	who    string
-	codes  [2]textinput.Model
-	focus  int
+	codes  maskedPair
 	failed string // why the last try was refused
 	parent string // where the result goes back to
 }
@@ -37,12 +35,7 @@ func openResync(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
 	if who == "" {
 		who = "the person"
 	}
-	p := &resyncPane{state: s, who: who, parent: parent}
-	for i := range p.codes {
-		p.codes[i] = newInput("6 or 8 digits", 8)
-		p.codes[i].EchoMode = textinput.EchoPassword
-	}
-	p.codes[0].Focus()
+	p := &resyncPane{state: s, who: who, parent: parent, codes: newMaskedPair([2]string{"6 or 8 digits", "6 or 8 digits"}, [2]int{8, 8})}
 	return do(push(p))
 }
 
@@ -61,12 +54,7 @@ func (p *resyncPane) update(c *common, msg tea.Msg) reqs {
 		return append(do(back()), changeFinished(c, r, p.parent)...)
 	}
 	p.failed = explain(r.err)
-	for i := range p.codes {
-		p.codes[i].SetValue("")
-	}
-	p.codes[1].Blur()
-	p.focus = 0
-	rs := do(run(p.codes[0].Focus()), fail("The token was not resynchronized: the form shows why; ask for two new codes."))
+	rs := do(run(p.codes.clear()), fail("The token was not resynchronized: the form shows why; ask for two new codes."))
 	if r.res.After.Token.Serial != "" {
 		rs = append(rs, tell(tokenNow{r.res.After}))
 	}
@@ -87,21 +75,17 @@ func (p *resyncPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	case k.String() == "esc":
 		return do(back()), true
 	case key.Matches(k, km.NextField), key.Matches(k, km.PrevField):
-		p.codes[p.focus].Blur()
-		p.focus = 1 - p.focus
-		return do(run(p.codes[p.focus].Focus())), true
+		return do(run(p.codes.toggle())), true
 	case key.Matches(k, km.Review):
-		for i := range p.codes {
-			if err := rsa.TokencodePolicy(p.codes[i].Value()); err != nil {
-				p.codes[p.focus].Blur()
-				p.focus = i
-				return do(run(p.codes[i].Focus()), fail("Fix the marked code: "+trimKind(err))), true
+		for i := range 2 {
+			if err := rsa.TokencodePolicy(p.codes.value(i)); err != nil {
+				return do(run(p.codes.focusOn(i)), fail("Fix the marked code: "+trimKind(err))), true
 			}
 		}
-		if p.codes[0].Value() == p.codes[1].Value() {
+		if p.codes.value(0) == p.codes.value(1) {
 			return do(fail("The two tokencodes are the same: wait for the token to show the next one.")), true
 		}
-		first, second := rsa.Secret(p.codes[0].Value()), rsa.Secret(p.codes[1].Value())
+		first, second := rsa.Secret(p.codes.value(0)), rsa.Secret(p.codes.value(1))
 		am, serial := c.am, p.state.Token.Serial
 		lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 		return do(push(&changePane{state: p.state, title: "Resynchronize the token",
@@ -113,9 +97,7 @@ func (p *resyncPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 				return am.Resync(ctx, serial, first, second)
 			})})), true
 	}
-	var cmd tea.Cmd
-	p.codes[p.focus], cmd = p.codes[p.focus].Update(k)
-	return do(run(cmd)), true
+	return do(run(p.codes.update(k))), true
 }
 
 func (p *resyncPane) view(c *common, w, _ int) string {
@@ -124,14 +106,10 @@ func (p *resyncPane) view(c *common, w, _ int) string {
 	b.WriteString(st.Title.Render("Resynchronize token "+p.state.Token.Serial) + st.Dim.Render(" ("+p.who+")") + "\n\n")
 	b.WriteString("Ask " + p.who + " to read the tokencode shown now, then to wait until the display changes and read the next one (no PIN).\n\n")
 	for i, label := range []string{"Tokencode", "Next one"} {
-		cursor := "  "
-		if p.focus == i {
-			cursor = st.Selected.Render("› ")
-		}
-		line := cursor + pad(label, 11) + p.codes[i].View()
-		if err := rsa.TokencodePolicy(p.codes[i].Value()); err == nil {
+		line := p.codes.line(c, i, label)
+		if err := rsa.TokencodePolicy(p.codes.value(i)); err == nil {
 			line += " " + st.OK.Render("✓")
-		} else if p.codes[i].Value() != "" {
+		} else if p.codes.value(i) != "" {
 			line += "\n    " + st.Err.Render("✗ "+trimKind(err))
 		}
 		b.WriteString(line + "\n")

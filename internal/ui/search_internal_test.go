@@ -171,12 +171,18 @@ func TestEnterBeforeTheAnswerOpensItsFirst(t *testing.T) {
 	m.cancelCall()
 }
 
-// waitingAM answers a person's tokens only when the call is cancelled.
+// waitingAM answers a person's tokens and activity only when the call is
+// cancelled.
 type waitingAM struct{ AM }
 
-func (waitingAM) UserTokenStates(ctx context.Context, _ string, _ bool) (rsa.Principal, []rsa.TokenState, error) {
+func (waitingAM) PersonState(ctx context.Context, _ string) (rsa.Principal, []rsa.TokenState, error) {
 	<-ctx.Done()
 	return rsa.Principal{}, nil, ctx.Err()
+}
+
+func (waitingAM) Activity(ctx context.Context, _ string, _ time.Time) ([]rsa.AuthEvent, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
 }
 
 // A search that ends behind the person's back does not wipe the error they

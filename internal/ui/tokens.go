@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/diagnose"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
@@ -28,6 +31,16 @@ type tokensPane struct {
 	auto      bool
 	autoSeq   int
 	w, h      int
+
+	// the dashboard (dashboard.go): AM's activity of the person, kept live
+	// by a watch of the console's poller, and the diagnosis drawn from it all
+	activity    []rsa.AuthEvent
+	activityErr error
+	findings    []diagnose.Finding
+	diag        []string // the findings as laid out in the width
+	watch       *activity.Watch
+	watchCtx    context.Context
+	unwatch     context.CancelFunc
 }
 
 type autoRefresh struct{ seq int }
@@ -40,12 +53,17 @@ func newTokensPane(u ad.User) *tokensPane {
 	return &tokensPane{user: u, table: newGrid()}
 }
 
-// readTokens reads a person's tokens and their emergency access.
+// readTokens reads what the person's screen shows, at once: the principal
+// afresh with every token in full, and AM's activity of the last days.
 func readTokens(c *common, u ad.User) request {
-	am := c.am
+	am, since := c.am, c.now().Add(-diagnose.Window)
 	return call("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
-		principal, states, err := am.UserTokenStates(ctx, u.Login, false)
-		return tokensLoaded{user: u, principal: principal, states: states, err: err}
+		r := tokensLoaded{user: u}
+		var wg sync.WaitGroup
+		wg.Go(func() { r.principal, r.states, r.err = am.PersonState(ctx, u.Login) })
+		wg.Go(func() { r.activity, r.activityErr = am.Activity(ctx, u.Login, since) })
+		wg.Wait()
+		return r
 	})
 }
 
@@ -59,7 +77,18 @@ func (p *tokensPane) typing() bool { return false }
 func (p *tokensPane) keys(c *common) []keyGroup {
 	km := c.km
 	sel, _ := p.selected()
-	act := append([]key.Binding{withHelp(km.Open, "details")}, eaKeys(c, sel)...)
+	act := []key.Binding{withHelp(km.Open, "details")}
+	test := c.am.Permits(rsa.PermAuthTest) == nil && len(p.states) > 0
+	for _, b := range eaKeys(c, sel) {
+		if test && b.Help() == km.ClearPIN.Help() {
+			// "I can't log in": try it with them before changing anything
+			act, test = append(act, km.TestPasscode), false
+		}
+		act = append(act, b)
+	}
+	if test {
+		act = append(act, km.TestPasscode)
+	}
 	auto := "auto-refresh on"
 	if p.auto {
 		auto = "auto-refresh off"
@@ -293,12 +322,28 @@ func (p *tokensPane) resize(c *common, w, h int) {
 	p.setRows(c) // the cells depend on the width
 }
 
-func (p *tokensPane) setRows(c *common) {
-	head := 4 // name, mail line, blank, table header
+// layout divides the height: the header, the diagnosis (at most a
+// quarter of it), the table (its header and every row that fits: the
+// tokens come before the activity), then the newest activity in what is
+// left. It returns the lines of each.
+func (p *tokensPane) layout() (diag, table, act int) {
+	free := p.h - 3 // name, mail line, blank
 	if h := p.holding(); h.Breaks() || len(h.Pending) > 0 {
-		head++ // the holding's line
+		free-- // the holding's line
 	}
-	p.table.SetHeight(max(p.h-head, 2))
+	if len(p.diag) > 0 {
+		diag = len(p.diag)
+		free -= diag + 1
+	}
+	table = 1 + min(max(len(p.states), 1), max(free-1, 1))
+	act = min(len(p.activity), max(free-table-2, 0)) // a blank and the title first
+	return diag, table, act
+}
+
+func (p *tokensPane) setRows(c *common) {
+	p.diag = wrapLines(diagnosisLines(c, p.findings, max(p.h/4, 1)), p.w, max(p.h/4, 1))
+	_, table, _ := p.layout()
+	p.table.SetHeight(table)
 	_, idx := tokenColumns(p.w)
 	rows := make([]row, 0, len(p.states))
 	for _, s := range p.states {
@@ -318,7 +363,27 @@ func (p *tokensPane) loaded(c *common, r tokensLoaded) reqs {
 		return do(fail(explain(r.err)))
 	}
 	p.user, p.principal, p.states = r.user, r.principal, r.states
+	p.activity, p.activityErr = r.activity, r.activityErr
+	var rs reqs
+	if p.watch == nil && c.feed != nil {
+		// live from now on: the poller's records of this person come as
+		// activityArrived until the screen closes
+		ctx, cancel := context.WithCancel(c.ctx)
+		p.watch, p.unwatch = c.feed.Watch(r.user.Login), cancel
+		context.AfterFunc(ctx, p.watch.Close)
+		rs = do(run(waitActivity(ctx, p.watch)))
+		p.watchCtx = ctx
+	}
+	if p.watch != nil {
+		p.watch.Seen(r.activity)
+	}
+	p.diagnose(c)
 	p.setRows(c)
+	return append(rs, p.said(c, r)...)
+}
+
+// said is the status line after a read.
+func (p *tokensPane) said(c *common, r tokensLoaded) reqs {
 	if partial(r) {
 		// the rows show what was read; the missing parts are marked "?"
 		var missing []string
@@ -354,6 +419,7 @@ func (p *tokensPane) replace(c *common, s rsa.TokenState) {
 			p.states[i] = s
 		}
 	}
+	p.diagnose(c)
 	p.setRows(c)
 }
 
@@ -391,6 +457,23 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 		return p.loaded(c, msg)
 	case tokenNow:
 		p.replace(c, msg.state)
+	case activityArrived:
+		if msg.w != p.watch {
+			return nil
+		}
+		rs := do(run(waitActivity(p.watchCtx, p.watch)))
+		p.activityErr = msg.err
+		if len(msg.evs) > 0 {
+			p.activity = mergeActivity(p.activity, msg.evs)
+			if c.onTop(p) && !c.busy {
+				// what AM saw may have changed what it holds (a lockout):
+				// read the person again
+				rs = append(rs, readTokens(c, p.user))
+			}
+		}
+		p.diagnose(c)
+		p.setRows(c)
+		return rs
 	case tokensStale:
 		if msg.login == p.user.Login {
 			return do(readTokens(c, p.user))
@@ -400,6 +483,8 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 			return do(fail(explain(msg.err)))
 		}
 		p.principal = msg.res.After
+		p.diagnose(c)
+		p.setRows(c)
 		if msg.res.Note != "" {
 			return do(say("Nothing to do: " + msg.res.Note + "."))
 		}
@@ -419,6 +504,24 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 		return changeFinished(c, msg, "the token list")
 	}
 	return nil
+}
+
+// diagnose draws the findings from what the screen holds.
+func (p *tokensPane) diagnose(c *common) {
+	u, pr := p.user, p.principal
+	person := diagnose.Person{Login: u.Login, AD: &u, Principal: &pr, Tokens: p.states,
+		Activity: p.activity, ActivityErr: p.activityErr, Now: c.now()}
+	if pr.GUID == "" {
+		person.Principal = nil
+	}
+	p.findings = diagnose.Diagnose(person)
+}
+
+// close lets go of the live watch when the screen closes.
+func (p *tokensPane) close() {
+	if p.unwatch != nil {
+		p.unwatch()
+	}
 }
 
 func (p *tokensPane) tick() tea.Cmd {
@@ -448,6 +551,8 @@ func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return openPool(c, p.user), true
 	case key.Matches(k, km.Unlock):
 		return openUnlock(c, p.user, p.principal), true
+	case key.Matches(k, km.TestPasscode):
+		return openPasscode(c, p.user), true
 	}
 	if key.Matches(k, tokenKeys(km)...) {
 		if !ok {
@@ -485,8 +590,26 @@ func (p *tokensPane) view(c *common, _, _ int) string {
 	if h := p.holding(); h.Breaks() || len(h.Pending) > 0 {
 		sub += "\n" + st.Warn.Render(printable(h.Words(u.Login))+".")
 	}
-	if len(p.states) == 0 {
-		return head + "\n" + sub + "\n\n  No tokens in AM for this person."
+	_, _, act := p.layout()
+	body := head + "\n" + sub + "\n"
+	if len(p.diag) > 0 {
+		body += "\n" + strings.Join(p.diag, "\n") + "\n"
 	}
-	return head + "\n" + sub + "\n\n" + p.table.View()
+	if len(p.states) == 0 {
+		body += "\n  No tokens in AM for this person."
+	} else {
+		body += "\n" + p.table.View()
+	}
+	switch {
+	case p.activityErr != nil:
+		body += "\n\n" + st.Err.Render("Activity: not read: "+printable(explain(p.activityErr))) + st.Dim.Render(" (retrying)")
+	case act > 0:
+		live := ""
+		if p.watch != nil {
+			live = ", live"
+		}
+		body += "\n\n" + st.Dim.Render(fmt.Sprintf("What AM saw (the last %d of %d in 7 days%s):", act, len(p.activity), live)) + "\n" +
+			strings.Join(activityLines(c, p.activity, act), "\n")
+	}
+	return body
 }

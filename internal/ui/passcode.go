@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+// passcodePane tests a person's passcode with them on the phone (#16): they
+// read out PIN + the tokencode shown now (and, when AM asks, the next
+// tokencode), the help desk types it masked, AM answers as at a login and
+// the pane says the answer in words. The codes are masked, sent once and
+// kept nowhere; a test counts like a login, which the pane says first.
+type passcodePane struct {
+	user   ad.User
+	fields maskedPair // the passcode, the next tokencode (only when AM asks)
+	result *rsa.PasscodeResult
+	failed string
+}
+
+type passcodeDone struct {
+	res rsa.PasscodeResult
+	err error
+}
+
+// openPasscode opens the test for u, when the person may test.
+func openPasscode(c *common, u ad.User) reqs {
+	if err := c.am.Permits(rsa.PermAuthTest); err != nil {
+		return do(fail(refusal(err)))
+	}
+	p := &passcodePane{user: u, fields: newMaskedPair([2]string{"PIN + tokencode", "only if AM asks for it"}, [2]int{24, 8})}
+	return do(push(p))
+}
+
+func (p *passcodePane) crumbs() []string         { return []string{"test a passcode"} }
+func (p *passcodePane) resize(*common, int, int) {}
+func (p *passcodePane) typing() bool             { return true }
+
+// backsItself: esc goes back (the bar says so).
+func (p *passcodePane) backsItself() {}
+
+func (p *passcodePane) keys(c *common) []keyGroup {
+	return []keyGroup{{"passcode test", []key.Binding{withHelp(c.km.Review, "send to AM"), withHelp(c.km.NextField, "the other field"),
+		fixed("esc", "back, nothing sent")}}}
+}
+
+func (p *passcodePane) update(c *common, msg tea.Msg) reqs {
+	r, ok := msg.(passcodeDone)
+	if !ok {
+		return nil
+	}
+	// a tokencode is good once: the next test needs new ones
+	rs := do(run(p.fields.clear()), tell(tokensStale{login: p.user.Login}))
+	if r.err != nil {
+		p.result, p.failed = nil, explain(r.err)
+		return append(rs, fail("The passcode was not tested: "+p.failed))
+	}
+	p.result, p.failed = &r.res, ""
+	if r.res.Accepted {
+		return append(rs, say(p.user.Login+": "+r.res.Words+"."))
+	}
+	return append(rs, fail(p.user.Login+": "+r.res.Words+"."))
+}
+
+func (p *passcodePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
+	km := c.km
+	switch {
+	case k.String() == "esc":
+		return do(back()), true
+	case key.Matches(k, km.NextField), key.Matches(k, km.PrevField):
+		return do(run(p.fields.toggle())), true
+	case key.Matches(k, km.Review):
+		code, next := p.fields.value(0), p.fields.value(1)
+		if err := rsa.PasscodePolicy(code); err != nil {
+			return do(fail("Fix the passcode: " + trimKind(err))), true
+		}
+		if next != "" {
+			if err := rsa.TokencodePolicy(next); err != nil {
+				return do(fail("Fix the next tokencode: " + trimKind(err))), true
+			}
+		}
+		am, login := c.am, p.user.Login
+		passcode, nextCode := rsa.Secret(code), rsa.Secret(next)
+		answer := func(context.Context, string) (rsa.Secret, error) {
+			if nextCode == "" {
+				return "", rsa.ErrNoAnswer
+			}
+			return nextCode, nil
+		}
+		// a write: it counts toward the lockout, and esc must not leave
+		// the help desk not knowing what AM recorded
+		return do(write("Testing "+login+"'s passcode with AM", func(ctx context.Context) tea.Msg {
+			res, err := am.TestPasscode(ctx, login, passcode, answer)
+			return passcodeDone{res: res, err: err}
+		})), true
+	}
+	return do(run(p.fields.update(k))), true
+}
+
+func (p *passcodePane) view(c *common, w, _ int) string {
+	st := c.st
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Test "+p.user.Login+"'s passcode") + st.Dim.Render(" ("+printable(p.user.DisplayName)+")") + "\n\n")
+	b.WriteString("Ask them for their PIN followed by the tokencode the token shows now. AM checks it as at a login: " +
+		st.Warn.Render("a wrong passcode counts toward the lockout") + ".\n\n")
+	for i, label := range []string{"Passcode", "Next code"} {
+		b.WriteString(p.fields.line(c, i, label) + "\n")
+	}
+	if r := p.result; r != nil {
+		mark := st.OK.Render("✓ ")
+		if !r.Accepted {
+			mark = st.Err.Render("✗ ")
+		}
+		b.WriteString("\n" + mark + printable(r.Words))
+		if h := fixHint(c, r.Fix); h != "" {
+			b.WriteString(" — back on their screen, " + h)
+		}
+		b.WriteString("\n")
+		if e := r.Event; e.GUID != "" {
+			b.WriteString(st.Dim.Render("  AM recorded at "+e.At.In(c.loc).Format("15:04:05")+": "+printable(e.Message)+" ("+printable(e.ResultKey)+")") + "\n")
+		}
+		if r.Reason == "NEXT_TOKENCODE_REQUIRED" {
+			b.WriteString(st.Warn.Render("  Ask for a new passcode and the code after it, and fill in both.") + "\n")
+		}
+	}
+	if p.failed != "" {
+		b.WriteString("\n" + st.Err.Render("✗ "+p.failed) + "\n")
+	}
+	b.WriteString("\n" + st.Dim.Render("The codes are masked, sent once and kept nowhere; AM's activity record says why it answered as it did."))
+	return lipgloss.NewStyle().Width(w).Render(b.String())
+}
