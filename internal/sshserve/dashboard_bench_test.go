@@ -1,0 +1,80 @@
+package sshserve_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/activity"
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+)
+
+// BenchmarkDashboards (#16): 50 sessions of rsatui serve, each on jdoe's
+// dashboard, share the server's one activity poller. It reports
+//   - polls/interval: ActivityMonitorCommand requests AM got per poll
+//     interval while the 50 dashboards stood open (target 1, not 50);
+//   - new-attempt-ms: from an authentication (a wrong passcode, sent to AM
+//     past the consoles) to the last of the 50 screens showing it — target
+//     p100 within 2 s.
+//
+// Run: go test ./internal/sshserve -run '^$' -bench Dashboards -benchtime 1x
+func BenchmarkDashboards(b *testing.B) {
+	const sessions = 50
+	f := start(b)
+	cons := make([]*console, sessions)
+	var wg sync.WaitGroup
+	for i := range cons {
+		wg.Go(func() {
+			c := f.console(b, f.admin, fmt.Sprint("u", i), 120, 40)
+			c.openTokens("jdoe", "John Doe")
+			c.wait("AM saw no attempt in the last 7 days")
+			cons[i] = c
+		})
+	}
+	wg.Wait()
+	monitor := func() int64 { return f.st.Sim.Stats().Commands[amproto.ActivityMonitorCommand.Local] }
+	var latencies []time.Duration
+	for i := 0; i < b.N; i++ {
+		// polls: over 5 intervals with every dashboard open and nothing new
+		before, t0 := monitor(), time.Now()
+		time.Sleep(5 * activity.DefaultInterval) // a rate over time: nothing to wait for
+		polls := float64(monitor()-before) / (float64(time.Since(t0)) / float64(activity.DefaultInterval))
+		b.ReportMetric(polls, "polls/interval")
+
+		// a new attempt, seen on every screen
+		r, err := f.st.Ops.TestPasscode(context.Background(), "jdoe", rsa.Secret(demo.DemoPIN+"00000000"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sent := time.Now()
+		stamp := r.Event.At.In(time.Local).Format("15:04:05")
+		var mu sync.Mutex
+		for _, c := range cons {
+			wg.Go(func() {
+				if err := c.waitErr(10*time.Second, "today "+stamp); err != nil {
+					b.Error(err)
+					return
+				}
+				mu.Lock()
+				latencies = append(latencies, time.Since(sent))
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		// the next round's wrong passcode must not lock jdoe (3 failures)
+		if _, err := f.st.Ops.Unlock(context.Background(), "jdoe"); err != nil && !strings.Contains(err.Error(), "not locked") {
+			b.Fatal(err)
+		}
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	if n := len(latencies); n > 0 {
+		b.ReportMetric(float64(latencies[n/2].Milliseconds()), "new-attempt-p50-ms")
+		b.ReportMetric(float64(latencies[n-1].Milliseconds()), "new-attempt-max-ms")
+	}
+}
