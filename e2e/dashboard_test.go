@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"bufio"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/screentest"
+)
+
+// simBackEnd starts `rsatui sim` (AM and the directory in one process) and
+// returns the settings its banner prints, as a person pastes them.
+func simBackEnd(t *testing.T, bin string) []string {
+	t.Helper()
+	sim := exec.Command(bin, "sim", "--listen", "127.0.0.1:0", "--users", "20", "--seed", "1")
+	out, err := sim.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Process.Kill(); _ = sim.Wait() })
+	var env []string
+	rd := bufio.NewReader(out)
+	for !strings.Contains(strings.Join(env, " "), "RSATUI_AM_CA_FILE=") {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("sim: %v", err)
+		}
+		if kv, ok := strings.CutPrefix(strings.TrimSpace(line), "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			env = append(env, k+"="+strings.Trim(v, "'"))
+		}
+	}
+	go func() { _, _ = rd.WriteTo(discard{}) }()
+	return append(env, "RSATUI_AUDIT_LOG="+t.TempDir()+"/audit.jsonl")
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// waitWithin is wait with a deadline of its own (a target, not a guard).
+func (tt *term) waitWithin(d time.Duration, want ...any) {
+	tt.t.Helper()
+	deadline := time.Now().Add(d)
+	for len(screentest.Missing(tt.screen(), want...)) > 0 {
+		if time.Now().After(deadline) {
+			tt.t.Fatalf("not on screen within %s: %v; it shows:\n%s", d, screentest.Missing(tt.screen(), want...), tt.screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestLoginTroubleInTmux (#16): the console and the verbs on one back end
+// (rsatui sim). Emergency access with a temporary fixed code from the
+// console; `rsatui auth test` with PIN + that code is accepted, and the
+// dashboard shows the success within 2 s; three wrong passcodes lock the
+// person, and the diagnosis says so first; unlock from the dashboard.
+func TestLoginTroubleInTmux(t *testing.T) {
+	needTmux(t)
+	bin := build(t)
+	env := simBackEnd(t, bin)
+	tt := run(t, 120, 36, append([]string{"NO_COLOR=1", "TERM=xterm-256color"}, env...), bin)
+	tt.wait("people. enter opens their tokens.")
+	tt.keys("/jdoe")
+	tt.wait("1 found", "›jdoe")
+	tt.keys("Enter")
+	tt.wait("John Doe (jdoe)", "AM saw no attempt in the last 7 days")
+	tt.keys("e")
+	tt.wait("Online emergency access for token")
+	tt.keys("Enter")
+	tt.wait("Please confirm")
+	tt.keys("y")
+	scr := tt.wait("Emergency access is on for token", "Temporary fixed tokencode")
+	m := regexp.MustCompile(`(?s)Temporary fixed tokencode.*?│ ([A-Za-z0-9]{8}) +│`).FindStringSubmatch(scr)
+	if m == nil {
+		t.Fatalf("no code on the result:\n%s", scr)
+	}
+	tt.keys("Enter")
+	tt.wait("John Doe (jdoe)", screentest.EAOn)
+
+	authTest := func(passcode string) (string, int) {
+		cmd := exec.Command(bin, "auth", "test", "jdoe")
+		cmd.Env, cmd.Stdin = env, strings.NewReader(passcode+"\n")
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), code
+	}
+	out, code := authTest(demo.DemoPIN + m[1])
+	if code != 0 || !strings.Contains(out, "accepted with the emergency access code") {
+		t.Fatalf("auth test with PIN + the emergency code: exit %d\n%s", code, out)
+	}
+	tt.waitWithin(2*time.Second, "Success", "Passcode accepted with an emergency access tokencode")
+
+	for i := range 3 {
+		if out, code := authTest(demo.DemoPIN + "00000000"); code != 3 {
+			t.Fatalf("wrong passcode %d: exit %d\n%s", i+1, code, out)
+		}
+	}
+	scr = tt.wait("✗ locked by AM after 3 failed passcodes", "u unlocks")
+	lines := strings.Split(scr, "\n")
+	first := ""
+	for i, l := range lines {
+		if strings.Contains(l, "john.doe@corp.example") && i+2 < len(lines) {
+			first = strings.TrimSpace(lines[i+2]) // after the mail line and a blank
+		}
+	}
+	if !strings.HasPrefix(first, "✗ locked by AM") {
+		t.Fatalf("the first finding is %q, not the lockout:\n%s", first, scr)
+	}
+	tt.keys("u")
+	tt.wait("Please confirm: unlock jdoe")
+	tt.keys("y")
+	scr = tt.wait("jdoe is unlocked")
+	if strings.Contains(scr, "locked by AM") {
+		t.Fatalf("the diagnosis still says locked:\n%s", scr)
+	}
+	tt.keys("q")
+	tt.wait("EXITED 0")
+}
