@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -10,40 +9,8 @@ import (
 
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/screentest"
+	"github.com/rsatui/rsatui/internal/simtest"
 )
-
-// simBackEnd starts `rsatui sim` (AM and the directory in one process) and
-// returns the settings its banner prints, as a person pastes them.
-func simBackEnd(t *testing.T, bin string) []string {
-	t.Helper()
-	sim := exec.Command(bin, "sim", "--listen", "127.0.0.1:0", "--users", "20", "--seed", "1")
-	out, err := sim.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Process.Kill(); _ = sim.Wait() })
-	var env []string
-	rd := bufio.NewReader(out)
-	for !strings.Contains(strings.Join(env, " "), "RSATUI_AM_CA_FILE=") {
-		line, err := rd.ReadString('\n')
-		if err != nil {
-			t.Fatalf("sim: %v", err)
-		}
-		if kv, ok := strings.CutPrefix(strings.TrimSpace(line), "export "); ok {
-			k, v, _ := strings.Cut(kv, "=")
-			env = append(env, k+"="+strings.Trim(v, "'"))
-		}
-	}
-	go func() { _, _ = rd.WriteTo(discard{}) }()
-	return append(env, "RSATUI_AUDIT_LOG="+t.TempDir()+"/audit.jsonl")
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // waitWithin is wait with a deadline of its own (a target, not a guard).
 func (tt *term) waitWithin(d time.Duration, want ...any) {
@@ -65,7 +32,7 @@ func (tt *term) waitWithin(d time.Duration, want ...any) {
 func TestLoginTroubleInTmux(t *testing.T) {
 	needTmux(t)
 	bin := build(t)
-	env := simBackEnd(t, bin)
+	env := append(simtest.Env(simtest.Start(t, bin, "--users", "20", "--seed", "1")), "RSATUI_AUDIT_LOG="+t.TempDir()+"/audit.jsonl")
 	tt := run(t, 120, 36, append([]string{"NO_COLOR=1", "TERM=xterm-256color"}, env...), bin)
 	tt.wait("people. enter opens their tokens.")
 	tt.keys("/jdoe")

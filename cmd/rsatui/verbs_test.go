@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/simtest"
 )
 
 // The verb tests run the built binary against `rsatui sim` in another
@@ -35,28 +35,7 @@ func setup(t *testing.T) *cli {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v %s", err, out)
 	}
-	sim := exec.Command(bin, "sim", "--listen", "127.0.0.1:0", "--users", "20", "--seed", "5")
-	out, err := sim.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Process.Kill(); _ = sim.Wait() })
-	// the banner's settings lines: the HTTPS URL and the CA file to verify it with
-	settings := map[string]string{}
-	rd := bufio.NewReader(out)
-	for settings["RSATUI_AM_CA_FILE"] == "" {
-		line, err := rd.ReadString('\n')
-		if err != nil {
-			t.Fatalf("sim: %v", err)
-		}
-		if kv, ok := strings.CutPrefix(strings.TrimSpace(line), "export "); ok {
-			k, v, _ := strings.Cut(kv, "=")
-			settings[k] = strings.Trim(v, "'")
-		}
-	}
+	settings := simtest.Start(t, bin, "--users", "20", "--seed", "5")
 	url := settings["RSATUI_AM_URL"]
 	if !strings.HasPrefix(url, "https://") {
 		t.Fatalf("rsatui sim serves %s, want HTTPS by default", url)
@@ -64,10 +43,7 @@ func setup(t *testing.T) *cli {
 	c := &cli{t: t, bin: bin, audit: filepath.Join(dir, "audit.jsonl"),
 		ds: demo.Generate(5, 20, time.Now())}
 	// the banner's settings, as a person pastes them: AM and the directory
-	c.env = append(os.Environ(), "XDG_CONFIG_HOME="+dir, "RSATUI_AUDIT_LOG="+c.audit)
-	for k, v := range settings {
-		c.env = append(c.env, k+"="+v)
-	}
+	c.env = append(append(os.Environ(), "XDG_CONFIG_HOME="+dir, "RSATUI_AUDIT_LOG="+c.audit), simtest.Env(settings)...)
 	if settings["RSATUI_LDAP_URL"] == "" || settings["RSATUI_AM_ADMIN"] != demo.AdminUser {
 		t.Fatalf("the banner's settings: %v", settings)
 	}
