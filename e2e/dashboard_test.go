@@ -38,7 +38,7 @@ func TestLoginTroubleInTmux(t *testing.T) {
 	tt.keys("/jdoe")
 	tt.wait("1 found", "›jdoe")
 	tt.keys("Enter")
-	tt.wait("John Doe (jdoe)", "AM saw no attempt in the last 7 days")
+	tt.wait("John Doe (jdoe)", "What AM saw", "the last successful login was")
 	tt.keys("e")
 	tt.wait("Online emergency access for token")
 	tt.keys("Enter")

@@ -7,6 +7,7 @@ package demo
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"time"
 
@@ -160,14 +161,15 @@ func Generate(seed uint64, n int, now time.Time) *Dataset {
 	}
 	twoYears := now.Add(730 * day)
 	badCodes := func(t Token, n int) Token { t.BadCodeCount, t.NextTokencodeMode = n, true; return t }
+	lastUsed := func(t Token, at time.Time) Token { t.LastLogin = at; return t }
 	ds.Tokens = append(ds.Tokens,
 		tok("jdoe", amproto.TokenTypeKeyFob, twoYears, true),
 		tok("asmith", amproto.TokenTypeKeyFob, twoYears, true),
 		tok("asmith", amproto.TokenTypeSoftID, twoYears, true), // legacy second token
 		tok("bdisabled", amproto.TokenTypeKeyFob, twoYears, false),
-		tok("cmueller", amproto.TokenTypeSoftID, now.Add(20*day), true),      // expires soon
-		badCodes(tok("dobrien", amproto.TokenTypeKeyFob, twoYears, true), 3), // locked out after three bad passcodes
-		tok("eolsen", amproto.TokenTypeKeyFob, now.Add(-10*day), true),       // expired
+		tok("cmueller", amproto.TokenTypeSoftID, now.Add(20*day), true),                            // expires soon
+		badCodes(tok("dobrien", amproto.TokenTypeKeyFob, twoYears, true), 3),                       // locked out after three bad passcodes
+		lastUsed(tok("eolsen", amproto.TokenTypeKeyFob, now.Add(-10*day), true), now.Add(-11*day)), // expired
 	)
 	for _, p := range ds.People[len(fixtures):] {
 		if rng.IntN(10) < 8 {
@@ -229,7 +231,58 @@ func (ds *Dataset) SeedAM(sim *amsim.Sim) error {
 			return err
 		}
 	}
-	return nil
+	return sim.SeedActivity(ds.History()...)
+}
+
+// The demo's agents: where the people log in (the activity names them).
+var agents = []string{"VPN gateway (vpn01.corp.example)", "Citrix Gateway", "Windows logon (MFA agent)"}
+
+// Agent is where the i-th person logs in, and from which address.
+func (ds *Dataset) Agent(i int) (agent, client string) {
+	return agents[i%len(agents)], fmt.Sprintf("10.20.%d.%d", i/250, i%250+1)
+}
+
+// History is what AM's activity monitor holds when the demo starts,
+// oldest first, consistent with the data set: each assigned token's last
+// login within the week as a success; dobrien's three wrong passcodes this
+// morning that locked him, and a try since; eolsen trying an expired token.
+func (ds *Dataset) History() []amsim.Activity {
+	now := ds.Created
+	index := map[string]int{}
+	for i, p := range ds.People {
+		index[p.Login] = i
+	}
+	var out []amsim.Activity
+	add := func(at time.Time, login, serial, key string) {
+		agent, client := ds.Agent(index[login])
+		out = append(out, amsim.Activity{At: at, Login: login, Serial: serial, Agent: agent, Client: client, Key: key})
+	}
+	for _, t := range ds.Tokens {
+		if t.Owner != "" && t.Enabled && !t.LastLogin.IsZero() && now.Sub(t.LastLogin) < 7*24*time.Hour && t.LastLogin.Before(t.Expires) {
+			add(t.LastLogin, t.Owner, t.Serial, "PASSCODE_ACCEPTED")
+		}
+	}
+	if ts := ds.TokensOf("dobrien"); len(ts) > 0 {
+		at := now.Add(-52 * time.Minute)
+		add(at, "dobrien", ts[0], "BAD_PASSCODE")
+		add(at.Add(40*time.Second), "dobrien", ts[0], "BAD_PASSCODE")
+		add(at.Add(40*time.Second+time.Millisecond), "dobrien", ts[0], "NEXT_TOKENCODE_MODE")
+		add(at.Add(95*time.Second), "dobrien", ts[0], "BAD_PASSCODE")
+		add(at.Add(95*time.Second+time.Millisecond), "dobrien", ts[0], "USER_LOCKED_OUT")
+		add(now.Add(-20*time.Minute), "dobrien", "", "USER_LOCKED")
+	}
+	if ts := ds.TokensOf("eolsen"); len(ts) > 0 {
+		add(now.Add(-3*time.Hour), "eolsen", ts[0], "TOKEN_EXPIRED")
+		add(now.Add(-3*time.Hour+2*time.Minute), "eolsen", ts[0], "TOKEN_EXPIRED")
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	// AM's times only grow: two records of one instant a millisecond apart
+	for i := 1; i < len(out); i++ {
+		if !out[i].At.After(out[i-1].At) {
+			out[i].At = out[i-1].At.Add(time.Millisecond)
+		}
+	}
+	return out
 }
 
 // TokensOf returns the serials of login's tokens.

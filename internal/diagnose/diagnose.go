@@ -34,6 +34,9 @@ type Person struct {
 	Activity     []rsa.AuthEvent // oldest first, the last Window
 	ActivityErr  error
 	Now          time.Time
+	// Loc is the zone times are said in (nil: the machine's; the console
+	// passes its timezone setting).
+	Loc *time.Location
 }
 
 // Severity orders findings: what stops every login, what stops some or
@@ -125,7 +128,7 @@ func (d *diagnosis) directory() {
 }
 
 func (d *diagnosis) principal() {
-	p, now := d.p.Principal, d.p.Now
+	p := d.p.Principal
 	switch {
 	case d.p.PrincipalErr != nil:
 		d.add(Finding{Severity: Warning, Words: "AM's account could not be read: " + rsa.Explain(d.p.PrincipalErr)})
@@ -146,12 +149,12 @@ func (d *diagnosis) principal() {
 			if n := d.failuresBefore(e); n > 0 {
 				words += fmt.Sprintf(" after %d failed passcode%s", n, plural(n))
 			}
-			words += " " + when(e.At, now)
+			words += " " + d.when(e.At)
 		} else if p.FailedCount > 0 {
 			words += fmt.Sprintf(" after %d failed passcode%s", p.FailedCount, plural(p.FailedCount))
 		}
 		if !p.LockoutExpires.IsZero() {
-			words += "; AM unlocks by itself " + when(p.LockoutExpires, now)
+			words += "; AM unlocks by itself " + d.when(p.LockoutExpires)
 		} else {
 			words += "; an administrator unlocks"
 		}
@@ -185,17 +188,17 @@ func (d *diagnosis) tokens() {
 		if !t.Enabled {
 			words := name + " is disabled"
 			if !t.EnableModified.IsZero() {
-				words += " (" + when(t.EnableModified, now) + ")"
+				words += " (" + d.when(t.EnableModified) + ")"
 			}
 			d.add(Finding{Severity: Blocking, Serial: t.Serial, Words: words, Fix: rsa.FixEnable, At: t.EnableModified, keys: []string{"TOKEN_DISABLED"}})
 			continue
 		}
 		if expired {
-			d.add(Finding{Severity: Blocking, Serial: t.Serial, Words: name + " expired " + when(t.Expires, now), Fix: rsa.FixReplace, At: t.Expires, keys: []string{"TOKEN_EXPIRED"}})
+			d.add(Finding{Severity: Blocking, Serial: t.Serial, Words: name + " expired " + d.when(t.Expires), Fix: rsa.FixReplace, At: t.Expires, keys: []string{"TOKEN_EXPIRED"}})
 			continue
 		}
 		if left := t.Expires.Sub(now); !t.Expires.IsZero() && left < 14*24*time.Hour {
-			d.add(Finding{Severity: Warning, Serial: t.Serial, Words: name + " expires " + when(t.Expires, now), Fix: rsa.FixReplace, At: t.Expires})
+			d.add(Finding{Severity: Warning, Serial: t.Serial, Words: name + " expires " + d.when(t.Expires), Fix: rsa.FixReplace, At: t.Expires})
 		}
 		d.pin(t, name)
 		if t.NextTokencodeMode {
@@ -215,10 +218,9 @@ const tokencodeOnly rsa.PinType = 1
 
 // pin says a cleared PIN or a new PIN AM will ask for.
 func (d *diagnosis) pin(t rsa.Token, name string) {
-	now := d.p.Now
 	since := ""
 	if !t.PinModified.IsZero() {
-		since = " " + when(t.PinModified, now)
+		since = " " + d.when(t.PinModified)
 	}
 	switch {
 	case !t.PinSet && t.PinType != tokencodeOnly:
@@ -245,7 +247,7 @@ func (d *diagnosis) emergency(st rsa.TokenState, name string) {
 	case e.Active():
 		words := "emergency access is on for " + name
 		if !e.Expiration.IsZero() {
-			words += " until " + when(e.Expiration, now)
+			words += " until " + d.when(e.Expiration)
 		}
 		switch e.Mode {
 		case amproto.EAModeTemporaryFixedCode:
@@ -267,10 +269,10 @@ func (d *diagnosis) emergency(st rsa.TokenState, name string) {
 	default:
 		if ev, ok := d.last("EMERGENCY_ACCESS_ENDED"); ok && strings.EqualFold(ev.Token, st.Token.Serial) {
 			d.add(Finding{Severity: Warning, Serial: st.Token.Serial, At: ev.At, Fix: rsa.FixEmergencyAccess,
-				Words: "emergency access ended when the token was used " + when(ev.At, now) + ": the emergency code no longer works"})
+				Words: "emergency access ended when the token was used " + d.when(ev.At) + ": the emergency code no longer works"})
 		} else if e.Lost && !e.Expiration.IsZero() && !now.Before(e.Expiration) {
 			d.add(Finding{Severity: Warning, Serial: st.Token.Serial, At: e.Expiration, Fix: rsa.FixEmergencyAccess,
-				Words: "emergency access on " + name + " ended " + when(e.Expiration, now) + ": the emergency code no longer works"})
+				Words: "emergency access on " + name + " ended " + d.when(e.Expiration) + ": the emergency code no longer works"})
 		}
 	}
 }
@@ -278,7 +280,6 @@ func (d *diagnosis) emergency(st rsa.TokenState, name string) {
 // attempts reads the activity: the run of failures since the last
 // success, a replayed code, and when the person last got in.
 func (d *diagnosis) attempts() {
-	now := d.p.Now
 	if d.p.ActivityErr != nil {
 		d.add(Finding{Severity: Warning, Words: "AM's authentication activity could not be read: " + rsa.Explain(d.p.ActivityErr)})
 		return
@@ -298,7 +299,7 @@ func (d *diagnosis) attempts() {
 	locked := d.p.Principal != nil && d.p.Principal.Locked
 	if bad > 0 && !locked {
 		words := fmt.Sprintf("%d wrong passcode%s since the last success, the latest %s: a mistyped PIN or tokencode, or the token's clock is off",
-			bad, plural(bad), when(lastBad.At, now))
+			bad, plural(bad), d.when(lastBad.At))
 		fix := rsa.FixNone
 		if bad >= 2 {
 			words += " (a resync with two codes tells)"
@@ -308,11 +309,11 @@ func (d *diagnosis) attempts() {
 	}
 	if e, ok := d.last("PASSCODE_REUSED"); ok && (lastOK == nil || e.At.After(lastOK.At)) {
 		d.add(Finding{Severity: Warning, At: e.At, keys: []string{"PASSCODE_REUSED"},
-			Words: "a tokencode was used twice " + when(e.At, now) + ": AM takes each code once — wait for the token to show the next one"})
+			Words: "a tokencode was used twice " + d.when(e.At) + ": AM takes each code once — wait for the token to show the next one"})
 	}
 	if e, ok := d.last("NEW_PIN_REJECTED"); ok && (lastOK == nil || e.At.After(lastOK.At)) {
 		d.add(Finding{Severity: Warning, At: e.At, keys: []string{"NEW_PIN_REJECTED"},
-			Words: "a new PIN was refused " + when(e.At, now) + ": it must be 4 to 8 digits"})
+			Words: "a new PIN was refused " + d.when(e.At) + ": it must be 4 to 8 digits"})
 	}
 	switch {
 	case lastOK != nil:
@@ -320,7 +321,7 @@ func (d *diagnosis) attempts() {
 		if lastOK.ResultKey == "EMERGENCY_CODE_ACCEPTED" {
 			how = " with an emergency code"
 		}
-		d.add(Finding{Severity: Info, At: lastOK.At, Serial: lastOK.Token, Words: "the last successful login was " + when(lastOK.At, now) + how})
+		d.add(Finding{Severity: Info, At: lastOK.At, Serial: lastOK.Token, Words: "the last successful login was " + d.when(lastOK.At) + how})
 	case len(d.p.Activity) == 0:
 		d.add(Finding{Severity: Info, Words: "AM saw no attempt in the last 7 days: the login may not reach AM (another agent, the network) or the person uses another login name"})
 	default:
@@ -365,10 +366,15 @@ func plural(n int) string {
 
 // when says an instant the way a person on the phone would: "at 09:12"
 // today, "yesterday at 17:40", "on Monday at 08:03" within a week, else
-// "on 2026-11-20" — in the local zone.
-func when(t, now time.Time) string {
-	t, now = t.Local(), now.Local()
-	day := func(x time.Time) time.Time { y, m, d := x.Date(); return time.Date(y, m, d, 0, 0, 0, 0, time.Local) }
+// "on 2026-11-20" — in the diagnosis's zone.
+func (d *diagnosis) when(t time.Time) string {
+	loc := d.p.Loc
+	if loc == nil {
+		loc = time.Local
+	}
+	now := d.p.Now.In(loc)
+	t = t.In(loc)
+	day := func(x time.Time) time.Time { y, m, d := x.Date(); return time.Date(y, m, d, 0, 0, 0, 0, loc) }
 	days := int(day(t).Sub(day(now)).Hours() / 24)
 	clock := t.Format("15:04")
 	switch {

@@ -253,3 +253,43 @@ func TestActivityPaging(t *testing.T) {
 		t.Fatalf("bad lastLogTime: %v", err)
 	}
 }
+
+// The demo's agents (#16 --traffic): a person logging in at an agent
+// in-process is recorded with the agent and the client's address, under
+// the same rules; a data set's history is seeded oldest first and read
+// back as AM's records.
+func TestAgentsAndSeededActivity(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	e.clock.Add(10 * time.Minute) // after the data set's own history
+	past := testNow.Add(time.Minute)
+	err := e.sim.SeedActivity(
+		amsim.Activity{At: past, Login: "jdoe", Serial: "000100001007", Agent: "VPN gateway", Client: "10.20.0.7", Key: "PASSCODE_ACCEPTED"},
+		amsim.Activity{At: past.Add(time.Minute), Login: "jdoe", Agent: "VPN gateway", Client: "10.20.0.7", Key: "BAD_PASSCODE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.SeedActivity(amsim.Activity{At: past, Login: "jdoe", Key: "BAD_PASSCODE"}); err == nil {
+		t.Fatal("a record older than the last was seeded")
+	}
+	if err := e.sim.SeedActivity(amsim.Activity{At: testNow, Login: "jdoe", Key: "NO_SUCH_EVENT"}); err == nil {
+		t.Fatal("an unknown event was seeded")
+	}
+	cur, _ := codes(t, e, e.ds.TokensOf("jdoe")[0])
+	if st := e.sim.Authenticate("jdoe", demo.DemoPIN+cur, "Citrix Gateway", "10.20.0.9"); st != amproto.StateAuthenticated {
+		t.Fatalf("at an agent: %s", st)
+	}
+	if st := e.sim.Authenticate("jdoe", demo.DemoPIN+cur, "Citrix Gateway", "10.20.0.9"); st == amproto.StateAuthenticated {
+		t.Fatal("the same code twice at an agent")
+	}
+	evs, err := o.Activity(ctx, "jdoe", testNow)
+	if err != nil || len(evs) != 4 {
+		t.Fatalf("%v %+v", err, evs)
+	}
+	if evs[0].ClientIP != "10.20.0.7" || evs[0].Agent != "VPN gateway" || evs[0].ResultKey != "PASSCODE_ACCEPTED" || !evs[0].At.Equal(past) {
+		t.Fatalf("seeded: %+v", evs[0])
+	}
+	if evs[2].ClientIP != "10.20.0.9" || evs[2].Agent != "Citrix Gateway" || evs[2].Result != "Success" || evs[3].ResultKey != "PASSCODE_REUSED" {
+		t.Fatalf("at the agent: %+v / %+v", evs[2], evs[3])
+	}
+}

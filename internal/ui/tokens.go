@@ -510,7 +510,7 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 func (p *tokensPane) diagnose(c *common) {
 	u, pr := p.user, p.principal
 	person := diagnose.Person{Login: u.Login, AD: &u, Principal: &pr, Tokens: p.states,
-		Activity: p.activity, ActivityErr: p.activityErr, Now: c.now()}
+		Activity: p.activity, ActivityErr: p.activityErr, Now: c.now(), Loc: c.loc}
 	if pr.GUID == "" {
 		person.Principal = nil
 	}

@@ -1,6 +1,8 @@
 package amsim
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -77,6 +79,7 @@ type authRecord struct {
 	login, first string
 	last, source string
 	agent        string
+	client       string // the address the person came from ("" over the admin API)
 	token        string // serial
 	ev           authEvent
 }
@@ -90,7 +93,7 @@ func (s *Sim) record(p *principal, t *token, agent string, ev authEvent) {
 	if n := len(s.authLog); n > 0 && !at.After(s.authLog[n-1].at) {
 		at = s.authLog[n-1].at.Add(time.Millisecond)
 	}
-	r := authRecord{at: at, guid: s.newGUID(), agent: agent, ev: ev}
+	r := authRecord{at: at, guid: s.newGUID(), agent: agent, client: s.client, ev: ev}
 	if p != nil {
 		r.login, r.first, r.last = p.login, p.first, p.last
 		if is := s.source(p.source); is != nil {
@@ -469,7 +472,7 @@ func (s *Sim) activityDTO(r authRecord) *soapenc.Value {
 		lv("userId", "User ID", r.login), lv("actorId", "User ID", r.login),
 		lv("actorFName", "First Name", r.first), lv("actorLName", "Last Name", r.last),
 		lv("actorIdSrcName", "Identity Source", r.source), lv("actorSecDomName", "Security Domain", s.domain.name),
-		lv("agentName", "Agent", r.agent), lv("token", "Token Serial Number", r.token),
+		lv("agentName", "Agent", r.agent), lv("token", "Token Serial Number", r.token), lv("clientIp", "Client IP", r.client),
 		lv("authMethodName", "Authentication Method", "SecurID_Native"),
 		lv("activity", "Activity", "Authentication"), lv("actionKey", "Action", "Principal authentication"),
 		lv("actionResult", "Result", result), lv("resultKey", "Result Key", r.ev.key),
@@ -486,4 +489,72 @@ func (s *Sim) activityDTO(r authRecord) *soapenc.Value {
 		}
 	}
 	return obj("item", amproto.ActivityRecordDTO, set...)
+}
+
+// Authenticate is a person logging in at an agent, in-process: the demo's
+// traffic. It is the LoginCommand a SecurID agent's check comes down to,
+// run through the same rules and recorded with the agent and the client's
+// address; a step AM would prompt for is left unanswered (the person gave
+// up). It returns the authentication state.
+func (s *Sim) Authenticate(login, passcode, agent, clientIP string) string {
+	in := obj("in1", amproto.LoginCommand, soapenc.Str("agentId", agent),
+		soapenc.Str("authenticationMethodId", amproto.MethodSecurID), soapenc.Str("authenticationState", amproto.StateInitial),
+		soapenc.ObjArray("parameters", amproto.AbstractParameterDTO,
+			obj("item", amproto.FieldParameterDTO, soapenc.Str("promptKey", amproto.PromptPrincipalID), soapenc.Str("value", login)),
+			obj("item", amproto.FieldParameterDTO, soapenc.Str("promptKey", amproto.PromptPasscode), soapenc.Str("value", passcode))))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.client = clientIP
+	defer func() { s.client = "" }()
+	out, f := s.passcodeLogin(in)
+	if f != nil {
+		return amproto.StateFailed
+	}
+	state, sid := out.Str("authenticationState"), out.Str("sessionId")
+	delete(s.logons, sid) // an unanswered prompt, or the person's own session
+	delete(s.userSessions, sid)
+	return state
+}
+
+// Activity is a record for SeedActivity: what the demo's data set says
+// happened before the simulator started.
+type Activity struct {
+	At            time.Time
+	Login, Serial string
+	Agent, Client string
+	Key           string // one of the runtime events' keys (BAD_PASSCODE, USER_LOCKED_OUT, …)
+}
+
+// SeedActivity adds past records to the activity monitor, oldest first,
+// before anything happens at runtime.
+func (s *Sim) SeedActivity(recs ...Activity) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	events := map[string]authEvent{}
+	for _, ev := range []authEvent{evAccepted, evEACode, evBadPasscode, evNextMode, evNextAsked, evNextBad, evNewPINAsked, evNewPIN,
+		evBadPIN, evLocked, evLockedNow, evDisabled, evExpired, evReplayed, evDeniedInEA, evEAEnded, evReplaced, evNoUser, evNoToken, evLogonExpired} {
+		events[ev.key] = ev
+	}
+	for _, r := range recs {
+		ev, ok := events[r.Key]
+		if !ok {
+			return fmt.Errorf("amsim: no runtime event %q", r.Key)
+		}
+		if n := len(s.authLog); n > 0 && !r.At.After(s.authLog[n-1].at) {
+			return fmt.Errorf("amsim: activity at %s is not after the last record (%s): seed it oldest first", r.At, s.authLog[n-1].at)
+		}
+		// the GUID from the record itself, not the simulator's sequence: a
+		// data set's history leaves every other GUID as it was
+		sum := sha256.Sum256([]byte(fmt.Sprintf("activity/%d/%s/%s/%s", r.At.UnixNano(), r.Login, r.Serial, r.Key)))
+		rec := authRecord{at: r.At.UTC().Truncate(time.Millisecond), guid: fmt.Sprintf("%x", sum[:16]), agent: r.Agent, client: r.Client,
+			token: r.Serial, ev: ev, login: r.Login}
+		if p := s.principalByLogin(r.Login, ""); p != nil {
+			rec.first, rec.last = p.first, p.last
+			if is := s.source(p.source); is != nil {
+				rec.source = is.name
+			}
+		}
+		s.authLog = append(s.authLog, rec)
+	}
+	return nil
 }

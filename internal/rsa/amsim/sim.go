@@ -86,8 +86,11 @@ type Sim struct {
 	activity activity
 	// the runtime side (runtime.go): logons under way and the
 	// authentication activity the activity monitor reads
-	logons       map[string]*logon
-	authLog      []authRecord
+	logons  map[string]*logon
+	authLog []authRecord
+	// client is the address of the authentication being run (Authenticate
+	// sets it for its call, under mu); over the admin API there is none
+	client       string
 	userSessions map[string]bool
 }
 
