@@ -222,3 +222,23 @@ func TestVerbUserShowOnOneBackEnd(t *testing.T) {
 	}
 	c.fails(2, "", "user", "show", "nobody-here", "--json")
 }
+
+// --traffic is the demo's: refused without --demo, and outside its range.
+func TestTrafficFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--traffic"}, "--traffic makes demo people log in: it needs --demo"},
+		{[]string{"sim", "--traffic=1ms"}, "--traffic must be between 100ms and 1h"},
+		{[]string{"--demo", "--traffic=2h"}, "--traffic must be between 100ms and 1h"},
+	} {
+		root := newRoot()
+		root.SetArgs(c.args)
+		root.SetErr(new(strings.Builder))
+		err := root.Execute()
+		if err == nil || exitCode(err) != exitUsage || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v (exit %d), want %q", c.args, err, exitCode(err), c.want)
+		}
+	}
+}

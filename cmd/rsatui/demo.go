@@ -45,7 +45,9 @@ const logoutWait = 500 * time.Millisecond
 // simulator over HTTPS and the embedded directory over LDAPS, behind a
 // generated CA the clients trust, so the demo runs the real client code with
 // TLS verification on.
-func demoBackend(seed uint64, users int, readOnly bool) (*backend, error) {
+//
+// traffic > 0 makes demo people log in every traffic (demo.Traffic).
+func demoBackend(seed uint64, users int, readOnly bool, traffic time.Duration) (*backend, error) {
 	st, err := stack.Start(stack.Options{Seed: seed, Users: users, Helpdesk: readOnly})
 	if err != nil {
 		return nil, err
@@ -54,6 +56,11 @@ func demoBackend(seed uint64, users int, readOnly bool) (*backend, error) {
 	// the stack's own Close would log out and close the clients a second time
 	st.AM, st.Dir = nil, nil
 	b.cleanup = append(b.cleanup, st.Close)
+	if traffic > 0 {
+		ctx, stop := context.WithCancel(context.Background())
+		b.cleanup = append(b.cleanup, stop)
+		go st.DS.Traffic(ctx, st.Sim, traffic, seed)
+	}
 	b.ops.ReadOnly = readOnly
 	b.info = ui.Info{Server: strings.TrimPrefix(st.AMURL, "https://") + " (simulator)", Directory: st.DirURL,
 		IdentitySource: demo.IdentitySourceName, Admin: st.Admin, ReadOnly: readOnly, MaxEADays: b.ops.MaxEADays, Demo: true}

@@ -76,6 +76,7 @@ rsatui --demo runs the console against an embedded AM simulator and directory.`,
 	root.PersistentFlags().BoolVar(&demoMode, "demo", false, "run against an embedded AM simulator and directory (no servers, no config)")
 	root.Flags().IntVar(&demoUsers, "demo-users", 200, "generated people in the demo data set")
 	root.Flags().Uint64Var(&demoSeed, "demo-seed", 1, "seed of the demo data set")
+	addTrafficFlag(root)
 	root.PersistentFlags().BoolVar(&readOnly, "read-only", false, "refuse every change (enforced in the operation layer)")
 	addConnFlags(root)
 	addVerbs(root)
@@ -88,12 +89,19 @@ rsatui --demo runs the console against an embedded AM simulator and directory.`,
 func openBackend(cmd *cobra.Command, demoMode bool, seed uint64, users int, readOnly bool) (*backend, error) {
 	var b *backend
 	var err error
+	traffic, _ := cmd.Flags().GetDuration("traffic") // the console's and serve's flag
+	if err := checkTraffic(traffic); err != nil {
+		return nil, err
+	}
+	if traffic > 0 && !demoMode {
+		return nil, usageErr("--traffic makes demo people log in: it needs --demo (or use rsatui sim --traffic)")
+	}
 	if demoMode {
 		// a big data set takes a while to generate and load (20,000 people:
 		// ~30 s): say what is happening instead of a blank terminal
 		fmt.Fprintf(cmd.ErrOrStderr(), "rsatui: starting the demo AM simulator and directory with %d generated people…\n", users)
 		start := time.Now()
-		if b, err = demoBackend(seed, users, readOnly); err != nil {
+		if b, err = demoBackend(seed, users, readOnly, traffic); err != nil {
 			return nil, &exitError{code: exitServer, err: fmt.Errorf("starting the demo servers: %w", err)}
 		}
 		if took := time.Since(start); took > time.Second {

@@ -121,5 +121,6 @@ changes already sent finish and show their result, then the sessions close.`,
 	f.IntVar(&maxSessions, "max-sessions", 100, "concurrent sessions at most")
 	f.IntVar(&demoUsers, "demo-users", 200, "generated people in the demo data set (with --demo)")
 	f.Uint64Var(&demoSeed, "demo-seed", 1, "seed of the demo data set (with --demo)")
+	addTrafficFlag(cmd)
 	return cmd
 }

@@ -54,6 +54,10 @@ It is meant for loopback only: demo credentials.`,
 			if latency < 0 || jitter < 0 || latency > time.Minute || jitter > time.Minute {
 				return usageErr("--latency and --jitter must be between 0 and 1m (not %s, %s)", latency, jitter)
 			}
+			traffic, _ := cmd.Flags().GetDuration("traffic")
+			if err := checkTraffic(traffic); err != nil {
+				return err
+			}
 			sim := amsim.New(amsim.Options{Seed: seed, Inline: inline})
 			sim.SetLatencyJitter(latency, jitter)
 			ds := demo.Generate(seed, users, time.Now())
@@ -125,6 +129,10 @@ It is meant for loopback only: demo credentials.`,
 
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if traffic > 0 {
+				fmt.Fprintf(out, "traffic: a demo person logs in every %s (mostly right, now and then a mistyped PIN)\n", traffic)
+				go ds.Traffic(ctx, sim, traffic, seed)
+			}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
 			select {
@@ -146,6 +154,7 @@ It is meant for loopback only: demo credentials.`,
 	cmd.Flags().BoolVar(&inline, "inline", false, "answer inline instead of Axis multiRefs")
 	cmd.Flags().DurationVar(&latency, "latency", 0, "delay every request by this much, as an AM far away would (e.g. 50ms)")
 	cmd.Flags().DurationVar(&jitter, "jitter", 0, "add a random delay of up to this much to --latency")
+	addTrafficFlag(cmd)
 	cmd.Flags().BoolVar(&plainHTTP, "plain-http", false, "serve plain HTTP instead of HTTPS (clients then need --am-allow-plain-http)")
 	cmd.Flags().StringVar(&caFile, "ca-file", "", "where to write the run's CA certificate (default: a file in the temporary directory, removed on exit)")
 	cmd.AddCommand(newSimTokencodeCmd())
@@ -183,4 +192,19 @@ func newSimTokencodeCmd() *cobra.Command {
 	cmd.Flags().IntVar(&users, "users", 200, "number of generated users (as given to sim or --demo-users)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the demo data set (as given to sim or --demo-seed)")
 	return cmd
+}
+
+// addTrafficFlag is --traffic: demo people log in now and then, so the
+// dashboards show live activity. --traffic alone is every 3 s;
+// --traffic=500ms sets the interval.
+func addTrafficFlag(cmd *cobra.Command) {
+	cmd.Flags().Duration("traffic", 0, "make demo people log in now and then (every 3s; --traffic=1s for another interval)")
+	cmd.Flags().Lookup("traffic").NoOptDefVal = "3s"
+}
+
+func checkTraffic(d time.Duration) error {
+	if d < 0 || (d > 0 && d < 100*time.Millisecond) || d > time.Hour {
+		return usageErr("--traffic must be between 100ms and 1h (not %s)", d)
+	}
+	return nil
 }

@@ -82,7 +82,7 @@ func open(cmd *cobra.Command, needDir bool) (*opened, error) {
 	var b *backend
 	var err error
 	if demoMode {
-		b, err = demoBackend(1, 200, readOnly)
+		b, err = demoBackend(1, 200, readOnly, 0)
 		if err != nil {
 			return nil, &exitError{code: exitServer, err: err}
 		}
