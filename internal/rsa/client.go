@@ -376,8 +376,11 @@ func malformedReply(name string, write bool, err error) error {
 func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soapenc.Value, error) {
 	var zero *soapenc.Value
 	name := cmd.Type.Local
-	// a lost reply leaves the outcome unknown only for commands that change state
-	write := !amproto.ReadOnly[cmd.Type] && cmd.Type != amproto.LoginCommand && cmd.Type != amproto.LogoutCommand
+	// a lost reply leaves the outcome unknown only for commands that change
+	// state: an admin's login does not, a person's passcode does (it counts
+	// toward their lockout)
+	write := !amproto.ReadOnly[cmd.Type] && cmd.Type != amproto.LogoutCommand &&
+		(cmd.Type != amproto.LoginCommand || cmd.Str("authenticationMethodId") == amproto.MethodSecurID)
 	in1 := *cmd
 	in1.Name = amproto.PartCommand
 	parts := []*soapenc.Value{&in1}

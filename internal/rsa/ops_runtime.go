@@ -104,7 +104,24 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 	if err := o.announce(ctx); err != nil {
 		return res, err
 	}
+	// what AM recorded just before: the attempt's own record is the one
+	// after it (another test of the same person a moment ago is not)
 	mark := o.Now().Add(-time.Second)
+	res.Commands = append(res.Commands, "ActivityMonitorCommand")
+	seen := map[string]bool{}
+	if before, err := o.c.Activity(ctx, login, mark); err == nil {
+		for _, e := range before {
+			seen[e.GUID] = true
+		}
+	}
+	ours := func(evs []AuthEvent) (AuthEvent, bool) {
+		for i := len(evs) - 1; i >= 0; i-- {
+			if evs[i].Agent == PasscodeAgent && !seen[evs[i].GUID] {
+				return evs[i], true
+			}
+		}
+		return AuthEvent{}, false
+	}
 	res.Commands = append(res.Commands, "LoginCommand (SecurID_Native)")
 	l, err := o.c.StartLogon(ctx, login, passcode, PasscodeAgent)
 	for err == nil && l.State == amproto.StateInProgress && l.Prompt == amproto.PromptNextTokencode && next != nil {
@@ -126,17 +143,28 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 		res.Commands = append(res.Commands, "LogoutCommand")
 		_ = o.c.EndLogon(ctx, l) // the person's session, or the logon left waiting
 	}
+	if errors.Is(err, ErrOutcomeUnknown) {
+		// the passcode reached AM, or not: its activity monitor says
+		res.Commands = append(res.Commands, "ActivityMonitorCommand")
+		evs, aerr := o.c.Activity(ctx, login, mark)
+		if e, ok := ours(evs); aerr == nil && ok {
+			res.Event, res.Reason, res.Accepted = e, e.ResultKey, e.Result == "Success"
+			res.Words = "AM's reply was lost; its activity monitor recorded: " + e.Message
+			if w, ok := passcodeWords[e.ResultKey]; ok {
+				res.Words, res.Fix = "AM's reply was lost; its activity monitor recorded: "+w.words, w.fix
+			}
+			return res, nil
+		}
+		return res, fmt.Errorf("%w: the passcode may have reached AM and counted toward the lockout, and AM's activity monitor shows no record of it yet: look with rsatui activity %s before testing again", err, login)
+	}
 	if err != nil {
 		return res, err
 	}
 	res.Accepted = l.State == amproto.StateAuthenticated
 	res.Commands = append(res.Commands, "ActivityMonitorCommand")
 	evs, aerr := o.c.Activity(ctx, login, mark)
-	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Agent == PasscodeAgent {
-			res.Event, res.Reason = evs[i], evs[i].ResultKey
-			break
-		}
+	if e, ok := ours(evs); ok {
+		res.Event, res.Reason = e, e.ResultKey
 	}
 	switch {
 	case l.State == amproto.StateInProgress && l.Prompt == amproto.PromptNextTokencode:

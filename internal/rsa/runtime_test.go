@@ -293,3 +293,24 @@ func TestAgentsAndSeededActivity(t *testing.T) {
 		t.Fatalf("at the agent: %+v / %+v", evs[2], evs[3])
 	}
 }
+
+// A passcode test whose reply is lost may have counted toward the
+// lockout: AM's activity monitor then says what happened, and when it has
+// no record the error says to look before testing again (outcome unknown).
+func TestPasscodeLostReply(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	if _, err := o.Activity(ctx, "jdoe", testNow); err != nil { // logged in: the next LoginCommand is the passcode's
+		t.Fatal(err)
+	}
+	e.sim.Inject(amsim.Rule{Command: amproto.LoginCommand, Action: amsim.DropAfter})
+	res, err := o.TestPasscode(ctx, "jdoe", rsa.Secret(demo.DemoPIN+"00000000"), nil)
+	if err != nil || res.Accepted || res.Reason != "BAD_PASSCODE" || !strings.HasPrefix(res.Words, "AM's reply was lost; its activity monitor recorded: refused: wrong passcode") {
+		t.Fatalf("reply lost after AM took it: %v %+v", err, res)
+	}
+	e.sim.Inject(amsim.Rule{Command: amproto.LoginCommand, Action: amsim.Drop})
+	_, err = o.TestPasscode(ctx, "jdoe", rsa.Secret(demo.DemoPIN+"00000000"), nil)
+	if !errors.Is(err, rsa.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "look with rsatui activity jdoe") {
+		t.Fatalf("reply lost, nothing recorded: %v", err)
+	}
+}
