@@ -135,6 +135,15 @@ func dashboardText(w *tabwriter.Writer, p diagnose.Person, fs []diagnose.Finding
 		if u.Locked {
 			state += ", LOCKED"
 		}
+		if !u.AccountExpires.IsZero() {
+			state += ", expires " + day(u.AccountExpires)
+		}
+		switch {
+		case u.MustChangePassword:
+			state += ", must change the password"
+		case u.PasswordExpired:
+			state += ", password EXPIRED"
+		}
 		fmt.Fprintf(w, "AD:\t%s (%s), %s\t%s\n", textsafe.Line(u.DisplayName), textsafe.Line(u.Login), state, textsafe.Line(u.Department))
 	}
 	switch pr := p.Principal; {

@@ -182,12 +182,20 @@ type userView struct {
 	GUID        string   `json:"guid"`
 	DN          string   `json:"dn"`
 	Groups      []string `json:"groups"`
+	// read by user show only (the directory's lookup of one person)
+	LockedAt           time.Time `json:"locked_at,omitzero"`
+	AccountExpires     time.Time `json:"account_expires,omitzero"`
+	PasswordLastSet    time.Time `json:"password_last_set,omitzero"`
+	MustChangePassword bool      `json:"must_change_password,omitempty"`
+	PasswordExpired    bool      `json:"password_expired,omitempty"`
+	Changed            time.Time `json:"changed,omitzero"`
 }
 
 func userViewOf(u ad.User) userView {
 	return userView{Login: u.Login, UPN: u.UPN, DisplayName: u.DisplayName, GivenName: u.GivenName,
 		Surname: u.Surname, Mail: u.Mail, Department: u.Department, Title: u.Title, Disabled: u.Disabled,
-		Locked: u.Locked, GUID: u.GUID, DN: u.DN, Groups: u.Groups}
+		Locked: u.Locked, GUID: u.GUID, DN: u.DN, Groups: u.Groups, LockedAt: u.LockedAt.UTC(), AccountExpires: u.AccountExpires.UTC(),
+		PasswordLastSet: u.PasswordLastSet.UTC(), MustChangePassword: u.MustChangePassword, PasswordExpired: u.PasswordExpired, Changed: u.Changed.UTC()}
 }
 
 type tokenView struct {

@@ -147,6 +147,40 @@ func suite(t *testing.T, d *directory) {
 			t.Fatalf("unknown login: %v", err)
 		}
 	})
+	t.Run("Lookup reads the account's expiry and password state, the search does not", func(t *testing.T) {
+		c := d.client(t)
+		ctx := context.Background()
+		u, err := c.Lookup(ctx, "jdoe")
+		if err != nil || !u.Detailed || u.PasswordExpired || u.MustChangePassword || !u.AccountExpires.IsZero() || u.Changed.IsZero() || u.PasswordLastSet.IsZero() {
+			t.Fatalf("jdoe: %v %+v", err, u)
+		}
+		if l, _ := c.Lookup(ctx, "dobrien"); !l.Locked || l.LockedAt.IsZero() {
+			t.Fatalf("dobrien: %+v", l)
+		}
+		var must, expired *demo.Person
+		for i := range d.ds.People {
+			p := &d.ds.People[i]
+			if p.MustChangePassword && must == nil {
+				must = p
+			}
+			if !p.AccountExpires.IsZero() && p.AccountExpires.Before(time.Now()) && expired == nil {
+				expired = p
+			}
+		}
+		if must == nil || expired == nil {
+			t.Fatal("the data set has no one who must change the password, or whose account expired")
+		}
+		if m, err := c.Lookup(ctx, must.Login); err != nil || !m.MustChangePassword || !m.PasswordExpired {
+			t.Fatalf("%s must change the password: %v %+v", must.Login, err, m)
+		}
+		if e, err := c.Lookup(ctx, expired.Login); err != nil || e.AccountExpires.Sub(expired.AccountExpires).Abs() > 24*time.Hour {
+			t.Fatalf("%s's account expired on %s: %v %+v", expired.Login, expired.AccountExpires, err, e)
+		}
+		found, err := collect(t, c, "jdoe")
+		if err != nil || len(found) != 1 || found[0].Detailed {
+			t.Fatalf("the search: %v %+v", err, found)
+		}
+	})
 	t.Run("the first page is a screenful, the next ones full pages, and nobody twice", func(t *testing.T) {
 		c := d.client(t) // page size 25
 		var sizes []int

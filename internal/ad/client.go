@@ -66,11 +66,30 @@ type User struct {
 	Locked      bool     // lockoutTime > 0
 	GUID        string   // objectGUID as a canonical UUID
 	Groups      []string // CNs of memberOf
+
+	// Read by Lookup only (one person's dashboard), not by the people
+	// search: what says why AD itself may refuse the person.
+	Detailed        bool
+	LockedAt        time.Time // lockoutTime
+	AccountExpires  time.Time // accountExpires (zero: never)
+	PasswordLastSet time.Time // pwdLastSet (zero, with MustChangePassword: must change at next logon)
+	// MustChangePassword: pwdLastSet is 0 (an admin set "must change").
+	MustChangePassword bool
+	// PasswordExpired is AD's own verdict (msDS-User-Account-Control-Computed
+	// has UF_PASSWORD_EXPIRED), under the domain's password policy.
+	PasswordExpired bool
+	Changed         time.Time // whenChanged: when the account was last changed (not what changed)
 }
 
 // Attributes requested for every user: only what User needs.
 var userAttributes = []string{"sAMAccountName", "userPrincipalName", "displayName", "givenName", "sn",
 	"mail", "department", "title", "userAccountControl", "lockoutTime", "objectGUID", "memberOf"}
+
+// detailAttributes are Lookup's: the account's expiry and password state
+// too. msDS-User-Account-Control-Computed is constructed per entry, which
+// is why the people search (many entries a page) does not ask for it.
+var detailAttributes = append(append([]string(nil), userAttributes...),
+	"accountExpires", "pwdLastSet", "whenChanged", "msDS-User-Account-Control-Computed")
 
 // Client is a directory connection shared by all callers (go-ldap multiplexes
 // requests on one connection). It redials once per call when the connection

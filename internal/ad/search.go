@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	ber "github.com/go-asn1-ber/asn1-ber"
 	"github.com/go-ldap/ldap/v3"
 	"github.com/google/uuid"
 )
@@ -58,16 +59,17 @@ func (c *Client) Search(ctx context.Context, query string, first int, page func(
 	if err != nil {
 		return err
 	}
-	return c.search(ctx, filter, first, page)
+	return c.search(ctx, filter, first, userAttributes, page)
 }
 
-// Lookup returns the person with this login (sAMAccountName).
+// Lookup returns the person with this login (sAMAccountName), with the
+// account's expiry and password state (Detailed).
 func (c *Client) Lookup(ctx context.Context, login string) (User, error) {
 	if login == "" || len(login) > MaxQueryLen {
 		return User{}, fmt.Errorf("%w: a login of 1 to %d characters", ErrNotFound, MaxQueryLen)
 	}
 	var found []User
-	err := c.search(ctx, "(&"+personFilter+"(sAMAccountName="+ldap.EscapeFilter(login)+"))", 2, func(p []User) error {
+	err := c.search(ctx, "(&"+personFilter+"(sAMAccountName="+ldap.EscapeFilter(login)+"))", 2, detailAttributes, func(p []User) error {
 		found = append(found, p...)
 		return nil
 	})
@@ -80,7 +82,7 @@ func (c *Client) Lookup(ctx context.Context, login string) (User, error) {
 	return found[0], nil
 }
 
-func (c *Client) search(ctx context.Context, filter string, first int, page func([]User) error) error {
+func (c *Client) search(ctx context.Context, filter string, first int, attrs []string, page func([]User) error) error {
 	select {
 	case c.sem <- struct{}{}:
 		defer func() { <-c.sem }()
@@ -108,7 +110,7 @@ func (c *Client) search(ctx context.Context, filter string, first int, page func
 			ctl := ldap.NewControlPaging(size)
 			ctl.SetCookie(cookie)
 			req := ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0,
-				int(c.cfg.RequestTimeout/time.Second), false, filter, userAttributes, []ldap.Control{ctl})
+				int(c.cfg.RequestTimeout/time.Second), false, filter, attrs, []ldap.Control{ctl})
 			res := conn.SearchAsync(ctx, req, int(size))
 			users := make([]User, 0, size)
 			for res.Next() {
@@ -207,6 +209,25 @@ func toUser(e *ldap.Entry) User {
 		case "lockouttime":
 			if lt, err := strconv.ParseInt(first(a), 10, 64); err == nil {
 				u.Locked = lt > 0
+				u.LockedAt = fileTime(lt)
+			}
+		case "accountexpires":
+			if v, err := strconv.ParseInt(first(a), 10, 64); err == nil {
+				u.AccountExpires = fileTime(v)
+			}
+		case "pwdlastset":
+			if v, err := strconv.ParseInt(first(a), 10, 64); err == nil {
+				u.PasswordLastSet, u.MustChangePassword = fileTime(v), v == 0
+			}
+		case "whenchanged":
+			if t, err := ber.ParseGeneralizedTime([]byte(first(a))); err == nil {
+				u.Changed = t
+			}
+		case "msds-user-account-control-computed":
+			if v, err := strconv.ParseInt(first(a), 10, 64); err == nil {
+				u.Detailed = true
+				u.PasswordExpired = v&0x800000 != 0 // UF_PASSWORD_EXPIRED
+				u.Locked = v&0x10 != 0              // UF_LOCKOUT: AD's verdict, the lockout duration counted
 			}
 		case "objectguid":
 			if len(a.ByteValues) > 0 {
@@ -255,4 +276,14 @@ func firstRDN(dn string) string {
 		return ""
 	}
 	return parsed.RDNs[0].Attributes[0].Value
+}
+
+// fileTime is an AD time (100 ns intervals since 1601, UTC); 0 and the
+// largest int64 mean never (zero time).
+func fileTime(v int64) time.Time {
+	if v <= 0 || v == 1<<63-1 {
+		return time.Time{}
+	}
+	const epochDiff = 116444736000000000 // 1601-01-01 to 1970-01-01 in 100 ns
+	return time.Unix(0, (v-epochDiff)*100).UTC()
 }

@@ -31,6 +31,10 @@ type Person struct {
 	Groups      []string // group CNs
 	// LDAP/AM extras
 	LastLogin time.Time
+	// AccountExpires is when AD stops the account (zero: never);
+	// MustChangePassword is pwdLastSet 0 (an admin asked for a new one).
+	AccountExpires     time.Time
+	MustChangePassword bool
 }
 
 // Token is one SecurID token, assigned (Owner = login) or in the pool.
@@ -149,6 +153,17 @@ func Generate(seed uint64, n int, now time.Time) *Dataset {
 		taken[login] = true
 		d := departments[rng.IntN(len(departments))]
 		add(login, given, sur, d.name, d.title, rng.IntN(20) == 0, rng.IntN(50) == 0)
+		// AD's own reasons, by position, not from rng: the rest of the data
+		// set stays what it was
+		p := &ds.People[len(ds.People)-1]
+		switch i % 41 {
+		case 7:
+			p.MustChangePassword = true
+		case 13:
+			p.AccountExpires = now.Add(-5 * 24 * time.Hour) // a contractor whose contract ended
+		case 29:
+			p.AccountExpires = now.Add(9 * 24 * time.Hour)
+		}
 	}
 
 	serial := 100000000 + int(seed%1000)*1000

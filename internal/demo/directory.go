@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rsatui/rsatui/internal/ad/ldapsim"
@@ -56,12 +57,47 @@ func (p Person) UserAccountControl() int {
 	return uac
 }
 
-// LockoutTime is AD's lockoutTime (100 ns intervals since 1601): non-zero when locked.
-func (p Person) LockoutTime() string {
+// LockoutTime is AD's lockoutTime (100 ns intervals since 1601): when a
+// locked person was locked out — 55 minutes before the data set was made,
+// with the morning's wrong passcodes in AM (History) — else 0. AD counts a
+// lockout as over after the domain's lockout duration; the test directory
+// sets none (locked until unlocked).
+func (p Person) LockoutTime(created time.Time) string {
 	if p.Locked {
-		return "134088000000000000" // 2025-11-28, an arbitrary moment in the past
+		return fileTime(created.Add(-55 * time.Minute))
 	}
 	return "0"
+}
+
+// fileTime is an AD time (100 ns intervals since 1601); zero is never.
+func fileTime(t time.Time) string {
+	if t.IsZero() {
+		return "9223372036854775807"
+	}
+	return strconv.FormatInt(t.UTC().UnixNano()/100+116444736000000000, 10)
+}
+
+// pwdLastSet: 0 when the person must change it, else a month before the
+// data set was made.
+func (p Person) pwdLastSet(created time.Time) string {
+	if p.MustChangePassword {
+		return "0"
+	}
+	return fileTime(created.Add(-30 * 24 * time.Hour))
+}
+
+// computedUAC is what AD computes into msDS-User-Account-Control-Computed:
+// UF_LOCKOUT (0x10) while locked, UF_PASSWORD_EXPIRED (0x800000) when the
+// password must be changed.
+func (p Person) computedUAC() int {
+	v := 0
+	if p.Locked {
+		v |= 0x10
+	}
+	if p.MustChangePassword {
+		v |= 0x800000
+	}
+	return v
 }
 
 // ADGUIDBytes is the objectGUID as AD stores it: the first three groups
@@ -91,8 +127,11 @@ func (ds *Dataset) Directory() ldapsim.Directory {
 			"objectClass", "user", "objectCategory", category, "cn", dn[3:strings.IndexByte(dn, ',')],
 			"sAMAccountName", p.Login, "userPrincipalName", p.UPN, "givenName", p.GivenName, "sn", p.Surname,
 			"displayName", p.DisplayName, "mail", p.Mail, "department", p.Department, "title", p.Title,
-			"userAccountControl", strconv.Itoa(p.UserAccountControl()), "lockoutTime", p.LockoutTime(),
-			"objectGUID", string(ADGUIDBytes(p.GUID))}
+			"userAccountControl", strconv.Itoa(p.UserAccountControl()), "lockoutTime", p.LockoutTime(ds.Created),
+			"objectGUID", string(ADGUIDBytes(p.GUID)),
+			"accountExpires", fileTime(p.AccountExpires), "pwdLastSet", p.pwdLastSet(ds.Created),
+			"whenChanged", ds.Created.Add(-time.Duration(i%30+1) * 24 * time.Hour).UTC().Format("20060102150405.0Z"),
+			"msDS-User-Account-Control-Computed", strconv.Itoa(p.computedUAC())}
 		for _, g := range p.Groups {
 			kv = append(kv, "memberOf", ds.GroupDN(g))
 			members[g] = append(members[g], dn)
@@ -125,7 +164,10 @@ func (ds *Dataset) WriteLDIF(w io.Writer) error {
 	for i, p := range ds.People {
 		attrs := []string{"objectClass", "user", "sAMAccountName", p.Login, "userPrincipalName", p.UPN,
 			"givenName", p.GivenName, "sn", p.Surname, "displayName", p.DisplayName, "mail", p.Mail,
-			"department", p.Department, "title", p.Title, "userAccountControl", fmt.Sprint(p.UserAccountControl())}
+			"department", p.Department, "title", p.Title, "userAccountControl", fmt.Sprint(p.UserAccountControl()),
+			// AD takes 0 (must change) or -1 (now) for pwdLastSet, nothing else
+			"pwdLastSet", map[bool]string{true: "0", false: "-1"}[p.MustChangePassword],
+			"accountExpires", fileTime(p.AccountExpires)}
 		lw.entry(ds.DN(i), attrs...)
 	}
 	for _, g := range ds.Groups {
@@ -151,7 +193,7 @@ func (ds *Dataset) WriteLockouts(w io.Writer) error {
 			lw.line("dn", ds.DN(i))
 			lw.line("changetype", "modify")
 			lw.line("replace", "lockoutTime")
-			lw.line("lockoutTime", p.LockoutTime())
+			lw.line("lockoutTime", p.LockoutTime(ds.Created))
 			lw.line("-", "")
 			lw.blank()
 		}

@@ -119,10 +119,38 @@ func (d *diagnosis) directory() {
 		d.add(Finding{Severity: Blocking, Words: "the directory has no account " + d.p.Login})
 	default:
 		if u.Disabled {
-			d.add(Finding{Severity: Blocking, Words: "the AD account is disabled: the directory team enables it"})
+			words := "the AD account is disabled: the directory team enables it"
+			if !u.Changed.IsZero() {
+				// AD keeps no date of the disabling itself, only of the last change
+				words += " (the account was last changed " + d.when(u.Changed) + ")"
+			}
+			d.add(Finding{Severity: Blocking, Words: words})
+		}
+		if !u.AccountExpires.IsZero() {
+			switch left := u.AccountExpires.Sub(d.p.Now); {
+			case left <= 0:
+				d.add(Finding{Severity: Blocking, At: u.AccountExpires,
+					Words: "the AD account expired " + d.when(u.AccountExpires) + ": the directory team extends it"})
+			case left < 14*24*time.Hour:
+				d.add(Finding{Severity: Warning, At: u.AccountExpires, Words: "the AD account expires " + d.when(u.AccountExpires)})
+			}
 		}
 		if u.Locked {
-			d.add(Finding{Severity: Blocking, Words: "the AD account is locked (too many bad Windows passwords): the directory team unlocks it, or it unlocks by itself"})
+			words := "the AD account is locked (too many bad Windows passwords)"
+			if !u.LockedAt.IsZero() {
+				words += " since " + d.when(u.LockedAt)
+			}
+			d.add(Finding{Severity: Blocking, Words: words + ": the directory team unlocks it, or it unlocks by itself"})
+		}
+		switch {
+		case u.MustChangePassword:
+			d.add(Finding{Severity: Warning, Words: "AD asks for a new Windows password at the next logon: logins that check the AD password (VPN, Citrix) fail until it is changed"})
+		case u.PasswordExpired:
+			words := "the AD password has expired"
+			if !u.PasswordLastSet.IsZero() {
+				words += " (set " + d.when(u.PasswordLastSet) + ")"
+			}
+			d.add(Finding{Severity: Warning, Words: words + ": logins that check the AD password (VPN, Citrix) fail until it is changed"})
 		}
 	}
 }

@@ -20,7 +20,7 @@ type world struct {
 
 func start(t *testing.T) *world {
 	t.Helper()
-	st, err := stack.Start(stack.Options{Seed: 1, Users: 10})
+	st, err := stack.Start(stack.Options{Seed: 1, Users: 45})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,5 +192,36 @@ func TestEmergencyAccessEndedByTheToken(t *testing.T) {
 		if strings.Contains(f.Words, "emergency access ended") && f.Fix != rsa.FixEmergencyAccess {
 			t.Fatalf("fix %q", f.Fix)
 		}
+	}
+}
+
+// AD's own reasons, from the directory in full (Lookup): an expired
+// account blocks; a password to change is said as such; a disabled
+// account says when it was last changed (AD keeps no date of the disabling).
+func TestADAccount(t *testing.T) {
+	w := start(t)
+	var must, expired string
+	for _, p := range w.st.DS.People {
+		if p.MustChangePassword && must == "" {
+			must = p.Login
+		}
+		if !p.AccountExpires.IsZero() && p.AccountExpires.Before(time.Now()) && expired == "" {
+			expired = p.Login
+		}
+	}
+	if must == "" || expired == "" {
+		t.Fatal("the data set has no one who must change the password, or whose account expired")
+	}
+	if fs := w.diagnose(must); !has(fs, "AD asks for a new Windows password at the next logon") {
+		t.Fatalf("%s: %s", must, dump(fs))
+	}
+	if fs := w.diagnose(expired); !has(fs, "the AD account expired on ") {
+		t.Fatalf("%s: %s", expired, dump(fs))
+	}
+	if fs := w.diagnose("bdisabled"); !has(fs, "the AD account is disabled: the directory team enables it (the account was last changed ") {
+		t.Fatalf("bdisabled: %s", dump(fs))
+	}
+	if fs := w.diagnose("dobrien"); !has(fs, "the AD account is locked (too many bad Windows passwords) since ") {
+		t.Fatalf("dobrien: %s", dump(fs))
 	}
 }

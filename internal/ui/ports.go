@@ -18,6 +18,9 @@ type Directory interface {
 	// Search streams the people matching query, page by page; the first
 	// page holds at most first people (a screenful).
 	Search(ctx context.Context, query string, first int, page func([]ad.User) error) error
+	// Lookup reads one person in full: what the search leaves out (the
+	// account's expiry, the password's state) for their dashboard.
+	Lookup(ctx context.Context, login string) (ad.User, error)
 }
 
 // AM is what the console asks of Authentication Manager.

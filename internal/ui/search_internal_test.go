@@ -26,6 +26,10 @@ type searchCall struct {
 	ended  chan error // what Search returned
 }
 
+func (d *blockingDir) Lookup(ctx context.Context, login string) (ad.User, error) {
+	return ad.User{Login: login}, nil
+}
+
 func (d *blockingDir) Search(ctx context.Context, q string, first int, page func([]ad.User) error) error {
 	c := searchCall{query: q, first: first, answer: make(chan []ad.User), ended: make(chan error, 1)}
 	d.started <- c

@@ -56,12 +56,21 @@ func newTokensPane(u ad.User) *tokensPane {
 // readTokens reads what the person's screen shows, at once: the principal
 // afresh with every token in full, and AM's activity of the last days.
 func readTokens(c *common, u ad.User) request {
-	am, since := c.am, c.now().Add(-diagnose.Window)
+	am, dir, since := c.am, c.dir, c.now().Add(-diagnose.Window)
 	return call("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
 		r := tokensLoaded{user: u}
 		var wg sync.WaitGroup
 		wg.Go(func() { r.principal, r.states, r.err = am.PersonState(ctx, u.Login) })
 		wg.Go(func() { r.activity, r.activityErr = am.Activity(ctx, u.Login, since) })
+		if dir != nil {
+			// the account in full for the diagnosis; the search's row stays
+			// if the directory cannot say more now
+			wg.Go(func() {
+				if full, err := dir.Lookup(ctx, u.Login); err == nil {
+					r.user = full
+				}
+			})
+		}
 		wg.Wait()
 		return r
 	})
