@@ -64,6 +64,14 @@ func New(r Reader, interval time.Duration, now func() time.Time) *Poller {
 // Polls is how many times AM was asked (the benchmark's measure).
 func (p *Poller) Polls() int64 { return p.polls.Load() }
 
+// Watching is how many watches are open (a screen that closed must have
+// let go of its own).
+func (p *Poller) Watching() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.watches)
+}
+
 // Watch follows login's records (the login as AM's records name it;
 // case does not matter). Close it when the screen goes. A screen watches
 // first and reads what AM has second, then marks that Seen: a record that

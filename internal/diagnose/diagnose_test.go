@@ -225,3 +225,24 @@ func TestADAccount(t *testing.T) {
 		t.Fatalf("dobrien: %s", dump(fs))
 	}
 }
+
+// New-PIN mode says what AM will ask; a tokencode used twice says to wait
+// for the next one, and explains that refusal first.
+func TestNewPINModeAndReplay(t *testing.T) {
+	w := start(t)
+	serial := w.st.DS.TokensOf("jdoe")[0]
+	if _, err := w.st.Ops.RequireNewPIN(context.Background(), serial); err != nil {
+		t.Fatal(err)
+	}
+	if fs := w.diagnose("jdoe"); !has(fs, "AM asks for a new PIN on the token ("+serial+") at the next login") {
+		t.Fatalf("new-PIN mode: %s", dump(fs))
+	}
+	a := w.st.DS.TokensOf("cmueller")[0]
+	code, _, _ := w.st.Sim.Tokencodes(a)
+	for range 2 {
+		if _, err := w.st.Ops.TestPasscode(context.Background(), "cmueller", rsa.Secret(demo.DemoPIN+code), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first(t, w.diagnose("cmueller"), diagnose.Warning, rsa.FixNone, "a tokencode was used twice at ")
+}

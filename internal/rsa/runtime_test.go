@@ -314,3 +314,38 @@ func TestPasscodeLostReply(t *testing.T) {
 		t.Fatalf("reply lost, nothing recorded: %v", err)
 	}
 }
+
+// What AM refuses before the code is even looked at: a disabled or
+// expired token, a person with no token, a login AM does not know — each
+// with its own reason and fix; and new-PIN mode asks for a PIN after the
+// right passcode.
+func TestPasscodeRefusedTokens(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	jdoe := e.ds.TokensOf("jdoe")[0]
+	if _, err := o.SetEnabled(ctx, jdoe, false); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := codes(t, e, jdoe)
+	for _, c := range []struct {
+		login, passcode, reason string
+		fix                     rsa.Fix
+	}{
+		{"jdoe", demo.DemoPIN + cur, "TOKEN_DISABLED", rsa.FixEnable},
+		{"eolsen", demo.DemoPIN + func() string { c, _ := codes(t, e, e.ds.TokensOf("eolsen")[0]); return c }(), "TOKEN_EXPIRED", rsa.FixReplace},
+		{"fnotoken", demo.DemoPIN + "12345678", "NO_TOKEN", rsa.FixAssign},
+		{"nobody", demo.DemoPIN + "12345678", "PRINCIPAL_NOT_FOUND", rsa.FixNone},
+	} {
+		if r := testPasscode(t, o, c.login, c.passcode, nil); r.Accepted || r.Reason != c.reason || r.Fix != c.fix {
+			t.Errorf("%s: %+v, want %s / %q", c.login, r, c.reason, c.fix)
+		}
+	}
+	as := e.ds.TokensOf("cmueller")[0]
+	if _, err := o.RequireNewPIN(ctx, as); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ = codes(t, e, as)
+	if r := testPasscode(t, o, "cmueller", demo.DemoPIN+cur, nil); r.Accepted || r.Reason != "NEW_PIN_REQUIRED" {
+		t.Fatalf("new-PIN mode: %+v", r)
+	}
+}
