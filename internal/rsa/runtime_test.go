@@ -349,3 +349,25 @@ func TestPasscodeRefusedTokens(t *testing.T) {
 		t.Fatalf("new-PIN mode: %+v", r)
 	}
 }
+
+// A set of one-time codes at runtime: PIN + a code works once, the set
+// counts down, and a used code is refused.
+func TestPasscodeOneTimeCodes(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	serial := e.ds.TokensOf("jdoe")[0]
+	ea, err := o.SetEmergencyAccess(context.Background(), rsa.EARequest{Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 3,
+		Expires: testNow.Add(48 * time.Hour), IfAvailable: amproto.DisableEAOnAuth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := ea.Codes[1].Reveal()
+	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+code, nil); !r.Accepted || r.Reason != "EMERGENCY_CODE_ACCEPTED" {
+		t.Fatalf("a one-time code: %+v", r)
+	}
+	if st, _ := e.sim.Token(serial); st.UnusedOTTs != 2 {
+		t.Fatalf("unused codes after one: %+v", st)
+	}
+	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+code, nil); r.Accepted {
+		t.Fatalf("a one-time code twice: %+v", r)
+	}
+}
