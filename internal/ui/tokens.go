@@ -293,14 +293,23 @@ func tokenCells(c *common, s rsa.TokenState) row {
 	if !t.Enabled {
 		state = "disabled"
 	}
+	// PIN: set, no (cleared), new (set, and AM asks for a new one at the
+	// next login); Next: NEXT in next-tokencode mode (AM will ask for a
+	// second code: bad tokencodes or clock drift), else the bad tokencodes
+	// counted so far (2bad), else –
 	pin := "no"
-	if t.PinSet {
+	switch {
+	case t.PinSet && t.NewPinMode:
+		pin = "new"
+	case t.PinSet:
 		pin = "set"
 	}
-	// next-tokencode mode: AM will ask for a second code (bad tokencodes or clock drift)
-	if t.NextTokencodeMode {
+	switch {
+	case t.NextTokencodeMode:
 		pin += "/NEXT"
-	} else {
+	case t.BadCodeCount > 0:
+		pin += fmt.Sprintf("/%dbad", min(t.BadCodeCount, 9))
+	default:
 		pin += "/–"
 	}
 	ea, ends := eaKind(s.EA), "–"

@@ -100,3 +100,24 @@ func TestAutoRefreshSurvivesAScreenOnTop(t *testing.T) {
 		t.Fatal("a superseded tick ticks on")
 	}
 }
+
+// The PIN/Next cell says the PIN's state and what AM will ask next: a
+// cleared PIN, a new PIN asked for, next-tokencode mode, bad tokencodes
+// counted so far (#16: every token's state on the dashboard).
+func TestPINNextCell(t *testing.T) {
+	c := testCommon(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	for _, tc := range []struct {
+		tok  rsa.Token
+		want string
+	}{
+		{rsa.Token{PinSet: true}, "set/–"},
+		{rsa.Token{PinSet: false, NewPinMode: true}, "no/–"},
+		{rsa.Token{PinSet: true, NewPinMode: true}, "new/–"},
+		{rsa.Token{PinSet: true, BadCodeCount: 2}, "set/2bad"},
+		{rsa.Token{PinSet: true, BadCodeCount: 3, NextTokencodeMode: true}, "set/NEXT"},
+	} {
+		if got := tokenCells(c, rsa.TokenState{Token: tc.tok})[2]; got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.tok, got, tc.want)
+		}
+	}
+}
