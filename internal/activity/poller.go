@@ -21,10 +21,10 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
-// Reader reads authentication records after since, oldest first; login ""
-// is everybody (rsa.Ops.Activity).
+// Reader reads everybody's authentication records after since, oldest
+// first (rsa.Ops.ActivityPoll).
 type Reader interface {
-	Activity(ctx context.Context, login string, since time.Time) ([]rsa.AuthEvent, error)
+	ActivityPoll(ctx context.Context, since time.Time) ([]rsa.AuthEvent, error)
 }
 
 // DefaultInterval is how often AM is asked while somebody watches: a new
@@ -129,7 +129,7 @@ func (p *Poller) poll(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	p.polls.Add(1)
-	evs, err := p.r.Activity(ctx, "", since)
+	evs, err := p.r.ActivityPoll(ctx, since)
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return // stopped
 	}

@@ -189,9 +189,14 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 }
 
 // Activity is a person's authentication activity after since, oldest
-// first; login "" is everybody's (the live poller reads it for every
-// screen at once).
+// first (login "": everybody's).
 func (o *Ops) Activity(ctx context.Context, login string, since time.Time) ([]AuthEvent, error) {
 	ctx = withQueue(ctx, o.queue)
 	return o.c.Activity(ctx, strings.TrimSpace(login), since)
+}
+
+// ActivityPoll is everybody's records after since, read as the public
+// client polls: the live poller's read for every screen at once.
+func (o *Ops) ActivityPoll(ctx context.Context, since time.Time) ([]AuthEvent, error) {
+	return o.c.ActivityPoll(withQueue(ctx, o.queue), since)
 }

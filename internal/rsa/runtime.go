@@ -96,20 +96,33 @@ type AuthEvent struct {
 func (e AuthEvent) Failed() bool { return strings.EqualFold(e.Result, "Failure") }
 
 // activityPageMax is the largest page asked for while doubling; past it
-// the poll moves on from the last record, as a console does.
+// the read moves on from the page's last record.
 const activityPageMax = 1024
 
 // Activity reads a person's authentication activity after since, oldest
 // first (ActivityMonitorCommand, logType 1, filter FIELD_USER = login;
-// login "": everybody's, no filter).
-// As the public client does, it asks for 2 records and doubles the size
-// while the page comes back full, so records that share the page's last
-// instant are not split; failures are picked out here, not by an
-// ACTION_RESULT filter the server may not take (helpdesk-ops §9).
+// login "": everybody's, no filter): the help-desk query of helpdesk-ops
+// §9, a page of the Security Console's fetch block (50) first. Failures
+// are picked out by the caller, not by an ACTION_RESULT filter the server
+// may not take.
 func (c *Client) Activity(ctx context.Context, login string, since time.Time) ([]AuthEvent, error) {
+	return c.activity(ctx, login, since, amproto.ActivityFetchBlock)
+}
+
+// ActivityPoll reads everybody's records after since as the public client
+// polls (TriVir): 2 records first, the page doubled while it comes back
+// full, so a burst is read whole and a quiet second costs a tiny reply.
+func (c *Client) ActivityPoll(ctx context.Context, since time.Time) ([]AuthEvent, error) {
+	return c.activity(ctx, "", since, 2)
+}
+
+// activity pages from since, first records first, doubling the page while
+// it comes back full (the page's records that share its last instant are
+// not split: the larger page is asked from the same since).
+func (c *Client) activity(ctx context.Context, login string, since time.Time, first int) ([]AuthEvent, error) {
 	var all []AuthEvent
 	from := since
-	for size := 2; ; size *= 2 {
+	for size := first; ; size *= 2 {
 		page, err := c.activityPage(ctx, login, from, min(size, activityPageMax))
 		if err != nil {
 			return all, err

@@ -219,15 +219,19 @@ func TestPasscodeNewPINReplacementAndInput(t *testing.T) {
 }
 
 // The activity monitor's paging (helpdesk-ops §9): lastLogTime is UTC with
-// milliseconds and the records after it come oldest first; the client
-// doubles its page while it comes back full, so a burst larger than a page
-// is read whole; an unparsable lastLogTime is AM's InvalidArgument.
+// milliseconds and the records after it come oldest first. The help-desk
+// read asks for the console's fetch block (50) and doubles while the page
+// comes back full; the live poll starts at 2, as the public client does —
+// either way a burst larger than a page is read whole. An unparsable
+// lastLogTime is AM's InvalidArgument.
 func TestActivityPaging(t *testing.T) {
 	o, e := newOps(t, amsim.Options{})
 	ctx := context.Background()
-	for range 37 {
+	for range 60 {
 		testPasscode(t, o, "asmith", "9999"+"00000000", nil)
 	}
+	monitor := func() int64 { return e.sim.Stats().Commands[amproto.ActivityMonitorCommand.Local] }
+	before := monitor()
 	evs, err := o.Activity(ctx, "asmith", testNow.Add(-time.Minute))
 	if err != nil {
 		t.Fatal(err)
@@ -238,9 +242,30 @@ func TestActivityPaging(t *testing.T) {
 			locked++
 		}
 	}
-	// 1 bad; 2 bad + next-tokencode mode; 3 bad + locked out; 34 refused as locked
-	if len(evs) != 39 || locked != 34 {
-		t.Fatalf("%d records (%d refused as locked), want 39 (34)", len(evs), locked)
+	// 1 bad; 2 bad + next-tokencode mode; 3 bad + locked out; 57 refused as locked
+	if len(evs) != 62 || locked != 57 {
+		t.Fatalf("%d records (%d refused as locked), want 62 (57)", len(evs), locked)
+	}
+	if n := monitor() - before; n != 2 { // 50 (full), then 100
+		t.Fatalf("the help-desk read took %d pages, want 2 (50 full, then 100)", n)
+	}
+	before = monitor()
+	all, err := o.ActivityPoll(ctx, testNow.Add(-time.Minute)) // everybody's: the data set's own records of the minute too
+	theirs := 0
+	for _, ev := range all {
+		if ev.User == "asmith" {
+			theirs++
+		}
+	}
+	if err != nil || theirs != 62 {
+		t.Fatalf("the poll: %v, %d of asmith's records of %d", err, theirs, len(all))
+	}
+	want := int64(1) // 2, 4, 8, … while full, then the first page that is not
+	for size := 2; size <= len(all); size *= 2 {
+		want++
+	}
+	if n := monitor() - before; n != want {
+		t.Fatalf("the poll of %d records took %d pages, want %d", len(all), n, want)
 	}
 	later, err := o.Activity(ctx, "asmith", evs[len(evs)-2].At)
 	if err != nil || len(later) != 1 || later[0].GUID != evs[len(evs)-1].GUID {

@@ -143,6 +143,9 @@ func activityLines(c *common, evs []rsa.AuthEvent, n int) []string {
 		if e.ClientIP != "" {
 			parts = append(parts, c.st.Dim.Render(printable(e.ClientIP)))
 		}
+		if e.Method != "" {
+			parts = append(parts, c.st.Dim.Render(printable(e.Method)))
+		}
 		out = append(out, "  "+strings.Join(parts, "  "))
 	}
 	return out

@@ -35,8 +35,9 @@ type AM interface {
 	// afresh (its lockout as AM holds it now) and every token in full.
 	PersonState(ctx context.Context, login string) (rsa.Principal, []rsa.TokenState, error)
 	// Activity is AM's authentication records of login after since,
-	// oldest first ("" : everybody's, for the live poller).
+	// oldest first; ActivityPoll is everybody's, for the live poller.
 	Activity(ctx context.Context, login string, since time.Time) ([]rsa.AuthEvent, error)
+	ActivityPoll(ctx context.Context, since time.Time) ([]rsa.AuthEvent, error)
 	// TestPasscode checks a person's passcode as their login would; next
 	// answers AM's request for the next tokencode (rsa.ErrNoAnswer: none).
 	TestPasscode(ctx context.Context, login string, passcode rsa.Secret, next func(context.Context, string) (rsa.Secret, error)) (rsa.PasscodeResult, error)
