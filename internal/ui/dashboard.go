@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -151,8 +152,7 @@ func activityLines(c *common, evs []rsa.AuthEvent, n int) []string {
 	return out
 }
 
-// mergeActivity adds records not already in evs, keeping the order AM
-// gave (oldest first).
+// mergeActivity adds records not already in evs, oldest first.
 func mergeActivity(evs, more []rsa.AuthEvent) []rsa.AuthEvent {
 	have := make(map[string]bool, len(evs))
 	for _, e := range evs {
@@ -164,5 +164,6 @@ func mergeActivity(evs, more []rsa.AuthEvent) []rsa.AuthEvent {
 			have[e.GUID] = true
 		}
 	}
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
 	return evs
 }

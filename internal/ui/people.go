@@ -72,12 +72,13 @@ type searchDone struct {
 
 // tokensLoaded is a person's tokens, read for the token list.
 type tokensLoaded struct {
-	user        ad.User
-	principal   rsa.Principal
-	states      []rsa.TokenState
-	err         error
-	activity    []rsa.AuthEvent // the last days', oldest first
-	activityErr error
+	user         ad.User
+	principal    rsa.Principal
+	states       []rsa.TokenState
+	err          error
+	activity     []rsa.AuthEvent // the last days', oldest first
+	activityErr  error
+	activityRead bool // activity was read (else the screen's watch keeps it)
 }
 
 func newPeoplePane() *peoplePane {

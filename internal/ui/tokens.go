@@ -54,14 +54,22 @@ func newTokensPane(u ad.User) *tokensPane {
 }
 
 // readTokens reads what the person's screen shows, at once: the principal
-// afresh with every token in full, and AM's activity of the last days.
-func readTokens(c *common, u ad.User) request {
+// afresh with every token in full, the account in full, and AM's activity
+// of the last days.
+func readTokens(c *common, u ad.User) request { return readPerson(c, u, true) }
+
+// readPerson is readTokens, the activity left out when the screen's watch
+// keeps it (a new record's re-read, the auto-refresh): fifty screens on one
+// person then cost no activity read each.
+func readPerson(c *common, u ad.User, withActivity bool) request {
 	am, dir, since := c.am, c.dir, c.now().Add(-diagnose.Window)
 	return call("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
-		r := tokensLoaded{user: u}
+		r := tokensLoaded{user: u, activityRead: withActivity}
 		var wg sync.WaitGroup
 		wg.Go(func() { r.principal, r.states, r.err = am.PersonState(ctx, u.Login) })
-		wg.Go(func() { r.activity, r.activityErr = am.Activity(ctx, u.Login, since) })
+		if withActivity {
+			wg.Go(func() { r.activity, r.activityErr = am.Activity(ctx, u.Login, since) })
+		}
 		if dir != nil {
 			// the account in full for the diagnosis; the search's row stays
 			// if the directory cannot say more now
@@ -381,7 +389,9 @@ func (p *tokensPane) loaded(c *common, r tokensLoaded) reqs {
 		return do(fail(explain(r.err)))
 	}
 	p.user, p.principal, p.states = r.user, r.principal, r.states
-	p.activity, p.activityErr = r.activity, r.activityErr
+	if r.activityRead {
+		p.activity, p.activityErr = mergeActivity(r.activity, p.activity), r.activityErr // and what the watch brought meanwhile
+	}
 	var rs reqs
 	if p.watch == nil && c.feed != nil {
 		// live from now on: the poller's records of this person come as
@@ -485,8 +495,8 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 			p.activity = mergeActivity(p.activity, msg.evs)
 			if c.onTop(p) && !c.busy {
 				// what AM saw may have changed what it holds (a lockout):
-				// read the person again
-				rs = append(rs, readTokens(c, p.user))
+				// read the person again (the activity is the watch's)
+				rs = append(rs, readPerson(c, p.user, false))
 			}
 		}
 		p.diagnose(c)
@@ -513,7 +523,7 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 		}
 		rs := do(run(p.tick())) // ticking on behind a screen on top: back on the list, it refreshes again
 		if c.onTop(p) && !c.busy {
-			rs = append(rs, readTokens(c, p.user))
+			rs = append(rs, readPerson(c, p.user, p.watch == nil))
 		}
 		return rs
 	case eaDone:
