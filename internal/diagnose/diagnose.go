@@ -138,7 +138,7 @@ func (d *diagnosis) directory() {
 		if u.Locked {
 			words := "the AD account is locked (too many bad Windows passwords)"
 			if !u.LockedAt.IsZero() {
-				words += " since " + d.when(u.LockedAt)
+				words += ", locked " + d.when(u.LockedAt)
 			}
 			d.add(Finding{Severity: Blocking, Words: words + ": the directory team unlocks it, or it unlocks by itself"})
 		}
@@ -275,7 +275,7 @@ func (d *diagnosis) emergency(st rsa.TokenState, name string) {
 	case e.Active():
 		words := "emergency access is on for " + name
 		if !e.Expiration.IsZero() {
-			words += " until " + d.when(e.Expiration)
+			words += " (it ends " + d.when(e.Expiration) + ")"
 		}
 		switch e.Mode {
 		case amproto.EAModeTemporaryFixedCode:

@@ -221,7 +221,7 @@ func TestADAccount(t *testing.T) {
 	if fs := w.diagnose("bdisabled"); !has(fs, "the AD account is disabled: the directory team enables it (the account was last changed ") {
 		t.Fatalf("bdisabled: %s", dump(fs))
 	}
-	if fs := w.diagnose("dobrien"); !has(fs, "the AD account is locked (too many bad Windows passwords) since ") {
+	if fs := w.diagnose("dobrien"); !has(fs, "the AD account is locked (too many bad Windows passwords), locked at ") {
 		t.Fatalf("dobrien: %s", dump(fs))
 	}
 }
