@@ -65,7 +65,7 @@ first, each with the verb that deals with it. Exit 2: nobody has the login;
 		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 			login := args[0]
 			return session(cmd, true, func(ctx context.Context, o *opened) error {
-				p := diagnose.Read(ctx, o.dir, o.ops, login, time.Now())
+				p := diagnose.Read(ctx, o.dir, o.ops, login, time.Now(), true)
 				if p.AD == nil && p.ADErr == nil && p.Principal == nil && p.PrincipalErr == nil {
 					return &exitError{code: exitNotFound, err: fmt.Errorf("nobody has the login %q: not in the directory, not in AM", login)}
 				}

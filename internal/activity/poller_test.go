@@ -2,7 +2,6 @@ package activity_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -81,30 +80,4 @@ func TestWatchersGetTheirPersonsRecords(t *testing.T) {
 	}
 	jd.Close()
 	jd.Close() // twice is harmless
-}
-
-// The benchmark of #16: any number of watchers cost one poll an interval.
-// It reports polls per interval with 50 watchers (want 1).
-func BenchmarkFiftyWatchers(b *testing.B) {
-	st := startStack(b)
-	const interval = 50 * time.Millisecond
-	for b.Loop() {
-		p := activity.New(st.Ops, interval, nil)
-		var ws []*activity.Watch
-		for range 50 {
-			ws = append(ws, p.Watch("jdoe"))
-		}
-		login(b, st, "jdoe", false)
-		var wg sync.WaitGroup
-		for _, w := range ws {
-			wg.Go(func() { next(b, w) })
-		}
-		wg.Wait()
-		start := p.Polls()
-		time.Sleep(10 * interval) // measuring a rate over time, not waiting for an event
-		b.ReportMetric(float64(p.Polls()-start)/10, "polls/interval")
-		for _, w := range ws {
-			w.Close()
-		}
-	}
 }

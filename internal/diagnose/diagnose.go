@@ -30,10 +30,13 @@ type Person struct {
 	ADErr        error
 	Principal    *rsa.Principal // nil with PrincipalErr nil: not in AM
 	PrincipalErr error
-	Tokens       []rsa.TokenState
-	Activity     []rsa.AuthEvent // oldest first, the last Window
-	ActivityErr  error
-	Now          time.Time
+	// StateErr is the principal's read as it came (rsa.ErrNotInAM,
+	// rsa.ErrIncomplete: read in part), for a caller that says it.
+	StateErr    error
+	Tokens      []rsa.TokenState
+	Activity    []rsa.AuthEvent // oldest first, the last Window
+	ActivityErr error
+	Now         time.Time
 	// Loc is the zone times are said in (nil: the machine's; the console
 	// passes its timezone setting).
 	Loc *time.Location

@@ -45,7 +45,7 @@ func (w *world) try(login string, right bool) rsa.PasscodeResult {
 
 func (w *world) diagnose(login string) []diagnose.Finding {
 	w.t.Helper()
-	p := diagnose.Read(context.Background(), w.st.Dir, w.st.Ops, login, time.Now())
+	p := diagnose.Read(context.Background(), w.st.Dir, w.st.Ops, login, time.Now(), true)
 	return diagnose.Diagnose(p)
 }
 

@@ -22,24 +22,19 @@ type AM interface {
 	Activity(ctx context.Context, login string, since time.Time) ([]rsa.AuthEvent, error)
 }
 
-// Read gathers what Diagnose needs of login, the three reads at once: the
-// AD account, the principal with every token in full, and the activity of
-// the last Window. A part that fails is kept with its error.
-func Read(ctx context.Context, dir Directory, am AM, login string, now time.Time) Person {
+// Read gathers what Diagnose needs of login, the reads at once: the AD
+// account (dir nil: not read), the principal afresh with every token in
+// full, and, withActivity, the activity of the last Window (a screen whose
+// watch keeps it reads it once). A part that fails is kept with its error.
+func Read(ctx context.Context, dir Directory, am AM, login string, now time.Time, withActivity bool) Person {
 	p := Person{Login: login, Now: now}
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		u, err := dir.Lookup(ctx, login)
-		switch {
-		case errors.Is(err, ad.ErrNotFound):
-		case err != nil:
-			p.ADErr = err
-		default:
-			p.AD = &u
-		}
-	})
+	if dir != nil {
+		wg.Go(func() { p.readAD(ctx, dir) })
+	}
 	wg.Go(func() {
 		pr, toks, err := am.PersonState(ctx, login)
+		p.StateErr = err
 		switch {
 		case errors.Is(err, rsa.ErrNotInAM):
 			return
@@ -49,7 +44,20 @@ func Read(ctx context.Context, dir Directory, am AM, login string, now time.Time
 		}
 		p.Principal, p.Tokens = &pr, toks // in part: each token says what is missing
 	})
-	wg.Go(func() { p.Activity, p.ActivityErr = am.Activity(ctx, login, now.Add(-Window)) })
+	if withActivity {
+		wg.Go(func() { p.Activity, p.ActivityErr = am.Activity(ctx, login, now.Add(-Window)) })
+	}
 	wg.Wait()
 	return p
+}
+
+func (p *Person) readAD(ctx context.Context, dir Directory) {
+	u, err := dir.Lookup(ctx, p.Login)
+	switch {
+	case errors.Is(err, ad.ErrNotFound):
+	case err != nil:
+		p.ADErr = err
+	default:
+		p.AD = &u
+	}
 }

@@ -19,3 +19,14 @@ const (
 	FixEmergencyAccess Fix = "emergency-access"
 	FixTestPasscode    Fix = "test-passcode"
 )
+
+// Permission is what a person needs to apply f (ok false: nothing to
+// apply), from the one permission table's operations.
+func (f Fix) Permission() (Permission, bool) {
+	p, ok := map[Fix]Permission{
+		FixUnlock: PermUnlock, FixResync: PermResync, FixEnable: PermEnable, FixReplace: PermReplace,
+		FixAssign: PermAssign, FixClearBadCount: PermBadCount, FixClearPIN: PermPinClear,
+		FixEmergencyAccess: PermEmergencyTFT, FixTestPasscode: PermAuthTest,
+	}[f]
+	return p, ok
+}

@@ -30,7 +30,7 @@ func TestDashboardsShareThePollerAndLetGo(t *testing.T) {
 }
 
 // waitFor waits until cond holds (a state the server reaches on its own).
-func waitFor(t *testing.T, cond func() bool, what string) {
+func waitFor(t testing.TB, cond func() bool, what string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {

@@ -39,14 +39,6 @@ func waitActivity(ctx context.Context, w *activity.Watch) tea.Cmd {
 	}
 }
 
-// fixPerm is the permission each fix needs: a cause's key is offered only
-// to who may use it (rsa's table decides).
-var fixPerm = map[rsa.Fix]rsa.Permission{
-	rsa.FixUnlock: rsa.PermUnlock, rsa.FixResync: rsa.PermResync, rsa.FixEnable: rsa.PermEnable,
-	rsa.FixReplace: rsa.PermReplace, rsa.FixAssign: rsa.PermAssign, rsa.FixClearBadCount: rsa.PermBadCount,
-	rsa.FixClearPIN: rsa.PermPinClear, rsa.FixEmergencyAccess: rsa.PermEmergencyTFT, rsa.FixTestPasscode: rsa.PermAuthTest,
-}
-
 var fixWords = map[rsa.Fix]string{
 	rsa.FixUnlock: "unlocks", rsa.FixResync: "resynchronizes", rsa.FixEnable: "enables it", rsa.FixReplace: "replaces it",
 	rsa.FixAssign: "assigns one", rsa.FixClearBadCount: "clears it", rsa.FixClearPIN: "clears the PIN",
@@ -58,7 +50,7 @@ func fixHint(c *common, f rsa.Fix) string {
 	if f == rsa.FixNone {
 		return ""
 	}
-	if perm, ok := fixPerm[f]; ok && c.am.Permits(perm) != nil {
+	if perm, ok := f.Permission(); ok && c.am.Permits(perm) != nil {
 		return ""
 	}
 	km := c.km

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -58,28 +57,21 @@ func newTokensPane(u ad.User) *tokensPane {
 // of the last days.
 func readTokens(c *common, u ad.User) request { return readPerson(c, u, true) }
 
-// readPerson is readTokens, the activity left out when the screen's watch
-// keeps it (a new record's re-read, the auto-refresh): fifty screens on one
-// person then cost no activity read each.
+// readPerson is readTokens (diagnose.Read, the dashboard's reads), the
+// activity left out when the screen's watch keeps it (a new record's
+// re-read, the auto-refresh): fifty screens on one person then cost no
+// activity read each.
 func readPerson(c *common, u ad.User, withActivity bool) request {
-	am, dir, since := c.am, c.dir, c.now().Add(-diagnose.Window)
+	am, dir, now := c.am, c.dir, c.now()
 	return call("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
-		r := tokensLoaded{user: u, activityRead: withActivity}
-		var wg sync.WaitGroup
-		wg.Go(func() { r.principal, r.states, r.err = am.PersonState(ctx, u.Login) })
-		if withActivity {
-			wg.Go(func() { r.activity, r.activityErr = am.Activity(ctx, u.Login, since) })
+		p := diagnose.Read(ctx, dir, am, u.Login, now, withActivity) // a nil dir stays nil: not read
+		r := tokensLoaded{user: u, states: p.Tokens, err: p.StateErr, activity: p.Activity, activityErr: p.ActivityErr, activityRead: withActivity}
+		if p.AD != nil {
+			r.user = *p.AD // the account in full; else the search's row stays
 		}
-		if dir != nil {
-			// the account in full for the diagnosis; the search's row stays
-			// if the directory cannot say more now
-			wg.Go(func() {
-				if full, err := dir.Lookup(ctx, u.Login); err == nil {
-					r.user = full
-				}
-			})
+		if p.Principal != nil {
+			r.principal = *p.Principal
 		}
-		wg.Wait()
 		return r
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,16 @@ var (
 	evLogonExpired = authEvent{"LOGON_EXPIRED", "Access denied: the logon took too long", amproto.ResultFailure}
 )
 
+// runtimeEvents are the events by key (SeedActivity takes them by key).
+var runtimeEvents = func() map[string]authEvent {
+	m := map[string]authEvent{}
+	for _, ev := range []authEvent{evAccepted, evEACode, evBadPasscode, evNextMode, evNextAsked, evNextBad, evNewPINAsked, evNewPIN,
+		evBadPIN, evLocked, evLockedNow, evDisabled, evExpired, evReplayed, evDeniedInEA, evEAEnded, evReplaced, evNoUser, evNoToken, evLogonExpired} {
+		m[ev.key] = ev
+	}
+	return m
+}()
+
 // logon is an authentication waiting for its next step.
 type logon struct {
 	principal, token string // GUIDs
@@ -94,16 +105,21 @@ func (s *Sim) record(p *principal, t *token, agent string, ev authEvent) {
 		at = s.authLog[n-1].at.Add(time.Millisecond)
 	}
 	r := authRecord{at: at, guid: s.newGUID(), agent: agent, client: s.client, ev: ev}
+	if t != nil {
+		r.token = t.serial
+	}
+	s.authLog = append(s.authLog, s.naming(r, p))
+}
+
+// naming puts the person's names on a record (p nil: none known).
+func (s *Sim) naming(r authRecord, p *principal) authRecord {
 	if p != nil {
 		r.login, r.first, r.last = p.login, p.first, p.last
 		if is := s.source(p.source); is != nil {
 			r.source = is.name
 		}
 	}
-	if t != nil {
-		r.token = t.serial
-	}
-	s.authLog = append(s.authLog, r)
+	return r
 }
 
 // passcodeLogin is LoginCommand with SecurID_Native: the first step
@@ -429,7 +445,7 @@ func (s *Sim) activityMonitor(in *soapenc.Value) (*soapenc.Value, *simFault) {
 				break
 			}
 			if !r.at.After(since) || (want[amproto.FieldUser] != "" && !strings.EqualFold(want[amproto.FieldUser], r.login)) ||
-				(want[amproto.FieldActionResult] != "" && want[amproto.FieldActionResult] != itoa(r.ev.result)) {
+				(want[amproto.FieldActionResult] != "" && want[amproto.FieldActionResult] != strconv.Itoa(r.ev.result)) {
 				continue
 			}
 			items = append(items, s.activityDTO(r))
@@ -437,8 +453,6 @@ func (s *Sim) activityMonitor(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	}
 	return reply(in, soapenc.ObjArray("messageDTO", amproto.ActivityRecordDTO, items...)), nil
 }
-
-func itoa(n int) string { return string(rune('0' + n)) }
 
 // equalities collects the Equal leaves of a filter (through And).
 func equalities(f *soapenc.Value, into map[string]string) {
@@ -530,13 +544,8 @@ type Activity struct {
 func (s *Sim) SeedActivity(recs ...Activity) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	events := map[string]authEvent{}
-	for _, ev := range []authEvent{evAccepted, evEACode, evBadPasscode, evNextMode, evNextAsked, evNextBad, evNewPINAsked, evNewPIN,
-		evBadPIN, evLocked, evLockedNow, evDisabled, evExpired, evReplayed, evDeniedInEA, evEAEnded, evReplaced, evNoUser, evNoToken, evLogonExpired} {
-		events[ev.key] = ev
-	}
 	for _, r := range recs {
-		ev, ok := events[r.Key]
+		ev, ok := runtimeEvents[r.Key]
 		if !ok {
 			return fmt.Errorf("amsim: no runtime event %q", r.Key)
 		}
@@ -548,13 +557,7 @@ func (s *Sim) SeedActivity(recs ...Activity) error {
 		sum := sha256.Sum256([]byte(fmt.Sprintf("activity/%d/%s/%s/%s", r.At.UnixNano(), r.Login, r.Serial, r.Key)))
 		rec := authRecord{at: r.At.UTC().Truncate(time.Millisecond), guid: fmt.Sprintf("%x", sum[:16]), agent: r.Agent, client: r.Client,
 			token: r.Serial, ev: ev, login: r.Login}
-		if p := s.principalByLogin(r.Login, ""); p != nil {
-			rec.first, rec.last = p.first, p.last
-			if is := s.source(p.source); is != nil {
-				rec.source = is.name
-			}
-		}
-		s.authLog = append(s.authLog, rec)
+		s.authLog = append(s.authLog, s.naming(rec, s.principalByLogin(r.Login, "")))
 	}
 	return nil
 }
