@@ -15,10 +15,12 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/secret"
 	"github.com/rsatui/rsatui/internal/textsafe"
+	"github.com/rsatui/rsatui/internal/ui"
 )
 
 // secretInput reads secrets (passcodes, tokencodes) a line each from
@@ -103,21 +105,11 @@ func parseSince(v string, now time.Time) (time.Time, error) {
 // fixVerb is the verb that does fix for the person (login) or the token
 // (serial; "SERIAL" when not known): the verbs' way of saying what the
 // console says with a key.
-func fixVerb(f rsa.Fix, login, serial string) string {
+func fixVerb(f action.Name, login, serial string) string {
 	if serial == "" {
 		serial = "SERIAL"
 	}
-	return map[rsa.Fix]string{
-		rsa.FixUnlock:          "rsatui user unlock " + login,
-		rsa.FixResync:          "rsatui token resync " + serial,
-		rsa.FixEnable:          "rsatui token enable " + serial,
-		rsa.FixReplace:         "rsatui token replace " + serial + " --next",
-		rsa.FixAssign:          "rsatui token assign --next " + login,
-		rsa.FixClearBadCount:   "rsatui token clear-bad-count " + serial,
-		rsa.FixClearPIN:        "rsatui token clear-pin " + serial,
-		rsa.FixEmergencyAccess: "rsatui ea set " + serial + " --generate-fixed --expires 1d",
-		rsa.FixTestPasscode:    "rsatui auth test " + login,
-	}[f]
+	return ui.Verb(f, login, serial)
 }
 
 func authCommands(root *cobra.Command) {

@@ -289,7 +289,7 @@ func connect(cmd *cobra.Command, readOnly, needDir bool) (*backend, error) {
 		src = "(the LDAP one)"
 	}
 	b.info = ui.Info{Server: hostOf(b.am.Endpoint()), IdentitySource: src, Admin: c["am-admin"],
-		ReadOnly: readOnly, Insecure: b.am.Insecure(), PlainHTTP: b.am.PlainHTTP(), MaxEADays: b.ops.MaxEADays}
+		ReadOnly: readOnly, Insecure: b.am.Insecure(), PlainHTTP: b.am.PlainHTTP()}
 	if b.dir != nil {
 		b.info.Directory, b.info.Insecure = b.dir.URL(), b.info.Insecure || b.dir.Insecure()
 	}

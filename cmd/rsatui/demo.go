@@ -63,6 +63,6 @@ func demoBackend(seed uint64, users int, readOnly bool, traffic time.Duration) (
 	}
 	b.ops.ReadOnly = readOnly
 	b.info = ui.Info{Server: strings.TrimPrefix(st.AMURL, "https://") + " (simulator)", Directory: st.DirURL,
-		IdentitySource: demo.IdentitySourceName, Admin: st.Admin, ReadOnly: readOnly, MaxEADays: b.ops.MaxEADays, Demo: true}
+		IdentitySource: demo.IdentitySourceName, Admin: st.Admin, ReadOnly: readOnly, Demo: true}
 	return b, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/ui"
 )
@@ -179,7 +180,7 @@ func TestConsoleSettings(t *testing.T) {
 		return consoleOptions(newRoot())
 	}
 	opt, err := opts("[console]\ntimezone = \"Europe/Berlin\"\n[keys]\nemergency-access = [\"E\"]\n")
-	if err != nil || opt.Location == nil || opt.Location.String() != "Europe/Berlin" || opt.Keys == nil || opt.Keys.EmergencyAccess.Keys()[0] != "E" {
+	if err != nil || opt.Location == nil || opt.Location.String() != "Europe/Berlin" || opt.Keys == nil || (*opt.Keys)[action.EmergencyAccess].Keys()[0] != "E" {
 		t.Fatalf("good settings: %+v %v", opt, err)
 	}
 	for content, want := range map[string]string{

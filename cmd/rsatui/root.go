@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/rsatui/rsatui/internal/textsafe"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/textsafe"
 
 	"github.com/spf13/cobra"
 )

@@ -67,14 +67,14 @@ func newVerbSim(tb testing.TB) *verbSim {
 		tb.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(amproto.ServicePath, sim)
+	mux.Handle(amsim.ServicePath, sim)
 	srv := httptest.NewUnstartedServer(mux)
 	srv.TLS = lb.Server
 	srv.StartTLS()
 	tb.Cleanup(srv.Close)
 	cu, cp := sim.CommandClient()
 	env := append(os.Environ(), "XDG_CONFIG_HOME="+dir, "RSATUI_AUDIT_LOG="+filepath.Join(dir, "audit.jsonl"),
-		"RSATUI_AM_URL="+srv.URL+amproto.ServicePath, "RSATUI_AM_CA_FILE="+ca,
+		"RSATUI_AM_URL="+srv.URL+amsim.ServicePath, "RSATUI_AM_CA_FILE="+ca,
 		"RSATUI_AM_CMDCLIENT_USER="+cu, "RSATUI_AM_CMDCLIENT_PASSWORD="+cp,
 		"RSATUI_AM_ADMIN="+demo.AdminUser, "RSATUI_AM_ADMIN_PASSWORD="+demo.AdminPassword)
 	return &verbSim{sim: sim, ds: ds, bin: bin, env: env}

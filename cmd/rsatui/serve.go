@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/rsatui/rsatui/internal/textsafe"
 	"log"
 	"net"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/textsafe"
 
 	"github.com/spf13/cobra"
 

@@ -19,7 +19,6 @@ import (
 	"github.com/rsatui/rsatui/internal/ad/ldapsim"
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 	"github.com/rsatui/rsatui/internal/tlsutil"
 )
@@ -69,7 +68,7 @@ It is meant for loopback only: demo credentials.`,
 				return &exitError{code: exitServer, err: fmt.Errorf("listen on %s: %w", listen, err)}
 			}
 			mux := http.NewServeMux()
-			mux.Handle(amproto.ServicePath, sim)
+			mux.Handle(amsim.ServicePath, sim)
 			srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 			scheme := "http"
 			if !plainHTTP {
@@ -101,7 +100,7 @@ It is meant for loopback only: demo credentials.`,
 			}
 			defer os.Remove(dirCA)
 			cu, cp := sim.CommandClient()
-			url := fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), amproto.ServicePath)
+			url := fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), amsim.ServicePath)
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "AM simulator: %s  (WSDL: ?wsdl)\n", url)
 			fmt.Fprintf(out, "command client (HTTP Basic): %s / %s\n", cu, cp)

@@ -20,7 +20,6 @@ import (
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/secret"
 	"github.com/rsatui/rsatui/internal/textsafe"
 )
@@ -690,7 +689,7 @@ func withToken(cmd *cobra.Command, serial string, fn func(context.Context, *open
 }
 
 var ifAvailable = map[string]rsa.LostMode{
-	"allow-end-ea": amproto.DisableEAOnAuth, "deny": amproto.DisableEAOnExpire, "allow-both": amproto.DisableEANever,
+	"allow-end-ea": rsa.IfAvailableAllowAndEnd, "deny": rsa.IfAvailableDeny, "allow-both": rsa.IfAvailableAllowBoth,
 }
 
 func eaCommand() *cobra.Command {
@@ -733,7 +732,7 @@ The codes are printed once; hand them over by phone or in person.`,
 			}
 			switch {
 			case cmd.Flags().Changed("fixed"):
-				r.Mode = amproto.EAModeTemporaryFixedCode
+				r.Mode = rsa.EAFixedCode
 				code := fixed
 				if fixed == "-" {
 					line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
@@ -746,9 +745,9 @@ The codes are printed once; hand them over by phone or in person.`,
 				}
 				r.FixedCode = secret.Secret(code)
 			case generate:
-				r.Mode = amproto.EAModeTemporaryFixedCode
+				r.Mode = rsa.EAFixedCode
 			default:
-				r.Mode, r.Count = amproto.EAModeOneTimeCodeSet, oneTime
+				r.Mode, r.Count = rsa.EAOneTimeCodes, oneTime
 			}
 			switch {
 			case noExpiry && cmd.Flags().Changed("expires"):

@@ -2,7 +2,7 @@
 // in" — from what rsatui reads of a person: the AD account, the AM
 // principal, their tokens, and AM's authentication activity of the last
 // days. The answer is a list of findings in plain words, the most likely
-// cause first, each with the action that deals with it (rsa.Fix: the
+// cause first, each with the action that deals with it (action.Name: the
 // console says its key, the verbs their verb). The console's person screen
 // and `rsatui user show` both print it; the rules live only here.
 package diagnose
@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
 // Window is how far back the dashboard reads AM's activity, as the
@@ -61,9 +61,9 @@ func (s Severity) String() string {
 type Finding struct {
 	Severity Severity
 	Words    string
-	Fix      rsa.Fix   // what deals with it (rsa.FixNone: nothing rsatui does)
-	Serial   string    // the token it is about, if one
-	At       time.Time // when it happened, if known
+	Fix      action.Name // what deals with it (action.None: nothing rsatui does)
+	Serial   string      // the token it is about, if one
+	At       time.Time   // when it happened, if known
 	// keys are the AM result keys of attempts this cause explains: the
 	// finding that explains the latest refused attempt comes first.
 	keys []string
@@ -189,7 +189,7 @@ func (d *diagnosis) principal() {
 		} else {
 			words += "; an administrator unlocks"
 		}
-		d.add(Finding{Severity: Blocking, Words: words, Fix: rsa.FixUnlock, At: at,
+		d.add(Finding{Severity: Blocking, Words: words, Fix: action.Unlock, At: at,
 			keys: []string{"USER_LOCKED", "USER_LOCKED_OUT", "NEXT_TOKENCODE_BAD"}})
 	}
 }
@@ -200,7 +200,7 @@ func (d *diagnosis) tokens() {
 	}
 	now := d.p.Now
 	if len(d.p.Tokens) == 0 {
-		d.add(Finding{Severity: Blocking, Words: "no token is assigned", Fix: rsa.FixAssign, keys: []string{"NO_TOKEN"}})
+		d.add(Finding{Severity: Blocking, Words: "no token is assigned", Fix: action.AssignFromPool, keys: []string{"NO_TOKEN"}})
 		return
 	}
 	for _, st := range d.p.Tokens {
@@ -221,15 +221,15 @@ func (d *diagnosis) tokens() {
 			if !t.EnableModified.IsZero() {
 				words += " (" + d.when(t.EnableModified) + ")"
 			}
-			d.add(Finding{Severity: Blocking, Serial: t.Serial, Words: words, Fix: rsa.FixEnable, At: t.EnableModified, keys: []string{"TOKEN_DISABLED"}})
+			d.add(Finding{Severity: Blocking, Serial: t.Serial, Words: words, Fix: action.EnableDisable, At: t.EnableModified, keys: []string{"TOKEN_DISABLED"}})
 			continue
 		}
 		if expired {
-			d.add(Finding{Severity: Blocking, Serial: t.Serial, Words: name + " expired " + d.when(t.Expires), Fix: rsa.FixReplace, At: t.Expires, keys: []string{"TOKEN_EXPIRED"}})
+			d.add(Finding{Severity: Blocking, Serial: t.Serial, Words: name + " expired " + d.when(t.Expires), Fix: action.Replace, At: t.Expires, keys: []string{"TOKEN_EXPIRED"}})
 			continue
 		}
-		if left := t.Expires.Sub(now); !t.Expires.IsZero() && left < 14*24*time.Hour {
-			d.add(Finding{Severity: Warning, Serial: t.Serial, Words: name + " expires " + d.when(t.Expires), Fix: rsa.FixReplace, At: t.Expires})
+		if rsa.ExpiresSoon(t.Expires, now) {
+			d.add(Finding{Severity: Warning, Serial: t.Serial, Words: name + " expires " + d.when(t.Expires), Fix: action.Replace, At: t.Expires})
 		}
 		d.pin(t, name)
 		if t.NextTokencodeMode {
@@ -238,7 +238,7 @@ func (d *diagnosis) tokens() {
 				words += fmt.Sprintf(" after %d bad tokencode%s", t.BadCodeCount, plural(t.BadCodeCount))
 			}
 			words += ": at the next login AM asks for the following code as well; a resync or clearing the count ends it"
-			d.add(Finding{Severity: Warning, Serial: t.Serial, Words: words, Fix: rsa.FixClearBadCount, keys: []string{"NEXT_TOKENCODE_REQUIRED", "NEXT_TOKENCODE_MODE"}})
+			d.add(Finding{Severity: Warning, Serial: t.Serial, Words: words, Fix: action.ClearBadCount, keys: []string{"NEXT_TOKENCODE_REQUIRED", "NEXT_TOKENCODE_MODE"}})
 		}
 		d.emergency(st, name)
 	}
@@ -281,28 +281,28 @@ func (d *diagnosis) emergency(st rsa.TokenState, name string) {
 			words += " (it ends " + d.when(e.Expiration) + ")"
 		}
 		switch e.Mode {
-		case amproto.EAModeTemporaryFixedCode:
+		case rsa.EAFixedCode:
 			words += ": PIN + the temporary code works"
-		case amproto.EAModeOneTimeCodeSet:
+		case rsa.EAOneTimeCodes:
 			words += fmt.Sprintf(": PIN + a one-time code works (%d unused)", e.NumUnusedCodes)
 			if e.NumUnusedCodes == 0 {
-				d.add(Finding{Severity: Warning, Serial: st.Token.Serial, Fix: rsa.FixEmergencyAccess,
+				d.add(Finding{Severity: Warning, Serial: st.Token.Serial, Fix: action.EmergencyAccess,
 					Words: "every one-time code of " + name + " is used: give new ones"})
 			}
 		}
 		switch e.LostMode {
-		case amproto.DisableEAOnExpire:
+		case rsa.IfAvailableDeny:
 			words += "; the token itself is refused until then"
-		case amproto.DisableEAOnAuth:
+		case rsa.IfAvailableAllowAndEnd:
 			words += "; the token's own first use ends it"
 		}
 		d.add(Finding{Severity: Info, Serial: st.Token.Serial, Words: words, keys: []string{"TOKEN_DENIED_IN_EMERGENCY_ACCESS"}})
 	default:
 		if ev, ok := d.last("EMERGENCY_ACCESS_ENDED"); ok && strings.EqualFold(ev.Token, st.Token.Serial) {
-			d.add(Finding{Severity: Warning, Serial: st.Token.Serial, At: ev.At, Fix: rsa.FixEmergencyAccess,
+			d.add(Finding{Severity: Warning, Serial: st.Token.Serial, At: ev.At, Fix: action.EmergencyAccess,
 				Words: "emergency access ended when the token was used " + d.when(ev.At) + ": the emergency code no longer works"})
 		} else if e.Lost && !e.Expiration.IsZero() && !now.Before(e.Expiration) {
-			d.add(Finding{Severity: Warning, Serial: st.Token.Serial, At: e.Expiration, Fix: rsa.FixEmergencyAccess,
+			d.add(Finding{Severity: Warning, Serial: st.Token.Serial, At: e.Expiration, Fix: action.EmergencyAccess,
 				Words: "emergency access on " + name + " ended " + d.when(e.Expiration) + ": the emergency code no longer works"})
 		}
 	}
@@ -331,10 +331,10 @@ func (d *diagnosis) attempts() {
 	if bad > 0 && !locked {
 		words := fmt.Sprintf("%d wrong passcode%s since the last success, the latest %s: a mistyped PIN or tokencode, or the token's clock is off",
 			bad, plural(bad), d.when(lastBad.At))
-		fix := rsa.FixNone
+		fix := action.None
 		if bad >= 2 {
 			words += " (a resync with two codes tells)"
-			fix = rsa.FixResync
+			fix = action.Resync
 		}
 		d.add(Finding{Severity: Warning, Words: words, Fix: fix, At: lastBad.At, Serial: lastBad.Token, keys: []string{"BAD_PASSCODE"}})
 	}

@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/demo/stack"
 	"github.com/rsatui/rsatui/internal/diagnose"
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
 type world struct {
@@ -50,7 +50,7 @@ func (w *world) diagnose(login string) []diagnose.Finding {
 }
 
 // first checks the most likely cause: its words, severity and fix.
-func first(t *testing.T, fs []diagnose.Finding, sev diagnose.Severity, fix rsa.Fix, words ...string) {
+func first(t *testing.T, fs []diagnose.Finding, sev diagnose.Severity, fix action.Name, words ...string) {
 	t.Helper()
 	if len(fs) == 0 {
 		t.Fatal("no findings")
@@ -94,7 +94,7 @@ func TestLockedByAM(t *testing.T) {
 	for range 3 {
 		w.try("jdoe", false)
 	}
-	first(t, w.diagnose("jdoe"), diagnose.Blocking, rsa.FixUnlock, "locked by AM after 3 failed passcodes at ", "an administrator unlocks")
+	first(t, w.diagnose("jdoe"), diagnose.Blocking, action.Unlock, "locked by AM after 3 failed passcodes at ", "an administrator unlocks")
 	if _, err := w.st.Ops.Unlock(context.Background(), "jdoe"); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestWrongPasscodesAndNextTokencodeMode(t *testing.T) {
 	w.try("jdoe", false)
 	w.try("jdoe", false)
 	fs := w.diagnose("jdoe")
-	first(t, fs, diagnose.Warning, rsa.FixResync, "2 wrong passcodes since the last success")
+	first(t, fs, diagnose.Warning, action.Resync, "2 wrong passcodes since the last success")
 	if !has(fs, "is in next-tokencode mode after 2 bad tokencodes") {
 		t.Fatalf("no next-tokencode mode: %s", dump(fs))
 	}
@@ -147,7 +147,7 @@ func TestPINCleared(t *testing.T) {
 	if r := w.try("jdoe", true); r.Accepted {
 		t.Fatalf("the old PIN in front of the code was accepted: %+v", r)
 	}
-	first(t, w.diagnose("jdoe"), diagnose.Warning, rsa.FixNone, "was cleared", "no PIN in front")
+	first(t, w.diagnose("jdoe"), diagnose.Warning, action.None, "was cleared", "no PIN in front")
 }
 
 // A disabled token, tried: it comes first, with enable as the fix; a
@@ -159,12 +159,12 @@ func TestDisabledAndExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.try("jdoe", true)
-	first(t, w.diagnose("jdoe"), diagnose.Blocking, rsa.FixEnable, "the token ("+serial+") is disabled (at ")
+	first(t, w.diagnose("jdoe"), diagnose.Blocking, action.EnableDisable, "the token ("+serial+") is disabled (at ")
 	if fs := w.diagnose("bdisabled"); !has(fs, "the AD account is disabled") {
 		t.Fatalf("bdisabled: %s", dump(fs))
 	}
-	first(t, w.diagnose("eolsen"), diagnose.Blocking, rsa.FixReplace, "expired on ")
-	first(t, w.diagnose("fnotoken"), diagnose.Blocking, rsa.FixAssign, "no token is assigned")
+	first(t, w.diagnose("eolsen"), diagnose.Blocking, action.Replace, "expired on ")
+	first(t, w.diagnose("fnotoken"), diagnose.Blocking, action.AssignFromPool, "no token is assigned")
 	if fs := w.diagnose("nobody-here"); !has(fs, "the directory has no account nobody-here") || !has(fs, "AM does not know nobody-here") {
 		t.Fatalf("unknown person: %s", dump(fs))
 	}
@@ -175,8 +175,8 @@ func TestDisabledAndExpired(t *testing.T) {
 func TestEmergencyAccessEndedByTheToken(t *testing.T) {
 	w := start(t)
 	serial := w.st.DS.TokensOf("jdoe")[0]
-	_, err := w.st.Ops.SetEmergencyAccess(context.Background(), rsa.EARequest{Serial: serial, Mode: amproto.EAModeTemporaryFixedCode,
-		Expires: time.Now().Add(72 * time.Hour), IfAvailable: amproto.DisableEAOnAuth})
+	_, err := w.st.Ops.SetEmergencyAccess(context.Background(), rsa.EARequest{Serial: serial, Mode: rsa.EAFixedCode,
+		Expires: time.Now().Add(72 * time.Hour), IfAvailable: rsa.IfAvailableAllowAndEnd})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestEmergencyAccessEndedByTheToken(t *testing.T) {
 		t.Fatalf("ended by the token: %s", dump(fs))
 	}
 	for _, f := range fs {
-		if strings.Contains(f.Words, "emergency access ended") && f.Fix != rsa.FixEmergencyAccess {
+		if strings.Contains(f.Words, "emergency access ended") && f.Fix != action.EmergencyAccess {
 			t.Fatalf("fix %q", f.Fix)
 		}
 	}
@@ -244,5 +244,5 @@ func TestNewPINModeAndReplay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	first(t, w.diagnose("cmueller"), diagnose.Warning, rsa.FixNone, "a tokencode was used twice at ")
+	first(t, w.diagnose("cmueller"), diagnose.Warning, action.None, "a tokencode was used twice at ")
 }

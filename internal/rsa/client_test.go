@@ -234,7 +234,7 @@ func TestEmergencyAccessTemporaryFixedCode(t *testing.T) {
 	if err != nil || len(code.Reveal()) != 8 {
 		t.Fatalf("code %v %v", code, err)
 	}
-	ea.Lost, ea.Mode, ea.LostMode = true, amproto.EAModeTemporaryFixedCode, amproto.DisableEAOnAuth
+	ea.Lost, ea.Mode, ea.LostMode = true, rsa.EAFixedCode, rsa.IfAvailableAllowAndEnd
 	ea.TemporaryFixedTokencode = code
 	ea.Expiration = testNow.Add(14 * 24 * time.Hour)
 	ea.ValidOnlineData, ea.ClearUnusedCodes = true, true
@@ -242,7 +242,7 @@ func TestEmergencyAccessTemporaryFixedCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	back, err := e.client.LookupEmergencyAccess(ctx, tok.GUID)
-	if err != nil || !back.Active() || back.Mode != amproto.EAModeTemporaryFixedCode || back.LostMode != amproto.DisableEAOnAuth ||
+	if err != nil || !back.Active() || back.Mode != rsa.EAFixedCode || back.LostMode != rsa.IfAvailableAllowAndEnd ||
 		!back.Expiration.Equal(ea.Expiration) || back.TemporaryFixedTokencode != code {
 		t.Fatalf("after update = %+v %v", back, err)
 	}
@@ -268,7 +268,7 @@ func TestEmergencyAccessTemporaryFixedCode(t *testing.T) {
 		t.Fatalf("a refused update changed the token: %+v", st)
 	}
 	// end emergency access
-	back.Lost, back.Mode = false, amproto.EAModeNone
+	back.Lost, back.Mode = false, rsa.EAOff
 	if err := e.client.UpdateEmergencyAccess(ctx, back); err != nil {
 		t.Fatal(err)
 	}
@@ -289,13 +289,13 @@ func TestEmergencyAccessOneTimeCodesAndRefusals(t *testing.T) {
 		t.Fatalf("setSize 0: %v", err)
 	}
 	ea, _ := e.client.LookupEmergencyAccess(ctx, tok.GUID)
-	ea.Lost, ea.Mode, ea.LostMode, ea.OneTimeCodes, ea.ClearUnusedCodes = true, amproto.EAModeOneTimeCodeSet, amproto.DisableEAOnExpire, codes, true
+	ea.Lost, ea.Mode, ea.LostMode, ea.OneTimeCodes, ea.ClearUnusedCodes = true, rsa.EAOneTimeCodes, rsa.IfAvailableDeny, codes, true
 	ea.Expiration = testNow.Add(2 * 24 * time.Hour)
 	if err := e.client.UpdateEmergencyAccess(ctx, ea); err != nil {
 		t.Fatal(err)
 	}
 	back, _ := e.client.LookupEmergencyAccess(ctx, tok.GUID)
-	if back.NumUnusedCodes != 5 || back.OneTimeCodes != nil || back.Mode != amproto.EAModeOneTimeCodeSet {
+	if back.NumUnusedCodes != 5 || back.OneTimeCodes != nil || back.Mode != rsa.EAOneTimeCodes {
 		t.Fatalf("OTT state = %+v (codes must never be readable back)", back)
 	}
 	// expired token (eolsen): generate and update refused
@@ -304,7 +304,7 @@ func TestEmergencyAccessOneTimeCodesAndRefusals(t *testing.T) {
 		t.Fatalf("expired token generate: %v", err)
 	}
 	xea, _ := e.client.LookupEmergencyAccess(ctx, exp.GUID)
-	xea.Lost, xea.Mode, xea.LostMode, xea.TemporaryFixedTokencode = true, amproto.EAModeTemporaryFixedCode, amproto.DisableEAOnAuth, "abcd2345"
+	xea.Lost, xea.Mode, xea.LostMode, xea.TemporaryFixedTokencode = true, rsa.EAFixedCode, rsa.IfAvailableAllowAndEnd, "abcd2345"
 	if err := e.client.UpdateEmergencyAccess(ctx, xea); !errors.Is(err, rsa.ErrInvalidArgument) {
 		t.Fatalf("expired token update: %v", err)
 	}
@@ -387,7 +387,7 @@ func TestLoginFailures(t *testing.T) {
 func TestInlineRepliesDecodeToo(t *testing.T) {
 	e := newEnv(t, amsim.Options{Inline: true})
 	tok := e.token(t, "asmith", 1)
-	if tok.TokenType != amproto.TokenTypeSoftID {
+	if tok.TokenType != rsa.TokenTypeSoftID {
 		t.Fatalf("token = %+v", tok)
 	}
 }

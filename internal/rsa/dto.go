@@ -160,7 +160,7 @@ type EmergencyAccess struct {
 }
 
 // Active reports whether online emergency access is on.
-func (e EmergencyAccess) Active() bool { return e.Lost && e.Mode != amproto.EAModeNone }
+func (e EmergencyAccess) Active() bool { return e.Lost && e.Mode != EAOff }
 
 // reader reads typed members of a reply value, keeping the first error, so a
 // DTO decoder is a flat list of assignments with one error check at the end.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
 
@@ -21,7 +20,7 @@ func TestExtendAndAddCodes(t *testing.T) {
 	if _, err := o.ExtendEmergencyAccess(ctx, serial, testNow.Add(48*time.Hour)); !errors.Is(err, rsa.ErrRule) {
 		t.Fatalf("extend with none on: %v", err)
 	}
-	set := rsa.EARequest{Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 5, Expires: testNow.Add(24 * time.Hour), IfAvailable: amproto.DisableEAOnAuth}
+	set := rsa.EARequest{Serial: serial, Mode: rsa.EAOneTimeCodes, Count: 5, Expires: testNow.Add(24 * time.Hour), IfAvailable: rsa.IfAvailableAllowAndEnd}
 	first, err := o.SetEmergencyAccess(ctx, set)
 	if err != nil {
 		t.Fatal(err)

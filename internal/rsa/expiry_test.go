@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
 func TestParseExpiry(t *testing.T) {
@@ -62,10 +61,10 @@ func FuzzValidateRequest(f *testing.F) {
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	o.Now = func() time.Time { return now }
 	f.Fuzz(func(t *testing.T, serial, code string, count int, fixed bool) {
-		r := rsa.EARequest{Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: count,
-			IfAvailable: amproto.DisableEAOnAuth, Expires: now.Add(time.Hour)}
+		r := rsa.EARequest{Serial: serial, Mode: rsa.EAOneTimeCodes, Count: count,
+			IfAvailable: rsa.IfAvailableAllowAndEnd, Expires: now.Add(time.Hour)}
 		if fixed {
-			r.Mode, r.FixedCode = amproto.EAModeTemporaryFixedCode, rsa.Secret(code)
+			r.Mode, r.FixedCode = rsa.EAFixedCode, rsa.Secret(code)
 		}
 		err := o.Validate(r)
 		if err != nil {

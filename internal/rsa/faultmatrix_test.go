@@ -53,8 +53,8 @@ var opCases = []opCase{
 	{"ea.set-one-time", amproto.UpdateTokenEmergencyAccessCommand,
 		func(t *testing.T, o *rsa.Ops, e *env) string { return e.ds.TokensOf("cmueller")[0] },
 		func(o *rsa.Ops, s string) (rsa.TokenState, error) {
-			r, err := o.SetEmergencyAccess(context.Background(), rsa.EARequest{Serial: s, Mode: amproto.EAModeOneTimeCodeSet, Count: 4,
-				IfAvailable: amproto.DisableEAOnAuth, Expires: testNow.Add(time.Hour)})
+			r, err := o.SetEmergencyAccess(context.Background(), rsa.EARequest{Serial: s, Mode: rsa.EAOneTimeCodes, Count: 4,
+				IfAvailable: rsa.IfAvailableAllowAndEnd, Expires: testNow.Add(time.Hour)})
 			return r.After, err
 		},
 		func(st amsim.TokenState) bool { return st.UnusedOTTs == 4 }},

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
 
@@ -172,7 +171,7 @@ func recordWorkflow(t *testing.T) *recorder {
 	steps = append(steps, err)
 	ea, err := e.client.LookupEmergencyAccess(ctx, tok.GUID)
 	steps = append(steps, err)
-	ea.Lost, ea.Mode, ea.LostMode, ea.TemporaryFixedTokencode = true, amproto.EAModeTemporaryFixedCode, amproto.DisableEAOnAuth, code
+	ea.Lost, ea.Mode, ea.LostMode, ea.TemporaryFixedTokencode = true, rsa.EAFixedCode, rsa.IfAvailableAllowAndEnd, code
 	ea.Expiration, ea.ValidOnlineData, ea.ClearUnusedCodes = time.Date(2026, 12, 12, 0, 0, 0, 0, time.UTC), true, true
 	steps = append(steps, e.client.UpdateEmergencyAccess(ctx, ea))
 	steps = append(steps, e.client.Close(ctx))

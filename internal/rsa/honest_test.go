@@ -65,7 +65,7 @@ func TestOtherChangeInBetweenIsNamed(t *testing.T) {
 	hook := &aroundUpdate{next: http.DefaultTransport, after: func() {
 		once.Do(func() {
 			r := tft("000100001007", 2)
-			r.FixedCode, r.Mode = "Other234", amproto.EAModeTemporaryFixedCode
+			r.FixedCode, r.Mode = "Other234", rsa.EAFixedCode
 			_, otherErr = other.SetEmergencyAccess(ctx, r)
 		})
 	}}
@@ -137,7 +137,7 @@ func TestIntentIsOnDiskBeforeTheWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(atUpdate) != 1 || atUpdate[0].Outcome != audit.Intent || atUpdate[0].ID == "" || atUpdate[0].Operation != "ea.set" ||
-		atUpdate[0].Params["if_available"] != amproto.DisableEAOnAuth.String() {
+		atUpdate[0].Params["if_available"] != rsa.IfAvailableAllowAndEnd.String() {
 		t.Fatalf("when the update was sent the log held %+v", atUpdate)
 	}
 	all, _ := rawEntries(path)
@@ -212,7 +212,7 @@ func rawEntries(path string) ([]audit.Entry, error) {
 // the first; for a fixed code AM shows, the code itself — so the last, the
 // one in force, always does. An overtaken write shows no codes.
 func TestSimultaneousWritesClaimOnlyWhatAMHolds(t *testing.T) {
-	for _, mode := range []amproto.EAMode{amproto.EAModeOneTimeCodeSet, amproto.EAModeTemporaryFixedCode} {
+	for _, mode := range []amproto.EAMode{rsa.EAOneTimeCodes, rsa.EAFixedCode} {
 		o, e := newOps(t, amsim.Options{})
 		ctx := context.Background()
 		serial := e.ds.TokensOf("jdoe")[0]
@@ -227,7 +227,7 @@ func TestSimultaneousWritesClaimOnlyWhatAMHolds(t *testing.T) {
 		results := make(chan result, n)
 		for range n {
 			go func() {
-				r := rsa.EARequest{Serial: serial, Mode: mode, Count: 4, Expires: testNow.Add(24 * time.Hour), IfAvailable: amproto.DisableEAOnAuth}
+				r := rsa.EARequest{Serial: serial, Mode: mode, Count: 4, Expires: testNow.Add(24 * time.Hour), IfAvailable: rsa.IfAvailableAllowAndEnd}
 				res, err := o.SetEmergencyAccess(ctx, r)
 				results <- result{res, err}
 			}()
@@ -253,7 +253,7 @@ func TestSimultaneousWritesClaimOnlyWhatAMHolds(t *testing.T) {
 		}
 		held, _ := e.sim.Token(serial)
 		switch mode {
-		case amproto.EAModeOneTimeCodeSet:
+		case rsa.EAOneTimeCodes:
 			if len(ok) > 1 {
 				t.Errorf("one-time codes: %d writes claimed their codes; at most the first applied can know", len(ok))
 			}
@@ -262,7 +262,7 @@ func TestSimultaneousWritesClaimOnlyWhatAMHolds(t *testing.T) {
 					t.Errorf("one-time codes: a success with rowVersion %d → %d", r.Before.Token.RowVersion, r.After.Token.RowVersion)
 				}
 			}
-		case amproto.EAModeTemporaryFixedCode:
+		case rsa.EAFixedCode:
 			inForce := false
 			for _, r := range ok {
 				inForce = inForce || r.Codes[0].Reveal() == held.TFT

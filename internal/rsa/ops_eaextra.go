@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
 // ExtendEmergencyAccess moves the end of an active emergency access
@@ -38,8 +36,10 @@ func (o *Ops) eaChange(ctx context.Context, serial string, expires time.Time, n 
 		return res, err
 	}
 	adding := n > 0
-	if adding && n > 100 {
-		return res, fmt.Errorf("%w: the number of one-time codes must be 1 to 100 (not %d)", ErrInvalidInput, n)
+	if adding {
+		if err := CheckOneTimeCount(n); err != nil {
+			return res, err
+		}
 	}
 	before, cmds, err := o.current(ctx, serial, nil)
 	res.Commands, res.Before = cmds, before
@@ -47,19 +47,15 @@ func (o *Ops) eaChange(ctx context.Context, serial string, expires time.Time, n 
 		return res, err
 	}
 	ea := before.EA
-	perm := PermEmergencyTFT
-	if ea.Mode == amproto.EAModeOneTimeCodeSet {
-		perm = PermEmergencyOTT
-	}
-	if err := o.Permits(perm); err != nil {
+	if err := o.Permits(EAPermission(ea.Mode)); err != nil {
 		return res, err
 	}
 	switch {
 	case !ea.Active():
 		return res, fmt.Errorf("%w: emergency access is not on for token %s: give it first (ea set)", ErrRule, serial)
-	case adding && ea.Mode != amproto.EAModeOneTimeCodeSet:
+	case adding && ea.Mode != EAOneTimeCodes:
 		return res, fmt.Errorf("%w: token %s has a temporary fixed tokencode, not one-time codes: give a set instead (ea set --one-time N)", ErrRule, serial)
-	case !adding && ea.Mode == amproto.EAModeTemporaryFixedCode && ea.TemporaryFixedTokencode == "":
+	case !adding && ea.Mode == EAFixedCode && ea.TemporaryFixedTokencode == "":
 		return res, fmt.Errorf("%w: AM does not show token %s's fixed code, so it cannot be sent back with a new end: give a new code instead (ea set)", ErrRule, serial)
 	}
 	if !adding {
@@ -69,7 +65,7 @@ func (o *Ops) eaChange(ctx context.Context, serial string, expires time.Time, n 
 			return res, err
 		}
 		ea.Expiration = exp
-		if ea.Mode == amproto.EAModeTemporaryFixedCode {
+		if ea.Mode == EAFixedCode {
 			ea.TFTExpiration = time.Time{} // as when given: eaExpiration ends it
 		}
 	} else {

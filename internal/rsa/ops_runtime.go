@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
@@ -22,9 +23,9 @@ type PasscodeResult struct {
 	// Reason is AM's result key of the deciding record ("BAD_PASSCODE"),
 	// empty when AM recorded none that rsatui could read.
 	Reason   string
-	Words    string    // "accepted", "refused: wrong passcode …"
-	Fix      Fix       // what deals with a refusal (FixNone: nothing rsatui does)
-	Event    AuthEvent // the deciding record, when read
+	Words    string      // "accepted", "refused: wrong passcode …"
+	Fix      action.Name // what deals with a refusal (action.None: nothing rsatui does)
+	Event    AuthEvent   // the deciding record, when read
 	Commands []string
 }
 
@@ -38,22 +39,22 @@ var ErrNoAnswer = errors.New("no answer")
 // keys are shown with AM's own message].
 var passcodeWords = map[string]struct {
 	words string
-	fix   Fix
+	fix   action.Name
 }{
-	"PASSCODE_ACCEPTED":                {"accepted: AM took the passcode", FixNone},
-	"EMERGENCY_CODE_ACCEPTED":          {"accepted with the emergency access code", FixNone},
-	"BAD_PASSCODE":                     {"refused: wrong passcode — a mistyped PIN or tokencode, or the token's clock is off (then a resync)", FixNone},
-	"NEXT_TOKENCODE_BAD":               {"refused: the next tokencode was wrong, and AM has locked the person out", FixUnlock},
-	"USER_LOCKED":                      {"refused: AM has locked the person out", FixUnlock},
-	"USER_LOCKED_OUT":                  {"refused: too many failed passcodes — AM has locked the person out", FixUnlock},
-	"TOKEN_DISABLED":                   {"refused: the token is disabled", FixEnable},
-	"TOKEN_EXPIRED":                    {"refused: the token has expired", FixReplace},
-	"PASSCODE_REUSED":                  {"refused: that tokencode was used already — wait for the token to show the next one", FixNone},
-	"TOKEN_DENIED_IN_EMERGENCY_ACCESS": {"refused: the token may not be used while emergency access is on — use the emergency code", FixNone},
-	"NO_TOKEN":                         {"refused: the person has no token", FixAssign},
-	"PRINCIPAL_NOT_FOUND":              {"refused: AM does not know this login", FixNone},
-	"NEW_PIN_REQUIRED":                 {"the passcode was right, and AM now asks for a new PIN: the person sets it at their next login", FixNone},
-	"LOGON_EXPIRED":                    {"refused: the answer came too late; test again", FixTestPasscode},
+	"PASSCODE_ACCEPTED":                {"accepted: AM took the passcode", action.None},
+	"EMERGENCY_CODE_ACCEPTED":          {"accepted with the emergency access code", action.None},
+	"BAD_PASSCODE":                     {"refused: wrong passcode — a mistyped PIN or tokencode, or the token's clock is off (then a resync)", action.None},
+	"NEXT_TOKENCODE_BAD":               {"refused: the next tokencode was wrong, and AM has locked the person out", action.Unlock},
+	"USER_LOCKED":                      {"refused: AM has locked the person out", action.Unlock},
+	"USER_LOCKED_OUT":                  {"refused: too many failed passcodes — AM has locked the person out", action.Unlock},
+	"TOKEN_DISABLED":                   {"refused: the token is disabled", action.EnableDisable},
+	"TOKEN_EXPIRED":                    {"refused: the token has expired", action.Replace},
+	"PASSCODE_REUSED":                  {"refused: that tokencode was used already — wait for the token to show the next one", action.None},
+	"TOKEN_DENIED_IN_EMERGENCY_ACCESS": {"refused: the token may not be used while emergency access is on — use the emergency code", action.None},
+	"NO_TOKEN":                         {"refused: the person has no token", action.AssignFromPool},
+	"PRINCIPAL_NOT_FOUND":              {"refused: AM does not know this login", action.None},
+	"NEW_PIN_REQUIRED":                 {"the passcode was right, and AM now asks for a new PIN: the person sets it at their next login", action.None},
+	"LOGON_EXPIRED":                    {"refused: the answer came too late; test again", action.TestPasscode},
 }
 
 // PasscodePolicy checks a passcode as typed, before AM is asked: PIN +

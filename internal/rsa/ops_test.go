@@ -23,8 +23,8 @@ func newOps(t *testing.T, opt amsim.Options, mutate ...func(*rsa.Config)) (*rsa.
 }
 
 func tft(serial string, days int) rsa.EARequest {
-	return rsa.EARequest{Serial: serial, Mode: amproto.EAModeTemporaryFixedCode,
-		Expires: testNow.Add(time.Duration(days) * 24 * time.Hour), IfAvailable: amproto.DisableEAOnAuth}
+	return rsa.EARequest{Serial: serial, Mode: rsa.EAFixedCode,
+		Expires: testNow.Add(time.Duration(days) * 24 * time.Hour), IfAvailable: rsa.IfAvailableAllowAndEnd}
 }
 
 func TestPrincipalResolution(t *testing.T) {
@@ -66,17 +66,17 @@ func TestSetTemporaryFixedCodeGeneratedAndChosen(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	st, _ := e.sim.Token(serial)
-	if st.TFT != res.Codes[0].Reveal() || st.LostMode != amproto.DisableEAOnAuth || !st.EAExpiration.Equal(testNow.Add(14*24*time.Hour-rsa.ExpiryMargin)) {
+	if st.TFT != res.Codes[0].Reveal() || st.LostMode != rsa.IfAvailableAllowAndEnd || !st.EAExpiration.Equal(testNow.Add(14*24*time.Hour-rsa.ExpiryMargin)) {
 		t.Fatalf("server state %+v", st)
 	}
 	// admin-chosen code, no expiration, deny the token
 	r := tft(serial, 0)
-	r.Expires, r.FixedCode, r.IfAvailable = time.Time{}, "Abcd2345", amproto.DisableEAOnExpire
+	r.Expires, r.FixedCode, r.IfAvailable = time.Time{}, "Abcd2345", rsa.IfAvailableDeny
 	res, err = o.SetEmergencyAccess(ctx, r)
 	if err != nil || res.Codes[0] != "Abcd2345" {
 		t.Fatalf("%v %v", res, err)
 	}
-	if st, _ := e.sim.Token(serial); st.TFT != "Abcd2345" || !st.EAExpiration.IsZero() || st.LostMode != amproto.DisableEAOnExpire {
+	if st, _ := e.sim.Token(serial); st.TFT != "Abcd2345" || !st.EAExpiration.IsZero() || st.LostMode != rsa.IfAvailableDeny {
 		t.Fatalf("server state %+v", st)
 	}
 	res, err = o.ClearEmergencyAccess(ctx, serial, nil)
@@ -91,7 +91,7 @@ func TestSetTemporaryFixedCodeGeneratedAndChosen(t *testing.T) {
 func TestOneTimeCodes(t *testing.T) {
 	o, e := newOps(t, amsim.Options{})
 	serial := e.ds.TokensOf("cmueller")[0]
-	r := rsa.EARequest{Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 10, IfAvailable: amproto.DisableEANever,
+	r := rsa.EARequest{Serial: serial, Mode: rsa.EAOneTimeCodes, Count: 10, IfAvailable: rsa.IfAvailableAllowBoth,
 		Expires: testNow.Add(48 * time.Hour)}
 	res, err := o.SetEmergencyAccess(context.Background(), r)
 	if err != nil || len(res.Codes) != 10 || res.After.EA.NumUnusedCodes != 10 {
@@ -109,10 +109,10 @@ func TestRefusalsBeforeAnyAMCall(t *testing.T) {
 		"short code":       func() rsa.EARequest { r := tft(serial, 1); r.FixedCode = "abc12"; return r }(),
 		"digits only":      func() rsa.EARequest { r := tft(serial, 1); r.FixedCode = "12345678"; return r }(),
 		"symbols":          func() rsa.EARequest { r := tft(serial, 1); r.FixedCode = "abc-1234"; return r }(),
-		"no mode":          {Serial: serial, IfAvailable: amproto.DisableEAOnAuth},
+		"no mode":          {Serial: serial, IfAvailable: rsa.IfAvailableAllowAndEnd},
 		"no policy":        func() rsa.EARequest { r := tft(serial, 1); r.IfAvailable = 0; return r }(),
-		"zero codes":       {Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 0, IfAvailable: amproto.DisableEAOnAuth},
-		"too many codes":   {Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 101, IfAvailable: amproto.DisableEAOnAuth},
+		"zero codes":       {Serial: serial, Mode: rsa.EAOneTimeCodes, Count: 0, IfAvailable: rsa.IfAvailableAllowAndEnd},
+		"too many codes":   {Serial: serial, Mode: rsa.EAOneTimeCodes, Count: 101, IfAvailable: rsa.IfAvailableAllowAndEnd},
 		"malformed serial": tft("12ab", 1),
 	}
 	before := e.client.Stats().RoundTrips

@@ -6,10 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 
 	"github.com/rsatui/rsatui/internal/audit"
 )

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
 
@@ -67,7 +66,7 @@ func TestHelpdeskOperations(t *testing.T) {
 		t.Fatalf("helpdesk emergency access: %v", err)
 	}
 	before := e.sim.Stats().Commands
-	ott := rsa.EARequest{Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 3, Expires: testNow.Add(24 * 3600e9), IfAvailable: amproto.DisableEAOnAuth}
+	ott := rsa.EARequest{Serial: serial, Mode: rsa.EAOneTimeCodes, Count: 3, Expires: testNow.Add(24 * 3600e9), IfAvailable: rsa.IfAvailableAllowAndEnd}
 	if _, err := bob.SetEmergencyAccess(ctx, ott); !errors.Is(err, rsa.ErrNotPermitted) || !strings.Contains(err.Error(), "one-time tokencodes") {
 		t.Fatalf("one-time codes taken away: %v", err)
 	}

@@ -5,11 +5,12 @@ import (
 
 	"context"
 	"errors"
-	"github.com/rsatui/rsatui/internal/audit"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/audit"
 
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"

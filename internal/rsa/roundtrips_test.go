@@ -42,7 +42,7 @@ func newRTEnv(tb testing.TB) *rtEnv {
 	}
 	for i := range 10 {
 		if _, err := e.sim.AddToken(amsim.Token{Serial: fmt.Sprintf("0009000000%02d", i), Algorithm: amproto.AlgorithmAES,
-			Type: amproto.TokenTypeKeyFob, Start: testNow.Add(-24 * time.Hour), Expires: testNow.Add(365 * 24 * time.Hour),
+			Type: rsa.TokenTypeKeyFob, Start: testNow.Add(-24 * time.Hour), Expires: testNow.Add(365 * 24 * time.Hour),
 			Enabled: true, OwnerGUID: owner}); err != nil {
 			tb.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
@@ -90,7 +91,7 @@ func TestPasscodeRules(t *testing.T) {
 	if p := e.principal(t, "jdoe"); !p.Locked {
 		t.Fatalf("three bad passcodes did not lock: %+v", p)
 	}
-	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil); r.Accepted || r.Reason != "USER_LOCKED" || r.Fix != rsa.FixUnlock {
+	if r := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil); r.Accepted || r.Reason != "USER_LOCKED" || r.Fix != action.Unlock {
 		t.Fatalf("locked: %+v", r)
 	}
 	evs, err := o.Activity(context.Background(), "jdoe", testNow.Add(-time.Hour))
@@ -137,9 +138,9 @@ func TestPasscodeEmergencyAccess(t *testing.T) {
 		tokenOK   bool
 		eaOnAfter bool
 	}{
-		{amproto.DisableEAOnAuth, true, false},
-		{amproto.DisableEAOnExpire, false, true},
-		{amproto.DisableEANever, true, true},
+		{rsa.IfAvailableAllowAndEnd, true, false},
+		{rsa.IfAvailableDeny, false, true},
+		{rsa.IfAvailableAllowBoth, true, true},
 	} {
 		o, e := newOps(t, amsim.Options{})
 		serial := e.ds.TokensOf("jdoe")[0]
@@ -161,7 +162,7 @@ func TestPasscodeEmergencyAccess(t *testing.T) {
 		if res.Accepted != c.tokenOK {
 			t.Fatalf("lostMode %d, the token itself: %+v", c.lost, res)
 		}
-		if st, _ := e.sim.Token(serial); (st.EAMode != amproto.EAModeNone) != c.eaOnAfter {
+		if st, _ := e.sim.Token(serial); (st.EAMode != rsa.EAOff) != c.eaOnAfter {
 			t.Fatalf("lostMode %d: emergency access after the token's use: %+v", c.lost, st)
 		}
 	}
@@ -354,12 +355,12 @@ func TestPasscodeRefusedTokens(t *testing.T) {
 	cur, _ := codes(t, e, jdoe)
 	for _, c := range []struct {
 		login, passcode, reason string
-		fix                     rsa.Fix
+		fix                     action.Name
 	}{
-		{"jdoe", demo.DemoPIN + cur, "TOKEN_DISABLED", rsa.FixEnable},
-		{"eolsen", demo.DemoPIN + func() string { c, _ := codes(t, e, e.ds.TokensOf("eolsen")[0]); return c }(), "TOKEN_EXPIRED", rsa.FixReplace},
-		{"fnotoken", demo.DemoPIN + "12345678", "NO_TOKEN", rsa.FixAssign},
-		{"nobody", demo.DemoPIN + "12345678", "PRINCIPAL_NOT_FOUND", rsa.FixNone},
+		{"jdoe", demo.DemoPIN + cur, "TOKEN_DISABLED", action.EnableDisable},
+		{"eolsen", demo.DemoPIN + func() string { c, _ := codes(t, e, e.ds.TokensOf("eolsen")[0]); return c }(), "TOKEN_EXPIRED", action.Replace},
+		{"fnotoken", demo.DemoPIN + "12345678", "NO_TOKEN", action.AssignFromPool},
+		{"nobody", demo.DemoPIN + "12345678", "PRINCIPAL_NOT_FOUND", action.None},
 	} {
 		if r := testPasscode(t, o, c.login, c.passcode, nil); r.Accepted || r.Reason != c.reason || r.Fix != c.fix {
 			t.Errorf("%s: %+v, want %s / %q", c.login, r, c.reason, c.fix)
@@ -380,8 +381,8 @@ func TestPasscodeRefusedTokens(t *testing.T) {
 func TestPasscodeOneTimeCodes(t *testing.T) {
 	o, e := newOps(t, amsim.Options{})
 	serial := e.ds.TokensOf("jdoe")[0]
-	ea, err := o.SetEmergencyAccess(context.Background(), rsa.EARequest{Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 3,
-		Expires: testNow.Add(48 * time.Hour), IfAvailable: amproto.DisableEAOnAuth})
+	ea, err := o.SetEmergencyAccess(context.Background(), rsa.EARequest{Serial: serial, Mode: rsa.EAOneTimeCodes, Count: 3,
+		Expires: testNow.Add(48 * time.Hour), IfAvailable: rsa.IfAvailableAllowAndEnd})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package sshserve_test
 import (
 	"bufio"
 	"fmt"
-	"github.com/rsatui/rsatui/internal/screentest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/screentest"
 )
 
 // BenchmarkServe runs `rsatui serve --demo` as its own process (so its RSS is

@@ -3,14 +3,15 @@ package sshserve_test
 import (
 	"context"
 	"errors"
-	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/screentest"
 	"net"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/screentest"
 
 	gossh "golang.org/x/crypto/ssh"
 
@@ -88,7 +89,7 @@ func TestAdminSetsAndClearsEmergencyAccess(t *testing.T) {
 	c.keys("y")
 	c.wait("Emergency access is on for token")
 	serial := f.st.DS.TokensOf("jdoe")[0]
-	if st, _ := f.st.Sim.Token(serial); !st.Lost || st.EAMode != amproto.EAModeTemporaryFixedCode {
+	if st, _ := f.st.Sim.Token(serial); !st.Lost || st.EAMode != rsa.EAFixedCode {
 		t.Fatalf("AM state after set: %+v", st)
 	}
 	c.keys("\x1b")

@@ -14,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
@@ -80,9 +81,6 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	if opt.Keys != nil {
 		km = *opt.Keys
 	}
-	if info.MaxEADays <= 0 {
-		info.MaxEADays = 14
-	}
 	if opt.Activity == nil {
 		opt.Activity = activity.New(am, activity.DefaultInterval, opt.Now)
 	}
@@ -99,7 +97,7 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	m.stack = []pane{m.people}
 	c.top = m.people
 	m.status = fmt.Sprintf("Press %s and type a login, name, mail or token serial to find a person; %s opens their tokens; %s shows every key.",
-		km.Search.Help().Key, km.Open.Help().Key, km.Help.Help().Key)
+		km[action.Search].Help().Key, km[action.Open].Help().Key, km[action.Help].Help().Key)
 	m.setSize(80, 24)
 	return m
 }
@@ -393,7 +391,7 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	km := m.c.km
 	switch {
-	case key.Matches(k, km.Help):
+	case key.Matches(k, km[action.Help]):
 		whole := ""
 		if m.statusCut() {
 			whole = m.status
@@ -401,15 +399,15 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		h := newHelpPane(m.keyGroups(), whole)
 		h.under = statusReq{m.status, m.statusErr}
 		return m, m.apply(nil, do(push(h)))
-	case key.Matches(k, km.Command):
+	case key.Matches(k, km[action.Command]):
 		m.paletteOn = true
 		m.palette.SetValue("")
 		return m, m.palette.Focus()
-	case key.Matches(k, km.Search):
+	case key.Matches(k, km[action.Search]):
 		return m, m.searchPeople("", false)
-	case key.Matches(k, km.Back) && len(m.stack) > 1:
+	case key.Matches(k, km[action.Back]) && len(m.stack) > 1:
 		return m, m.apply(nil, do(back()))
-	case key.Matches(k, km.Quit):
+	case key.Matches(k, km[action.Quit]):
 		return m, m.quit()
 	}
 	return m, nil

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
@@ -49,13 +50,6 @@ type changeDone struct {
 // does not name its owner (the operation reads the whole record and checks
 // it is assigned).
 func openPINChange(c *common, s rsa.TokenState, u ad.User, clear bool) reqs {
-	perm := rsa.PermPinNew
-	if clear {
-		perm = rsa.PermPinClear
-	}
-	if err := c.am.Permits(perm); err != nil {
-		return do(fail(refusal(err)))
-	}
 	serial, owner := s.Token.Serial, s.Token.AssignedUserID
 	if owner == "" {
 		owner = u.Login
@@ -99,9 +93,6 @@ func openTokenChange(c *common, s rsa.TokenState, u ad.User, unassign bool) reqs
 	am := c.am
 	lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 	if unassign {
-		if err := c.am.Permits(rsa.PermUnassign); err != nil {
-			return do(fail(refusal(err)))
-		}
 		endEA := s.EA.Active() || s.EA.Lost
 		words := "Unassign token " + serial + " from " + who + ": it goes back to the token pool and " + who +
 			" can no longer log in with it."
@@ -114,14 +105,11 @@ func openTokenChange(c *common, s rsa.TokenState, u ad.User, unassign bool) reqs
 			run:      tokenChange("Unassign the token", func(ctx context.Context) (rsa.TokenResult, error) { return am.Unassign(ctx, serial, endEA) })}),
 			say("Review the change: y runs it, any other key cancels."))
 	}
-	enable, perm, label := !t.Enabled, rsa.PermDisable, "Disabling token "+serial
+	enable, label := !t.Enabled, "Disabling token "+serial
 	title, words := "Disable the token", "Disable token "+serial+" ("+who+"): AM refuses every login with it, emergency codes included, until it is enabled again."
 	if enable {
-		perm, label = rsa.PermEnable, "Enabling token "+serial
+		label = "Enabling token " + serial
 		title, words = "Enable the token", "Enable token "+serial+" ("+who+"): it works for logins again."
-	}
-	if err := c.am.Permits(perm); err != nil {
-		return do(fail(refusal(err)))
 	}
 	return do(push(&changePane{state: s, title: title, words: words,
 		commands: []string{lookups, fmt.Sprintf("EnableTokensCommand (enable=%t)", enable), lookups},
@@ -132,9 +120,6 @@ func openTokenChange(c *common, s rsa.TokenState, u ad.User, unassign bool) reqs
 
 // openBadCount confirms clearing the bad-tokencode count of s's owner.
 func openBadCount(c *common, s rsa.TokenState, u ad.User) reqs {
-	if err := c.am.Permits(rsa.PermBadCount); err != nil {
-		return do(fail(refusal(err)))
-	}
 	serial, who := s.Token.Serial, s.Token.AssignedUserID
 	if who == "" {
 		who = u.Login
@@ -143,7 +128,7 @@ func openBadCount(c *common, s rsa.TokenState, u ad.User) reqs {
 	lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 	return do(push(&changePane{state: s, title: "Clear the bad-tokencode count",
 		words: "Clear the count of bad tokencodes of " + who + " and take their tokens out of next-tokencode mode: at the next login " + who +
-			" enters PIN + tokencode once, as usual. If their codes keep failing, the token is out of sync: resynchronize it (s) instead.",
+			" enters PIN + tokencode once, as usual. If their codes keep failing, the token is out of sync: resynchronize it (" + keyOf(c, action.Resync) + ") instead.",
 		commands: []string{lookups, "ClearBadTokenCountCommand (the owner's principal GUID: every token of theirs)", lookups},
 		label:    "Clearing the bad-tokencode count of " + who,
 		run:      tokenChange("Clear the bad-tokencode count", func(ctx context.Context) (rsa.TokenResult, error) { return am.ClearBadCount(ctx, serial) })}),
@@ -157,13 +142,7 @@ type unlockDone struct {
 }
 
 // openUnlock confirms clearing AM's lockout of u.
-func openUnlock(c *common, u ad.User, pr rsa.Principal) reqs {
-	if err := c.am.Permits(rsa.PermUnlock); err != nil {
-		return do(fail(refusal(err)))
-	}
-	if !pr.Locked {
-		return do(say(u.Login + " is not locked by AM (as last read; r reads again)."))
-	}
+func openUnlock(c *common, u ad.User) reqs {
 	am, login := c.am, u.Login
 	return do(push(&changePane{state: rsa.TokenState{}, title: "Unlock " + login,
 		words: "Clear AM's lockout of " + login + ": the lockout and the count of bad passcodes go; " + login +
@@ -186,11 +165,11 @@ func (p *changePane) update(*common, tea.Msg) reqs {
 }
 
 func (p *changePane) keys(c *common) []keyGroup {
-	return []keyGroup{{"confirm", []key.Binding{c.km.Yes, fixed("any other key", "cancel, nothing sent")}}}
+	return []keyGroup{{"confirm", []key.Binding{c.km[action.Yes], fixed("any other key", "cancel, nothing sent")}}}
 }
 
 func (p *changePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
-	if !key.Matches(k, c.km.Yes) {
+	if !key.Matches(k, c.km[action.Yes]) {
 		return do(back(), say("Cancelled: nothing was sent to AM.")), true
 	}
 	// the confirm closes first: the result comes to the screen below it
@@ -205,7 +184,7 @@ func (p *changePane) view(c *common, w, _ int) string {
 	for i, cmd := range p.commands {
 		b.WriteString(st.Dim.Render("  "+string(rune('1'+i))+". "+cmd) + "\n")
 	}
-	b.WriteString("\n" + st.Key.Render(c.km.Yes.Help().Key) + " run it    " + st.Key.Render("any other key") + " cancel")
+	b.WriteString("\n" + st.Key.Render(c.km[action.Yes].Help().Key) + " run it    " + st.Key.Render("any other key") + " cancel")
 	return lipgloss.NewStyle().Width(w).Render(b.String())
 }
 

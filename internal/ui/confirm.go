@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
@@ -40,9 +41,6 @@ func newConfirmSet(s rsa.TokenState, r rsa.EARequest, read *rsa.TokenState) *con
 
 // openClear confirms ending emergency access on s, when it is on.
 func openClear(c *common, s rsa.TokenState) reqs {
-	if err := c.am.Permits(rsa.PermEmergencyEnd); err != nil {
-		return do(fail(refusal(err)))
-	}
 	if !s.EA.Active() && !s.EA.Lost {
 		return do(say("Emergency access is not on for token " + s.Token.Serial + ": nothing to end."))
 	}
@@ -65,7 +63,7 @@ func (p *confirmPane) resize(*common, int, int) {}
 func (p *confirmPane) typing() bool { return true }
 
 func (p *confirmPane) keys(c *common) []keyGroup {
-	return []keyGroup{{"confirm", []key.Binding{c.km.Yes, fixed("any other key", "cancel, nothing sent")}}}
+	return []keyGroup{{"confirm", []key.Binding{c.km[action.Yes], fixed("any other key", "cancel, nothing sent")}}}
 }
 
 func (p *confirmPane) update(c *common, msg tea.Msg) reqs {
@@ -115,7 +113,7 @@ func (p *confirmPane) commands() []string {
 }
 
 func (p *confirmPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
-	if !key.Matches(k, c.km.Yes) {
+	if !key.Matches(k, c.km[action.Yes]) {
 		return do(back(), say("Cancelled: nothing was sent to AM.")), true
 	}
 	am, req, serial, clear, read := c.am, p.req, p.state.Token.Serial, p.clear, p.read
@@ -158,6 +156,6 @@ func (p *confirmPane) view(c *common, w, _ int) string {
 	for i, cmd := range p.commands() {
 		b.WriteString(st.Dim.Render("  "+string(rune('1'+i))+". "+cmd) + "\n")
 	}
-	b.WriteString("\n" + st.Key.Render(c.km.Yes.Help().Key) + " run it    " + st.Key.Render("any other key") + " cancel")
+	b.WriteString("\n" + st.Key.Render(c.km[action.Yes].Help().Key) + " run it    " + st.Key.Render("any other key") + " cancel")
 	return lipgloss.NewStyle().Width(w).Render(b.String())
 }

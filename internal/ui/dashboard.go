@@ -39,28 +39,6 @@ func waitActivity(ctx context.Context, w *activity.Watch) tea.Cmd {
 	}
 }
 
-var fixWords = map[rsa.Fix]string{
-	rsa.FixUnlock: "unlocks", rsa.FixResync: "resynchronizes", rsa.FixEnable: "enables it", rsa.FixReplace: "replaces it",
-	rsa.FixAssign: "assigns one", rsa.FixClearBadCount: "clears it", rsa.FixClearPIN: "clears the PIN",
-	rsa.FixEmergencyAccess: "gives emergency access", rsa.FixTestPasscode: "tests a passcode",
-}
-
-// fixHint is "u unlocks": the key of f, when the person may use it.
-func fixHint(c *common, f rsa.Fix) string {
-	if f == rsa.FixNone {
-		return ""
-	}
-	if perm, ok := f.Permission(); ok && c.am.Permits(perm) != nil {
-		return ""
-	}
-	km := c.km
-	b := km.byName()[string(f)]
-	if b == nil || len(b.Keys()) == 0 {
-		return ""
-	}
-	return b.Help().Key + " " + fixWords[f]
-}
-
 // diagnosisLines are the findings, at most n lines, the most likely first;
 // what does not fit is counted on the last line.
 func diagnosisLines(c *common, fs []diagnose.Finding, n int) []string {

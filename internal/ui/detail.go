@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
@@ -48,12 +49,12 @@ func (p *detailPane) typing() bool { return false }
 
 func (p *detailPane) keys(c *common) []keyGroup {
 	km := c.km
-	act := eaKeys(c, p.state)
+	act := bindingsOf(offered(c, onToken, p.target()))
 	explain := "explain fields"
 	if p.explain {
 		explain = "hide the explanations"
 	}
-	act = append(act, withHelp(km.Explain, explain), km.Refresh)
+	act = append(act, withHelp(km[action.Explain], explain), km[action.Refresh])
 	return []keyGroup{{"token", act}, {"scrolling", km.listKeys()}}
 }
 
@@ -85,14 +86,19 @@ func (p *detailPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return nil, true
 	}
 	switch {
-	case key.Matches(k, km.Explain):
+	case key.Matches(k, km[action.Explain]):
 		p.explain = !p.explain
-	case key.Matches(k, km.Refresh):
+	case key.Matches(k, km[action.Refresh]):
 		return do(p.read(c)), true
 	default:
-		return tokenKey(c, k, p.state, p.user, "the token")
+		return dispatch(c, onToken, k, p.target())
 	}
 	return nil, true
+}
+
+// target is what the screen's actions act on: the token shown.
+func (p *detailPane) target() target {
+	return target{user: p.user, state: p.state, hasToken: true, tokens: 1, parent: "the token"}
 }
 
 // content is every field (with its meaning when explain is on); the

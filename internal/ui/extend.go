@@ -11,8 +11,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
 // extendPane changes the emergency access on a token now (#15 §7), in one
@@ -28,18 +28,8 @@ type extendPane struct {
 
 // openExtend opens the extension of s's emergency access, when it is on.
 func openExtend(c *common, s rsa.TokenState, parent string) reqs {
-	perm := rsa.PermEmergencyTFT
-	if s.EA.Mode == amproto.EAModeOneTimeCodeSet {
-		perm = rsa.PermEmergencyOTT
-	}
-	if err := c.am.Permits(perm); err != nil {
-		return do(fail(refusal(err)))
-	}
-	if !s.EA.Active() {
-		return do(fail("Emergency access is not on for token " + s.Token.Serial + ": nothing to extend (e gives it)."))
-	}
 	p := &extendPane{state: s, parent: parent, end: newInput("14d, 36h or 2026-12-12", 32)}
-	p.end.SetValue(fmt.Sprintf("%dd", c.info.MaxEADays))
+	p.end.SetValue(fmt.Sprintf("%dd", c.am.EALifetimeDays()))
 	p.end.Focus()
 	return do(push(p))
 }
@@ -47,12 +37,6 @@ func openExtend(c *common, s rsa.TokenState, parent string) reqs {
 // openAddCodes opens the addition of one-time codes to s's set, when one
 // is on.
 func openAddCodes(c *common, s rsa.TokenState, parent string) reqs {
-	if err := c.am.Permits(rsa.PermEmergencyOTT); err != nil {
-		return do(fail(refusal(err)))
-	}
-	if !s.EA.Active() || s.EA.Mode != amproto.EAModeOneTimeCodeSet {
-		return do(fail("Token " + s.Token.Serial + " has no set of one-time codes on (" + eaSummary(s.EA, c.loc) + "): e gives one."))
-	}
 	p := &extendPane{state: s, parent: parent, codes: true, end: newInput("1 to 100", 8)}
 	p.end.SetValue("5")
 	p.end.Focus()
@@ -70,7 +54,7 @@ func (p *extendPane) typing() bool             { return true }
 func (p *extendPane) backsItself()             {}
 
 func (p *extendPane) keys(c *common) []keyGroup {
-	return []keyGroup{{p.crumbs()[1], []key.Binding{withHelp(c.km.Review, "review"), fixed("esc", "back, nothing sent")}}}
+	return []keyGroup{{p.crumbs()[1], []key.Binding{withHelp(c.km[action.Review], "review"), fixed("esc", "back, nothing sent")}}}
 }
 
 // count is the number of codes to add, as typed, and what is wrong with it.
@@ -100,7 +84,7 @@ func (p *extendPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	switch {
 	case k.String() == "esc":
 		return do(back()), true
-	case key.Matches(k, c.km.Review) && p.codes:
+	case key.Matches(k, c.km[action.Review]) && p.codes:
 		n, err := p.count()
 		if err != nil {
 			return do(fail("Fix the number: " + trimKind(err))), true
@@ -118,7 +102,7 @@ func (p *extendPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 				res, err := am.AddOneTimeCodes(ctx, serial, n)
 				return eaDone{req: r, res: res, err: err, title: fmt.Sprintf("%d one-time codes added to token %s", n, serial)}
 			}})), true
-	case key.Matches(k, c.km.Review):
+	case key.Matches(k, c.km[action.Review]):
 		r, err := p.request(c)
 		if err != nil {
 			return do(fail("Fix the new end: " + trimKind(err))), true

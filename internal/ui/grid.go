@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/rsatui/rsatui/internal/action"
 )
 
 // column of a grid: a title and a width in cells (each cell also gets one
@@ -108,21 +109,21 @@ func (g *grid) clamp() {
 // Update moves the cursor for the list keys; it reports whether k was one.
 func (g *grid) Update(km KeyMap, k tea.KeyPressMsg) bool {
 	switch {
-	case key.Matches(k, km.Up):
+	case key.Matches(k, km[action.Up]):
 		g.Move(-1)
-	case key.Matches(k, km.Down):
+	case key.Matches(k, km[action.Down]):
 		g.Move(1)
-	case key.Matches(k, km.PageUp):
+	case key.Matches(k, km[action.PageUp]):
 		g.Move(-g.height)
-	case key.Matches(k, km.PageDown):
+	case key.Matches(k, km[action.PageDown]):
 		g.Move(g.height)
-	case key.Matches(k, km.HalfPageUp):
+	case key.Matches(k, km[action.HalfPageUp]):
 		g.Move(-g.height / 2)
-	case key.Matches(k, km.HalfPageDown):
+	case key.Matches(k, km[action.HalfPageDown]):
 		g.Move(g.height / 2)
-	case key.Matches(k, km.Top):
+	case key.Matches(k, km[action.Top]):
 		g.SetCursor(0)
-	case key.Matches(k, km.Bottom):
+	case key.Matches(k, km[action.Bottom]):
 		g.SetCursor(len(g.rows) - 1)
 	default:
 		return false

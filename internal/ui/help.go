@@ -3,6 +3,7 @@ package ui
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/rsatui/rsatui/internal/action"
 )
 
 // helpPane lists every key of the screen it was opened on, grouped, made
@@ -25,7 +26,7 @@ func (p *helpPane) resize(*common, int, int)     {}
 func (p *helpPane) update(*common, tea.Msg) reqs { return nil }
 
 func (p *helpPane) keys(c *common) []keyGroup {
-	return []keyGroup{{"help", []key.Binding{c.km.Down, c.km.PageDown, fixed("any other key", "close")}}}
+	return []keyGroup{{"help", []key.Binding{c.km[action.Down], c.km[action.PageDown], fixed("any other key", "close")}}}
 }
 
 func (p *helpPane) content(c *common) string {

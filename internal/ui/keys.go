@@ -2,69 +2,22 @@ package ui
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/rsatui/rsatui/internal/action"
 )
 
-// KeyMap is every key of the console that can be changed (config.toml's
-// [keys] table, by the name in the field's tag). Keys that cannot be
-// changed: ctrl+c quits everywhere; in a text box esc leaves it and enter
-// submits it; on a yes/no question every key but yes cancels.
-type KeyMap struct {
-	// everywhere, unless a text box has the cursor
-	Help    key.Binding `keys:"help"`
-	Command key.Binding `keys:"command"`
-	Search  key.Binding `keys:"search"`
-	Back    key.Binding `keys:"back"`
-	Quit    key.Binding `keys:"quit"`
-
-	// lists and long views
-	Up           key.Binding `keys:"up"`
-	Down         key.Binding `keys:"down"`
-	PageUp       key.Binding `keys:"page-up"`
-	PageDown     key.Binding `keys:"page-down"`
-	HalfPageUp   key.Binding `keys:"half-page-up"`
-	HalfPageDown key.Binding `keys:"half-page-down"`
-	Top          key.Binding `keys:"top"`
-	Bottom       key.Binding `keys:"bottom"`
-
-	// people and tokens
-	Open            key.Binding `keys:"open"`
-	Refresh         key.Binding `keys:"refresh"`
-	EmergencyAccess key.Binding `keys:"emergency-access"`
-	EndEmergency    key.Binding `keys:"end-emergency-access"`
-	AutoRefresh     key.Binding `keys:"auto-refresh"`
-	Explain         key.Binding `keys:"explain"`
-	ClearPIN        key.Binding `keys:"clear-pin"`
-	RequireNewPIN   key.Binding `keys:"require-new-pin"`
-	Resync          key.Binding `keys:"resync"`
-	ToggleEnabled   key.Binding `keys:"enable-disable"`
-	Unassign        key.Binding `keys:"unassign"`
-	AssignFromPool  key.Binding `keys:"assign-from-pool"`
-	Unlock          key.Binding `keys:"unlock"`
-	Replace         key.Binding `keys:"replace"`
-	ExtendEA        key.Binding `keys:"extend-emergency-access"`
-	AddCodes        key.Binding `keys:"add-one-time-codes"`
-	ClearBadCount   key.Binding `keys:"clear-bad-count"`
-	TestPasscode    key.Binding `keys:"test-passcode"`
-
-	// the emergency-access form
-	NextField  key.Binding `keys:"next-field"`
-	PrevField  key.Binding `keys:"previous-field"`
-	PrevChoice key.Binding `keys:"previous-choice"`
-	NextChoice key.Binding `keys:"next-choice"`
-	Review     key.Binding `keys:"review"`
-
-	// the confirm and the result
-	Yes  key.Binding `keys:"yes"`
-	Copy key.Binding `keys:"copy-codes"`
-	Done key.Binding `keys:"done"`
-}
+// KeyMap is every key of the console that can be changed, by action
+// (config.toml's [keys] table uses the same names). It is made from the
+// action table (actions.go): DefaultKeys are the records' keys. Keys that
+// cannot be changed: ctrl+c quits everywhere; in a text box esc leaves it
+// and enter submits it; on a yes/no question every key but yes cancels.
+type KeyMap map[action.Name]key.Binding
 
 func bind(help string, keys ...string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(keyLabel(keys), help))
@@ -83,83 +36,21 @@ func keyLabel(keys []string) string {
 	return strings.Join(out, "/")
 }
 
-// DefaultKeys are the console's keys as shipped (README's key table is
-// tested against them).
+// DefaultKeys are the console's keys as shipped: each action's record's
+// (README's key table is tested against them).
 func DefaultKeys() KeyMap {
-	return KeyMap{
-		Help:    bind("help", "?"),
-		Command: bind("command", ":"),
-		Search:  bind("search people", "/"),
-		Back:    bind("back", "esc", "h", "left", "backspace"),
-		Quit:    bind("quit", "q"),
-
-		Up:           bind("up", "up", "k"),
-		Down:         bind("down", "down", "j"),
-		PageUp:       bind("page up", "pgup", "b"),
-		PageDown:     bind("page down", "pgdown", "f", "space"),
-		HalfPageUp:   bind("half a page up", "ctrl+u"),
-		HalfPageDown: bind("half a page down", "ctrl+d"),
-		Top:          bind("first", "home", "g"),
-		Bottom:       bind("last", "end", "G"),
-
-		Open:            bind("open", "enter"),
-		Refresh:         bind("read again from AM", "r"),
-		EmergencyAccess: bind("emergency access", "e"),
-		EndEmergency:    bind("end emergency access", "x"),
-		AutoRefresh:     bind("auto-refresh", "a"),
-		Explain:         bind("explain fields", "i"),
-		ClearPIN:        bind("clear the PIN", "p"),
-		RequireNewPIN:   bind("require a new PIN", "P"),
-		Resync:          bind("resynchronize", "s"),
-		ToggleEnabled:   bind("disable / enable the token", "d"),
-		Unassign:        bind("unassign the token", "U"),
-		AssignFromPool:  bind("assign a token from the pool", "A"),
-		Unlock:          bind("unlock (AM lockout)", "u"),
-		Replace:         bind("replace a lost or broken token", "R"),
-		ExtendEA:        bind("extend emergency access", "+"),
-		AddCodes:        bind("add one-time codes", "o"),
-		ClearBadCount:   bind("clear bad tokencodes / next-tokencode mode", "n"),
-		TestPasscode:    bind("test a passcode", "t"),
-
-		NextField:  bind("next field", "tab", "down"),
-		PrevField:  bind("previous field", "shift+tab", "up"),
-		PrevChoice: bind("previous choice", "left"),
-		NextChoice: bind("next choice", "right"),
-		Review:     bind("review", "enter"),
-
-		Yes:  bind("yes, run it", "y"),
-		Copy: bind("copy codes (OSC 52)", "c"),
-		Done: bind("done", "enter"),
+	km := KeyMap{}
+	for _, a := range actions {
+		km[a.name] = bind(a.desc, a.keys...)
 	}
-}
-
-// keyScreens are the screens whose keys must not clash, each with the
-// bindings that work on it at the same time. The form's ←/→ change a choice
-// only on a choice field, where back is esc; so back is left out there.
-var keyScreens = map[string][]string{
-	"people list":      {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh"},
-	"token list":       {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "open", "refresh", "emergency-access", "end-emergency-access", "auto-refresh", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "assign-from-pool", "unlock", "replace", "extend-emergency-access", "add-one-time-codes", "clear-bad-count", "test-passcode"},
-	"token":            {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "refresh", "emergency-access", "end-emergency-access", "explain", "clear-pin", "require-new-pin", "resync", "enable-disable", "unassign", "replace", "extend-emergency-access", "add-one-time-codes", "clear-bad-count"},
-	"emergency access": {"help", "command", "search", "quit", "next-field", "previous-field", "previous-choice", "next-choice", "review"},
-	"result":           {"help", "command", "search", "back", "quit", "up", "down", "page-up", "page-down", "half-page-up", "half-page-down", "top", "bottom", "copy-codes", "done", "emergency-access"},
-}
-
-// fields of KeyMap by their config name.
-func (km *KeyMap) byName() map[string]*key.Binding {
-	out := map[string]*key.Binding{}
-	v := reflect.ValueOf(km).Elem()
-	for i := range v.NumField() {
-		out[v.Type().Field(i).Tag.Get("keys")] = v.Field(i).Addr().Interface().(*key.Binding)
-	}
-	return out
+	return km
 }
 
 // KeyNames are the names [keys] accepts, sorted.
 func KeyNames() []string {
-	km := DefaultKeys()
 	var names []string
-	for n := range km.byName() {
-		names = append(names, n)
+	for _, a := range actions {
+		names = append(names, string(a.name))
 	}
 	sort.Strings(names)
 	return names
@@ -174,14 +65,13 @@ var fixedKeys = map[string]string{"ctrl+c": "quits everywhere"}
 // refused, naming what to change.
 func WithKeys(changes map[string][]string) (KeyMap, error) {
 	km := DefaultKeys()
-	fields := km.byName()
 	names := make([]string, 0, len(changes))
 	for n := range changes {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		b, ok := fields[n]
+		b, ok := km[action.Name(n)]
 		if !ok {
 			return km, fmt.Errorf("[keys] %s: no such action (the actions: %s)", n, strings.Join(KeyNames(), ", "))
 		}
@@ -199,20 +89,21 @@ func WithKeys(changes map[string][]string) (KeyMap, error) {
 		}
 		b.SetKeys(ks...)
 		b.SetHelp(keyLabel(ks), b.Help().Desc)
+		km[action.Name(n)] = b
 	}
-	screens := make([]string, 0, len(keyScreens))
-	for s := range keyScreens {
-		screens = append(screens, s)
-	}
-	sort.Strings(screens)
 	for _, s := range screens {
-		owner := map[string]string{}
-		for _, n := range keyScreens[s] {
-			for _, k := range fields[n].Keys() {
-				if other, taken := owner[k]; taken && other != n {
-					return km, fmt.Errorf("[keys]: %q is bound to both %s and %s, which both work on the %s screen: change one of them", k, other, n, s)
+		owner := map[string]action.Name{}
+		for _, a := range actions {
+			if a.on&s.s == 0 {
+				continue
+			}
+			for _, k := range km[a.name].Keys() {
+				if other, taken := owner[k]; taken && other != a.name {
+					two := []string{string(other), string(a.name)}
+					sort.Strings(two)
+					return km, fmt.Errorf("[keys]: %q is bound to both %s and %s, which both work on the %s screen: change one of them", k, two[0], two[1], s.name)
 				}
-				owner[k] = n
+				owner[k] = a.name
 			}
 		}
 	}
@@ -221,16 +112,17 @@ func WithKeys(changes map[string][]string) (KeyMap, error) {
 
 // listKeys are the keys that move through a list or a long view.
 func (km KeyMap) listKeys() []key.Binding {
-	return []key.Binding{km.Up, km.Down, km.PageUp, km.PageDown, km.HalfPageUp, km.HalfPageDown, km.Top, km.Bottom}
+	return []key.Binding{km[action.Up], km[action.Down], km[action.PageUp], km[action.PageDown],
+		km[action.HalfPageUp], km[action.HalfPageDown], km[action.Top], km[action.Bottom]}
 }
 
 // globalKeys work on every screen whose pane leaves them (not while typing).
 func (km KeyMap) globalKeys(canGoBack bool) keyGroup {
-	ks := []key.Binding{km.Help, km.Search, km.Command}
+	ks := []key.Binding{km[action.Help], km[action.Search], km[action.Command]}
 	if canGoBack {
-		ks = append(ks, km.Back)
+		ks = append(ks, km[action.Back])
 	}
-	return keyGroup{"everywhere", append(ks, km.Quit)}
+	return keyGroup{"everywhere", append(ks, km[action.Quit])}
 }
 
 // helpBar is the one-line key bar: the pane's keys, essential first, then
@@ -304,39 +196,36 @@ func fixed(keys, desc string) key.Binding {
 }
 
 // KeyTable is the key map as a Markdown table: each action's [keys] name,
-// its keys, what it does and on which screens, then the keys that cannot
-// be changed. The README's key table is this (TestREADMEKeyTable).
+// its keys, what it does and on which screens (the action table's order),
+// then the keys that cannot be changed. The README's key table is this
+// (TestREADMEKeyTable).
 func KeyTable(km KeyMap) string {
 	var b strings.Builder
 	b.WriteString("| `[keys]` name | keys | does | on |\n|---|---|---|---|\n")
-	v := reflect.ValueOf(km)
-	for i := range v.NumField() {
-		name := v.Type().Field(i).Tag.Get("keys")
-		bnd := v.Field(i).Interface().(key.Binding)
+	for _, a := range actions {
+		bnd := km[a.name]
 		ks := make([]string, len(bnd.Keys()))
 		for j, k := range bnd.Keys() {
 			ks[j] = "`" + k + "`"
 		}
-		var on []string
-		for _, s := range []string{"people list", "token list", "token", "emergency access", "result"} {
-			if slices.Contains(keyScreens[s], name) {
-				on = append(on, s)
-			}
-		}
-		where := strings.Join(on, ", ")
-		switch name {
-		case "help", "command", "search", "quit":
-			where = "every screen, outside a text box"
-		case "back":
-			where = "every screen but the people list; the form goes back with esc"
-		case "yes":
-			where = "confirm (every other key cancels)"
-		case "up", "down", "page-up", "page-down", "top", "bottom", "half-page-up", "half-page-down":
-			where = "lists and every view taller than the window (help too)"
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", name, strings.Join(ks, " "), bnd.Help().Desc, where)
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", a.name, strings.Join(ks, " "), bnd.Help().Desc, a.screensWords())
 	}
 	b.WriteString("| — | `ctrl+c` | quit (a change being sent asks for a second one) | everywhere |\n")
 	b.WriteString("| — | `esc` | leave a text box; cancel a call in flight; back | everywhere |\n")
 	return b.String()
+}
+
+// screensWords is where a works, for the README: its own words, or the
+// screens it is on.
+func (a actionDef) screensWords() string {
+	if a.where != "" {
+		return a.where
+	}
+	var on []string
+	for _, s := range screens {
+		if a.on&s.s != 0 {
+			on = append(on, s.name)
+		}
+	}
+	return strings.Join(on, ", ")
 }

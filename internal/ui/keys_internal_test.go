@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
@@ -85,8 +86,8 @@ func TestKeyConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := km.EmergencyAccess.Keys(); len(got) != 1 || got[0] != "E" || km.EmergencyAccess.Help().Key != "E" {
-		t.Fatalf("emergency-access: %v %q", got, km.EmergencyAccess.Help().Key)
+	if got := km[action.EmergencyAccess].Keys(); len(got) != 1 || got[0] != "E" || km[action.EmergencyAccess].Help().Key != "E" {
+		t.Fatalf("emergency-access: %v %q", got, km[action.EmergencyAccess].Help().Key)
 	}
 	for changes, want := range map[*map[string][]string]string{
 		{"emergency-access": {"x"}}:        `"x" is bound to both emergency-access and end-emergency-access, which both work on the token`,

@@ -112,7 +112,7 @@ func TestTimesInTheConsolesZone(t *testing.T) {
 		t.Skip("no zone data:", err)
 	}
 	world := newWorld(t)
-	m := ui.New(world.dir, world.ops, ui.Info{Server: "am", IdentitySource: demo.IdentitySourceName, Admin: demo.AdminUser, MaxEADays: 14},
+	m := ui.New(world.dir, world.ops, ui.Info{Server: "am", IdentitySource: demo.IdentitySourceName, Admin: demo.AdminUser},
 		ui.Options{NoColor: true, Now: func() time.Time { return now }, Location: berlin})
 	s := start(t, m, 100, 30)
 	waitScreen(t, s, screentest.PeopleFound)

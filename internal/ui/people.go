@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
@@ -105,7 +106,7 @@ func (p *peoplePane) keys(c *common) []keyGroup {
 			fixed("esc", "leave the box")}}}
 	}
 	return []keyGroup{
-		{"people", []key.Binding{withHelp(km.Open, "open their tokens"), withHelp(km.Refresh, "search again")}},
+		{"people", []key.Binding{withHelp(km[action.Open], "open their tokens"), withHelp(km[action.Refresh], "search again")}},
 		{"moving", km.listKeys()},
 	}
 }
@@ -375,11 +376,11 @@ func (p *peoplePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	}
 	km := c.km
 	switch {
-	case key.Matches(k, km.Open):
+	case key.Matches(k, km[action.Open]):
 		return p.open(c), true
-	case key.Matches(k, km.Refresh):
+	case key.Matches(k, km[action.Refresh]):
 		return p.searchNow(c), true
-	case key.Matches(k, km.Up) && p.table.Cursor() == 0:
+	case key.Matches(k, km[action.Up]) && p.table.Cursor() == 0:
 		return do(run(p.input.Focus())), true
 	}
 	return nil, p.table.Update(km, k)

@@ -234,7 +234,7 @@ func TestClearBadCountFromTheConsole(t *testing.T) {
 func TestAddOneTimeCodesFromTheConsole(t *testing.T) {
 	world := newWorld(t)
 	serial := world.ds.TokensOf("jdoe")[0]
-	r := rsa.EARequest{Serial: serial, Mode: amproto.EAModeOneTimeCodeSet, Count: 3, Expires: now.Add(5 * 24 * time.Hour), IfAvailable: amproto.DisableEAOnAuth}
+	r := rsa.EARequest{Serial: serial, Mode: rsa.EAOneTimeCodes, Count: 3, Expires: now.Add(5 * 24 * time.Hour), IfAvailable: rsa.IfAvailableAllowAndEnd}
 	if _, err := world.ops.SetEmergencyAccess(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
@@ -37,9 +38,6 @@ type tokensStale struct{ login string }
 
 // openPool opens the pool for u, when the person may assign tokens.
 func openPool(c *common, u ad.User) reqs {
-	if err := c.am.Permits(rsa.PermAssign); err != nil {
-		return do(fail(refusal(err)))
-	}
 	return do(push(&poolPane{user: u, table: newGrid()}))
 }
 
@@ -55,9 +53,6 @@ func (p *poolPane) read(c *common) request {
 
 // openReplace opens the pool to pick the successor of s (lost or broken).
 func openReplace(c *common, s rsa.TokenState, u ad.User) reqs {
-	if err := c.am.Permits(rsa.PermReplace); err != nil {
-		return do(fail(refusal(err)))
-	}
 	return do(push(&poolPane{user: u, replacing: &s, table: newGrid()}))
 }
 
@@ -87,11 +82,11 @@ func (p *poolPane) setRows(c *common) {
 }
 
 func (p *poolPane) keys(c *common) []keyGroup {
-	open := withHelp(c.km.Open, "assign to "+p.user.Login)
+	open := withHelp(c.km[action.Open], "assign to "+p.user.Login)
 	if p.replacing != nil {
-		open = withHelp(c.km.Open, "replace "+p.replacing.Token.Serial+" with it")
+		open = withHelp(c.km[action.Open], "replace "+p.replacing.Token.Serial+" with it")
 	}
-	return []keyGroup{{"token pool", []key.Binding{open, c.km.Refresh}},
+	return []keyGroup{{"token pool", []key.Binding{open, c.km[action.Refresh]}},
 		{"moving", c.km.listKeys()}}
 }
 
@@ -122,9 +117,9 @@ func (p *poolPane) update(c *common, msg tea.Msg) reqs {
 func (p *poolPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	km := c.km
 	switch {
-	case key.Matches(k, km.Refresh):
+	case key.Matches(k, km[action.Refresh]):
 		return do(p.read(c)), true
-	case key.Matches(k, km.Open):
+	case key.Matches(k, km[action.Open]):
 		i := p.table.Cursor()
 		if i >= len(p.tokens) {
 			return nil, true

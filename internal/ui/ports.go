@@ -76,6 +76,9 @@ type AM interface {
 	// Permits says whether the person may do p, and if not, why (rsa's one
 	// permission table: the screens offer only what it allows).
 	Permits(p rsa.Permission) error
+	// EALifetimeDays is AM's maximum lifetime of emergency codes (the
+	// form's default and its latest end).
+	EALifetimeDays() int
 }
 
 // Info is what the header shows.
@@ -87,7 +90,6 @@ type Info struct {
 	ReadOnly       bool
 	Insecure       bool // TLS verification off somewhere
 	PlainHTTP      bool // AM reached without TLS (by explicit choice)
-	MaxEADays      int
 	Demo           bool
 	// Role and User are set by rsatui serve: the SSH user and the role their
 	// key was given (admin, helpdesk, viewer).

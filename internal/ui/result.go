@@ -7,9 +7,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
 // resultPane shows what AM holds after a change, with the changed fields
@@ -86,12 +86,12 @@ func (p *resultPane) typing() bool { return false }
 
 func (p *resultPane) keys(c *common) []keyGroup {
 	km := c.km
-	ks := []key.Binding{withHelp(km.Done, "back to "+p.parent)}
+	ks := []key.Binding{withHelp(km[action.Done], "back to "+p.parent)}
 	if len(p.res.Codes) > 0 {
-		ks = append([]key.Binding{km.Copy}, ks...)
+		ks = append([]key.Binding{km[action.CopyCodes]}, ks...)
 	}
-	if p.gap != nil && eaPermitted(c) {
-		ks = append([]key.Binding{withHelp(km.EmergencyAccess, "emergency access on "+p.gap.Token.Serial+" for the gap")}, ks...)
+	if p.gap != nil && c.permitted(actionOf(action.EmergencyAccess), p.gapTarget()) == nil {
+		ks = append([]key.Binding{withHelp(km[action.EmergencyAccess], "emergency access on "+p.gap.Token.Serial+" for the gap")}, ks...)
 	}
 	return []keyGroup{{"result", ks}, {"scrolling", km.listKeys()}}
 }
@@ -104,17 +104,23 @@ func (p *resultPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return nil, true
 	}
 	switch {
-	case key.Matches(k, km.Copy):
+	case key.Matches(k, km[action.CopyCodes]):
 		if len(p.res.Codes) == 0 {
 			return do(say("There are no codes to copy: ending emergency access issues none.")), true
 		}
 		return do(say("Codes copied to the clipboard (OSC 52). Clear it after handing them over."), run(tea.SetClipboard(p.codesText()))), true
-	case key.Matches(k, km.Done):
+	case key.Matches(k, km[action.Done]):
 		return do(back()), true // the codes are shown once: they go with the pane
-	case key.Matches(k, km.EmergencyAccess) && p.gap != nil:
-		return append(do(back()), openForm(c, *p.gap, p.owner, p.parent)...), true
+	case key.Matches(k, km[action.EmergencyAccess]) && p.gap != nil:
+		return append(do(back()), openAction(c, actionOf(action.EmergencyAccess), p.gapTarget())...), true
 	}
 	return nil, false
+}
+
+// gapTarget is the old token of a replacement, for emergency access
+// until its owner has the new one.
+func (p *resultPane) gapTarget() target {
+	return target{user: p.owner, state: *p.gap, hasToken: true, tokens: 1, parent: p.parent}
 }
 
 func (p *resultPane) codesText() string {
@@ -155,7 +161,7 @@ func (p *resultPane) content(c *common) string {
 		}
 		codes := p.codesText()
 		if len(p.res.Codes) > 1 {
-			per := max(1, min((c.w-4)/(amproto.EACodeSize+2), 10)) // a box border and padding; 10 a row at most
+			per := max(1, min((c.w-4)/(rsa.EACodeSize+2), 10)) // a box border and padding; 10 a row at most
 			var rows []string
 			for i := 0; i < len(p.res.Codes); i += per {
 				end := min(i+per, len(p.res.Codes))
@@ -177,8 +183,8 @@ func (p *resultPane) content(c *common) string {
 	if g := p.gap; g != nil {
 		who, now := p.owner.Login, p.res.After.Token.Serial
 		b.WriteString(st.Warn.Render("Until "+now+" reaches "+who+", they cannot log in with it.") + " ")
-		if eaPermitted(c) {
-			b.WriteString(st.Key.Render(c.km.EmergencyAccess.Help().Key) + " gives emergency access on " + g.Token.Serial +
+		if c.permitted(actionOf(action.EmergencyAccess), p.gapTarget()) == nil {
+			b.WriteString(st.Key.Render(c.km[action.EmergencyAccess].Help().Key) + " gives emergency access on " + g.Token.Serial +
 				" for the gap, as the Security Console's lost-token flow does; the token list offers it on " + now + " too.\n")
 		} else {
 			b.WriteString("Ask an admin who may give emergency access to cover the gap.\n")

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
@@ -25,9 +26,6 @@ type resyncPane struct {
 
 // openResync opens the resync form on s, when the person may resync.
 func openResync(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
-	if err := c.am.Permits(rsa.PermResync); err != nil {
-		return do(fail(refusal(err)))
-	}
 	who := s.Token.AssignedUserID
 	if who == "" {
 		who = u.Login
@@ -65,7 +63,7 @@ func (p *resyncPane) update(c *common, msg tea.Msg) reqs {
 func (p *resyncPane) backsItself() {}
 
 func (p *resyncPane) keys(c *common) []keyGroup {
-	return []keyGroup{{"resync", []key.Binding{withHelp(c.km.Review, "review"), withHelp(c.km.NextField, "the other code"),
+	return []keyGroup{{"resync", []key.Binding{withHelp(c.km[action.Review], "review"), withHelp(c.km[action.NextField], "the other code"),
 		fixed("esc", "back, nothing sent")}}}
 }
 
@@ -74,9 +72,9 @@ func (p *resyncPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	switch {
 	case k.String() == "esc":
 		return do(back()), true
-	case key.Matches(k, km.NextField), key.Matches(k, km.PrevField):
+	case key.Matches(k, km[action.NextField]), key.Matches(k, km[action.PreviousField]):
 		return do(run(p.codes.toggle())), true
-	case key.Matches(k, km.Review):
+	case key.Matches(k, km[action.Review]):
 		for i := range 2 {
 			if err := rsa.TokencodePolicy(p.codes.value(i)); err != nil {
 				return do(run(p.codes.focusOn(i)), fail("Fix the marked code: "+trimKind(err))), true

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/rsatui/rsatui/internal/action"
 )
 
 // scroller shows a view taller than the window a window at a time (bubbles'
@@ -42,21 +43,21 @@ func (s *scroller) key(km KeyMap, content string, w, h int, k tea.KeyPressMsg) b
 		return false
 	}
 	switch {
-	case key.Matches(k, km.Top):
+	case key.Matches(k, km[action.Top]):
 		s.vp.GotoTop()
-	case key.Matches(k, km.Bottom):
+	case key.Matches(k, km[action.Bottom]):
 		s.vp.GotoBottom()
-	case key.Matches(k, km.Up):
+	case key.Matches(k, km[action.Up]):
 		s.vp.ScrollUp(1)
-	case key.Matches(k, km.Down):
+	case key.Matches(k, km[action.Down]):
 		s.vp.ScrollDown(1)
-	case key.Matches(k, km.PageUp):
+	case key.Matches(k, km[action.PageUp]):
 		s.vp.PageUp()
-	case key.Matches(k, km.PageDown):
+	case key.Matches(k, km[action.PageDown]):
 		s.vp.PageDown()
-	case key.Matches(k, km.HalfPageUp):
+	case key.Matches(k, km[action.HalfPageUp]):
 		s.vp.HalfPageUp()
-	case key.Matches(k, km.HalfPageDown):
+	case key.Matches(k, km[action.HalfPageDown]):
 		s.vp.HalfPageDown()
 	default:
 		return false

@@ -10,11 +10,11 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/diagnose"
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
 // refreshEvery is the auto-refresh period of the token list.
@@ -85,121 +85,29 @@ func (p *tokensPane) typing() bool { return false }
 
 func (p *tokensPane) keys(c *common) []keyGroup {
 	km := c.km
-	sel, _ := p.selected()
-	act := []key.Binding{withHelp(km.Open, "details")}
-	test := c.am.Permits(rsa.PermAuthTest) == nil && len(p.states) > 0
-	for _, b := range eaKeys(c, sel) {
-		if test && b.Help() == km.ClearPIN.Help() {
-			// "I can't log in": try it with them before changing anything
-			act, test = append(act, km.TestPasscode), false
-		}
-		act = append(act, b)
+	act := offered(c, onTokens, p.target())
+	if len(p.states) == 0 { // nothing to act on but the pool (and a lockout)
+		return []keyGroup{{"tokens", append(bindingsOf(act), km[action.Refresh])}, {"moving", km.listKeys()}}
 	}
-	if test {
-		act = append(act, km.TestPasscode)
+	lead := 0 // the lockout, when there is one, before the token's own keys
+	if len(act) > 0 && act[0].name == action.Unlock {
+		lead = 1
 	}
+	ks := append(bindingsOf(act[:lead]), withHelp(km[action.Open], "details"))
+	ks = append(ks, bindingsOf(act[lead:])...)
 	auto := "auto-refresh on"
 	if p.auto {
 		auto = "auto-refresh off"
 	}
-	if c.am.Permits(rsa.PermAssign) == nil {
-		act = append(act, km.AssignFromPool)
-	}
-	if p.principal.Locked && c.am.Permits(rsa.PermUnlock) == nil {
-		act = append([]key.Binding{km.Unlock}, act...) // the likeliest reason they call
-	}
-	act = append(act, withHelp(km.AutoRefresh, auto), km.Refresh)
-	if len(p.states) == 0 { // nothing to act on but the pool (and a lockout)
-		act = []key.Binding{km.AssignFromPool, km.Refresh}
-		if c.am.Permits(rsa.PermAssign) != nil {
-			act = act[1:]
-		}
-		if p.principal.Locked && c.am.Permits(rsa.PermUnlock) == nil {
-			act = append([]key.Binding{km.Unlock}, act...)
-		}
-	}
-	return []keyGroup{{"tokens", act}, {"moving", km.listKeys()}}
+	ks = append(ks, withHelp(km[action.AutoRefresh], auto), km[action.Refresh])
+	return []keyGroup{{"tokens", ks}, {"moving", km.listKeys()}}
 }
 
-// tokenKeys are the keys that act on one token (tokenKey).
-func tokenKeys(km KeyMap) []key.Binding {
-	return []key.Binding{km.EmergencyAccess, km.EndEmergency, km.ClearPIN, km.RequireNewPIN, km.Resync, km.Replace,
-		km.ExtendEA, km.AddCodes, km.ClearBadCount, km.ToggleEnabled, km.Unassign}
-}
-
-// tokenKey opens the change a token's key asks for, on s — from the token
-// list or the token's detail, alike; parent is where its result goes back
-// to. It reports whether k is one of those keys.
-func tokenKey(c *common, k tea.KeyPressMsg, s rsa.TokenState, u ad.User, parent string) (reqs, bool) {
-	km := c.km
-	switch {
-	case key.Matches(k, km.EmergencyAccess):
-		return openForm(c, s, u, parent), true
-	case key.Matches(k, km.EndEmergency):
-		return openClear(c, s), true
-	case key.Matches(k, km.ClearPIN), key.Matches(k, km.RequireNewPIN):
-		return openPINChange(c, s, u, key.Matches(k, km.ClearPIN)), true
-	case key.Matches(k, km.Resync):
-		return openResync(c, s, u, parent), true
-	case key.Matches(k, km.Replace):
-		return openReplace(c, s, u), true
-	case key.Matches(k, km.ExtendEA):
-		return openExtend(c, s, parent), true
-	case key.Matches(k, km.AddCodes):
-		return openAddCodes(c, s, parent), true
-	case key.Matches(k, km.ClearBadCount):
-		return openBadCount(c, s, u), true
-	case key.Matches(k, km.ToggleEnabled), key.Matches(k, km.Unassign):
-		return openTokenChange(c, s, u, key.Matches(k, km.Unassign)), true
-	}
-	return nil, false
-}
-
-// eaKeys are the keys of a token's screens for s: those the person may
-// use (the operation layer refuses the others as well), and extend only
-// while emergency access is on.
-func eaKeys(c *common, s rsa.TokenState) []key.Binding {
-	var ks []key.Binding
-	if eaPermitted(c) {
-		ks = append(ks, c.km.EmergencyAccess)
-	}
-	if c.am.Permits(rsa.PermEmergencyEnd) == nil {
-		ks = append(ks, c.km.EndEmergency)
-	}
-	if s.EA.Active() && eaPermitted(c) {
-		ks = append(ks, c.km.ExtendEA)
-	}
-	if s.EA.Active() && s.EA.Mode == amproto.EAModeOneTimeCodeSet && c.am.Permits(rsa.PermEmergencyOTT) == nil {
-		ks = append(ks, c.km.AddCodes)
-	}
-	if (s.Token.NextTokencodeMode || s.Token.BadCodeCount > 0) && c.am.Permits(rsa.PermBadCount) == nil {
-		ks = append(ks, c.km.ClearBadCount)
-	}
-	if c.am.Permits(rsa.PermPinClear) == nil {
-		ks = append(ks, c.km.ClearPIN)
-	}
-	if c.am.Permits(rsa.PermPinNew) == nil {
-		ks = append(ks, c.km.RequireNewPIN)
-	}
-	if c.am.Permits(rsa.PermResync) == nil {
-		ks = append(ks, c.km.Resync)
-	}
-	if c.am.Permits(rsa.PermDisable) == nil || c.am.Permits(rsa.PermEnable) == nil {
-		ks = append(ks, c.km.ToggleEnabled)
-	}
-	if c.am.Permits(rsa.PermUnassign) == nil {
-		ks = append(ks, c.km.Unassign)
-	}
-	if c.am.Permits(rsa.PermReplace) == nil {
-		ks = append(ks, c.km.Replace)
-	}
-	return ks
-}
-
-// eaPermitted reports whether the person may give emergency access of
-// some kind.
-func eaPermitted(c *common) bool {
-	return c.am.Permits(rsa.PermEmergencyTFT) == nil || c.am.Permits(rsa.PermEmergencyOTT) == nil
+// target is what the screen's actions act on: the person and the token
+// selected.
+func (p *tokensPane) target() target {
+	s, ok := p.selected()
+	return target{user: p.user, principal: p.principal, state: s, hasToken: ok, tokens: len(p.states), parent: "the token list"}
 }
 
 // a column of the token table: the order of cols is the order on screen;
@@ -266,9 +174,9 @@ func eaKind(ea rsa.EmergencyAccess) string {
 	switch {
 	case !ea.Active():
 		return "off"
-	case ea.Mode == amproto.EAModeOneTimeCodeSet && ea.NumUnusedCodes == 1:
+	case ea.Mode == rsa.EAOneTimeCodes && ea.NumUnusedCodes == 1:
 		return "1 code left"
-	case ea.Mode == amproto.EAModeOneTimeCodeSet:
+	case ea.Mode == rsa.EAOneTimeCodes:
 		return fmt.Sprintf("%d codes left", ea.NumUnusedCodes)
 	}
 	return "fixed code"
@@ -280,7 +188,7 @@ func expiry(t, now time.Time, loc *time.Location) string {
 		return "never"
 	case !t.After(now):
 		return "EXPIRED"
-	case t.Sub(now) < 30*24*time.Hour:
+	case rsa.ExpiresSoon(t, now):
 		return t.In(loc).Format("2006-01-02") + "!"
 	}
 	return t.In(loc).Format("2006-01-02")
@@ -416,7 +324,7 @@ func (p *tokensPane) said(c *common, r tokensLoaded) reqs {
 	}
 	switch h := p.holding(); {
 	case len(p.states) == 0:
-		return do(say(h.Words(r.user.Login) + ": " + c.km.AssignFromPool.Help().Key + " assigns one from the token pool."))
+		return do(say(h.Words(r.user.Login) + ": " + c.km[action.AssignFromPool].Help().Key + " assigns one from the token pool."))
 	case h.Breaks() || len(h.Pending) > 0:
 		return do(say(h.Words(r.user.Login) + "."))
 	}
@@ -553,32 +461,22 @@ func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	km := c.km
 	s, ok := p.selected()
 	switch {
-	case key.Matches(k, km.Refresh):
+	case key.Matches(k, km[action.Refresh]):
 		return do(readTokens(c, p.user)), true
-	case key.Matches(k, km.AutoRefresh):
+	case key.Matches(k, km[action.AutoRefresh]):
 		p.auto = !p.auto
 		p.autoSeq++
 		if p.auto {
 			return do(say(fmt.Sprintf("Auto-refresh on: every %s.", refreshEvery)), run(p.tick())), true
 		}
 		return do(say("Auto-refresh off.")), true
-	case key.Matches(k, km.Open):
+	case key.Matches(k, km[action.Open]):
 		if ok {
 			return do(push(newDetailPane(s, p.user))), true
 		}
 		return nil, true
-	case key.Matches(k, km.AssignFromPool):
-		return openPool(c, p.user), true
-	case key.Matches(k, km.Unlock):
-		return openUnlock(c, p.user, p.principal), true
-	case key.Matches(k, km.TestPasscode):
-		return openPasscode(c, p.user), true
 	}
-	if key.Matches(k, tokenKeys(km)...) {
-		if !ok {
-			return do(say(p.user.Login + " has no token to act on.")), true
-		}
-		r, _ := tokenKey(c, k, s, p.user, "the token list")
+	if r, ok := dispatch(c, onTokens, k, p.target()); ok {
 		return r, true
 	}
 	return nil, p.table.Update(km, k)

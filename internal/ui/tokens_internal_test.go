@@ -1,14 +1,14 @@
 package ui
 
 import (
-	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
 func testCommon(now time.Time) *common {
@@ -38,7 +38,7 @@ func TestTokenColumnsByPriority(t *testing.T) {
 	c := testCommon(now)
 	st := rsa.TokenState{Token: rsa.Token{Serial: "000100001014", Enabled: true, PinSet: true, TokenType: 1,
 		Expires: time.Date(2028, 11, 27, 0, 0, 0, 0, time.UTC), LastLogin: now.Add(-time.Hour)},
-		EA: rsa.EmergencyAccess{Lost: true, Mode: amproto.EAModeTemporaryFixedCode, Expiration: now.Add(14 * 24 * time.Hour)}}
+		EA: rsa.EmergencyAccess{Lost: true, Mode: rsa.EAFixedCode, Expiration: now.Add(14 * 24 * time.Hour)}}
 	titles := func(w int) string {
 		cols, _ := tokenColumns(w)
 		var s []string

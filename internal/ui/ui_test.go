@@ -49,7 +49,7 @@ func (w *world) model(readOnly bool) ui.Model {
 		g, _ = rsa.GrantOf(rsa.RoleViewer, "")
 	}
 	return ui.New(w.dir, w.ops.For(rsa.Actor{}, g), ui.Info{Server: "am.corp.example:7002", IdentitySource: demo.IdentitySourceName,
-		Admin: demo.AdminUser, ReadOnly: readOnly, MaxEADays: 14}, ui.Options{NoColor: true, Now: func() time.Time { return now }})
+		Admin: demo.AdminUser, ReadOnly: readOnly}, ui.Options{NoColor: true, Now: func() time.Time { return now }})
 }
 
 // probe runs the console under teatest's real program and records the frame
@@ -179,7 +179,7 @@ func TestEmergencyAccessFlow(t *testing.T) {
 	waitScreen(t, tm, "Emergency access is on for token", "Temporary fixed tokencode", "Shown only now")
 	serial := w.ds.TokensOf("jdoe")[0]
 	st, _ := w.sim.Token(serial)
-	if !st.Lost || st.EAMode != amproto.EAModeTemporaryFixedCode || !st.EAExpiration.Equal(now.Add(14*24*time.Hour-rsa.ExpiryMargin)) {
+	if !st.Lost || st.EAMode != rsa.EAFixedCode || !st.EAExpiration.Equal(now.Add(14*24*time.Hour-rsa.ExpiryMargin)) {
 		t.Fatalf("server state after set: %+v", st)
 	}
 	tm.Send(key("enter"))

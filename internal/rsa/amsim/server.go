@@ -288,3 +288,6 @@ func redactSID(sid string) string {
 	}
 	return sid[:4] + "…"
 }
+
+// ServicePath is where the simulator, like AM, serves the CommandServer.
+const ServicePath = amproto.ServicePath
