@@ -207,15 +207,17 @@ func (o *Ops) searchPrincipal(ctx context.Context, login string) (Principal, err
 // UserTokens returns a user's principal and tokens, sorted by serial.
 func (o *Ops) UserTokens(ctx context.Context, login string) (Principal, []TokenSummary, error) {
 	ctx = withQueue(ctx, o.queue)
+	_, kept := o.people.get(login, o.Now()) // before Principal, which keeps what it finds
 	p, err := o.Principal(ctx, login)
 	if err != nil {
 		return Principal{}, nil, err
 	}
 	ts, err := o.c.ListTokensByPrincipal(ctx, p.GUID)
-	if _, kept := o.people.get(login, o.Now()); kept && (errors.Is(err, ErrNotFound) || err == nil && len(ts) == 0) {
+	if kept && (errors.Is(err, ErrNotFound) || err == nil && len(ts) == 0) {
 		// AM answers an unknown principal as it answers "no tokens"
 		// (DataNotFoundException): a kept GUID is checked before a person is
-		// said to have none, or when AM does not know it any more
+		// said to have none, or when AM does not know it any more (a GUID
+		// just found needs no such check)
 		o.people.drop(login)
 		if p, err = o.searchPrincipal(ctx, login); err != nil {
 			return Principal{}, nil, err
@@ -398,7 +400,7 @@ func (o *Ops) current(ctx context.Context, serial string, read *TokenState) (Tok
 		return *read, nil, nil
 	}
 	st, err := o.Token(ctx, serial)
-	return st, []string{"LookupTokenCommand", "LookupTokenEmergencyAccessCommand"}, err
+	return st, readBySerial.Commands(), err
 }
 
 // EARequest is an emergency-access change.
@@ -663,7 +665,7 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 		return d
 	}
 	var err error
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", t, differs,
+	res.After, res.Note, err = o.write(ctx, &res.Commands, EAPlan(r, false).write(), t, differs,
 		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) })
 	if err != nil && !errors.Is(err, ErrOutcomeUnknown) {
 		// not installed, or replaced by another change: never show codes that do not work
@@ -704,7 +706,7 @@ func (o *Ops) clearEmergencyAccess(ctx context.Context, serial string, read *Tok
 		d.check("eaMode", now.EA.Mode == EAOff)
 		return d
 	}
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", before.Token, differs,
+	res.After, res.Note, err = o.write(ctx, &res.Commands, EndEAPlan(false).write(), before.Token, differs,
 		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) })
 	return res, err
 }
@@ -748,7 +750,7 @@ func (o *Ops) write(ctx context.Context, cmds *[]string, command string, t Token
 		*cmds = append(*cmds, "LoginCommand", command)
 		err = send()
 	}
-	*cmds = append(*cmds, "LookupTokenCommand", "LookupTokenEmergencyAccessCommand")
+	*cmds = append(*cmds, readBack.Commands...)
 	after, rerr := o.readBack(ctx, t.GUID)
 	switch {
 	case err == nil && rerr == nil:
@@ -769,7 +771,7 @@ func (o *Ops) write(ctx context.Context, cmds *[]string, command string, t Token
 		case <-time.After(o.settle()):
 		case <-ctx.Done():
 		}
-		*cmds = append(*cmds, "LookupTokenCommand", "LookupTokenEmergencyAccessCommand")
+		*cmds = append(*cmds, readBack.Commands...)
 		if again, rerr := o.readBack(ctx, t.GUID); rerr == nil {
 			after = again
 			if len(differs(after)) == 0 {

@@ -69,7 +69,7 @@ func (o *Ops) eaChange(ctx context.Context, serial string, expires time.Time, n 
 			ea.TFTExpiration = time.Time{} // as when given: eaExpiration ends it
 		}
 	} else {
-		res.Commands = append(res.Commands, "GenerateOneTimeTokenCodeSetCommand")
+		res.Commands = append(res.Commands, AddCodesPlan(n)[2].Commands...)
 		codes, err := o.c.GenerateOneTimeCodes(ctx, before.Token.GUID, n)
 		if err != nil {
 			return res, err
@@ -85,7 +85,7 @@ func (o *Ops) eaChange(ctx context.Context, serial string, expires time.Time, n 
 		d.check("rowVersion (another change landed meanwhile)", before.Token.RowVersion == 0 || now.Token.RowVersion == before.Token.RowVersion+1)
 		return d
 	}
-	res.After, res.Note, err = o.write(ctx, &res.Commands, "UpdateTokenEmergencyAccessCommand", before.Token, differs,
+	res.After, res.Note, err = o.write(ctx, &res.Commands, ExtendPlan().write(), before.Token, differs,
 		func() error { return o.c.UpdateEmergencyAccess(ctx, ea) })
 	if err != nil && !errors.Is(err, ErrOutcomeUnknown) {
 		res.Codes = nil // never show codes that do not work (unknown: they may be active, the caller marks them)

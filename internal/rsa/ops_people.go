@@ -35,7 +35,8 @@ func (o *Ops) unlock(ctx context.Context, login string) (PrincipalResult, error)
 	if err != nil {
 		return res, err
 	}
-	res.Commands = append(res.Commands, "LookupPrincipalCommand")
+	plan := UnlockPlan()
+	res.Commands = append(res.Commands, plan[0].Commands...)
 	if res.Before, err = o.c.LookupPrincipal(ctx, p.GUID, p.IdentitySourceGUID); err != nil {
 		return res, err
 	}
@@ -46,9 +47,9 @@ func (o *Ops) unlock(ctx context.Context, login string) (PrincipalResult, error)
 	if err := o.announce(ctx); err != nil {
 		return res, err
 	}
-	res.Commands = append(res.Commands, "UnLockUserAccountCommand")
+	res.Commands = append(res.Commands, plan.write())
 	werr := o.c.UnlockUser(ctx, p.GUID, p.IdentitySourceGUID)
-	res.Commands = append(res.Commands, "LookupPrincipalCommand")
+	res.Commands = append(res.Commands, plan[2].Commands...)
 	after, rerr := o.c.LookupPrincipal(ctx, p.GUID, p.IdentitySourceGUID)
 	if rerr == nil {
 		res.After = after

@@ -152,7 +152,7 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 	}
 	var newGUID string
 	if with != "" {
-		res.Commands = append(res.Commands, "LookupTokenCommand")
+		res.Commands = append(res.Commands, ReplacePlan(with, "")[2].Commands...)
 		n, err := o.c.LookupToken(ctx, TokenRef{Serial: with})
 		if err != nil {
 			return res, err
@@ -169,10 +169,10 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 		return res, err
 	}
 	if with != "" {
-		res.Commands = append(res.Commands, "ReplaceTokensCommand")
+		res.Commands = append(res.Commands, ReplacePlan(with, "").write())
 		err = o.c.ReplaceToken(ctx, old.Token.GUID, newGUID, setNewPin)
 	} else {
-		res.Commands = append(res.Commands, "ReplaceWithNextAvailableTokenCommand")
+		res.Commands = append(res.Commands, ReplacePlan("", "").write())
 		var n Token
 		n, err = o.c.ReplaceWithNextAvailable(ctx, old.Token.GUID, setNewPin)
 		newGUID = n.GUID
@@ -183,7 +183,7 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 	if err != nil {
 		return res, err
 	}
-	res.Commands = append(res.Commands, "LookupTokenCommand + LookupTokenEmergencyAccessCommand (both tokens)")
+	res.Commands = append(res.Commands, ReplacePlan(with, "")[len(ReplacePlan(with, ""))-1:].Commands()...)
 	var oerr, nerr error
 	together(
 		func() { res.Old, oerr = o.readBack(ctx, old.Token.GUID) },

@@ -2,6 +2,8 @@ package rsa
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
@@ -83,3 +85,16 @@ func ExpiresSoon(t, now time.Time) bool {
 // EALifetimeDays is AM's maximum lifetime of emergency codes as these
 // operations apply it: the form's default and the latest end it offers.
 func (o *Ops) EALifetimeDays() int { return o.MaxEADays }
+
+// OneTimeCountHint is how a box or a flag says the bounds ("1–100").
+var OneTimeCountHint = fmt.Sprintf("%d–%d", MinOneTimeCodes, MaxOneTimeCodes)
+
+// ParseOneTimeCount is a number of one-time codes as typed (a form's box,
+// a verb's argument), checked against the bounds.
+func ParseOneTimeCount(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%w: the number of one-time codes must be %d to %d (not %q)", ErrInvalidInput, MinOneTimeCodes, MaxOneTimeCodes, s)
+	}
+	return n, CheckOneTimeCount(n)
+}

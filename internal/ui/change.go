@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -62,19 +61,18 @@ func openPINChange(c *common, s rsa.TokenState, u ad.User, clear bool) reqs {
 		who = "the person"
 	}
 	am := c.am
-	readBack := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 	p := &changePane{state: s,
 		title: "Require a new PIN",
 		words: "Require a new PIN for token " + serial + " (" + who + "): the PIN stays; at the next login " + who +
 			" enters PIN + tokencode as usual, then AM asks them to choose a new PIN.",
-		commands: []string{readBack, "UpdateTokenCommand (the whole record, newPinMode=true)", readBack},
+		commands: rsa.PINPlan(false).Lines(),
 		label:    "Requiring a new PIN for token " + serial,
 		run:      tokenChange("Require a new PIN", func(ctx context.Context) (rsa.TokenResult, error) { return am.RequireNewPIN(ctx, serial) })}
 	if clear {
 		p.title = "Clear the PIN"
 		p.words = "Clear the PIN of token " + serial + " (" + who + "): AM forgets it; at the next login " + who +
 			" enters the tokencode alone (no PIN), then AM asks them to choose a new PIN."
-		p.commands[1] = `UpdateTokenCommand (the whole record, pinIsSet=false, pin="", newPinMode=true)`
+		p.commands = rsa.PINPlan(true).Lines()
 		p.label = "Clearing the PIN of token " + serial
 		p.run = tokenChange(p.title, func(ctx context.Context) (rsa.TokenResult, error) { return am.ClearPIN(ctx, serial) })
 	}
@@ -91,7 +89,6 @@ func openTokenChange(c *common, s rsa.TokenState, u ad.User, unassign bool) reqs
 		who = u.Login
 	}
 	am := c.am
-	lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 	if unassign {
 		endEA := s.EA.Active() || s.EA.Lost
 		words := "Unassign token " + serial + " from " + who + ": it goes back to the token pool and " + who +
@@ -100,7 +97,7 @@ func openTokenChange(c *common, s rsa.TokenState, u ad.User, unassign bool) reqs
 			words += " Its emergency access (" + eaSummary(s.EA, c.loc) + ") ends with it."
 		}
 		return do(push(&changePane{state: s, title: "Unassign the token", words: words,
-			commands: []string{lookups, "UnlinkTokensFromPrincipalsCommand", lookups},
+			commands: rsa.UnassignPlan().Lines(),
 			label:    "Unassigning token " + serial,
 			run:      tokenChange("Unassign the token", func(ctx context.Context) (rsa.TokenResult, error) { return am.Unassign(ctx, serial, endEA) })}),
 			say("Review the change: y runs it, any other key cancels."))
@@ -112,7 +109,7 @@ func openTokenChange(c *common, s rsa.TokenState, u ad.User, unassign bool) reqs
 		title, words = "Enable the token", "Enable token "+serial+" ("+who+"): it works for logins again."
 	}
 	return do(push(&changePane{state: s, title: title, words: words,
-		commands: []string{lookups, fmt.Sprintf("EnableTokensCommand (enable=%t)", enable), lookups},
+		commands: rsa.EnablePlan(enable).Lines(),
 		label:    label,
 		run:      tokenChange(title, func(ctx context.Context) (rsa.TokenResult, error) { return am.SetEnabled(ctx, serial, enable) })}),
 		say("Review the change: y runs it, any other key cancels."))
@@ -125,11 +122,10 @@ func openBadCount(c *common, s rsa.TokenState, u ad.User) reqs {
 		who = u.Login
 	}
 	am := c.am
-	lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 	return do(push(&changePane{state: s, title: "Clear the bad-tokencode count",
 		words: "Clear the count of bad tokencodes of " + who + " and take their tokens out of next-tokencode mode: at the next login " + who +
 			" enters PIN + tokencode once, as usual. If their codes keep failing, the token is out of sync: resynchronize it (" + keyOf(c, action.Resync) + ") instead.",
-		commands: []string{lookups, "ClearBadTokenCountCommand (the owner's principal GUID: every token of theirs)", lookups},
+		commands: rsa.BadCountPlan().Lines(),
 		label:    "Clearing the bad-tokencode count of " + who,
 		run:      tokenChange("Clear the bad-tokencode count", func(ctx context.Context) (rsa.TokenResult, error) { return am.ClearBadCount(ctx, serial) })}),
 		say("Review the change: y runs it, any other key cancels."))
@@ -147,7 +143,7 @@ func openUnlock(c *common, u ad.User) reqs {
 	return do(push(&changePane{state: rsa.TokenState{}, title: "Unlock " + login,
 		words: "Clear AM's lockout of " + login + ": the lockout and the count of bad passcodes go; " + login +
 			" can log in again with PIN + tokencode. If they keep failing, look at why (wrong PIN, token out of sync) before they lock again.",
-		commands: []string{"LookupPrincipalCommand", "UnLockUserAccountCommand (principal and identity-source GUIDs)", "LookupPrincipalCommand"},
+		commands: rsa.UnlockPlan().Lines(),
 		label:    "Unlocking " + login,
 		run: func(ctx context.Context) tea.Msg {
 			res, err := am.Unlock(ctx, login)

@@ -83,33 +83,11 @@ func (p *confirmPane) update(c *common, msg tea.Msg) reqs {
 // sent at the same time). With the read-ahead in, the token is not looked
 // up again first (unless it has grown older than rsa.ReadMaxAge).
 func (p *confirmPane) commands() []string {
-	const readBack = "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
-	var cmds []string
-	if p.read == nil {
-		cmds = []string{"LookupTokenCommand"}
-	}
+	fresh := p.read != nil
 	if p.clear {
-		if p.read == nil {
-			cmds = append(cmds, "LookupTokenEmergencyAccessCommand")
-		}
-		return append(cmds, "UpdateTokenEmergencyAccessCommand (tokenLost=false, eaMode=0)", readBack)
+		return rsa.EndEAPlan(fresh).Lines()
 	}
-	gen := "GenerateEmergencyAccessCodeCommand"
-	switch {
-	case p.req.Mode == 2:
-		gen = "GenerateOneTimeTokenCodeSetCommand"
-	case p.req.FixedCode != "":
-		gen = ""
-	}
-	switch {
-	case p.read == nil && gen != "":
-		cmds = append(cmds, "LookupTokenEmergencyAccessCommand + "+gen)
-	case p.read == nil:
-		cmds = append(cmds, "LookupTokenEmergencyAccessCommand")
-	case gen != "":
-		cmds = append(cmds, gen)
-	}
-	return append(cmds, "UpdateTokenEmergencyAccessCommand", readBack)
+	return rsa.EAPlan(p.req, fresh).Lines()
 }
 
 func (p *confirmPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {

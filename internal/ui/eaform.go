@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -68,7 +67,7 @@ func openForm(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
 	p := &formPane{state: s, parent: parent, warnings: warnings}
 	p.code = newInput("8 letters and digits", rsa.EACodeSize)
 	p.code.EchoMode = textinput.EchoPassword
-	p.count = newInput("1–100", 3)
+	p.count = newInput(rsa.OneTimeCountHint, 3)
 	p.count.SetValue("5")
 	p.lifetime = newInput("14d, 36h, 2026-12-12 or never", 32)
 	p.lifetime.SetValue(fmt.Sprintf("%dd", c.am.EALifetimeDays()))
@@ -162,9 +161,9 @@ func (p *formPane) request(c *common) (rsa.EARequest, map[int]error) {
 		}
 	case 2:
 		r.Mode = rsa.EAOneTimeCodes
-		n, err := strconv.Atoi(strings.TrimSpace(p.count.Value()))
-		if err != nil || n < 1 || n > 100 {
-			errs[fCount] = fmt.Errorf("%w: a number from 1 to 100", rsa.ErrInvalidInput)
+		n, err := rsa.ParseOneTimeCount(p.count.Value())
+		if err != nil {
+			errs[fCount] = err
 		}
 		r.Count = n
 	}

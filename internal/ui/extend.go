@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -37,7 +36,7 @@ func openExtend(c *common, s rsa.TokenState, parent string) reqs {
 // openAddCodes opens the addition of one-time codes to s's set, when one
 // is on.
 func openAddCodes(c *common, s rsa.TokenState, parent string) reqs {
-	p := &extendPane{state: s, parent: parent, codes: true, end: newInput("1 to 100", 8)}
+	p := &extendPane{state: s, parent: parent, codes: true, end: newInput(rsa.OneTimeCountHint, 8)}
 	p.end.SetValue("5")
 	p.end.Focus()
 	return do(push(p))
@@ -59,11 +58,7 @@ func (p *extendPane) keys(c *common) []keyGroup {
 
 // count is the number of codes to add, as typed, and what is wrong with it.
 func (p *extendPane) count() (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(p.end.Value()))
-	if err != nil || n < 1 || n > 100 {
-		return 0, fmt.Errorf("%w: give how many codes to add, 1 to 100", rsa.ErrInvalidInput)
-	}
-	return n, nil
+	return rsa.ParseOneTimeCount(p.end.Value())
 }
 
 // request is the new end and what is wrong with it.
@@ -91,13 +86,11 @@ func (p *extendPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		}
 		am, serial := c.am, p.state.Token.Serial
 		r := rsa.EARequest{Serial: serial, Mode: p.state.EA.Mode, Expires: p.state.EA.Expiration, IfAvailable: p.state.EA.LostMode, Count: n}
-		lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 		return do(push(&changePane{state: p.state, title: "Add one-time codes",
 			words: fmt.Sprintf("Add %d one-time codes to the set on token %s (%s); the %d unused codes the person has keep working. "+
 				"The new codes are shown once, to read to the person.", n, serial, eaSummary(p.state.EA, c.loc), p.state.EA.NumUnusedCodes),
-			commands: []string{lookups, fmt.Sprintf("GenerateOneTimeTokenCodeSetCommand (%d codes)", n),
-				"UpdateTokenEmergencyAccessCommand (the record as AM holds it, the new codes, clearUnusedCodes=false)", lookups},
-			label: "Adding one-time codes to token " + serial,
+			commands: rsa.AddCodesPlan(n).Lines(),
+			label:    "Adding one-time codes to token " + serial,
 			run: func(ctx context.Context) tea.Msg {
 				res, err := am.AddOneTimeCodes(ctx, serial, n)
 				return eaDone{req: r, res: res, err: err, title: fmt.Sprintf("%d one-time codes added to token %s", n, serial)}
@@ -108,11 +101,10 @@ func (p *extendPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 			return do(fail("Fix the new end: " + trimKind(err))), true
 		}
 		am, serial := c.am, r.Serial
-		lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 		return do(push(&changePane{state: p.state, title: "Extend emergency access",
 			words: "Extend the emergency access on token " + serial + " (" + eaSummary(p.state.EA, c.loc) + ") " +
 				when(r.Expires, c.loc, "") + "; the codes stay as they are.",
-			commands: []string{lookups, "UpdateTokenEmergencyAccessCommand (the record as AM holds it, a new eaExpiration, clearUnusedCodes=false)", lookups},
+			commands: rsa.ExtendPlan().Lines(),
 			label:    "Extending the emergency access of token " + serial,
 			run: func(ctx context.Context) tea.Msg {
 				res, err := am.ExtendEmergencyAccess(ctx, serial, r.Expires)

@@ -246,7 +246,7 @@ func TestAddOneTimeCodesFromTheConsole(t *testing.T) {
 	waitScreen(t, s, "Add one-time codes to token "+serial, "3 unused", "→ 8 unused codes afterwards")
 	s.Send(key("backspace"))
 	typeText(s, "500")
-	waitScreen(t, s, "give how many codes to add, 1 to 100")
+	waitScreen(t, s, "the number of one-time codes must be 1 to 100")
 	for range 3 {
 		s.Send(key("backspace"))
 	}

@@ -125,15 +125,13 @@ func (p *poolPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 			return nil, true
 		}
 		t, login, am, user := p.tokens[i], p.user.Login, c.am, p.user
-		lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 		if r := p.replacing; r != nil {
 			old := r.Token.Serial
 			return do(push(&changePane{state: *r, title: "Replace the token",
 				words: "Replace token " + old + " (" + login + ") with " + t.Serial + " (" + t.TokenType.String() + "): " + t.Serial +
 					" is " + login + "'s at once, with their PIN; " + old + " keeps working until " + t.Serial + " is first used, then AM retires it.",
-				commands: []string{lookups, "LookupTokenCommand (" + t.Serial + ")", "ReplaceTokensCommand (replacingTokenGuid = " + old + ")",
-					lookups + " (both tokens)"},
-				label: "Replacing token " + old + " with " + t.Serial,
+				commands: rsa.ReplacePlan(t.Serial, old).Lines(),
+				label:    "Replacing token " + old + " with " + t.Serial,
 				run: func(ctx context.Context) tea.Msg {
 					res, err := am.Replace(ctx, old, t.Serial, false)
 					d := changeDone{title: "Replace the token", res: rsa.TokenResult{Before: res.Old, After: res.New, Commands: res.Commands}, err: err, owner: user}
@@ -147,9 +145,8 @@ func (p *poolPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 			title: "Assign the token",
 			words: "Assign token " + t.Serial + " (" + t.TokenType.String() + ") to " + login + ": they log in with it from now on " +
 				"(AM enables a disabled token when it is assigned). One token a person is the rule: a second is refused.",
-			commands: []string{"GetIdentitySourcesCommand + SearchPrincipalsCommand + ListTokensByPrincipalCommand", lookups,
-				"LinkTokensWithPrincipalCommand", lookups},
-			label: "Assigning token " + t.Serial + " to " + login,
+			commands: rsa.AssignPlan().Lines(),
+			label:    "Assigning token " + t.Serial + " to " + login,
 			run: tokenChange("Assign the token", func(ctx context.Context) (rsa.TokenResult, error) {
 				return am.Assign(ctx, t.Serial, login, false)
 			})})), true

@@ -85,11 +85,10 @@ func (p *resyncPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		}
 		first, second := rsa.Secret(p.codes.value(0)), rsa.Secret(p.codes.value(1))
 		am, serial := c.am, p.state.Token.Serial
-		lookups := "LookupTokenCommand + LookupTokenEmergencyAccessCommand"
 		return do(push(&changePane{state: p.state, title: "Resynchronize the token",
 			words: "Resynchronize token " + serial + " (" + p.who + ") with the two tokencodes given: AM learns the token's clock " +
 				"again and clears its next-tokencode mode. The codes are not shown or kept.",
-			commands: []string{lookups, "ResynchronizeTokenCommand (tokenSerialNum, firstTokencode, secondTokencode)", lookups},
+			commands: rsa.ResyncPlan().Lines(),
 			label:    "Resynchronizing token " + serial,
 			run: tokenChange("Resynchronize the token", func(ctx context.Context) (rsa.TokenResult, error) {
 				return am.Resync(ctx, serial, first, second)
