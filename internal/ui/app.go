@@ -261,7 +261,14 @@ func (m *Model) startCall(from pane, r callReq) tea.Cmd {
 	if m.cancel != nil {
 		m.cancel()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	// a read ends with the console (rsatui serve: the SSH session); a
+	// write once sent is seen through to its read-back and its audit
+	// outcome even when the session closes meanwhile
+	base := m.c.ctx
+	if r.write {
+		base = context.WithoutCancel(base)
+	}
+	ctx, cancel := context.WithTimeout(base, callTimeout)
 	m.cancel, m.owner, m.writing = cancel, from, r.write
 	m.callSeq++
 	seq := m.callSeq

@@ -52,7 +52,7 @@ func (p *confirmPane) open(c *common) reqs {
 	if p.clear {
 		text = "Review the change: y runs it, any other key cancels."
 	}
-	return do(say(text), run(p.ahead.start(c.am, p.state)))
+	return do(say(text), run(p.ahead.start(c, p.state)))
 }
 
 func (p *confirmPane) crumbs() []string { return []string{p.state.Token.Serial, "confirm"} }

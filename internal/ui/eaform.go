@@ -76,7 +76,7 @@ func openForm(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
 }
 
 // open reads what the change needs while the form is filled in.
-func (p *formPane) open(c *common) reqs { return do(run(p.ahead.start(c.am, p.state))) }
+func (p *formPane) open(c *common) reqs { return do(run(p.ahead.start(c, p.state))) }
 
 func (p *formPane) crumbs() []string { return []string{p.state.Token.Serial, "emergency access"} }
 

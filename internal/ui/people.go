@@ -209,7 +209,7 @@ func (p *peoplePane) searchNow(c *common) reqs {
 	q := p.input.Value()
 	p.lastQuery = q
 	p.stale = true
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
 	p.cancel = cancel
 	p.searching = true
 	p.startedAt = time.Now()

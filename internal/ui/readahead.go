@@ -27,11 +27,11 @@ type readAheadDone struct {
 	err   error
 }
 
-func (r *readAhead) start(am AM, st rsa.TokenState) tea.Cmd {
+func (r *readAhead) start(c *common, st rsa.TokenState) tea.Cmd {
 	r.seq++
-	seq := r.seq
+	seq, am, base := r.seq, c.am, c.ctx
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		ctx, cancel := context.WithTimeout(base, callTimeout)
 		defer cancel()
 		now, err := am.Reread(ctx, st)
 		return readAheadDone{from: r, seq: seq, state: now, err: err}
