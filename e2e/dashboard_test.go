@@ -24,7 +24,7 @@ func (tt *term) waitWithin(d time.Duration, want ...any) {
 	}
 }
 
-// TestLoginTroubleInTmux (#16): the console and the verbs on one back end
+// TestLoginTroubleInTmux: the console and the verbs on one back end
 // (rsatui sim). Emergency access with a temporary fixed code from the
 // console; `rsatui auth test` with PIN + that code is accepted, and the
 // dashboard shows the success within 2 s; three wrong passcodes lock the

@@ -46,7 +46,7 @@ func (c *cli) tokencodes(serial string) (string, string) {
 	return strings.TrimSuffix(cur, ","), next
 }
 
-// The passcode test and the activity verbs (#16) against rsatui sim: PIN +
+// The passcode test and the activity verbs against rsatui sim: PIN +
 // tokencode accepted (exit 0), the same code again refused (exit 3) with
 // AM's reason; three failures lock the person and the answer names
 // the verb that unlocks; the activity lists every attempt, --failures the
@@ -174,7 +174,7 @@ type dashboardJSON struct {
 	Activity []json.RawMessage `json:"activity"`
 }
 
-// One back end for several commands (#16): rsatui sim serves the directory
+// One back end for several commands: rsatui sim serves the directory
 // too, so users search works against it, and a change made by one command
 // is what the next one reads. user show puts the diagnosis first: three
 // failures lock jdoe, the dashboard says so with the unlock verb, and after

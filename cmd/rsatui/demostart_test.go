@@ -9,7 +9,7 @@ import (
 )
 
 // Starting the demo says what it is doing before the console takes the
-// terminal (#14 defect 10: 20,000 people gave ~30 s of blank terminal).
+// terminal (20,000 people gave ~30 s of blank terminal).
 func TestDemoStartSaysWhatItDoes(t *testing.T) {
 	t.Setenv("RSATUI_AUDIT_LOG", t.TempDir()+"/audit.jsonl")
 	cmd := &cobra.Command{}

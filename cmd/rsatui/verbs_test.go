@@ -262,7 +262,7 @@ func TestVerbResync(t *testing.T) {
 	}
 }
 
-// The toolbox's verbs (#15): clear-bad-count clears, says when there was
+// The toolbox's verbs: clear-bad-count clears, says when there was
 // nothing to clear and refuses a pool token (exit 3); after a replacement
 // the list says which token replaces which instead of a broken rule.
 func TestVerbToolbox(t *testing.T) {

@@ -1,4 +1,4 @@
-// Package activity follows AM's authentication activity live (#16): one
+// Package activity follows AM's authentication activity live: one
 // poller asks AM for what came after the last record it saw, once an
 // interval, for everybody watched at once, and hands each watcher the
 // records of its person. rsatui serve shares one poller between all its
@@ -28,7 +28,7 @@ type Reader interface {
 }
 
 // DefaultInterval is how often AM is asked while somebody watches: a new
-// authentication shows within it and a round trip (#16: within 2 s).
+// authentication shows within it and a round trip (within 2 s).
 const DefaultInterval = time.Second
 
 // Poller polls AM while anybody watches.

@@ -10,7 +10,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
-// The demo's traffic (#16 --traffic): people log in at their agents, most
+// The demo's traffic: people log in at their agents, most
 // of them accepted, some mistyped, none locked out by it, and the fixture
 // people (but dobrien) left alone.
 func TestTraffic(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
 
-// Clear a person's bad-tokencode count (#15 §3, helpdesk-ops §3):
+// Clear a person's bad-tokencode count (helpdesk-ops §3):
 // ClearBadTokenCountCommand names the owner, so AM clears it on their
 // tokens; the read-back shows the count gone and next-tokencode mode off.
 // Nothing to clear is a note; an unassigned token is refused before AM;

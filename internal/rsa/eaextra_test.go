@@ -10,7 +10,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
 
-// Emergency access extras (#15 §7): move the end of an active one, add
+// Emergency access extras: move the end of an active one, add
 // one-time codes to a set (the unused ones kept); refused when there is
 // nothing to extend or the kind does not fit, and past AM's maximum.
 func TestExtendAndAddCodes(t *testing.T) {

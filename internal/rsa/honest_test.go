@@ -202,8 +202,8 @@ func rawEntries(path string) ([]audit.Entry, error) {
 	return out, nil
 }
 
-// Writes at the same time on one token (#15 "a write is what AM holds
-// afterwards": twenty ea set runs each reported their own codes while AM
+// Writes at the same time on one token (before
+// "a write is what AM holds afterwards": twenty ea set runs each reported their own codes while AM
 // kept one set). Every write reads the token before any update lands; AM
 // then takes the updates one after another, and each write reads back what
 // AM holds. A write reports success only if AM holds its own change when

@@ -490,7 +490,7 @@ func (o *Ops) Validate(r EARequest) error {
 }
 
 // TimeLayout is how a moment is shown to a person, on every screen and in
-// every message: to the minute, with its zone (#14 defect 8: the past-date
+// every message: to the minute, with its zone (the past-date
 // error used another).
 const TimeLayout = "2006-01-02 15:04 MST"
 

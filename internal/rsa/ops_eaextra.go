@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// ExtendEmergencyAccess moves the end of an active emergency access
-// (#15 §7): the token's EA record as AM holds it, with a new eaExpiration
+// ExtendEmergencyAccess moves the end of an active emergency access:
+// the token's EA record as AM holds it, with a new eaExpiration
 // and nothing else changed (the unused one-time codes kept:
 // clearUnusedCodes=false) → UpdateTokenEmergencyAccessCommand → read back.
 // The lifetime rules are those of giving it (AM's maximum from now).
@@ -19,7 +19,7 @@ func (o *Ops) ExtendEmergencyAccess(ctx context.Context, serial string, expires 
 	return res, o.record(ctx, res.Commands, res.Note, err)
 }
 
-// AddOneTimeCodes adds n one-time codes to an active set (#15 §7): AM
+// AddOneTimeCodes adds n one-time codes to an active set: AM
 // generates them (GenerateOneTimeTokenCodeSetCommand) and the update keeps
 // the unused ones (clearUnusedCodes=false). The new codes are returned once.
 func (o *Ops) AddOneTimeCodes(ctx context.Context, serial string, n int) (EAResult, error) {

@@ -72,7 +72,7 @@ func PasscodePolicy(p string) error {
 }
 
 // TestPasscode checks a person's passcode through AM as their login
-// would (#16): LoginCommand with SecurID_Native; when AM asks for the next
+// would: LoginCommand with SecurID_Native; when AM asks for the next
 // tokencode, next is asked for it (nil, or ErrNoAnswer from it: the test
 // stops there); when it
 // asks for a new PIN, the test stops — the person sets their PIN

@@ -259,7 +259,7 @@ func TestOpsForSharesClientNotActor(t *testing.T) {
 }
 
 // Both expiry refusals name the moment the same way, as every screen does
-// (rsa.TimeLayout; #14 defect 8: the past-date one used RFC 3339).
+// (rsa.TimeLayout; the past-date one used RFC 3339).
 func TestExpiryRefusalsShowOneFormat(t *testing.T) {
 	o, e := newOps(t, amsim.Options{})
 	serial := e.ds.TokensOf("jdoe")[0]

@@ -13,7 +13,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
 
-// Clear the PIN and require a new one (#15 §1): the whole record goes back
+// Clear the PIN and require a new one: the whole record goes back
 // with the PIN fields changed, AM holds the change afterwards, and doing it
 // twice says nothing was changed.
 func TestClearAndRequireNewPIN(t *testing.T) {
@@ -109,7 +109,7 @@ func TestAMHelpDeskAdminRole(t *testing.T) {
 }
 
 // Every token write compares its read-back with what it wrote, rowVersion
-// included (#15 "a write is what AM holds afterwards"): a disable during
+// included ("a write is what AM holds afterwards"): a disable during
 // which another change lands says so instead of claiming the state.
 func TestWriteOvertakenIsSaid(t *testing.T) {
 	o, e := newOps(t, amsim.Options{})

@@ -11,7 +11,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
 
-// The token pool (#15 §4): every unassigned token, read page by page, and
+// The token pool: every unassigned token, read page by page, and
 // narrowed by type; assigning the next available one follows the one-token
 // rule and takes a token from the pool.
 func TestPoolAndAssignNext(t *testing.T) {
@@ -58,7 +58,7 @@ func TestUserTokenStatesOfAPersonWithNone(t *testing.T) {
 	}
 }
 
-// Tokens that stop working soon (#15 §8): assigned, not yet expired,
+// Tokens that stop working soon: assigned, not yet expired,
 // within the window, soonest first.
 func TestExpiring(t *testing.T) {
 	o, e := newOps(t, amsim.Options{})
@@ -83,7 +83,7 @@ func TestExpiring(t *testing.T) {
 	}
 }
 
-// Unlock a person AM locked out (#15 §3): the lockout read fresh, cleared
+// Unlock a person AM locked out: the lockout read fresh, cleared
 // with the identity source's GUID, read back; a person not locked is a
 // note; the help desk may, a viewer not.
 func TestUnlock(t *testing.T) {
@@ -117,7 +117,7 @@ func TestUnlock(t *testing.T) {
 	}
 }
 
-// Replace a lost token (#15 §5): with a serial from the pool, or the next
+// Replace a lost token: with a serial from the pool, or the next
 // available; the successor is the person's at once, the old one kept until
 // AM retires it; the wrong directions and tokens are refused.
 func TestReplace(t *testing.T) {

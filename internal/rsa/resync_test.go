@@ -16,7 +16,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
 
-// Resynchronize a token whose clock drifted (#15 §2): two consecutive
+// Resynchronize a token whose clock drifted: two consecutive
 // tokencodes read off it are found within AM's window; wrong ones are
 // refused with what to do; the codes reach neither the audit log nor an
 // error message.

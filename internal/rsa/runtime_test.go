@@ -38,7 +38,7 @@ func testPasscode(t *testing.T, o *rsa.Ops, login, passcode string, next func() 
 	return res
 }
 
-// AM's runtime rules in the simulator (#16), each through a passcode test
+// AM's runtime rules in the simulator, each through a passcode test
 // as the help desk runs it: PIN + tokencode accepted; the same code again
 // is a replay; two bad passcodes put the token in next-tokencode mode, and
 // the right passcode then asks for the next tokencode, which clears it; a
@@ -280,7 +280,7 @@ func TestActivityPaging(t *testing.T) {
 	}
 }
 
-// The demo's agents (#16 --traffic): a person logging in at an agent
+// The demo's agents: a person logging in at an agent
 // in-process is recorded with the agent and the client's address, under
 // the same rules; a data set's history is seeded oldest first and read
 // back as AM's records.

@@ -1,7 +1,7 @@
 // Package screentest is how tests wait for what a screen shows — the
 // console under teatest, over SSH, in tmux — exactly: a wait for "found"
 // must not be satisfied by "not found", nor one for "off" by
-// "Auto-refresh off." (#14).
+// "Auto-refresh off.".
 package screentest
 
 import (

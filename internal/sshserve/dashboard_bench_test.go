@@ -16,7 +16,7 @@ import (
 	"github.com/rsatui/rsatui/internal/sshserve"
 )
 
-// BenchmarkDashboards (#16): 50 sessions of rsatui serve, each on jdoe's
+// BenchmarkDashboards: 50 sessions of rsatui serve, each on jdoe's
 // dashboard, share the server's one activity poller. It reports
 //   - polls/interval: ActivityMonitorCommand requests AM got per poll
 //     interval while the 50 dashboards stood open (target 1, not 50; a new

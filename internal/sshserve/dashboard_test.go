@@ -8,7 +8,7 @@ import (
 	"github.com/rsatui/rsatui/internal/sshserve"
 )
 
-// The sessions' dashboards share the server's poller (#16), and a session
+// The sessions' dashboards share the server's poller, and a session
 // that ends — its person quits or the connection drops — lets go of its
 // watches: the poller is not left polling for screens nobody sees.
 func TestDashboardsShareThePollerAndLetGo(t *testing.T) {

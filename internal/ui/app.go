@@ -218,7 +218,7 @@ func (m *Model) back(from, to pane) {
 	}
 }
 
-// moved: a status belongs to the screen that made it (#14 defect 5:
+// moved: a status belongs to the screen that made it (
 // "asmith holds 2 tokens…" followed one onto the form).
 func (m *Model) moved() {
 	m.c.top = m.top()
@@ -462,7 +462,7 @@ func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 // openToken opens a token by its serial: above the token list it is on,
 // if one is open, else straight above the people search — never under a
-// person it does not belong to (#14 defect 1).
+// person it does not belong to.
 func (m *Model) openToken(serial string) tea.Cmd {
 	for i := len(m.stack) - 1; i > 0; i-- {
 		if t, ok := m.stack[i].(*tokensPane); ok && t.holds(serial) {

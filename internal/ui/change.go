@@ -17,6 +17,7 @@ import (
 // PIN): what it does in words and the AM commands it sends. Only y runs it;
 // every other key cancels.
 type changePane struct {
+	askingBase
 	state    rsa.TokenState
 	title    string   // "Clear the PIN"
 	words    string   // what happens, for the person on the phone
@@ -154,11 +155,7 @@ func openUnlock(c *common, u ad.User) reqs {
 func (p *changePane) crumbs() []string {
 	return []string{p.state.Token.Serial, lowerFirst(p.title)}
 }
-func (p *changePane) resize(*common, int, int) {}
-func (p *changePane) typing() bool             { return true } // a yes/no question takes every key
-func (p *changePane) update(*common, tea.Msg) reqs {
-	return nil
-}
+func (p *changePane) typing() bool { return true } // a yes/no question takes every key
 
 func (p *changePane) keys(c *common) []keyGroup {
 	return []keyGroup{{"confirm", []key.Binding{c.km[action.Yes], fixed("any other key", "cancel, nothing sent")}}}

@@ -15,6 +15,7 @@ import (
 // confirmPane restates a change in words with the AM commands it will run.
 // Only y confirms; every other key cancels (one rule everywhere).
 type confirmPane struct {
+	askingBase
 	state rsa.TokenState
 	req   rsa.EARequest
 	clear bool
@@ -57,10 +58,7 @@ func (p *confirmPane) open(c *common) reqs {
 
 func (p *confirmPane) crumbs() []string { return []string{p.state.Token.Serial, "confirm"} }
 
-func (p *confirmPane) resize(*common, int, int) {}
-
 // typing: a yes/no question takes every key (q, ?, / cancel it too).
-func (p *confirmPane) typing() bool { return true }
 
 func (p *confirmPane) keys(c *common) []keyGroup {
 	return []keyGroup{{"confirm", []key.Binding{c.km[action.Yes], fixed("any other key", "cancel, nothing sent")}}}

@@ -14,7 +14,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
-// The person's screen is their dashboard (#16): on top the diagnosis —
+// The person's screen is their dashboard: on top the diagnosis —
 // why they cannot log in, most likely first, each cause with the key that
 // deals with it — then their tokens, then what AM saw when they tried,
 // kept live by the console's activity poller. The rules of the diagnosis

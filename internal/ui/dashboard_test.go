@@ -20,7 +20,7 @@ func attempt(t *testing.T, w *world, login, passcode string) {
 	}
 }
 
-// The person's screen is their dashboard (#16): the diagnosis on top, the
+// The person's screen is their dashboard: the diagnosis on top, the
 // activity below, live. Three wrong passcodes made elsewhere show up on
 // their own (the console's poller), the diagnosis then says first that AM
 // locked the person, with the key that unlocks, and after u · y it says so

@@ -15,6 +15,7 @@ import (
 // detailPane is one token's whole record, every field with its AM name
 // (and its meaning, with i), scrolled when taller than the window.
 type detailPane struct {
+	paneBase
 	state   rsa.TokenState
 	user    ad.User // the person whose list it was opened from (none from :token)
 	explain bool
@@ -45,8 +46,6 @@ func (p *detailPane) read(c *common) request {
 
 func (p *detailPane) crumbs() []string { return []string{p.state.Token.Serial} }
 
-func (p *detailPane) typing() bool { return false }
-
 func (p *detailPane) keys(c *common) []keyGroup {
 	km := c.km
 	act := bindingsOf(offered(c, onToken, p.target()))
@@ -57,8 +56,6 @@ func (p *detailPane) keys(c *common) []keyGroup {
 	act = append(act, withHelp(km[action.Explain], explain), km[action.Refresh])
 	return []keyGroup{{"token", act}, {"scrolling", km.listKeys()}}
 }
-
-func (p *detailPane) resize(*common, int, int) {}
 
 func (p *detailPane) update(c *common, msg tea.Msg) reqs {
 	switch msg := msg.(type) {

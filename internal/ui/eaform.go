@@ -31,7 +31,7 @@ var availableChoices = []struct {
 	mode  rsa.LostMode
 	label string
 }{
-	// labelled as everywhere else (LostMode.String): one wording (#14 defect 5)
+	// labelled as everywhere else (LostMode.String): one wording
 	{rsa.IfAvailableAllowAndEnd, rsa.IfAvailableAllowAndEnd.String()},
 	{rsa.IfAvailableDeny, rsa.IfAvailableDeny.String()},
 	{rsa.IfAvailableAllowBoth, rsa.IfAvailableAllowBoth.String()},
@@ -40,6 +40,7 @@ var availableChoices = []struct {
 // formPane is the emergency-access form. Every field is checked as it is
 // typed, with the broken rule next to it; a failed submit keeps the form filled.
 type formPane struct {
+	paneBase
 	state     rsa.TokenState
 	parent    string   // where the result goes back to: "the token list", "the token"
 	failure   string   // why AM refused the last submit; the form stays filled
@@ -79,8 +80,6 @@ func openForm(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
 func (p *formPane) open(c *common) reqs { return do(run(p.ahead.start(c, p.state))) }
 
 func (p *formPane) crumbs() []string { return []string{p.state.Token.Serial, "emergency access"} }
-
-func (p *formPane) resize(*common, int, int) {}
 
 func (p *formPane) keys(c *common) []keyGroup {
 	km := c.km

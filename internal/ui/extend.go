@@ -14,11 +14,12 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
-// extendPane changes the emergency access on a token now (#15 §7), in one
+// extendPane changes the emergency access on a token now, in one
 // field: the new end (checked as typed by AM's lifetime rules; the codes
 // stay) or, with codes, how many one-time codes to add to the set (the
 // unused ones stay).
 type extendPane struct {
+	askingBase
 	state  rsa.TokenState
 	parent string
 	codes  bool
@@ -48,9 +49,7 @@ func (p *extendPane) crumbs() []string {
 	}
 	return []string{p.state.Token.Serial, "extend"}
 }
-func (p *extendPane) resize(*common, int, int) {}
-func (p *extendPane) typing() bool             { return true }
-func (p *extendPane) backsItself()             {}
+func (p *extendPane) backsItself() {}
 
 func (p *extendPane) keys(c *common) []keyGroup {
 	return []keyGroup{{p.crumbs()[1], []key.Binding{withHelp(c.km[action.Review], "review"), fixed("esc", "back, nothing sent")}}}

@@ -112,7 +112,7 @@ func TestReadOnlySessionRefusesChanges(t *testing.T) {
 }
 
 // A change AM does not take keeps the form filled and says why — and does
-// not ask to "correct" what no field of the form holds (#14 defect 7).
+// not ask to "correct" what no field of the form holds.
 func TestFailedSubmitKeepsFormAndSaysWhy(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 80, 24)
@@ -131,7 +131,7 @@ func TestFailedSubmitKeepsFormAndSaysWhy(t *testing.T) {
 
 // Emergency access that cannot work is refused before the form, saying why
 // and what to do; one that can be given but will not let the person in by
-// itself is warned of in the form (#14 defect 7).
+// itself is warned of in the form.
 func TestEmergencyAccessThatCannotWork(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 120, 30) // the status line holds the whole reason
@@ -263,7 +263,7 @@ func TestClosingNoticeStopsNewChanges(t *testing.T) {
 }
 
 // The SSH role and user are in the header, badges first, and the AM
-// account rsatui acts as named as such (#14 defect 11: "· admin admin" read
+// account rsatui acts as named as such ("· admin admin" read
 // like a role).
 func TestHeaderShowsRoleAndSSHUser(t *testing.T) {
 	world := newWorld(t)
@@ -339,7 +339,7 @@ func TestTokensReadInPartShowWhatIsMissing(t *testing.T) {
 	}
 }
 
-// A status belongs to the screen that made it (#14 defect 5): the token
+// A status belongs to the screen that made it: the token
 // list's "holds 2 tokens" does not follow onto the form, nor the result's
 // "Done" onto the screen one goes back to.
 func TestStatusStaysWithItsScreen(t *testing.T) {

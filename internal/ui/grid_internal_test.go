@@ -99,7 +99,7 @@ func TestDirectoryTextCannotEscape(t *testing.T) {
 }
 
 // The selected row is marked in the text itself, so it stands out without
-// colour (#14, defect 6: under NO_COLOR it was only bold, like the header).
+// colour (under NO_COLOR it was only bold, like the header).
 func TestSelectedRowMarkedWithoutColour(t *testing.T) {
 	g := newGrid()
 	g.SetHeight(3)

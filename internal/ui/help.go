@@ -10,6 +10,7 @@ import (
 // from the bindings themselves (so it cannot disagree with them), and the
 // last status in full when the status line had to cut it.
 type helpPane struct {
+	paneBase
 	groups []keyGroup
 	status string    // the whole status, when it did not fit its line
 	under  statusReq // the status of the screen under the help, shown again when it closes
@@ -20,10 +21,7 @@ func newHelpPane(groups []keyGroup, status string) *helpPane {
 	return &helpPane{groups: groups, status: status, scroll: newScroller()}
 }
 
-func (p *helpPane) crumbs() []string             { return []string{"help"} }
-func (p *helpPane) typing() bool                 { return false }
-func (p *helpPane) resize(*common, int, int)     {}
-func (p *helpPane) update(*common, tea.Msg) reqs { return nil }
+func (p *helpPane) crumbs() []string { return []string{"help"} }
 
 func (p *helpPane) keys(c *common) []keyGroup {
 	return []keyGroup{{"help", []key.Binding{c.km[action.Down], c.km[action.PageDown], fixed("any other key", "close")}}}

@@ -31,7 +31,7 @@ func testModel() Model {
 	return New(nil, nil, Info{Server: "am", IdentitySource: "AD", Admin: "admin"}, Options{NoColor: true})
 }
 
-// The key bar offers only keys that do what it says (#14, defect 4): the
+// The key bar offers only keys that do what it says: the
 // confirm does not offer q as quit (q cancels it), the result of ending
 // emergency access offers no codes to copy, and "back" says where to.
 func TestKeyBarTellsTheTruth(t *testing.T) {
@@ -66,7 +66,7 @@ func TestKeyBarTellsTheTruth(t *testing.T) {
 }
 
 // The bar keeps the screen's essential keys first and drops the rest when
-// narrow (#14 defect 4: at 80×24 the form's bar lost "enter review").
+// narrow (at 80×24 the form's bar lost "enter review").
 func TestKeyBarKeepsEssentialsWhenNarrow(t *testing.T) {
 	for _, w := range []int{80, 60, 40} {
 		m := testModel()
@@ -133,7 +133,7 @@ func TestRemappedKeyWorks(t *testing.T) {
 }
 
 // The "if the token becomes available" policy is worded one way in the
-// form, the confirm and the result (#14, defect 5: three ways before).
+// form, the confirm and the result (three ways before).
 func TestPolicyWordedOneWay(t *testing.T) {
 	for _, c := range availableChoices {
 		words := c.mode.String()

@@ -16,7 +16,7 @@ func crumbs(s *session) string {
 }
 
 // The breadcrumb is drawn from the navigation stack, so it names what is on
-// screen (#14 defect 1): after a change on one token and back, the form for
+// screen: after a change on one token and back, the form for
 // the next token names that token; a token opened with :token is not put
 // under a person it does not belong to, and esc leaves it for the search.
 func TestBreadcrumbFollowsTheScreen(t *testing.T) {
@@ -69,7 +69,7 @@ func TestBreadcrumbFollowsTheScreen(t *testing.T) {
 	}
 }
 
-// One convention for keys (#14 defect 3), as in k9s: letters are commands
+// One convention for keys, as in k9s: letters are commands
 // unless a text box has the cursor; / puts it in the people search from any
 // screen, esc takes it out. So ? and : work on the first key, a login with
 // a q in it is typed, not quit, and after going back letters work again.
@@ -105,7 +105,7 @@ func TestKeysFollowOneConvention(t *testing.T) {
 }
 
 // Times are shown in the console's zone (setting timezone, TZ); the
-// confirm gives UTC too, and "never" says what it does (#14 defect 8).
+// confirm gives UTC too, and "never" says what it does.
 func TestTimesInTheConsolesZone(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -134,7 +134,7 @@ func TestTimesInTheConsolesZone(t *testing.T) {
 	waitScreen(t, s, "→ no expiration: the codes work until emergency access is ended (x)")
 }
 
-// A person found by their token's serial from the people search (#15 §8):
+// A person found by their token's serial from the people search:
 // AM names the owner, the directory shows them, enter opens their tokens;
 // a token in the pool and an unknown serial say so.
 func TestFindAPersonByTokenSerial(t *testing.T) {

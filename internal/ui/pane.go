@@ -38,6 +38,21 @@ type pane interface {
 	typing() bool
 }
 
+// paneBase gives a pane the methods it has nothing to say in: no layout
+// to redo on a resize, no messages of its own, and no text box (letters
+// are commands). A pane embeds it and writes only what it needs.
+type paneBase struct{}
+
+func (paneBase) resize(*common, int, int)     {}
+func (paneBase) update(*common, tea.Msg) reqs { return nil }
+func (paneBase) typing() bool                 { return false }
+
+// askingBase is paneBase for a pane that takes every key as text or as
+// an answer (a form, a yes/no question).
+type askingBase struct{ paneBase }
+
+func (askingBase) typing() bool { return true }
+
 // keyGroup is a titled group of bindings in the help; the key bar takes the
 // bindings of every group in order.
 type keyGroup struct {
@@ -46,7 +61,7 @@ type keyGroup struct {
 }
 
 // common is the one value every pane is handed: what the console is
-// connected to, who uses it, how it draws, and the clock (#14: one shared
+// connected to, who uses it, how it draws, and the clock (one shared
 // context instead of panes reaching into the root).
 type common struct {
 	dir  Directory

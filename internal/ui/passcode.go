@@ -13,12 +13,13 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
-// passcodePane tests a person's passcode with them on the phone (#16): they
+// passcodePane tests a person's passcode with them on the phone: they
 // read out PIN + the tokencode shown now (and, when AM asks, the next
 // tokencode), the help desk types it masked, AM answers as at a login and
 // the pane says the answer in words. The codes are masked, sent once and
 // kept nowhere; a test counts like a login, which the pane says first.
 type passcodePane struct {
+	askingBase
 	user   ad.User
 	fields maskedPair // the passcode, the next tokencode (only when AM asks)
 	result *rsa.PasscodeResult
@@ -36,9 +37,7 @@ func openPasscode(c *common, u ad.User) reqs {
 	return do(push(p))
 }
 
-func (p *passcodePane) crumbs() []string         { return []string{"test a passcode"} }
-func (p *passcodePane) resize(*common, int, int) {}
-func (p *passcodePane) typing() bool             { return true }
+func (p *passcodePane) crumbs() []string { return []string{"test a passcode"} }
 
 // backsItself: esc goes back (the bar says so).
 func (p *passcodePane) backsItself() {}

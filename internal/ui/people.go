@@ -218,7 +218,7 @@ func (p *peoplePane) searchNow(c *common) reqs {
 	if first == 0 { // before the first window size: a screenful of a usual terminal
 		first = 50
 	}
-	// a serial number (#15 §8: find a person by their token): AM names the
+	// a serial number (find a person by their token): AM names the
 	// owner, the directory finds them; no login, name or mail is all digits
 	bySerial := q != "" && rsa.ValidateSerial(q) == nil
 	go func() {

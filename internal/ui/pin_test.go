@@ -13,7 +13,7 @@ import (
 	"github.com/rsatui/rsatui/internal/screentest"
 )
 
-// Clear a PIN from the token list (#15 §1): p → the confirm says what the
+// Clear a PIN from the token list: p → the confirm says what the
 // person will have to do and which AM commands go → y → the result marks
 // what changed; AM holds it. Requiring a new PIN on a token with no PIN is
 // refused with why.
@@ -60,7 +60,7 @@ func TestViewerCannotClearAPIN(t *testing.T) {
 	waitScreen(t, s, "read-only session: changes are disabled")
 }
 
-// Disable, enable and unassign from the console (#15 §6): d toggles, U
+// Disable, enable and unassign from the console: d toggles, U
 // unassigns (saying emergency access ends with it); the help desk is not
 // offered them, and the operation refuses them too.
 func TestEnableDisableUnassignFromTheConsole(t *testing.T) {
@@ -92,7 +92,7 @@ func TestEnableDisableUnassignFromTheConsole(t *testing.T) {
 	}
 }
 
-// Resynchronize from the console (#15 §2): s → two masked codes → review →
+// Resynchronize from the console: s → two masked codes → review →
 // y → the token AM holds; wrong codes keep the form, emptied, with why.
 func TestResyncFromTheConsole(t *testing.T) {
 	world := newWorld(t)
@@ -127,7 +127,7 @@ func TestResyncFromTheConsole(t *testing.T) {
 	waitScreen(t, s, "Resynchronize the token: done for token "+serial, "Done: AM holds the state shown.")
 }
 
-// A person with no token gets one from the pool (#15 §4): the token list
+// A person with no token gets one from the pool: the token list
 // says how, A lists the unassigned tokens, enter and y assign the selected
 // one, and the list shows it.
 func TestAssignFromThePool(t *testing.T) {
@@ -155,7 +155,7 @@ func TestAssignFromThePool(t *testing.T) {
 	}
 }
 
-// A person AM locked out (#15 §3): the token list says so in its header,
+// A person AM locked out: the token list says so in its header,
 // offers u first; the unlock is confirmed, sent, and the badge goes.
 func TestUnlockFromTheConsole(t *testing.T) {
 	world := newWorld(t)
@@ -177,7 +177,7 @@ func TestUnlockFromTheConsole(t *testing.T) {
 	waitScreen(t, s, "dobrien is not locked by AM")
 }
 
-// Replace a lost token from the console (#15 §5): R → the pool → enter →
+// Replace a lost token from the console: R → the pool → enter →
 // the confirm says the old one works until the new one is used → y → the
 // new token, the person's.
 func TestReplaceFromTheConsole(t *testing.T) {
@@ -208,7 +208,7 @@ func TestReplaceFromTheConsole(t *testing.T) {
 	}
 }
 
-// Clear the bad-tokencode count from the console (#15 §3): a token in
+// Clear the bad-tokencode count from the console: a token in
 // next-tokencode mode offers n; the confirm names the command and that it
 // is the person's count; the result marks the count and the mode cleared.
 func TestClearBadCountFromTheConsole(t *testing.T) {
@@ -228,7 +228,7 @@ func TestClearBadCountFromTheConsole(t *testing.T) {
 	}
 }
 
-// Add one-time codes from the console (#15 §7): o on a token with a set on
+// Add one-time codes from the console: o on a token with a set on
 // → how many, checked as typed → confirm → the new codes, shown once; AM
 // holds the old unused ones and the new.
 func TestAddOneTimeCodesFromTheConsole(t *testing.T) {
@@ -261,7 +261,7 @@ func TestAddOneTimeCodesFromTheConsole(t *testing.T) {
 	}
 }
 
-// Extend an emergency access from the console (#15 §7): + on a token with
+// Extend an emergency access from the console: + on a token with
 // it on → a new end, checked as typed → confirm → the record AM holds with
 // the new end marked; on a token without it, + says so.
 func TestExtendEmergencyAccessFromTheConsole(t *testing.T) {

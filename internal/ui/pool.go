@@ -16,6 +16,7 @@ import (
 // unassigned tokens by serial; enter assigns the selected one (after a
 // confirm), with the one-token rule of the operation.
 type poolPane struct {
+	paneBase
 	user ad.User
 	// replacing: the token a pool token is to replace (lost or broken);
 	// nil: the pool gives the person a token
@@ -62,7 +63,6 @@ func (p *poolPane) crumbs() []string {
 	}
 	return []string{p.user.Login, "token pool"}
 }
-func (p *poolPane) typing() bool { return false }
 
 func (p *poolPane) resize(c *common, w, h int) {
 	p.w = w

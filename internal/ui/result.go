@@ -15,6 +15,7 @@ import (
 // resultPane shows what AM holds after a change, with the changed fields
 // marked, and the codes once.
 type resultPane struct {
+	paneBase
 	res    rsa.EAResult
 	clear  bool
 	req    rsa.EARequest
@@ -25,7 +26,7 @@ type resultPane struct {
 	uncertain bool
 	scroll    scroller
 	// gap is, after a replacement, the token being replaced: e gives it
-	// emergency access until the new one reaches owner (#15 §5)
+	// emergency access until the new one reaches owner
 	gap   *rsa.TokenState
 	owner ad.User
 }
@@ -80,10 +81,6 @@ func changeFinished(c *common, r changeDone, parent string) reqs {
 
 func (p *resultPane) crumbs() []string { return []string{p.res.After.Token.Serial, "result"} }
 
-func (p *resultPane) resize(*common, int, int) {}
-
-func (p *resultPane) typing() bool { return false }
-
 func (p *resultPane) keys(c *common) []keyGroup {
 	km := c.km
 	ks := []key.Binding{withHelp(km[action.Done], "back to "+p.parent)}
@@ -95,8 +92,6 @@ func (p *resultPane) keys(c *common) []keyGroup {
 	}
 	return []keyGroup{{"result", ks}, {"scrolling", km.listKeys()}}
 }
-
-func (p *resultPane) update(*common, tea.Msg) reqs { return nil }
 
 func (p *resultPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	km := c.km
@@ -176,7 +171,7 @@ func (p *resultPane) content(c *common) string {
 		b.WriteString(st.Box.Render(label+"\n"+st.Code.Render(codes)) + "\n")
 		it := "it"
 		if len(p.res.Codes) > 1 {
-			it = "them" // #14 defect 5: "Hand it over" for ten codes
+			it = "them" // "Hand it over" for ten codes
 		}
 		b.WriteString(st.Warn.Render("Shown only now. Hand "+it+" over by phone or in person, never by mail; the user types PIN + code.") + "\n")
 	}

@@ -17,6 +17,7 @@ import (
 // help desk over the phone: the current one, then the next once the token
 // shows it. The codes are masked on screen and kept only until sent.
 type resyncPane struct {
+	askingBase
 	state  rsa.TokenState
 	who    string
 	codes  maskedPair
@@ -37,9 +38,7 @@ func openResync(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
 	return do(push(p))
 }
 
-func (p *resyncPane) crumbs() []string         { return []string{p.state.Token.Serial, "resync"} }
-func (p *resyncPane) resize(*common, int, int) {}
-func (p *resyncPane) typing() bool             { return true }
+func (p *resyncPane) crumbs() []string { return []string{p.state.Token.Serial, "resync"} }
 
 // update takes the resync's result: on success the result replaces the
 // form; refused, the form stays with why (codes cleared: read new ones).

@@ -24,8 +24,8 @@ func codesOn(frame string, into map[string]bool) {
 }
 
 // A hundred one-time codes: every one can be reached by scrolling, the
-// screen says where one is, and a wide window puts more in a row (#14,
-// defect 2: 68 of them visible at 80×24 and no key scrolled; four a row at
+// screen says where one is, and a wide window puts more in a row (it
+// was: 68 of them visible at 80×24 and no key scrolled; four a row at
 // 160 columns).
 func TestHundredCodesScroll(t *testing.T) {
 	for _, w := range []int{80, 160} {

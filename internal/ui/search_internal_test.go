@@ -117,7 +117,7 @@ func TestSearchOnASlowDirectoryWaitsForAPauseInTyping(t *testing.T) {
 }
 
 // The search's last words: one person is a person, and the text searched
-// for is shown as typed (#14, defect 5: "1 people", a backslash doubled).
+// for is shown as typed ("1 people", a backslash doubled).
 func TestSearchStatusWords(t *testing.T) {
 	dir := &blockingDir{started: make(chan searchCall, 4)}
 	r := &runtime{msgs: make(chan tea.Msg, 64)}

@@ -23,6 +23,7 @@ const refreshEvery = 5 * time.Second
 // tokensPane is a person's tokens, one row each, with what the help desk
 // acts on (emergency access and its end, enabled, PIN) first.
 type tokensPane struct {
+	paneBase
 	user      ad.User
 	principal rsa.Principal
 	states    []rsa.TokenState
@@ -81,8 +82,6 @@ func partial(r tokensLoaded) bool { return errors.Is(r.err, rsa.ErrIncomplete) &
 
 func (p *tokensPane) crumbs() []string { return []string{p.user.Login} }
 
-func (p *tokensPane) typing() bool { return false }
-
 func (p *tokensPane) keys(c *common) []keyGroup {
 	km := c.km
 	act := offered(c, onTokens, p.target())
@@ -128,7 +127,7 @@ var tokenCols = []tokenCol{
 	{column{Title: "Last login", Width: 10}, 7},
 }
 
-// tokenColumns picks the columns that fit in w, by priority (#14 defect 9:
+// tokenColumns picks the columns that fit in w, by priority (
 // at 60 columns the table kept the token's 2028 expiry and dropped when
 // emergency access ends); the emergency-access column takes what is left.
 // It returns, for each column shown, its index in tokenCols.

@@ -17,7 +17,7 @@ func testCommon(now time.Time) *common {
 }
 
 // The token table judges expiry by the console's clock, not the machine's
-// (#14, defect 12: goldens drifted with the date).
+// (goldens drifted with the date).
 func TestTokenRowsUseTheConsolesClock(t *testing.T) {
 	c := testCommon(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
 	p := newTokensPane(ad.User{Login: "jdoe"})
@@ -30,7 +30,7 @@ func TestTokenRowsUseTheConsolesClock(t *testing.T) {
 	}
 }
 
-// What the help desk acts on comes first (#14 defect 9): at any width the
+// What the help desk acts on comes first: at any width the
 // table keeps emergency access and when it ends before the token's expiry,
 // type and last login; at 100 columns everything fits, untruncated.
 func TestTokenColumnsByPriority(t *testing.T) {
@@ -103,7 +103,7 @@ func TestAutoRefreshSurvivesAScreenOnTop(t *testing.T) {
 
 // The PIN/Next cell says the PIN's state and what AM will ask next: a
 // cleared PIN, a new PIN asked for, next-tokencode mode, bad tokencodes
-// counted so far (#16: every token's state on the dashboard).
+// counted so far (every token's state on the dashboard).
 func TestPINNextCell(t *testing.T) {
 	c := testCommon(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	for _, tc := range []struct {

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/textsafe"
+	"github.com/spf13/cobra"
+)
+
+// usersCommand is users search: people in the directory.
+func usersCommand() *cobra.Command {
+	users := group("users", "People in the directory")
+	var limit int
+	search := &cobra.Command{Use: "search QUERY", Short: "Find people by login, name or mail prefix", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 1 {
+				return usageErr("--limit must be at least 1")
+			}
+			return session(cmd, true, func(ctx context.Context, o *opened) error {
+				var found []ad.User
+				errEnough := errors.New("enough")
+				err := o.dir.Search(ctx, args[0], min(limit, 500), func(p []ad.User) error {
+					found = append(found, p...)
+					if len(found) >= limit {
+						found = found[:limit]
+						return errEnough
+					}
+					return nil
+				})
+				if err != nil && !errors.Is(err, errEnough) {
+					return verbErr(err)
+				}
+				if found == nil {
+					found = []ad.User{}
+				}
+				views := make([]userView, len(found))
+				for i, u := range found {
+					views[i] = userViewOf(u)
+				}
+				return o.emit(views, func(w *tabwriter.Writer) {
+					fmt.Fprintln(w, "LOGIN\tNAME\tMAIL\tDEPARTMENT\tSTATUS")
+					for _, u := range found {
+						status := ""
+						if u.Disabled {
+							status = "disabled "
+						}
+						if u.Locked {
+							status += "locked"
+						}
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", textsafe.Line(u.Login), textsafe.Line(u.DisplayName),
+							textsafe.Line(u.Mail), textsafe.Line(u.Department), status)
+					}
+				})
+			})
+		}}
+	search.Flags().IntVar(&limit, "limit", 100, "at most this many people")
+	users.AddCommand(search)
+	return users
+}
+
+// userCommand is one person: user show (the dashboard) and user unlock.
+func userCommand() *cobra.Command {
+	user := group("user", "One person: the dashboard (why can't they log in?), unlock")
+	user.AddCommand(userShowCommand())
+	user.AddCommand(&cobra.Command{Use: "unlock LOGIN", Short: "Clear AM's lockout of a person (after too many bad passcodes)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return session(cmd, false, func(ctx context.Context, o *opened) error {
+				r, err := o.ops.Unlock(ctx, args[0])
+				if err != nil {
+					return verbErr(err)
+				}
+				if r.Note != "" {
+					fmt.Fprintln(textsafe.Writer{W: cmd.ErrOrStderr()}, "note:", r.Note)
+				}
+				type account struct {
+					Login          string    `json:"login"`
+					Locked         bool      `json:"locked"`
+					LockoutExpires time.Time `json:"lockout_expires,omitzero"`
+					FailedCount    int       `json:"failed_count"`
+					Commands       []string  `json:"am_commands"`
+				}
+				a := account{Login: r.After.UserID, Locked: r.After.Locked, LockoutExpires: r.After.LockoutExpires.UTC(),
+					FailedCount: r.After.FailedCount, Commands: r.Commands}
+				return o.emit(a, func(w *tabwriter.Writer) {
+					fmt.Fprintln(w, "LOGIN\tAM LOCKOUT\tFAILED PASSCODES")
+					state := "not locked"
+					if a.Locked {
+						state = "LOCKED"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%d\n", textsafe.Line(a.Login), state, a.FailedCount)
+				})
+			})
+		}})
+	return user
+}
