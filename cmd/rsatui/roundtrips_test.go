@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 	"github.com/rsatui/rsatui/internal/tlsutil"
@@ -53,11 +55,7 @@ func newVerbSim(tb testing.TB) *verbSim {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		tb.Fatalf("build: %v %s", err, out)
 	}
-	sim := amsim.New(amsim.Options{Seed: 5})
-	ds := demo.Generate(5, 20, time.Now())
-	if err := ds.SeedAM(sim); err != nil {
-		tb.Fatal(err)
-	}
+	ds, sim := stacktest.Seeded(tb, stack.Options{Seed: 5, Users: 20})
 	lb, err := tlsutil.NewLoopback("rsatui test")
 	if err != nil {
 		tb.Fatal(err)

@@ -1,12 +1,7 @@
 package main
 
 import (
-	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,11 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rsatui/rsatui/internal/ad/ldapsim"
 	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/demo/stack"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
-	"github.com/rsatui/rsatui/internal/tlsutil"
 )
 
 func newSimCmd() *cobra.Command {
@@ -57,40 +51,25 @@ It is meant for loopback only: demo credentials.`,
 			if err := checkTraffic(traffic); err != nil {
 				return err
 			}
-			sim := amsim.New(amsim.Options{Seed: seed, Inline: inline})
-			sim.SetLatencyJitter(latency, jitter)
-			ds := demo.Generate(seed, users, time.Now())
-			if err := ds.SeedAM(sim); err != nil {
-				return err
-			}
-			ln, err := net.Listen("tcp", listen)
+			srv, err := stack.Serve(stack.Options{Seed: seed, Users: users, Listen: listen, PlainHTTP: plainHTTP,
+				Sim: amsim.Options{Inline: inline}})
 			if err != nil {
-				return &exitError{code: exitServer, err: fmt.Errorf("listen on %s: %w", listen, err)}
+				return &exitError{code: exitServer, err: err}
 			}
-			mux := http.NewServeMux()
-			mux.Handle(amsim.ServicePath, sim)
-			srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-			scheme := "http"
+			defer srv.Close()
+			sim, ds := srv.Sim, srv.DS
+			sim.SetLatencyJitter(latency, jitter)
 			if !plainHTTP {
-				lb, err := tlsutil.NewLoopback("rsatui sim")
-				if err != nil {
-					return err
-				}
 				if caFile == "" {
 					caFile = filepath.Join(os.TempDir(), fmt.Sprintf("rsatui-sim-ca-%d.pem", os.Getpid()))
 				}
 				// a CA certificate is public: readable by whoever runs the clients
-				if err := os.WriteFile(caFile, lb.CAPEM, 0o644); err != nil {
+				if err := os.WriteFile(caFile, srv.AMCAPEM, 0o644); err != nil {
 					return &exitError{code: exitUsage, err: fmt.Errorf("writing the CA file: %w", err)}
 				}
 				defer os.Remove(caFile)
-				ln, scheme = tls.NewListener(ln, lb.Server), "https"
 			}
-			dir, err := ldapsim.Start(ds.Directory(), ldapsim.Options{})
-			if err != nil {
-				return &exitError{code: exitServer, err: fmt.Errorf("starting the directory: %w", err)}
-			}
-			defer dir.Stop()
+			dir := srv.Directory
 			dirCA := filepath.Join(os.TempDir(), fmt.Sprintf("rsatui-sim-ldap-ca-%d.pem", os.Getpid()))
 			if caFile != "" {
 				dirCA = strings.TrimSuffix(caFile, ".pem") + "-ldap.pem"
@@ -100,7 +79,7 @@ It is meant for loopback only: demo credentials.`,
 			}
 			defer os.Remove(dirCA)
 			cu, cp := sim.CommandClient()
-			url := fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), amsim.ServicePath)
+			url := srv.Endpoint()
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "AM simulator: %s  (WSDL: ?wsdl)\n", url)
 			fmt.Fprintf(out, "command client (HTTP Basic): %s / %s\n", cu, cp)
@@ -132,19 +111,7 @@ It is meant for loopback only: demo credentials.`,
 				fmt.Fprintf(out, "traffic: a demo person logs in every %s (mostly right, now and then a mistyped PIN)\n", traffic)
 				go ds.Traffic(ctx, sim, traffic, seed)
 			}
-			errc := make(chan error, 1)
-			go func() { errc <- srv.Serve(ln) }()
-			select {
-			case err := <-errc:
-				return err
-			case <-ctx.Done():
-			}
-			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
+			return srv.Wait(ctx, 5*time.Second)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:7002", "address to listen on")
@@ -176,8 +143,8 @@ func newSimTokencodeCmd() *cobra.Command {
 			if err := rsa.ValidateSerial(args[0]); err != nil {
 				return verbErr(err)
 			}
-			sim := amsim.New(amsim.Options{Seed: seed})
-			if err := demo.Generate(seed, users, time.Now()).SeedAM(sim); err != nil {
+			_, sim, err := stack.Seeded(stack.Options{Seed: seed, Users: users})
+			if err != nil {
 				return err
 			}
 			cur, next, err := sim.Tokencodes(args[0])

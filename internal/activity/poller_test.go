@@ -6,18 +6,14 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/activity"
-	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
 func startStack(t testing.TB) *stack.Stack {
 	t.Helper()
-	st, err := stack.Start(stack.Options{Seed: 1, Users: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
+	st := stacktest.Start(t, stack.Options{Seed: 1, Users: 20})
 	return st
 }
 
@@ -25,17 +21,7 @@ func startStack(t testing.TB) *stack.Stack {
 // wrong one.
 func login(t testing.TB, st *stack.Stack, who string, right bool) {
 	t.Helper()
-	code := "00000000"
-	if right {
-		cur, _, err := st.Sim.Tokencodes(st.DS.TokensOf(who)[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		code = cur
-	}
-	if _, err := st.Ops.TestPasscode(context.Background(), who, rsa.Secret(demo.DemoPIN+code), nil); err != nil {
-		t.Fatal(err)
-	}
+	stacktest.Try(t, st, who, !right)
 }
 
 func next(t testing.TB, w *activity.Watch) []rsa.AuthEvent {

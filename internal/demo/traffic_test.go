@@ -7,6 +7,7 @@ import (
 
 	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
@@ -14,11 +15,7 @@ import (
 // of them accepted, some mistyped, none locked out by it, and the fixture
 // people (but dobrien) left alone.
 func TestTraffic(t *testing.T) {
-	st, err := stack.Start(stack.Options{Seed: 3, Users: 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := stacktest.Start(t, stack.Options{Seed: 3, Users: 40})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w := activity.New(st.Ops, 20*time.Millisecond, nil).Watch("")

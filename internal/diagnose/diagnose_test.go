@@ -9,6 +9,7 @@ import (
 	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/diagnose"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
@@ -20,11 +21,7 @@ type world struct {
 
 func start(t *testing.T) *world {
 	t.Helper()
-	st, err := stack.Start(stack.Options{Seed: 1, Users: 45})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
+	st := stacktest.Start(t, stack.Options{Seed: 1, Users: 45})
 	return &world{t: t, st: st}
 }
 
@@ -32,15 +29,7 @@ func start(t *testing.T) *world {
 // else a wrong one.
 func (w *world) try(login string, right bool) rsa.PasscodeResult {
 	w.t.Helper()
-	code := "00000000"
-	if right {
-		code, _, _ = w.st.Sim.Tokencodes(w.st.DS.TokensOf(login)[0])
-	}
-	r, err := w.st.Ops.TestPasscode(context.Background(), login, rsa.Secret(demo.DemoPIN+code), nil)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return r
+	return stacktest.Try(w.t, w.st, login, !right)
 }
 
 func (w *world) diagnose(login string) []diagnose.Finding {

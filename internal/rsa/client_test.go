@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
@@ -43,15 +45,12 @@ func (c *clock) Add(d time.Duration) {
 func newEnv(t testing.TB, opt amsim.Options, mutate ...func(*rsa.Config)) *env {
 	t.Helper()
 	clk := &clock{t: testNow}
-	opt.Now = clk.Now
-	opt.Seed = 7
-	sim := amsim.New(opt)
-	ds := demo.Generate(1, 40, testNow)
-	if err := ds.SeedAM(sim); err != nil {
-		t.Fatal(err)
+	if opt.Seed == 0 {
+		opt.Seed = 7 // the simulator's own (sessions, GUIDs: the request goldens)
 	}
+	ds, sim := stacktest.Seeded(t, stack.Options{Seed: 1, Users: 40, Now: clk.Now, Sim: opt})
 	mux := http.NewServeMux()
-	mux.Handle(amproto.ServicePath, sim)
+	mux.Handle(amsim.ServicePath, sim)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	user, pw := sim.CommandClient()

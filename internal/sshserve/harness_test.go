@@ -23,6 +23,7 @@ import (
 	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/sshserve"
 	"github.com/rsatui/rsatui/internal/ui"
 )
@@ -62,11 +63,7 @@ func authorizedLine(role string, s gossh.Signer, comment string) string {
 
 func start(t testing.TB, mutate ...func(*sshserve.Config)) *fixture {
 	t.Helper()
-	st, err := stack.Start(stack.Options{Seed: 1, Users: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
+	st := stacktest.Start(t, stack.Options{Seed: 1, Users: 30})
 	dir := t.TempDir()
 	f := &fixture{st: st, admin: newSigner(t), helpdesk: newSigner(t), viewer: newSigner(t), stranger: newSigner(t),
 		keysPath: filepath.Join(dir, "authorized_keys"), auditPath: filepath.Join(dir, "audit.jsonl"), log: &syncBuffer{}}
@@ -75,6 +72,7 @@ func start(t testing.TB, mutate ...func(*sshserve.Config)) *fixture {
 	if err := os.WriteFile(f.keysPath, []byte(keys), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	if st.Ops.Audit, err = audit.Open(f.auditPath); err != nil {
 		t.Fatal(err)
 	}

@@ -1,24 +1,19 @@
 package ui_test
 
 import (
-	"context"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/rsatui/rsatui/internal/demo"
-	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/screentest"
 )
 
-// attempt is the person trying to log in elsewhere (a VPN, say): it goes
-// to AM past the console, which learns of it only from AM's activity.
-func attempt(t *testing.T, w *world, login, passcode string) {
-	t.Helper()
-	if _, err := w.ops.TestPasscode(context.Background(), login, rsa.Secret(passcode), nil); err != nil {
-		t.Fatal(err)
-	}
-}
+// attempt is the person trying to log in elsewhere (a VPN, say) with a
+// wrong passcode: it goes to AM past the console, which learns of it only
+// from AM's activity.
+func attempt(t *testing.T, w *world, login string) { stacktest.Try(t, w.st, login, true) }
 
 // The person's screen is their dashboard: the diagnosis on top, the
 // activity below, live. Three wrong passcodes made elsewhere show up on
@@ -32,7 +27,7 @@ func TestDashboardGoesLive(t *testing.T) {
 	openTokens(t, s, "jdoe", "John Doe")
 	waitScreen(t, s, "the last successful login was", "What AM saw")
 	for range 3 {
-		attempt(t, world, "jdoe", demo.DemoPIN+"00000000")
+		attempt(t, world, "jdoe")
 	}
 	waitScreen(t, s, "✗ locked by AM after 3 failed passcodes at 09:30", "u unlocks",
 		regexp.MustCompile(`What AM saw \(the last \d+ of \d+ in 7 days, live\)`), "Access denied: bad passcode", "User locked out after too many")

@@ -14,6 +14,7 @@ import (
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
@@ -29,16 +30,13 @@ type world struct {
 	ops *rsa.Ops
 	dir *ad.Client
 	ds  *demo.Dataset
+	st  *stack.Stack
 }
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	st, err := stack.Start(stack.Options{Seed: 1, Users: 30, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	return &world{sim: st.Sim, ops: st.Ops, dir: st.Dir, ds: st.DS}
+	st := stacktest.Start(t, stack.Options{Seed: 1, Users: 30, Now: func() time.Time { return now }})
+	return &world{sim: st.Sim, ops: st.Ops, dir: st.Dir, ds: st.DS, st: st}
 }
 
 // model is a console of its own on the world: its operations are derived

@@ -7,10 +7,10 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rsatui/rsatui/internal/demo"
-	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
 
@@ -27,17 +27,13 @@ func unavailable(t *testing.T, why string) {
 
 func startSim(t *testing.T) (endpoint, user, pw, serial string) {
 	t.Helper()
-	sim := amsim.New(amsim.Options{Seed: 3})
-	ds := demo.Generate(3, 20, time.Now())
-	if err := ds.SeedAM(sim); err != nil {
-		t.Fatal(err)
-	}
+	ds, sim := stacktest.Seeded(t, stack.Options{Seed: 3, Users: 20})
 	mux := http.NewServeMux()
-	mux.Handle(amproto.ServicePath, sim)
+	mux.Handle(amsim.ServicePath, sim)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	user, pw = sim.CommandClient()
-	return srv.URL + amproto.ServicePath, user, pw, ds.TokensOf("jdoe")[0]
+	return srv.URL + amsim.ServicePath, user, pw, ds.TokensOf("jdoe")[0]
 }
 
 func runCheck(t *testing.T, name string, args ...string) {
