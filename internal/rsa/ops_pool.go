@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/rsa/am"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
@@ -57,7 +58,7 @@ func (o *Ops) Expiring(ctx context.Context, d time.Duration) ([]TokenSummary, er
 // searchTokens reads the assigned or unassigned tokens page by page and
 // keeps those keep says.
 func (o *Ops) searchTokens(ctx context.Context, assigned bool, keep func(TokenSummary) bool) ([]TokenSummary, error) {
-	ctx = withQueue(ctx, o.queue)
+	ctx = am.WithQueue(ctx, o.queue)
 	out := []TokenSummary{}
 	for first := 0; ; first += poolPage {
 		if first >= maxPool {
@@ -82,14 +83,14 @@ func (o *Ops) searchTokens(ctx context.Context, assigned bool, keep func(TokenSu
 // (GetNextAvailableTokenCommand), with Assign's rules (one token a
 // person, not someone else's, not expired).
 func (o *Ops) AssignNext(ctx context.Context, login string) (TokenResult, error) {
-	ctx = withQueue(ctx, o.queue)
+	ctx = am.WithQueue(ctx, o.queue)
 	if err := o.Permits(PermAssign); err != nil {
 		return TokenResult{}, err
 	}
 	next, err := o.c.NextAvailableToken(ctx)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			err = advise(err, errEmptyPool)
+			err = am.Advise(err, errEmptyPool)
 		}
 		return TokenResult{Commands: []string{"GetNextAvailableTokenCommand"}}, err
 	}
@@ -116,7 +117,7 @@ type ReplaceResult struct {
 // when the new one is first used, so it is not unassigned here; until
 // then the person holds both. setNewPin makes them choose a new PIN.
 func (o *Ops) Replace(ctx context.Context, oldSerial, with string, setNewPin bool) (ReplaceResult, error) {
-	ctx = withQueue(ctx, o.queue)
+	ctx = am.WithQueue(ctx, o.queue)
 	target := "token " + oldSerial + " with " + with
 	if with == "" {
 		target = "token " + oldSerial + " with the next available token"
@@ -177,7 +178,7 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 		n, err = o.c.ReplaceWithNextAvailable(ctx, old.Token.GUID, setNewPin)
 		newGUID = n.GUID
 		if errors.Is(err, ErrNotFound) {
-			err = advise(err, errEmptyPool)
+			err = am.Advise(err, errEmptyPool)
 		}
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/rsatui/rsatui/internal/action"
+	"github.com/rsatui/rsatui/internal/rsa/am"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
 
@@ -81,7 +82,7 @@ func PasscodePolicy(p string) error {
 // like a login: wrong passcodes count toward AM's lockout, which is why it
 // is a permission and audited.
 func (o *Ops) TestPasscode(ctx context.Context, login string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {
-	ctx = withQueue(ctx, o.queue)
+	ctx = am.WithQueue(ctx, o.queue)
 	ctx = o.intend(ctx, "auth.test", "user "+login, nil)
 	res, err := o.testPasscode(ctx, login, passcode, next)
 	note := res.Words
@@ -192,12 +193,12 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 // Activity is a person's authentication activity after since, oldest
 // first (login "": everybody's).
 func (o *Ops) Activity(ctx context.Context, login string, since time.Time) ([]AuthEvent, error) {
-	ctx = withQueue(ctx, o.queue)
+	ctx = am.WithQueue(ctx, o.queue)
 	return o.c.Activity(ctx, strings.TrimSpace(login), since)
 }
 
 // ActivityPoll is everybody's records after since, read as the public
 // client polls: the live poller's read for every screen at once.
 func (o *Ops) ActivityPoll(ctx context.Context, since time.Time) ([]AuthEvent, error) {
-	return o.c.ActivityPoll(withQueue(ctx, o.queue), since)
+	return o.c.ActivityPoll(am.WithQueue(ctx, o.queue), since)
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
+	"github.com/rsatui/rsatui/internal/rsa/amtypes"
+	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
 
 // code is the tokencode serial shows now (current) and next.
@@ -275,7 +277,13 @@ func TestActivityPaging(t *testing.T) {
 	if other, _ := o.Activity(ctx, "jdoe", testNow.Add(-time.Minute)); len(other) != 0 {
 		t.Fatalf("jdoe's activity holds asmith's: %+v", other)
 	}
-	if err := e.client.RawActivity(ctx, "not a time"); !errors.Is(err, rsa.ErrInvalidArgument) {
+	// a malformed lastLogTime, sent as the command itself carries it
+	bad, err := amtypes.Complete(amproto.PartCommand, amproto.ActivityMonitorCommand, soapenc.Str("lastLogTime", "not a time"),
+		soapenc.Int("logType", amproto.LogTypeRuntime), soapenc.Int("maxFetchSize", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.Execute(ctx, bad); !errors.Is(err, rsa.ErrInvalidArgument) {
 		t.Fatalf("bad lastLogTime: %v", err)
 	}
 }

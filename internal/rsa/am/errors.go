@@ -1,4 +1,4 @@
-package rsa
+package am
 
 import (
 	"errors"
@@ -28,12 +28,6 @@ var (
 	// ErrOutcomeUnknown marks a write whose request may have reached AM but whose
 	// reply was lost: the caller must look the object up before doing anything else.
 	ErrOutcomeUnknown = errors.New("outcome unknown: the reply was lost")
-	// ErrOtherChange marks a write AM took, after which it holds something
-	// else: another change landed in between (another admin, another session).
-	ErrOtherChange = errors.New("another change landed in between")
-	// ErrAuditUnavailable: the intent of a change could not be written to
-	// the audit log, so the change was not sent.
-	ErrAuditUnavailable = errors.New("the audit log is unavailable")
 )
 
 var kindByClass = map[string]error{
@@ -115,8 +109,8 @@ type advised struct {
 	words string // what happened and what to do, e.g. "the token pool is empty: import or unassign tokens first"
 }
 
-// advise wraps err with the words that explain it in this operation.
-func advise(err error, words string) error { return &advised{err: err, words: words} }
+// Advise wraps err with the words that explain it in this operation.
+func Advise(err error, words string) error { return &advised{err: err, words: words} }
 
 func (a *advised) Error() string { return a.err.Error() + ": " + a.words }
 func (a *advised) Unwrap() error { return a.err }

@@ -1,4 +1,4 @@
-package rsa
+package am
 
 import (
 	"fmt"
@@ -75,10 +75,10 @@ type TokenSummary struct {
 	ReplaceSerial   string
 }
 
-// token is what the list says of a token, for a screen to show when its
-// full record could not be read (TokenState.Unread says so). owner is the
-// principal whose list it came from.
-func (s TokenSummary) token(owner string) Token {
+// AsToken is what the list says of a token, for a screen to show when its
+// full record could not be read. owner is the principal whose list it came
+// from.
+func (s TokenSummary) AsToken(owner string) Token {
 	return Token{GUID: s.GUID, Serial: s.Serial, Enabled: s.Enabled, Lost: s.Lost, NewPinMode: s.NewPinMode,
 		NextTokencodeMode: s.NextTokencodeMode, PinSet: s.PinSet, PinType: s.PinType, TokenType: s.TokenType,
 		Expires: s.Expires, LastLogin: s.LastLogin, AssignedUserName: s.AssignedUser, PrincipalGUID: owner,
@@ -160,7 +160,7 @@ type EmergencyAccess struct {
 }
 
 // Active reports whether online emergency access is on.
-func (e EmergencyAccess) Active() bool { return e.Lost && e.Mode != EAOff }
+func (e EmergencyAccess) Active() bool { return e.Lost && e.Mode != amproto.EAModeNone }
 
 // reader reads typed members of a reply value, keeping the first error, so a
 // DTO decoder is a flat list of assignments with one error check at the end.

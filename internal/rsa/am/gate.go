@@ -1,4 +1,4 @@
-package rsa
+package am
 
 import (
 	"context"
@@ -27,12 +27,12 @@ const Lanes = 16
 type lanes struct {
 	mu      sync.Mutex
 	free    int
-	waiting []*queue // sessions with a request waiting, in turn order
+	waiting []*Queue // sessions with a request waiting, in turn order
 }
 
-// queue is one session's requests waiting for a lane, first come, first
+// Queue is one session's requests waiting for a lane, first come, first
 // served.
-type queue struct {
+type Queue struct {
 	waiters []chan struct{}
 	queued  bool // in lanes.waiting
 }
@@ -40,7 +40,7 @@ type queue struct {
 func newLanes(n int) *lanes { return &lanes{free: n} }
 
 // acquire waits for a lane for a request of session q.
-func (l *lanes) acquire(ctx context.Context, q *queue) error {
+func (l *lanes) acquire(ctx context.Context, q *Queue) error {
 	l.mu.Lock()
 	if l.free > 0 && len(l.waiting) == 0 {
 		l.free--
@@ -96,7 +96,7 @@ func (l *lanes) release() {
 	close(ch)
 }
 
-func (l *lanes) unqueue(q *queue) {
+func (l *lanes) unqueue(q *Queue) {
 	for i, w := range l.waiting {
 		if w == q {
 			l.waiting = append(l.waiting[:i], l.waiting[i+1:]...)
@@ -108,9 +108,9 @@ func (l *lanes) unqueue(q *queue) {
 
 type queueKey struct{}
 
-// withQueue makes every request sent under ctx queue as session q's,
+// WithQueue makes every request sent under ctx queue as session q's,
 // unless ctx already names a session (an operation calling another).
-func withQueue(ctx context.Context, q *queue) context.Context {
+func WithQueue(ctx context.Context, q *Queue) context.Context {
 	if q == nil || ctx.Value(queueKey{}) != nil {
 		return ctx
 	}
@@ -120,7 +120,7 @@ func withQueue(ctx context.Context, q *queue) context.Context {
 // enter waits for a lane for a request sent under ctx, and returns its
 // release. Requests not sent for a session queue as the Client's own.
 func (c *Client) enter(ctx context.Context) (release func(), err error) {
-	q, _ := ctx.Value(queueKey{}).(*queue)
+	q, _ := ctx.Value(queueKey{}).(*Queue)
 	if q == nil {
 		q = c.own
 	}
@@ -128,22 +128,4 @@ func (c *Client) enter(ctx context.Context) (release func(), err error) {
 		return nil, err
 	}
 	return c.lanes.release, nil
-}
-
-// together runs fns at the same time and waits for all of them. Each one's
-// requests still wait for a lane.
-func together(fns ...func()) {
-	switch len(fns) {
-	case 0: // a person with no token: nothing to read
-		return
-	case 1:
-		fns[0]()
-		return
-	}
-	var wg sync.WaitGroup
-	for _, fn := range fns[1:] {
-		wg.Go(fn)
-	}
-	fns[0]()
-	wg.Wait()
 }

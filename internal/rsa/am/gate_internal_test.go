@@ -1,4 +1,4 @@
-package rsa
+package am
 
 import (
 	"context"
@@ -29,12 +29,12 @@ func waitQueued(t *testing.T, l *lanes, n int) {
 func TestLanesBoundAndTurns(t *testing.T) {
 	l := newLanes(1)
 	ctx := context.Background()
-	a, b := &queue{}, &queue{}
+	a, b := &Queue{}, &Queue{}
 	if err := l.acquire(ctx, a); err != nil { // the only lane
 		t.Fatal(err)
 	}
 	got := make(chan string, 4)
-	wait := func(q *queue, name string, queued int) {
+	wait := func(q *Queue, name string, queued int) {
 		go func() {
 			if err := l.acquire(ctx, q); err != nil {
 				t.Error(err)
@@ -73,7 +73,7 @@ func TestLanesBoundAndTurns(t *testing.T) {
 
 func TestLanesCancelWhileWaiting(t *testing.T) {
 	l := newLanes(1)
-	q := &queue{}
+	q := &Queue{}
 	if err := l.acquire(context.Background(), q); err != nil {
 		t.Fatal(err)
 	}
@@ -91,16 +91,5 @@ func TestLanesCancelWhileWaiting(t *testing.T) {
 	l.release() // the held lane comes back to the pool, not to the cancelled request
 	if l.free != 1 {
 		t.Fatalf("free lanes %d, want 1", l.free)
-	}
-}
-
-// together with nothing to run returns (a person with no token: the
-// console panicked on fnotoken).
-func TestTogetherWithNothing(t *testing.T) {
-	together()
-	n := 0
-	together(func() { n++ })
-	if n != 1 {
-		t.Fatal("one function was not run")
 	}
 }

@@ -1,7 +1,8 @@
-package rsa
+package am
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ func (c *Client) StartLogon(ctx context.Context, login string, passcode Secret, 
 // ContinueLogon answers the prompt of a logon in progress.
 func (c *Client) ContinueLogon(ctx context.Context, l Logon, answer Secret, agent string) (Logon, error) {
 	if l.State != amproto.StateInProgress {
-		return l, fmt.Errorf("%w: the logon is not waiting for an answer", ErrInvalidInput)
+		return l, errors.New("the logon is not waiting for an answer")
 	}
 	return c.logonStep(ctx, logonCommand(amproto.StateInProgress, l.session, agent, field(l.Prompt, answer.Reveal(), true)))
 }

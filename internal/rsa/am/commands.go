@@ -1,4 +1,4 @@
-package rsa
+package am
 
 import (
 	"context"
@@ -191,10 +191,16 @@ func (c *Client) LookupToken(ctx context.Context, ref TokenRef) (Token, error) {
 		func(reply *soapenc.Value) (Token, error) { return decodeToken(reply.Field("token")) })
 }
 
-// UpdateToken sends t's whole record back with the members in set changed
-// (UpdateTokenCommand). The record carries the rowVersion it was read at:
+// UpdatePIN sends t's whole record back with its PIN members changed
+// (UpdateTokenCommand): new-PIN mode, and with clear the PIN forgotten. The record carries the rowVersion it was read at:
 // AM refuses it with ConcurrentUpdateException if the token changed since.
-func (c *Client) UpdateToken(ctx context.Context, t Token, set ...*soapenc.Value) error {
+func (c *Client) UpdatePIN(ctx context.Context, t Token, clear bool) error {
+	// new-PIN mode: AM asks for a new PIN at the next login; clear also
+	// forgets the PIN, so the person logs in with the tokencode alone first
+	set := []*soapenc.Value{soapenc.Bool("newPinMode", true)}
+	if clear {
+		set = append(set, soapenc.Bool("pinIsSet", false), soapenc.Str("pin", ""))
+	}
 	if t.record == nil {
 		return fmt.Errorf("%w: token %s was not read in full (LookupTokenCommand) before its update", ErrInvalidArgument, t.Serial)
 	}

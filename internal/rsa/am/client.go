@@ -1,7 +1,10 @@
-// Package rsa is the RSA Authentication Manager admin API client: the SOAP
-// transport to the CommandServer (Axis 1, RPC/encoded), the admin session, typed
-// commands with typed DTOs and faults. Nothing here knows about the UI.
-package rsa
+// Package am is the RSA Authentication Manager admin API client: the SOAP
+// transport to the CommandServer (Axis 1, RPC/encoded), the admin session,
+// typed commands, AM's records decoded from its replies, and its faults as
+// kinds of error. It knows AM's wire and nothing of what rsatui does with
+// it: the operations, rules and permissions are package rsa's, the only
+// package that uses this one.
+package am
 
 import (
 	"bytes"
@@ -85,7 +88,7 @@ type Client struct {
 	principal string
 
 	lanes *lanes // Lanes requests in flight at most, shared out between sessions
-	own   *queue // the queue of requests sent for no session
+	own   *Queue // the queue of requests sent for no session
 
 	roundTrips atomic.Int64
 	logins     atomic.Int64
@@ -138,7 +141,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	basic := base64.StdEncoding.EncodeToString([]byte(cfg.CommandClientUser + ":" + cfg.CommandClientPassword.Reveal()))
 	return &Client{cfg: cfg, endpoint: u.String(), rt: rt, authorization: redacted{"Basic " + basic},
-		lanes: newLanes(Lanes), own: &queue{}}, nil
+		lanes: newLanes(Lanes), own: &Queue{}}, nil
 }
 
 func loadCAs(path string) (*x509.CertPool, error) {
