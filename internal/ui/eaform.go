@@ -348,9 +348,7 @@ func (p *formPane) view(c *common, _, _ int) string {
 	}
 	rule := fmt.Sprintf("Codes follow AM's policy: %d letters and digits. An expiry may be at most %d days away", rsa.EACodeSize, c.am.EALifetimeDays())
 	// the latest moment rsatui sends: AM's maximum less a margin for its clock
-	if latest, err := c.am.ParseExpiry(fmt.Sprintf("%dd", c.am.EALifetimeDays())); err == nil {
-		rule += " (the latest: " + when(latest, c.loc, "") + ")"
-	}
+	rule += " (the latest: " + when(c.am.LatestExpiry(), c.loc, "") + ")"
 	rule += "; never sets none"
 	return lipgloss.NewStyle().Width(c.w).Render(b.String() + "\n" + st.Dim.Render(rule+"."))
 }

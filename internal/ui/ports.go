@@ -79,6 +79,9 @@ type AM interface {
 	// EALifetimeDays is AM's maximum lifetime of emergency codes (the
 	// form's default and its latest end).
 	EALifetimeDays() int
+	// LatestExpiry is the latest end of emergency access AM will be sent
+	// now (its maximum less a margin for its clock).
+	LatestExpiry() time.Time
 }
 
 // Info is what the header shows.
