@@ -47,8 +47,9 @@ func run(t *testing.T, w, h int, env []string, command string) *term {
 	for _, e := range env {
 		args = append(args, "-e", e)
 	}
-	// keep the pane open after exit so a crash can be read
-	args = append(args, command+"; echo; echo EXITED $?; sleep 30")
+	// keep the pane open after exit so a crash can be read; the exit status
+	// is the command's (an echo between would make it always 0)
+	args = append(args, command+"; rc=$?; echo; echo EXITED $rc; sleep 30")
 	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
 		t.Fatalf("tmux: %v %s", err, out)
 	}

@@ -43,6 +43,9 @@ type Model struct {
 	callSeq int
 	writing bool // the call in flight changes AM: it is neither cancelled nor superseded
 	spin    spinner.Model
+	// quitAsked: the person asked to quit while something would be lost
+	// (a change being sent, codes shown only now); the next quit key quits
+	quitAsked bool
 
 	status     string
 	statusErr  bool
@@ -275,9 +278,20 @@ func (m *Model) startCall(from pane, r callReq) tea.Cmd {
 	m.busy = r.label
 	m.c.busy = true
 	fn := r.fn
+	var w *Unfinished
+	if r.write {
+		// kept beyond the console's life: quitting while it is sent leaves
+		// its outcome to the host to say (Model.Unfinished)
+		w = &Unfinished{Label: r.label, done: make(chan struct{})}
+		m.c.inflight = w
+	}
 	return tea.Batch(told, m.spin.Tick, func() tea.Msg {
 		defer cancel()
-		return callDone{seq: seq, msg: fn(ctx)}
+		msg := fn(ctx)
+		if w != nil {
+			w.finish(msg)
+		}
+		return callDone{seq: seq, msg: msg}
 	})
 }
 
@@ -301,8 +315,8 @@ func (m *Model) cancelCall() bool {
 }
 
 func (m *Model) quit() tea.Cmd {
-	if m.cancel != nil {
-		m.cancel()
+	if m.cancel != nil && !m.writing {
+		m.cancel() // a read; a change once sent is seen through (the host says its outcome)
 	}
 	m.people.stop()
 	closePanes(m.stack)
@@ -347,6 +361,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		owner, wrote := m.owner, m.writing
 		m.busy, m.cancel, m.writing, m.owner, m.c.busy = "", nil, false, nil, false
+		if wrote {
+			m.c.inflight = nil
+			m.quitAsked = false // what was asked about has come
+		}
 		switch {
 		case m.onStack(owner):
 			return m, m.apply(owner, owner.update(m.c, msg.msg))
@@ -375,14 +393,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if k.String() == "ctrl+c" {
-		if m.writing {
-			m.setStatus("A change is being sent to AM; quit when its result shows (ctrl+c again to quit anyway).", true)
-			m.writing = false // a second ctrl+c quits
+	quitKey := k.String() == "ctrl+c" || (!m.paletteOn && !m.top().typing() && key.Matches(k, m.c.km[action.Quit]))
+	if quitKey {
+		if why := m.loses(); why != "" && !m.quitAsked {
+			m.quitAsked = true
+			m.setStatus(why+": "+k.String()+" again quits anyway.", true)
 			return m, nil
 		}
 		return m, m.quit()
 	}
+	m.quitAsked = false
 	if m.paletteOn {
 		return m.paletteKey(k)
 	}
@@ -592,10 +612,10 @@ func (m Model) statusView() string {
 	if m.paletteOn {
 		return m.palette.View()
 	}
-	if m.busy != "" && m.writing {
+	if m.busy != "" && m.writing && !m.quitAsked { // (asked to quit: the question shows)
 		return m.spin.View() + " a change, not cancellable · " + m.busy + "… (its result will show here)"
 	}
-	if m.busy != "" {
+	if m.busy != "" && !m.quitAsked {
 		return m.spin.View() + " " + m.busy + "… (esc cancels)"
 	}
 	text := m.status
@@ -640,3 +660,57 @@ func fit(s string, w, h int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// loses says what quitting now would lose ("" when nothing): a change
+// being sent (its result, and any code it brings, would not be seen), or
+// a screen that holds what cannot be shown again.
+func (m Model) loses() string {
+	if m.writing {
+		return "A change is being sent; its result shows here"
+	}
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if p, ok := m.stack[i].(interface{ precious() string }); ok {
+			if why := p.precious(); why != "" {
+				return why
+			}
+		}
+	}
+	return ""
+}
+
+// Unfinished is a change that was being sent when the console quit: the
+// host waits a little for it and says its outcome on the terminal left
+// behind, so that nobody leaves not knowing what AM did.
+type Unfinished struct {
+	Label string // "Putting token 000100001007 into emergency access"
+	done  chan struct{}
+	err   error
+	known bool // the change's result says applied or failed
+	// Unseen is what the change brought that nobody saw, and how to get
+	// it anew ("" when nothing): emergency codes are shown only once
+	Unseen string
+}
+
+func (w *Unfinished) finish(msg tea.Msg) {
+	if r, ok := msg.(interface{ outcome() error }); ok {
+		w.err, w.known = r.outcome(), true
+	}
+	if r, ok := msg.(interface{ unseen() string }); ok {
+		w.Unseen = r.unseen()
+	}
+	close(w.done)
+}
+
+// Wait waits up to d for the change's result: done false when it did not
+// come; err is what AM answered (nil: applied).
+func (w *Unfinished) Wait(d time.Duration) (done bool, err error) {
+	select {
+	case <-w.done:
+		return w.known, w.err
+	case <-time.After(d):
+		return false, nil
+	}
+}
+
+// Unfinished is the change being sent when the console quit, if any.
+func (m Model) Unfinished() *Unfinished { return m.c.inflight }

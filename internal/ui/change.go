@@ -45,6 +45,8 @@ type changeDone struct {
 	owner ad.User
 }
 
+func (d changeDone) outcome() error { return d.err }
+
 // openPINChange confirms clearing the PIN (clear) or requiring a new one.
 // u is the person whose list the token was opened from: a listed token
 // does not name its owner (the operation reads the whole record and checks
@@ -137,6 +139,8 @@ type unlockDone struct {
 	res rsa.PrincipalResult
 	err error
 }
+
+func (d unlockDone) outcome() error { return d.err }
 
 // openUnlock confirms clearing AM's lockout of u.
 func openUnlock(c *common, u ad.User) reqs {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -32,6 +33,20 @@ type eaDone struct {
 	res   rsa.EAResult
 	err   error
 	title string // the result's title when not the set's or the clear's
+}
+
+func (d eaDone) outcome() error { return d.err }
+
+// unseen: codes AM installed that nobody saw (the console quit first).
+func (d eaDone) unseen() string {
+	if len(d.res.Codes) == 0 || (d.err != nil && !errors.Is(d.err, rsa.ErrOutcomeUnknown)) {
+		return ""
+	}
+	serial := d.res.After.Token.Serial
+	if serial == "" {
+		serial = d.req.Serial
+	}
+	return "its emergency code was not shown, so nobody has it: give a new one with rsatui ea set " + serial
 }
 
 // newConfirmSet confirms r, with the token as read ahead by the form (if it

@@ -92,6 +92,14 @@ func (p *formPane) keys(c *common) []keyGroup {
 	return []keyGroup{{"emergency access", ks}}
 }
 
+// precious: a code typed in the form is not kept anywhere else.
+func (p *formPane) precious() string {
+	if p.code.Value() != "" {
+		return "The code you typed would be lost"
+	}
+	return ""
+}
+
 func (p *formPane) typing() bool { return p.textFocused() }
 
 // backsItself: esc goes back from the form (its bar says so); ←/→ change a

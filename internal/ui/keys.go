@@ -210,7 +210,7 @@ func KeyTable(km KeyMap) string {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", a.name, strings.Join(ks, " "), bnd.Help().Desc, a.screensWords())
 	}
-	b.WriteString("| — | `ctrl+c` | quit (a change being sent asks for a second one) | everywhere |\n")
+	b.WriteString("| — | `ctrl+c` | quit; while a change is being sent, or with codes on screen (shown only once), it asks first and a second one quits — the change is not cancelled: the terminal left says which change and what AM answered (exit 5) | everywhere |\n")
 	b.WriteString("| — | `esc` | leave a text box; cancel a call in flight; back | everywhere |\n")
 	return b.String()
 }

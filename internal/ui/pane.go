@@ -76,6 +76,8 @@ type common struct {
 	busy bool           // an AM call is in flight (auto-refresh waits)
 	feed *activity.Poller
 	ctx  context.Context // the console's life (rsatui serve: the session's)
+	// inflight is the change being sent, while it is (Model.Unfinished)
+	inflight *Unfinished
 }
 
 // onTop reports whether p is the pane on screen.

@@ -31,6 +31,8 @@ type passcodeDone struct {
 	err error
 }
 
+func (d passcodeDone) outcome() error { return d.err }
+
 // openPasscode opens the test for u, when the person may test.
 func openPasscode(c *common, u ad.User) reqs {
 	p := &passcodePane{user: u, fields: newMaskedPair([2]string{"PIN + tokencode", "only if AM asks for it"}, [2]int{24, 8})}

@@ -112,6 +112,14 @@ func (p *resultPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	return nil, false
 }
 
+// precious: codes on screen are shown only now.
+func (p *resultPane) precious() string {
+	if len(p.res.Codes) > 0 {
+		return "The codes are shown only now"
+	}
+	return ""
+}
+
 // gapTarget is the old token of a replacement, for emergency access
 // until its owner has the new one.
 func (p *resultPane) gapTarget() target {

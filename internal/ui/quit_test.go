@@ -1,0 +1,89 @@
+package ui_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
+	"github.com/rsatui/rsatui/internal/screentest"
+)
+
+var ctrlC = tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+
+// sendHeldEA opens jdoe's emergency-access form, confirms a generated code
+// and holds AM's update until release is closed: the change is being sent.
+func sendHeldEA(t *testing.T, w *world, s *session) chan struct{} {
+	t.Helper()
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access for token")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm")
+	release := make(chan struct{})
+	w.sim.Inject(amsim.Rule{Command: amproto.UpdateTokenEmergencyAccessCommand, Action: amsim.Hold, Release: release})
+	arrived := w.sim.Arrived()
+	s.Send(key("y"))
+	// the look-ups and the generate come first; the update is held
+	if err := w.sim.WaitArrived(context.Background(), arrived+3); err != nil {
+		t.Fatal(err)
+	}
+	waitScreen(t, s, "a change, not cancellable")
+	return release
+}
+
+// Ctrl+C while a change is being sent: the console says the result is
+// coming and shows it when it comes (it once dropped it: the form stayed
+// with "being sent" for ever and the code was never seen); on the result,
+// whose codes are shown only now, ctrl+c and q ask first.
+func TestCtrlCWhileAChangeIsSentShowsItsResult(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 100, 30)
+	release := sendHeldEA(t, w, s)
+	s.Send(ctrlC)
+	waitScreen(t, s, "A change is being sent; its result shows here: ctrl+c again quits anyway.")
+	close(release)
+	waitScreen(t, s, "Shown only now")
+	s.Send(ctrlC)
+	waitScreen(t, s, "The codes are shown only now: ctrl+c again quits anyway.")
+	s.Send(key("j")) // stays
+	waitScreen(t, s, "Shown only now")
+	s.Send(key("q"))
+	waitScreen(t, s, "The codes are shown only now: q again quits anyway.")
+	s.Send(key("q"))
+	s.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
+
+// Two ctrl+c while a change is being sent: the console quits without
+// cancelling it, and hands the host what was being sent, its outcome when
+// it comes, and what nobody saw (the code).
+func TestForcedQuitHandsOverTheChange(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 100, 30)
+	release := sendHeldEA(t, w, s)
+	s.Send(ctrlC)
+	waitScreen(t, s, "its result shows here: ctrl+c again quits anyway.")
+	s.Send(ctrlC)
+	final := s.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(probe)
+	u := final.Model.Unfinished()
+	if u == nil || !strings.Contains(u.Label, "into emergency access") {
+		t.Fatalf("unfinished: %+v", u)
+	}
+	if done, _ := u.Wait(50 * time.Millisecond); done {
+		t.Fatal("the held change said it was done")
+	}
+	close(release) // the write was not cancelled: it goes on to AM
+	done, err := u.Wait(10 * time.Second)
+	if !done || err != nil || !strings.Contains(u.Unseen, "rsatui ea set") {
+		t.Fatalf("outcome: done %v, err %v, unseen %q", done, err, u.Unseen)
+	}
+	if st, _ := w.sim.Token(w.ds.TokensOf("jdoe")[0]); !st.Lost {
+		t.Fatal("AM does not hold the change the console quit on")
+	}
+}
