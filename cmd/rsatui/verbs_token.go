@@ -42,7 +42,7 @@ func tokenCommand() *cobra.Command {
 			}
 			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
 				r, err := o.ops.Assign(ctx, args[0], args[1], allowSecond)
-				return r.After, r.Note, err
+				return r.After, r.Note + r.Also, err
 			})
 		}}
 	assign.Flags().BoolVar(&allowSecond, "allow-second", false, "allow a second token for the person (recorded in the audit log)")

@@ -29,19 +29,35 @@ func tokensCommand() *cobra.Command {
 			return session(cmd, false, func(ctx context.Context, o *opened) error {
 				list, err := o.ops.Pool(ctx, q)
 				type poolToken struct {
-					Serial  string    `json:"serial"`
-					GUID    string    `json:"guid"`
-					Type    string    `json:"type"`
-					Enabled bool      `json:"enabled"`
-					Expires time.Time `json:"expires,omitzero"`
+					Serial    string    `json:"serial"`
+					GUID      string    `json:"guid"`
+					Type      string    `json:"type"`
+					Enabled   bool      `json:"enabled"`
+					Expires   time.Time `json:"expires,omitzero"`
+					PinSet    bool      `json:"pin_set"`
+					LastLogin time.Time `json:"last_login,omitzero"`
+					// retired: AM retired it after its replacement was used
+					// (somebody's lost or broken token); assign --next skips it
+					Retired bool `json:"retired"`
 				}
 				views := []poolToken{}
 				for _, t := range list {
-					views = append(views, poolToken{Serial: t.Serial, GUID: t.GUID, Type: t.TokenType.String(), Enabled: t.Enabled, Expires: t.Expires.UTC()})
+					views = append(views, poolToken{Serial: t.Serial, GUID: t.GUID, Type: t.TokenType.String(), Enabled: t.Enabled, Expires: t.Expires.UTC(),
+						PinSet: t.PinSet, LastLogin: t.LastLogin.UTC(), Retired: t.Retired()})
 				}
-				return emitSummaries(o, list, err, views, "SERIAL\tTYPE\tSTATE\tEXPIRES", func(t rsa.TokenSummary) string {
+				return emitSummaries(o, list, err, views, "SERIAL\tTYPE\tSTATE\tEXPIRES\tLAST USED\tNOTE", func(t rsa.TokenSummary) string {
 					state := map[bool]string{true: "enabled", false: "disabled"}[t.Enabled]
-					return fmt.Sprintf("%s\t%s\t%s\t%s", textsafe.Line(t.Serial), t.TokenType, state, day(t.Expires))
+					used, note := "never", ""
+					if !t.LastLogin.IsZero() {
+						used = day(t.LastLogin)
+					}
+					switch {
+					case t.Retired():
+						note = "RETIRED: replaced (lost or broken); PIN cleared when assigned"
+					case t.PinSet:
+						note = "has a PIN: cleared when assigned"
+					}
+					return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", textsafe.Line(t.Serial), t.TokenType, state, day(t.Expires), used, note)
 				})
 			})
 		}}

@@ -60,3 +60,25 @@ func (h Holding) Words(login string) string {
 	}
 	return login + " holds 1 token"
 }
+
+// RefuseSecond is the rule's refusal of another token for login (nil
+// when they hold none): what Assign says, and the console before its
+// pool opens.
+func (h Holding) RefuseSecond(login string) error {
+	if h.Count() == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s already holds token %s; one token a person is the rule", ErrRule, login, strings.Join(h.Serials, ", "))
+}
+
+// ReplaceReady refuses a token that cannot be replaced (nil when it can):
+// one nobody holds, or one already being replaced.
+func ReplaceReady(t Token) error {
+	switch {
+	case !t.Assigned():
+		return fmt.Errorf("%w: token %s is not assigned to anyone: assign a token instead", ErrRule, t.Serial)
+	case t.ReplacementMode == ReplacementPending:
+		return fmt.Errorf("%w: token %s is already being replaced by %s (AM retires it when %s is first used)", ErrRule, t.Serial, t.ReplaceSerial, t.ReplaceSerial)
+	}
+	return nil
+}

@@ -145,11 +145,8 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 	if err != nil {
 		return res, err
 	}
-	switch t := old.Token; {
-	case !t.Assigned():
-		return res, fmt.Errorf("%w: token %s is not assigned to anyone: assign a token instead", ErrRule, oldSerial)
-	case t.ReplacementMode == ReplacementPending:
-		return res, fmt.Errorf("%w: token %s is already being replaced by %s (AM retires it when %s is first used)", ErrRule, oldSerial, t.ReplaceSerial, t.ReplaceSerial)
+	if err := ReplaceReady(old.Token); err != nil {
+		return res, err
 	}
 	var newGUID string
 	if with != "" {
@@ -197,4 +194,26 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 		return res, fmt.Errorf("%w: AM took the replacement, but now holds %s for %s — shown here", ErrOtherChange, res.New.Token.AssignedUserID, res.New.Token.Serial)
 	}
 	return res, nil
+}
+
+// PoolOrder is the order a person picks from the pool in: tokens never
+// used first (new from the box), then used ones, and last the ones AM
+// retired after a replacement — each by serial. A retired token is never
+// the one offered first.
+func PoolOrder(ts []TokenSummary) {
+	rank := func(t TokenSummary) int {
+		switch {
+		case t.Retired():
+			return 2
+		case !t.LastLogin.IsZero():
+			return 1
+		}
+		return 0
+	}
+	sort.SliceStable(ts, func(i, j int) bool {
+		if ri, rj := rank(ts[i]), rank(ts[j]); ri != rj {
+			return ri < rj
+		}
+		return ts[i].Serial < ts[j].Serial
+	})
 }

@@ -13,7 +13,10 @@ import (
 type TokenResult struct {
 	Before, After TokenState
 	Commands      []string
-	Note          string
+	Note          string // why nothing was changed ("" when something was)
+	// Also is what the change did beyond what was asked, for the person to
+	// know (an assignment that cleared the PIN the token still had)
+	Also string
 }
 
 // Assign gives a token to a person. Refused when the person already has a
@@ -48,9 +51,8 @@ func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool
 	for i, t := range held {
 		have[i] = t.AsToken(p.GUID)
 	}
-	if h := HoldingOf(have); h.Count() > 0 && !allowSecond {
-		return res, fmt.Errorf("%w: %s already holds token %s; one token a person is the rule (override with --allow-second, which is recorded)",
-			ErrRule, login, strings.Join(h.Serials, ", "))
+	if err := HoldingOf(have).RefuseSecond(login); err != nil && !allowSecond {
+		return res, fmt.Errorf("%w (override with --allow-second, which is recorded)", err)
 	}
 	res.Commands = append(res.Commands, readBySerial.Commands()...)
 	before, err := o.Token(ctx, serial)
@@ -70,9 +72,27 @@ func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool
 		d.check("rowVersion (another change landed meanwhile)", now.Token.RowVersion == before.Token.RowVersion+1)
 		return d
 	}
-	res.After, res.Note, err = o.write(ctx, &res.Commands, AssignPlan().write(), before.Token, differs,
+	res.After, res.Note, err = o.write(ctx, &res.Commands, AssignPlan(false).write(), before.Token, differs,
 		func() error { return o.c.LinkTokens(ctx, p.GUID, before.Token.GUID) })
-	return res, err
+	if err != nil || !res.After.Token.PinSet {
+		return res, err
+	}
+	// a PIN left on the token (a retired token keeps its old holder's) is
+	// not the new holder's: cleared, they set their own at the first login
+	linked := res.After.Token
+	cleared := func(now TokenState) []string {
+		d := differences{}
+		d.check("pinIsSet", !now.Token.PinSet)
+		d.check("rowVersion (another change landed meanwhile)", now.Token.RowVersion == linked.RowVersion+1)
+		return d
+	}
+	res.After, _, err = o.write(ctx, &res.Commands, PINPlan(true).write(), linked, cleared,
+		func() error { return o.c.UpdatePIN(ctx, linked, true) })
+	if err != nil {
+		return res, fmt.Errorf("token %s is %s's, but clearing the PIN it still had failed: clear it (p) before handing it over: %w", serial, login, err)
+	}
+	res.Also = "the token still had a PIN (its previous holder's): cleared, " + login + " sets one at the first login"
+	return res, nil
 }
 
 // Unassign takes a token from its owner. Unassigning ends the token's

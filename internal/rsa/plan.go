@@ -104,9 +104,14 @@ func AddCodesPlan(n int) Plan {
 var findPerson = Step{Commands: []string{"GetIdentitySourcesCommand", "SearchPrincipalsCommand", "ListTokensByPrincipalCommand"}}
 
 // AssignPlan gives a token to a person (the one-token rule is checked on
-// the tokens the person holds).
-func AssignPlan() Plan {
-	return append(append(Plan{findPerson}, readBySerial...), Step{Commands: []string{"LinkTokensWithPrincipalCommand"}}, readBack)
+// the tokens the person holds); pinSet: the token still has a PIN (its
+// previous holder's), which is cleared so the new holder sets their own.
+func AssignPlan(pinSet bool) Plan {
+	p := append(append(Plan{findPerson}, readBySerial...), Step{Commands: []string{"LinkTokensWithPrincipalCommand"}}, readBack)
+	if pinSet {
+		p = append(p, PINPlan(true)[2:]...)
+	}
+	return p
 }
 
 // readPrincipal is the person's AM record read afresh.

@@ -49,7 +49,7 @@ func TestPlansAreWhatIsSent(t *testing.T) {
 			r, err := o.Unassign(ctx, tok("bdisabled", 0), false)
 			return r.Commands, err
 		}},
-		{"assign", rsa.AssignPlan(), func() ([]string, error) {
+		{"assign", rsa.AssignPlan(false), func() ([]string, error) {
 			r, err := o.Assign(ctx, pool[0].Serial, "fnotoken", false)
 			return r.Commands, err
 		}},

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
@@ -150,5 +151,45 @@ func TestReplace(t *testing.T) {
 	helpdesk, _ := rsa.GrantOf(rsa.RoleHelpdesk, "")
 	if _, err := o.For(rsa.Actor{}, helpdesk).Replace(ctx, e.ds.TokensOf("cmueller")[0], "", false); !errors.Is(err, rsa.ErrNotPermitted) {
 		t.Fatalf("helpdesk: %v", err)
+	}
+}
+
+// A token AM retired after its replacement was used comes back to the
+// pool flagged, last in the pool's order, never handed out as the next;
+// assigning it by serial clears the PIN its previous holder left on it,
+// and the plan the confirm showed says so.
+func TestRetiredTokenInThePool(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	old := e.ds.TokensOf("jdoe")[0]
+	r, err := o.Replace(ctx, old, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := codes(t, e, r.New.Token.Serial)
+	if res := testPasscode(t, o, "jdoe", demo.DemoPIN+cur, nil); !res.Accepted {
+		t.Fatalf("the replacement's first use: %+v", res)
+	}
+	pool, err := o.Pool(ctx, rsa.PoolQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsa.PoolOrder(pool)
+	last := pool[len(pool)-1]
+	if last.Serial != old || !last.Retired() || !last.PinSet {
+		t.Fatalf("the pool's last: %+v (the retired token %s)", last, old)
+	}
+	if pool[0].Retired() || !pool[0].LastLogin.IsZero() {
+		t.Fatalf("the pool's first: %+v", pool[0])
+	}
+	res, err := o.Assign(ctx, old, "fnotoken", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := e.sim.Token(old); st.PinSet || !strings.Contains(res.Also, "cleared, fnotoken sets one") || res.After.Token.PinSet {
+		t.Fatalf("AM %+v, said %q", st, res.Also)
+	}
+	if want := rsa.AssignPlan(true).Commands(); strings.Join(res.Commands, " ") != strings.Join(want, " ") {
+		t.Fatalf("sent %v, the plan %v", res.Commands, want)
 	}
 }

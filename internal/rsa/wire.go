@@ -42,6 +42,7 @@ type (
 const (
 	ReplacementPending = am.ReplacementPending
 	ReplacementNew     = am.ReplacementNew
+	ReplacementRetired = am.ReplacementRetired
 )
 
 // Lanes is how many requests a Client has in flight to AM at most.

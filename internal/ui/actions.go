@@ -45,7 +45,8 @@ type target struct {
 	principal rsa.Principal
 	state     rsa.TokenState
 	hasToken  bool
-	tokens    int    // how many tokens the person holds
+	tokens    int // how many tokens the person holds
+	held      rsa.Holding
 	parent    string // "the token list", "the token"
 }
 
@@ -188,10 +189,22 @@ var actions = []actionDef{
 		open:  func(c *common, t target) reqs { return openTokenChange(c, t.state, t.user, true) }},
 	{name: action.Replace, keys: []string{"R"}, desc: "replace a lost or broken token", on: onTokens | onToken, token: true,
 		perms: need(rsa.PermReplace), fix: "replaces it",
+		unavailable: func(_ *common, t target) string {
+			if err := rsa.ReplaceReady(t.state.Token); err != nil && t.state.Token.GUID != "" {
+				return "No replacement: " + trimKind(err) + "."
+			}
+			return ""
+		},
 		open: func(c *common, t target) reqs { return openReplace(c, t.state, t.user) },
 		verb: func(_, serial string) string { return "rsatui token replace " + serial + " --next" }},
 	{name: action.AssignFromPool, keys: []string{"A"}, desc: "assign a token from the pool", on: onTokens,
 		perms: need(rsa.PermAssign), fix: "assigns one",
+		unavailable: func(c *common, t target) string {
+			if err := t.held.RefuseSecond(t.user.Login); err != nil {
+				return trimKind(err) + " (" + keyOf(c, action.Replace) + " replaces a lost or broken one)."
+			}
+			return ""
+		},
 		open: func(c *common, t target) reqs { return openPool(c, t.user) },
 		verb: func(login, _ string) string { return "rsatui token assign --next " + login }},
 

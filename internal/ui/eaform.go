@@ -283,9 +283,14 @@ func (p *formPane) refused(c *common, r eaDone) reqs {
 	return append(rs, fail("The change was not made: the form shows why."))
 }
 
-// trimKind drops the "invalid input: " prefix for display next to a field.
+// trimKind drops the kind's prefix ("invalid input: ", "refused by rule: ")
+// for display: the words that follow say it better.
 func trimKind(err error) string {
-	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), rsa.ErrInvalidInput.Error()+": "), rsa.ErrNotPermitted.Error()+": ")
+	s := err.Error()
+	for _, kind := range []error{rsa.ErrInvalidInput, rsa.ErrNotPermitted, rsa.ErrRule} {
+		s = strings.TrimPrefix(s, kind.Error()+": ")
+	}
+	return s
 }
 
 // refusal is why a change may not be made here, in words.

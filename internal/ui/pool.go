@@ -25,6 +25,9 @@ type poolPane struct {
 	table     grid
 	loaded    bool
 	w         int
+	// refused: AM's or a rule's refusal of the last pick, kept on screen
+	// through the pool's re-read after it
+	refused string
 }
 
 // poolLoaded is the pool, read.
@@ -68,7 +71,7 @@ func (p *poolPane) resize(c *common, w, h int) {
 	p.w = w
 	p.table.SetHeight(max(h-3, 2))
 	p.table.SetColumns([]column{{Title: "Serial", Width: 12}, {Title: "Type", Width: 16}, {Title: "State", Width: 8},
-		{Title: "Expires", Width: max(w-12-16-8-8-1, 10)}})
+		{Title: "Last used", Width: 10}, {Title: "Expires", Width: max(w-12-16-8-10-10-1, 10)}})
 	p.setRows(c)
 }
 
@@ -76,7 +79,14 @@ func (p *poolPane) setRows(c *common) {
 	rows := make([]row, len(p.tokens))
 	for i, t := range p.tokens {
 		state := map[bool]string{true: "enabled", false: "disabled"}[t.Enabled]
-		rows[i] = row{t.Serial, t.TokenType.String(), state, expiry(t.Expires, c.now(), c.loc)}
+		if t.Retired() {
+			state = "RETIRED" // replaced: somebody's lost or broken token
+		}
+		used := "never"
+		if !t.LastLogin.IsZero() {
+			used = t.LastLogin.In(c.loc).Format("2006-01-02")
+		}
+		rows[i] = row{t.Serial, t.TokenType.String(), state, used, expiry(t.Expires, c.now(), c.loc)}
 	}
 	p.table.SetRows(rows)
 }
@@ -97,7 +107,13 @@ func (p *poolPane) update(c *common, msg tea.Msg) reqs {
 			return do(fail(explain(msg.err)))
 		}
 		p.tokens, p.loaded = msg.tokens, true
+		rsa.PoolOrder(p.tokens) // never used first, retired last: the first row is a good pick
 		p.setRows(c)
+		if p.refused != "" {
+			why := p.refused
+			p.refused = ""
+			return do(fail(why))
+		}
 		if len(p.tokens) == 0 {
 			return do(say("The token pool is empty: import or unassign tokens in AM first."))
 		}
@@ -107,7 +123,8 @@ func (p *poolPane) update(c *common, msg tea.Msg) reqs {
 		return do(say(fmt.Sprintf("%d unassigned tokens. enter assigns the selected one to %s.", len(p.tokens), p.user.Login)))
 	case changeDone:
 		if msg.err != nil {
-			return do(fail(explain(msg.err)), p.read(c))
+			p.refused = "Not done: " + explain(msg.err)
+			return do(fail(p.refused), p.read(c))
 		}
 		return append(do(back(), tell(tokensStale{p.user.Login})), changeFinished(c, msg, "the token list")...)
 	}
@@ -141,11 +158,18 @@ func (p *poolPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 					return d
 				}})), true
 		}
+		words := ""
+		if t.Retired() {
+			words = "Careful: AM RETIRED this token when its replacement was used — it was somebody's lost or broken token.\n\n"
+		}
+		words += "Assign token " + t.Serial + " (" + t.TokenType.String() + ") to " + login + ": they log in with it from now on " +
+			"(AM enables a disabled token when it is assigned). One token a person is the rule: a second is refused."
+		if t.PinSet {
+			words += " It still has a PIN (its previous holder's): it is cleared, and " + login + " sets one at the first login."
+		}
 		return do(push(&changePane{state: rsa.TokenState{Token: rsa.Token{Serial: t.Serial, GUID: t.GUID}},
-			title: "Assign the token",
-			words: "Assign token " + t.Serial + " (" + t.TokenType.String() + ") to " + login + ": they log in with it from now on " +
-				"(AM enables a disabled token when it is assigned). One token a person is the rule: a second is refused.",
-			commands: rsa.AssignPlan().Lines(),
+			title: "Assign the token", words: words,
+			commands: rsa.AssignPlan(t.PinSet).Lines(),
 			label:    "Assigning token " + t.Serial + " to " + login,
 			run: tokenChange("Assign the token", func(ctx context.Context) (rsa.TokenResult, error) {
 				return am.Assign(ctx, t.Serial, login, false)

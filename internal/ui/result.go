@@ -76,6 +76,9 @@ func changeFinished(c *common, r changeDone, parent string) reqs {
 	if r.res.Note != "" {
 		return append(rs, push(p), say("Nothing to do ("+r.res.Note+")."))
 	}
+	if r.res.Also != "" {
+		return append(rs, push(p), say("Done, and "+r.res.Also+"."))
+	}
 	return append(rs, push(p), say("Done: AM holds the state shown."))
 }
 

@@ -92,7 +92,14 @@ func (s TokenSummary) AsToken(owner string) Token {
 const (
 	ReplacementPending = 1 // HAS_REPLACEMENT_TKN: this token is being replaced
 	ReplacementNew     = 2 // IS_REPLACEMENT_TKN: this token replaces another
+	// ReplacementRetired: HAS_BEEN_REPLACED — AM retired this token when
+	// its replacement was first used (unassigned, its old PIN still set)
+	ReplacementRetired = 3
 )
+
+// Retired reports whether AM retired the token after its replacement was
+// used: back in the pool, but a lost or broken one.
+func (s TokenSummary) Retired() bool { return s.ReplacementMode == ReplacementRetired }
 
 // Token is a TokenDTO: the full token record.
 type Token struct {

@@ -1,0 +1,64 @@
+package ui_test
+
+import (
+	"context"
+	"regexp"
+	"testing"
+
+	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/screentest"
+)
+
+// A refused assignment or replacement is said on screen, before the
+// picker when the rule already refuses it (the pool opened, y was
+// pressed, and the reason was only in the audit).
+func TestPickerRefusalsAreSaid(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	waitScreen(t, s, "jdoe: 1 token, read from AM")
+	s.Send(key("A"))
+	waitScreen(t, s, "jdoe already holds token "+w.ds.TokensOf("jdoe")[0]+"; one token a person is the rule (R replaces a lost or broken one).")
+
+	// a token being replaced: the second R says so, no picker
+	s.Send(key("R"))
+	waitScreen(t, s, "enter makes the selected one "+w.ds.TokensOf("jdoe")[0]+"'s successor.")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm: replace the token")
+	s.Send(key("y"))
+	waitScreen(t, s, "Replace the token: done for token")
+	s.Send(key("enter"))
+	waitScreen(t, s, "jdoe holds 2 tokens")
+	s.Send(key("g")) // the old token, the first row
+	s.Send(key("R"))
+	waitScreen(t, s, regexp.MustCompile(`No replacement: token `+w.ds.TokensOf("jdoe")[0]+` is already being replaced by \d{12}`))
+}
+
+// A refusal that comes after the pick (another admin gave the person a
+// token while the pool was open) stays on screen through the pool's
+// re-read instead of giving way to "N unassigned tokens".
+func TestPoolRefusalStaysOnScreen(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "fnotoken", "Fatima Notoken")
+	s.Send(key("A"))
+	waitScreen(t, s, "enter assigns the selected one to fnotoken.")
+	pool, err := w.ops.Pool(context.Background(), rsa.PoolQuery{})
+	if err != nil || len(pool) < 2 {
+		t.Fatalf("pool %d %v", len(pool), err)
+	}
+	// another admin, meanwhile: the last token of the pool to fnotoken
+	if _, err := w.ops.Assign(context.Background(), pool[len(pool)-1].Serial, "fnotoken", false); err != nil {
+		t.Fatal(err)
+	}
+	s.Send(key("enter")) // the first token
+	waitScreen(t, s, "Please confirm: assign the token")
+	s.Send(key("y"))
+	waitScreen(t, s, "Not done: ", "fnotoken already holds token "+pool[len(pool)-1].Serial)
+	waitScreen(t, s, regexp.MustCompile(`›\d{12}`)) // the pool read again
+	if !regexp.MustCompile(`fnotoken already holds token`).MatchString(s.screen()) {
+		t.Fatalf("the refusal gave way:\n%s", s.screen())
+	}
+}
