@@ -69,9 +69,11 @@ type Finding struct {
 	keys []string
 }
 
-// Diagnose is the findings for p, the most likely cause first: the one
-// that explains the person's latest refused attempt, then the others that
-// stop every login, then the warnings, then what is good to know.
+// Diagnose is the findings for p, the most likely cause first: what stops
+// every login (the one that explains the person's latest refused attempt
+// first), then the warnings (likewise), then what is good to know. A
+// warning never stands above a blocker: a disabled token is the answer
+// even when the latest attempt was a mistyped code.
 func Diagnose(p Person) []Finding {
 	d := &diagnosis{p: p}
 	// AM's own causes first: the call is about a SecurID login
@@ -98,10 +100,10 @@ func Diagnose(p Person) []Finding {
 	}
 	sort.SliceStable(d.out, func(i, j int) bool {
 		a, b := d.out[i], d.out[j]
-		if explains(a) != explains(b) {
-			return explains(a)
+		if a.Severity != b.Severity {
+			return a.Severity < b.Severity
 		}
-		return a.Severity < b.Severity
+		return explains(a) && !explains(b)
 	})
 	return d.out
 }
@@ -328,7 +330,17 @@ func (d *diagnosis) attempts() {
 		}
 	}
 	locked := d.p.Principal != nil && d.p.Principal.Locked
-	if bad > 0 && !locked {
+	counted := false // AM still counts bad codes on a token (not cleared since)
+	for _, st := range d.p.Tokens {
+		counted = counted || st.Token.BadCodeCount > 0 || st.Token.NextTokencodeMode
+	}
+	switch {
+	case bad > 0 && !locked && !counted && len(d.p.Tokens) > 0:
+		// the attempts are AM's history; its count of them was cleared
+		// since (clear-bad-count, a resync): nothing left to fix
+		d.add(Finding{Severity: Info, At: lastBad.At, Serial: lastBad.Token,
+			Words: fmt.Sprintf("%d wrong passcode%s since the last success, the latest %s; AM's count of them has been cleared since", bad, plural(bad), d.when(lastBad.At))})
+	case bad > 0 && !locked:
 		words := fmt.Sprintf("%d wrong passcode%s since the last success, the latest %s: a mistyped PIN or tokencode, or the token's clock is off",
 			bad, plural(bad), d.when(lastBad.At))
 		fix := action.None

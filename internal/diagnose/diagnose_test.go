@@ -235,3 +235,34 @@ func TestNewPINModeAndReplay(t *testing.T) {
 	}
 	first(t, w.diagnose("cmueller"), diagnose.Warning, action.None, "a tokencode was used twice at ")
 }
+
+// A blocker comes before a warning, even when the warning explains the
+// latest attempt (a disabled token was listed under "2 wrong passcodes");
+// and wrong passcodes whose count an admin cleared since are a fact, no
+// longer a warning that offers a resync (it stayed after n · y).
+func TestBlockersFirstAndNoStaleWarning(t *testing.T) {
+	w := start(t)
+	ctx := context.Background()
+	serial := w.st.DS.TokensOf("jdoe")[0]
+	w.try("jdoe", false)
+	w.try("jdoe", false)
+	first(t, w.diagnose("jdoe"), diagnose.Warning, action.Resync, "2 wrong passcodes since the last success")
+	if _, err := w.st.Ops.SetEnabled(ctx, serial, false); err != nil {
+		t.Fatal(err)
+	}
+	// the latest refused attempt is still a wrong passcode, which the
+	// warning explains: the disabled token comes first all the same
+	first(t, w.diagnose("jdoe"), diagnose.Blocking, action.EnableDisable, "is disabled")
+	if _, err := w.st.Ops.SetEnabled(ctx, serial, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.st.Ops.ClearBadCount(ctx, serial); err != nil {
+		t.Fatal(err)
+	}
+	fs := w.diagnose("jdoe")
+	for _, f := range fs {
+		if strings.Contains(f.Words, "wrong passcode") && (f.Severity != diagnose.Info || f.Fix != action.None || !strings.Contains(f.Words, "cleared since")) {
+			t.Fatalf("after the count was cleared: %s", dump(fs))
+		}
+	}
+}

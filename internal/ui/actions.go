@@ -46,6 +46,7 @@ type target struct {
 	state     rsa.TokenState
 	hasToken  bool
 	tokens    int // how many tokens the person holds
+	all       []rsa.TokenState
 	held      rsa.Holding
 	parent    string // "the token list", "the token"
 }
@@ -77,6 +78,17 @@ type actionDef struct {
 
 	fix  string                            // the diagnosis' words after its key: "u unlocks"
 	verb func(login, serial string) string // what does it from a shell, for the diagnosis of user show
+}
+
+// who is the token's holder, in words.
+func (t target) who() string {
+	switch {
+	case t.state.Token.AssignedUserID != "":
+		return t.state.Token.AssignedUserID
+	case t.user.Login != "":
+		return t.user.Login
+	}
+	return "the person"
 }
 
 func need(ps ...rsa.Permission) func(target) []rsa.Permission {
@@ -115,7 +127,7 @@ var actions = []actionDef{
 			}
 			return ""
 		},
-		open: func(c *common, t target) reqs { return openUnlock(c, t.user) },
+		open: func(c *common, t target) reqs { return openUnlock(c, t.user, t.all) },
 		verb: func(login, _ string) string { return "rsatui user unlock " + login }},
 	{name: action.EmergencyAccess, keys: []string{"e"}, desc: "emergency access", on: onTokens | onToken | onResult, token: true,
 		perms: need(rsa.PermEmergencyTFT, rsa.PermEmergencyOTT), fix: "gives emergency access",
@@ -169,7 +181,15 @@ var actions = []actionDef{
 		verb: func(_, serial string) string { return "rsatui token clear-pin " + serial }},
 	{name: action.RequireNewPIN, keys: []string{"P"}, desc: "require a new PIN", on: onTokens | onToken, token: true,
 		perms: need(rsa.PermPinNew),
-		open:  func(c *common, t target) reqs { return openPINChange(c, t.state, t.user, false) }},
+		unavailable: func(_ *common, t target) string {
+			// a cleared PIN: AM asks for a new one anyway (the operation's
+			// rule refused it after the confirm, with circular advice)
+			if tk := t.state.Token; tk.GUID != "" && !tk.PinSet {
+				return "Token " + tk.Serial + "'s PIN is cleared: AM asks " + t.who() + " for a new one at the next login."
+			}
+			return ""
+		},
+		open: func(c *common, t target) reqs { return openPINChange(c, t.state, t.user, false) }},
 	{name: action.Resync, keys: []string{"s"}, desc: "resynchronize", on: onTokens | onToken, token: true,
 		perms: need(rsa.PermResync), fix: "resynchronizes",
 		open: func(c *common, t target) reqs { return openResync(c, t.state, t.user, t.parent) },

@@ -126,3 +126,42 @@ func keyAction(k rune) action.Name {
 	}
 	return action.None
 }
+
+// P on a token whose PIN is cleared says there is nothing to do, before
+// any confirm (it said "the PIN stays", then AM's rule refused).
+func TestRequireNewPINOnAClearedPIN(t *testing.T) {
+	m := New(nil, grantAM{}, Info{}, Options{NoColor: true})
+	p := newTokensPane(ad.User{Login: "jdoe"})
+	p.states = []rsa.TokenState{{Token: rsa.Token{Serial: "000100001007", GUID: "g", Enabled: true, PinSet: false, NewPinMode: true}}}
+	m.apply(nil, do(push(p)))
+	rs, _ := p.key(m.c, tea.KeyPressMsg{Code: 'P', Text: "P"})
+	if len(rs) != 1 || rs[0].(statusReq).text != "Token 000100001007's PIN is cleared: AM asks jdoe for a new one at the next login." {
+		t.Fatalf("P: %#v", rs)
+	}
+	if bar := barOf(m, p); strings.Contains(bar, "require a new PIN") {
+		t.Fatalf("offered: %s", bar)
+	}
+}
+
+// The unlock confirm says what unlock leaves as it is: the token's
+// next-tokencode mode and AD's lockout (it said "the count goes", and the
+// person was then asked for a second code, and AD still refused them).
+func TestUnlockSaysWhatItDoesNotClear(t *testing.T) {
+	m := New(nil, grantAM{}, Info{}, Options{NoColor: true})
+	p := newTokensPane(ad.User{Login: "dobrien", Locked: true})
+	p.principal = rsa.Principal{GUID: "p", Locked: true}
+	p.states = []rsa.TokenState{{Token: rsa.Token{Serial: "000100001042", GUID: "g", Enabled: true, PinSet: true, NextTokencodeMode: true}}}
+	m.apply(nil, do(push(p)))
+	rs, _ := p.key(m.c, tea.KeyPressMsg{Code: 'u', Text: "u"})
+	if len(rs) == 0 {
+		t.Fatal("u opened nothing")
+	}
+	m.apply(p, rs)
+	words := ansi.Strip(m.top().view(m.c, 200, 30))
+	for _, want := range []string{"It does not take token 000100001042 out of next-tokencode mode", "n clears it",
+		"nor unlock dobrien's AD account"} {
+		if !strings.Contains(strings.Join(strings.Fields(words), " "), want) {
+			t.Errorf("missing %q in:\n%s", want, words)
+		}
+	}
+}

@@ -142,12 +142,12 @@ type unlockDone struct {
 
 func (d unlockDone) outcome() error { return d.err }
 
-// openUnlock confirms clearing AM's lockout of u.
-func openUnlock(c *common, u ad.User) reqs {
+// openUnlock confirms clearing AM's lockout of u, saying what it does not
+// clear: a token's next-tokencode mode, AD's own lockout.
+func openUnlock(c *common, u ad.User, tokens []rsa.TokenState) reqs {
 	am, login := c.am, u.Login
 	return do(push(&changePane{state: rsa.TokenState{}, title: "Unlock " + login,
-		words: "Clear AM's lockout of " + login + ": the lockout and the count of bad passcodes go; " + login +
-			" can log in again with PIN + tokencode. If they keep failing, look at why (wrong PIN, token out of sync) before they lock again.",
+		words:    unlockWords(c, u, tokens),
 		commands: rsa.UnlockPlan().Lines(),
 		label:    "Unlocking " + login,
 		run: func(ctx context.Context) tea.Msg {
@@ -191,4 +191,25 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// unlockWords is what an unlock does, and what it leaves as it is.
+func unlockWords(c *common, u ad.User, tokens []rsa.TokenState) string {
+	login := u.Login
+	w := "Clear AM's lockout of " + login + ": the lockout and AM's count of failed logins go; " + login +
+		" can log in again with PIN + tokencode."
+	var not []string
+	for _, s := range tokens {
+		if s.Token.NextTokencodeMode {
+			not = append(not, "take token "+s.Token.Serial+" out of next-tokencode mode (AM will still ask for a second code: "+
+				keyOf(c, action.ClearBadCount)+" clears it)")
+		}
+	}
+	if u.Locked {
+		not = append(not, "unlock "+login+"'s AD account (locked by bad Windows passwords: the directory team unlocks it)")
+	}
+	if len(not) > 0 {
+		w += " It does not " + strings.Join(not, ", nor ") + "."
+	}
+	return w + " If they keep failing, look at why (wrong PIN, token out of sync) before they lock again."
 }
