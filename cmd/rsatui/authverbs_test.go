@@ -242,3 +242,16 @@ func TestTrafficFlag(t *testing.T) {
 		}
 	}
 }
+
+// One rule for a login AM does not know: exit 2 and the same words from
+// every verb, and no login sent to AM for them (activity said nothing and
+// exited 0; auth test sent a login and exited 3).
+func TestUnknownLoginIsOneAnswer(t *testing.T) {
+	c := setup(t)
+	const words = `the person has no AM account in the identity source: "nosuch" is not in`
+	c.fails(2, words, "activity", "nosuch")
+	c.fails(2, words, "tokens", "list", "nosuch")
+	if _, errs, code := c.run(demo.DemoPIN+"12345678\n", "auth", "test", "nosuch"); code != 2 || !strings.Contains(errs, words) {
+		t.Fatalf("auth test nosuch: exit %d, %s", code, errs)
+	}
+}

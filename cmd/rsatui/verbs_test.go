@@ -297,3 +297,22 @@ func TestVerbToolbox(t *testing.T) {
 		t.Fatalf("tokens list asmith:\n%s", out)
 	}
 }
+
+// users search finds a token's owner by its serial, as the console's
+// search does (it found nobody); a pool token says so.
+func TestUsersSearchBySerial(t *testing.T) {
+	c := setup(t)
+	out, errs, code := c.run("", "users", "search", c.ds.TokensOf("jdoe")[0])
+	if code != 0 || !strings.Contains(out, "jdoe") || strings.Count(out, "\n") != 2 {
+		t.Fatalf("by serial: exit %d\n%s%s", code, out, errs)
+	}
+	pool := ""
+	for _, tk := range c.ds.Tokens {
+		if tk.Owner == "" {
+			pool = tk.Serial
+			break
+		}
+	}
+	c.fails(2, "token "+pool+" is not assigned to anyone: it is in the pool", "users", "search", pool)
+	c.fails(2, "not found", "users", "search", "000999999999")
+}

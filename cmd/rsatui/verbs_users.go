@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/textsafe"
 	"github.com/spf13/cobra"
 )
@@ -16,7 +18,7 @@ import (
 func usersCommand() *cobra.Command {
 	users := group("users", "People in the directory")
 	var limit int
-	search := &cobra.Command{Use: "search QUERY", Short: "Find people by login, name or mail prefix", Args: cobra.ExactArgs(1),
+	search := &cobra.Command{Use: "search QUERY", Short: "Find people by login, name or mail prefix, or the owner of a token by its serial", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if limit < 1 {
 				return usageErr("--limit must be at least 1")
@@ -24,8 +26,26 @@ func usersCommand() *cobra.Command {
 			return session(cmd, true, func(ctx context.Context, o *opened) error {
 				var found []ad.User
 				errEnough := errors.New("enough")
-				err := o.dir.Search(ctx, args[0], min(limit, 500), func(p []ad.User) error {
-					found = append(found, p...)
+				query, exact := args[0], ""
+				if rsa.ValidateSerial(query) == nil {
+					// a serial: AM names the owner, the directory finds
+					// them (no login, name or mail is all digits), as the
+					// console's search does
+					st, err := o.ops.Token(ctx, query)
+					if err != nil {
+						return verbErr(err)
+					}
+					if st.Token.AssignedUserID == "" {
+						return &exitError{code: exitNotFound, err: fmt.Errorf("token %s is not assigned to anyone: it is in the pool", query)}
+					}
+					query, exact = st.Token.AssignedUserID, st.Token.AssignedUserID
+				}
+				err := o.dir.Search(ctx, query, min(limit, 500), func(p []ad.User) error {
+					for _, u := range p {
+						if exact == "" || strings.EqualFold(u.Login, exact) {
+							found = append(found, u)
+						}
+					}
 					if len(found) >= limit {
 						found = found[:limit]
 						return errEnough

@@ -103,6 +103,11 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 	if err := PasscodePolicy(passcode.Reveal()); err != nil {
 		return res, err
 	}
+	// somebody AM does not know is said as such (ErrNotInAM, as every
+	// verb says it), and no login is sent for them
+	if _, err := o.Principal(ctx, login); err != nil {
+		return res, err
+	}
 	if err := o.announce(ctx); err != nil {
 		return res, err
 	}
@@ -191,10 +196,18 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 }
 
 // Activity is a person's authentication activity after since, oldest
-// first (login "": everybody's).
+// first. Somebody AM does not know is ErrNotInAM (not an empty history),
+// and no login at all is refused: everybody's records are ActivityPoll's.
 func (o *Ops) Activity(ctx context.Context, login string, since time.Time) ([]AuthEvent, error) {
 	ctx = am.WithQueue(ctx, o.queue)
-	return o.c.Activity(ctx, strings.TrimSpace(login), since)
+	login = strings.TrimSpace(login)
+	if login == "" {
+		return nil, fmt.Errorf("%w: give the person's login", ErrInvalidInput)
+	}
+	if _, err := o.Principal(ctx, login); err != nil {
+		return nil, err
+	}
+	return o.c.Activity(ctx, login, since)
 }
 
 // ActivityPoll is everybody's records after since, read as the public

@@ -368,11 +368,22 @@ func TestPasscodeRefusedTokens(t *testing.T) {
 		{"jdoe", demo.DemoPIN + cur, "TOKEN_DISABLED", action.EnableDisable},
 		{"eolsen", demo.DemoPIN + func() string { c, _ := codes(t, e, e.ds.TokensOf("eolsen")[0]); return c }(), "TOKEN_EXPIRED", action.Replace},
 		{"fnotoken", demo.DemoPIN + "12345678", "NO_TOKEN", action.AssignFromPool},
-		{"nobody", demo.DemoPIN + "12345678", "PRINCIPAL_NOT_FOUND", action.None},
 	} {
 		if r := testPasscode(t, o, c.login, c.passcode, nil); r.Accepted || r.Reason != c.reason || r.Fix != c.fix {
 			t.Errorf("%s: %+v, want %s / %q", c.login, r, c.reason, c.fix)
 		}
+	}
+	// somebody AM does not know: said as every verb says it, and no login
+	// is sent to AM for them
+	logins := e.sim.Stats().Commands["LoginCommand"]
+	if _, err := o.TestPasscode(ctx, "nobody", rsa.Secret(demo.DemoPIN+"12345678"), nil); !errors.Is(err, rsa.ErrNotInAM) {
+		t.Errorf("nobody: %v", err)
+	}
+	if _, err := o.Activity(ctx, "nobody", testNow.Add(-time.Hour)); !errors.Is(err, rsa.ErrNotInAM) {
+		t.Errorf("nobody's activity: %v", err)
+	}
+	if got := e.sim.Stats().Commands["LoginCommand"]; got != logins {
+		t.Errorf("%d LoginCommands sent for somebody AM does not know", got-logins)
 	}
 	as := e.ds.TokensOf("cmueller")[0]
 	if _, err := o.RequireNewPIN(ctx, as); err != nil {
