@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -365,6 +366,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.c.inflight = nil
 			m.quitAsked = false // what was asked about has come
 		}
+		if tf, ok := msg.msg.(tokenFound); ok {
+			return m, m.tokenFound(tf)
+		}
 		switch {
 		case m.onStack(owner):
 			return m, m.apply(owner, owner.update(m.c, msg.msg))
@@ -490,7 +494,34 @@ func (m *Model) openToken(serial string) tea.Cmd {
 			return m.apply(t, do(push(newDetailPane(t.state(serial), t.user))))
 		}
 	}
-	return m.apply(nil, do(resetReq{p: newDetailPane(rsa.TokenState{Token: rsa.Token{Serial: serial}}, ad.User{})}))
+	// read first: a serial AM does not know opens no screen (it opened a
+	// made-up record, with actions, under the person shown before)
+	am := m.c.am
+	return m.apply(nil, do(call("Reading token "+serial, func(ctx context.Context) tea.Msg {
+		st, err := am.Token(ctx, serial)
+		return tokenFound{serial: serial, state: st, err: err}
+	})))
+}
+
+// tokenFound opens the token :token read, or says on the screen it was
+// asked from why there is none.
+func (m *Model) tokenFound(r tokenFound) tea.Cmd {
+	switch {
+	case errors.Is(r.err, rsa.ErrNotFound):
+		m.setStatus("AM has no token "+r.serial+": check the serial on the back of the token (12 digits).", true)
+		return nil
+	case r.err != nil:
+		m.setStatus(explain(r.err), true)
+		return nil
+	}
+	return m.apply(nil, do(resetReq{p: newDetailPane(r.state, ad.User{Login: r.state.Token.AssignedUserID})}))
+}
+
+// tokenFound is a token read for :token, before its screen opens.
+type tokenFound struct {
+	serial string
+	state  rsa.TokenState
+	err    error
 }
 
 // --- layout and view ---

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/rsatui/rsatui/internal/rsa"
@@ -60,5 +61,28 @@ func TestPoolRefusalStaysOnScreen(t *testing.T) {
 	waitScreen(t, s, regexp.MustCompile(`›\d{12}`)) // the pool read again
 	if !regexp.MustCompile(`fnotoken already holds token`).MatchString(s.screen()) {
 		t.Fatalf("the refusal gave way:\n%s", s.screen())
+	}
+}
+
+// :token of a serial AM does not know says so and opens no screen (it
+// opened a made-up record, actions offered, under the person before).
+func TestTokenCommandOfAnUnknownSerial(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	s.Send(key(":"))
+	typeText(s, "token 000100002200")
+	s.Send(key("enter"))
+	waitScreen(t, s, "AM has no token 000100002200: check the serial")
+	if strings.Contains(s.screen(), "standard card") || !strings.Contains(s.screen(), "John Doe (jdoe)") {
+		t.Fatalf("a screen opened for a token AM does not have:\n%s", s.screen())
+	}
+	s.Send(key(":"))
+	typeText(s, "token "+w.ds.TokensOf("asmith")[0])
+	s.Send(key("enter"))
+	waitScreen(t, s, "› "+w.ds.TokensOf("asmith")[0], "assignedUserId")
+	if strings.Contains(s.screen(), "jdoe ›") {
+		t.Fatalf("the breadcrumb names the person before:\n%s", s.screen())
 	}
 }
