@@ -514,7 +514,9 @@ func (m *Model) tokenFound(r tokenFound) tea.Cmd {
 		m.setStatus(explain(r.err), true)
 		return nil
 	}
-	return m.apply(nil, do(resetReq{p: newDetailPane(r.state, ad.User{Login: r.state.Token.AssignedUserID})}))
+	d := newDetailPane(r.state, ad.User{Login: r.state.Token.AssignedUserID})
+	d.fresh = true
+	return m.apply(d, do(resetReq{p: d}, say("Token "+r.serial+" read from AM at "+m.c.now().In(m.c.loc).Format("15:04:05")+".")))
 }
 
 // tokenFound is a token read for :token, before its screen opens.

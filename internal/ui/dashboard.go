@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/diagnose"
 	"github.com/rsatui/rsatui/internal/rsa"
@@ -39,14 +40,18 @@ func waitActivity(ctx context.Context, w *activity.Watch) tea.Cmd {
 	}
 }
 
-// diagnosisLines are the findings, at most n lines, the most likely first;
-// what does not fit is counted on the last line.
-func diagnosisLines(c *common, fs []diagnose.Finding, n int) []string {
+// diagnosisLines are the findings in at most n lines of width w, the most
+// likely first; what does not fit is counted on the last line. Each finding
+// is wrapped when all fit so; else each takes one line, its words cut and
+// its fix key kept (cut at the end, "— n clears it" was lost at 80×24).
+func diagnosisLines(c *common, fs []diagnose.Finding, n, w int) []string {
 	st := c.st
-	var out []string
+	type line struct{ head, words, hint string }
+	var ls []line
+	more := ""
 	for i, f := range fs {
-		if len(out) == n-1 && len(fs)-i > 1 {
-			out = append(out, st.Dim.Render(fmt.Sprintf("  … %d more: rsatui user show lists them all", len(fs)-i)))
+		if len(ls) == n-1 && len(fs)-i > 1 {
+			more = st.Dim.Render(fmt.Sprintf("  … %d more: rsatui user show lists them all", len(fs)-i))
 			break
 		}
 		mark, style := "·", st.Dim
@@ -56,31 +61,35 @@ func diagnosisLines(c *common, fs []diagnose.Finding, n int) []string {
 		case diagnose.Warning:
 			mark, style = "!", st.Warn
 		}
-		line := style.Render(mark) + " " + printable(f.Words)
+		l := line{head: style.Render(mark) + " ", words: printable(f.Words)}
 		if h := fixHint(c, f.Fix); h != "" {
-			line += " — " + st.Selected.Render(h)
+			l.hint = " — " + st.Selected.Render(h)
 		}
-		out = append(out, line)
+		ls = append(ls, l)
 	}
-	return out
-}
-
-// wrapLines wraps each line to w, indented under its mark, and keeps at
-// most n lines (the last one cut says so with …).
-func wrapLines(lines []string, w, n int) []string {
-	var out []string
-	for _, l := range lines {
-		wrapped := strings.Split(lipgloss.NewStyle().Width(max(w-2, 10)).Render(l), "\n")
-		for i, part := range wrapped {
+	var wrapped []string
+	for _, l := range ls {
+		parts := strings.Split(lipgloss.NewStyle().Width(max(w-2, 10)).Render(l.head+l.words+l.hint), "\n")
+		for i, part := range parts {
 			if i > 0 {
 				part = "  " + part
 			}
-			out = append(out, strings.TrimRight(part, " "))
+			wrapped = append(wrapped, strings.TrimRight(part, " "))
 		}
 	}
-	if len(out) > n {
-		out = out[:n]
-		out[n-1] += " …"
+	if more != "" {
+		wrapped = append(wrapped, more)
+	}
+	if len(wrapped) <= n {
+		return wrapped
+	}
+	var out []string
+	for _, l := range ls {
+		room := max(w-1-ansi.StringWidth(l.head)-ansi.StringWidth(l.hint), 10)
+		out = append(out, l.head+ansi.Truncate(l.words, room, "…")+l.hint)
+	}
+	if more != "" {
+		out = append(out, more)
 	}
 	return out
 }

@@ -19,6 +19,7 @@ type detailPane struct {
 	state   rsa.TokenState
 	user    ad.User // the person whose list it was opened from (none from :token)
 	explain bool
+	fresh   bool // the record was read just before the screen opened
 	scroll  scroller
 }
 
@@ -34,7 +35,12 @@ func newDetailPane(s rsa.TokenState, u ad.User) *detailPane {
 	return &detailPane{state: s, user: u, scroll: newScroller()}
 }
 
-func (p *detailPane) open(c *common) reqs { return do(p.read(c)) }
+func (p *detailPane) open(c *common) reqs {
+	if p.fresh {
+		return nil // read just now (:token): a second read would only make esc cancel it
+	}
+	return do(p.read(c))
+}
 
 func (p *detailPane) read(c *common) request {
 	am, st := c.am, p.state

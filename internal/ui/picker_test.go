@@ -86,3 +86,13 @@ func TestTokenCommandOfAnUnknownSerial(t *testing.T) {
 		t.Fatalf("the breadcrumb names the person before:\n%s", s.screen())
 	}
 }
+
+// At 80×24 every finding keeps its fix key: a line too long is cut in its
+// words, not its key (dobrien's "— n clears it" was cut off with "…").
+func TestDiagnosisKeepsItsKeysAt80x24(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 80, 24)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "dobrien", "Dan O'Brien")
+	waitScreen(t, s, "— u unlocks", "— n clears it")
+}

@@ -114,17 +114,38 @@ func (p *tokensPane) target() target {
 type tokenCol struct {
 	column
 	prio int
+	// short: a narrow stand-in for the column after it, shown only when
+	// that one does not fit
+	short bool
 }
 
 var tokenCols = []tokenCol{
-	{column{Title: "Serial", Width: 12}, 0},
-	{column{Title: "State", Width: 8}, 3},
-	{column{Title: "PIN/Next", Width: 8}, 4},
-	{column{Title: "Emergency", Width: 10}, 1},
-	{column{Title: "EA ends", Width: 11}, 2},
-	{column{Title: "Expires", Width: 11}, 5},
-	{column{Title: "Type", Width: 14}, 6},
-	{column{Title: "Last login", Width: 10}, 7},
+	{column{Title: "Serial", Width: 12}, 0, false},
+	{column{Title: "Type", Width: 4}, 3, true}, // fob or soft: the first question of a lost-token call
+	{column{Title: "Type", Width: 14}, 7, false},
+	{column{Title: "State", Width: 8}, 4, false},
+	{column{Title: "PIN/Next", Width: 8}, 5, false},
+	{column{Title: "Emergency", Width: 10}, 1, false},
+	{column{Title: "EA ends", Width: 11}, 2, false},
+	{column{Title: "Expires", Width: 11}, 6, false},
+	{column{Title: "Last login", Width: 10}, 8, false},
+}
+
+// shortType is a token's type in at most four letters.
+func shortType(t rsa.TokenType) string {
+	switch t {
+	case rsa.TokenTypeKeyFob:
+		return "fob"
+	case rsa.TokenTypeSoftID:
+		return "soft"
+	case rsa.TokenTypeSMSAuth:
+		return "SMS"
+	}
+	if s := t.String(); len(s) > 4 {
+		return s[:4]
+	} else {
+		return s
+	}
 }
 
 // tokenColumns picks the columns that fit in w, by priority (
@@ -137,9 +158,21 @@ func tokenColumns(w int) ([]column, []int) {
 	show := make([]bool, len(tokenCols))
 	for prio := 0; prio < len(tokenCols); prio++ {
 		for i, c := range tokenCols {
-			if c.prio == prio && (used+c.Width+pad <= w || prio == 0) {
+			if c.prio != prio {
+				continue
+			}
+			// the whole column replaces its stand-in when there is room for it
+			stands := i > 0 && tokenCols[i-1].short && show[i-1]
+			need := c.Width + pad
+			if stands {
+				need -= tokenCols[i-1].Width + pad
+			}
+			if used+need <= w || prio == 0 {
 				show[i] = true
-				used += c.Width + pad
+				used += need
+				if stands {
+					show[i-1] = false
+				}
 			}
 		}
 	}
@@ -237,7 +270,7 @@ func tokenCells(c *common, s rsa.TokenState) row {
 	if !t.LastLogin.IsZero() {
 		last = t.LastLogin.In(c.loc).Format("2006-01-02")
 	}
-	return row{t.Serial, state, pin, ea, ends, expiry(t.Expires, c.now(), c.loc), t.TokenType.String(), last}
+	return row{t.Serial, shortType(t.TokenType), t.TokenType.String(), state, pin, ea, ends, expiry(t.Expires, c.now(), c.loc), last}
 }
 
 func (p *tokensPane) resize(c *common, w, h int) {
@@ -266,7 +299,7 @@ func (p *tokensPane) layout() (diag, table, act int) {
 }
 
 func (p *tokensPane) setRows(c *common) {
-	p.diag = wrapLines(diagnosisLines(c, p.findings, max(p.h/4, 1)), p.w, max(p.h/4, 1))
+	p.diag = diagnosisLines(c, p.findings, max(p.h/4, 1), p.w)
 	_, table, _ := p.layout()
 	p.table.SetHeight(table)
 	_, idx := tokenColumns(p.w)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,9 +50,9 @@ func TestTokenColumnsByPriority(t *testing.T) {
 	}
 	for w, want := range map[int]string{
 		40:  "Serial,Emergency,EA ends",
-		60:  "Serial,State,PIN/Next,Emergency,EA ends",
-		80:  "Serial,State,PIN/Next,Emergency,EA ends,Expires",
-		100: "Serial,State,PIN/Next,Emergency,EA ends,Expires,Type,Last login",
+		60:  "Serial,Type,State,Emergency,EA ends", // the short type marker: fob or soft is the first question
+		80:  "Serial,Type,State,PIN/Next,Emergency,EA ends,Expires",
+		100: "Serial,Type,State,PIN/Next,Emergency,EA ends,Expires,Last login", // the whole type name in place of the marker
 	} {
 		if got := titles(w); got != want {
 			t.Errorf("%d columns: %s, want %s", w, got, want)
@@ -116,7 +117,8 @@ func TestPINNextCell(t *testing.T) {
 		{rsa.Token{PinSet: true, BadCodeCount: 2}, "set/2bad"},
 		{rsa.Token{PinSet: true, BadCodeCount: 3, NextTokencodeMode: true}, "set/NEXT"},
 	} {
-		if got := tokenCells(c, rsa.TokenState{Token: tc.tok})[2]; got != tc.want {
+		pin := slices.IndexFunc(tokenCols, func(c tokenCol) bool { return c.Title == "PIN/Next" })
+		if got := tokenCells(c, rsa.TokenState{Token: tc.tok})[pin]; got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.tok, got, tc.want)
 		}
 	}
