@@ -83,7 +83,7 @@ const eventHeader = "TIME\tRESULT\tMESSAGE\tTOKEN\tAGENT\tCLIENT\tMETHOD"
 
 // eventRow is a record as the tables print it, in the local time zone.
 func eventRow(e rsa.AuthEvent) string {
-	return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", e.At.Local().Format("2006-01-02 15:04:05"), textsafe.Line(e.Result),
+	return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", e.At.Local().Format("2006-01-02 15:04:05 MST"), textsafe.Line(e.Result),
 		textsafe.Line(e.Message), textsafe.Line(e.Token), textsafe.Line(e.Agent), textsafe.Line(e.ClientIP), textsafe.Line(e.Method))
 }
 
@@ -168,7 +168,7 @@ Exit 0: accepted; 3: refused (or AM asks for more).`,
 						fmt.Fprintf(w, "next: %s\n", textsafe.Line(r.NextStep))
 					}
 					if r.Record != nil {
-						fmt.Fprintf(w, "AM recorded: %s %s %q (token %s)\n", res.Event.At.Local().Format("15:04:05"),
+						fmt.Fprintf(w, "AM recorded: %s %s %q (token %s)\n", res.Event.At.Local().Format("15:04:05 MST"),
 							textsafe.Line(res.Event.ResultKey), textsafe.Line(res.Event.Message), textsafe.Line(res.Event.Token))
 					}
 				}); err != nil {

@@ -255,3 +255,15 @@ func TestUnknownLoginIsOneAnswer(t *testing.T) {
 		t.Fatalf("auth test nosuch: exit %d, %s", code, errs)
 	}
 }
+
+// The verbs show times in the zone the console is set to (--timezone,
+// RSATUI_TIMEZONE), saying it, and refuse a zone nobody knows (they took
+// only TZ, and accepted --timezone Mars/Base).
+func TestVerbsTakeTheZone(t *testing.T) {
+	c := setup(t)
+	out, errs, code := c.run("", "--timezone", "Asia/Tokyo", "activity", "jdoe")
+	if code != 0 || !strings.Contains(out, " JST ") {
+		t.Fatalf("--timezone Asia/Tokyo: exit %d\n%s%s", code, out, errs)
+	}
+	c.fails(1, `timezone "Mars/Base": not a zone this machine knows`, "--timezone", "Mars/Base", "activity", "jdoe")
+}

@@ -304,6 +304,34 @@ func hostOf(u string) string {
 	return u
 }
 
+// zoneOf is the zone a setting names (nil: none set, the machine's TZ),
+// refused when this machine does not know it.
+func zoneOf(tz string) (*time.Location, error) {
+	if tz == "" {
+		return nil, nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, usageErr("timezone %q: not a zone this machine knows (write it as Europe/Berlin, America/New_York or UTC)", tz)
+	}
+	return loc, nil
+}
+
+// verbZone makes the zone setting (--timezone, RSATUI_TIMEZONE,
+// [console] timezone) the process's, for a verb: every time it prints is
+// in that zone and says so. Without a setting, TZ as ever.
+func verbZone(cmd *cobra.Command) error {
+	c, _, err := loadConfigFile(cmd)
+	if err != nil {
+		return err
+	}
+	loc, err := zoneOf(c["timezone"])
+	if loc != nil {
+		time.Local = loc
+	}
+	return err
+}
+
 // consoleOptions are the console's own settings: the zone times are shown
 // in (--timezone, RSATUI_TIMEZONE, [console] timezone, else TZ) and the
 // [keys] table, both checked here, at start-up, with what to change.
@@ -313,10 +341,8 @@ func consoleOptions(cmd *cobra.Command) (ui.Options, error) {
 		return ui.Options{}, err
 	}
 	opt := ui.Options{NoColor: os.Getenv("NO_COLOR") != ""}
-	if tz := c["timezone"]; tz != "" {
-		if opt.Location, err = time.LoadLocation(tz); err != nil {
-			return opt, usageErr("timezone %q: not a zone this machine knows (write it as Europe/Berlin, America/New_York or UTC)", tz)
-		}
+	if opt.Location, err = zoneOf(c["timezone"]); err != nil {
+		return opt, err
 	}
 	if len(keys) > 0 {
 		km, err := ui.WithKeys(keys)

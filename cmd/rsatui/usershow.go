@@ -156,7 +156,7 @@ func dashboardText(w *tabwriter.Writer, p diagnose.Person, fs []diagnose.Finding
 		if pr.Locked {
 			state = "LOCKED"
 			if !pr.LockoutExpires.IsZero() {
-				state += " until " + pr.LockoutExpires.Local().Format("2006-01-02 15:04")
+				state += " until " + pr.LockoutExpires.Local().Format(rsa.TimeLayout)
 			}
 		}
 		fmt.Fprintf(w, "AM:\t%s, %d failed passcode(s), last login %s\n", state, pr.FailedCount, day(pr.LastLogin))

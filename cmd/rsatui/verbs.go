@@ -72,6 +72,9 @@ type opened struct {
 
 // open builds the backend a verb needs (demo or real), with the audit log.
 func open(cmd *cobra.Command, needDir bool) (*opened, error) {
+	if err := verbZone(cmd); err != nil {
+		return nil, err
+	}
 	demoMode, _ := cmd.Flags().GetBool("demo")
 	readOnly, _ := cmd.Flags().GetBool("read-only")
 	asJSON, _ := cmd.Flags().GetBool("json")

@@ -54,7 +54,7 @@ func auditCommand() *cobra.Command {
 					if e.Demo {
 						op += " (demo)"
 					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), textsafe.Line(who),
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05 MST"), textsafe.Line(who),
 						textsafe.Line(e.Admin), op, textsafe.Line(e.Target), e.Outcome, textsafe.Line(detail))
 				}
 			})
