@@ -108,14 +108,14 @@ func demoOn(t *testing.T, login string) (*term, string) {
 }
 
 // TestDemoEmergencyAccessInTmux: find a user → open a token → temporary fixed
-// tokencode for 14 days → result DTO → end emergency access again.
+// tokencode for the default 3 days → result DTO → end emergency access again.
 func TestDemoEmergencyAccessInTmux(t *testing.T) {
 	tt := demoOnJdoe(t)
 	tt.wait("John Doe (jdoe)", screentest.EAOff)
 	tt.keys("e")
-	tt.wait("Online emergency access for token", "14d")
+	tt.wait("Online emergency access for token", "3d")
 	tt.keys("Enter")
-	tt.wait("Please confirm", "(14 days less 5 minutes)", "GenerateEmergencyAccessCodeCommand")
+	tt.wait("Please confirm", "(3 days)", "GenerateEmergencyAccessCodeCommand")
 	tt.keys("y")
 	s := tt.wait("Emergency access is on for token", "Temporary fixed tokencode", "* tokenLost", "yes (was no)")
 	if !strings.Contains(s, "* eaMode") || !strings.Contains(s, "temporary fixed tokencode") {

@@ -46,6 +46,7 @@ var settings = []setting{
 	{flag: "ldap-base-dn", section: "ldap", key: "base_dn", help: "where to search people (default: the domain)"},
 	{flag: "ldap-insecure-skip-verify", section: "ldap", key: "insecure_skip_verify", isBool: true, help: "do not verify the directory's certificate"},
 	{flag: "timezone", section: "console", key: "timezone", help: "zone the console shows times in, e.g. Europe/Berlin (default: TZ, else the machine's)"},
+	{flag: "ea-lifetime", section: "defaults", key: "ea_lifetime", help: "how long emergency access lasts unless said otherwise: the form's and ea set's start, e.g. 3d (default " + rsa.DefaultEALifetime + "; AM's maximum is its own)"},
 }
 
 // refused are password flags people will try; they fail with a hint.
@@ -170,6 +171,9 @@ type fileConfig struct {
 	Console struct {
 		Timezone string `toml:"timezone"`
 	} `toml:"console"`
+	Defaults struct {
+		EALifetime string `toml:"ea_lifetime"`
+	} `toml:"defaults"`
 	// Keys changes the console's key bindings: an action's name and the
 	// keys that replace its defaults (ui.WithKeys checks them).
 	Keys map[string][]string `toml:"keys"`
@@ -304,6 +308,20 @@ func hostOf(u string) string {
 	return u
 }
 
+// eaLifetime is the emergency-access lifetime a change starts with
+// ([defaults] ea_lifetime, else rsa.DefaultEALifetime), checked: a
+// lifetime or never, within AM's default maximum.
+func eaLifetime(c config) (string, error) {
+	l := c["ea-lifetime"]
+	if l == "" {
+		return rsa.DefaultEALifetime, nil
+	}
+	if err := rsa.CheckEALifetime(l, time.Now()); err != nil {
+		return "", usageErr("ea_lifetime %q: %s (e.g. 3d, 36h or never)", l, strings.TrimPrefix(err.Error(), rsa.ErrInvalidInput.Error()+": "))
+	}
+	return l, nil
+}
+
 // zoneOf is the zone a setting names (nil: none set, the machine's TZ),
 // refused when this machine does not know it.
 func zoneOf(tz string) (*time.Location, error) {
@@ -342,6 +360,9 @@ func consoleOptions(cmd *cobra.Command) (ui.Options, error) {
 	}
 	opt := ui.Options{NoColor: os.Getenv("NO_COLOR") != ""}
 	if opt.Location, err = zoneOf(c["timezone"]); err != nil {
+		return opt, err
+	}
+	if opt.EALifetime, err = eaLifetime(c); err != nil {
 		return opt, err
 	}
 	if len(keys) > 0 {

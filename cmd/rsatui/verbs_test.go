@@ -316,3 +316,29 @@ func TestUsersSearchBySerial(t *testing.T) {
 	c.fails(2, "token "+pool+" is not assigned to anyone: it is in the pool", "users", "search", pool)
 	c.fails(2, "not found", "users", "search", "000999999999")
 }
+
+// Emergency access lasts the site's default lifetime unless --expires says
+// otherwise (3 days; it was AM's 14-day maximum), a default AM would
+// refuse is refused at once, and ea end ends it.
+func TestEADefaultLifetimeAndEnd(t *testing.T) {
+	c := setup(t)
+	serial := c.ds.TokensOf("jdoe")[0]
+	out, errs, code := c.run("", "ea", "set", serial, "--generate-fixed", "--json")
+	var r struct {
+		Token struct {
+			EA struct {
+				Expires time.Time `json:"expires"`
+			} `json:"emergency_access"`
+		} `json:"token"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
+		t.Fatalf("ea set: exit %d\n%s%s", code, out, errs)
+	}
+	if d := time.Until(r.Token.EA.Expires); d < 71*time.Hour || d > 73*time.Hour {
+		t.Fatalf("lasts %s, want 3 days", d)
+	}
+	c.fails(1, `ea_lifetime "30d": more than AM's maximum of 14 days`, "--ea-lifetime", "30d", "ea", "set", serial, "--generate-fixed")
+	if _, errs, code := c.run("", "ea", "end", serial); code != 0 {
+		t.Fatalf("ea end: exit %d %s", code, errs)
+	}
+}

@@ -98,3 +98,25 @@ func ParseOneTimeCount(s string) (int, error) {
 	}
 	return n, CheckOneTimeCount(n)
 }
+
+// DefaultEALifetime is how long emergency access lasts unless the admin
+// says otherwise: long enough for a token left at home, well short of AM's
+// maximum (a code that works for two weeks is a code worth stealing).
+// config.toml's [defaults] ea_lifetime changes it.
+const DefaultEALifetime = "3d"
+
+// CheckEALifetime refuses a default lifetime that is not one ("14d",
+// "36h", "never") or that AM's default maximum would refuse.
+func CheckEALifetime(s string, now time.Time) error {
+	if strings.TrimSpace(s) == "" || strings.Contains(s, "-") {
+		return fmt.Errorf("%w: give a lifetime from now, not a date", ErrInvalidInput)
+	}
+	t, err := ParseExpiry(s, now)
+	if err != nil {
+		return err
+	}
+	if !t.IsZero() && t.After(now.Add(DefaultMaxEADays*24*time.Hour)) {
+		return fmt.Errorf("%w: more than AM's maximum of %d days", ErrInvalidInput, DefaultMaxEADays)
+	}
+	return nil
+}

@@ -64,6 +64,9 @@ type Options struct {
 	Location *time.Location
 	// Keys are the key bindings (nil: DefaultKeys); see WithKeys.
 	Keys *KeyMap
+	// EALifetime is the lifetime the emergency-access form starts with
+	// ("" : rsa.DefaultEALifetime).
+	EALifetime string
 	// Activity follows AM's authentication activity for the person
 	// screens (nil: the console polls AM itself). rsatui serve hands every
 	// session the same one, so fifty dashboards cost one poll.
@@ -85,13 +88,16 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	if opt.Keys != nil {
 		km = *opt.Keys
 	}
+	if opt.EALifetime == "" {
+		opt.EALifetime = rsa.DefaultEALifetime
+	}
 	if opt.Activity == nil {
 		opt.Activity = activity.New(am, activity.DefaultInterval, opt.Now)
 	}
 	if opt.Context == nil {
 		opt.Context = context.Background()
 	}
-	c := &common{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), km: km, now: opt.Now, loc: opt.Location,
+	c := &common{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), km: km, now: opt.Now, loc: opt.Location, eaLifetime: opt.EALifetime,
 		feed: opt.Activity, ctx: opt.Context}
 	m := Model{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 	m.palette = textinput.New()

@@ -71,7 +71,7 @@ func openForm(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
 	p.count = newInput(rsa.OneTimeCountHint, 3)
 	p.count.SetValue("5")
 	p.lifetime = newInput("14d, 36h, 2026-12-12 or never", 32)
-	p.lifetime.SetValue(fmt.Sprintf("%dd", c.am.EALifetimeDays()))
+	p.lifetime.SetValue(c.eaLifetime)
 	p.focusInput()
 	return do(push(p))
 }

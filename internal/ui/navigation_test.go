@@ -118,10 +118,11 @@ func TestTimesInTheConsolesZone(t *testing.T) {
 	waitScreen(t, s, screentest.PeopleFound)
 	openTokens(t, s, "jdoe", "John Doe")
 	s.Send(key("e"))
-	// now is 09:30 UTC: 10:30 in Berlin; 14 days less the margin
-	waitScreen(t, s, "→ until 2026-12-12 10:25 CET", "2026-12-12 10:25 CET); never sets none.")
+	// now is 09:30 UTC: 10:30 in Berlin; the default lifetime is 3 days,
+	// the latest allowed end 14 days less the margin
+	waitScreen(t, s, "→ until 2026-12-01 10:30 CET", "2026-12-12 10:25 CET); never sets none.")
 	s.Send(key("enter"))
-	waitScreen(t, s, "Sat 12 Dec 2026 10:25 CET", "In UTC: until 2026-12-12 09:25 UTC.")
+	waitScreen(t, s, "Tue 1 Dec 2026 10:30 CET", "In UTC: until 2026-12-01 09:30 UTC.")
 	s.Send(key("n"))
 	waitScreen(t, s, "Cancelled: nothing was sent to AM.")
 	s.Send(key("up"))

@@ -78,6 +78,8 @@ type common struct {
 	ctx  context.Context // the console's life (rsatui serve: the session's)
 	// inflight is the change being sent, while it is (Model.Unfinished)
 	inflight *Unfinished
+	// eaLifetime is the lifetime the emergency-access form starts with
+	eaLifetime string
 }
 
 // onTop reports whether p is the pane on screen.

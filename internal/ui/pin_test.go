@@ -281,13 +281,13 @@ func TestExtendEmergencyAccessFromTheConsole(t *testing.T) {
 	for range 3 {
 		s.Send(key("backspace"))
 	}
-	typeText(s, "3d")
-	waitScreen(t, s, "→ until 2026-12-01 09:30 UTC")
+	typeText(s, "5d") // given for the default 3 days
+	waitScreen(t, s, "→ until 2026-12-03 09:30 UTC")
 	s.Send(key("enter"))
 	waitScreen(t, s, "Please confirm: extend emergency access", "clearUnusedCodes=false")
 	s.Send(key("y"))
-	waitScreen(t, s, "Emergency access extended for token", regexp.MustCompile(`\* eaExpiration +2026-12-01 09:30 UTC \(was `))
-	if st, _ := world.sim.Token(world.ds.TokensOf("jdoe")[0]); !st.EAExpiration.Equal(now.Add(3 * 24 * time.Hour)) {
+	waitScreen(t, s, "Emergency access extended for token", regexp.MustCompile(`\* eaExpiration +2026-12-03 09:30 UTC \(was `))
+	if st, _ := world.sim.Token(world.ds.TokensOf("jdoe")[0]); !st.EAExpiration.Equal(now.Add(5 * 24 * time.Hour)) {
 		t.Fatalf("AM's end: %v", st.EAExpiration)
 	}
 }

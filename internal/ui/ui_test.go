@@ -171,13 +171,13 @@ func TestEmergencyAccessFlow(t *testing.T) {
 	tm.Send(key("e"))
 	waitScreen(t, tm, "Online emergency access for token")
 	tm.Send(key("enter"))
-	// the longest lifetime allowed is sent a margin short of AM's maximum
-	waitScreen(t, tm, "Please confirm", "(14 days less 5 minutes)", "UpdateTokenEmergencyAccessCommand")
+	// the default lifetime: 3 days, not AM's maximum
+	waitScreen(t, tm, "Please confirm", "(3 days)", "UpdateTokenEmergencyAccessCommand")
 	tm.Send(key("y"))
 	waitScreen(t, tm, "Emergency access is on for token", "Temporary fixed tokencode", "Shown only now")
 	serial := w.ds.TokensOf("jdoe")[0]
 	st, _ := w.sim.Token(serial)
-	if !st.Lost || st.EAMode != rsa.EAFixedCode || !st.EAExpiration.Equal(now.Add(14*24*time.Hour-rsa.ExpiryMargin)) {
+	if !st.Lost || st.EAMode != rsa.EAFixedCode || !st.EAExpiration.Equal(now.Add(3*24*time.Hour)) {
 		t.Fatalf("server state after set: %+v", st)
 	}
 	tm.Send(key("enter"))
