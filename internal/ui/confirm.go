@@ -10,6 +10,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/rsatui/rsatui/internal/action"
+	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
@@ -24,6 +25,11 @@ type confirmPane struct {
 	// (readAhead): after y only the writes and the read-back remain.
 	read  *rsa.TokenState
 	ahead readAhead
+	// person is whose the token is, as the directory names them
+	person ad.User
+	// neverConfirmed: a change with no expiration was confirmed once
+	// (it takes a second yes)
+	neverConfirmed bool
 }
 
 // eaDone is the result of a change to emergency access.
@@ -51,8 +57,8 @@ func (d eaDone) unseen() string {
 
 // newConfirmSet confirms r, with the token as read ahead by the form (if it
 // is in); the confirm reads it once more meanwhile.
-func newConfirmSet(s rsa.TokenState, r rsa.EARequest, read *rsa.TokenState) *confirmPane {
-	return &confirmPane{state: s, req: r, read: read}
+func newConfirmSet(s rsa.TokenState, r rsa.EARequest, read *rsa.TokenState, person ad.User) *confirmPane {
+	return &confirmPane{state: s, req: r, read: read, person: person}
 }
 
 // openClear confirms ending emergency access on s, when it is on.
@@ -107,6 +113,11 @@ func (p *confirmPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	if !key.Matches(k, c.km[action.Yes]) {
 		return do(back(), say("Cancelled: nothing was sent to AM.")), true
 	}
+	if !p.clear && p.req.Expires.IsZero() && !p.neverConfirmed {
+		// no end: a code that works until somebody remembers to end it
+		p.neverConfirmed = true
+		return do(fail("No expiration: the code works until emergency access is ended (x). " + c.km[action.Yes].Help().Key + " again to give it anyway.")), true
+	}
 	am, req, serial, clear, read := c.am, p.req, p.state.Token.Serial, p.clear, p.read
 	req.Read = read
 	label := "Putting token " + serial + " into emergency access"
@@ -134,6 +145,13 @@ func (p *confirmPane) view(c *common, w, _ int) string {
 		b.WriteString("the token works normally again; the fixed code and unused one-time codes stop working.\n")
 	} else {
 		b.WriteString(p.req.Describe(c.now(), c.loc) + "\n")
+		if who := p.state.Token.AssignedUserID; who != "" {
+			name := who
+			if p.person.DisplayName != "" {
+				name = p.person.DisplayName + " (" + who + ")"
+			}
+			b.WriteString("The token is " + printable(name) + "'s.\n")
+		}
 		if _, off := p.req.Expires.In(c.loc).Zone(); !p.req.Expires.IsZero() && off != 0 {
 			b.WriteString(st.Dim.Render("In UTC: until "+p.req.Expires.UTC().Format(rsa.TimeLayout)+".") + "\n")
 		}

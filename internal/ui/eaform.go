@@ -42,6 +42,7 @@ var availableChoices = []struct {
 type formPane struct {
 	paneBase
 	state     rsa.TokenState
+	user      ad.User  // the person whose screen it was opened from
 	parent    string   // where the result goes back to: "the token list", "the token"
 	failure   string   // why AM refused the last submit; the form stays filled
 	warnings  []string // why emergency access may not let the person in (rsa.EAReady, the directory)
@@ -65,7 +66,7 @@ func openForm(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
 	if u.Disabled && u.Login != "" {
 		warnings = append(warnings, u.Login+"'s AD account is disabled: no code lets them log in until it is enabled")
 	}
-	p := &formPane{state: s, parent: parent, warnings: warnings}
+	p := &formPane{state: s, user: u, parent: parent, warnings: warnings}
 	p.code = newInput("8 letters and digits", rsa.EACodeSize)
 	p.code.EchoMode = textinput.EchoPassword
 	p.count = newInput(rsa.OneTimeCountHint, 3)
@@ -210,7 +211,7 @@ func (p *formPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 				return do(fail("Fix the marked field: " + trimKind(errs[f]))), true
 			}
 		}
-		return do(push(newConfirmSet(p.state, r, p.ahead.of(p.state.Token.Serial)))), true
+		return do(push(newConfirmSet(p.state, r, p.ahead.of(p.state.Token.Serial), p.user))), true
 	case !p.textFocused() && (key.Matches(k, km[action.PreviousChoice]) || key.Matches(k, km[action.NextChoice])):
 		d := 1
 		if key.Matches(k, km[action.PreviousChoice]) {

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -86,4 +87,36 @@ func TestForcedQuitHandsOverTheChange(t *testing.T) {
 	if st, _ := w.sim.Token(w.ds.TokensOf("jdoe")[0]); !st.Lost {
 		t.Fatal("AM does not hold the change the console quit on")
 	}
+}
+
+// Emergency access with no expiration takes a second yes (a code that
+// works until somebody remembers to end it); one-time codes are numbered
+// on the result, so the person on the phone can say "code 2".
+func TestNeverTakesASecondYesAndCodesAreNumbered(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 100, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	s.Send(key("e"))
+	waitScreen(t, s, "Online emergency access for token")
+	s.Send(key("right")) // kind: a set of one-time codes
+	s.Send(key("right"))
+	waitScreen(t, s, "set of one-time tokencodes")
+	s.Send(key("down")) // the number of codes
+	s.Send(key("down"))
+	waitScreen(t, s, "› Lifetime")
+	for range 3 {
+		s.Send(key("backspace"))
+	}
+	typeText(s, "never")
+	waitScreen(t, s, "→ no expiration")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm", "with no expiration", "The token is John Doe (jdoe)'s.")
+	s.Send(key("y"))
+	waitScreen(t, s, "No expiration: the code works until emergency access is ended (x). y again to give it anyway.")
+	if st, _ := w.sim.Token(w.ds.TokensOf("jdoe")[0]); st.Lost {
+		t.Fatal("one yes gave emergency access with no expiration")
+	}
+	s.Send(key("y"))
+	waitScreen(t, s, "One-time tokencodes", regexp.MustCompile(`1\. [A-Za-z0-9]{8}  2\. [A-Za-z0-9]{8}`))
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -106,7 +107,8 @@ func (p *resultPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		if len(p.res.Codes) == 0 {
 			return do(say("There are no codes to copy: ending emergency access issues none.")), true
 		}
-		return do(say("Codes copied to the clipboard (OSC 52). Clear it after handing them over."), run(tea.SetClipboard(p.codesText()))), true
+		// OSC 52 cannot confirm: the terminal may ignore it
+		return do(say("Codes sent to the terminal's clipboard (OSC 52: your terminal may ignore it, check before pasting). Clear it after handing them over."), run(tea.SetClipboard(p.codesText()))), true
 	case key.Matches(k, km[action.Done]):
 		return do(back()), true // the codes are shown once: they go with the pane
 	case key.Matches(k, km[action.EmergencyAccess]) && p.gap != nil:
@@ -167,13 +169,15 @@ func (p *resultPane) content(c *common) string {
 		}
 		codes := p.codesText()
 		if len(p.res.Codes) > 1 {
-			per := max(1, min((c.w-4)/(rsa.EACodeSize+2), 10)) // a box border and padding; 10 a row at most
+			// numbered, so the person on the phone can say "code 7"
+			num := len(fmt.Sprint(len(p.res.Codes)))
+			per := max(1, min((c.w-4)/(rsa.EACodeSize+num+4), 10)) // a box border and padding; 10 a row at most
 			var rows []string
 			for i := 0; i < len(p.res.Codes); i += per {
 				end := min(i+per, len(p.res.Codes))
 				var row []string
-				for _, c := range p.res.Codes[i:end] {
-					row = append(row, c.Reveal())
+				for j, c := range p.res.Codes[i:end] {
+					row = append(row, fmt.Sprintf("%*d. %s", num, i+j+1, c.Reveal()))
 				}
 				rows = append(rows, strings.Join(row, "  "))
 			}
