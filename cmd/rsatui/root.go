@@ -121,7 +121,7 @@ func openBackend(cmd *cobra.Command, demoMode bool, seed uint64, users int, read
 func run(args []string) int {
 	root := newRoot()
 	root.SetArgs(args)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		return exitOK
 	}
@@ -132,6 +132,10 @@ func run(args []string) int {
 	}
 	// errors quote AM's fault texts and directory values: made safe, lines kept
 	fmt.Fprintln(textsafe.Writer{W: os.Stderr}, "rsatui:", err)
+	if ee == nil && cmd != nil {
+		// a wrong flag or argument: how the verb is called, not its whole help
+		fmt.Fprintln(textsafe.Writer{W: os.Stderr}, "usage:", cmd.UseLine())
+	}
 	if asJSON, _ := root.PersistentFlags().GetBool("json"); asJSON && (ee == nil || !ee.printed) {
 		// and for scripts, on standard output: {"error", "code", "hint"}
 		msg, hint, _ := strings.Cut(err.Error(), "\n  ")

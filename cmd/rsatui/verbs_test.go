@@ -342,3 +342,10 @@ func TestEADefaultLifetimeAndEnd(t *testing.T) {
 		t.Fatalf("ea end: exit %d %s", code, errs)
 	}
 }
+
+// A verb called with the wrong arguments says how it is called.
+func TestArgumentErrorsShowTheUsage(t *testing.T) {
+	c := setup(t)
+	c.fails(1, "usage: rsatui ea set SERIAL (--fixed CODE|- | --generate-fixed | --one-time N)", "ea", "set")
+	c.fails(1, "usage: rsatui token assign SERIAL LOGIN | --next LOGIN", "token", "assign", "--frobnicate")
+}
