@@ -36,6 +36,12 @@ func (m *maskedPair) focusOn(i int) tea.Cmd {
 }
 
 // clear empties both boxes (codes are good once) and goes back to the first.
+// clearOne empties box i.
+func (m *maskedPair) clearOne(i int) tea.Cmd {
+	m.in[i].SetValue("")
+	return nil
+}
+
 func (m *maskedPair) clear() tea.Cmd {
 	for i := range m.in {
 		m.in[i].SetValue("")

@@ -24,6 +24,22 @@ type passcodePane struct {
 	fields maskedPair // the passcode, the next tokencode (only when AM asks)
 	result *rsa.PasscodeResult
 	failed string
+	// asking: AM asked for the next tokencode in a test under way, which
+	// waits (AM's exchange kept open) for the code typed in the second box
+	asking  string
+	answers chan answer
+}
+
+// answer is the next tokencode for a test that waits for it, or why none.
+type answer struct {
+	code rsa.Secret
+	err  error
+}
+
+// nextAsked: AM asks, in the test under way, for what prompt says.
+type nextAsked struct {
+	p      *passcodePane
+	prompt string
 }
 
 type passcodeDone struct {
@@ -50,10 +66,16 @@ func (p *passcodePane) keys(c *common) []keyGroup {
 }
 
 func (p *passcodePane) update(c *common, msg tea.Msg) reqs {
+	if a, ok := msg.(nextAsked); ok && a.p == p {
+		p.asking = a.prompt
+		return do(run(tea.Sequence(p.fields.clearOne(1), p.fields.focusOn(1))),
+			fail("AM asks for the next tokencode: ask "+p.user.Login+" for the code the token shows next, type it in the second box, enter (esc ends the test)."))
+	}
 	r, ok := msg.(passcodeDone)
 	if !ok {
 		return nil
 	}
+	p.asking, p.answers = "", nil
 	// a tokencode is good once: the next test needs new ones
 	rs := do(run(p.fields.clear()), tell(tokensStale{login: p.user.Login}))
 	if r.err != nil {
@@ -70,6 +92,21 @@ func (p *passcodePane) update(c *common, msg tea.Msg) reqs {
 func (p *passcodePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	km := c.km
 	switch {
+	case k.String() == "esc" && p.asking != "":
+		// no next code: the test ends, AM's exchange with it
+		p.asking = ""
+		p.answers <- answer{err: rsa.ErrNoAnswer}
+		return nil, true
+	case key.Matches(k, km[action.Review]) && p.asking != "":
+		next := p.fields.value(1)
+		if err := rsa.TokencodePolicy(next); err != nil {
+			return do(fail("Fix the next tokencode: " + trimKind(err))), true
+		}
+		p.asking = ""
+		p.answers <- answer{code: rsa.Secret(next)}
+		return do(run(p.fields.clear())), true
+	case p.asking != "" && (key.Matches(k, km[action.NextField]) || key.Matches(k, km[action.PreviousField])):
+		return nil, true // the next code's box it is
 	case k.String() == "esc":
 		return do(back()), true
 	case key.Matches(k, km[action.NextField]), key.Matches(k, km[action.PreviousField]):
@@ -86,18 +123,40 @@ func (p *passcodePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		}
 		am, login := c.am, p.user.Login
 		passcode, nextCode := rsa.Secret(code), rsa.Secret(next)
-		answer := func(context.Context, string) (rsa.Secret, error) {
-			if nextCode == "" {
-				return "", rsa.ErrNoAnswer
+		// AM's question, when the next code was not given up front, comes
+		// to the screen and the test waits for the person to read it: a
+		// lone passcode used to end the exchange, and they then had to read
+		// two fresh codes
+		asked, answers, done := make(chan string, 1), make(chan answer, 1), make(chan struct{})
+		p.answers = answers
+		nextOf := func(ctx context.Context, prompt string) (rsa.Secret, error) {
+			if nextCode != "" {
+				return nextCode, nil
 			}
-			return nextCode, nil
+			asked <- prompt
+			select {
+			case a := <-answers:
+				return a.code, a.err
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+		}
+		self := p
+		waitAsked := func() tea.Msg {
+			select {
+			case prompt := <-asked:
+				return nextAsked{p: self, prompt: prompt}
+			case <-done:
+				return nil
+			}
 		}
 		// a write: it counts toward the lockout, and esc must not leave
 		// the help desk not knowing what AM recorded
 		return do(write("Testing "+login+"'s passcode with AM", func(ctx context.Context) tea.Msg {
-			res, err := am.TestPasscode(ctx, login, passcode, answer)
+			defer close(done)
+			res, err := am.TestPasscode(ctx, login, passcode, nextOf)
 			return passcodeDone{res: res, err: err}
-		})), true
+		}), run(waitAsked)), true
 	}
 	return do(run(p.fields.update(k))), true
 }
@@ -110,6 +169,10 @@ func (p *passcodePane) view(c *common, w, _ int) string {
 		st.Warn.Render("a wrong passcode counts toward the lockout") + ".\n\n")
 	for i, label := range []string{"Passcode", "Next code"} {
 		b.WriteString(p.fields.line(c, i, label) + "\n")
+	}
+	if p.asking != "" {
+		b.WriteString("\n" + st.Warn.Render("AM asks: "+printable(p.asking)) + "\n" +
+			"The test waits: ask for the code the token shows next (not the one just read), type it above and press enter; esc ends the test.\n")
 	}
 	if r := p.result; r != nil {
 		mark := st.OK.Render("✓ ")

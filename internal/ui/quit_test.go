@@ -10,6 +10,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 	"github.com/rsatui/rsatui/internal/screentest"
@@ -119,4 +121,36 @@ func TestNeverTakesASecondYesAndCodesAreNumbered(t *testing.T) {
 	}
 	s.Send(key("y"))
 	waitScreen(t, s, "One-time tokencodes", regexp.MustCompile(`1\. [A-Za-z0-9]{8}  2\. [A-Za-z0-9]{8}`))
+}
+
+// In next-tokencode mode the passcode test keeps AM's exchange open: AM's
+// question comes to the screen and the test waits for the next code (a
+// lone passcode used to end it; the person then had to read two fresh
+// codes).
+func TestPasscodeTestWaitsForTheNextCode(t *testing.T) {
+	w := newWorld(t)
+	stacktest.Try(t, w.st, "jdoe", true)
+	stacktest.Try(t, w.st, "jdoe", true) // two wrong: next-tokencode mode
+	serial := w.ds.TokensOf("jdoe")[0]
+	if st, _ := w.sim.Token(serial); !st.NextTokencodeMode {
+		t.Fatal("jdoe's token is not in next-tokencode mode")
+	}
+	s := start(t, w.model(false), 110, 32)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	s.Send(key("t"))
+	waitScreen(t, s, "Test jdoe's passcode")
+	cur, next, err := w.sim.Tokencodes(serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typeText(s, demo.DemoPIN+cur)
+	s.Send(key("enter"))
+	waitScreen(t, s, "AM asks:", "The test waits")
+	typeText(s, next)
+	s.Send(key("enter"))
+	waitScreen(t, s, "jdoe: accepted")
+	if st, _ := w.sim.Token(serial); st.NextTokencodeMode {
+		t.Fatal("the token is still in next-tokencode mode")
+	}
 }
