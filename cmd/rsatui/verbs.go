@@ -153,6 +153,10 @@ func (o *opened) emitLine(v any) error {
 // session runs fn with an opened backend and a bounded context, and closes
 // the backend (logging out of AM) afterwards.
 func session(cmd *cobra.Command, needDir bool, fn func(ctx context.Context, o *opened) error) error {
+	reason, _ := cmd.Flags().GetString("reason")
+	if err := rsa.CheckReason(reason); err != nil {
+		return verbErr(err)
+	}
 	o, err := open(cmd, needDir)
 	if err != nil {
 		return err
@@ -160,7 +164,7 @@ func session(cmd *cobra.Command, needDir bool, fn func(ctx context.Context, o *o
 	defer o.close()
 	ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 	defer cancel()
-	return fn(ctx, o)
+	return fn(rsa.WithReason(ctx, reason), o)
 }
 
 // group is a verb with sub-verbs. An unknown sub-verb is a usage error
@@ -183,6 +187,7 @@ func addVerbs(root *cobra.Command) {
 	pf := root.PersistentFlags()
 	pf.Bool("json", false, "print JSON for scripts")
 	pf.String("audit-log", "", "audit log file (default $XDG_STATE_HOME/rsatui/audit.jsonl) [env RSATUI_AUDIT_LOG]")
+	pf.String("reason", "", "the ticket or reason for a change, kept in its audit lines (INC0012345 lost token); never a code")
 
 	root.AddCommand(usersCommand(), tokensCommand(), tokenCommand(), userCommand(), eaCommand(), auditCommand())
 	authCommands(root)

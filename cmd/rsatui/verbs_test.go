@@ -349,3 +349,31 @@ func TestArgumentErrorsShowTheUsage(t *testing.T) {
 	c.fails(1, "usage: rsatui ea set SERIAL (--fixed CODE|- | --generate-fixed | --one-time N)", "ea", "set")
 	c.fails(1, "usage: rsatui token assign SERIAL LOGIN | --next LOGIN", "token", "assign", "--frobnicate")
 }
+
+// --reason goes into the change's audit lines, its intent and its outcome
+// (help desks log a case number); a reason of more than one line is refused.
+func TestReasonInTheAudit(t *testing.T) {
+	c := setup(t)
+	serial := c.ds.TokensOf("jdoe")[0]
+	if _, errs, code := c.run("", "token", "clear-pin", serial, "--reason", "INC0042 forgot the PIN"); code != 0 {
+		t.Fatalf("clear-pin: exit %d %s", code, errs)
+	}
+	raw, err := os.ReadFile(c.audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var e struct{ Operation, Outcome, Reason string }
+		if json.Unmarshal([]byte(l), &e) == nil && e.Operation == "token.clear_pin" {
+			lines++
+			if e.Reason != "INC0042 forgot the PIN" {
+				t.Errorf("%s line without the reason: %s", e.Outcome, l)
+			}
+		}
+	}
+	if lines != 2 {
+		t.Fatalf("%d audit lines of the change:\n%s", lines, raw)
+	}
+	c.fails(1, "the reason must be one line", "token", "clear-pin", serial, "--reason", "INC1\nINC2")
+}

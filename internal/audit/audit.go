@@ -27,10 +27,13 @@ type Entry struct {
 	Operation string            `json:"operation"`
 	Target    string            `json:"target"`
 	Params    map[string]string `json:"params,omitempty"`
-	Outcome   string            `json:"outcome"` // intent, then ok, refused, failed or unknown
-	Fault     string            `json:"fault,omitempty"`
-	Error     string            `json:"error,omitempty"`
-	Commands  []string          `json:"am_commands,omitempty"`
+	// Reason is the help desk's ticket or reason for the change, as they
+	// gave it (--reason, the console's :ticket)
+	Reason   string   `json:"reason,omitempty"`
+	Outcome  string   `json:"outcome"` // intent, then ok, refused, failed or unknown
+	Fault    string   `json:"fault,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	Commands []string `json:"am_commands,omitempty"`
 	// Endpoint is the AM the change went to; Demo marks the simulator of
 	// --demo, whose changes nobody should mistake for real ones.
 	Endpoint string `json:"am_endpoint,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/rsatui/rsatui/internal/audit"
@@ -30,7 +31,7 @@ func (o *Ops) intend(ctx context.Context, op, target string, params map[string]s
 	var id [8]byte
 	_, _ = rand.Read(id[:])
 	e := audit.Entry{ID: hex.EncodeToString(id[:]), OSUser: o.Actor.OSUser, SSHUser: o.Actor.SSHUser, KeyFP: o.Actor.KeyFP,
-		Admin: o.c.Admin(), Operation: op, Target: target, Params: params}
+		Admin: o.c.Admin(), Operation: op, Target: target, Params: params, Reason: ReasonOf(ctx)}
 	return context.WithValue(ctx, auditKey{}, &pendingAudit{entry: e})
 }
 
@@ -96,4 +97,36 @@ func (o *Ops) record(ctx context.Context, cmds []string, note string, err error)
 		return fmt.Errorf("the change was made, but its outcome could not be written to the audit log (its intent was): %w", werr)
 	}
 	return err
+}
+
+type reasonKey struct{}
+
+// MaxReasonLen bounds a change's reason: a ticket number and a few words.
+const MaxReasonLen = 200
+
+// CheckReason refuses a reason that is not one line of at most
+// MaxReasonLen characters: it goes into the audit as given.
+func CheckReason(r string) error {
+	switch {
+	case len(r) > MaxReasonLen:
+		return fmt.Errorf("%w: the reason is %d characters; at most %d (a ticket number and a few words)", ErrInvalidInput, len(r), MaxReasonLen)
+	case strings.ContainsAny(r, "\r\n"):
+		return fmt.Errorf("%w: the reason must be one line", ErrInvalidInput)
+	}
+	return nil
+}
+
+// WithReason is ctx carrying the help desk's ticket or reason for the
+// changes made under it: each change's audit lines record it.
+func WithReason(ctx context.Context, reason string) context.Context {
+	if reason = strings.TrimSpace(reason); reason == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, reasonKey{}, reason)
+}
+
+// ReasonOf is the reason ctx carries ("" when none).
+func ReasonOf(ctx context.Context) string {
+	r, _ := ctx.Value(reasonKey{}).(string)
+	return r
 }

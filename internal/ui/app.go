@@ -102,7 +102,7 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	m := Model{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 	m.palette = textinput.New()
 	m.palette.Prompt = ":"
-	m.palette.Placeholder = "user <text> · token <serial> · quit"
+	m.palette.Placeholder = "user <text> · token <serial> · ticket <INC123 why> · quit"
 	m.people = newPeoplePane()
 	m.stack = []pane{m.people}
 	c.top = m.people
@@ -276,7 +276,7 @@ func (m *Model) startCall(from pane, r callReq) tea.Cmd {
 	// outcome even when the session closes meanwhile
 	base := m.c.ctx
 	if r.write {
-		base = context.WithoutCancel(base)
+		base = rsa.WithReason(context.WithoutCancel(base), m.c.ticket)
 	}
 	ctx, cancel := context.WithTimeout(base, callTimeout)
 	m.cancel, m.owner, m.writing = cancel, from, r.write
@@ -473,6 +473,18 @@ func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.quit()
 		case "u", "user", "users":
 			return m, m.searchPeople(arg, true)
+		case "ticket":
+			if err := rsa.CheckReason(arg); err != nil {
+				m.setStatus(trimKind(err), true)
+				return m, nil
+			}
+			m.c.ticket = arg
+			if arg == "" {
+				m.setStatus("No ticket: the changes from now on are audited without one.", false)
+			} else {
+				m.setStatus("Ticket "+printable(arg)+": kept in the audit of every change from now on (:ticket alone clears it).", false)
+			}
+			return m, nil
 		case "t", "token":
 			if err := rsa.ValidateSerial(arg); err != nil {
 				m.setStatus(explain(err), true)
@@ -482,7 +494,7 @@ func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		case "":
 			return m, nil
 		}
-		m.setStatus(fmt.Sprintf("Unknown command %q: try user <text>, token <serial> or quit.", verb), true)
+		m.setStatus(fmt.Sprintf("Unknown command %q: try user <text>, token <serial>, ticket <text> or quit.", verb), true)
 		return m, nil
 	}
 	var cmd tea.Cmd

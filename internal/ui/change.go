@@ -177,6 +177,7 @@ func (p *changePane) view(c *common, w, _ int) string {
 	st := c.st
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Please confirm: "+lowerFirst(p.title)) + "\n\n" + p.words + "\n")
+	b.WriteString(ticketLine(c))
 	b.WriteString("\n" + st.Dim.Render("AM commands, in order (+ sent at the same time):") + "\n")
 	for i, cmd := range p.commands {
 		b.WriteString(st.Dim.Render("  "+string(rune('1'+i))+". "+cmd) + "\n")

@@ -161,10 +161,19 @@ func (p *confirmPane) view(c *common, w, _ int) string {
 	} else {
 		b.WriteString("\n" + st.Dim.Render("Reading the token as AM holds it…") + "\n")
 	}
+	b.WriteString(ticketLine(c))
 	b.WriteString("\n" + st.Dim.Render("AM commands, in order (+ sent at the same time):") + "\n")
 	for i, cmd := range p.commands() {
 		b.WriteString(st.Dim.Render("  "+string(rune('1'+i))+". "+cmd) + "\n")
 	}
 	b.WriteString("\n" + st.Key.Render(c.km[action.Yes].Help().Key) + " run it    " + st.Key.Render("any other key") + " cancel")
 	return lipgloss.NewStyle().Width(w).Render(b.String())
+}
+
+// ticketLine is the confirm's line on the ticket the change is audited with.
+func ticketLine(c *common) string {
+	if c.ticket == "" {
+		return "\n" + c.st.Dim.Render("No ticket: :ticket INC123 records one with the change.") + "\n"
+	}
+	return "\nTicket: " + printable(c.ticket) + " (kept in the audit).\n"
 }

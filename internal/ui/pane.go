@@ -80,6 +80,9 @@ type common struct {
 	inflight *Unfinished
 	// eaLifetime is the lifetime the emergency-access form starts with
 	eaLifetime string
+	// ticket is the help desk's ticket or reason (:ticket), kept in the
+	// audit of every change sent while it is set
+	ticket string
 }
 
 // onTop reports whether p is the pane on screen.

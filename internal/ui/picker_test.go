@@ -96,3 +96,21 @@ func TestDiagnosisKeepsItsKeysAt80x24(t *testing.T) {
 	openTokens(t, s, "dobrien", "Dan O'Brien")
 	waitScreen(t, s, "— u unlocks", "— n clears it")
 }
+
+// :ticket sets the ticket every change is audited with; each confirm says
+// it (or that there is none, and how to give one).
+func TestTicketOnTheConfirm(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 110, 32)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	s.Send(key("p"))
+	waitScreen(t, s, "Please confirm: clear the PIN", "No ticket: :ticket INC123 records one with the change.")
+	s.Send(key("n"))
+	s.Send(key(":"))
+	typeText(s, "ticket INC0042 forgot PIN")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Ticket INC0042 forgot PIN: kept in the audit of every change from now on")
+	s.Send(key("p"))
+	waitScreen(t, s, "Please confirm: clear the PIN", "Ticket: INC0042 forgot PIN (kept in the audit).")
+}
