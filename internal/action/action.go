@@ -28,6 +28,7 @@ const (
 	Bottom       Name = "bottom"
 
 	Open        Name = "open"
+	FilterType  Name = "filter-type"
 	Refresh     Name = "refresh"
 	AutoRefresh Name = "auto-refresh"
 	Explain     Name = "explain"

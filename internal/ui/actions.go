@@ -229,6 +229,7 @@ var actions = []actionDef{
 		verb: func(login, _ string) string { return "rsatui token assign --next " + login }},
 
 	{name: action.AutoRefresh, keys: []string{"a"}, desc: "auto-refresh", on: onTokens},
+	{name: action.FilterType, keys: []string{"t"}, desc: "show one type of token (again: the next type)", on: onPool},
 	{name: action.Explain, keys: []string{"i"}, desc: "explain fields", on: onToken},
 
 	{name: action.NextField, keys: []string{"tab", "down"}, desc: "next field", on: onForm | onShortForm},

@@ -24,6 +24,18 @@ type changePane struct {
 	commands []string // what is sent, in order
 	label    string   // the spinner's words while it runs
 	run      func(ctx context.Context) tea.Msg
+	// options, when set, are the ways the change can go (1, 2, 3 choose;
+	// y runs the chosen one): each with its words, commands and run
+	options []changeOption
+	chosen  int
+}
+
+// changeOption is one way a confirmed change can go.
+type changeOption struct {
+	label    string // "keeps working until 000512 is first used"
+	words    string // what then happens, for the person on the phone
+	commands []string
+	run      func(ctx context.Context) tea.Msg
 }
 
 // tokenChange is a confirm's run for a change whose result is a token.
@@ -166,20 +178,42 @@ func (p *changePane) keys(c *common) []keyGroup {
 }
 
 func (p *changePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
+	if n := len(p.options); n > 0 && len(k.Text) == 1 && k.Text[0] >= '1' && int(k.Text[0]-'1') < n {
+		p.chosen = int(k.Text[0] - '1')
+		return nil, true
+	}
 	if !key.Matches(k, c.km[action.Yes]) {
 		return do(back(), say("Cancelled: nothing was sent to AM.")), true
 	}
+	run := p.run
+	if len(p.options) > 0 {
+		run = p.options[p.chosen].run
+	}
 	// the confirm closes first: the result comes to the screen below it
-	return do(back(), write(p.label, p.run)), true
+	return do(back(), write(p.label, run)), true
 }
 
 func (p *changePane) view(c *common, w, _ int) string {
 	st := c.st
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Please confirm: "+lowerFirst(p.title)) + "\n\n" + p.words + "\n")
+	commands := p.commands
+	if len(p.options) > 0 {
+		o := p.options[p.chosen]
+		b.WriteString("\n")
+		for i, opt := range p.options {
+			mark := "  "
+			if i == p.chosen {
+				mark = "› "
+			}
+			b.WriteString(mark + st.Key.Render(string(rune('1'+i))) + " " + opt.label + "\n")
+		}
+		b.WriteString("\n" + o.words + "\n")
+		commands = o.commands
+	}
 	b.WriteString(ticketLine(c))
 	b.WriteString("\n" + st.Dim.Render("AM commands, in order (+ sent at the same time):") + "\n")
-	for i, cmd := range p.commands {
+	for i, cmd := range commands {
 		b.WriteString(st.Dim.Render("  "+string(rune('1'+i))+". "+cmd) + "\n")
 	}
 	b.WriteString("\n" + st.Key.Render(c.km[action.Yes].Help().Key) + " run it    " + st.Key.Render("any other key") + " cancel")

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -67,6 +68,15 @@ func openForm(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
 		warnings = append(warnings, u.Login+"'s AD account is disabled: no code lets them log in until it is enabled")
 	}
 	p := &formPane{state: s, user: u, parent: parent, warnings: warnings}
+	if s.Token.ReplacementMode == rsa.ReplacementPending {
+		// the gap until its successor arrives: the lost token itself denied
+		p.available = slices.IndexFunc(availableChoices, func(a struct {
+			mode  rsa.LostMode
+			label string
+		}) bool {
+			return a.mode == rsa.IfAvailableDeny
+		})
+	}
 	p.code = newInput("8 letters and digits", rsa.EACodeSize)
 	p.code.EchoMode = textinput.EchoPassword
 	p.count = newInput(rsa.OneTimeCountHint, 3)

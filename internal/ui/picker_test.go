@@ -114,3 +114,30 @@ func TestTicketOnTheConfirm(t *testing.T) {
 	s.Send(key("p"))
 	waitScreen(t, s, "Please confirm: clear the PIN", "Ticket: INC0042 forgot PIN (kept in the audit).")
 }
+
+// In the pool, the digits of a serial (the fob in the person's hand) move
+// the cursor to it, and t shows one type of token at a time.
+func TestPoolJumpAndTypeFilter(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 120, 40)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "fnotoken", "Fatima Notoken")
+	s.Send(key("A"))
+	waitScreen(t, s, "enter assigns the selected one to fnotoken.")
+	pool, err := w.ops.Pool(context.Background(), rsa.PoolQuery{})
+	if err != nil || len(pool) < 3 {
+		t.Fatalf("pool %d %v", len(pool), err)
+	}
+	rsa.PoolOrder(pool)
+	want := pool[2].Serial
+	typeText(s, want[len(want)-4:])
+	waitScreen(t, s, "Serial …"+want[len(want)-4:]+": "+want, "›"+want)
+	s.Send(key("t"))
+	waitScreen(t, s, regexp.MustCompile(`Only key fob: \d+ of \d+ \(t again: the next type\)\.`))
+	s.Send(key("9"))
+	s.Send(key("9"))
+	s.Send(key("9"))
+	s.Send(key("9"))
+	s.Send(key("9"))
+	waitScreen(t, s, "No token of the pool shown has …99999 in its serial")
+}

@@ -175,9 +175,11 @@ func TestUnlockFromTheConsole(t *testing.T) {
 	waitScreen(t, s, "dobrien is not locked by AM")
 }
 
-// Replace a lost token from the console: R → the pool → enter →
-// the confirm says the old one works until the new one is used → y → the
-// new token, the person's.
+// Replace a lost token from the console: R → the pool → enter → the
+// confirm offers what becomes of the old one until the new one is used
+// (keeps working, disabled now, denied with emergency access for the gap)
+// → 3 → y → the new token, the person's, and e for the gap, the form
+// starting with the token denied.
 func TestReplaceFromTheConsole(t *testing.T) {
 	world := newWorld(t)
 	s := start(t, world.model(false), 120, 30)
@@ -187,7 +189,10 @@ func TestReplaceFromTheConsole(t *testing.T) {
 	s.Send(key("R"))
 	waitScreen(t, s, "Replace token "+old, "enter makes the selected one "+old+"'s successor.")
 	s.Send(key("enter"))
-	waitScreen(t, s, "Please confirm: replace the token", "keeps working until", "ReplaceTokensCommand (replacingTokenGuid = "+old+")")
+	waitScreen(t, s, "Please confirm: replace the token", "1 keeps working", "2 is disabled now", "3 is denied",
+		"ReplaceTokensCommand (replacingTokenGuid = "+old+")")
+	s.Send(key("3"))
+	waitScreen(t, s, "› 3 is denied")
 	s.Send(key("y"))
 	waitScreen(t, s, "Replace the token: done for token", regexp.MustCompile(`\* serialNumber +[0-9]{12} \(was `+old+`\)`), regexp.MustCompile(`assignedUserId +jdoe`))
 	if st, _ := world.sim.Token(old); st.Owner != "jdoe" {
@@ -197,7 +202,7 @@ func TestReplaceFromTheConsole(t *testing.T) {
 	// access on the old one, from the result
 	waitScreen(t, s, "gives emergency access on "+old+" for the gap", "e emergency access on "+old+" for the gap")
 	s.Send(key("e"))
-	waitScreen(t, s, "Online emergency access for token "+old)
+	waitScreen(t, s, "Online emergency access for token "+old, "If available deny the token until emergency access expires")
 	s.Send(key("esc"))
 	// the list holds both tokens, and says why that is not two tokens
 	waitScreen(t, s, "John Doe (jdoe)", regexp.MustCompile(`jdoe holds 2 tokens: [0-9]{12} replaces `+old+`, which AM retires when [0-9]{12} is first used`))
@@ -318,4 +323,29 @@ func TestEscOnTopWhileTheListBelowReads(t *testing.T) {
 	}
 	close(release)
 	waitScreen(t, s, "jdoe: 1 token, read from AM")
+}
+
+// A lost token replaced with the new one in hand is disabled at once: the
+// confirm's second choice, said on the result, held by AM; no emergency
+// access is pushed for a gap there is not.
+func TestReplaceDisablesTheLostToken(t *testing.T) {
+	world := newWorld(t)
+	s := start(t, world.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "jdoe", "John Doe")
+	old := world.ds.TokensOf("jdoe")[0]
+	s.Send(key("R"))
+	waitScreen(t, s, "enter makes the selected one "+old+"'s successor.")
+	s.Send(key("enter"))
+	waitScreen(t, s, "Please confirm: replace the token")
+	s.Send(key("2"))
+	waitScreen(t, s, "› 2 is disabled now", "EnableTokensCommand (enable=false)")
+	s.Send(key("y"))
+	waitScreen(t, s, "Replace the token: done for token", "Done, and "+old+" (key fob) is disabled")
+	if strings.Contains(s.screen(), "for the gap") {
+		t.Fatal("emergency access offered for a gap there is not")
+	}
+	if st, _ := world.sim.Token(old); st.Enabled || st.Owner != "jdoe" {
+		t.Fatalf("AM holds the old token as %+v", st)
+	}
 }
