@@ -65,7 +65,7 @@ func tokensCommand() *cobra.Command {
 	pool.Flags().StringVar(&poolBefore, "expiring-before", "", "only tokens that expire before this date or lifetime (2027-06-30, 90d)")
 	tokens.AddCommand(pool)
 	var within string
-	expiring := &cobra.Command{Use: "expiring --within 30d", Short: "Assigned tokens that stop working within a time from now, soonest first", Args: cobra.NoArgs,
+	expiring := &cobra.Command{Use: "expiring --within 30d", Short: "Assigned tokens that stop working within a time from now, and those that have, soonest first", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
 			until, err := rsa.ParseExpiry(within, now)
@@ -79,13 +79,22 @@ func tokensCommand() *cobra.Command {
 					Type       string    `json:"type"`
 					AssignedTo string    `json:"assigned_to"`
 					Expires    time.Time `json:"expires"`
+					// days_left: whole days until it stops working; negative:
+					// it has (the holder cannot log in with it)
+					DaysLeft int  `json:"days_left"`
+					Expired  bool `json:"expired"`
 				}
 				views := []expiringToken{}
 				for _, t := range list {
-					views = append(views, expiringToken{Serial: t.Serial, Type: t.TokenType.String(), AssignedTo: t.AssignedUser, Expires: t.Expires.UTC()})
+					views = append(views, expiringToken{Serial: t.Serial, Type: t.TokenType.String(), AssignedTo: t.AssignedUser, Expires: t.Expires.UTC(),
+						DaysLeft: rsa.DaysLeft(t.Expires, now), Expired: !t.Expires.After(now)})
 				}
-				return emitSummaries(o, list, err, views, "SERIAL\tTYPE\tOWNER\tEXPIRES", func(t rsa.TokenSummary) string {
-					return fmt.Sprintf("%s\t%s\t%s\t%s", textsafe.Line(t.Serial), t.TokenType, textsafe.Line(t.AssignedUser), day(t.Expires))
+				return emitSummaries(o, list, err, views, "SERIAL\tTYPE\tOWNER\tEXPIRES\tDAYS LEFT", func(t rsa.TokenSummary) string {
+					left := fmt.Sprint(rsa.DaysLeft(t.Expires, now))
+					if !t.Expires.After(now) {
+						left = fmt.Sprintf("EXPIRED %d days ago", -rsa.DaysLeft(t.Expires, now))
+					}
+					return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", textsafe.Line(t.Serial), t.TokenType, textsafe.Line(t.AssignedUser), day(t.Expires), left)
 				})
 			})
 		}}

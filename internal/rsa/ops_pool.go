@@ -41,15 +41,16 @@ func (o *Ops) Pool(ctx context.Context, q PoolQuery) ([]TokenSummary, error) {
 	})
 }
 
-// Expiring lists the assigned tokens that stop working within d from now
-// (not those already expired), soonest first: who needs a new token soon.
+// Expiring lists the assigned tokens that stop working within d from now,
+// and those that already have (still assigned: their holders cannot log
+// in), soonest first: who needs a new token.
 func (o *Ops) Expiring(ctx context.Context, d time.Duration) ([]TokenSummary, error) {
 	if d <= 0 {
 		return nil, fmt.Errorf("%w: give how far ahead to look, e.g. 30d", ErrInvalidInput)
 	}
 	now := o.Now()
 	out, err := o.searchTokens(ctx, true, func(t TokenSummary) bool {
-		return !t.Expires.IsZero() && t.Expires.After(now) && !t.Expires.After(now.Add(d))
+		return !t.Expires.IsZero() && !t.Expires.After(now.Add(d))
 	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Expires.Before(out[j].Expires) })
 	return out, err
@@ -217,3 +218,7 @@ func PoolOrder(ts []TokenSummary) {
 		return ts[i].Serial < ts[j].Serial
 	})
 }
+
+// DaysLeft is how many whole days t has before it stops working from now:
+// negative once it has (-3: expired three whole days ago).
+func DaysLeft(t, now time.Time) int { return int(t.Sub(now) / (24 * time.Hour)) }

@@ -59,8 +59,9 @@ func TestUserTokenStatesOfAPersonWithNone(t *testing.T) {
 	}
 }
 
-// Tokens that stop working soon: assigned, not yet expired,
-// within the window, soonest first.
+// Tokens that stop working soon, and those that have (still assigned:
+// their holders cannot log in — the list left them out): assigned, within
+// the window, soonest first, the expired ones first of all.
 func TestExpiring(t *testing.T) {
 	o, e := newOps(t, amsim.Options{})
 	ctx := context.Background()
@@ -68,16 +69,16 @@ func TestExpiring(t *testing.T) {
 	if err != nil || len(soon) == 0 {
 		t.Fatalf("%v, %d tokens", err, len(soon))
 	}
+	if soon[0].Serial != e.ds.TokensOf("eolsen")[0] || rsa.DaysLeft(soon[0].Expires, testNow) != -10 {
+		t.Fatalf("the expired token first, 10 days ago: %+v (%d days)", soon[0], rsa.DaysLeft(soon[0].Expires, testNow))
+	}
 	for i, tk := range soon {
-		if tk.AssignedUser == "" || !tk.Expires.After(testNow) || (i > 0 && tk.Expires.Before(soon[i-1].Expires)) {
+		if tk.AssignedUser == "" || (i > 0 && tk.Expires.Before(soon[i-1].Expires)) {
 			t.Fatalf("token %d: %+v", i, tk)
 		}
-		if tk.Serial == e.ds.TokensOf("eolsen")[0] {
-			t.Fatal("an expired token is listed as expiring")
-		}
 	}
-	if none, err := o.Expiring(ctx, time.Hour); err != nil || len(none) != 0 {
-		t.Fatalf("within an hour: %v %d", err, len(none))
+	if within, err := o.Expiring(ctx, time.Hour); err != nil || len(within) != 1 || within[0].Serial != e.ds.TokensOf("eolsen")[0] {
+		t.Fatalf("within an hour, the expired one only: %v %+v", err, within)
 	}
 	if _, err := o.Expiring(ctx, 0); !errors.Is(err, rsa.ErrInvalidInput) {
 		t.Fatalf("no window: %v", err)
