@@ -55,6 +55,8 @@ type changeDone struct {
 	// for the time until owner has the new one
 	gap   *rsa.TokenState
 	owner ad.User
+	// pair: res.Before and res.After are two tokens (a replacement)
+	pair bool
 }
 
 func (d changeDone) outcome() error { return d.err }

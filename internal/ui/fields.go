@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
@@ -102,4 +103,20 @@ func fieldLines(c *common, after, before rsa.TokenState, explain bool) []string 
 		}
 	}
 	return append(changed, same...)
+}
+
+// pairLines are two tokens' fields side by side (a replacement's old and
+// new one): a row a field, the old token's value, then the new one's.
+func pairLines(c *common, old, new rsa.TokenState) []string {
+	of, nf := fields(old, c.loc), fields(new, c.loc)
+	width, col := 0, len("old")
+	for i, f := range nf {
+		width = max(width, len(f.name))
+		col = max(col, ansi.StringWidth(of[i].value))
+	}
+	out := []string{c.st.Dim.Render("  " + pad("", width+1) + pad("old "+old.Token.Serial, col+2) + "new " + new.Token.Serial)}
+	for i, f := range nf {
+		out = append(out, "  "+pad(f.name, width+1)+pad(of[i].value, col+2)+f.value)
+	}
+	return out
 }

@@ -194,7 +194,12 @@ func TestReplaceFromTheConsole(t *testing.T) {
 	s.Send(key("3"))
 	waitScreen(t, s, "› 3 is denied")
 	s.Send(key("y"))
-	waitScreen(t, s, "Replace the token: done for token", regexp.MustCompile(`\* serialNumber +[0-9]{12} \(was `+old+`\)`), regexp.MustCompile(`assignedUserId +jdoe`))
+	// the two tokens side by side (it diffed the new one against the old)
+	waitScreen(t, s, "Replace the token: done for token", regexp.MustCompile(`serialNumber +`+old+` +[0-9]{12}`),
+		regexp.MustCompile(`assignedUserId +jdoe +jdoe`))
+	if strings.Contains(s.screen(), "(was ") {
+		t.Fatal("the new token is shown as the old one's change")
+	}
 	if st, _ := world.sim.Token(old); st.Owner != "jdoe" {
 		t.Fatal("the old token was taken away: AM retires it itself")
 	}

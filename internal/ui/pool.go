@@ -258,7 +258,7 @@ func replaceConfirm(c *common, r rsa.TokenState, t rsa.TokenSummary, user ad.Use
 	am, old, login := c.am, r.Token.Serial, user.Login
 	replace := func(ctx context.Context) (rsa.ReplaceResult, changeDone) {
 		res, err := am.Replace(ctx, old, t.Serial, false)
-		return res, changeDone{title: "Replace the token", res: rsa.TokenResult{Before: res.Old, After: res.New, Commands: res.Commands}, err: err, owner: user}
+		return res, changeDone{title: "Replace the token", res: rsa.TokenResult{Before: res.Old, After: res.New, Commands: res.Commands}, err: err, owner: user, pair: true}
 	}
 	plan := rsa.ReplacePlan(t.Serial, old).Lines()
 	words := "Replace token " + old + " (" + login + ") with " + t.Serial + " (" + t.TokenType.String() + "): " + t.Serial +

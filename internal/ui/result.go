@@ -30,6 +30,9 @@ type resultPane struct {
 	// emergency access until the new one reaches owner
 	gap   *rsa.TokenState
 	owner ad.User
+	// pair: Before and After are two tokens (a replacement's old and new),
+	// shown side by side, not as one token's changes
+	pair bool
 }
 
 // uncertain: the reply to a change was lost and AM does not show it (yet),
@@ -73,7 +76,7 @@ func changeFinished(c *common, r changeDone, parent string) reqs {
 		return append(rs, fail(explain(r.err)))
 	}
 	p := &resultPane{res: rsa.EAResult{Before: r.res.Before, After: r.res.After, Note: r.res.Note}, parent: parent,
-		title: r.title + ": done for token " + r.res.After.Token.Serial, scroll: newScroller(), gap: r.gap, owner: r.owner}
+		title: r.title + ": done for token " + r.res.After.Token.Serial, scroll: newScroller(), gap: r.gap, owner: r.owner, pair: r.pair}
 	if r.res.Note != "" {
 		return append(rs, push(p), say("Nothing to do ("+r.res.Note+")."))
 	}
@@ -199,6 +202,11 @@ func (p *resultPane) content(c *common) string {
 		} else {
 			b.WriteString("Ask an admin who may give emergency access to cover the gap.\n")
 		}
+	}
+	if p.pair {
+		b.WriteString(st.Dim.Render("AM now holds the two tokens:") + "\n")
+		b.WriteString(strings.Join(pairLines(c, p.res.Before, p.res.After), "\n"))
+		return b.String()
 	}
 	b.WriteString(st.Dim.Render("AM now holds (* = changed, listed first):") + "\n")
 	b.WriteString(strings.Join(fieldLines(c, p.res.After, p.res.Before, false), "\n"))
