@@ -340,6 +340,13 @@ func (d *diagnosis) attempts() {
 		// since (clear-bad-count, a resync): nothing left to fix
 		d.add(Finding{Severity: Info, At: lastBad.At, Serial: lastBad.Token,
 			Words: fmt.Sprintf("%d wrong passcode%s since the last success, the latest %s; AM's count of them has been cleared since", bad, plural(bad), d.when(lastBad.At))})
+	case bad > 0 && !locked && d.oneTimeCodesOn():
+		// with one-time emergency codes on, a code said twice is the likely
+		// cause (AM takes each once), not the token's clock: a resync would
+		// not help, more codes do
+		d.add(Finding{Severity: Warning, At: lastBad.At, Serial: lastBad.Token, Fix: action.AddOneTimeCodes, keys: []string{"BAD_PASSCODE"},
+			Words: fmt.Sprintf("%d wrong passcode%s since the last success, the latest %s, while one-time emergency codes are on: a code used once does not work again (or it was mistyped)",
+				bad, plural(bad), d.when(lastBad.At))})
 	case bad > 0 && !locked:
 		words := fmt.Sprintf("%d wrong passcode%s since the last success, the latest %s: a mistyped PIN or tokencode, or the token's clock is off",
 			bad, plural(bad), d.when(lastBad.At))
@@ -433,4 +440,15 @@ func (d *diagnosis) when(t time.Time) string {
 		return "on " + t.Weekday().String() + " at " + clock
 	}
 	return "on " + t.Format("2006-01-02")
+}
+
+// oneTimeCodesOn reports whether a set of one-time emergency codes is on
+// for one of the person's tokens.
+func (d *diagnosis) oneTimeCodesOn() bool {
+	for _, st := range d.p.Tokens {
+		if st.EA.Active() && st.EA.Mode == rsa.EAOneTimeCodes {
+			return true
+		}
+	}
+	return false
 }

@@ -266,3 +266,24 @@ func TestBlockersFirstAndNoStaleWarning(t *testing.T) {
 		}
 	}
 }
+
+// A one-time emergency code said twice is diagnosed as such, with o (more
+// codes) as its fix — it was "wrong passcode … a resync tells", and the
+// dashboard offered s.
+func TestReusedOneTimeCode(t *testing.T) {
+	w := start(t)
+	ctx := context.Background()
+	serial := w.st.DS.TokensOf("jdoe")[0]
+	res, err := w.st.Ops.SetEmergencyAccess(ctx, rsa.EARequest{Serial: serial, Mode: rsa.EAOneTimeCodes, Count: 3,
+		Expires: time.Now().Add(48 * time.Hour), IfAvailable: rsa.IfAvailableAllowAndEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := demo.DemoPIN + res.Codes[0].Reveal()
+	for i := range 3 {
+		if r, err := w.st.Ops.TestPasscode(ctx, "jdoe", rsa.Secret(code), nil); err != nil || r.Accepted != (i == 0) {
+			t.Fatalf("try %d: %+v %v", i, r, err)
+		}
+	}
+	first(t, w.diagnose("jdoe"), diagnose.Warning, action.AddOneTimeCodes, "while one-time emergency codes are on: a code used once does not work again")
+}

@@ -146,7 +146,8 @@ var actions = []actionDef{
 		},
 		open: func(c *common, t target) reqs { return openExtend(c, t.state, t.parent) }},
 	{name: action.AddOneTimeCodes, keys: []string{"o"}, desc: "add one-time codes", on: onTokens | onToken, token: true,
-		perms: need(rsa.PermEmergencyOTT),
+		perms: need(rsa.PermEmergencyOTT), fix: "adds codes",
+		verb: func(_, serial string) string { return "rsatui ea add-codes " + serial + " 5" },
 		unavailable: func(c *common, t target) string {
 			if !t.state.EA.Active() || t.state.EA.Mode != rsa.EAOneTimeCodes {
 				return "Token " + t.state.Token.Serial + " has no set of one-time codes on (" + eaSummary(t.state.EA, c.loc) + "): " + keyOf(c, action.EmergencyAccess) + " gives one."
