@@ -147,14 +147,17 @@ func userColumns(w int) []column {
 }
 
 func userRow(u ad.User, w int) row {
+	// the directory's word, said as the directory's: AM's lockout is the
+	// person's screen's (a locked dobrien read as locked by AM, and a
+	// person locked by AM read as fine)
 	status := ""
 	switch {
 	case u.Disabled && u.Locked:
-		status = "disabled,locked"
+		status = "AD disab+lock"
 	case u.Disabled:
-		status = "disabled"
+		status = "AD disabled"
 	case u.Locked:
-		status = "locked"
+		status = "AD locked"
 	}
 	if w < wideUsers {
 		return row{u.Login, u.DisplayName, status}

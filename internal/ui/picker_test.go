@@ -141,3 +141,15 @@ func TestPoolJumpAndTypeFilter(t *testing.T) {
 	s.Send(key("9"))
 	waitScreen(t, s, "No token of the pool shown has …99999 in its serial")
 }
+
+// The people list says whose lock it shows: the directory's (dobrien's
+// "locked" read as AM's lockout).
+func TestPeopleListSaysItIsAD(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	search(s, "dobrien")
+	waitScreen(t, s, "1 found", "AD locked")
+	search(s, "bdisabled")
+	waitScreen(t, s, "1 found", "AD disabled")
+}
