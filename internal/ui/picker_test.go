@@ -150,6 +150,7 @@ func TestPeopleListSaysItIsAD(t *testing.T) {
 	waitScreen(t, s, screentest.PeopleFound)
 	search(s, "dobrien")
 	waitScreen(t, s, "1 found", "AD locked")
+	s.Send(key("esc")) // out of the box: / is then a command again
 	search(s, "bdisabled")
 	waitScreen(t, s, "1 found", "AD disabled")
 }
