@@ -9,6 +9,7 @@ import (
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/demo/stack"
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amsim"
 	"github.com/rsatui/rsatui/internal/ui"
 )
 
@@ -48,7 +49,7 @@ const logoutWait = 500 * time.Millisecond
 //
 // traffic > 0 makes demo people log in every traffic (demo.Traffic).
 func demoBackend(seed uint64, users int, readOnly bool, traffic time.Duration) (*backend, error) {
-	st, err := stack.Start(stack.Options{Seed: seed, Users: users, Helpdesk: readOnly})
+	st, err := stack.Start(stack.Options{Seed: seed, Users: users, Helpdesk: readOnly, Sim: amsim.Options{RandomCodes: true}})
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ It is meant for loopback only: demo credentials.`,
 				return err
 			}
 			srv, err := stack.Serve(stack.Options{Seed: seed, Users: users, Listen: listen, PlainHTTP: plainHTTP,
-				Sim: amsim.Options{Inline: inline}})
+				Sim: amsim.Options{Inline: inline, RandomCodes: true}})
 			if err != nil {
 				return &exitError{code: exitServer, err: err}
 			}

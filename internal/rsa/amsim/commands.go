@@ -2,6 +2,7 @@ package amsim
 
 import (
 	"errors"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -823,6 +824,10 @@ func (s *Sim) newCode() string {
 	for {
 		b := make([]byte, amproto.EACodeSize)
 		for i := range b {
+			if s.opt.RandomCodes {
+				b[i] = codeAlphabet[rand.IntN(len(codeAlphabet))] // math/rand/v2's source: seeded by the system
+				continue
+			}
 			b[i] = codeAlphabet[s.rng.IntN(len(codeAlphabet))]
 		}
 		if amproto.CodePolicyViolation(string(b)) == "" {

@@ -48,6 +48,10 @@ type Options struct {
 	CommandClientPassword string
 	// Seed makes GUIDs and generated codes deterministic.
 	Seed uint64
+	// RandomCodes draws generated emergency codes from the system's
+	// random source whatever the Seed: a simulator a person uses (--demo,
+	// rsatui sim) hands out codes nobody can predict from the seed.
+	RandomCodes bool
 	// IdleTimeout and MaxLifetime of admin sessions (defaults 30 min and 8 h).
 	IdleTimeout, MaxLifetime time.Duration
 	// EAMaxDays is auth_manager.admin.eatokencode_expire_days (default 14).

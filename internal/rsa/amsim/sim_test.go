@@ -292,3 +292,17 @@ func TestLatencyAndJitter(t *testing.T) {
 		t.Fatalf("a request took %s with a latency of 30ms", d)
 	}
 }
+
+// Codes follow the seed for tests, and the system's randomness for a
+// simulator a person uses (--demo, rsatui sim): every demo run handed out
+// the same first code.
+func TestGeneratedCodesRandomWhenAsked(t *testing.T) {
+	a, b := New(Options{Seed: 1}), New(Options{Seed: 1})
+	if a.newCode() != b.newCode() {
+		t.Fatal("a seeded simulator's codes differ")
+	}
+	c, d := New(Options{Seed: 1, RandomCodes: true}), New(Options{Seed: 1, RandomCodes: true})
+	if x, y := c.newCode(), d.newCode(); x == y || amproto.CodePolicyViolation(x) != "" {
+		t.Fatalf("random codes %q and %q", x, y)
+	}
+}
