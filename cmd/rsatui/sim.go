@@ -124,6 +124,9 @@ It is meant for loopback only: demo credentials.`,
 	cmd.Flags().BoolVar(&plainHTTP, "plain-http", false, "serve plain HTTP instead of HTTPS (clients then need --am-allow-plain-http)")
 	cmd.Flags().StringVar(&caFile, "ca-file", "", "where to write the run's CA certificate (default: a file in the temporary directory, removed on exit)")
 	cmd.AddCommand(newSimTokencodeCmd())
+	// sim reads none of the console's and verbs' settings: its help lists
+	// its own flags only (the thirty global ones buried them)
+	cmd.SetHelpFunc(ownFlagsHelp)
 	return cmd
 }
 
@@ -157,6 +160,7 @@ func newSimTokencodeCmd() *cobra.Command {
 	}
 	cmd.Flags().IntVar(&users, "users", 200, "number of generated users (as given to sim or --demo-users)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the demo data set (as given to sim or --demo-seed)")
+	cmd.SetHelpFunc(ownFlagsHelp)
 	return cmd
 }
 
@@ -173,4 +177,24 @@ func checkTraffic(d time.Duration) error {
 		return usageErr("--traffic must be between 100ms and 1h (not %s)", d)
 	}
 	return nil
+}
+
+// ownFlagsHelp is a command's help with its own flags only: for commands
+// that read none of the global settings.
+func ownFlagsHelp(c *cobra.Command, _ []string) {
+	out := c.OutOrStdout()
+	text := c.Long
+	if text == "" {
+		text = c.Short
+	}
+	fmt.Fprintf(out, "%s\n\nUsage:\n  %s\n", text, c.UseLine())
+	if c.HasAvailableSubCommands() {
+		fmt.Fprintln(out, "\nCommands:")
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() {
+				fmt.Fprintf(out, "  %-12s %s\n", sub.Name(), sub.Short)
+			}
+		}
+	}
+	fmt.Fprintf(out, "\nFlags:\n%s", c.LocalFlags().FlagUsages())
 }

@@ -377,3 +377,13 @@ func TestReasonInTheAudit(t *testing.T) {
 	}
 	c.fails(1, "the reason must be one line", "token", "clear-pin", serial, "--reason", "INC1\nINC2")
 }
+
+// rsatui sim --help lists the flags sim uses, not the thirty global ones
+// it never reads.
+func TestSimHelpHasItsOwnFlags(t *testing.T) {
+	c := setup(t)
+	out, _, code := c.run("", "sim", "--help")
+	if code != 0 || !strings.Contains(out, "--latency") || strings.Contains(out, "--am-url") || strings.Contains(out, "Global Flags") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
