@@ -63,6 +63,11 @@ changes already sent finish and show their result, then the sessions close.`,
 			if err != nil {
 				return err
 			}
+			// the keys first: a missing or broken keys file is said before
+			// AM and the directory are connected to (or the demo started)
+			if err := checkAuthorizedKeys(authKeys); err != nil {
+				return err
+			}
 			b, err := openBackend(cmd, demoMode, demoSeed, demoUsers, readOnly)
 			if err != nil {
 				return err
@@ -124,4 +129,19 @@ changes already sent finish and show their result, then the sessions close.`,
 	f.Uint64Var(&demoSeed, "demo-seed", 1, "seed of the demo data set (with --demo)")
 	addTrafficFlag(cmd)
 	return cmd
+}
+
+// checkAuthorizedKeys reads and parses the keys file as the server will.
+func checkAuthorizedKeys(path string) error {
+	if path == "" {
+		return usageErr("--authorized-keys is required: the keys that may connect, each with role=admin, role=helpdesk or role=viewer")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return usageErr("--authorized-keys %s: %v", path, err)
+	}
+	if _, err := sshserve.ParseAuthorizedKeys(data); err != nil {
+		return usageErr("--authorized-keys %s: %v", path, err)
+	}
+	return nil
 }

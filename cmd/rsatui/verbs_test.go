@@ -387,3 +387,15 @@ func TestSimHelpHasItsOwnFlags(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }
+
+// serve checks its keys file before it starts anything (the demo's
+// servers started first, then the missing file was said).
+func TestServeChecksItsKeysFirst(t *testing.T) {
+	c := setup(t)
+	c.fails(1, "--authorized-keys /nonexistent/keys: open /nonexistent/keys", "serve", "--demo", "--authorized-keys", "/nonexistent/keys")
+	bad := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(bad, []byte("role=wizard ssh-ed25519 AAAA x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.fails(1, "--authorized-keys "+bad, "serve", "--demo", "--authorized-keys", bad)
+}
