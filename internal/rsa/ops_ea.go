@@ -52,6 +52,12 @@ func (r EARequest) Describe(now time.Time, loc *time.Location) string {
 // CodePolicy is the emergency-access code format of AM's default token policy:
 // 8 characters, letters and digits, at least one of each.
 func CodePolicy(code string) error {
+	for i, r := range []rune(code) {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			// which one: the admin corrects that character, not the code
+			return fmt.Errorf("%w: the code may contain only letters and digits: character %d, %q, is neither", ErrInvalidInput, i+1, r)
+		}
+	}
 	if len(code) != EACodeSize {
 		return fmt.Errorf("%w: the code must be exactly %d characters (it has %d)", ErrInvalidInput, EACodeSize, len(code))
 	}

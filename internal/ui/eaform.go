@@ -78,7 +78,8 @@ func openForm(c *common, s rsa.TokenState, u ad.User, parent string) reqs {
 		})
 	}
 	p.code = newInput("8 letters and digits", rsa.EACodeSize)
-	p.code.EchoMode = textinput.EchoPassword
+	// shown as typed: it is the admin's own code, read out to the person
+	// on the phone (masked, a mistyped character could not be found)
 	p.count = newInput(rsa.OneTimeCountHint, 3)
 	p.count.SetValue("5")
 	p.lifetime = newInput("14d, 36h, 2026-12-12 or never", 32)
