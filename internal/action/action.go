@@ -29,6 +29,8 @@ const (
 
 	Open        Name = "open"
 	FilterType  Name = "filter-type"
+	Activity    Name = "activity"
+	Failures    Name = "failures"
 	Refresh     Name = "refresh"
 	AutoRefresh Name = "auto-refresh"
 	Explain     Name = "explain"

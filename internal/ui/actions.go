@@ -21,6 +21,7 @@ const (
 	onResult           // a change's result
 	onPool             // the token pool (assign, replace)
 	onShortForm        // the resync, passcode-test, extend and add-codes forms
+	onActivity         // what AM saw of a person, every record
 )
 
 // screens name the screens, in the README's order.
@@ -29,12 +30,12 @@ var screens = []struct {
 	name string
 }{
 	{onPeople, "people list"}, {onTokens, "token list"}, {onToken, "token"}, {onForm, "emergency access"},
-	{onResult, "result"}, {onPool, "token pool"}, {onShortForm, "resync, test and extend forms"},
+	{onResult, "result"}, {onPool, "token pool"}, {onShortForm, "resync, test and extend forms"}, {onActivity, "what AM saw"},
 }
 
 const (
-	everywhere = onPeople | onTokens | onToken | onForm | onResult | onPool
-	scrolled   = onPeople | onTokens | onToken | onResult | onPool
+	everywhere = onPeople | onTokens | onToken | onForm | onResult | onPool | onActivity
+	scrolled   = onPeople | onTokens | onToken | onResult | onPool | onActivity
 )
 
 // target is what an action acts on: the person on screen, their AM
@@ -48,7 +49,8 @@ type target struct {
 	tokens    int // how many tokens the person holds
 	all       []rsa.TokenState
 	held      rsa.Holding
-	parent    string // "the token list", "the token"
+	activity  []rsa.AuthEvent // what AM saw of the person, as the screen holds it
+	parent    string          // "the token list", "the token"
 }
 
 // actionDef is one record of the action table: everything the console
@@ -230,6 +232,9 @@ var actions = []actionDef{
 		verb: func(login, _ string) string { return "rsatui token assign --next " + login }},
 
 	{name: action.AutoRefresh, keys: []string{"a"}, desc: "auto-refresh", on: onTokens},
+	{name: action.Activity, keys: []string{"w"}, desc: "what AM saw: every record of the week", on: onTokens,
+		open: func(c *common, t target) reqs { return do(push(newActivityPane(t.user, t.activity))) }},
+	{name: action.Failures, keys: []string{"F"}, desc: "failures only / every record", on: onActivity},
 	{name: action.FilterType, keys: []string{"t"}, desc: "show one type of token (again: the next type)", on: onPool},
 	{name: action.Explain, keys: []string{"i"}, desc: "explain fields", on: onToken},
 

@@ -154,3 +154,20 @@ func TestPeopleListSaysItIsAD(t *testing.T) {
 	search(s, "bdisabled")
 	waitScreen(t, s, "1 found", "AD disabled")
 }
+
+// w on a person's screen shows every record AM has of the week, scrolled;
+// F keeps the refusals only (the dashboard shows the newest that fit).
+func TestWhatAMSawEveryRecord(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	openTokens(t, s, "dobrien", "Dan O'Brien")
+	waitScreen(t, s, "What AM saw")
+	s.Send(key("w"))
+	waitScreen(t, s, regexp.MustCompile(`What AM saw of dobrien: \d+ records in 7 days`), "Success")
+	s.Send(key("F"))
+	waitScreen(t, s, regexp.MustCompile(`What AM refused of dobrien: [1-9]\d* of \d+ records`))
+	if strings.Contains(s.screen(), " Success ") {
+		t.Fatalf("a success among the refusals:\n%s", s.screen())
+	}
+}
