@@ -195,6 +195,20 @@ func Generate(seed uint64, n int, now time.Time) *Dataset {
 			ds.Tokens = append(ds.Tokens, tok(p.Login, typ, now.Add(time.Duration(60+rng.IntN(900))*day), !p.Disabled))
 		}
 	}
+	// a person's last login (AM's principal) is their tokens' latest: the
+	// two dates of one screen disagreed (jdoe's AM last login was weeks
+	// before the login its token and its activity record show)
+	latest := map[string]time.Time{}
+	for _, t := range ds.Tokens {
+		if t.Owner != "" && t.LastLogin.After(latest[t.Owner]) {
+			latest[t.Owner] = t.LastLogin
+		}
+	}
+	for i := range ds.People {
+		if at, ok := latest[ds.People[i].Login]; ok {
+			ds.People[i].LastLogin = at
+		}
+	}
 	pool := 5 + n/5
 	for i := 0; i < pool; i++ {
 		t := tok("", amproto.TokenTypeKeyFob, twoYears, false)
