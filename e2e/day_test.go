@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/rsatui/rsatui/internal/demo"
-	"github.com/rsatui/rsatui/internal/simtest"
 )
 
 // A day at the help desk, on the real binary and one rsatui sim: the calls
@@ -22,12 +20,7 @@ import (
 // a broken token (replaced, its successor found by its serial's digits) —
 // and the audit holds every change with its ticket.
 func TestADayAtTheHelpDeskInTmux(t *testing.T) {
-	needTmux(t)
-	bin := build(t)
-	audit := filepath.Join(t.TempDir(), "audit.jsonl")
-	env := append(simtest.Env(simtest.Start(t, bin, "--users", "20", "--seed", "1")), "RSATUI_AUDIT_LOG="+audit)
-	tt := run(t, 100, 32, append([]string{"NO_COLOR=1", "TERM=xterm-256color"}, env...), bin)
-	tt.wait("people. enter opens their tokens.")
+	tt, bin, _, audit := onSim(t, 100, 32)
 	codes := func(serial string) (string, string) {
 		out, err := exec.Command(bin, "sim", "tokencode", serial, "--users", "20", "--seed", "1").Output()
 		m := regexp.MustCompile(`tokencode (\d+), next (\d+)`).FindStringSubmatch(string(out))

@@ -2,12 +2,13 @@ package e2e
 
 import (
 	"bytes"
-	"github.com/rsatui/rsatui/internal/screentest"
 	"os/exec"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/screentest"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/creack/pty"

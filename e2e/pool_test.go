@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/rsatui/rsatui/internal/demo"
-	"github.com/rsatui/rsatui/internal/simtest"
 )
 
 // The pool and the replacement on the real binary: a second token is
@@ -16,12 +15,7 @@ import (
 // pool flags it, never offers it first, and assigning it clears the PIN its
 // old holder left on it — each said on screen.
 func TestPoolAndReplacementInTmux(t *testing.T) {
-	needTmux(t)
-	bin := build(t)
-	env := simtest.Env(simtest.Start(t, bin, "--users", "20", "--seed", "1"))
-	env = append(env, "RSATUI_AUDIT_LOG="+t.TempDir()+"/audit.jsonl")
-	tt := run(t, 100, 30, append([]string{"NO_COLOR=1", "TERM=xterm-256color"}, env...), bin)
-	tt.wait("people. enter opens their tokens.")
+	tt, bin, env, _ := onSim(t, 100, 30)
 	tt.keys("/jdoe")
 	tt.wait("1 found", "›jdoe")
 	tt.keys("Enter")

@@ -3,23 +3,15 @@ package e2e
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rsatui/rsatui/internal/simtest"
 )
 
 // ctrlCDuringEA opens veriksen's emergency-access form on a slow AM
 // (rsatui sim --latency) and presses y then ctrl+c at once: the change is
 // being sent when the key comes.
 func ctrlCDuringEA(t *testing.T) (tt *term, audit string) {
-	needTmux(t)
-	bin := build(t)
-	audit = filepath.Join(t.TempDir(), "audit.jsonl")
-	env := append(simtest.Env(simtest.Start(t, bin, "--users", "20", "--seed", "1", "--latency", "400ms")), "RSATUI_AUDIT_LOG="+audit)
-	tt = run(t, 80, 24, append([]string{"NO_COLOR=1", "TERM=xterm-256color"}, env...), bin)
-	tt.wait("people. enter opens their tokens.")
+	tt, _, _, audit = onSim(t, 80, 24, "--latency", "400ms")
 	tt.keys("/veriksen")
 	tt.wait("1 found", "›veriksen")
 	tt.keys("Enter")

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"github.com/rsatui/rsatui/internal/screentest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/screentest"
 )
 
 // served is `rsatui serve --demo` running as its own process, with keys made

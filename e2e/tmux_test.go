@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"fmt"
-	"github.com/rsatui/rsatui/internal/screentest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/screentest"
+	"github.com/rsatui/rsatui/internal/simtest"
 )
 
 type term struct {
@@ -289,4 +291,18 @@ func TestHelpDeskCallsInTmux(t *testing.T) {
 	tt.wait("Assign the token: done for token")
 	tt.keys("q")
 	tt.wait("EXITED 0")
+}
+
+// onSim is the built console in tmux (w×h, no colour) on a `rsatui sim` of
+// its own (started with simArgs, after --users 20 --seed 1), with an audit
+// log of its own, waiting at the people list.
+func onSim(t *testing.T, w, h int, simArgs ...string) (tt *term, bin string, env []string, audit string) {
+	t.Helper()
+	needTmux(t)
+	bin = build(t)
+	audit = filepath.Join(t.TempDir(), "audit.jsonl")
+	env = append(simtest.Env(simtest.Start(t, bin, append([]string{"--users", "20", "--seed", "1"}, simArgs...)...)), "RSATUI_AUDIT_LOG="+audit)
+	tt = run(t, w, h, append([]string{"NO_COLOR=1", "TERM=xterm-256color"}, env...), bin)
+	tt.wait("people. enter opens their tokens.")
+	return tt, bin, env, audit
 }
