@@ -222,3 +222,21 @@ func PoolOrder(ts []TokenSummary) {
 // DaysLeft is how many whole days t has before it stops working from now:
 // negative once it has (-3: expired three whole days ago).
 func DaysLeft(t, now time.Time) int { return int(t.Sub(now) / (24 * time.Hour)) }
+
+// InEmergencyAccess is the assigned tokens in emergency access (one paged
+// read of AM's token search), by holder: who is living on emergency codes.
+func (o *Ops) InEmergencyAccess(ctx context.Context) ([]TokenSummary, error) {
+	return o.heldWith(ctx, func(t TokenSummary) bool { return t.Lost })
+}
+
+// InNextTokencodeMode is the assigned tokens AM asks the next tokencode of,
+// by holder: who is about to be locked out or has a token out of sync.
+func (o *Ops) InNextTokencodeMode(ctx context.Context) ([]TokenSummary, error) {
+	return o.heldWith(ctx, func(t TokenSummary) bool { return t.NextTokencodeMode })
+}
+
+func (o *Ops) heldWith(ctx context.Context, keep func(TokenSummary) bool) ([]TokenSummary, error) {
+	out, err := o.searchTokens(ctx, true, keep)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].AssignedUser < out[j].AssignedUser })
+	return out, err
+}

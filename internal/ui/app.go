@@ -473,6 +473,8 @@ func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.quit()
 		case "u", "user", "users":
 			return m, m.searchPeople(arg, true)
+		case "ea", "next":
+			return m, m.apply(nil, append(do(resetReq{}), openHolders(m.c, verb)...))
 		case "ticket":
 			if err := rsa.CheckReason(arg); err != nil {
 				m.setStatus(trimKind(err), true)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/screentest"
@@ -170,4 +171,28 @@ func TestWhatAMSawEveryRecord(t *testing.T) {
 	if strings.Contains(s.screen(), " Success ") {
 		t.Fatalf("a success among the refusals:\n%s", s.screen())
 	}
+}
+
+// :ea and :next list the people whose tokens are in that state, across
+// everybody, from AM's token search (the people list is the directory's:
+// it showed neither); enter opens the person.
+func TestPeopleInEmergencyAccessAndNextMode(t *testing.T) {
+	w := newWorld(t)
+	serial := w.ds.TokensOf("jdoe")[0]
+	if _, err := w.ops.SetEmergencyAccess(context.Background(), rsa.EARequest{Serial: serial, Mode: rsa.EAFixedCode,
+		Expires: now.Add(48 * time.Hour), IfAvailable: rsa.IfAvailableAllowAndEnd}); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, w.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	s.Send(key(":"))
+	typeText(s, "ea")
+	s.Send(key("enter"))
+	waitScreen(t, s, "People in emergency access", "1 token in emergency access. enter opens the person.", serial)
+	s.Send(key("enter"))
+	waitScreen(t, s, "John Doe (jdoe)", screentest.EAOn)
+	s.Send(key(":"))
+	typeText(s, "next")
+	s.Send(key("enter"))
+	waitScreen(t, s, "People in next-tokencode mode", w.ds.TokensOf("dobrien")[0], "dobrien")
 }

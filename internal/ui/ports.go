@@ -82,6 +82,10 @@ type AM interface {
 	// LatestExpiry is the latest end of emergency access AM will be sent
 	// now (its maximum less a margin for its clock).
 	LatestExpiry() time.Time
+	// InEmergencyAccess and InNextTokencodeMode are the assigned tokens in
+	// that state, from AM's token search: whom to look at across everybody.
+	InEmergencyAccess(ctx context.Context) ([]rsa.TokenSummary, error)
+	InNextTokencodeMode(ctx context.Context) ([]rsa.TokenSummary, error)
 }
 
 // Info is what the header shows.
