@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/am"
 )
@@ -321,4 +322,44 @@ func (o *Ops) Reread(ctx context.Context, st TokenState) (TokenState, error) {
 		return TokenState{}, fmt.Errorf("%w: AM holds token %s under the GUID of %s", ErrOtherChange, now.Token.Serial, st.Token.Serial)
 	}
 	return now, err
+}
+
+// LockedSince is the people AM locked out after since, as its activity
+// records them (USER_LOCKED_OUT), who are locked still — each read afresh.
+// AM's principal search takes a name, not a lockout state: its activity
+// is where lockouts across everybody can be found without reading every
+// principal.
+func (o *Ops) LockedSince(ctx context.Context, since time.Time) ([]Principal, error) {
+	ctx = am.WithQueue(ctx, o.queue)
+	evs, err := o.c.ActivityPoll(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var logins []string
+	for _, e := range evs {
+		if e.ResultKey == "USER_LOCKED_OUT" && e.User != "" && !seen[strings.ToLower(e.User)] {
+			seen[strings.ToLower(e.User)] = true
+			logins = append(logins, e.User)
+		}
+	}
+	sort.Strings(logins)
+	var out []Principal
+	for _, login := range logins {
+		p, err := o.Principal(ctx, login)
+		if errors.Is(err, ErrNotInAM) {
+			continue // deleted since
+		}
+		if err != nil {
+			return out, err
+		}
+		now, err := o.c.LookupPrincipal(ctx, p.GUID, p.IdentitySourceGUID)
+		if err != nil {
+			return out, err
+		}
+		if now.Locked {
+			out = append(out, now)
+		}
+	}
+	return out, nil
 }

@@ -473,7 +473,7 @@ func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.quit()
 		case "u", "user", "users":
 			return m, m.searchPeople(arg, true)
-		case "ea", "next":
+		case "ea", "next", "locked":
 			return m, m.apply(nil, append(do(resetReq{}), openHolders(m.c, verb)...))
 		case "ticket":
 			if err := rsa.CheckReason(arg); err != nil {

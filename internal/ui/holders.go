@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -23,6 +24,7 @@ type holdersPane struct {
 	tokens []rsa.TokenSummary
 	loaded bool
 	table  grid
+	locked bool // rows are people AM locked out, not tokens
 }
 
 // holdersLoaded is a holders pane's read.
@@ -40,8 +42,21 @@ func openHolders(c *common, which string) reqs {
 		p.what, p.read = "in emergency access", am.InEmergencyAccess
 	case "next":
 		p.what, p.read = "in next-tokencode mode", am.InNextTokencodeMode
+	case "locked":
+		// AM's lockouts of the last day, each still in force, as rows
+		since := c.now().Add(-24 * time.Hour)
+		p.what = "locked out by AM (in the last day, still locked)"
+		p.read = func(ctx context.Context) ([]rsa.TokenSummary, error) {
+			ps, err := am.LockedSince(ctx, since)
+			rows := make([]rsa.TokenSummary, len(ps))
+			for i, pr := range ps {
+				rows[i] = rsa.TokenSummary{AssignedUser: pr.UserID, Lost: false}
+			}
+			return rows, err
+		}
+		p.locked = true
 	default:
-		return do(fail("Unknown list " + printable(which) + ": :ea (in emergency access) or :next (in next-tokencode mode)."))
+		return do(fail("Unknown list " + printable(which) + ": :ea (in emergency access), :next (in next-tokencode mode) or :locked (locked out by AM)."))
 	}
 	return do(push(p))
 }
@@ -72,7 +87,10 @@ func (p *holdersPane) setRows() {
 	rows := make([]row, len(p.tokens))
 	for i, t := range p.tokens {
 		state := "emergency access on"
-		if !t.Lost {
+		switch {
+		case p.locked:
+			state = "locked out by AM"
+		case !t.Lost:
 			state = "next-tokencode mode"
 		}
 		rows[i] = row{printable(t.AssignedUser), t.Serial, t.TokenType.String(), state}
@@ -89,7 +107,12 @@ func (p *holdersPane) update(c *common, msg tea.Msg) reqs {
 		p.tokens, p.loaded = msg.tokens, true
 		p.setRows()
 		n := fmt.Sprintf("%d tokens", len(p.tokens))
-		if len(p.tokens) == 1 {
+		switch {
+		case p.locked && len(p.tokens) == 1:
+			n = "1 person"
+		case p.locked:
+			n = fmt.Sprintf("%d people", len(p.tokens))
+		case len(p.tokens) == 1:
 			n = "1 token"
 		}
 		return do(say(n + " " + p.what + ". enter opens the person."))

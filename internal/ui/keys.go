@@ -172,7 +172,7 @@ func helpText(st Styles, groups []keyGroup) string {
 		}
 	}
 	b.WriteString("\n\n" + st.Title.Render("Command line (:)"))
-	b.WriteString("\n  user <text>       search people\n  token <serial>    open a token\n  ticket <text>     the ticket or reason the changes are audited with\n  ea                the people in emergency access\n  next              the people in next-tokencode mode\n  quit              leave")
+	b.WriteString("\n  user <text>       search people\n  token <serial>    open a token\n  ticket <text>     the ticket or reason the changes are audited with\n  ea                the people in emergency access\n  next              the people in next-tokencode mode\n  locked            the people AM locked out in the last day, still locked\n  quit              leave")
 	b.WriteString("\n\n" + st.Dim.Render("The scroll keys move a long help; any other key closes it. ctrl+c always quits; esc leaves a text box."))
 	return b.String()
 }

@@ -196,3 +196,21 @@ func TestPeopleInEmergencyAccessAndNextMode(t *testing.T) {
 	s.Send(key("enter"))
 	waitScreen(t, s, "People in next-tokencode mode", w.ds.TokensOf("dobrien")[0], "dobrien")
 }
+
+// :locked lists the people AM locked out in the last day who are locked
+// still (from AM's activity: its principal search takes a name, not a
+// lockout state); once unlocked, a person is no longer on it.
+func TestPeopleLockedByAM(t *testing.T) {
+	w := newWorld(t)
+	s := start(t, w.model(false), 120, 30)
+	waitScreen(t, s, screentest.PeopleFound)
+	s.Send(key(":"))
+	typeText(s, "locked")
+	s.Send(key("enter"))
+	waitScreen(t, s, "People locked out by AM", "1 person locked out by AM", "dobrien")
+	if _, err := w.ops.Unlock(context.Background(), "dobrien"); err != nil {
+		t.Fatal(err)
+	}
+	s.Send(key("r"))
+	waitScreen(t, s, "0 people locked out by AM", "Nobody.")
+}

@@ -86,6 +86,9 @@ type AM interface {
 	// that state, from AM's token search: whom to look at across everybody.
 	InEmergencyAccess(ctx context.Context) ([]rsa.TokenSummary, error)
 	InNextTokencodeMode(ctx context.Context) ([]rsa.TokenSummary, error)
+	// LockedSince is the people AM locked out after since and who are
+	// locked still (from AM's activity).
+	LockedSince(ctx context.Context, since time.Time) ([]rsa.Principal, error)
 }
 
 // Info is what the header shows.
