@@ -125,6 +125,9 @@ func (k *keyring) reload() error {
 	}
 	keys, err := ParseAuthorizedKeys(data)
 	if err != nil {
+		// fail closed: no key gets in until the file is fixed — keeping
+		// the last good set kept a key removed in the same edit
+		k.keys, k.mtime, k.size = map[string]Key{}, fi.ModTime(), fi.Size()
 		return err
 	}
 	m := make(map[string]Key, len(keys))
@@ -144,7 +147,7 @@ func (k *keyring) lookup(pub gossh.PublicKey) (Key, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if err := k.reload(); err != nil {
-		k.logf("authorized keys %s: %v (keeping the %d keys read before)", k.path, err, len(k.keys))
+		k.logf("authorized keys %s: %v (no key is accepted until the file is fixed)", k.path, err)
 	}
 	key, ok := k.keys[gossh.FingerprintSHA256(pub)]
 	if !ok || !bytes.Equal(key.Key.Marshal(), pub.Marshal()) {

@@ -175,18 +175,25 @@ func TestUnknownKeyIsRejected(t *testing.T) {
 	if _, err := f.dial(f.admin, "alice"); err == nil {
 		t.Fatal("a key removed from the file still gets in")
 	}
-	// A broken file keeps the last good set and says so.
+	// A broken file lets no key in until it is fixed, and says so: it kept
+	// the last good set, so a key removed in the same edit still got in.
 	if err := os.WriteFile(f.keysPath, []byte("role=root garbage\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.dial(f.helpdesk, "bob"); err == nil {
+		t.Fatal("a key got in on a broken keys file")
+	}
+	if !strings.Contains(f.log.String(), "no key is accepted until the file is fixed") {
+		t.Errorf("the broken file is not reported:\n%s", f.log)
+	}
+	if err := os.WriteFile(f.keysPath, []byte(authorizedLine("helpdesk", f.helpdesk, "bob")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cl, err := f.dial(f.helpdesk, "bob")
 	if err != nil {
-		t.Fatalf("the last good keys were dropped: %v", err)
+		t.Fatalf("the fixed file does not let bob in: %v", err)
 	}
 	cl.Close()
-	if !strings.Contains(f.log.String(), "keeping the 1 keys read before") {
-		t.Errorf("the broken file is not reported:\n%s", f.log)
-	}
 }
 
 // Without a terminal, or with a command, the session gets one line saying why.
