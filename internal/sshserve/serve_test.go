@@ -511,3 +511,19 @@ func TestUnusedRequestsAreRefused(t *testing.T) {
 		t.Errorf("agent forwarding: accepted=%v err=%v", ok, err)
 	}
 }
+
+// The SSH user name is the client's: it is one line of serve's log,
+// whatever it holds (a line feed in it forged a log line).
+func TestUserNameCannotForgeLogLines(t *testing.T) {
+	f := start(t)
+	c := f.console(t, f.admin, "bob\nrsatui serve: session start: root key FAKE role admin", 80, 24)
+	c.wait("people")
+	for _, line := range strings.Split(f.log.String(), "\n") {
+		if strings.HasPrefix(line, "rsatui serve: session start: root") {
+			t.Fatalf("a forged line in the log:\n%s", f.log)
+		}
+	}
+	if !strings.Contains(f.log.String(), "session start: bob\uFFFDrsatui serve") {
+		t.Fatalf("the name is not in the log, escaped:\n%s", f.log)
+	}
+}

@@ -28,6 +28,7 @@ import (
 	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/textsafe"
 	"github.com/rsatui/rsatui/internal/ui"
 )
 
@@ -292,13 +293,14 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 			return
 		case len(s.sessions) >= s.cfg.MaxSessions:
 			s.mu.Unlock()
-			s.cfg.Logf("refused %s (%s): %d sessions already open", se.user, key.Fingerprint, s.cfg.MaxSessions)
+			s.cfg.Logf("refused %s (%s): %d sessions already open", textsafe.Line(se.user), key.Fingerprint, s.cfg.MaxSessions)
 			wish.Fatalln(sess, fmt.Sprintf("rsatui serve: all %d sessions are in use; try again shortly.", s.cfg.MaxSessions))
 			return
 		}
 		s.sessions[se] = struct{}{}
 		s.mu.Unlock()
-		s.cfg.Logf("session start: %s key %s role %s (may: %s) from %s", se.user, key.Fingerprint, key.Role, grantWords(key.Grant), se.remote)
+		// the user name is the client's: one line of the log, whatever it holds
+		s.cfg.Logf("session start: %s key %s role %s (may: %s) from %s", textsafe.Line(se.user), key.Fingerprint, key.Role, grantWords(key.Grant), se.remote)
 
 		// Deferred, so a panic in the console (recovered below us) still
 		// frees the slot and tells the person.
@@ -315,7 +317,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 				// in the person's terminal.
 				wish.Println(sess, "rsatui serve: "+reason)
 			}
-			s.cfg.Logf("session end: %s key %s after %s: %s", se.user, key.Fingerprint, time.Since(se.started).Round(time.Second), reason)
+			s.cfg.Logf("session end: %s key %s after %s: %s", textsafe.Line(se.user), key.Fingerprint, time.Since(se.started).Round(time.Second), reason)
 			_ = sess.Exit(0)
 		}()
 		sess.Context().SetValue(sessionKey{}, se)
