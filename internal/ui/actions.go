@@ -78,6 +78,10 @@ type actionDef struct {
 	// the key itself (moving, the forms' own keys).
 	open func(c *common, t target) reqs
 
+	// typed: it works while a text box has the cursor, so a key that
+	// types a character would be taken from the text ([keys] refuses one)
+	typed bool
+
 	fix  string                            // the diagnosis' words after its key: "u unlocks"
 	verb func(login, serial string) string // what does it from a shell, for the diagnosis of user show
 }
@@ -238,11 +242,11 @@ var actions = []actionDef{
 	{name: action.FilterType, keys: []string{"t"}, desc: "show one type of token (again: the next type)", on: onPool},
 	{name: action.Explain, keys: []string{"i"}, desc: "explain fields", on: onToken},
 
-	{name: action.NextField, keys: []string{"tab", "down"}, desc: "next field", on: onForm | onShortForm},
-	{name: action.PreviousField, keys: []string{"shift+tab", "up"}, desc: "previous field", on: onForm | onShortForm},
+	{name: action.NextField, keys: []string{"tab", "down"}, desc: "next field", on: onForm | onShortForm, typed: true},
+	{name: action.PreviousField, keys: []string{"shift+tab", "up"}, desc: "previous field", on: onForm | onShortForm, typed: true},
 	{name: action.PreviousChoice, keys: []string{"left"}, desc: "previous choice", on: onForm},
 	{name: action.NextChoice, keys: []string{"right"}, desc: "next choice", on: onForm},
-	{name: action.Review, keys: []string{"enter"}, desc: "review", on: onForm | onShortForm},
+	{name: action.Review, keys: []string{"enter"}, desc: "review", on: onForm | onShortForm, typed: true},
 
 	{name: action.Yes, keys: []string{"y"}, desc: "yes, run it", where: "confirm (every other key cancels)"},
 	{name: action.CopyCodes, keys: []string{"c"}, desc: "copy codes (OSC 52)", on: onResult},

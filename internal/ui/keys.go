@@ -87,9 +87,23 @@ func WithKeys(changes map[string][]string) (KeyMap, error) {
 				return km, fmt.Errorf("[keys] %s: %s cannot be bound, it %s", n, k, why)
 			}
 		}
+		if a := actionOf(action.Name(n)); a != nil && a.typed {
+			for _, k := range ks {
+				if len([]rune(k)) == 1 || k == "space" {
+					return km, fmt.Errorf("[keys] %s: %q would be typed into the form's boxes (typing \"14dd\" would press it): give a key that types nothing, e.g. enter, ctrl+%s or f2", n, k, k)
+				}
+			}
+		}
 		b.SetKeys(ks...)
 		b.SetHelp(keyLabel(ks), b.Help().Desc)
 		km[action.Name(n)] = b
+	}
+	// yes runs what review has just shown: one key for both would send a
+	// change from a double press, unreviewed
+	for _, k := range km[action.Yes].Keys() {
+		if slices.Contains(km[action.Review].Keys(), k) {
+			return km, fmt.Errorf("[keys]: %q is bound to both review and yes: a double press would send a change unreviewed; change one of them", k)
+		}
 	}
 	for _, s := range screens {
 		owner := map[string]action.Name{}

@@ -101,6 +101,10 @@ func TestKeyConfig(t *testing.T) {
 		{"copy-codes": {"p"}}:              "",                                                                                    // different screens
 		{"explain": {"a"}}:                 "",                                                                                    // a is auto-refresh on the list, not on the token
 		{"open": {"enter"}, "done": {"o"}}: "",
+		{"review": {"d"}}:                  `"d" would be typed into the form's boxes`, // typing "14dd" pressed it
+		{"next-field": {"space"}}:          `"space" would be typed into the form's boxes`,
+		{"yes": {"enter"}}:                 `"enter" is bound to both review and yes`, // a double press would send unreviewed
+		{"review": {"ctrl+d"}}:             "",
 	} {
 		_, err := WithKeys(*changes)
 		switch {
