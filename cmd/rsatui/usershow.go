@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -63,7 +64,11 @@ last 7 days, at once, and puts a diagnosis on top: the most likely cause
 first, each with the verb that deals with it. Exit 2: nobody has the login;
 4: a part could not be read (the dashboard says which).`,
 		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
-			login := args[0]
+			login := strings.TrimSpace(args[0])
+			if login == "" {
+				// (it read everybody's activity and diagnosed it as one person's)
+				return usageErr("user show needs a login: rsatui user show jdoe")
+			}
 			return session(cmd, true, func(ctx context.Context, o *opened) error {
 				p := diagnose.Read(ctx, o.dir, o.ops, login, time.Now(), true)
 				if p.AD == nil && p.ADErr == nil && p.Principal == nil && p.PrincipalErr == nil {

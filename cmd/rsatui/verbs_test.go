@@ -399,3 +399,11 @@ func TestServeChecksItsKeysFirst(t *testing.T) {
 	}
 	c.fails(1, "--authorized-keys "+bad, "serve", "--demo", "--authorized-keys", bad)
 }
+
+// user show with no login says it needs one (it read everybody's activity
+// and diagnosed it as one person's).
+func TestUserShowNeedsALogin(t *testing.T) {
+	c := setup(t)
+	c.fails(1, "user show needs a login", "user", "show", "")
+	c.fails(1, "user show needs a login", "user", "show", "  ")
+}

@@ -59,10 +59,13 @@ type Fault struct {
 
 func (f *Fault) Error() string {
 	short := f.Class[strings.LastIndexByte(f.Class, '.')+1:]
+	// AM's text on one line: a line break in it would start a line of
+	// rsatui's own ("rsatui: note: …") on a terminal or in a log
+	msg := strings.Join(strings.Fields(f.Message), " ")
 	if f.Command == "" {
-		return fmt.Sprintf("%s: %s", short, f.Message)
+		return fmt.Sprintf("%s: %s", short, msg)
 	}
-	return fmt.Sprintf("%s: %s: %s", f.Command, short, f.Message)
+	return fmt.Sprintf("%s: %s: %s", f.Command, short, msg)
 }
 
 // Kind returns the sentinel error this fault's class maps to.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -91,5 +92,15 @@ func TestLanesCancelWhileWaiting(t *testing.T) {
 	l.release() // the held lane comes back to the pool, not to the cancelled request
 	if l.free != 1 {
 		t.Fatalf("free lanes %d, want 1", l.free)
+	}
+}
+
+// AM's fault text is one line of an error: a line break in it would start
+// a line of rsatui's own on a terminal or in a log.
+func TestFaultTextIsOneLine(t *testing.T) {
+	f := &Fault{Command: "LookupTokenCommand", Class: "com.rsa.command.exception.DataNotFoundException",
+		Message: "not found\nrsatui: note: the change was applied"}
+	if got := f.Error(); strings.Contains(got, "\n") || got != "LookupTokenCommand: DataNotFoundException: not found rsatui: note: the change was applied" {
+		t.Fatalf("%q", got)
 	}
 }
