@@ -29,7 +29,11 @@ func auditCommand() *cobra.Command {
 			if errors.Is(err, os.ErrNotExist) {
 				return &exitError{code: exitNotFound, err: fmt.Errorf("no audit log at %s yet: nothing was changed through rsatui", path)}
 			}
-			if err != nil {
+			var skipped *audit.Skipped
+			if errors.As(err, &skipped) {
+				// the entries it could read, and a word on the lines it could not
+				fmt.Fprintln(cmd.ErrOrStderr(), "rsatui: note:", skipped)
+			} else if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
 			o := &opened{out: cmd.OutOrStdout()}

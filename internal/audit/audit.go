@@ -6,11 +6,14 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -118,6 +121,12 @@ func (l *Log) Write(e Entry) error {
 	if e.OSUser == "" {
 		e.OSUser = CurrentUser()
 	}
+	// AM's and the network's words are cut to a size a line can carry: one
+	// huge fault text made a line audit tail could not read
+	e.Error, e.Fault, e.Target, e.Reason = cut(e.Error), cut(e.Fault), cut(e.Target), cut(e.Reason)
+	for k, v := range e.Params {
+		e.Params[k] = cut(v)
+	}
 	line, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -172,8 +181,35 @@ func Pair(all []Entry) []Entry {
 	return out
 }
 
+// maxField is the most of a free-text field (an error, AM's fault) an
+// entry keeps; maxLine the longest line Tail reads.
+const (
+	maxField = 4 << 10
+	maxLine  = 1 << 20
+)
+
+func cut(s string) string {
+	if len(s) <= maxField {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxField], "") + "… (cut)"
+}
+
+// Skipped says how many lines of the log Tail could not read (too long,
+// or not an entry) and which was the first: the entries it did read come
+// with it.
+type Skipped struct {
+	Lines, First int
+}
+
+func (s *Skipped) Error() string {
+	return fmt.Sprintf("%d line(s) of the audit log could not be read and were skipped (the first: line %d)", s.Lines, s.First)
+}
+
 // Tail returns the last n entries of the log at path (all when n <= 0),
-// intents paired with their outcomes (Pair).
+// intents paired with their outcomes (Pair). A line it cannot read (over
+// maxLine, or not an entry) is skipped, not fatal: the entries come with a
+// *Skipped error that counts them (one such line failed every entry).
 func Tail(path string, n int) ([]Entry, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -181,21 +217,59 @@ func Tail(path string, n int) ([]Entry, error) {
 	}
 	defer f.Close()
 	var all []Entry
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		var e Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", path, line, err)
+	var skipped *Skipped
+	skip := func(line int) {
+		if skipped == nil {
+			skipped = &Skipped{First: line}
 		}
-		all = append(all, e)
+		skipped.Lines++
 	}
-	if err := sc.Err(); err != nil {
-		return nil, err
+	rd := bufio.NewReaderSize(f, 64<<10)
+	for line := 1; ; line++ {
+		data, long, err := readLine(rd)
+		if err == io.EOF && len(data) == 0 && !long {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		var e Entry
+		switch {
+		case long:
+			skip(line)
+		case len(bytes.TrimSpace(data)) == 0:
+		case json.Unmarshal(data, &e) != nil:
+			skip(line)
+		default:
+			all = append(all, e)
+		}
+		if err == io.EOF {
+			break
+		}
 	}
 	all = Pair(all)
 	if n > 0 && len(all) > n {
 		all = all[len(all)-n:]
 	}
+	if skipped != nil {
+		return all, skipped
+	}
 	return all, nil
+}
+
+// readLine is the next line of rd without its newline; long: it was over
+// maxLine (what was read of it is dropped, the rest consumed).
+func readLine(rd *bufio.Reader) (line []byte, long bool, err error) {
+	for {
+		part, isPrefix, err := rd.ReadLine()
+		if !long {
+			line = append(line, part...)
+			if len(line) > maxLine {
+				long, line = true, nil
+			}
+		}
+		if err != nil || !isPrefix {
+			return line, long, err
+		}
+	}
 }
