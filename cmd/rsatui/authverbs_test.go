@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -266,4 +268,39 @@ func TestVerbsTakeTheZone(t *testing.T) {
 		t.Fatalf("--timezone Asia/Tokyo: exit %d\n%s%s", code, out, errs)
 	}
 	c.fails(1, `timezone "Mars/Base": not a zone this machine knows`, "--timezone", "Mars/Base", "activity", "jdoe")
+}
+
+// A long-running verb (activity --follow, with the passwords in its
+// environment) dumps no core and is not dumpable, as serve and the
+// console: only serve was.
+func TestFollowIsHardened(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("prctl and /proc are Linux's")
+	}
+	c := setup(t)
+	var lim syscall.Rlimit // the verb inherits a core limit as large as allowed
+	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &lim); err == nil && lim.Max > 0 {
+		lim.Cur = lim.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_CORE, &lim)
+	}
+	cmd := exec.Command(c.bin, "activity", "jdoe", "--follow")
+	cmd.Env = c.env
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	if _, err := bufio.NewReader(out).ReadString('\n'); err != nil { // it runs: the first line is out
+		t.Fatal(err)
+	}
+	limits, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^Max core file size\s+0\s+0\s`).Match(limits) {
+		t.Fatalf("activity --follow may dump core:\n%s", limits)
+	}
 }

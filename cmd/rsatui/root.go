@@ -67,6 +67,11 @@ rsatui --demo runs the console against an embedded AM simulator and directory.`,
 			if err != nil {
 				return err
 			}
+			// before any secret is read: the console runs for hours with the
+			// passwords in its environment and codes in its memory
+			if err := harden(); err != nil {
+				return &exitError{code: exitServer, err: fmt.Errorf("switching core dumps off: %w", err)}
+			}
 			b, err := openBackend(cmd, demoMode, demoSeed, demoUsers, readOnly)
 			if err != nil {
 				return err

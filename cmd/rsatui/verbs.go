@@ -75,6 +75,11 @@ func open(cmd *cobra.Command, needDir bool) (*opened, error) {
 	if err := verbZone(cmd); err != nil {
 		return nil, err
 	}
+	// before any secret is read, as serve and the console: activity
+	// --follow runs for hours with the passwords in its environment
+	if err := harden(); err != nil {
+		return nil, &exitError{code: exitServer, err: fmt.Errorf("switching core dumps off: %w", err)}
+	}
 	demoMode, _ := cmd.Flags().GetBool("demo")
 	readOnly, _ := cmd.Flags().GetBool("read-only")
 	asJSON, _ := cmd.Flags().GetBool("json")
