@@ -27,8 +27,18 @@ type simFault struct {
 func (f *simFault) Error() string { return f.class + ": " + f.message }
 
 func fault(class, key, format string, args ...any) *simFault {
+	// a value quoted from the request is cut: a fault echoed a megabyte
+	// of request text back (a reply as large as the request, in a log)
+	for i, a := range args {
+		if s, ok := a.(string); ok && len(s) > maxQuoted {
+			args[i] = strings.ToValidUTF8(s[:maxQuoted], "") + fmt.Sprintf("… (%d bytes)", len(s))
+		}
+	}
 	return &simFault{class: class, key: key, message: fmt.Sprintf(format, args...)}
 }
+
+// maxQuoted is the most of a request's value a fault quotes.
+const maxQuoted = 200
 
 // ServeHTTP serves GET ?wsdl, GET ?xsd=soapenc and POST executeCommand.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -306,3 +306,12 @@ func TestGeneratedCodesRandomWhenAsked(t *testing.T) {
 		t.Fatalf("random codes %q and %q", x, y)
 	}
 }
+
+// A fault quotes at most a little of a request's value (it echoed a
+// megabyte of request text back).
+func TestFaultQuotesLittleOfTheRequest(t *testing.T) {
+	f := notFound("TOKEN_NOT_FOUND", "Token with serial number %s not found", strings.Repeat("9", 100000))
+	if len(f.message) > 400 || !strings.Contains(f.message, "(100000 bytes)") {
+		t.Fatalf("%d bytes: %.120s…", len(f.message), f.message)
+	}
+}
