@@ -288,6 +288,11 @@ func (o *Ops) resync(ctx context.Context, serial string, first, second Secret) (
 		d := differences{}
 		d.check("nextTokenCodeMode", !now.Token.NextTokencodeMode)
 		d.check("badTokenCodeCount", now.Token.BadCodeCount == 0)
+		// the witness that AM took this resync: its own update of the record
+		// (a token in sync looks the same whether it was resynchronized or
+		// not — a lost reply was taken for success, even for a request AM
+		// never got or refused)
+		d.check("rowVersion (the resync's own update)", t.RowVersion == 0 || now.Token.RowVersion == t.RowVersion+1)
 		return d
 	}
 	res.After, res.Note, err = o.write(ctx, &res.Commands, ResyncPlan().write(), t, differs,

@@ -13,6 +13,7 @@ import (
 	"github.com/rsatui/rsatui/internal/audit"
 
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 )
 
@@ -74,4 +75,25 @@ func withAudit(t *testing.T, o *rsa.Ops) *audit.Log {
 	}
 	o.Audit = log
 	return log
+}
+
+// A resync whose reply is lost is applied only when AM's record shows its
+// own update; a request AM never got is an unknown outcome, not a success
+// (any token in sync passed the old read-back).
+func TestResyncLostReplyIsNotASuccess(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	serial := e.ds.TokensOf("jdoe")[0]
+	cur, next := codes(t, e, serial)
+	e.sim.Inject(amsim.Rule{Command: amproto.ResynchronizeTokenCommand, Action: amsim.Drop, Count: 1}) // never executed
+	if _, err := o.Resync(ctx, serial, rsa.Secret(cur), rsa.Secret(next)); !errors.Is(err, rsa.ErrOutcomeUnknown) {
+		t.Fatalf("a resync AM never got: %v", err)
+	}
+	e.sim.Inject(amsim.Rule{Command: amproto.ResynchronizeTokenCommand, Action: amsim.DropAfter, Count: 1}) // executed, the reply lost
+	e.clock.Add(2 * time.Minute)
+	cur, next = codes(t, e, serial)
+	res, err := o.Resync(ctx, serial, rsa.Secret(cur), rsa.Secret(next))
+	if err != nil || !strings.Contains(res.Note, "shows the change was applied") {
+		t.Fatalf("a resync AM took, its reply lost: %v %q", err, res.Note)
+	}
 }
