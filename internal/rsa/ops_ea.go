@@ -428,7 +428,7 @@ func (o *Ops) eaChange(ctx context.Context, serial string, expires time.Time, n 
 			ea.TFTExpiration = time.Time{} // as when given: eaExpiration ends it
 		}
 	} else {
-		res.Commands = append(res.Commands, AddCodesPlan(n)[2].Commands...)
+		res.Commands = append(res.Commands, generateSet.Commands...)
 		codes, err := o.c.GenerateOneTimeCodes(ctx, before.Token.GUID, n)
 		if err != nil {
 			return res, err

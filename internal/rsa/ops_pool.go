@@ -151,7 +151,7 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 	}
 	var newGUID string
 	if with != "" {
-		res.Commands = append(res.Commands, ReplacePlan(with, "")[2].Commands...)
+		res.Commands = append(res.Commands, lookupSuccessor.Commands...)
 		n, err := o.c.LookupToken(ctx, TokenRef{Serial: with})
 		if err != nil {
 			return res, err
@@ -182,7 +182,7 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 	if err != nil {
 		return res, err
 	}
-	res.Commands = append(res.Commands, ReplacePlan(with, "")[len(ReplacePlan(with, ""))-1:].Commands()...)
+	res.Commands = append(res.Commands, Plan{readBoth}.Commands()...)
 	var oerr, nerr error
 	together(
 		func() { res.Old, oerr = o.readBack(ctx, old.Token.GUID) },

@@ -63,12 +63,18 @@ func tokenWrite(command, carries string) Plan {
 	return append(append(Plan{}, readBySerial...), Step{Commands: []string{command}, Carries: carries}, readBack)
 }
 
+// pinWrite is the update of a PIN change (clear: the PIN forgotten too).
+func pinWrite(clear bool) Step {
+	if clear {
+		return Step{Commands: []string{"UpdateTokenCommand"}, Carries: `the whole record, pinIsSet=false, pin="", newPinMode=true`}
+	}
+	return Step{Commands: []string{"UpdateTokenCommand"}, Carries: "the whole record, newPinMode=true"}
+}
+
 // PINPlan clears the PIN (clear) or requires a new one.
 func PINPlan(clear bool) Plan {
-	if clear {
-		return tokenWrite("UpdateTokenCommand", `the whole record, pinIsSet=false, pin="", newPinMode=true`)
-	}
-	return tokenWrite("UpdateTokenCommand", "the whole record, newPinMode=true")
+	w := pinWrite(clear)
+	return tokenWrite(w.Commands[0], w.Carries)
 }
 
 // EnablePlan enables a token (enable) or disables it.
@@ -94,9 +100,14 @@ func ExtendPlan() Plan {
 	return tokenWrite("UpdateTokenEmergencyAccessCommand", "the record as AM holds it, a new eaExpiration, clearUnusedCodes=false")
 }
 
+// generateSet generates a set of one-time codes (installing nothing).
+var generateSet = Step{Commands: []string{"GenerateOneTimeTokenCodeSetCommand"}}
+
 // AddCodesPlan adds n one-time codes to the set on now.
 func AddCodesPlan(n int) Plan {
-	return append(append(Plan{}, readBySerial...), Step{Commands: []string{"GenerateOneTimeTokenCodeSetCommand"}, Carries: fmt.Sprintf("%d codes", n)},
+	gen := generateSet
+	gen.Carries = fmt.Sprintf("%d codes", n)
+	return append(append(Plan{}, readBySerial...), gen,
 		Step{Commands: []string{"UpdateTokenEmergencyAccessCommand"}, Carries: "the record as AM holds it, the new codes, clearUnusedCodes=false"}, readBack)
 }
 
@@ -109,7 +120,7 @@ var findPerson = Step{Commands: []string{"GetIdentitySourcesCommand", "SearchPri
 func AssignPlan(pinSet bool) Plan {
 	p := append(append(Plan{findPerson}, readBySerial...), Step{Commands: []string{"LinkTokensWithPrincipalCommand"}}, readBack)
 	if pinSet {
-		p = append(p, PINPlan(true)[2:]...)
+		p = append(p, pinWrite(true), readBack)
 	}
 	return p
 }
@@ -126,13 +137,21 @@ func UnlockPlan() Plan {
 // from the pool, or "" for the next available.
 func ReplacePlan(with, old string) Plan {
 	p := append(Plan{}, readBySerial...)
-	readBoth := Step{Commands: readBack.Commands, Carries: "both tokens", For: 2}
 	if with == "" {
 		return append(p, Step{Commands: []string{"ReplaceWithNextAvailableTokenCommand"}}, readBoth)
 	}
-	return append(p, Step{Commands: []string{"LookupTokenCommand"}, Carries: with},
+	look := lookupSuccessor
+	look.Carries = with
+	return append(p, look,
 		Step{Commands: []string{"ReplaceTokensCommand"}, Carries: "replacingTokenGuid = " + old}, readBoth)
 }
+
+// lookupSuccessor reads the token picked to replace another; readBoth
+// reads both tokens back after a replacement, at once.
+var (
+	lookupSuccessor = Step{Commands: []string{"LookupTokenCommand"}}
+	readBoth        = Step{Commands: readBack.Commands, Carries: "both tokens", For: 2}
+)
 
 // EAPlan gives emergency access as r asks; fresh: the token as read while
 // the change was reviewed is used, and not looked up again first.

@@ -46,8 +46,7 @@ type target struct {
 	principal rsa.Principal
 	state     rsa.TokenState
 	hasToken  bool
-	tokens    int // how many tokens the person holds
-	all       []rsa.TokenState
+	all       []rsa.TokenState // the person's tokens (their screen)
 	held      rsa.Holding
 	activity  []rsa.AuthEvent // what AM saw of the person, as the screen holds it
 	parent    string          // "the token list", "the token"
@@ -175,7 +174,7 @@ var actions = []actionDef{
 	{name: action.TestPasscode, keys: []string{"t"}, desc: "test a passcode", on: onTokens,
 		perms: need(rsa.PermAuthTest), fix: "tests a passcode",
 		unavailable: func(_ *common, t target) string {
-			if t.tokens == 0 {
+			if len(t.all) == 0 {
 				return t.user.Login + " has no token to test a passcode of."
 			}
 			return ""

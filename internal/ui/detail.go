@@ -101,7 +101,7 @@ func (p *detailPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 
 // target is what the screen's actions act on: the token shown.
 func (p *detailPane) target() target {
-	return target{user: p.user, state: p.state, hasToken: true, tokens: 1, parent: "the token"}
+	return target{user: p.user, state: p.state, hasToken: true, parent: "the token"}
 }
 
 // content is every field (with its meaning when explain is on); the

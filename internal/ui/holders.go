@@ -20,41 +20,58 @@ import (
 type holdersPane struct {
 	paneBase
 	what   string // "in emergency access"
-	read   func(ctx context.Context) ([]rsa.TokenSummary, error)
-	tokens []rsa.TokenSummary
+	noun   string // what a row is: "token", "person"
+	read   func(ctx context.Context) ([]holderRow, error)
+	rows   []holderRow
 	loaded bool
 	table  grid
-	locked bool // rows are people AM locked out, not tokens
+}
+
+// holderRow is a person on a holders list, with the token (if any) and
+// the state that put them there.
+type holderRow struct {
+	login, serial, typ, state string
 }
 
 // holdersLoaded is a holders pane's read.
 type holdersLoaded struct {
-	tokens []rsa.TokenSummary
-	err    error
+	rows []holderRow
+	err  error
 }
 
-// openHolders opens the holders of tokens in one state: ea or next.
+// tokenRows reads tokens in one state as rows.
+func tokenRows(read func(context.Context) ([]rsa.TokenSummary, error), state string) func(context.Context) ([]holderRow, error) {
+	return func(ctx context.Context) ([]holderRow, error) {
+		ts, err := read(ctx)
+		rows := make([]holderRow, len(ts))
+		for i, t := range ts {
+			rows[i] = holderRow{t.AssignedUser, t.Serial, t.TokenType.String(), state}
+		}
+		return rows, err
+	}
+}
+
+// openHolders opens the people in one state: ea, next or locked.
 func openHolders(c *common, which string) reqs {
 	am := c.am
-	p := &holdersPane{table: newGrid()}
+	p := &holdersPane{table: newGrid(), noun: "token"}
 	switch which {
 	case "ea":
-		p.what, p.read = "in emergency access", am.InEmergencyAccess
+		p.what, p.read = "in emergency access", tokenRows(am.InEmergencyAccess, "emergency access on")
 	case "next":
-		p.what, p.read = "in next-tokencode mode", am.InNextTokencodeMode
+		p.what, p.read = "in next-tokencode mode", tokenRows(am.InNextTokencodeMode, "next-tokencode mode")
 	case "locked":
-		// AM's lockouts of the last day, each still in force, as rows
+		// AM's lockouts of the last day, each still in force
 		since := c.now().Add(-24 * time.Hour)
-		p.what = "locked out by AM (in the last day, still locked)"
-		p.read = func(ctx context.Context) ([]rsa.TokenSummary, error) {
+		p.what, p.noun = "locked out by AM (in the last day, still locked)", "person"
+		p.read = func(ctx context.Context) ([]holderRow, error) {
 			ps, err := am.LockedSince(ctx, since)
-			rows := make([]rsa.TokenSummary, len(ps))
+			rows := make([]holderRow, len(ps))
 			for i, pr := range ps {
-				rows[i] = rsa.TokenSummary{AssignedUser: pr.UserID, Lost: false}
+				rows[i] = holderRow{login: pr.UserID, state: "locked out by AM"}
 			}
 			return rows, err
 		}
-		p.locked = true
 	default:
 		return do(fail("Unknown list " + printable(which) + ": :ea (in emergency access), :next (in next-tokencode mode) or :locked (locked out by AM)."))
 	}
@@ -63,9 +80,9 @@ func openHolders(c *common, which string) reqs {
 
 func (p *holdersPane) open(c *common) reqs {
 	read := p.read
-	return do(call("Reading AM's tokens "+p.what, func(ctx context.Context) tea.Msg {
-		ts, err := read(ctx)
-		return holdersLoaded{tokens: ts, err: err}
+	return do(call("Reading AM "+p.what, func(ctx context.Context) tea.Msg {
+		rows, err := read(ctx)
+		return holdersLoaded{rows: rows, err: err}
 	}))
 }
 
@@ -84,16 +101,9 @@ func (p *holdersPane) resize(c *common, w, h int) {
 }
 
 func (p *holdersPane) setRows() {
-	rows := make([]row, len(p.tokens))
-	for i, t := range p.tokens {
-		state := "emergency access on"
-		switch {
-		case p.locked:
-			state = "locked out by AM"
-		case !t.Lost:
-			state = "next-tokencode mode"
-		}
-		rows[i] = row{printable(t.AssignedUser), t.Serial, t.TokenType.String(), state}
+	rows := make([]row, len(p.rows))
+	for i, r := range p.rows {
+		rows[i] = row{printable(r.login), r.serial, r.typ, r.state}
 	}
 	p.table.SetRows(rows)
 }
@@ -104,16 +114,14 @@ func (p *holdersPane) update(c *common, msg tea.Msg) reqs {
 		if msg.err != nil {
 			return do(fail(explain(msg.err)))
 		}
-		p.tokens, p.loaded = msg.tokens, true
+		p.rows, p.loaded = msg.rows, true
 		p.setRows()
-		n := fmt.Sprintf("%d tokens", len(p.tokens))
+		n := fmt.Sprintf("%d %s", len(p.rows), p.noun)
 		switch {
-		case p.locked && len(p.tokens) == 1:
-			n = "1 person"
-		case p.locked:
-			n = fmt.Sprintf("%d people", len(p.tokens))
-		case len(p.tokens) == 1:
-			n = "1 token"
+		case len(p.rows) != 1 && p.noun == "person":
+			n = fmt.Sprintf("%d people", len(p.rows))
+		case len(p.rows) != 1:
+			n += "s"
 		}
 		return do(say(n + " " + p.what + ". enter opens the person."))
 	case tokensLoaded:
@@ -131,8 +139,8 @@ func (p *holdersPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	case key.Matches(k, c.km[action.Refresh]):
 		return p.open(c), true
 	case key.Matches(k, c.km[action.Open]):
-		if i := p.table.Cursor(); i < len(p.tokens) {
-			return do(readTokens(c, ad.User{Login: p.tokens[i].AssignedUser})), true
+		if i := p.table.Cursor(); i < len(p.rows) {
+			return do(readTokens(c, ad.User{Login: p.rows[i].login})), true
 		}
 		return nil, true
 	}
@@ -144,7 +152,7 @@ func (p *holdersPane) view(c *common, _, _ int) string {
 	if !p.loaded {
 		return head + "\n\n  Reading AM's tokens…"
 	}
-	if len(p.tokens) == 0 {
+	if len(p.rows) == 0 {
 		return head + "\n\n  Nobody."
 	}
 	return head + "\n\n" + p.table.View()

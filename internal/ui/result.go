@@ -131,7 +131,7 @@ func (p *resultPane) precious() string {
 // gapTarget is the old token of a replacement, for emergency access
 // until its owner has the new one.
 func (p *resultPane) gapTarget() target {
-	return target{user: p.owner, state: *p.gap, hasToken: true, tokens: 1, parent: p.parent}
+	return target{user: p.owner, state: *p.gap, hasToken: true, parent: p.parent}
 }
 
 func (p *resultPane) codesText() string {
