@@ -412,7 +412,11 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.quit()
 	}
-	m.quitAsked = false
+	if m.quitAsked {
+		// any other key is the answer "stay": the question goes with it
+		m.quitAsked = false
+		m.setStatus("", false)
+	}
 	if m.paletteOn {
 		return m.paletteKey(k)
 	}

@@ -57,6 +57,7 @@ func TestCtrlCWhileAChangeIsSentShowsItsResult(t *testing.T) {
 	waitScreen(t, s, "The codes are shown only now: ctrl+c again quits anyway.")
 	s.Send(key("j")) // stays
 	waitScreen(t, s, "Shown only now")
+	waitGone(t, s, "again quits anyway")
 	s.Send(key("q"))
 	waitScreen(t, s, "The codes are shown only now: q again quits anyway.")
 	s.Send(key("q"))
@@ -152,5 +153,17 @@ func TestPasscodeTestWaitsForTheNextCode(t *testing.T) {
 	waitScreen(t, s, "jdoe: accepted")
 	if st, _ := w.sim.Token(serial); st.NextTokencodeMode {
 		t.Fatal("the token is still in next-tokencode mode")
+	}
+}
+
+// waitGone waits until the frame no longer shows text.
+func waitGone(t *testing.T, s *session, text string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Contains(s.screen(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q stays on the screen:\n%s", text, s.screen())
+		}
+		time.Sleep(10 * time.Millisecond) // the wait's polling step, as waitScreen's
 	}
 }
