@@ -44,6 +44,7 @@ type Token struct {
 	Type              amproto.TokenType
 	Algorithm         amproto.Algorithm
 	CodeLength        int
+	Interval          int // seconds a tokencode shows
 	Start, Expires    time.Time
 	Enabled           bool
 	LastLogin         time.Time
@@ -170,8 +171,9 @@ func Generate(seed uint64, n int, now time.Time) *Dataset {
 	nextSerial := func() string { serial += 7; return fmt.Sprintf("000%09d", serial) }
 	day := 24 * time.Hour
 	tok := func(owner string, typ amproto.TokenType, expires time.Time, enabled bool) Token {
-		return Token{Serial: nextSerial(), Owner: owner, Type: typ, Algorithm: amproto.AlgorithmAES, CodeLength: 8,
-			Start: now.Add(-400 * day), Expires: expires, Enabled: enabled,
+		digits, interval := TokenDisplay(typ)
+		return Token{Serial: nextSerial(), Owner: owner, Type: typ, Algorithm: amproto.AlgorithmAES, CodeLength: digits,
+			Interval: interval, Start: now.Add(-400 * day), Expires: expires, Enabled: enabled,
 			LastLogin: now.Add(-time.Duration(rng.IntN(72)) * time.Hour), PinSet: true, PIN: DemoPIN}
 	}
 	twoYears := now.Add(730 * day)
@@ -215,7 +217,26 @@ func Generate(seed uint64, n int, now time.Time) *Dataset {
 		t.LastLogin, t.PinSet, t.PIN = time.Time{}, false, ""
 		ds.Tokens = append(ds.Tokens, t)
 	}
+	// the software-token pool: what a new phone is issued from
+	for range 3 + n/20 {
+		t := tok("", amproto.TokenTypeSoftID, twoYears, false)
+		t.LastLogin, t.PinSet, t.PIN = time.Time{}, false, ""
+		ds.Tokens = append(ds.Tokens, t)
+	}
 	return ds
+}
+
+// TokenDisplay is the tokencode length and interval of the demo's tokens
+// by type: key fobs show 6 digits a minute, software tokens 8 digits every
+// 30 seconds, other hardware 8 digits a minute.
+func TokenDisplay(typ amproto.TokenType) (digits, interval int) {
+	switch typ {
+	case amproto.TokenTypeKeyFob:
+		return 6, 60
+	case amproto.TokenTypeSoftID:
+		return 8, 30
+	}
+	return 8, 60
 }
 
 func mailLocal(given, sur string) string {
@@ -253,7 +274,7 @@ func (ds *Dataset) SeedAM(sim *amsim.Sim) error {
 		guids[p.Login] = g
 	}
 	for _, t := range ds.Tokens {
-		_, err := sim.AddToken(amsim.Token{Serial: t.Serial, Algorithm: t.Algorithm, Type: t.Type, CodeLength: t.CodeLength,
+		_, err := sim.AddToken(amsim.Token{Serial: t.Serial, Algorithm: t.Algorithm, Type: t.Type, CodeLength: t.CodeLength, Interval: t.Interval,
 			Start: t.Start, Expires: t.Expires, Enabled: t.Enabled, OwnerGUID: guids[t.Owner], LastLogin: t.LastLogin,
 			NextTokencodeMode: t.NextTokencodeMode, BadCodeCount: t.BadCodeCount, PinSet: t.PinSet, PIN: t.PIN})
 		if err != nil {

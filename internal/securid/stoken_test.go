@@ -14,12 +14,8 @@ import (
 	"time"
 )
 
-// stoken is Debian's independent SecurID implementation: the oracle. CI
+// stokenIn runs Debian's independent SecurID implementation: the oracle. CI
 // installs it; a machine without it skips these tests by name.
-func stoken(t *testing.T, args ...string) string {
-	t.Helper()
-	return stokenIn(t, "", args...)
-}
 
 // stokenIn runs stoken with stdin (a password for --stdin: not on argv).
 func stokenIn(t *testing.T, stdin string, args ...string) string {

@@ -41,6 +41,20 @@ func init() {
 		amproto.UpdateTokenEmergencyAccessCommand:  (*Sim).updateEA,
 		amproto.GenerateEmergencyAccessCodeCommand: (*Sim).generateEACode,
 		amproto.GenerateOneTimeTokenCodeSetCommand: (*Sim).generateOTTs,
+		// software tokens (softtoken.go)
+		amproto.ListSoftTokenProfilesCommand:          (*Sim).listSoftTokenProfiles,
+		amproto.LookupSoftTokenProfileCommand:         (*Sim).lookupSoftTokenProfile,
+		amproto.LookupSoftTokenDeviceTypeCommand:      (*Sim).lookupSoftTokenDeviceType,
+		amproto.GetAvailableSoftwareTokensCommand:     (*Sim).getAvailableSoftwareTokens,
+		amproto.CountIssuableSoftwareTokensCommand:    (*Sim).countIssuableSoftwareTokens,
+		amproto.GenerateSoftTokenTSFCommand:           (*Sim).generateSoftTokenTSF,
+		amproto.IssueSoftwareTokensCommand:            (*Sim).issueSoftwareTokens,
+		amproto.GetSoftwareTokenFileCommand:           (*Sim).getSoftwareTokenFile,
+		amproto.DeleteSoftwareTokenFileCommand:        (*Sim).deleteSoftwareTokenFile,
+		amproto.UpdateOrAddCTKIPActivationCodeCommand: (*Sim).updateOrAddCTKIPActivationCode,
+		amproto.LookupCTKIPActivationCodeCommand:      (*Sim).lookupCTKIPActivationCode,
+		amproto.DeleteCTKIPActivationCodesCommand:     (*Sim).deleteCTKIPActivationCodes,
+		amproto.LookupCTKIPActivationCodeLifetime:     (*Sim).lookupCTKIPActivationCodeLifetime,
 	}
 }
 

@@ -348,7 +348,7 @@ const (
 // access is on. step is the tokencode's interval.
 func (s *Sim) match(t *token, passcode string, now time.Time) (matchKind, int64) {
 	code, ok := passcode, true
-	if t.pinSet {
+	if t.pinSet && t.pinMode != amproto.PINUseTokencode { // a PINless token takes the tokencode alone
 		code, ok = strings.CutPrefix(passcode, t.pin)
 		ok = ok && t.pin != ""
 	}

@@ -8,6 +8,7 @@
 package amsim
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
+	"github.com/rsatui/rsatui/internal/securid"
 )
 
 // Role of an admin account. The read-only role gets InsufficientPrivilegeException
@@ -39,6 +41,11 @@ var helpDeskMay = map[soapenc.QName]bool{
 	amproto.ResynchronizeTokenCommand:         true,
 	amproto.UnLockUserAccountCommand:          true,
 	amproto.ClearBadTokenCountCommand:         true,
+	// issuing a software token to the person's phone [proposal]
+	amproto.GenerateSoftTokenTSFCommand:           true,
+	amproto.IssueSoftwareTokensCommand:            true,
+	amproto.DeleteSoftwareTokenFileCommand:        true,
+	amproto.UpdateOrAddCTKIPActivationCodeCommand: true,
 }
 
 // Options configure a simulator. Zero values give the product's defaults.
@@ -96,6 +103,8 @@ type Sim struct {
 	// sets it for its call, under mu); over the admin API there is none
 	client       string
 	userSessions map[string]bool
+	// software tokens: profiles, device types and issued token files
+	soft softState
 }
 
 // Stats counts what the simulator served.
@@ -168,6 +177,12 @@ type token struct {
 	lastStep   int64
 	rowVersion int
 	ea         eaState
+	// the software token's side (softtoken.go)
+	seed       [16]byte
+	pinMode    string // a profile's PIN handling (amproto.PINUse*); "" = PIN + tokencode
+	softIssued int    // times issued (AM's re-issue limit)
+	profile    string // the software token profile it was issued with (GUID)
+	activation *activation
 }
 
 type eaState struct {
@@ -213,6 +228,14 @@ func New(opt Options) *Sim {
 	s.sources = append(s.sources, &identitySource{guid: s.newGUID(), name: "Internal Database", internal: true,
 		description: "RSA internal user store"})
 	s.admins["admin"] = admin{password: "Admin!Passw0rd", role: RoleSuperAdmin, guid: s.newGUID()}
+	// the profiles' GUIDs come from a generator of their own: the main one's
+	// sequence (every other GUID, the recorded wire goldens) stays as it was
+	n := 0
+	s.soft = newSoftState(func() string {
+		n++
+		sum := sha256.Sum256(fmt.Appendf(nil, "rsatui-sim-softtoken/%d/%d", opt.Seed, n))
+		return fmt.Sprintf("%x", sum[:16])
+	})
 	return s
 }
 
@@ -283,6 +306,7 @@ type Token struct {
 	Algorithm         amproto.Algorithm
 	Type              amproto.TokenType
 	CodeLength        int // 6 or 8
+	Interval          int // seconds: 30 or 60 (0: 60)
 	Start, Expires    time.Time
 	Enabled           bool
 	OwnerGUID         string // principal GUID, "" for unassigned
@@ -306,8 +330,14 @@ func (s *Sim) AddToken(t Token) (string, error) {
 	if t.CodeLength == 0 {
 		t.CodeLength = 6
 	}
+	if t.Interval == 0 {
+		t.Interval = 60
+	}
+	if err := (securid.Token{Serial: t.Serial, Digits: t.CodeLength, Interval: t.Interval}).Check(); err != nil {
+		return "", fmt.Errorf("amsim: token %s: %w", t.Serial, err)
+	}
 	tk := &token{guid: s.newGUID(), serial: t.Serial, algorithm: t.Algorithm, typ: t.Type, codeLength: t.CodeLength,
-		interval: 60, start: t.Start, expires: t.Expires, enabled: t.Enabled, principal: t.OwnerGUID,
+		interval: t.Interval, seed: s.initialSeed(t.Serial), start: t.Start, expires: t.Expires, enabled: t.Enabled, principal: t.OwnerGUID,
 		lastLogin: t.LastLogin, nextTokencodeMode: t.NextTokencodeMode, badCodeCount: t.BadCodeCount, pinSet: t.PinSet, pin: t.PIN, rowVersion: 1}
 	if t.OwnerGUID != "" {
 		tk.assigned = t.Start

@@ -1,28 +1,29 @@
 package amsim
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/securid"
 )
 
-// The simulator's tokens compute tokencodes the way a time-based token
-// does: from a seed and the minute. The algorithm is the simulator's own
-// (HMAC-SHA-256 of the interval number, like TOTP), not RSA's AES-based
-// one, which is not published; what matters here is AM's behaviour around
-// the codes (resync windows, next tokencode), not the cipher.
+// The simulator's tokens are real SecurID 128-bit tokens (package
+// securid, checked against Debian's stoken): a token the simulator issues
+// can be loaded into a token app, and its codes are the ones AM accepts.
 
 // maxResyncDrift is how far a token's clock may be from AM's for a resync
 // to find it [confirmed: S-kb-resync-ss, 12 hours].
 const maxResyncDrift = 12 * time.Hour
 
-// seed is a token's secret, derived from the data set's seed and the
-// serial: the same demo data gives the same codes.
-func (s *Sim) seed(t *token) []byte {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("rsatui-sim-seed/%d/%s", s.opt.Seed, t.serial)))
-	return sum[:]
+// initialSeed is a token's first seed, derived from the data set's seed
+// and the serial: the same demo data gives the same codes. A re-issue with
+// a new seed, or a phone's activation, replaces it (newSeed).
+func (s *Sim) initialSeed(serial string) (seed [16]byte) {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("rsatui-sim-seed/%d/%s", s.opt.Seed, serial)))
+	copy(seed[:], sum[:])
+	return seed
 }
 
 // intervalAt is the number of AM's interval at instant at. The token shows
@@ -31,33 +32,40 @@ func (t *token) intervalAt(at time.Time) int64 {
 	return at.Unix() / int64(max(t.interval, 1))
 }
 
-// code is the tokencode of interval n.
+// securid is the token as an app holds it.
+func (t *token) securid() securid.Token {
+	return securid.Token{Serial: t.serial, Seed: t.seed, Digits: max(t.codeLength, 6), Interval: max(t.interval, 30),
+		AppPIN: t.pinMode == amproto.PINUsePinpad, Expires: t.expires}
+}
+
+// code is the tokencode of interval n (the PIN-pad style token's code
+// without the PIN folded in).
 func (s *Sim) code(t *token, n int64) string {
-	mac := hmac.New(sha256.New, s.seed(t))
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(n))
-	mac.Write(b[:])
-	sum := mac.Sum(nil)
-	v := binary.BigEndian.Uint32(sum[len(sum)-4:]) & 0x7fffffff
-	digits := max(t.codeLength, 6)
-	mod := uint32(1)
-	for range digits {
-		mod *= 10
-	}
-	return fmt.Sprintf("%0*d", digits, v%mod)
+	return t.securid().Code(time.Unix(n*int64(max(t.interval, 1)), 0), "")
 }
 
 // Tokencodes are a token's current and next tokencode as its display shows
-// them now (rsatui sim tokencode: the software token app of the demo).
+// them now.
 func (s *Sim) Tokencodes(serial string) (current, next string, err error) {
+	current, next, _, err = s.Showing(serial)
+	return current, next, err
+}
+
+// Showing is what the token's display shows now: the current and next
+// tokencode, and how long the current one stays (rsatui sim tokencode:
+// the software token app of the demo).
+func (s *Sim) Showing(serial string) (current, next string, left time.Duration, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.bySerial[serial]
 	if t == nil {
-		return "", "", fmt.Errorf("no token %s in the simulator", serial)
+		return "", "", 0, fmt.Errorf("no token %s in the simulator", serial)
 	}
-	n := t.intervalAt(s.opt.Now()) + t.clockSkew // the token's own clock
-	return s.code(t, n), s.code(t, n+1), nil
+	now := s.opt.Now()
+	n := t.intervalAt(now) + t.clockSkew // the token's own clock
+	iv := time.Duration(max(t.interval, 1)) * time.Second
+	left = iv - time.Duration(now.UnixNano()%int64(iv))
+	return s.code(t, n), s.code(t, n+1), left, nil
 }
 
 // SkewClock makes a token's clock run off AM's by d (a drifted hardware
