@@ -31,6 +31,9 @@ const (
 	PermReplace      Permission = "token:replace"
 	PermEnable       Permission = "token:enable"
 	PermDisable      Permission = "token:disable"
+	// PermIssueSoftware: issue a software token to a person's phone or
+	// computer (CT-KIP, CTF, file); from the pool it needs PermAssign too
+	PermIssueSoftware Permission = "token:issue-software"
 )
 
 // Role is a set of permissions given to a person (rsatui serve's key
@@ -60,6 +63,7 @@ var permissionTable = []struct {
 	{PermUnlock, "unlock people", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermBadCount, "clear bad-tokencode counts", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermAuthTest, "test passcodes", []Role{RoleAdmin, RoleHelpdesk}},
+	{PermIssueSoftware, "issue software tokens", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermAssign, "assign tokens", []Role{RoleAdmin}},
 	{PermUnassign, "unassign tokens", []Role{RoleAdmin}},
 	{PermReplace, "replace tokens", []Role{RoleAdmin}},

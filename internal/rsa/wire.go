@@ -36,6 +36,10 @@ type (
 	Algorithm       = am.Algorithm
 	TokenType       = am.TokenType
 	PinType         = am.PinType
+	// software tokens
+	SoftTokenProfile = am.SoftTokenProfile
+	SoftTokenDevice  = am.SoftTokenDevice
+	Activation       = am.Activation
 )
 
 // A token's replacementMode.

@@ -1,56 +1,15 @@
 package securid
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/securid/stokentest"
 )
-
-// stokenIn runs Debian's independent SecurID implementation: the oracle. CI
-// installs it; a machine without it skips these tests by name.
-
-// stokenIn runs stoken with stdin (a password for --stdin: not on argv).
-func stokenIn(t *testing.T, stdin string, args ...string) string {
-	t.Helper()
-	path, err := exec.LookPath("stoken")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("stoken is not installed; .ci/run installs it")
-		}
-		t.Skip("stoken is not installed (apt-get install stoken)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // stoken prompting on a terminal would hang the test
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no controlling terminal: stoken cannot prompt on /dev/tty
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())  // no ~/.stokenrc of the machine's
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Stdin = strings.NewReader(stdin)
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("stoken %s: %v: %s", strings.Join(redact(args), " "), err, errb.String())
-	}
-	return strings.TrimSpace(out.String())
-}
-
-func redact(args []string) []string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if k, _, ok := strings.Cut(a, "="); ok {
-			a = k + "=…"
-		}
-		out[i] = a
-	}
-	return out
-}
 
 func randomToken(t *testing.T, digits, interval int, appPIN bool) Token {
 	t.Helper()
@@ -70,19 +29,17 @@ func randomToken(t *testing.T, digits, interval int, appPIN bool) Token {
 }
 
 // at is a time stoken is asked for with --use-time (seconds since 1970).
-func codesAgree(t *testing.T, tk Token, stdin string, args ...string) {
+func codesAgree(t *testing.T, tk Token, password string, args ...string) {
 	t.Helper()
 	base := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
 	for _, off := range []time.Duration{0, 29 * time.Second, 30 * time.Second, 61 * time.Second, 119 * time.Second, 3*time.Minute + 31*time.Second, 23*time.Hour + 59*time.Minute + 59*time.Second} {
 		at := base.Add(off)
-		want := stokenIn(t, stdin, append([]string{"tokencode", "--use-time=" + itoa(at.Unix())}, args...)...)
+		want := stokentest.Tokencode(t, at, password, args...)
 		if got := tk.Code(at, ""); got != want {
 			t.Errorf("%d digits/%ds at %s: Code = %s, stoken says %s", tk.Digits, tk.Interval, at.Format(time.TimeOnly), got, want)
 		}
 	}
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestCTFCodesAgreeWithStoken(t *testing.T) {
 	for _, c := range []struct{ digits, interval int }{{6, 60}, {8, 60}, {6, 30}, {8, 30}} {
@@ -105,7 +62,7 @@ func TestCTFWithPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	codesAgree(t, tk, "s3cret-pass\n", "--token="+ctf, "--stdin")
+	codesAgree(t, tk, "s3cret-pass", "--token="+ctf)
 	if _, err := ParseCTF(ctf, "wrong"); err != ErrPassword {
 		t.Fatalf("wrong password: %v, want ErrPassword", err)
 	}
@@ -123,11 +80,8 @@ func TestSDTIDCodesAgreeWithStoken(t *testing.T) {
 			t.Fatal(err)
 		}
 		args := []string{"--file=" + p}
-		if pass != "" {
-			args = append(args, "--stdin")
-		}
-		codesAgree(t, tk, pass+"\n", args...)
-		show := stokenIn(t, pass+"\n", "show", "--file="+p)
+		codesAgree(t, tk, pass, args...)
+		show := stokentest.Run(t, pass+"\n", "show", "--file="+p)
 		if !strings.Contains(show, tk.Serial) {
 			t.Errorf("stoken show does not name serial %s:\n%s", tk.Serial, show)
 		}

@@ -23,6 +23,7 @@ var (
 	IssueSoftwareTokensCommand            = soapenc.QName{Space: NSTokenMgt, Local: "IssueSoftwareTokensCommand"}
 	GetSoftwareTokenFileCommand           = soapenc.QName{Space: NSTokenMgt, Local: "GetSoftwareTokenFileCommand"}
 	DeleteSoftwareTokenFileCommand        = soapenc.QName{Space: NSTokenMgt, Local: "DeleteSoftwareTokenFileCommand"}
+	LinkSoftTokensWithProfileCommand      = soapenc.QName{Space: NSTokenMgt, Local: "LinkSoftTokensWithProfileCommand"}
 	UpdateOrAddCTKIPActivationCodeCommand = soapenc.QName{Space: NSCTKIP, Local: "UpdateOrAddCTKIPActivationCodeCommand"}
 	LookupCTKIPActivationCodeCommand      = soapenc.QName{Space: NSCTKIP, Local: "LookupCTKIPActivationCodeCommand"}
 	DeleteCTKIPActivationCodesCommand     = soapenc.QName{Space: NSCTKIP, Local: "DeleteCTKIPActivationCodesCommand"}

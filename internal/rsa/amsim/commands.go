@@ -51,6 +51,7 @@ func init() {
 		amproto.IssueSoftwareTokensCommand:            (*Sim).issueSoftwareTokens,
 		amproto.GetSoftwareTokenFileCommand:           (*Sim).getSoftwareTokenFile,
 		amproto.DeleteSoftwareTokenFileCommand:        (*Sim).deleteSoftwareTokenFile,
+		amproto.LinkSoftTokensWithProfileCommand:      (*Sim).linkSoftTokensWithProfile,
 		amproto.UpdateOrAddCTKIPActivationCodeCommand: (*Sim).updateOrAddCTKIPActivationCode,
 		amproto.LookupCTKIPActivationCodeCommand:      (*Sim).lookupCTKIPActivationCode,
 		amproto.DeleteCTKIPActivationCodesCommand:     (*Sim).deleteCTKIPActivationCodes,

@@ -42,6 +42,7 @@ var helpDeskMay = map[soapenc.QName]bool{
 	amproto.UnLockUserAccountCommand:          true,
 	amproto.ClearBadTokenCountCommand:         true,
 	// issuing a software token to the person's phone [proposal]
+	amproto.LinkSoftTokensWithProfileCommand:      true,
 	amproto.GenerateSoftTokenTSFCommand:           true,
 	amproto.IssueSoftwareTokensCommand:            true,
 	amproto.DeleteSoftwareTokenFileCommand:        true,

@@ -247,8 +247,11 @@ func (s *Sim) issue(r softRequest) {
 	if d, err := strconv.Atoi(r.profile.device.codeLength); err == nil {
 		t.codeLength = d
 	}
-	if iv, err := strconv.Atoi(r.profile.device.interval); err == nil {
+	if iv, err := strconv.Atoi(r.profile.device.interval); err == nil && iv != t.interval {
+		// intervals are counted anew: the drift and the last code used
+		// were counted in the old ones
 		t.interval = iv
+		t.drift, t.clockSkew, t.lastStep = 0, 0, 0
 	}
 	t.softIssued++
 	t.activation = nil
@@ -367,35 +370,53 @@ func (s *Sim) activationDTO(name string, t *token) *soapenc.Value {
 	return obj(name, amproto.CTKIPActivationCodeDTO, set...)
 }
 
+// linkSoftTokensWithProfile links software tokens with a profile: the
+// device type, delivery and PIN handling they are issued with.
+func (s *Sim) linkSoftTokensWithProfile(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	p, f := s.profileByGUID(in.Str("softTokenProfileGuid"))
+	if f != nil {
+		return nil, f
+	}
+	ts, f := s.tokensByGUIDs(in)
+	if f != nil {
+		return nil, f
+	}
+	for _, t := range ts {
+		if t.typ != amproto.TokenTypeSoftID {
+			return nil, badArg("Token %s is a %s, not a software token", t.serial, t.typ)
+		}
+	}
+	for _, t := range ts {
+		t.profile = p.guid
+		t.rowVersion++
+	}
+	return reply(in), nil
+}
+
 // updateOrAddCTKIPActivationCode issues a token by dynamic seed
-// provisioning: AM makes a 12-digit activation code for the token named by
-// the record (tokenID or tokenSerialNum) and answers with the record
-// filled in. The request is checked as a distribution: the profile the
-// token was linked with, or the first CT-KIP profile, must deliver by
-// CT-KIP [proposal: which members AM reads is not in the notes].
+// provisioning: with no guid, AM makes a new 12-digit activation code for
+// the token the record names (tokenID or tokenSerialNum), under the profile
+// the token is linked with, and answers with the record filled in (any
+// earlier code of the token is withdrawn). The request is checked as a
+// distribution by CT-KIP [proposal: which members AM reads is not in the
+// notes].
 func (s *Sim) updateOrAddCTKIPActivationCode(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	dto := in.Field("ctkipActivationCodeDTO")
 	if dto == nil || dto.Nil {
 		return nil, badArg("ctkipActivationCodeDTO is not specified")
 	}
+	if g := in.Str("guid"); g != "" {
+		return nil, badArg("updating activation code %s is not supported by the simulator: add a new one (no guid)", g)
+	}
 	t, f := s.tokenByRef(dto.Str("tokenID"), dto.Str("tokenSerialNum"))
 	if f != nil {
 		return nil, f
 	}
-	profile := t.profile
-	if g := in.Str("guid"); g != "" {
-		profile = g // the request names the profile
-	}
-	if profile == "" {
-		for _, p := range s.soft.profiles {
-			if p.delivery == amproto.DeliveryCTKIP {
-				profile = p.guid
-				break
-			}
-		}
+	if t.profile == "" && t.typ == amproto.TokenTypeSoftID {
+		return nil, badArg("Token %s is not linked with a software token profile (LinkSoftTokensWithProfileCommand)", t.serial)
 	}
 	req := obj("request", amproto.DistributeSoftTokenRequest, soapenc.StrArray("tokenGuids", []string{t.guid}),
-		soapenc.Str("softTokenProfileGuid", profile), soapenc.Int("protectedMethod", amproto.ProtectNone),
+		soapenc.Str("softTokenProfileGuid", t.profile), soapenc.Int("protectedMethod", amproto.ProtectNone),
 		soapenc.Bool("regenerateSeed", false))
 	r, f := s.checkSoftRequest(req, amproto.DeliveryCTKIP)
 	if f != nil {
