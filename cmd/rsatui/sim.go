@@ -131,7 +131,8 @@ It is meant for loopback only: demo credentials.`,
 }
 
 // newSimTokencodeCmd is the demo's software token app: a demo token's
-// current and next tokencode, computed from the data set's seed (the same
+// current and next tokencode (SecurID's AES algorithm, as stoken computes
+// it) and the seconds the current one has left, from the data set's seed (the same
 // --seed as sim and --demo-seed), for a resync or, later, a login.
 func newSimTokencodeCmd() *cobra.Command {
 	var (
@@ -150,11 +151,13 @@ func newSimTokencodeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cur, next, err := sim.Tokencodes(args[0])
+			cur, next, left, err := sim.Showing(args[0])
 			if err != nil {
 				return &exitError{code: exitNotFound, err: fmt.Errorf("%v (of the demo data set with --seed %d, --users %d)", err, seed, users)}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "token %s: tokencode %s, next %s (demo data, seed %d)\n", args[0], cur, next, seed)
+			// as the app shows it: the code, and how long it stays
+			fmt.Fprintf(cmd.OutOrStdout(), "token %s: tokencode %s, next %s in %ds (demo data, seed %d; a token issued since with a new seed: its app or stoken holds it)\n",
+				args[0], cur, next, int(left.Round(time.Second)/time.Second), seed)
 			return nil
 		},
 	}

@@ -13,7 +13,7 @@ import (
 
 // tokenCommand is one token: show and the changes to it.
 func tokenCommand() *cobra.Command {
-	token := group("token", "One token: show, assign, unassign, enable, disable, clear-pin, require-new-pin, resync, clear-bad-count, replace")
+	token := group("token", "One token: show, assign, unassign, enable, disable, clear-pin, require-new-pin, resync, clear-bad-count, replace, issue")
 	token.AddCommand(&cobra.Command{Use: "show SERIAL", Short: "A token and its emergency-access state", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withToken(cmd, args[0], func(ctx context.Context, o *opened) (rsa.TokenState, string, error) {
@@ -135,7 +135,7 @@ command line, logged or audited.`,
 	replace.Flags().StringVar(&with, "with", "", "the unassigned token that replaces the old one")
 	replace.Flags().BoolVar(&replaceNext, "next", false, "replace with the token AM hands out next")
 	replace.Flags().BoolVar(&newPin, "new-pin", false, "the person chooses a new PIN on the new token (else the PIN is kept)")
-	token.AddCommand(replace)
+	token.AddCommand(replace, issueCommand())
 	return token
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -16,8 +17,12 @@ import (
 func tokensCommand() *cobra.Command {
 	tokens := group("tokens", "Tokens of a person; the token pool")
 	var poolType, poolBefore string
-	pool := &cobra.Command{Use: "pool", Short: "The unassigned tokens (the pool), by serial", Args: cobra.NoArgs,
+	var poolSoftware bool
+	pool := &cobra.Command{Use: "pool", Short: "The unassigned tokens (the pool), by serial; --software: the software tokens AM can issue", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if poolSoftware && poolType != "" {
+				return usageErr("--software and --type do not go together: --software lists software tokens AM can issue")
+			}
 			q := rsa.PoolQuery{Type: poolType}
 			if poolBefore != "" {
 				t, err := rsa.ParseExpiry(poolBefore, time.Now())
@@ -27,7 +32,19 @@ func tokensCommand() *cobra.Command {
 				q.ExpiringBefore = t
 			}
 			return session(cmd, false, func(ctx context.Context, o *opened) error {
-				list, err := o.ops.Pool(ctx, q)
+				var list []rsa.TokenSummary
+				var err error
+				if !poolSoftware {
+					list, err = o.ops.Pool(ctx, q)
+				} else {
+					// AM's own list of issuable software tokens
+					list, err = o.ops.SoftwarePool(ctx, 1000)
+					if !q.ExpiringBefore.IsZero() {
+						list = slices.DeleteFunc(list, func(t rsa.TokenSummary) bool {
+							return t.Expires.IsZero() || !t.Expires.Before(q.ExpiringBefore)
+						})
+					}
+				}
 				type poolToken struct {
 					Serial    string    `json:"serial"`
 					GUID      string    `json:"guid"`
@@ -62,6 +79,7 @@ func tokensCommand() *cobra.Command {
 			})
 		}}
 	pool.Flags().StringVar(&poolType, "type", "", `only tokens of this type ("key fob", "software token")`)
+	pool.Flags().BoolVar(&poolSoftware, "software", false, "the software-token pool: unassigned software tokens AM can issue (GetAvailableSoftwareTokensCommand)")
 	pool.Flags().StringVar(&poolBefore, "expiring-before", "", "only tokens that expire before this date or lifetime (2027-06-30, 90d)")
 	tokens.AddCommand(pool)
 	var within string

@@ -16,6 +16,9 @@ type (
 	TokenRef       = am.TokenRef
 )
 
+// CTFLink is a CTF string as the link a phone's app opens.
+func CTFLink(ctf Secret) Secret { return am.CTFLink(ctf) }
+
 // New connects a client to AM (see am.New).
 func New(cfg Config) (*Client, error) { return am.New(cfg) }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
@@ -161,17 +162,18 @@ type Activation struct {
 // Link is what the QR code carries: the trigger URL with the service and
 // the activation code, the form a phone's app opens. The exact query RSA's
 // consoles write is not in the public sources [inference: scheme, url,
-// activationCode].
+// activationCode]. ':' and '/' stay as they are (legal in a query): the
+// shorter the link, the smaller the code on the screen.
 func (a Activation) Link() Secret {
-	q := url.Values{}
-	u, err := url.Parse(a.ServiceURL)
-	if err == nil {
-		q.Set("scheme", u.Scheme)
-		q.Set("url", u.Host+u.Path)
-	}
-	q.Set("activationCode", a.Code.Reveal())
-	return Secret(a.Trigger + "?" + q.Encode())
+	esc := strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", " ", "%20", "+", "%2B", "=", "%3D")
+	scheme, rest, _ := strings.Cut(a.ServiceURL, "://")
+	return Secret(a.Trigger + "?scheme=" + esc.Replace(scheme) + "&url=" + esc.Replace(rest) +
+		"&activationCode=" + esc.Replace(a.Code.Reveal()))
 }
+
+// CTFLink is a CTF string as the link a phone's app opens
+// (software-tokens.md: com.rsa.securid://ctf?ctfData=…).
+func CTFLink(ctf Secret) Secret { return Secret("com.rsa.securid://ctf?ctfData=" + ctf.Reveal()) }
 
 func decodeActivation(v *soapenc.Value) (Activation, error) {
 	if err := expectType(v, amproto.CTKIPActivationCodeDTO); err != nil {
