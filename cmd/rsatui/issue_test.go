@@ -3,12 +3,12 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/qrterm/qrtest"
 	"github.com/rsatui/rsatui/internal/securid/stokentest"
 )
 
@@ -34,23 +34,6 @@ func (c *cli) issue(stdin string, args ...string) issuedJSON {
 		c.t.Fatalf("token issue %v: exit %d\n%s\n%s", args, code, out, errs)
 	}
 	return r
-}
-
-// zbar decodes the QR code of a PNG with Debian's zbarimg.
-func zbar(t *testing.T, path string) string {
-	t.Helper()
-	bin, err := exec.LookPath("zbarimg")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("zbarimg is not installed; .ci/run installs zbar-tools")
-		}
-		t.Skip("zbarimg is not installed")
-	}
-	out, err := exec.Command(bin, "--raw", "-q", path).Output()
-	if err != nil {
-		t.Fatalf("zbarimg %s: %v", path, err)
-	}
-	return strings.TrimSpace(string(out))
 }
 
 // The new-phone call from a script: rsatui issues a CTF string and a
@@ -91,7 +74,7 @@ func TestIssueVerbWithStoken(t *testing.T) {
 	// the new phone: a new seed; the old import's code (of a later
 	// interval than any used) is refused, the new one's accepted
 	fresh := c.issue("", "--next-software", login, "--via", "ctf", "--new-seed", "--qr-png", filepath.Join(dir, "ctf.png"))
-	if got := zbar(t, fresh.QRPNG); got != fresh.Link {
+	if got := qrtest.DecodePNG(t, fresh.QRPNG); got != fresh.Link {
 		t.Fatalf("the CTF QR decodes to %q, want the link", got)
 	}
 	old := stokentest.Run(t, "", "tokencode", "--rcfile="+rc, "--use-time=+120")
@@ -113,7 +96,7 @@ func TestIssueVerbWithStoken(t *testing.T) {
 	if !act.FromPool {
 		t.Fatalf("fnotoken's token did not come from the pool: %+v", act)
 	}
-	got := zbar(t, png)
+	got := qrtest.DecodePNG(t, png)
 	if !strings.Contains(got, "activationCode="+act.ActivationCode) || len(act.ActivationCode) != 12 ||
 		!strings.Contains(got, strings.TrimPrefix(act.ActivationURL, "https://")) {
 		t.Fatalf("QR %q for code %s at %s", got, act.ActivationCode, act.ActivationURL)

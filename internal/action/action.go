@@ -52,6 +52,8 @@ const (
 	AddOneTimeCodes       Name = "add-one-time-codes"
 	ClearBadCount         Name = "clear-bad-count"
 	TestPasscode          Name = "test-passcode"
+	IssueSoftware         Name = "issue-software"
+	NewSeed               Name = "new-seed"
 )
 
 // The forms, the confirm and the result.

@@ -347,7 +347,7 @@ func (o *Ops) softTokenFor(ctx context.Context, r IssueRequest, res *Issued) (To
 		if t.Retired() {
 			continue
 		}
-		if t.TokenType == TokenType(amproto.TokenTypeSoftID) {
+		if t.TokenType == TokenTypeSoftID {
 			soft = append(soft, t)
 		} else {
 			hard = append(hard, t)
@@ -392,7 +392,7 @@ func (o *Ops) softTokenFor(ctx context.Context, r IssueRequest, res *Issued) (To
 // token, or has no owner.
 func softIssuable(t Token) error {
 	switch {
-	case t.TokenType != TokenType(amproto.TokenTypeSoftID):
+	case t.TokenType != TokenTypeSoftID:
 		return fmt.Errorf("%w: token %s is a %s: only a software token can be issued to a phone or computer", ErrRule, t.Serial, t.TokenType)
 	case !t.Assigned():
 		return fmt.Errorf("%w: token %s is not assigned: assign it to the person first", ErrRule, t.Serial)

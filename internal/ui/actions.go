@@ -234,6 +234,14 @@ var actions = []actionDef{
 		open: func(c *common, t target) reqs { return openPool(c, t.user) },
 		verb: func(login, _ string) string { return "rsatui token assign --next " + login }},
 
+	// the "new phone" call
+	{name: action.IssueSoftware, keys: []string{"I"}, desc: "issue a software token (QR code)", on: onTokens,
+		perms: need(rsa.PermIssueSoftware), fix: "issues a software token",
+		unavailable: func(c *common, t target) string { return issueUnavailable(c, t) },
+		open:        func(c *common, t target) reqs { return openIssue(c, t) },
+		verb:        func(login, _ string) string { return "rsatui token issue --next-software " + login + " --via ctkip" }},
+	{name: action.NewSeed, keys: []string{"n"}, desc: "new seed: the old phone stops working (again: keep the seed)", where: "issuing a software token"},
+
 	{name: action.AutoRefresh, keys: []string{"a"}, desc: "auto-refresh", on: onTokens},
 	{name: action.Activity, keys: []string{"w"}, desc: "what AM saw: every record of the week", on: onTokens,
 		open: func(c *common, t target) reqs { return do(push(newActivityPane(t.user, t.activity))) }},

@@ -590,6 +590,11 @@ func (m Model) View() tea.View {
 // Render is the frame as a string (tests golden-file it with ANSI stripped).
 func (m Model) Render() string {
 	w, bh := m.c.w, m.c.h
+	if p, ok := m.top().(interface{ wholeScreen() bool }); ok && p.wholeScreen() && m.frameH > 0 {
+		// a QR code needs every line a small terminal has: the pane
+		// draws its own title and keys beside it
+		return fit(p.(pane).view(m.c, w, m.frameH), w, m.frameH)
+	}
 	body := fit(m.top().view(m.c, w, bh), w, bh)
 	frame := lipgloss.JoinVertical(lipgloss.Left,
 		fit(m.headerView(), w, 1),

@@ -73,6 +73,10 @@ type AM interface {
 	// Unassign takes a token from its owner; endEA confirms that its
 	// emergency access ends with it.
 	Unassign(ctx context.Context, serial string, endEA bool) (rsa.TokenResult, error)
+	// SoftProfiles lists AM's software token profiles; IssueSoftware
+	// issues a software token (the new-phone call).
+	SoftProfiles(ctx context.Context) ([]rsa.SoftTokenProfile, error)
+	IssueSoftware(ctx context.Context, r rsa.IssueRequest) (rsa.Issued, error)
 	// Permits says whether the person may do p, and if not, why (rsa's one
 	// permission table: the screens offer only what it allows).
 	Permits(p rsa.Permission) error

@@ -10,6 +10,9 @@ import (
 // terminal has no colours), so every screen stays readable without colour.
 type Styles struct {
 	Header, Crumb, Badge, BadBadge, Warn, Err, OK, Dim, Title, Selected, Changed, Key, Code, Box lipgloss.Style
+	// QR paints a QR code's cells light on dark (its glyphs draw the
+	// light modules): right way round on a light terminal too
+	QR lipgloss.Style
 	plain                                                                                        bool
 }
 
@@ -22,6 +25,7 @@ func newStyles(noColor bool) Styles {
 		s.Badge, s.BadBadge = base, base
 		s.Title, s.Selected, s.Changed, s.Key, s.Code = base.Bold(true), base.Reverse(true), base.Bold(true), base.Bold(true), base.Bold(true)
 		s.Box = base.Border(lipgloss.NormalBorder()).Padding(0, 1)
+		s.QR = base
 		return s
 	}
 	s.Header = base.Bold(true).Foreground(c("252"))
@@ -38,6 +42,7 @@ func newStyles(noColor bool) Styles {
 	s.Key = base.Bold(true).Foreground(c("153"))
 	s.Code = base.Bold(true).Foreground(c("15"))
 	s.Box = base.Border(lipgloss.RoundedBorder()).BorderForeground(c("214")).Padding(0, 2)
+	s.QR = base.Foreground(c("231")).Background(c("16"))
 	return s
 }
 

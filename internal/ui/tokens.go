@@ -462,6 +462,8 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 		return eaFinished(c, msg, "the token list")
 	case changeDone:
 		return changeFinished(c, msg, "the token list")
+	case issueDone:
+		return issueFinished(c, msg)
 	}
 	return nil
 }

@@ -1,0 +1,74 @@
+// Package qrtest reads QR codes back in tests with Debian's zbarimg, an
+// independent decoder (CI installs zbar-tools): a code drawn on a screen
+// is checked by what a reader gets from it, not by comparing it to a golden.
+package qrtest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rsatui/rsatui/internal/qrterm"
+)
+
+// DecodePNG is what zbarimg reads from the PNG at path.
+func DecodePNG(tb testing.TB, path string) string {
+	tb.Helper()
+	bin, err := exec.LookPath("zbarimg")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatal("zbarimg is not installed; .ci/run installs zbar-tools")
+		}
+		tb.Skip("zbarimg is not installed (apt-get install zbar-tools)")
+	}
+	out, err := exec.Command(bin, "--raw", "-q", path).Output()
+	if err != nil {
+		tb.Fatalf("zbarimg %s: %v (no QR code read)", path, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// FromScreen finds the QR code drawn at the top left of a screen (a
+// capture of the terminal, one string a line) and returns what zbarimg
+// reads from it.
+func FromScreen(tb testing.TB, screen string) string {
+	tb.Helper()
+	lines := strings.Split(screen, "\n")
+	var top int
+	for top < len(lines) && !strings.HasPrefix(lines[top], "███") {
+		top++
+	}
+	if top == len(lines) {
+		tb.Fatalf("no QR code on the screen:\n%s", screen)
+	}
+	width := 0
+	for _, r := range lines[top] {
+		if r != '█' {
+			break
+		}
+		width++
+	}
+	rows := (width + 1) / 2
+	if top+rows > len(lines) {
+		tb.Fatalf("the QR code is cut: %d of %d lines on the screen", len(lines)-top, rows)
+	}
+	var drawn []string
+	for _, l := range lines[top : top+rows] {
+		rs := []rune(l)
+		if len(rs) < width {
+			rs = append(rs, []rune(strings.Repeat(" ", width-len(rs)))...)
+		}
+		drawn = append(drawn, string(rs[:width]))
+	}
+	code, err := qrterm.Read(drawn)
+	if err != nil {
+		tb.Fatalf("%v\n%s", err, strings.Join(drawn, "\n"))
+	}
+	p := filepath.Join(tb.TempDir(), "screen.png")
+	if err := code.WritePNG(p); err != nil {
+		tb.Fatal(err)
+	}
+	return DecodePNG(tb, p)
+}
