@@ -12,8 +12,8 @@ type Styles struct {
 	Header, Crumb, Badge, BadBadge, Warn, Err, OK, Dim, Title, Selected, Changed, Key, Code, Box lipgloss.Style
 	// QR paints a QR code's cells light on dark (its glyphs draw the
 	// light modules): right way round on a light terminal too
-	QR lipgloss.Style
-	plain                                                                                        bool
+	QR    lipgloss.Style
+	plain bool
 }
 
 func newStyles(noColor bool) Styles {
