@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/qrterm/qrtest"
 	"github.com/rsatui/rsatui/internal/screentest"
 )
 
@@ -55,7 +56,8 @@ func serve(t *testing.T, bin string) *served {
 	t.Helper()
 	dir := t.TempDir()
 	keys := "role=admin " + keygen(t, filepath.Join(dir, "alice")) + "\n" +
-		"role=viewer " + keygen(t, filepath.Join(dir, "bob")) + "\n"
+		"role=viewer " + keygen(t, filepath.Join(dir, "bob")) + "\n" +
+		"role=helpdesk " + keygen(t, filepath.Join(dir, "carol")) + "\n"
 	keygen(t, filepath.Join(dir, "eve")) // not authorized
 	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), []byte(keys), 0o600); err != nil {
 		t.Fatal(err)
@@ -210,5 +212,54 @@ func TestSSHServeWithOpenSSH(t *testing.T) {
 		if !strings.Contains(s.stderr.String(), want) {
 			t.Errorf("server log lacks %q:\n%s", want, s.stderr)
 		}
+	}
+}
+
+// TestSSHHelpdeskIssuesAQRCode is the new-phone call over rsatui serve at
+// 80×24, through the real OpenSSH client in tmux: a help-desk key issues
+// the person's software token and the QR code on the screen (captured from
+// tmux, decoded by zbarimg) carries the activation code shown beside it; a
+// viewer's key is refused.
+func TestSSHHelpdeskIssuesAQRCode(t *testing.T) {
+	needSSH(t)
+	s := serve(t, build(t))
+	hd := run(t, 80, 24, []string{"TERM=xterm-256color"}, strings.Join(s.sshCommand("carol", "carol", "-tt"), " "))
+	hd.wait("HELPDESK", screentest.PeopleFound)
+	hd.keys("/cmueller")
+	hd.wait("1 found")
+	hd.keys("Enter")
+	hd.wait("Carol Müller (cmueller)")
+	hd.keys("I")
+	hd.wait("Please confirm: issue a software token to cmueller", "Phone (QR code)")
+	hd.keys("y")
+	hd.wait("Software token issued", "Shown only now.")
+	screen := hd.screen()
+	got := qrtest.FromScreen(t, screen)
+	lines := strings.Split(screen, "\n")
+	code := ""
+	for i, l := range lines {
+		if strings.Contains(l, "Activation code:") {
+			f := strings.Fields(lines[i+1])
+			code = strings.Join(f[len(f)-4:], "")
+		}
+	}
+	if len(code) != 12 || !strings.Contains(got, "activationCode="+code) {
+		t.Fatalf("the QR code over SSH reads %q; the screen's code is %q\n%s", got, code, screen)
+	}
+	hd.keys("Enter")
+	hd.wait("the QR code and the code are gone")
+
+	viewer := run(t, 80, 24, []string{"TERM=xterm-256color"}, strings.Join(s.sshCommand("bob", "bob", "-tt"), " "))
+	viewer.wait("VIEWER", screentest.PeopleFound)
+	viewer.keys("/cmueller")
+	viewer.wait("1 found")
+	viewer.keys("Enter")
+	viewer.wait("Carol Müller (cmueller)")
+	viewer.keys("I")
+	viewer.wait("read-only session: changes are disabled")
+
+	audit, _ := os.ReadFile(s.audit)
+	if !strings.Contains(string(audit), `"token.issue-software"`) || !strings.Contains(string(audit), `"ssh_user":"carol`) || strings.Contains(string(audit), code) {
+		t.Errorf("the audit should hold carol's issue and not the code:\n%s", audit)
 	}
 }

@@ -591,9 +591,11 @@ func (m Model) View() tea.View {
 func (m Model) Render() string {
 	w, bh := m.c.w, m.c.h
 	if p, ok := m.top().(interface{ wholeScreen() bool }); ok && p.wholeScreen() && m.frameH > 0 {
-		// a QR code needs every line a small terminal has: the pane
-		// draws its own title and keys beside it
-		return fit(p.(pane).view(m.c, w, m.frameH), w, m.frameH)
+		// a QR code needs every line a small terminal has but one: the
+		// pane draws its own title and keys beside it; the status line
+		// stays (a quit question must be seen)
+		bh := max(m.frameH-1, 1)
+		return lipgloss.JoinVertical(lipgloss.Left, fit(p.(pane).view(m.c, w, bh), w, bh), fit(m.statusView(), w, 1))
 	}
 	body := fit(m.top().view(m.c, w, bh), w, bh)
 	frame := lipgloss.JoinVertical(lipgloss.Left,

@@ -106,18 +106,15 @@ func (p *issuePane) update(c *common, msg tea.Msg) reqs {
 		if msg.err != nil {
 			return do(back(), fail("No software token can be issued: "+explain(msg.err)))
 		}
+		// one choice a profile, with the delivery it is set up for (a
+		// token file is the verb's: the console writes no files)
 		for _, pr := range msg.profiles {
-			for _, via := range []rsa.Delivery{rsa.ViaCTKIP, rsa.ViaCTF} {
-				if _, err := rsa.PickProfile([]rsa.SoftTokenProfile{pr}, pr.GUID, via); err == nil {
-					p.options = append(p.options, issueOption{profile: pr, via: via})
-				}
+			via := map[string]rsa.Delivery{"CTKIP": rsa.ViaCTKIP, "TSF": rsa.ViaCTF}[pr.Delivery]
+			if via == "" {
+				continue
 			}
-		}
-		// AM's own choice first: the delivery each profile is set up for
-		for i, o := range p.options {
-			if o.via == rsa.ViaCTKIP && o.profile.Delivery == "CTKIP" {
-				p.chosen = i
-				break
+			if _, err := rsa.PickProfile([]rsa.SoftTokenProfile{pr}, pr.GUID, via); err == nil {
+				p.options = append(p.options, issueOption{profile: pr, via: via})
 			}
 		}
 		p.loaded = true
@@ -169,16 +166,15 @@ func (p *issuePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 func (p *issuePane) view(c *common, w, _ int) string {
 	st := c.st
 	var b strings.Builder
-	b.WriteString(st.Title.Render("Please confirm: issue a software token to "+p.user.Login) + "\n\n")
+	b.WriteString(st.Title.Render("Please confirm: issue a software token to "+p.user.Login) + "\n")
 	if !p.loaded {
 		return b.String() + "Reading the software token profiles from AM…"
 	}
 	if p.soft != nil {
-		b.WriteString("Token " + p.soft.Token.Serial + " (" + p.user.Login + "'s software token), to the app on their phone.\n")
+		b.WriteString("Token " + p.soft.Token.Serial + " (" + p.user.Login + "'s software token) to the app on their phone:\n")
 	} else {
-		b.WriteString(p.user.Login + " has no token: the next software token of the pool is assigned to them, then issued.\n")
+		b.WriteString(p.user.Login + " has no token: the pool's next software token is assigned to them, then issued:\n")
 	}
-	b.WriteString("\n")
 	for i, o := range p.options {
 		if i == 9 {
 			break
@@ -187,25 +183,23 @@ func (p *issuePane) view(c *common, w, _ int) string {
 		if i == p.chosen {
 			mark = "› "
 		}
-		b.WriteString(mark + st.Key.Render(fmt.Sprint(i+1)) + " " + o.via.Words() + " — " + o.profile.Name + " (" + rsa.PINWords(o.profile) + ")\n")
+		b.WriteString(mark + st.Key.Render(fmt.Sprint(i+1)) + " " + o.profile.Name + ": " + o.via.Words() + ", " + rsa.PINWords(o.profile) + "\n")
 	}
 	o := p.options[p.chosen]
-	b.WriteString("\n")
 	switch {
 	case o.via == rsa.ViaCTKIP:
-		b.WriteString("The app scans the QR code (or takes the activation code and URL) and gets a new seed from AM: a copy on an old phone stops working once the new one is activated.\n")
+		b.WriteString("The app gets a new seed when it is activated: an old phone's copy stops working then.\n")
 	case p.newSeed:
-		b.WriteString(st.Key.Render(keyOf(c, action.NewSeed)) + " New seed: the token string works on the new phone only; the old phone's copy stops working now.\n")
+		b.WriteString(st.Key.Render(keyOf(c, action.NewSeed)) + " New seed: the old phone's copy stops working now.\n")
 	default:
-		b.WriteString(st.Key.Render(keyOf(c, action.NewSeed)) + " Same seed: a copy already on a phone keeps working too.\n")
+		b.WriteString(st.Key.Render(keyOf(c, action.NewSeed)) + " Same seed: a copy already on a phone keeps working.\n")
 	}
-	b.WriteString(st.Dim.Render("A token file (.sdtid): rsatui token issue --next-software "+p.user.Login+" --via file --out FILE") + "\n")
+	b.WriteString(st.Dim.Render("A token file: rsatui token issue --next-software "+p.user.Login+" --via file --out F") + "\n")
 	b.WriteString(ticketLine(c))
 	r := p.request()
-	b.WriteString("\n" + st.Dim.Render("AM commands, in order (+ sent at the same time):") + "\n")
+	b.WriteString(st.Dim.Render("AM commands, in order (+ sent at the same time):") + "\n")
 	for i, cmd := range rsa.IssuePlan(r.Via, false, p.soft == nil, r.NewSeed).Lines() {
 		b.WriteString(st.Dim.Render(fmt.Sprintf("  %d. %s", i+1, cmd)) + "\n")
 	}
-	b.WriteString("\n" + st.Key.Render(c.km[action.Yes].Help().Key) + " issue it    " + st.Key.Render("esc") + " cancel")
 	return lipgloss.NewStyle().Width(w).Render(b.String())
 }

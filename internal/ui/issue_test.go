@@ -15,7 +15,7 @@ func TestIssueQRCodeAt80x24(t *testing.T) {
 	s := start(t, world.model(false), 80, 24)
 	openTokens(t, s, "cmueller", "Carol Müller")
 	s.Send(key("I"))
-	waitScreen(t, s, "Please confirm: issue a software token to cmueller", "QR code (activation code, CT-KIP) — Phone (QR code)")
+	waitScreen(t, s, "Please confirm: issue a software token to cmueller", "Phone (QR code): QR code (activation code, CT-KIP)")
 	if strings.Contains(s.screen(), "Software token issued") {
 		t.Fatal("issued before y")
 	}
