@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/qrterm/qrtest"
 	"github.com/rsatui/rsatui/internal/screentest"
 	"github.com/rsatui/rsatui/internal/simtest"
 )
@@ -305,4 +306,64 @@ func onSim(t *testing.T, w, h int, simArgs ...string) (tt *term, bin string, env
 	tt = run(t, w, h, append([]string{"NO_COLOR=1", "TERM=xterm-256color"}, env...), bin)
 	tt.wait("people. enter opens their tokens.")
 	return tt, bin, env, audit
+}
+
+// TestNewPhoneInTmux: the real binary at 80×24 with NO_COLOR, the "new
+// phone" call — I on the person's screen, a new seed by CTF link, then a
+// QR code; each code drawn in the terminal, captured from tmux, decodes
+// (zbarimg) to what is shown beside it. With RSATUI_CAPTURE set it saves
+// the QR screen for the README.
+func TestNewPhoneInTmux(t *testing.T) {
+	needTmux(t)
+	bin := build(t)
+	tt := run(t, 80, 24, []string{"NO_COLOR=1", "TERM=xterm-256color"}, bin+" --demo")
+	tt.wait("DEMO", "people. enter opens their tokens.")
+	tt.keys("/cmueller")
+	tt.wait("1 found")
+	tt.keys("Enter")
+	tt.wait("Carol Müller (cmueller)")
+	tt.keys("I")
+	tt.wait("Please confirm: issue a software token to cmueller", "Phone (link)")
+	tt.keys("2")
+	tt.wait("New seed: the old phone's copy stops working now.", "GenerateSoftTokenTSFCommand (regenerateSeed=true)")
+	tt.keys("y")
+	tt.wait("Software token issued", "Token string:", "Shown only now.")
+	screen := tt.screen()
+	link := qrtest.FromScreen(t, screen)
+	ctf := regexp.MustCompile(`ctfData=(\d{81})$`).FindStringSubmatch(link)
+	if ctf == nil || !strings.Contains(strings.ReplaceAll(screen, "\n", ""), ctf[1][:20]) {
+		t.Fatalf("the QR code reads %q\n%s", link, screen)
+	}
+	tt.keys("Enter")
+	tt.wait("the QR code and the code are gone")
+
+	tt.keys("I")
+	tt.wait("Phone (QR code)")
+	tt.keys("1", "y")
+	tt.wait("Software token issued", "Activation code:")
+	screen = tt.screen()
+	got := qrtest.FromScreen(t, screen)
+	code := regexp.MustCompile(`(\d{3}) (\d{3}) (\d{3}) (\d{3})`).FindStringSubmatch(screen)
+	if code == nil || !strings.Contains(got, "activationCode="+strings.Join(code[1:], "")) {
+		t.Fatalf("the QR code reads %q\n%s", got, screen)
+	}
+	if dir := os.Getenv("RSATUI_CAPTURE"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "8-software-token.txt"), []byte(trimLines(screen)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tt.keys("q")
+	tt.wait("shown only now: q again quits anyway")
+	tt.keys("Enter")
+	tt.wait("the QR code and the code are gone")
+	tt.keys("q")
+	tt.wait("EXITED 0")
+}
+
+func trimLines(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], " ")
+	}
+	return strings.Join(lines, "\n") + "\n"
 }

@@ -124,6 +124,15 @@ func (p *issuedPane) view(c *common, w, h int) string {
 	if textW < 16 {
 		return left // the code alone; the text is under it when there is room
 	}
-	right := lipgloss.NewStyle().Width(textW).Render(strings.Join(text, "\n"))
-	return lipgloss.JoinHorizontal(lipgloss.Top, left, "  ", right)
+	// cut, not wrapped: a URL or token string broken at a hyphen reads
+	// as two things
+	var right []string
+	for _, l := range text {
+		for lipgloss.Width(l) > textW {
+			r := []rune(l)
+			right, l = append(right, string(r[:textW])), string(r[textW:])
+		}
+		right = append(right, l)
+	}
+	return lipgloss.JoinHorizontal(lipgloss.Top, left, "  ", strings.Join(right, "\n"))
 }
