@@ -235,14 +235,7 @@ func TestSSHHelpdeskIssuesAQRCode(t *testing.T) {
 	hd.wait("Software token issued", "Shown only now.")
 	screen := hd.screen()
 	got := qrtest.FromScreen(t, screen)
-	lines := strings.Split(screen, "\n")
-	code := ""
-	for i, l := range lines {
-		if strings.Contains(l, "Activation code:") {
-			f := strings.Fields(lines[i+1])
-			code = strings.Join(f[len(f)-4:], "")
-		}
-	}
+	code := qrtest.ActivationCode(screen)
 	if len(code) != 12 || !strings.Contains(got, "activationCode="+code) {
 		t.Fatalf("the QR code over SSH reads %q; the screen's code is %q\n%s", got, code, screen)
 	}

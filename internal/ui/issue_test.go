@@ -25,14 +25,7 @@ func TestIssueQRCodeAt80x24(t *testing.T) {
 	got := qrtest.FromScreen(t, screen)
 
 	// the code on screen, read the way the person reads it out
-	lines := strings.Split(screen, "\n")
-	var code string
-	for i, l := range lines {
-		if strings.Contains(l, "Activation code:") && i+1 < len(lines) {
-			f := strings.Fields(lines[i+1])
-			code = strings.Join(f[len(f)-4:], "")
-		}
-	}
+	code := qrtest.ActivationCode(screen)
 	if len(code) != 12 || !strings.Contains(got, "activationCode="+code) || !strings.Contains(got, "/ctkip/services/CtkipService") {
 		t.Fatalf("the QR code reads %q; the screen's code is %q", got, code)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -71,4 +72,16 @@ func FromScreen(tb testing.TB, screen string) string {
 		tb.Fatal(err)
 	}
 	return DecodePNG(tb, p)
+}
+
+var grouped = regexp.MustCompile(`\b(\d{3}) (\d{3}) (\d{3}) (\d{3})\b`)
+
+// ActivationCode is the 12-digit activation code a screen shows in groups
+// of three, as a person reads it out ("" when there is none).
+func ActivationCode(screen string) string {
+	m := grouped.FindStringSubmatch(screen)
+	if m == nil {
+		return ""
+	}
+	return strings.Join(m[1:], "")
 }
