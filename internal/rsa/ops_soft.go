@@ -227,6 +227,12 @@ func (o *Ops) IssueSoftware(ctx context.Context, r IssueRequest) (Issued, error)
 	ctx = o.intend(ctx, "token.issue-software", target, map[string]string{"via": string(r.Via), "profile": r.Profile,
 		"new_seed": fmt.Sprint(r.NewSeed), "password_protected": fmt.Sprint(r.Password != "")})
 	res, err := o.issueSoftware(ctx, r)
+	if errors.Is(err, am.ErrOutcomeUnknown) {
+		// the secret came, if at all, in the reply that was lost: it is
+		// nowhere now, and nothing rsatui can read brings it back
+		err = am.Advise(err, "AM may have issued the token (one issue of its limit spent), but the reply carrying what the app needs was lost: "+
+			"issue it again, with a new seed, so that a copy nobody saw is of no use")
+	}
 	note := ""
 	if err == nil {
 		note = fmt.Sprintf("issued %s to %s by %s (profile %s)", res.Serial, res.Login, res.Via, res.Profile.Name)

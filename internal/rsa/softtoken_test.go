@@ -12,6 +12,7 @@ import (
 
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
 	"github.com/rsatui/rsatui/internal/securid/stokentest"
 )
@@ -192,5 +193,31 @@ func TestSimTokencodesAgreeWithStoken(t *testing.T) {
 	}
 	if len(seen) < 2 {
 		t.Fatalf("only %v", seen)
+	}
+}
+
+// A lost reply to an issue: the secret is lost with it; rsatui says the
+// outcome is unknown and what to do (issue again with a new seed), never
+// "not issued"; the re-issue works. A PINless profile's token logs in with
+// the tokencode alone.
+func TestIssueLostReplyAndPINless(t *testing.T) {
+	o, e := newOps(t, amsim.Options{})
+	ctx := context.Background()
+	e.sim.Inject(amsim.Rule{Command: amproto.GenerateSoftTokenTSFCommand, Action: amsim.DropAfter})
+	_, err := o.IssueSoftware(ctx, rsa.IssueRequest{Login: "cmueller", Via: rsa.ViaCTF})
+	if !errors.Is(err, rsa.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "issue it again, with a new seed") {
+		t.Fatalf("lost reply: %v", err)
+	}
+	res, err := o.IssueSoftware(ctx, rsa.IssueRequest{Login: "cmueller", Via: rsa.ViaCTKIP, Profile: "Phone, PINless (QR code)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := e.sim.Activate(res.Activation.Code.Reveal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := o.TestPasscode(ctx, "cmueller", rsa.Secret(tok.Code(e.clock.Now(), "")), nil)
+	if err != nil || !r.Accepted {
+		t.Fatalf("PINless: the tokencode alone: %+v %v", r, err)
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -33,7 +34,10 @@ func issueFinished(c *common, d issueDone) reqs {
 	if d.res.After.Token.Serial != "" {
 		rs = append(rs, tell(tokenNow{d.res.After}), tell(tokensStale{d.res.Login}))
 	}
-	if d.err != nil {
+	switch {
+	case errors.Is(d.err, rsa.ErrOutcomeUnknown):
+		return append(rs, fail("Outcome unknown: "+explain(d.err)))
+	case d.err != nil:
 		return append(rs, fail("Not issued: "+explain(d.err)))
 	}
 	p := &issuedPane{res: d.res}
