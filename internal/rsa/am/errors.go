@@ -141,7 +141,12 @@ func faultFromSOAP(command string, sf *soapenc.Fault) *Fault {
 	if d := sf.Detail; d != nil {
 		f.MessageKey = d.Str("messageKey")
 		if f.Class == amproto.ExSystem && !d.Type.IsZero() {
+			// a typed fault whose faultstring says nothing of its class
+			// (Axis sends an empty one for some): the bean's type names it
 			f.Class = amproto.JavaClass(d.Type)
+			if m := d.Str("message"); m != "" && (f.Message == "" || f.Message == sf.String) {
+				f.Message = m
+			}
 		}
 	}
 	return f

@@ -209,10 +209,19 @@ func WSDL(location, soapEncURL string) []byte {
 	w.open("wsdl:message", "name", "executeCommandResponse")
 	w.leaf("wsdl:part", "name", amproto.PartReturn, "type", n.ref(amproto.TargetableCommand))
 	w.close("wsdl:message")
+	faults := Faults()
+	for _, f := range faults {
+		w.open("wsdl:message", "name", f.Message)
+		w.leaf("wsdl:part", "name", faultPart, "type", n.ref(f.Type))
+		w.close("wsdl:message")
+	}
 	w.open("wsdl:portType", "name", "CommandServer")
 	w.open("wsdl:operation", "name", "executeCommand", "parameterOrder", "in0 in1")
 	w.leaf("wsdl:input", "message", "impl:executeCommandRequest", "name", "executeCommandRequest")
 	w.leaf("wsdl:output", "message", "impl:executeCommandResponse", "name", "executeCommandResponse")
+	for _, f := range faults {
+		w.leaf("wsdl:fault", "message", "impl:"+f.Message, "name", f.Message)
+	}
 	w.close("wsdl:operation")
 	w.close("wsdl:portType")
 
@@ -227,6 +236,11 @@ func WSDL(location, soapEncURL string) []byte {
 	w.open("wsdl:output", "name", "executeCommandResponse")
 	w.leaf("wsdlsoap:body", body...)
 	w.close("wsdl:output")
+	for _, f := range faults {
+		w.open("wsdl:fault", "name", f.Message)
+		w.leaf("wsdlsoap:fault", "encodingStyle", soapenc.NSEncoding, "name", f.Message, "namespace", amproto.NSWebService, "use", "encoded")
+		w.close("wsdl:fault")
+	}
 	w.close("wsdl:operation")
 	w.close("wsdl:binding")
 
@@ -307,4 +321,42 @@ func SoapEncodingSchema() []byte {
 		panic("amsim: writing the soap-encoding schema: " + w.err.Error())
 	}
 	return buf.Bytes()
+}
+
+// faultPart is the name of a fault message's one part and of the element
+// that carries the exception bean in a fault's <detail>: Axis's Java2WSDL
+// names it "fault" for every exception.
+const faultPart = "fault"
+
+// Fault is one fault executeCommand declares: an exception class of AM's
+// type table, and the name of its message.
+type Fault struct {
+	Message string        // the class's simple name; a repeated one gets a number ("InvalidSessionException1")
+	Type    soapenc.QName // the exception bean's type
+}
+
+// Faults are the faults executeCommand declares: every exception class of
+// the type table (AM's CommandServer declares them, so that Axis clients
+// get the typed exception — the public ones catch DataNotFoundException,
+// InvalidArgumentException … around executeCommand). Ordered by Java class
+// name; the first of a repeated simple name keeps it.
+func Faults() []Fault {
+	var cs []*amtypes.Class
+	for _, c := range amtypes.All() {
+		if c.Wire && strings.HasSuffix(c.Name.Local, "Exception") {
+			cs = append(cs, c)
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Java < cs[j].Java })
+	seen := map[string]int{}
+	out := make([]Fault, 0, len(cs))
+	for _, c := range cs {
+		name := c.Name.Local
+		if k := seen[name]; k > 0 {
+			name += strconv.Itoa(k)
+		}
+		seen[c.Name.Local]++
+		out = append(out, Fault{Message: name, Type: c.Name})
+	}
+	return out
 }

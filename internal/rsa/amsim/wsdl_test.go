@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amtypes"
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
@@ -101,4 +102,77 @@ type xmlElem struct {
 	Name     string `xml:"name,attr"`
 	Type     string `xml:"type,attr"`
 	Nillable string `xml:"nillable,attr"`
+}
+
+// TestWSDLDeclaresAMFaults: executeCommand declares a fault for every
+// exception class of AM's type table (61), each with its own message whose
+// one part is the exception bean, in the portType and in the binding; and
+// a fault the simulator sends carries, in <detail>, the bean of the
+// exception class its faultstring names, fitting the table's type — what
+// an Axis client turns into the typed Java exception.
+func TestWSDLDeclaresAMFaults(t *testing.T) {
+	var doc struct {
+		Messages []struct {
+			Name  string `xml:"name,attr"`
+			Parts []struct {
+				Name string `xml:"name,attr"`
+				Type string `xml:"type,attr"`
+			} `xml:"part"`
+		} `xml:"message"`
+		PortFaults []struct {
+			Name    string `xml:"name,attr"`
+			Message string `xml:"message,attr"`
+		} `xml:"portType>operation>fault"`
+		BindingFaults []struct {
+			Name string `xml:"name,attr"`
+			SOAP struct {
+				Use       string `xml:"use,attr"`
+				Namespace string `xml:"namespace,attr"`
+			} `xml:"fault"`
+		} `xml:"binding>operation>fault"`
+	}
+	if err := xml.Unmarshal(WSDL("https://am.example/ims-ws/services/CommandServer", ""), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var exceptions int
+	for _, c := range amtypes.All() {
+		if c.Wire && strings.HasSuffix(c.Name.Local, "Exception") {
+			exceptions++
+		}
+	}
+	if exceptions != 61 || len(doc.PortFaults) != exceptions || len(doc.BindingFaults) != exceptions {
+		t.Fatalf("%d exception classes in the table; the operation declares %d faults, the binding %d",
+			exceptions, len(doc.PortFaults), len(doc.BindingFaults))
+	}
+	messages := map[string]string{}
+	for _, m := range doc.Messages {
+		if len(m.Parts) == 1 && m.Parts[0].Name == "fault" {
+			messages[m.Name] = m.Parts[0].Type
+		}
+	}
+	seen := map[string]bool{}
+	for i, f := range doc.PortFaults {
+		if seen[f.Name] || messages[f.Name] == "" || f.Message != "impl:"+f.Name || doc.BindingFaults[i].Name != f.Name ||
+			doc.BindingFaults[i].SOAP.Use != "encoded" || doc.BindingFaults[i].SOAP.Namespace != "http://webservice.rsa.com" {
+			t.Errorf("fault %d %q: message %q, binding %+v", i, f.Name, messages[f.Name], doc.BindingFaults[i])
+		}
+		seen[f.Name] = true
+	}
+
+	// a fault on the wire: the bean of its class, every member by the table
+	s := New(Options{})
+	sid := login(t, s)
+	rec := post(t, s, envelope(t, sid, soapenc.Obj("in1", amproto.LookupTokenCommand, soapenc.Str("serialNumber", "999999999999"))), true)
+	msg, err := soapenc.Unmarshal(rec.Body.Bytes(), soapenc.DefaultLimits)
+	if err != nil || msg.Fault == nil || !strings.HasPrefix(msg.Fault.String, amproto.ExDataNotFound+": ") {
+		t.Fatalf("fault %v %+v", err, msg)
+	}
+	f := msg.Fault
+	bean := f.Detail
+	if bean == nil || bean.Name != "fault" || bean.Type != (soapenc.QName{Space: "http://exception.command.rsa.com", Local: "DataNotFoundException"}) {
+		t.Fatalf("detail bean %+v", bean)
+	}
+	if bad := amtypes.Check("fault", bean, amtypes.Type{Name: bean.Type}); len(bad) > 0 || bean.Str("message") == "" {
+		t.Fatalf("the bean does not fit its type: %v", bad)
+	}
 }

@@ -300,7 +300,7 @@ func check(out *[]Mismatch, path string, v *soapenc.Value, want Type) {
 		}
 		return
 	}
-	typ := v.Type
+	typ := simpleType(v.Type)
 	if typ.IsZero() {
 		typ = want.Name
 	}
@@ -327,6 +327,22 @@ func check(out *[]Mismatch, path string, v *soapenc.Value, want Type) {
 		check(out, path+"."+f.Name, f, m.Type)
 	}
 }
+
+// simpleType is q with the SOAP-encoding namespace's simple types read as
+// the XML Schema types they stand for: Axis 1 clients send soapenc:string
+// (and soapenc:int …) for a member declared Object, and Axis servers take
+// them (found by the Axis 1.4 harness: a SearchPrincipalsCommand's
+// filter value was refused).
+func simpleType(q soapenc.QName) soapenc.QName {
+	if q.Space == soapenc.NSEncoding && Lookup(soapenc.XSD(q.Local)) == nil && xsdSimple[q.Local] {
+		return soapenc.XSD(q.Local)
+	}
+	return q
+}
+
+// xsdSimple are the simple types SOAP encoding redeclares.
+var xsdSimple = map[string]bool{"string": true, "boolean": true, "int": true, "long": true, "short": true, "byte": true,
+	"float": true, "double": true, "decimal": true, "integer": true, "dateTime": true, "base64Binary": true, "QName": true}
 
 // fits reports whether a value of type got may stand where want is declared.
 func fits(got soapenc.QName, want Type) bool {
