@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -68,6 +70,7 @@ func newVerbSim(tb testing.TB) *verbSim {
 	mux.Handle(amsim.ServicePath, sim)
 	srv := httptest.NewUnstartedServer(mux)
 	srv.TLS = lb.Server
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // a client that closes mid-handshake is no news
 	srv.StartTLS()
 	tb.Cleanup(srv.Close)
 	cu, cp := sim.CommandClient()

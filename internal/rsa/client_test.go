@@ -176,6 +176,12 @@ func TestTokensListLookupLinkEnable(t *testing.T) {
 	if err != nil || len(none) != 0 {
 		t.Fatalf("no tokens should be an empty list: %+v %v", none, err)
 	}
+	// AM's answer for a person without tokens is not published: an empty
+	// list reads the same as DataNotFoundException
+	empty := newEnv(t, amsim.Options{NoTokensAsEmptyList: true})
+	if none, err := empty.client.ListTokensByPrincipal(ctx, empty.principal(t, "fnotoken").GUID); err != nil || none == nil || len(none) != 0 {
+		t.Fatalf("an empty list: %+v %v", none, err)
+	}
 	// AM answers DataNotFound for an unknown principal too; like RSA's sample the
 	// typed call cannot tell the two apart (principals are resolved before this)
 	if l, err := e.client.ListTokensByPrincipal(ctx, "ffffffffffffffffffffffffffffffff"); err != nil || len(l) != 0 {

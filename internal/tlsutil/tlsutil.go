@@ -26,7 +26,13 @@ type Loopback struct {
 	ca     *x509.Certificate
 }
 
-// NewLoopback generates a fresh CA and server certificate valid for a day.
+// validity is how long the certificates are good: a `rsatui sim` or
+// `--demo` left running for days keeps serving (they were good for a day,
+// then every client refused the server). A fresh CA is made at every start
+// and never leaves the machine, so a long life costs nothing.
+const validity = 397 * 24 * time.Hour
+
+// NewLoopback generates a fresh CA and server certificate valid for 397 days.
 func NewLoopback(orgName string) (*Loopback, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -35,7 +41,7 @@ func NewLoopback(orgName string) (*Loopback, error) {
 	now := time.Now()
 	caTmpl := &x509.Certificate{
 		SerialNumber: serial(), Subject: pkix.Name{Organization: []string{orgName}, CommonName: orgName + " test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(validity),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
@@ -52,7 +58,7 @@ func NewLoopback(orgName string) (*Loopback, error) {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(), Subject: pkix.Name{Organization: []string{orgName}, CommonName: "localhost"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(validity),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}

@@ -378,7 +378,7 @@ func (s *Sim) listTokensByPrincipal(in *soapenc.Value) (*soapenc.Value, *simFaul
 			mine = append(mine, t)
 		}
 	}
-	if len(mine) == 0 {
+	if len(mine) == 0 && !s.opt.NoTokensAsEmptyList {
 		return nil, notFound("NO_TOKENS_FOUND", "No tokens are assigned to principal %s", g)
 	}
 	sort.Slice(mine, func(i, j int) bool { return mine[i].serial < mine[j].serial })

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
@@ -86,7 +87,33 @@ func (s *Sim) serveWSDL(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	ep := endpointURL(r)
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-	_, _ = w.Write(WSDL(ep, ep+"?xsd=soapenc"))
+	_, _ = w.Write(s.wsdls.get(ep))
+}
+
+// wsdlCache keeps the WSDL rendered for each endpoint it was asked at
+// (about 0.1 s and 1.6 MB each: rendering it per request made a client
+// that fetches it per call slow). The address comes from the request's
+// Host, so the cache is bounded: past wsdlCacheSize addresses it starts
+// again.
+type wsdlCache struct {
+	mu   sync.Mutex
+	docs map[string][]byte
+}
+
+const wsdlCacheSize = 8
+
+func (c *wsdlCache) get(endpoint string) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if doc, ok := c.docs[endpoint]; ok {
+		return doc
+	}
+	if c.docs == nil || len(c.docs) >= wsdlCacheSize {
+		c.docs = map[string][]byte{}
+	}
+	doc := WSDL(endpoint, endpoint+"?xsd=soapenc")
+	c.docs[endpoint] = doc
+	return doc
 }
 
 func (s *Sim) serveCommand(w http.ResponseWriter, r *http.Request) {

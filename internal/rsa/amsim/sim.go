@@ -75,6 +75,11 @@ type Options struct {
 	Now func() time.Time
 	// Hostname goes into fault details as Axis does.
 	Hostname string
+	// NoTokensAsEmptyList answers ListTokensByPrincipalCommand for a
+	// person without tokens with an empty list instead of the default
+	// DataNotFoundException (AM's answer is not published; clients are
+	// tested against both, docs/interop.md).
+	NoTokensAsEmptyList bool
 }
 
 // Sim is one simulated AM instance. All methods are safe for concurrent use.
@@ -106,6 +111,8 @@ type Sim struct {
 	userSessions map[string]bool
 	// software tokens: profiles, device types and issued token files
 	soft softState
+	// the WSDL as rendered for each address it was fetched at
+	wsdls wsdlCache
 }
 
 // Stats counts what the simulator served.

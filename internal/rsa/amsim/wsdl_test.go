@@ -2,6 +2,9 @@ package amsim
 
 import (
 	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -174,5 +177,36 @@ func TestWSDLDeclaresAMFaults(t *testing.T) {
 	}
 	if bad := amtypes.Check("fault", bean, amtypes.Type{Name: bean.Type}); len(bad) > 0 || bean.Str("message") == "" {
 		t.Fatalf("the bean does not fit its type: %v", bad)
+	}
+}
+
+// The WSDL is rendered once per address, not per request; a flood of
+// Host names does not grow the cache past its bound.
+func TestWSDLRenderedOnce(t *testing.T) {
+	var c wsdlCache
+	a, b := c.get("https://am.example/x"), c.get("https://am.example/x")
+	if &a[0] != &b[0] {
+		t.Fatal("the WSDL was rendered again for the same address")
+	}
+	if !strings.Contains(string(a), `location="https://am.example/x"`) {
+		t.Fatal("the address is not in the WSDL")
+	}
+	for i := range 3 * wsdlCacheSize {
+		c.get("https://host" + strconv.Itoa(i) + "/x")
+	}
+	if len(c.docs) > wsdlCacheSize {
+		t.Fatalf("%d WSDLs kept", len(c.docs))
+	}
+}
+
+func BenchmarkWSDLFetch(b *testing.B) {
+	s := New(Options{OpenWSDL: true})
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, amproto.ServicePath+"?wsdl", nil)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code)
+		}
 	}
 }
