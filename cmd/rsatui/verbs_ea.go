@@ -171,7 +171,11 @@ func emitCodes(cmd *cobra.Command, o *opened, serial string, res rsa.EAResult, e
 		fmt.Fprintln(textsafe.Writer{W: cmd.ErrOrStderr()}, "note:", res.Note)
 	}
 	outcome, heading := "applied", "codes (shown only now; hand them over by phone or in person):"
-	if unknown {
+	switch {
+	case unknown && errors.Is(err, rsa.ErrUnverified):
+		outcome = "applied-unverified"
+		heading = "codes — ACTIVE: AM took the change, but reading the token back failed; `rsatui ea show " + serial + "` shows the rest:"
+	case unknown:
 		outcome = "unknown"
 		heading = "codes — MAY BE ACTIVE: the reply was lost; check with `rsatui ea show " + serial + "` before handing them over or trying again:"
 	}

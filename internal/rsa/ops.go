@@ -41,6 +41,12 @@ var (
 	// ErrAuditUnavailable: the intent of a change could not be written to
 	// the audit log, so the change was not sent.
 	ErrAuditUnavailable = errors.New("the audit log is unavailable")
+	// ErrUnverified: AM took a write (it answered), but reading the token
+	// back failed, so what AM holds now is not known. The error also
+	// matches ErrOutcomeUnknown: like a lost reply it must not be sent
+	// again blindly, the audit says unknown, and codes it installed are
+	// shown (they work) — never thrown away as if it had failed.
+	ErrUnverified = errors.New("applied, but not read back")
 )
 
 // Ops runs operations against one AM.
@@ -243,7 +249,10 @@ func (o *Ops) write(ctx context.Context, cmds *[]string, command string, t Token
 		}
 		return after, "", nil
 	case err == nil:
-		return after, "", fmt.Errorf("%s succeeded, but reading the token back failed: %w", command, rerr)
+		// applied: AM said so. Only what it holds now is unknown; a
+		// "failed, retry" here sent changes twice and threw codes away
+		return after, "", fmt.Errorf("%w: AM took %s for token %s, but reading it back failed (%v): the change is made, what AM holds now is not shown — "+
+			"read it with `rsatui token show %s` (r in the console), do not send it again: %w", ErrUnverified, command, serial, rerr, serial, ErrOutcomeUnknown)
 	case errors.Is(err, ErrOutcomeUnknown) && rerr == nil:
 		if len(differs(after)) == 0 {
 			return after, "the reply was lost, but reading the token back shows the change was applied", nil

@@ -69,7 +69,7 @@ var (
 	ErrCommandClientAuth     = am.ErrCommandClientAuth
 	ErrMalformedReply        = am.ErrMalformedReply
 	ErrUnreachable           = am.ErrUnreachable
-	ErrOutcomeUnknown        = am.ErrOutcomeUnknown
+	ErrOutcomeUnknown        = am.ErrOutcomeUnknown // ErrUnverified matches it too
 )
 
 // The errors' types, for errors.As.

@@ -25,7 +25,10 @@ type resultPane struct {
 	// uncertain: the reply was lost and AM does not show the change (yet);
 	// the codes may be active, so they are shown, marked so
 	uncertain bool
-	scroll    scroller
+	// unverified: AM took the change (it answered) but the read-back
+	// failed: the codes work, the rest is not shown
+	unverified bool
+	scroll     scroller
 	// gap is, after a replacement, the token being replaced: e gives it
 	// emergency access until the new one reaches owner
 	gap   *rsa.TokenState
@@ -54,7 +57,8 @@ func eaFinished(c *common, r eaDone, parent string) reqs {
 		}
 		return append(rs, fail(msg))
 	}
-	p := &resultPane{res: r.res, clear: r.clear, req: r.req, parent: parent, uncertain: uncertain(r), title: r.title, scroll: newScroller()}
+	p := &resultPane{res: r.res, clear: r.clear, req: r.req, parent: parent, uncertain: uncertain(r), title: r.title, scroll: newScroller(),
+		unverified: errors.Is(r.err, rsa.ErrUnverified)}
 	rs = append(rs, push(p))
 	switch {
 	case p.uncertain:
@@ -157,12 +161,18 @@ func (p *resultPane) content(c *common) string {
 	}
 	if p.uncertain {
 		title = "Emergency access MAY be on for token " + p.res.After.Token.Serial + ": the reply was lost"
+		if p.unverified {
+			title = "Emergency access is on for token " + p.res.Before.Token.Serial + " (AM took it; reading it back failed)"
+		}
 	}
 	if p.title != "" {
 		title = p.title
 	}
 	b.WriteString(st.Title.Render(title) + "\n")
-	if p.uncertain {
+	switch {
+	case p.unverified:
+		b.WriteString(st.Err.Render("AM answered that it took the change, so these codes work; reading the token back failed, so the rest of what AM holds is not shown: r on the token reads it. Do not send the change again.") + "\n")
+	case p.uncertain:
 		b.WriteString(st.Err.Render("AM does not show the change yet, but may still apply it: these codes may be active. Press r on the token to check before handing them over or trying again.") + "\n")
 	}
 	if len(p.res.Codes) > 0 {

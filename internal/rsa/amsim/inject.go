@@ -41,6 +41,9 @@ type Rule struct {
 	Command soapenc.QName
 	Action  Action
 	Count   int
+	// Skip lets this many matching requests through before the rule
+	// fires: a test breaks the read-back after a write, not the read before.
+	Skip    int
 	Delay   time.Duration
 	Release <-chan struct{} // for Hold
 }
@@ -98,6 +101,10 @@ func (q *faultQueue) take(cmd soapenc.QName) (*Rule, time.Duration) {
 	defer q.mu.Unlock()
 	for i, r := range q.rules {
 		if r.Command.IsZero() || r.Command == cmd {
+			if r.Skip > 0 {
+				r.Skip--
+				return nil, q.delay()
+			}
 			r.Count--
 			if r.Count == 0 {
 				q.rules = append(q.rules[:i], q.rules[i+1:]...)
