@@ -69,6 +69,9 @@ type Ops struct {
 	// Audit, when set, records every write with Actor.
 	Audit *audit.Log
 	Actor Actor
+	// Writes, when set, is the gate every change passes before its first
+	// write command (rsatui serve's shutdown).
+	Writes WriteGate
 
 	src    *sourceCache    // shared by every Ops derived with For
 	people *principalCache // shared by every Ops derived with For
@@ -97,7 +100,7 @@ func (o *Ops) For(a Actor, g Grant) *Ops {
 		g = g.Within(*o.grant)
 	}
 	return &Ops{c: o.c, IdentitySource: o.IdentitySource, MaxEADays: o.MaxEADays, ReadOnly: o.ReadOnly || g.None(), grant: &g,
-		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Actor: a, src: o.src, people: o.people, queue: &am.Queue{}}
+		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Writes: o.Writes, Actor: a, src: o.src, people: o.people, queue: &am.Queue{}}
 }
 
 // Permits says whether this person may do p, and if not, why: every

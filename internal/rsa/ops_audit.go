@@ -18,14 +18,23 @@ import (
 type pendingAudit struct {
 	entry audit.Entry
 	mu    sync.Mutex
-	sent  bool // the intent line is written
+	sent  bool   // the intent line is written (the change has begun)
+	done  func() // ends the change's turn at the write gate
+}
+
+// WriteGate is what every change passes before its first write command
+// (rsatui serve: none starts once a shutdown began, and the shutdown waits
+// for the ones under way — their outcome lines included). Begin is asked
+// once per change; done is called after the change's outcome is recorded.
+type WriteGate interface {
+	Begin() (done func(), err error)
 }
 
 type auditKey struct{}
 
 // intend starts the audit record of an operation.
 func (o *Ops) intend(ctx context.Context, op, target string, params map[string]string) context.Context {
-	if o.Audit == nil {
+	if o.Audit == nil && o.Writes == nil {
 		return ctx
 	}
 	var id [8]byte
@@ -47,10 +56,23 @@ func (o *Ops) announce(ctx context.Context) error {
 	if p.sent {
 		return nil
 	}
-	e := p.entry
-	e.Outcome = audit.Intent
-	if err := o.Audit.Write(e); err != nil {
-		return fmt.Errorf("%w: the audit log could not be written, so nothing was sent to AM: %v", ErrAuditUnavailable, err)
+	if o.Writes != nil {
+		done, err := o.Writes.Begin()
+		if err != nil {
+			return err
+		}
+		p.done = done
+	}
+	if o.Audit != nil {
+		e := p.entry
+		e.Outcome = audit.Intent
+		if err := o.Audit.Write(e); err != nil {
+			if p.done != nil {
+				p.done()
+				p.done = nil
+			}
+			return fmt.Errorf("%w: the audit log could not be written, so nothing was sent to AM: %v", ErrAuditUnavailable, err)
+		}
 	}
 	p.sent = true
 	return nil
@@ -60,7 +82,20 @@ func (o *Ops) announce(ctx context.Context) error {
 // is configured) and returns err, or the audit failure if that is worse.
 func (o *Ops) record(ctx context.Context, cmds []string, note string, err error) error {
 	p, _ := ctx.Value(auditKey{}).(*pendingAudit)
-	if o.Audit == nil || p == nil {
+	if p == nil {
+		return err
+	}
+	defer func() {
+		// the change is over once its outcome is written: a shutdown
+		// waiting at the gate may go on
+		p.mu.Lock()
+		if p.done != nil {
+			p.done()
+			p.done = nil
+		}
+		p.mu.Unlock()
+	}()
+	if o.Audit == nil {
 		return err
 	}
 	e := p.entry

@@ -274,6 +274,10 @@ func (o *Ops) issueSoftware(ctx context.Context, r IssueRequest) (Issued, error)
 		return res, err
 	}
 	req := am.SoftTokenRequest{TokenGUID: tok.GUID, Profile: res.Profile, NewSeed: r.NewSeed, Password: r.Password}
+	// the intent is on disk before the first command that issues
+	if err := o.announce(ctx); err != nil {
+		return res, err
+	}
 	switch r.Via {
 	case ViaCTKIP:
 		res.Commands = append(res.Commands, "LinkSoftTokensWithProfileCommand")

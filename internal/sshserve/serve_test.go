@@ -382,6 +382,40 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
+// Every change is in front of the shutdown, not emergency access alone
+// (#29 item 5): a PIN clear sent before SIGTERM finishes, its outcome line
+// is in the audit beside its intent, and only then does Shutdown return.
+func TestShutdownWaitsForEveryWrite(t *testing.T) {
+	f := start(t, func(c *sshserve.Config) { c.ShutdownNotice = 100 * time.Millisecond })
+	f.st.Sim.Inject(amsim.Rule{Command: amproto.UpdateTokenCommand, Action: amsim.Delay, Delay: 1500 * time.Millisecond})
+	w := f.console(t, f.admin, "alice", 100, 30)
+	w.openTokens("jdoe", "John Doe")
+	w.keys("p")
+	w.wait("Please confirm: clear the PIN")
+	sent := f.st.Sim.Arrived()
+	w.keys("y")
+	// the token read (two lookups), then the update: AM has the change
+	if err := f.st.Sim.WaitArrived(context.Background(), sent+3); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := f.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	entries, _ := audit.Tail(f.auditPath, 10)
+	var outcomes []string
+	for _, e := range entries {
+		outcomes = append(outcomes, e.Operation+":"+e.Outcome)
+	}
+	if len(entries) != 1 || entries[0].Operation != "token.clear_pin" || entries[0].Outcome != audit.OK {
+		t.Fatalf("after Shutdown returned, the audit holds %v: the PIN clear's outcome should be there", outcomes)
+	}
+	if st, _ := f.st.Sim.Token(f.st.DS.TokensOf("jdoe")[0]); st.PinSet {
+		t.Fatal("the PIN clear did not land")
+	}
+}
+
 // The server caps its sessions and says so to the one over the cap.
 func TestMaxSessions(t *testing.T) {
 	f := start(t, func(c *sshserve.Config) { c.MaxSessions = 2 })

@@ -75,7 +75,7 @@ const (
 )
 
 // ErrClosing is what a change started during a shutdown gets: nothing was sent.
-var ErrClosing = errors.New("not sent: rsatui serve is shutting down and takes no new changes; nothing was changed — reconnect when it is back")
+var ErrClosing = fmt.Errorf("%w: not sent: rsatui serve is shutting down and takes no new changes; nothing was changed — reconnect when it is back", rsa.ErrRule)
 
 // Server is a running rsatui SSH server.
 type Server struct {
@@ -336,13 +336,14 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	actor := rsa.Actor{OSUser: s.osUser, SSHUser: se.user, KeyFP: se.key.Fingerprint}
 	ops := s.cfg.Ops.For(actor, se.key.Grant)
+	ops.Writes = writeGate{srv: s}
 	info := s.cfg.Info
 	info.Role, info.User, info.ReadOnly = string(se.key.Role), se.user, ops.ReadOnly
 	env := sess.Environ()
 	opt := s.cfg.Console
 	opt.NoColor = hasEnv(env, "NO_COLOR")
 	opt.Context = sess.Context() // the session's screens stop watching when it ends
-	m := ui.New(s.cfg.Dir, gate{Ops: ops, srv: s}, info, opt)
+	m := ui.New(s.cfg.Dir, ops, info, opt)
 	pty, _, _ := sess.Pty()
 	w, h := clamp(pty.Window.Width, pty.Window.Height)
 	opts := append(bm.MakeOptions(sess),
@@ -379,31 +380,15 @@ func hasEnv(env []string, name string) bool {
 	return false
 }
 
-// gate is a session's AM operations with the server's shutdown in front of
-// its changes: none starts once a shutdown began, and the shutdown waits for
-// the ones already sent.
-type gate struct {
-	*rsa.Ops
-	srv *Server
-}
+// writeGate puts the server's shutdown in front of every change of every
+// session (rsa.Ops.Writes): none starts once a shutdown began, and the
+// shutdown waits for the ones under way, their outcome lines included. It
+// was in front of emergency access alone: a PIN clear in flight landed in
+// AM with only its intent in the audit, while the screen said confirmed
+// changes were done.
+type writeGate struct{ srv *Server }
 
-func (g gate) SetEmergencyAccess(ctx context.Context, r rsa.EARequest) (rsa.EAResult, error) {
-	done, err := g.srv.beginWrite()
-	if err != nil {
-		return rsa.EAResult{}, err
-	}
-	defer done()
-	return g.Ops.SetEmergencyAccess(ctx, r)
-}
-
-func (g gate) ClearEmergencyAccess(ctx context.Context, serial string, read *rsa.TokenState) (rsa.EAResult, error) {
-	done, err := g.srv.beginWrite()
-	if err != nil {
-		return rsa.EAResult{}, err
-	}
-	defer done()
-	return g.Ops.ClearEmergencyAccess(ctx, serial, read)
-}
+func (g writeGate) Begin() (func(), error) { return g.srv.beginWrite() }
 
 func (s *Server) beginWrite() (func(), error) {
 	s.mu.Lock()
