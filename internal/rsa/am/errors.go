@@ -24,6 +24,9 @@ var (
 
 	ErrCommandClientAuth = errors.New("AM refused the command-client credentials (HTTP 401)")
 	ErrMalformedReply    = errors.New("AM sent a reply rsatui cannot read")
+	// ErrReplyTooLarge is a reply past Config.MaxResponseBytes (it also
+	// matches ErrMalformedReply): a caller that pages asks for less.
+	ErrReplyTooLarge = errors.New("AM's reply is larger than rsatui reads")
 	ErrUnreachable       = errors.New("AM could not be reached")
 	// ErrOutcomeUnknown marks a write whose request may have reached AM but whose
 	// reply was lost: the caller must look the object up before doing anything else.
@@ -206,6 +209,8 @@ func Explain(err error) string {
 		return "The reply was lost, so the change may or may not have been applied: refresh the token to see its real state before retrying."
 	case errors.Is(err, ErrCommandClientAuth):
 		return "AM refused the command-client account: check the user/password from 'rsautil manage-secrets --action list'."
+	case errors.Is(err, ErrReplyTooLarge):
+		return "AM's reply was larger than rsatui reads at once (max_response_bytes): ask for less, e.g. a shorter time span."
 	case errors.Is(err, ErrMalformedReply):
 		return "AM (or something in between) sent a reply that is not a valid AM SOAP message: check the URL points at /ims-ws/services/CommandServer."
 	case errors.Is(err, ErrUnreachable):

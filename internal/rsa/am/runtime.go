@@ -96,46 +96,74 @@ type AuthEvent struct {
 // Failed reports whether AM refused the attempt.
 func (e AuthEvent) Failed() bool { return strings.EqualFold(e.Result, "Failure") }
 
-// activityPageMax is the largest page asked for while doubling; past it
-// the read moves on from the page's last record.
-const activityPageMax = 1024
+// activityPageMax is the largest page asked for: 128 records of up to
+// ~30 KB each stay well under the 8 MiB reply limit (1,024 did not: a
+// person with ≈450 records could not be read); larger records halve it.
+const activityPageMax = 128
 
-// Activity reads a person's authentication activity after since, oldest
-// first (ActivityMonitorCommand, logType 1, filter FIELD_USER = login;
-// login "": everybody's, no filter): the help-desk query of helpdesk-ops
-// §9, a page of the Security Console's fetch block (50) first. Failures
-// are picked out by the caller, not by an ACTION_RESULT filter the server
-// may not take.
+// pollPages is how many pages one poll reads at most: after an outage with
+// a backlog, the shared poller catches up a bounded step a second instead
+// of one ever-growing read that failed every second.
+const pollPages = 8
+
+// Activity reads login's records after since, oldest first, in pages of
+// the Security Console's size (the first) doubling while they come back full.
 func (c *Client) Activity(ctx context.Context, login string, since time.Time) ([]AuthEvent, error) {
-	return c.activity(ctx, login, since, amproto.ActivityFetchBlock)
+	return c.activity(ctx, login, since, amproto.ActivityFetchBlock, 0)
 }
 
 // ActivityPoll reads everybody's records after since as the public client
 // polls (TriVir): 2 records first, the page doubled while it comes back
-// full, so a burst is read whole and a quiet second costs a tiny reply.
+// full, so a burst is read whole and a quiet second costs a tiny reply. It
+// reads pollPages pages at most: what it returns ends on a whole instant,
+// and the next poll goes on from there.
 func (c *Client) ActivityPoll(ctx context.Context, since time.Time) ([]AuthEvent, error) {
-	return c.activity(ctx, "", since, 2)
+	return c.activity(ctx, "", since, 2, pollPages)
 }
 
-// activity pages from since, first records first, doubling the page while
-// it comes back full (the page's records that share its last instant are
-// not split: the larger page is asked from the same since).
-func (c *Client) activity(ctx context.Context, login string, since time.Time, first int) ([]AuthEvent, error) {
+// activity pages from since, first records first. Each full page moves
+// since on to its last whole instant (lastLogTime is exclusive: records
+// that share the page's last instant are read again with the next page,
+// never skipped) and doubles the next page up to activityPageMax; a reply
+// too large for the client halves it. maxPages > 0 stops after that many
+// pages with what was read.
+func (c *Client) activity(ctx context.Context, login string, since time.Time, first, maxPages int) ([]AuthEvent, error) {
 	var all []AuthEvent
-	from := since
-	for size := first; ; size *= 2 {
-		page, err := c.activityPage(ctx, login, from, min(size, activityPageMax))
+	limit := activityPageMax // the largest page known to fit a reply
+	from, size := since, min(first, limit)
+	for pages := 0; maxPages <= 0 || pages < maxPages; pages++ {
+		page, err := c.activityPage(ctx, login, from, size)
+		if errors.Is(err, ErrReplyTooLarge) && size > 1 {
+			// bounded by bytes: records larger than thought
+			limit = size / 2
+			size = limit
+			continue
+		}
 		if err != nil {
 			return all, err
 		}
-		if len(page) < min(size, activityPageMax) {
+		if len(page) < size {
 			return append(all, page...), nil
 		}
-		if size >= activityPageMax { // a huge backlog: take this page and go on after it
-			all = append(all, page...)
-			from, size = page[len(page)-1].At, activityPageMax/2
+		last := page[len(page)-1].At
+		keep := len(page)
+		for keep > 0 && page[keep-1].At.Equal(last) {
+			keep--
 		}
+		switch {
+		case keep > 0:
+			all, from = append(all, page[:keep]...), page[keep-1].At
+		case size < limit:
+			// one instant fills the page: the same since, a larger page
+		default:
+			// more records at one instant than a reply holds: lastLogTime
+			// cannot split an instant, so this page is taken whole and
+			// the instant's others are left out (never seen with AM's 8 MiB)
+			all, from = append(all, page...), last
+		}
+		size = min(size*2, limit)
 	}
+	return all, nil
 }
 
 func (c *Client) activityPage(ctx context.Context, login string, since time.Time, size int) ([]AuthEvent, error) {

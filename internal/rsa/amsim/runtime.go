@@ -549,13 +549,22 @@ func (s *Sim) SeedActivity(recs ...Activity) error {
 		if !ok {
 			return fmt.Errorf("amsim: no runtime event %q", r.Key)
 		}
-		if n := len(s.authLog); n > 0 && !r.At.After(s.authLog[n-1].at) {
-			return fmt.Errorf("amsim: activity at %s is not after the last record (%s): seed it oldest first", r.At, s.authLog[n-1].at)
+		at := r.At.UTC().Truncate(time.Millisecond)
+		same := 0 // records at the same millisecond before it (AM has many)
+		for n := len(s.authLog) - 1; n >= 0 && s.authLog[n].at.Equal(at); n-- {
+			same++
+		}
+		if n := len(s.authLog); n > 0 && at.Before(s.authLog[n-1].at) {
+			return fmt.Errorf("amsim: activity at %s is before the last record (%s): seed it oldest first", r.At, s.authLog[n-1].at)
 		}
 		// the GUID from the record itself, not the simulator's sequence: a
 		// data set's history leaves every other GUID as it was
-		sum := sha256.Sum256([]byte(fmt.Sprintf("activity/%d/%s/%s/%s", r.At.UnixNano(), r.Login, r.Serial, r.Key)))
-		rec := authRecord{at: r.At.UTC().Truncate(time.Millisecond), guid: fmt.Sprintf("%x", sum[:16]), agent: r.Agent, client: r.Client,
+		id := fmt.Sprintf("activity/%d/%s/%s/%s", r.At.UnixNano(), r.Login, r.Serial, r.Key)
+		if same > 0 {
+			id += fmt.Sprintf("/%d", same)
+		}
+		sum := sha256.Sum256([]byte(id))
+		rec := authRecord{at: at, guid: fmt.Sprintf("%x", sum[:16]), agent: r.Agent, client: r.Client,
 			token: r.Serial, ev: ev, login: r.Login}
 		s.authLog = append(s.authLog, s.naming(rec, s.principalByLogin(r.Login, "")))
 	}
