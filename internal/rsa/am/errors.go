@@ -27,7 +27,7 @@ var (
 	// ErrReplyTooLarge is a reply past Config.MaxResponseBytes (it also
 	// matches ErrMalformedReply): a caller that pages asks for less.
 	ErrReplyTooLarge = errors.New("AM's reply is larger than rsatui reads")
-	ErrUnreachable       = errors.New("AM could not be reached")
+	ErrUnreachable   = errors.New("AM could not be reached")
 	// ErrOutcomeUnknown marks a write whose request may have reached AM but whose
 	// reply was lost: the caller must look the object up before doing anything else.
 	ErrOutcomeUnknown = errors.New("outcome unknown: the reply was lost")
