@@ -22,7 +22,9 @@ const replacement = '\uFFFD'
 // invisible reports whether r is a format character (Unicode category Cf:
 // bidi embeddings, overrides and isolates, zero-width spaces and joiners,
 // the BOM, …) that changes or hides what a line shows without being seen.
-func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' // and the line and paragraph separators
+}
 
 // unsafe reports whether r must not reach a terminal as it is.
 func unsafe(r rune) bool { return unicode.IsControl(r) || invisible(r) || r == utf8.RuneError }
@@ -92,4 +94,56 @@ func EscapeJSON(b []byte) []byte {
 		i += n
 	}
 	return out.Bytes()
+}
+
+// Frame makes a whole console frame safe as it goes to the terminal: the
+// last net under every value a pane forgot to pass through Line. Newlines
+// (the frame's lines) stay, and so does ESC where it starts an SGR sequence
+// (ESC [ digits ; : … m — the colours lipgloss writes, which cannot move
+// the cursor, clear, retitle or reach the clipboard); every other ESC,
+// control character, format character, line or paragraph separator and
+// invalid byte becomes U+FFFD (one cell, so the layout barely moves).
+func Frame(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && (unsafe(r) || invisible(r)) }) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\n':
+			b.WriteByte('\n')
+		case r == 0x1b:
+			if end := sgrEnd(s[i:]); end > 0 {
+				b.WriteString(s[i : i+end])
+				i += end
+				continue
+			}
+			b.WriteRune(replacement)
+		case r == utf8.RuneError && n <= 1, unicode.IsControl(r), invisible(r):
+			b.WriteRune(replacement)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// sgrEnd is the length of the SGR sequence s starts with, or 0.
+func sgrEnd(s string) int {
+	if len(s) < 3 || s[0] != 0x1b || s[1] != '[' {
+		return 0
+	}
+	for i := 2; i < len(s) && i < 64; i++ {
+		switch c := s[i]; {
+		case c == 'm':
+			return i + 1
+		case c >= '0' && c <= '9', c == ';', c == ':':
+		default:
+			return 0
+		}
+	}
+	return 0
 }

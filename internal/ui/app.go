@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/textsafe"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
@@ -582,7 +584,9 @@ func (m Model) keyGroups() []keyGroup {
 
 // View renders the frame.
 func (m Model) View() tea.View {
-	v := tea.NewView(m.Render())
+	// the last net: a value from the directory or AM that a pane put on
+	// screen as it came cannot act on the terminal (textsafe.Frame)
+	v := tea.NewView(textsafe.Frame(m.Render()))
 	v.AltScreen = true
 	return v
 }

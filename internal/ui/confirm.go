@@ -141,7 +141,7 @@ func (p *confirmPane) view(c *common, w, _ int) string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Please confirm") + "\n\n")
 	if p.clear {
-		b.WriteString("End online emergency access for token " + p.state.Token.Serial + " (" + p.state.Token.AssignedUserID + "):\n")
+		b.WriteString("End online emergency access for token " + p.state.Token.Serial + " (" + printable(p.state.Token.AssignedUserID) + "):\n")
 		b.WriteString("the token works normally again; the fixed code and unused one-time codes stop working.\n")
 	} else {
 		b.WriteString(p.req.Describe(c.now(), c.loc) + "\n")

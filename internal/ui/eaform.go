@@ -316,7 +316,7 @@ func (p *formPane) view(c *common, _, _ int) string {
 	r, errs := p.request(c)
 	var b strings.Builder
 	t := p.state.Token
-	b.WriteString(st.Title.Render("Online emergency access for token "+t.Serial) + st.Dim.Render(" ("+t.AssignedUserID+")") + "\n")
+	b.WriteString(st.Title.Render("Online emergency access for token "+t.Serial) + st.Dim.Render(" ("+printable(t.AssignedUserID)+")") + "\n")
 	if p.state.EA.Active() {
 		b.WriteString(st.Warn.Render("Emergency access is on now ("+eaSummary(p.state.EA, c.loc)+"); this replaces it.") + "\n")
 	}

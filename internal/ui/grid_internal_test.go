@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/textsafe"
 )
 
 func TestGridScrollsAndClamps(t *testing.T) {
@@ -109,5 +110,37 @@ func TestSelectedRowMarkedWithoutColour(t *testing.T) {
 	lines := strings.Split(ansi.Strip(g.View()), "\n")
 	if !strings.HasPrefix(lines[2], selMark+"baker") || strings.HasPrefix(lines[1], selMark) || strings.HasPrefix(lines[0], selMark) {
 		t.Fatalf("selected row not marked, or others marked: %q", lines)
+	}
+}
+
+// Values from the directory are made safe where they are drawn, not by
+// rewriting them (#29 item 3): the login with a format character stays as
+// the directory has it (it opens the person), the dashboard's header of
+// the fresh AD read passes neither C1 CSI, NEL, U+202E, U+2028 nor a line
+// feed, and the frame as it goes to the terminal keeps only colour
+// sequences of ESC.
+func TestValuesAreSafeWhereDrawn(t *testing.T) {
+	m := New(nil, nil, Info{}, Options{NoColor: false})
+	m.setSize(100, 20)
+	evil := ad.User{Login: "ev\u202eil", DisplayName: "Eve\u009b2J\u0085NEL\nFAKE LINE\u2028", Mail: "m\x1b[2J@x", Department: "IT"}
+	mm, _ := m.Update(searchPage{seq: m.people.seq, users: []ad.User{evil}})
+	m = mm.(Model)
+	if m.people.users[0].Login != evil.Login {
+		t.Fatalf("the login was rewritten to %q: it could not be looked up", m.people.users[0].Login)
+	}
+	tp := &tokensPane{user: evil, table: newGrid()}
+	frame := textsafe.Frame(m.Render() + "\n" + tp.view(m.c, 100, 20))
+	for _, bad := range []string{"\u009b", "\u0085", "\u202e", "\u2028", "\x1b[2J"} {
+		if strings.Contains(frame, bad) {
+			t.Errorf("the frame carries %q", bad)
+		}
+	}
+	for _, l := range strings.Split(ansi.Strip(frame), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "FAKE LINE") {
+			t.Errorf("a line feed in a name made a line of its own: %q", l)
+		}
+	}
+	if got := textsafe.Frame("\x1b[1;38;5;153mok\x1b[0m \x1b]0;t\x07 \x1b[2J"); got != "\x1b[1;38;5;153mok\x1b[0m \uFFFD]0;t\uFFFD \uFFFD[2J" {
+		t.Errorf("Frame: %q", got)
 	}
 }

@@ -129,7 +129,7 @@ const wideUsers = 70
 func (p *peoplePane) setRows() {
 	rows := make([]row, len(p.users))
 	for i, u := range p.users {
-		rows[i] = userRow(u, p.w)
+		rows[i] = userRow(printableUser(u), p.w)
 	}
 	p.table.SetRows(rows)
 }
@@ -287,9 +287,11 @@ func (p *peoplePane) update(c *common, msg tea.Msg) reqs {
 		p.answered()
 		p.clearStale()
 		for _, u := range msg.users {
-			u = printableUser(u)
+			// kept as the directory has it (the login opens the person:
+			// rewritten for the screen it could not be looked up), shown
+			// printable
 			p.users = append(p.users, u)
-			p.table.AppendRows(userRow(u, p.w))
+			p.table.AppendRows(userRow(printableUser(u), p.w))
 		}
 		rs := do(run(waitFor(msg.ch)))
 		if p.openFirst && len(p.users) > 0 {

@@ -517,7 +517,7 @@ func (p *tokensPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 }
 
 func (p *tokensPane) view(c *common, _, _ int) string {
-	st, u := c.st, p.user
+	st, u := c.st, printableUser(p.user) // the fresh AD read, as the directory has it: made printable here
 	head := st.Title.Render(u.DisplayName) + " (" + u.Login + ")"
 	if u.Disabled {
 		head += " " + st.badge("AD DISABLED", true)
