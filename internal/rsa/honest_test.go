@@ -202,7 +202,7 @@ func rawEntries(path string) ([]audit.Entry, error) {
 	return out, nil
 }
 
-// Writes at the same time on one token (before
+// Writes at the same time on one token from separate processes (before
 // "a write is what AM holds afterwards": twenty ea set runs each reported their own codes while AM
 // kept one set). Every write reads the token before any update lands; AM
 // then takes the updates one after another, and each write reads back what
@@ -226,9 +226,14 @@ func TestSimultaneousWritesClaimOnlyWhatAMHolds(t *testing.T) {
 		}
 		results := make(chan result, n)
 		for range n {
+			// separate processes (verbs run at once): one rsatui serializes
+			// its own changes to a token (TestConcurrentAddCodesKeepEveryCode);
+			// across processes AM is the judge and the read-back tells
+			p := rsa.NewOps(e.client)
+			p.Now, p.SettleDelay = o.Now, o.SettleDelay
 			go func() {
 				r := rsa.EARequest{Serial: serial, Mode: mode, Count: 4, Expires: testNow.Add(24 * time.Hour), IfAvailable: rsa.IfAvailableAllowAndEnd}
-				res, err := o.SetEmergencyAccess(ctx, r)
+				res, err := p.SetEmergencyAccess(ctx, r)
 				results <- result{res, err}
 			}()
 		}

@@ -75,6 +75,7 @@ type Ops struct {
 
 	src    *sourceCache    // shared by every Ops derived with For
 	people *principalCache // shared by every Ops derived with For
+	locks  *tokenLocks     // shared by every Ops derived with For: one change a token at a time
 	queue  *am.Queue       // this session's requests waiting for a lane (For makes a new one)
 }
 
@@ -88,7 +89,7 @@ type sourceCache struct {
 // NewOps returns the operations on client c.
 func NewOps(c *Client) *Ops {
 	return &Ops{c: c, MaxEADays: DefaultMaxEADays, Now: time.Now, src: &sourceCache{},
-		people: newPrincipalCache(), queue: &am.Queue{}}
+		people: newPrincipalCache(), queue: &am.Queue{}, locks: newTokenLocks()}
 }
 
 // For returns the operations for one person (an SSH session): the same AM
@@ -100,7 +101,7 @@ func (o *Ops) For(a Actor, g Grant) *Ops {
 		g = g.Within(*o.grant)
 	}
 	return &Ops{c: o.c, IdentitySource: o.IdentitySource, MaxEADays: o.MaxEADays, ReadOnly: o.ReadOnly || g.None(), grant: &g,
-		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Writes: o.Writes, Actor: a, src: o.src, people: o.people, queue: &am.Queue{}}
+		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Writes: o.Writes, Actor: a, src: o.src, people: o.people, queue: &am.Queue{}, locks: o.locks}
 }
 
 // Permits says whether this person may do p, and if not, why: every

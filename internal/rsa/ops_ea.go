@@ -353,6 +353,26 @@ func (o *Ops) SetEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 		params["count"] = fmt.Sprint(r.Count)
 	}
 	ctx = o.intend(ctx, "ea.set", "token "+r.Serial, params)
+	release, waited, err := o.oneAtATime(ctx, r.Serial)
+	if err != nil {
+		return EAResult{}, o.record(ctx, nil, "", err)
+	}
+	defer release()
+	if waited && r.Read != nil {
+		// another change to the token ran while this one waited: what
+		// was reviewed may be gone. Read again; if emergency access
+		// changed meanwhile, say so instead of writing over it
+		reviewed := *r.Read
+		r.Read = nil
+		now, err := o.Token(ctx, r.Serial)
+		if err == nil && eaChanged(reviewed, now) {
+			err = fmt.Errorf("%w: while you confirmed, another change to token %s landed (emergency access is now %s): look at it again before giving it emergency access",
+				ErrOtherChange, r.Serial, now.EA.Mode)
+		}
+		if err != nil {
+			return EAResult{Before: now, After: now}, o.record(ctx, readBySerial.Commands(), "", err)
+		}
+	}
 	res, err := o.setEmergencyAccess(ctx, r)
 	return res, o.record(ctx, res.Commands, res.Note, err)
 }
@@ -362,6 +382,14 @@ func (o *Ops) SetEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 // EARequest.Read); nil reads it first.
 func (o *Ops) ClearEmergencyAccess(ctx context.Context, serial string, read *TokenState) (EAResult, error) {
 	ctx = o.intend(ctx, "ea.clear", "token "+serial, nil)
+	release, waited, err := o.oneAtATime(ctx, serial)
+	if err != nil {
+		return EAResult{}, o.record(ctx, nil, "", err)
+	}
+	defer release()
+	if waited {
+		read = nil // read after the other change
+	}
 	res, err := o.clearEmergencyAccess(ctx, serial, read)
 	return res, o.record(ctx, res.Commands, res.Note, err)
 }
@@ -374,6 +402,11 @@ func (o *Ops) ClearEmergencyAccess(ctx context.Context, serial string, read *Tok
 func (o *Ops) ExtendEmergencyAccess(ctx context.Context, serial string, expires time.Time) (EAResult, error) {
 	ctx = am.WithQueue(ctx, o.queue)
 	ctx = o.intend(ctx, "ea.extend", "token "+serial, map[string]string{"expires": expires.UTC().Format(time.RFC3339)})
+	release, _, err := o.oneAtATime(ctx, serial)
+	if err != nil {
+		return EAResult{}, o.record(ctx, nil, "", err)
+	}
+	defer release()
 	res, err := o.eaChange(ctx, serial, expires, 0)
 	return res, o.record(ctx, res.Commands, res.Note, err)
 }
@@ -384,6 +417,11 @@ func (o *Ops) ExtendEmergencyAccess(ctx context.Context, serial string, expires 
 func (o *Ops) AddOneTimeCodes(ctx context.Context, serial string, n int) (EAResult, error) {
 	ctx = am.WithQueue(ctx, o.queue)
 	ctx = o.intend(ctx, "ea.add_codes", "token "+serial, map[string]string{"count": fmt.Sprint(n)})
+	release, _, err := o.oneAtATime(ctx, serial)
+	if err != nil {
+		return EAResult{}, o.record(ctx, nil, "", err)
+	}
+	defer release()
 	res, err := o.eaChange(ctx, serial, time.Time{}, n)
 	return res, o.record(ctx, res.Commands, res.Note, err)
 }
@@ -450,4 +488,12 @@ func (o *Ops) eaChange(ctx context.Context, serial string, expires time.Time, n 
 		res.Codes = nil // never show codes that do not work (unknown: they may be active, the caller marks them)
 	}
 	return res, err
+}
+
+// eaChanged reports whether emergency access differs between two reads
+// of a token: another admin gave, changed or ended it in between.
+func eaChanged(a, b TokenState) bool {
+	x, y := a.EA, b.EA
+	return x.Lost != y.Lost || x.Mode != y.Mode || x.LostMode != y.LostMode || !x.Expiration.Equal(y.Expiration) ||
+		x.NumUnusedCodes != y.NumUnusedCodes || x.TemporaryFixedTokencode != y.TemporaryFixedTokencode
 }
