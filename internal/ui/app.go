@@ -105,6 +105,9 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	m.palette = textinput.New()
 	m.palette.Prompt = ":"
 	m.palette.Placeholder = "user <text> · token <serial> · ticket <INC123 why> · quit"
+	// bounded like every text box: a megabyte pasted by mistake froze the
+	// console for minutes (every render drew all of it)
+	m.palette.CharLimit = len("ticket ") + rsa.MaxReasonLen
 	m.people = newPeoplePane()
 	m.stack = []pane{m.people}
 	c.top = m.people
@@ -397,6 +400,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
+	case tea.PasteMsg:
+		if m.paletteOn { // a paste into the command line (bounded like typing)
+			var cmd tea.Cmd
+			m.palette, cmd = m.palette.Update(msg)
+			return m, cmd
+		}
 	}
 	m.background = true
 	cmd := m.tellAll(msg)

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/textsafe"
 )
 
@@ -142,5 +143,31 @@ func TestValuesAreSafeWhereDrawn(t *testing.T) {
 	}
 	if got := textsafe.Frame("\x1b[1;38;5;153mok\x1b[0m \x1b]0;t\x07 \x1b[2J"); got != "\x1b[1;38;5;153mok\x1b[0m \uFFFD]0;t\uFFFD \uFFFD[2J" {
 		t.Errorf("Frame: %q", got)
+	}
+}
+
+// A megabyte pasted into the command line or the search box is cut to
+// what the box takes (it froze the console for minutes).
+func TestHugePasteIsBounded(t *testing.T) {
+	m := New(nil, nil, Info{}, Options{NoColor: true})
+	m.setSize(80, 24)
+	huge := strings.Repeat("x", 1<<20)
+	mm, _ := m.Update(tea.KeyPressMsg{Code: ':', Text: ":"})
+	mm, _ = mm.(Model).Update(tea.PasteMsg{Content: huge})
+	m = mm.(Model)
+	if n := len(m.palette.Value()); n == 0 || n > len("ticket ")+rsa.MaxReasonLen {
+		t.Fatalf("the command line holds %d characters after a paste", n)
+	}
+	// a terminal without bracketed paste types it key by key
+	m.palette.SetValue("")
+	for range 5000 {
+		mm, _ = m.Update(tea.KeyPressMsg{Code: 'x', Text: "x"})
+		m = mm.(Model)
+	}
+	if n := len(m.palette.Value()); n > len("ticket ")+rsa.MaxReasonLen {
+		t.Fatalf("the command line holds %d characters typed", n)
+	}
+	if len(m.Render()) > 64<<10 {
+		t.Fatalf("the frame is %d bytes", len(m.Render()))
 	}
 }

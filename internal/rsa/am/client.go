@@ -353,8 +353,11 @@ func (c *Client) direct(ctx context.Context, cmd *soapenc.Value) (*soapenc.Value
 // name (of class typ), or the error it stands for. write says whether the
 // command changes state, and so whether an unreadable reply leaves its
 // outcome unknown.
-func decodeReply(name string, typ soapenc.QName, write bool, data []byte) (*soapenc.Value, error) {
-	msg, err := soapenc.Unmarshal(data, soapenc.DefaultLimits)
+func decodeReply(ctx context.Context, name string, typ soapenc.QName, write bool, data []byte) (*soapenc.Value, error) {
+	msg, err := soapenc.UnmarshalContext(ctx, data, soapenc.DefaultLimits)
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return nil, &CallError{Command: name, Err: fmt.Errorf("%w: no reply in time (its reading took too long): %v", ErrUnreachable, err), OutcomeUnknown: write}
+	}
 	if err != nil {
 		return nil, malformedReply(name, write, err)
 	}
@@ -429,7 +432,7 @@ func (c *Client) call(ctx context.Context, sid string, cmd *soapenc.Value) (*soa
 		return zero, &CallError{Command: name, Err: fmt.Errorf("%w: %w", ErrMalformedReply,
 			&HTTPStatusError{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}), OutcomeUnknown: write}
 	}
-	return decodeReply(name, cmd.Type, write, data)
+	return decodeReply(ctx, name, cmd.Type, write, data)
 }
 
 func isXML(contentType string) bool {

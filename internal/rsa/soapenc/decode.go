@@ -2,6 +2,7 @@ package soapenc
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -16,10 +17,15 @@ import (
 type Limits struct {
 	MaxDepth  int // element nesting, href chains included
 	MaxValues int // elements in the message (guards against shared-ref blow-up too)
+	// MaxAttrs is the attributes one element may have (0: 512). AM's
+	// elements have a handful, an envelope a namespace declaration for
+	// each of the WSDL's ~120 namespaces (node-soap); tens of thousands
+	// made the checks of one crafted element take seconds.
+	MaxAttrs int
 }
 
 // DefaultLimits suit AM replies: the largest (a token list) is a few hundred values.
-var DefaultLimits = Limits{MaxDepth: 48, MaxValues: 200_000}
+var DefaultLimits = Limits{MaxDepth: 48, MaxValues: 200_000, MaxAttrs: 512}
 
 // ErrMalformed wraps every decoding failure, so callers can tell "the peer sent
 // garbage" from transport errors with errors.Is.
@@ -61,11 +67,21 @@ func (m *Message) Part(name string) *Value {
 // both id and href, hrefs that point nowhere or form a cycle, nesting deeper
 // than lim.MaxDepth, more than lim.MaxValues elements.
 func Unmarshal(data []byte, lim Limits) (*Message, error) {
-	w := &walker{d: xml.NewDecoder(bytes.NewReader(data)), lim: lim, ids: map[string]*Value{}}
+	return UnmarshalContext(context.Background(), data, lim)
+}
+
+// UnmarshalContext is Unmarshal that gives up when ctx ends: the time a
+// call may take includes reading its reply (a crafted one held a lookup
+// for 50 s past its timeout).
+func UnmarshalContext(ctx context.Context, data []byte, lim Limits) (*Message, error) {
+	if lim.MaxAttrs <= 0 {
+		lim.MaxAttrs = 512
+	}
+	w := &walker{d: xml.NewDecoder(bytes.NewReader(data)), lim: lim, ids: map[string]*Value{}, ctx: ctx, inScope: map[string]int{}}
 	w.d.Strict = true
 	msg, err := w.envelope()
 	if err != nil {
-		if errors.Is(err, ErrMalformed) {
+		if errors.Is(err, ErrMalformed) || (ctx.Err() != nil && errors.Is(err, ctx.Err())) {
 			return nil, err
 		}
 		return nil, malformed("%v", err)
@@ -77,14 +93,19 @@ func Unmarshal(data []byte, lim Limits) (*Message, error) {
 type binding struct{ prefix, uri string }
 
 type walker struct {
+	ctx   context.Context
+	ticks int // tokens read: ctx is looked at every 1,024
 	d     *xml.Decoder
 	lim   Limits
 	binds []binding
-	ids   map[string]*Value
-	hrefs []*Value // every reference, checked once the message is read
-	count int
-	depth int
-	slab  []Value // Values are carved from here: one allocation per 64
+	// inScope counts the declarations in binds of each namespace: whether
+	// one is declared is a map look-up, not a walk of every declaration
+	inScope map[string]int
+	ids     map[string]*Value
+	hrefs   []*Value // every reference, checked once the message is read
+	count   int
+	depth   int
+	slab    []Value // Values are carved from here: one allocation per 64
 }
 
 // value returns a fresh Value from the slab.
@@ -100,6 +121,11 @@ func (w *walker) value() *Value {
 // token returns the next token, refusing DOCTYPEs (AM never sends one, and
 // a parser that takes them is where entity tricks begin).
 func (w *walker) token() (xml.Token, error) {
+	if w.ticks++; w.ticks%1024 == 0 && w.ctx != nil {
+		if err := w.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	t, err := w.d.Token()
 	if err != nil {
 		return nil, err
@@ -146,7 +172,7 @@ func (w *walker) envelope() (*Message, error) {
 				return nil, err
 			}
 		case xml.EndElement:
-			w.binds = w.binds[:outer]
+			w.popTo(outer)
 			if err := w.epilogue(); err != nil {
 				return nil, err
 			}
@@ -208,7 +234,7 @@ func (w *walker) body(start xml.StartElement) ([]*Value, *faultElement, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	defer func() { w.binds = w.binds[:outer] }()
+	defer func() { w.popTo(outer) }()
 	var kids []*Value
 	var fault *faultElement
 	for {
@@ -260,7 +286,7 @@ func (w *walker) fault(start xml.StartElement) (*faultElement, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { w.binds = w.binds[:outer] }()
+	defer func() { w.popTo(outer) }()
 	f := &faultElement{Detail: detailElement{w: w}}
 	if err := w.d.DecodeElement(f, &start); err != nil {
 		return nil, err
@@ -272,17 +298,31 @@ func (w *walker) fault(start xml.StartElement) (*faultElement, error) {
 // names are checked. It returns the scope to go back to when it ends.
 func (w *walker) push(t xml.StartElement) (int, error) {
 	outer := len(w.binds)
+	if len(t.Attr) > w.lim.MaxAttrs {
+		return 0, malformed("element %s has %d attributes (at most %d)", t.Name.Local, len(t.Attr), w.lim.MaxAttrs)
+	}
+	var seen map[xml.Name]bool // past a few attributes, a set: comparing each with each is quadratic
+	if len(t.Attr) > 16 {
+		seen = make(map[xml.Name]bool, len(t.Attr))
+	}
 	for i, a := range t.Attr {
-		for _, b := range t.Attr[:i] {
-			if b.Name == a.Name {
-				return 0, malformed("element %s has two %s attributes", t.Name.Local, a.Name.Local)
+		dup := seen[a.Name]
+		if seen == nil {
+			for _, b := range t.Attr[:i] {
+				dup = dup || b.Name == a.Name
 			}
+		} else {
+			seen[a.Name] = true
+		}
+		if dup {
+			w.popTo(outer)
+			return 0, malformed("element %s has two %s attributes", t.Name.Local, a.Name.Local)
 		}
 		switch {
 		case a.Name.Space == "xmlns":
-			w.binds = append(w.binds, binding{a.Name.Local, a.Value})
+			w.bind(binding{a.Name.Local, a.Value})
 		case a.Name.Space == "" && a.Name.Local == "xmlns":
-			w.binds = append(w.binds, binding{"", a.Value})
+			w.bind(binding{"", a.Value})
 		}
 	}
 	// encoding/xml leaves an undeclared prefix where the namespace would be
@@ -300,15 +340,22 @@ func (w *walker) push(t xml.StartElement) (int, error) {
 // declared reports whether a namespace as encoding/xml reports it is one
 // that is declared in scope (or none, or the predeclared xml namespace).
 func (w *walker) declared(space string) bool {
-	if space == "" || space == nsXML {
-		return true
-	}
-	for i := len(w.binds) - 1; i >= 0; i-- {
-		if w.binds[i].uri == space {
-			return true
+	return space == "" || space == nsXML || w.inScope[space] > 0
+}
+
+func (w *walker) bind(b binding) {
+	w.binds = append(w.binds, b)
+	w.inScope[b.uri]++
+}
+
+// popTo leaves the declarations made after the first n.
+func (w *walker) popTo(n int) {
+	for _, b := range w.binds[n:] {
+		if w.inScope[b.uri]--; w.inScope[b.uri] == 0 {
+			delete(w.inScope, b.uri)
 		}
 	}
-	return false
+	w.binds = w.binds[:n]
 }
 
 const nsXML = "http://www.w3.org/XML/1998/namespace"
@@ -358,7 +405,7 @@ func (w *walker) element(start xml.StartElement) (*Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { w.binds = w.binds[:outer] }()
+	defer func() { w.popTo(outer) }()
 	v := w.value()
 	v.Name, v.ns = start.Name.Local, start.Name.Space
 	if err := w.attributes(v, start); err != nil {
@@ -381,7 +428,7 @@ func (w *walker) children(start xml.StartElement) ([]*Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { w.binds = w.binds[:outer] }()
+	defer func() { w.popTo(outer) }()
 	kids, _, err := w.content(start)
 	return kids, err
 }
