@@ -62,7 +62,8 @@ func (o *Ops) unlock(ctx context.Context, login string) (PrincipalResult, error)
 	}
 	switch {
 	case werr == nil && rerr != nil:
-		return res, fmt.Errorf("UnLockUserAccountCommand succeeded, but reading %s back failed: %w", login, rerr)
+		return res, fmt.Errorf("%w: AM took UnLockUserAccountCommand for %s, but reading it back failed (%v): the unlock is made, do not send it again: %w",
+			ErrUnverified, login, rerr, ErrOutcomeUnknown)
 	case werr == nil && after.Locked:
 		return res, fmt.Errorf("%w: AM took UnLockUserAccountCommand, but %s is locked again (another failed login landed meanwhile)", ErrOtherChange, login)
 	case errors.Is(werr, ErrOutcomeUnknown) && rerr == nil && !after.Locked:

@@ -179,8 +179,24 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 			err = am.Advise(err, errEmptyPool)
 		}
 	}
-	if err != nil {
+	lost := errors.Is(err, ErrOutcomeUnknown)
+	if err != nil && !lost {
 		return res, err
+	}
+	if lost && newGUID == "" {
+		// the reply naming AM's pick was lost: the old token's record
+		// names its successor, if AM made the replacement
+		res.Commands = append(res.Commands, readBack.Commands...)
+		if st, rerr := o.readBack(ctx, old.Token.GUID); rerr == nil && st.Token.ReplaceSerial != "" {
+			res.Commands = append(res.Commands, "LookupTokenCommand")
+			if n, rerr := o.c.LookupToken(ctx, TokenRef{Serial: st.Token.ReplaceSerial}); rerr == nil {
+				newGUID = n.GUID
+			}
+		}
+		if newGUID == "" {
+			return res, fmt.Errorf("the reply was lost and AM's record of token %s names no successor (yet): read it again (`rsatui token show %s`) before replacing it again: %w",
+				oldSerial, oldSerial, err)
+		}
 	}
 	res.Commands = append(res.Commands, Plan{readBoth}.Commands()...)
 	var oerr, nerr error
@@ -188,8 +204,18 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 		func() { res.Old, oerr = o.readBack(ctx, old.Token.GUID) },
 		func() { res.New, nerr = o.readBack(ctx, newGUID) },
 	)
-	if err := errors.Join(oerr, nerr); err != nil {
-		return res, fmt.Errorf("AM took the replacement, but reading the tokens back failed: %w", err)
+	if rerr := errors.Join(oerr, nerr); rerr != nil {
+		if lost {
+			return res, err
+		}
+		return res, fmt.Errorf("%w: AM took the replacement of token %s, but reading the tokens back failed (%v): it is made — read them with `rsatui token show %s`, do not replace it again: %w",
+			ErrUnverified, oldSerial, rerr, oldSerial, ErrOutcomeUnknown)
+	}
+	if lost {
+		if res.Old.Token.ReplaceSerial != res.New.Token.Serial || res.New.Token.PrincipalGUID != old.Token.PrincipalGUID {
+			return res, fmt.Errorf("the reply was lost and AM does not show the replacement (yet): read token %s again before replacing it again: %w", oldSerial, err)
+		}
+		return res, nil // the reply was lost; AM's records show the replacement made
 	}
 	if res.New.Token.PrincipalGUID != old.Token.PrincipalGUID || res.Old.Token.ReplaceSerial != res.New.Token.Serial {
 		return res, fmt.Errorf("%w: AM took the replacement, but now holds %s for %s — shown here", ErrOtherChange, res.New.Token.AssignedUserID, res.New.Token.Serial)
