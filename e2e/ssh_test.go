@@ -240,7 +240,7 @@ func TestSSHHelpdeskIssuesAQRCode(t *testing.T) {
 		t.Fatalf("the QR code over SSH reads %q; the screen's code is %q\n%s", got, code, screen)
 	}
 	hd.keys("Enter")
-	hd.wait("the QR code and the code are gone")
+	hd.wait("Carol Müller (cmueller)")
 
 	viewer := run(t, 80, 24, []string{"TERM=xterm-256color"}, strings.Join(s.sshCommand("bob", "bob", "-tt"), " "))
 	viewer.wait("VIEWER", screentest.PeopleFound)

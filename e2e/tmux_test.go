@@ -335,7 +335,7 @@ func TestNewPhoneInTmux(t *testing.T) {
 		t.Fatalf("the QR code reads %q\n%s", link, screen)
 	}
 	tt.keys("Enter")
-	tt.wait("the QR code and the code are gone")
+	tt.wait("Carol Müller (cmueller)")
 
 	tt.keys("I")
 	tt.wait("Phone (QR code)")
@@ -354,7 +354,7 @@ func TestNewPhoneInTmux(t *testing.T) {
 	tt.keys("q")
 	tt.wait("shown only now: q again quits anyway")
 	tt.keys("Enter")
-	tt.wait("the QR code and the code are gone")
+	tt.wait("Carol Müller (cmueller)")
 	tt.keys("q")
 	tt.wait("EXITED 0")
 }
