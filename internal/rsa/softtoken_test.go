@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/rsa"
@@ -116,6 +117,15 @@ func TestIssueByActivationCode(t *testing.T) {
 	}
 	if _, err := e.sim.Activate(a.Code.Reveal()); err == nil {
 		t.Fatal("an activation code was good twice")
+	}
+	// a code not used within its lifetime expires
+	later, err := o.IssueSoftware(ctx, rsa.IssueRequest{Login: "cmueller", Via: rsa.ViaCTKIP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(later.Activation.Expires.Sub(e.clock.Now()) + time.Minute)
+	if _, err := e.sim.Activate(later.Activation.Code.Reveal()); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("an expired activation code: %v", err)
 	}
 }
 

@@ -28,6 +28,9 @@ var (
 	LookupCTKIPActivationCodeCommand      = soapenc.QName{Space: NSCTKIP, Local: "LookupCTKIPActivationCodeCommand"}
 	DeleteCTKIPActivationCodesCommand     = soapenc.QName{Space: NSCTKIP, Local: "DeleteCTKIPActivationCodesCommand"}
 	LookupCTKIPActivationCodeLifetime     = soapenc.QName{Space: NSCTKIP, Local: "LookupCTKIPActivationCodeLifetimeCommand"}
+	LookupCTKIPQRCodeLifetimeCommand      = soapenc.QName{Space: NSCTKIP, Local: "LookupCTKIPQRCodeLifetimeCommand"}
+	GetSoftTokenDeviceInfoCommand         = soapenc.QName{Space: NSTokenMgt, Local: "GetSoftTokenDeviceInfoCommand"}
+	LinkSoftTokensWithDeviceTypeCommand   = soapenc.QName{Space: NSTokenMgt, Local: "LinkSoftTokensWithDeviceTypeCommand"}
 )
 
 // The records.
@@ -35,6 +38,7 @@ var (
 	SoftTokenProfileDTO        = soapenc.QName{Space: NSTokenData, Local: "SoftTokenProfileDTO"}
 	ListSoftTokenProfilesDTO   = soapenc.QName{Space: NSTokenData, Local: "ListSoftTokenProfilesDTO"}
 	SoftTokenDeviceTypeDTO     = soapenc.QName{Space: NSTokenData, Local: "SoftTokenDeviceTypeDTO"}
+	SoftTokenDeviceInfoDTO     = soapenc.QName{Space: NSTokenData, Local: "SoftTokenDeviceInfoDTO"}
 	DistributeSoftTokenRequest = soapenc.QName{Space: NSTokenData, Local: "DistributeSoftTokenRequest"}
 	CTKIPActivationCodeDTO     = soapenc.QName{Space: NSCTKIPData, Local: "CTKIPActivationCodeDTO"}
 	CTKIPConnectionInfo        = soapenc.QName{Space: NSCTKIPData, Local: "CTKIPConnectionInfo"}
@@ -65,7 +69,8 @@ const SoftwareIssueLimit = 3
 func init() {
 	for _, q := range []soapenc.QName{ListSoftTokenProfilesCommand, LookupSoftTokenProfileCommand,
 		LookupSoftTokenDeviceTypeCommand, GetAvailableSoftwareTokensCommand, CountIssuableSoftwareTokensCommand,
-		GetSoftwareTokenFileCommand, LookupCTKIPActivationCodeCommand, LookupCTKIPActivationCodeLifetime} {
+		GetSoftwareTokenFileCommand, LookupCTKIPActivationCodeCommand, LookupCTKIPActivationCodeLifetime,
+		LookupCTKIPQRCodeLifetimeCommand, GetSoftTokenDeviceInfoCommand} {
 		ReadOnly[q] = true
 	}
 }

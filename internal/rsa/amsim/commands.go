@@ -56,6 +56,9 @@ func init() {
 		amproto.LookupCTKIPActivationCodeCommand:      (*Sim).lookupCTKIPActivationCode,
 		amproto.DeleteCTKIPActivationCodesCommand:     (*Sim).deleteCTKIPActivationCodes,
 		amproto.LookupCTKIPActivationCodeLifetime:     (*Sim).lookupCTKIPActivationCodeLifetime,
+		amproto.LookupCTKIPQRCodeLifetimeCommand:      (*Sim).lookupCTKIPQRCodeLifetime,
+		amproto.GetSoftTokenDeviceInfoCommand:         (*Sim).getSoftTokenDeviceInfo,
+		amproto.LinkSoftTokensWithDeviceTypeCommand:   (*Sim).linkSoftTokensWithDeviceType,
 	}
 }
 

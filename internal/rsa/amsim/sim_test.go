@@ -315,3 +315,49 @@ func TestFaultQuotesLittleOfTheRequest(t *testing.T) {
 		t.Fatalf("%d bytes: %.120s…", len(f.message), f.message)
 	}
 }
+
+// The software-token commands around the deliveries: the QR code's
+// lifetime, the token file formats, and moving tokens to a device type
+// (software tokens only).
+func TestSoftTokenDeviceCommands(t *testing.T) {
+	s := New(Options{})
+	src := s.AddIdentitySource("AD", "")
+	owner, _ := s.AddUser(src, User{Login: "p", Enabled: true})
+	if _, err := s.AddToken(Token{Serial: "000000000001", Type: amproto.TokenTypeSoftID, CodeLength: 8, Interval: 30, Enabled: true, OwnerGUID: owner}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddToken(Token{Serial: "000000000002", Type: amproto.TokenTypeKeyFob, CodeLength: 6, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	sid := login(t, s)
+	run := func(cmd *soapenc.Value) (*soapenc.Message, string) {
+		rec := post(t, s, envelope(t, sid, cmd), true)
+		msg, err := soapenc.Unmarshal(rec.Body.Bytes(), soapenc.DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Fault != nil {
+			return msg, msg.Fault.String
+		}
+		return msg, ""
+	}
+	msg, f := run(soapenc.Obj("in1", amproto.LookupCTKIPQRCodeLifetimeCommand))
+	if n, _ := msg.Part(amproto.PartReturn).Int("QRCodeLifetime"); f != "" || n != 7*24*60 {
+		t.Fatalf("QR lifetime %d %s", n, f)
+	}
+	msg, f = run(soapenc.Obj("in1", amproto.GetSoftTokenDeviceInfoCommand))
+	if items := msg.Part(amproto.PartReturn).Field("deviceDescriptors").Items(); f != "" || len(items) != 1 || items[0].Str("name") != "sdtid" {
+		t.Fatalf("device info %v %s", items, f)
+	}
+	dev := s.soft.devices[1].guid
+	st, _ := s.Token("000000000002")
+	if _, f = run(soapenc.Obj("in1", amproto.LinkSoftTokensWithDeviceTypeCommand, soapenc.Str("softTokenDeviceTypeGuid", dev),
+		soapenc.StrArray("tokenGuids", []string{st.GUID}))); !strings.Contains(f, "not a software token") {
+		t.Fatalf("a key fob linked with a device type: %q", f)
+	}
+	soft, _ := s.Token("000000000001")
+	if _, f = run(soapenc.Obj("in1", amproto.LinkSoftTokensWithDeviceTypeCommand, soapenc.Str("softTokenDeviceTypeGuid", dev),
+		soapenc.StrArray("tokenGuids", []string{soft.GUID}))); f != "" {
+		t.Fatalf("a software token linked with a device type: %q", f)
+	}
+}

@@ -533,3 +533,49 @@ func (s *Sim) SoftwareToken(serial string) (securid.Token, bool) {
 	}
 	return t.securid(), true
 }
+
+// lookupCTKIPQRCodeLifetime is how long a QR code stays good: the
+// activation code's lifetime, in minutes [proposal].
+func (s *Sim) lookupCTKIPQRCodeLifetime(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	return reply(in, soapenc.Int("QRCodeLifetime", int(activationLifetime/time.Minute))), nil
+}
+
+// getSoftTokenDeviceInfo describes the token file formats the simulator
+// writes: one 128-bit token a .sdtid [proposal: AM's list is not public].
+func (s *Sim) getSoftTokenDeviceInfo(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	info := obj("item", amproto.SoftTokenDeviceInfoDTO, soapenc.Int("algorithm", int(amproto.AlgorithmAES)),
+		soapenc.Bool("bindToDeviceSupported", false), soapenc.Int("fileFormat", 0), soapenc.Int("maxTokensPerFile", 1),
+		soapenc.Str("name", "sdtid"), soapenc.Str("nameDisplayText", "Software token file (.sdtid)"), soapenc.Bool("nicknameSupported", true))
+	return reply(in, soapenc.ObjArray("deviceDescriptors", amproto.SoftTokenDeviceInfoDTO, info)), nil
+}
+
+// linkSoftTokensWithDeviceType moves software tokens to a device type: the
+// profile they were linked with is let go when it is of another device.
+func (s *Sim) linkSoftTokensWithDeviceType(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	g := in.Str("softTokenDeviceTypeGuid")
+	var dev *deviceType
+	for _, d := range s.soft.devices {
+		if d.guid == g {
+			dev = d
+		}
+	}
+	if dev == nil {
+		return nil, notFound("SOFTTOKEN_DEVICE_TYPE_NOT_FOUND", "Software token device type %s not found", g)
+	}
+	ts, f := s.tokensByGUIDs(in)
+	if f != nil {
+		return nil, f
+	}
+	for _, t := range ts {
+		if t.typ != amproto.TokenTypeSoftID {
+			return nil, badArg("Token %s is a %s, not a software token", t.serial, t.typ)
+		}
+	}
+	for _, t := range ts {
+		if p, _ := s.profileByGUID(t.profile); p != nil && p.device != dev {
+			t.profile = ""
+		}
+		t.rowVersion++
+	}
+	return reply(in), nil
+}
