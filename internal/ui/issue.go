@@ -145,9 +145,13 @@ func (p *issuePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		}
 		return nil, true
 	}
-	if n := len(p.options); len(k.Text) == 1 && k.Text[0] >= '1' && int(k.Text[0]-'1') < min(n, 9) {
-		p.chosen = int(k.Text[0] - '1')
-		return nil, true
+	if len(k.Text) == 1 && k.Text[0] >= '0' && k.Text[0] <= '9' {
+		// a number chooses; one with no choice says so (it cancelled the issue)
+		if i := int(k.Text[0] - '1'); i >= 0 && i < min(len(p.options), 9) {
+			p.chosen = i
+			return nil, true
+		}
+		return do(fail(fmt.Sprintf("There is no choice %s: 1–%d choose, y issues, esc cancels.", k.Text, min(len(p.options), 9)))), true
 	}
 	switch {
 	case key.Matches(k, c.km[action.NewSeed]):

@@ -19,6 +19,8 @@ func TestIssueQRCodeAt80x24(t *testing.T) {
 	if strings.Contains(s.screen(), "Software token issued") {
 		t.Fatal("issued before y")
 	}
+	s.Send(key("9")) // no such choice: said, not a cancel
+	waitScreen(t, s, "There is no choice 9", "Please confirm: issue a software token to cmueller")
 	s.Send(key("y"))
 	waitScreen(t, s, "Software token issued", "Shown only now.")
 	screen := s.screen()
