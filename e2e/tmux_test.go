@@ -325,7 +325,10 @@ func TestNewPhoneInTmux(t *testing.T) {
 	tt.keys("I")
 	tt.wait("Please confirm: issue a software token to cmueller", "Phone (link)")
 	tt.keys("2")
-	tt.wait("New seed: the old phone's copy stops working now.", "GenerateSoftTokenTSFCommand (regenerateSeed=true)")
+	tt.wait("New seed: the old phone's copy stops working now.")
+	if plan := strings.ReplaceAll(tt.screen(), "\n", " "); !strings.Contains(plan, "(regenerateSeed=true)") {
+		t.Fatalf("the confirm does not say the new seed is asked for:\n%s", tt.screen())
+	}
 	tt.keys("y")
 	tt.wait("Software token issued", "Token string:", "Shown only now.")
 	screen := tt.screen()

@@ -192,18 +192,21 @@ func (p *issuePane) view(c *common, w, _ int) string {
 	o := p.options[p.chosen]
 	switch {
 	case o.via == rsa.ViaCTKIP:
-		b.WriteString("The app gets a new seed when it is activated: an old phone's copy stops working then.\n")
+		b.WriteString("A new seed at activation: an old phone's copy stops working then.\n")
 	case p.newSeed:
 		b.WriteString(st.Key.Render(keyOf(c, action.NewSeed)) + " New seed: the old phone's copy stops working now.\n")
 	default:
 		b.WriteString(st.Key.Render(keyOf(c, action.NewSeed)) + " Same seed: a copy already on a phone keeps working.\n")
 	}
 	b.WriteString(st.Dim.Render("A token file: rsatui token issue --next-software "+p.user.Login+" --via file --out F") + "\n")
-	b.WriteString(ticketLine(c))
+	b.WriteString(strings.TrimPrefix(ticketLine(c), "\n"))
 	r := p.request()
-	b.WriteString(st.Dim.Render("AM commands, in order (+ sent at the same time):") + "\n")
+	// one paragraph: a token from the pool is a dozen steps, which a
+	// list a line each pushed off an 80×24 screen
+	var steps []string
 	for i, cmd := range rsa.IssuePlan(r.Via, false, p.soft == nil, r.NewSeed).Lines() {
-		b.WriteString(st.Dim.Render(fmt.Sprintf("  %d. %s", i+1, cmd)) + "\n")
+		steps = append(steps, fmt.Sprintf("%d. %s", i+1, cmd))
 	}
+	b.WriteString(st.Dim.Render("AM commands (+ at once): "+strings.Join(steps, " · ")) + "\n")
 	return lipgloss.NewStyle().Width(w).Render(b.String())
 }
