@@ -147,7 +147,7 @@ func IssuePlan(via Delivery, bySerial, fromPool, newSeed bool) Plan {
 		p = append(p, findPerson)
 	}
 	if fromPool {
-		p = append(p, softPool, findPerson)
+		p = append(p, softPool)
 		p = append(p, readBySerial...)
 		p = append(p, Step{Commands: []string{"LinkTokensWithPrincipalCommand"}}, readBack)
 	}
@@ -389,7 +389,7 @@ func (o *Ops) softTokenFor(ctx context.Context, r IssueRequest, res *Issued) (To
 	if len(pool) == 0 {
 		return Token{}, fmt.Errorf("%w: the software-token pool is empty: import software tokens in AM first", ErrRule)
 	}
-	a, err := o.assign(ctx, pool[0].Serial, r.Login, false)
+	a, err := o.assignTo(ctx, TokenResult{}, pool[0].Serial, r.Login, p, held, false)
 	res.Commands = append(res.Commands, a.Commands...)
 	if err != nil {
 		return Token{}, err

@@ -42,6 +42,15 @@ func (o *Ops) assign(ctx context.Context, serial, login string, allowSecond bool
 	if err != nil {
 		return res, err
 	}
+	return o.assignTo(ctx, res, serial, login, p, held, allowSecond)
+}
+
+// assignTo is assign for a person already read (p and the tokens they
+// hold): a caller that has just read them does not read them again.
+func (o *Ops) assignTo(ctx context.Context, res TokenResult, serial, login string, p Principal, held []TokenSummary, allowSecond bool) (TokenResult, error) {
+	if err := o.Permits(PermAssign); err != nil {
+		return res, err
+	}
 	for _, t := range held {
 		if t.Serial == serial {
 			return res, fmt.Errorf("%w: token %s is already assigned to %s", ErrRule, serial, login)

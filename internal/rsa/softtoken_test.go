@@ -231,3 +231,38 @@ func TestIssueLostReplyAndPINless(t *testing.T) {
 		t.Fatalf("PINless: the tokencode alone: %+v %v", r, err)
 	}
 }
+
+// What an issue records and plans is what AM received, for every delivery,
+// the person's own token and one from the pool (a token from the pool read
+// the person twice while its record said once).
+func TestIssuePlansAreWhatIsSent(t *testing.T) {
+	for _, c := range []struct {
+		login string
+		via   rsa.Delivery
+		pool  bool
+	}{{"cmueller", rsa.ViaCTKIP, false}, {"cmueller", rsa.ViaCTF, false}, {"cmueller", rsa.ViaFile, false}, {"fnotoken", rsa.ViaCTF, true}} {
+		o, e := newOps(t, amsim.Options{})
+		profile := ""
+		if c.via == rsa.ViaFile {
+			profile = "Desktop (token file)"
+		}
+		e.sim.Trace()
+		res, err := o.IssueSoftware(context.Background(), rsa.IssueRequest{Login: c.login, Via: c.via, Profile: profile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sent []string
+		for _, s := range e.sim.Spans() {
+			if s.Command != "LoginCommand" {
+				sent = append(sent, s.Command)
+			}
+		}
+		plan := rsa.IssuePlan(c.via, false, c.pool, false).Commands()
+		slices.Sort(sent)
+		recorded := slices.Sorted(slices.Values(res.Commands))
+		slices.Sort(plan)
+		if !slices.Equal(sent, recorded) || !slices.Equal(plan, recorded) {
+			t.Errorf("%s by %s: sent %v\nrecorded %v\nplanned %v", c.login, c.via, sent, recorded, plan)
+		}
+	}
+}
