@@ -377,14 +377,9 @@ func (s *Sim) linkSoftTokensWithProfile(in *soapenc.Value) (*soapenc.Value, *sim
 	if f != nil {
 		return nil, f
 	}
-	ts, f := s.tokensByGUIDs(in)
+	ts, f := s.softTokensByGUIDs(in)
 	if f != nil {
 		return nil, f
-	}
-	for _, t := range ts {
-		if t.typ != amproto.TokenTypeSoftID {
-			return nil, badArg("Token %s is a %s, not a software token", t.serial, t.typ)
-		}
 	}
 	for _, t := range ts {
 		t.profile = p.guid
@@ -562,6 +557,22 @@ func (s *Sim) linkSoftTokensWithDeviceType(in *soapenc.Value) (*soapenc.Value, *
 	if dev == nil {
 		return nil, notFound("SOFTTOKEN_DEVICE_TYPE_NOT_FOUND", "Software token device type %s not found", g)
 	}
+	ts, f := s.softTokensByGUIDs(in)
+	if f != nil {
+		return nil, f
+	}
+	for _, t := range ts {
+		if p, _ := s.profileByGUID(t.profile); p != nil && p.device != dev {
+			t.profile = ""
+		}
+		t.rowVersion++
+	}
+	return reply(in), nil
+}
+
+// softTokensByGUIDs is tokensByGUIDs for a command that takes software
+// tokens only: one of another type refuses the whole command.
+func (s *Sim) softTokensByGUIDs(in *soapenc.Value) ([]*token, *simFault) {
 	ts, f := s.tokensByGUIDs(in)
 	if f != nil {
 		return nil, f
@@ -571,11 +582,5 @@ func (s *Sim) linkSoftTokensWithDeviceType(in *soapenc.Value) (*soapenc.Value, *
 			return nil, badArg("Token %s is a %s, not a software token", t.serial, t.typ)
 		}
 	}
-	for _, t := range ts {
-		if p, _ := s.profileByGUID(t.profile); p != nil && p.device != dev {
-			t.profile = ""
-		}
-		t.rowVersion++
-	}
-	return reply(in), nil
+	return ts, nil
 }

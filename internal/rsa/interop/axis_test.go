@@ -1,8 +1,6 @@
 package interop
 
 import (
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,10 +8,6 @@ import (
 	"testing"
 
 	"github.com/rsatui/rsatui/internal/demo"
-	"github.com/rsatui/rsatui/internal/demo/stack"
-	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
-	"github.com/rsatui/rsatui/internal/rsa/amsim"
-	"net/http/httptest"
 )
 
 // axisJars are Debian's Axis 1.4 and what it needs (libaxis-java,
@@ -44,34 +38,15 @@ func TestAxisClientDrivesSimulatorFromWSDL(t *testing.T) {
 		}
 		cp = append(cp, p)
 	}
-	ds, sim := stacktest.Seeded(t, stack.Options{Seed: 3, Users: 20})
-	mux := http.NewServeMux()
-	mux.Handle(amsim.ServicePath, sim)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	endpoint := srv.URL + amsim.ServicePath
-	user, pw := sim.CommandClient()
-
+	ds, sim, endpoint, user, pw := serveSim(t)
 	dir := t.TempDir()
-	req, _ := http.NewRequest(http.MethodGet, endpoint+"?wsdl", nil)
-	req.SetBasicAuth(user, pw)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wsdlDoc, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("WSDL: HTTP %d %v", resp.StatusCode, err)
-	}
+	fetchWSDL(t, endpoint, user, pw, dir, "am.wsdl")
 	src, err := os.ReadFile("axis/Harness.java")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, b := range map[string][]byte{"am.wsdl": wsdlDoc, "Harness.java": src} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(filepath.Join(dir, "Harness.java"), src, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	classpath := strings.Join(cp, ":")
 	run := func(env []string, name string, args ...string) string {
@@ -103,7 +78,7 @@ func TestAxisClientDrivesSimulatorFromWSDL(t *testing.T) {
 	run(nil, "javac", "-nowarn", "-encoding", "UTF-8", "-cp", classpath, "-d", "classes", "@sources.txt")
 
 	// the codes last: read just before the run
-	codes := func(serial string, second bool) string {
+	codes := func(serial string) string {
 		cur, next, err := sim.Tokencodes(serial)
 		if err != nil {
 			t.Fatal(err)
@@ -115,8 +90,8 @@ func TestAxisClientDrivesSimulatorFromWSDL(t *testing.T) {
 		"AM_ADMIN=" + demo.AdminUser, "AM_ADMIN_PASSWORD=" + demo.AdminPassword,
 		"AM_HELPDESK=" + demo.HelpdeskUser, "AM_HELPDESK_PASSWORD=" + demo.HelpdeskPassword,
 		"AM_LOGIN=" + login, "AM_PIN=" + demo.DemoPIN, "AM_NEXT_LOGIN=" + nextLogin,
-		"AM_CODES=" + codes(ds.TokensOf(login)[0], false), "AM_NEXT_CODES=" + codes(ds.TokensOf(nextLogin)[0], false),
-		"AM_RESYNC_SERIAL=" + resync, "AM_RESYNC_CODES=" + codes(resync, false)}
+		"AM_CODES=" + codes(ds.TokensOf(login)[0]), "AM_NEXT_CODES=" + codes(ds.TokensOf(nextLogin)[0]),
+		"AM_RESYNC_SERIAL=" + resync, "AM_RESYNC_CODES=" + codes(resync)}
 	out := run(env, "java", "-cp", classpath+":classes", "Harness")
 	if want := "OK " + ds.TokensOf(login)[0] + " " + login; !strings.Contains(out, want) {
 		t.Fatalf("the harness printed\n%s\nwant a line %q", out, want)

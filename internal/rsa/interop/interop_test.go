@@ -1,10 +1,12 @@
 package interop
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,13 +29,40 @@ func unavailable(t *testing.T, why string) {
 
 func startSim(t *testing.T) (endpoint, user, pw, serial string) {
 	t.Helper()
+	ds, _, endpoint, user, pw := serveSim(t)
+	return endpoint, user, pw, ds.TokensOf("jdoe")[0]
+}
+
+// serveSim serves a seeded simulator over HTTP for a client of its own.
+func serveSim(t *testing.T) (*demo.Dataset, *amsim.Sim, string, string, string) {
+	t.Helper()
 	ds, sim := stacktest.Seeded(t, stack.Options{Seed: 3, Users: 20})
 	mux := http.NewServeMux()
 	mux.Handle(amsim.ServicePath, sim)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	user, pw = sim.CommandClient()
-	return srv.URL + amsim.ServicePath, user, pw, ds.TokensOf("jdoe")[0]
+	user, pw := sim.CommandClient()
+	return ds, sim, srv.URL + amsim.ServicePath, user, pw
+}
+
+// fetchWSDL writes the simulator's WSDL to dir/name, fetched here with the
+// command-client account (no password on a tool's command line).
+func fetchWSDL(t *testing.T, endpoint, user, pw, dir, name string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, endpoint+"?wsdl", nil)
+	req.SetBasicAuth(user, pw)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("WSDL: HTTP %d %v", resp.StatusCode, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func runCheck(t *testing.T, name string, args ...string) {

@@ -1,8 +1,6 @@
 package interop
 
 import (
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,27 +25,13 @@ func TestMonoProxyDrivesSimulatorFromWSDL(t *testing.T) {
 	}
 	endpoint, user, pw, serial := startSim(t)
 	dir := t.TempDir()
-	// the WSDL is fetched here, with the command-client account, so that no
-	// password goes on wsdl's command line
-	req, _ := http.NewRequest(http.MethodGet, endpoint+"?wsdl", nil)
-	req.SetBasicAuth(user, pw)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wsdlDoc, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("WSDL: HTTP %d %v", resp.StatusCode, err)
-	}
+	fetchWSDL(t, endpoint, user, pw, dir, "CommandServer.wsdl")
 	src, err := os.ReadFile("mono/Workflow.cs")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, b := range map[string][]byte{"CommandServer.wsdl": wsdlDoc, "Workflow.cs": src} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(filepath.Join(dir, "Workflow.cs"), src, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	run := func(name string, args ...string) string {
 		t.Helper()
