@@ -10,14 +10,12 @@
 package qrterm
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
-	"os"
 	"strings"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -137,26 +135,3 @@ func (c Code) Image(scale int) image.Image {
 
 // EncodePNG writes the code as a PNG to w.
 func (c Code) EncodePNG(w io.Writer) error { return png.Encode(w, c.Image(8)) }
-
-// WritePNG writes the code to path as a PNG readable only by its owner
-// (it carries what the QR carries: an activation code is a secret); an
-// existing file is not overwritten.
-func (c Code) WritePNG(path string) error {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, c.Image(8)); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s exists: give a new file name (an old QR code is not overwritten)", path)
-		}
-		return err
-	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		_ = f.Close()
-		_ = os.Remove(path)
-		return err
-	}
-	return f.Close()
-}

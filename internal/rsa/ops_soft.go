@@ -77,6 +77,16 @@ func (d Delivery) profileMethod() string {
 	return amproto.DeliveryFile
 }
 
+// DeliveryOf is the delivery profile p is set up for (its tokenDeliveryMethod).
+func DeliveryOf(p SoftTokenProfile) Delivery {
+	for _, d := range Deliveries {
+		if d.profileMethod() == p.Delivery {
+			return d
+		}
+	}
+	return ""
+}
+
 // PINWords is a profile's PIN handling said to a person.
 func PINWords(p SoftTokenProfile) string {
 	switch p.PINMode {

@@ -137,14 +137,6 @@ func (t Token) Code(at time.Time, pin string) string {
 	return string(out)
 }
 
-// Step is the instant the code shown at at first appeared, and the start
-// of the next one: what "seconds left" is counted from.
-func (t Token) Step(at time.Time) (start, next time.Time) {
-	iv := time.Duration(t.Interval) * time.Second
-	start = at.Truncate(iv)
-	return start, start.Add(iv)
-}
-
 func b2i(b bool) int {
 	if b {
 		return 1

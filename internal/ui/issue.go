@@ -109,8 +109,8 @@ func (p *issuePane) update(c *common, msg tea.Msg) reqs {
 		// one choice a profile, with the delivery it is set up for (a
 		// token file is the verb's: the console writes no files)
 		for _, pr := range msg.profiles {
-			via := map[string]rsa.Delivery{"CTKIP": rsa.ViaCTKIP, "TSF": rsa.ViaCTF}[pr.Delivery]
-			if via == "" {
+			via := rsa.DeliveryOf(pr)
+			if via == "" || via == rsa.ViaFile {
 				continue
 			}
 			if _, err := rsa.PickProfile([]rsa.SoftTokenProfile{pr}, pr.GUID, via); err == nil {

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -159,11 +160,6 @@ func TestPasscodeTestWaitsForTheNextCode(t *testing.T) {
 // waitGone waits until the frame no longer shows text.
 func waitGone(t *testing.T, s *session, text string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Contains(s.screen(), text) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%q stays on the screen:\n%s", text, s.screen())
-		}
-		time.Sleep(10 * time.Millisecond) // the wait's polling step, as waitScreen's
-	}
+	waitFrame(t, s, func(frame string) bool { return !strings.Contains(frame, text) },
+		func(frame string) string { return fmt.Sprintf("%q stays on the screen:\n%s", text, frame) })
 }

@@ -1,8 +1,10 @@
 package ui_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/demo/stack"
 	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
+	"github.com/rsatui/rsatui/internal/event"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/rsa/amsim"
@@ -55,7 +58,22 @@ func (w *world) model(readOnly bool) ui.Model {
 // does not hold the screen's text in one piece.
 type probe struct {
 	ui.Model
-	frame *atomic.Value
+	frames *frames
+}
+
+// frames is the last frame the console drew; a test waits for the next
+// one instead of sleeping.
+type frames struct {
+	mu      sync.Mutex
+	last    string
+	changed event.Changed
+}
+
+func (f *frames) store(s string) {
+	f.mu.Lock()
+	f.last = s
+	f.changed.Notify()
+	f.mu.Unlock()
 }
 
 func (p probe) Init() tea.Cmd { return p.Model.Init() }
@@ -63,26 +81,40 @@ func (p probe) Init() tea.Cmd { return p.Model.Init() }
 func (p probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m, cmd := p.Model.Update(msg)
 	p.Model = m.(ui.Model)
-	p.frame.Store(ansi.Strip(p.Model.Render()))
+	p.frames.store(ansi.Strip(p.Model.Render()))
 	return p, cmd
 }
 
 type session struct {
 	*teatest.TestModel
-	frame *atomic.Value
+	frames *frames
 }
 
 func start(t *testing.T, m ui.Model, w, h int) *session {
 	t.Helper()
-	frame := &atomic.Value{}
-	frame.Store("")
-	tm := teatest.NewTestModel(t, probe{Model: m, frame: frame}, teatest.WithInitialTermSize(w, h),
+	fr := &frames{}
+	tm := teatest.NewTestModel(t, probe{Model: m, frames: fr}, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 	t.Cleanup(func() { _ = tm.Quit() })
-	return &session{TestModel: tm, frame: frame}
+	return &session{TestModel: tm, frames: fr}
 }
 
-func (s *session) screen() string { return s.frame.Load().(string) }
+func (s *session) screen() string {
+	s.frames.mu.Lock()
+	defer s.frames.mu.Unlock()
+	return s.frames.last
+}
+
+// waitFrame waits, frame by frame, until ok holds of the screen, or fails
+// with what the last frame was after 10 s.
+func waitFrame(t *testing.T, s *session, ok func(frame string) bool, fail func(frame string) string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if s.frames.changed.Wait(ctx, &s.frames.mu, func() bool { return ok(s.frames.last) }) != nil {
+		t.Fatal(fail(s.screen()))
+	}
+}
 
 func key(s string) tea.KeyPressMsg {
 	switch s {
@@ -111,18 +143,9 @@ func key(s string) tea.KeyPressMsg {
 // screentest: a string as a whole, a regexp as a match).
 func waitScreen(t *testing.T, s *session, want ...any) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		frame := s.screen()
-		missing := screentest.Missing(frame, want...)
-		if len(missing) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("screen never showed %s; last frame:\n%s", strings.Join(missing, ", "), frame)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFrame(t, s, func(frame string) bool { return len(screentest.Missing(frame, want...)) == 0 }, func(frame string) string {
+		return fmt.Sprintf("screen never showed %s; last frame:\n%s", strings.Join(screentest.Missing(frame, want...), ", "), frame)
+	})
 }
 
 // search puts the cursor in the people search box and types text.

@@ -4,6 +4,7 @@
 package qrtest
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,12 @@ import (
 
 	"github.com/rsatui/rsatui/internal/qrterm"
 )
+
+// Decode is what zbarimg reads from code drawn as a PNG.
+func Decode(tb testing.TB, code qrterm.Code) string {
+	tb.Helper()
+	return DecodePNG(tb, writePNG(tb, code))
+}
 
 // DecodePNG is what zbarimg reads from the PNG at path.
 func DecodePNG(tb testing.TB, path string) string {
@@ -67,11 +74,21 @@ func FromScreen(tb testing.TB, screen string) string {
 	if err != nil {
 		tb.Fatalf("%v\n%s", err, strings.Join(drawn, "\n"))
 	}
-	p := filepath.Join(tb.TempDir(), "screen.png")
-	if err := code.WritePNG(p); err != nil {
+	return DecodePNG(tb, writePNG(tb, code))
+}
+
+// writePNG writes code to a PNG of the test's own.
+func writePNG(tb testing.TB, code qrterm.Code) string {
+	tb.Helper()
+	var b bytes.Buffer
+	if err := code.EncodePNG(&b); err != nil {
 		tb.Fatal(err)
 	}
-	return DecodePNG(tb, p)
+	p := filepath.Join(tb.TempDir(), "code.png")
+	if err := os.WriteFile(p, b.Bytes(), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }
 
 var grouped = regexp.MustCompile(`\b(\d{3}) (\d{3}) (\d{3}) (\d{3})\b`)

@@ -580,13 +580,18 @@ func (s *Sim) nextAvailableToken(in *soapenc.Value) (*soapenc.Value, *simFault) 
 	return reply(in, s.tokenDTO(best)), nil
 }
 
+// available reports whether AM may hand t out: unassigned, no part of a
+// replacement, not lost, not expired.
+func (t *token) available(now time.Time) bool {
+	return t.principal == "" && t.replacementMode == 0 && !t.ea.lost && (t.expires.IsZero() || t.expires.After(now))
+}
+
 // nextAvailable is the token GetNextAvailableTokenCommand names. Caller holds mu.
 func (s *Sim) nextAvailable() (*token, *simFault) {
 	var best *token
 	now := s.opt.Now()
 	for _, t := range s.tokens {
-		if t.principal == "" && t.replacementMode == 0 && (t.expires.IsZero() || t.expires.After(now)) && !t.ea.lost &&
-			(best == nil || t.serial < best.serial) {
+		if t.available(now) && (best == nil || t.serial < best.serial) {
 			best = t
 		}
 	}

@@ -138,8 +138,7 @@ func (s *Sim) issuable() []*token {
 	now := s.opt.Now()
 	var out []*token
 	for _, t := range s.tokens {
-		if t.typ == amproto.TokenTypeSoftID && t.principal == "" && t.replacementMode == 0 && !t.ea.lost &&
-			(t.expires.IsZero() || t.expires.After(now)) {
+		if t.typ == amproto.TokenTypeSoftID && t.available(now) {
 			out = append(out, t)
 		}
 	}
