@@ -18,8 +18,9 @@ type tokenLocks struct {
 }
 
 type tokenLock struct {
-	turn chan struct{} // holds one value while the token is free
-	refs int
+	turn    chan struct{} // holds one value while the token is free
+	refs    int
+	waiting int // changes blocked on turn (under the registry's mu)
 }
 
 func newTokenLocks() *tokenLocks { return &tokenLocks{locks: map[string]*tokenLock{}} }
@@ -48,6 +49,10 @@ func (l *tokenLocks) acquire(ctx context.Context, serial string) (release func()
 	case <-tl.turn:
 	default:
 		waited = true
+		l.mu.Lock()
+		tl.waiting++
+		l.mu.Unlock()
+		defer func() { l.mu.Lock(); tl.waiting--; l.mu.Unlock() }()
 		select {
 		case <-tl.turn:
 		case <-ctx.Done():

@@ -30,11 +30,11 @@ func TestTokenLocks(t *testing.T) {
 		r()
 		got <- w
 	}()
-	for { // until the second change is queued behind the first
+	for { // until the second change is blocked behind the first
 		l.mu.Lock()
-		n := l.locks["1"].refs
+		n := l.locks["1"].waiting
 		l.mu.Unlock()
-		if n == 2 {
+		if n == 1 {
 			break
 		}
 		runtime.Gosched()
