@@ -194,7 +194,7 @@ func addVerbs(root *cobra.Command) {
 	pf.String("audit-log", "", "audit log file (default $XDG_STATE_HOME/rsatui/audit.jsonl) [env RSATUI_AUDIT_LOG]")
 	pf.String("reason", "", "the ticket or reason for a change, kept in its audit lines (INC0012345 lost token); never a code")
 
-	root.AddCommand(usersCommand(), tokensCommand(), tokenCommand(), userCommand(), eaCommand(), auditCommand())
+	root.AddCommand(usersCommand(), tokensCommand(), tokenCommand(), userCommand(), eaCommand(), auditCommand(), batchCommand(), reportCommand())
 	authCommands(root)
 }
 

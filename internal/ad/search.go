@@ -287,3 +287,46 @@ func fileTime(v int64) time.Time {
 	const epochDiff = 116444736000000000 // 1601-01-01 to 1970-01-01 in 100 ns
 	return time.Unix(0, (v-epochDiff)*100).UTC()
 }
+
+// manyAttributes are LookupMany's: a person and whether the account still
+// works (no constructed attribute: many entries a query).
+var manyAttributes = append(append([]string(nil), userAttributes...), "accountExpires", "whenChanged")
+
+// LoginsPerQuery is how many logins one LookupMany query asks for: one OR
+// filter each, well inside AD's default filter and page limits.
+const LoginsPerQuery = 100
+
+// LookupMany reads the people with these logins (sAMAccountName), in
+// queries of LoginsPerQuery logins each (one OR filter), not one a person.
+// A login the directory does not have is absent from the map; queries
+// reports how many searches it took (a report's round trips).
+func (c *Client) LookupMany(ctx context.Context, logins []string) (found map[string]User, queries int, err error) {
+	found = make(map[string]User, len(logins))
+	for start := 0; start < len(logins); start += LoginsPerQuery {
+		chunk := logins[start:min(start+LoginsPerQuery, len(logins))]
+		var b strings.Builder
+		b.WriteString("(&" + personFilter + "(|")
+		n := 0
+		for _, l := range chunk {
+			if l == "" || len(l) > MaxQueryLen {
+				continue
+			}
+			b.WriteString("(sAMAccountName=" + ldap.EscapeFilter(l) + ")")
+			n++
+		}
+		b.WriteString("))")
+		if n == 0 {
+			continue
+		}
+		queries++
+		if err := c.search(ctx, b.String(), 0, manyAttributes, func(us []User) error {
+			for _, u := range us {
+				found[strings.ToLower(u.Login)] = u
+			}
+			return nil
+		}); err != nil {
+			return found, queries, err
+		}
+	}
+	return found, queries, nil
+}

@@ -37,9 +37,18 @@ func (o *Ops) intend(ctx context.Context, op, target string, params map[string]s
 	if o.Audit == nil && o.Writes == nil {
 		return ctx
 	}
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	e := audit.Entry{ID: hex.EncodeToString(id[:]), OSUser: o.Actor.OSUser, SSHUser: o.Actor.SSHUser, KeyFP: o.Actor.KeyFP,
+	id := AuditIDOf(ctx)
+	if id == "" {
+		id = NewAuditID()
+	}
+	if tag, _ := ctx.Value(auditTagKey{}).([2]string); tag[0] != "" {
+		all := map[string]string{tag[0]: tag[1]}
+		for k, v := range params {
+			all[k] = v
+		}
+		params = all
+	}
+	e := audit.Entry{ID: id, OSUser: o.Actor.OSUser, SSHUser: o.Actor.SSHUser, KeyFP: o.Actor.KeyFP,
 		Admin: o.c.Admin(), Operation: op, Target: target, Params: params, Reason: ReasonOf(ctx)}
 	return context.WithValue(ctx, auditKey{}, &pendingAudit{entry: e})
 }
@@ -132,6 +141,35 @@ func (o *Ops) record(ctx context.Context, cmds []string, note string, err error)
 		return fmt.Errorf("the change was made, but its outcome could not be written to the audit log (its intent was): %w", werr)
 	}
 	return err
+}
+
+type auditIDKey struct{}
+type auditTagKey struct{}
+
+// NewAuditID is a fresh id pairing an intent line with its outcome.
+func NewAuditID() string {
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	return hex.EncodeToString(id[:])
+}
+
+// WithAuditID is ctx naming the audit id of the change made under it: a
+// batch keeps it in its journal before the change, so that a run killed
+// mid-change can write that change's outcome once it has read it back.
+func WithAuditID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, auditIDKey{}, id)
+}
+
+// AuditIDOf is the audit id ctx names ("" when none).
+func AuditIDOf(ctx context.Context) string {
+	id, _ := ctx.Value(auditIDKey{}).(string)
+	return id
+}
+
+// WithAuditTag is ctx adding one parameter (key=value) to the audit lines
+// of the change made under it: a batch names its plan and row.
+func WithAuditTag(ctx context.Context, key, value string) context.Context {
+	return context.WithValue(ctx, auditTagKey{}, [2]string{key, value})
 }
 
 type reasonKey struct{}

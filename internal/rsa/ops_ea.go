@@ -22,6 +22,12 @@ type EARequest struct {
 	Expires time.Time
 	// IfAvailable is what happens when the token is used again.
 	IfAvailable LostMode
+	// Keep, when set, is given the codes after they are generated (or
+	// chosen) and before the write that installs them: a batch writes them
+	// to its codes file first, so that a run killed between AM's taking
+	// them and rsatui's hearing of it has lost none. An error stops the
+	// change before the write.
+	Keep func(codes []Secret) error
 	// Read, when set, is the token as read while the change was reviewed:
 	// used instead of reading it again if it is of this serial and fresh
 	// (ReadMaxAge), so that only the writes and the read-back remain.
@@ -248,6 +254,11 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	case EAOneTimeCodes:
 		ea.OneTimeCodes, ea.TemporaryFixedTokencode, ea.TFTExpiration = codes, "", time.Time{}
 	}
+	if r.Keep != nil {
+		if err := r.Keep(codes); err != nil {
+			return res, fmt.Errorf("the codes could not be kept, so nothing was sent to AM: %w", err)
+		}
+	}
 	res.Codes = codes
 	ea.TokenGUID = t.GUID
 	ea.Lost, ea.Mode, ea.LostMode, ea.Expiration = true, r.Mode, r.IfAvailable, r.Expires
@@ -301,8 +312,8 @@ func (o *Ops) clearEmergencyAccess(ctx context.Context, serial string, read *Tok
 		return res, err
 	}
 	res.Before = before
-	if !before.EA.Active() && !before.EA.Lost {
-		res.After, res.Note = before, "emergency access was not on; nothing was changed"
+	if note := EAEndUnneeded(before); note != "" {
+		res.After, res.Note = before, note
 		return res, nil
 	}
 	ea := before.EA

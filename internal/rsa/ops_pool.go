@@ -56,6 +56,12 @@ func (o *Ops) Expiring(ctx context.Context, d time.Duration) ([]TokenSummary, er
 	return out, err
 }
 
+// AssignedTokens is every assigned token, as AM's token search lists
+// them (pages of poolPage): what the week's reports start from.
+func (o *Ops) AssignedTokens(ctx context.Context) ([]TokenSummary, error) {
+	return o.searchTokens(ctx, true, func(TokenSummary) bool { return true })
+}
+
 // searchTokens reads the assigned or unassigned tokens page by page and
 // keeps those keep says.
 func (o *Ops) searchTokens(ctx context.Context, assigned bool, keep func(TokenSummary) bool) ([]TokenSummary, error) {

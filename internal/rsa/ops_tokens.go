@@ -131,12 +131,8 @@ func (o *Ops) unassign(ctx context.Context, serial string, endEA bool) (TokenRes
 	if err != nil {
 		return res, err
 	}
-	switch {
-	case !before.Token.Assigned():
-		return res, fmt.Errorf("%w: token %s is not assigned to anyone", ErrRule, serial)
-	case before.EA.Active() && !endEA:
-		return res, fmt.Errorf("%w: token %s is in emergency access (%s); unassigning ends it: confirm with --end-emergency-access",
-			ErrRule, serial, before.EA.Mode)
+	if err := UnassignReady(before, endEA); err != nil {
+		return res, err
 	}
 	differs := func(now TokenState) []string {
 		d := differences{}
@@ -170,8 +166,8 @@ func (o *Ops) setEnabled(ctx context.Context, serial string, enable bool) (Token
 	if err != nil {
 		return res, err
 	}
-	if before.Token.Enabled == enable {
-		res.After, res.Note = before, fmt.Sprintf("the token was already %s; nothing was changed", map[bool]string{true: "enabled", false: "disabled"}[enable])
+	if note := EnableUnneeded(before, enable); note != "" {
+		res.After, res.Note = before, note
 		return res, nil
 	}
 	differs := func(now TokenState) []string {
@@ -221,17 +217,9 @@ func (o *Ops) pinWrite(ctx context.Context, serial string, clear bool, perm Perm
 		return res, err
 	}
 	t := before.Token
-	switch {
-	case !t.Assigned():
-		return res, fmt.Errorf("%w: token %s is not assigned to anyone: a PIN belongs to the person who holds it", ErrRule, serial)
-	case clear && !t.PinSet && t.NewPinMode:
-		res.After, res.Note = before, "the PIN was already cleared; the person sets a new one at the next login"
-		return res, nil
-	case !clear && !t.PinSet:
-		return res, fmt.Errorf("%w: token %s has no PIN to change: the person sets one at the next login (clear the PIN to make AM ask for it)", ErrRule, serial)
-	case !clear && t.NewPinMode:
-		res.After, res.Note = before, "AM already asks for a new PIN at the next login; nothing was changed"
-		return res, nil
+	if note, err := PINReady(t, clear); err != nil || note != "" {
+		res.After, res.Note = before, note
+		return res, err
 	}
 	differs := func(now TokenState) []string {
 		d := differences{}

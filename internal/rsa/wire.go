@@ -50,6 +50,8 @@ const (
 	ReplacementPending = am.ReplacementPending
 	ReplacementNew     = am.ReplacementNew
 	ReplacementRetired = am.ReplacementRetired
+	// ExtensionExtended: AM extended the token's lifetime (ExtendTokensCommand)
+	ExtensionExtended = am.ExtensionExtended
 )
 
 // Lanes is how many requests a Client has in flight to AM at most.

@@ -161,6 +161,14 @@ func (c *Client) ReplaceToken(ctx context.Context, oldGUID, replacementGUID stri
 		soapenc.Bool("setNewPin", setNewPin)))
 }
 
+// ExtendToken gives a distributed software token the expiry of an
+// unassigned extension token record, which AM then deletes
+// (ExtendTokensCommand, helpdesk-ops §8.1; "extention" is AM's spelling).
+func (c *Client) ExtendToken(ctx context.Context, tokenGUID, extensionGUID string) error {
+	pair := soapenc.Obj("item", amproto.ExtendTokenDTO, soapenc.Str("extendedTokenGuid", tokenGUID), soapenc.Str("extentionTokenGuid", extensionGUID))
+	return c.run(ctx, command(amproto.ExtendTokensCommand, soapenc.ObjArray("extTknDTO", amproto.ExtendTokenDTO, pair), soapenc.Nil("messageKey")))
+}
+
 // ReplaceWithNextAvailable replaces oldGUID with the token AM hands out
 // next and returns it (ReplaceWithNextAvailableTokenCommand).
 func (c *Client) ReplaceWithNextAvailable(ctx context.Context, oldGUID string, setNewPin bool) (Token, error) {

@@ -73,6 +73,9 @@ type TokenSummary struct {
 	// other token in replacedBy or willReplace [inferred from the names]).
 	ReplacementMode int
 	ReplaceSerial   string
+	// ExtensionMode is ExtensionExtended once AM extended the token's
+	// lifetime (helpdesk-ops §8.1).
+	ExtensionMode int
 }
 
 // AsToken is what the list says of a token, for a screen to show when its
@@ -95,6 +98,12 @@ const (
 	// ReplacementRetired: HAS_BEEN_REPLACED — AM retired this token when
 	// its replacement was first used (unassigned, its old PIN still set)
 	ReplacementRetired = 3
+)
+
+// extensionMode values (TokenDTO's constants, helpdesk-ops §8.1).
+const (
+	ExtensionNone     = 0 // NO_EXTENTION_TKN
+	ExtensionExtended = 1 // HAS_BEEN_EXTENDED
 )
 
 // Retired reports whether AM retired the token after its replacement was
@@ -129,6 +138,10 @@ type Token struct {
 	// (ReplacementPending, ReplacementNew); ReplaceSerial is the other token.
 	ReplacementMode int
 	ReplaceSerial   string
+	// ExtensionMode is ExtensionExtended once its lifetime was extended,
+	// ExtensionSerial then the extension record that gave its expiry.
+	ExtensionMode   int
+	ExtensionSerial string
 	// record is the whole TokenDTO as AM sent it: UpdateTokenCommand takes
 	// the complete record back, changed (helpdesk-ops §1.2), never one
 	// rebuilt from the fields above (what rsatui does not know would be
@@ -287,7 +300,8 @@ func decodeTokenSummary(v *soapenc.Value) (TokenSummary, error) {
 		Expires: r.time("expirationDate"), GUID: r.str("guid"), LastLogin: r.time("lastLoginDate"),
 		NewPinMode: r.bool("newPinMode"), NextTokencodeMode: r.bool("nextTokenMode"), PinSet: r.bool("pinSet"),
 		PinType: PinType(r.int("pinType")), SecurityDomain: r.str("securityDomainName"), Serial: r.str("serialNumber"),
-		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType")), ReplacementMode: r.int("replacementMode")}
+		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType")), ReplacementMode: r.int("replacementMode"),
+		ExtensionMode: r.int("extensionMode")}
 	switch t.ReplacementMode {
 	case ReplacementPending:
 		t.ReplaceSerial = r.str("replacedBy")
@@ -312,7 +326,7 @@ func decodeToken(v *soapenc.Value) (Token, error) {
 		RowVersion: r.int("rowVersion"), SecurityDomainGUID: r.str("securityDomainId"), Serial: r.str("serialNumber"),
 		Interval: r.int("tokenCodeInterval"), CodeLength: r.int("tokenCodeLength"), Enabled: r.bool("tokenEnabled"),
 		Lost: r.bool("tokenLost"), TokenType: TokenType(r.int("tokenType")), ReplacementMode: r.int("replacementMode"),
-		ReplaceSerial: r.str("replaceTknSN"), record: v.Clone()}
+		ReplaceSerial: r.str("replaceTknSN"), ExtensionMode: r.int("extensionMode"), ExtensionSerial: r.str("extensionTknSN"), record: v.Clone()}
 	return t, r.err
 }
 

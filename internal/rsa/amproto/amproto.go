@@ -102,6 +102,7 @@ var (
 	ActivityMonitorCommand             = soapenc.QName{Space: NSActivity, Local: "ActivityMonitorCommand"}
 	ReplaceTokensCommand               = soapenc.QName{Space: NSTokenMgt, Local: "ReplaceTokensCommand"}
 	ReplaceWithNextAvailableTokenCmd   = soapenc.QName{Space: NSTokenMgt, Local: "ReplaceWithNextAvailableTokenCommand"}
+	ExtendTokensCommand                = soapenc.QName{Space: NSTokenMgt, Local: "ExtendTokensCommand"}
 	LookupTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "LookupTokenEmergencyAccessCommand"}
 	UpdateTokenEmergencyAccessCommand  = soapenc.QName{Space: NSTokenMgt, Local: "UpdateTokenEmergencyAccessCommand"}
 	GenerateEmergencyAccessCodeCommand = soapenc.QName{Space: NSTokenMgt, Local: "GenerateEmergencyAccessCodeCommand"}
@@ -143,6 +144,7 @@ var (
 	TokenDTO                = soapenc.QName{Space: NSTokenData, Local: "TokenDTO"}
 	TokenEmergencyAccessDTO = soapenc.QName{Space: NSTokenData, Local: "TokenEmergencyAccessDTO"}
 	ReplaceTokenDTO         = soapenc.QName{Space: NSTokenData, Local: "ReplaceTokenDTO"}
+	ExtendTokenDTO          = soapenc.QName{Space: NSTokenData, Local: "ExtendTokenDTO"}
 	FilterType              = soapenc.QName{Space: NSSearch, Local: "Filter"}
 	SimpleFilter            = soapenc.QName{Space: NSSearch, Local: "Simple"}
 	EqualType               = soapenc.QName{Space: NSSearch, Local: "Equal"}

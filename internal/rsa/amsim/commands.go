@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,7 @@ func init() {
 		amproto.ActivityMonitorCommand:             (*Sim).activityMonitor,
 		amproto.ReplaceTokensCommand:               (*Sim).replaceTokens,
 		amproto.ReplaceWithNextAvailableTokenCmd:   (*Sim).replaceWithNext,
+		amproto.ExtendTokensCommand:                (*Sim).extendTokens,
 		amproto.LookupTokenEmergencyAccessCommand:  (*Sim).lookupEA,
 		amproto.UpdateTokenEmergencyAccessCommand:  (*Sim).updateEA,
 		amproto.GenerateEmergencyAccessCodeCommand: (*Sim).generateEACode,
@@ -349,7 +351,7 @@ func (s *Sim) tokenDTO(t *token) *soapenc.Value {
 		soapenc.Str("securityDomainId", s.domain.guid), soapenc.Long("rowVersion", int64(t.rowVersion)),
 		soapenc.Time("datePinModified", t.pinModified), soapenc.Time("dateEnableFlagModified", t.enableModified), soapenc.OptStr("notes", t.notes),
 		soapenc.Int("badTokenCodeCount", t.badCodeCount), soapenc.Int("replacementMode", t.replacementMode),
-		soapenc.OptStr("replaceTknSN", t.replaceSerial))
+		soapenc.OptStr("replaceTknSN", t.replaceSerial), soapenc.Int("extensionMode", boolInt(t.extended)), soapenc.OptStr("extensionTknSN", t.extensionSerial))
 	// pin stays nil: AM never hands a PIN back (helpdesk-ops §1.5)
 	if owner != nil {
 		v.Set(soapenc.Str("assignedUserId", owner.login))
@@ -857,4 +859,67 @@ func (s *Sim) newCode() string {
 			return string(b)
 		}
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// extendTokens gives each distributed software token the expiry of an
+// unassigned extension record, which is then deleted (helpdesk-ops §8.1).
+// Eligible [confirmed: S-doc-extend]: a software token, assigned and
+// distributed, not part of a replacement, not an evaluation serial (1–25).
+// The extension record [proposal: AM imports them from a token file; the
+// simulator takes any unassigned software token]: unassigned, a software
+// token, expiring after the token it extends. Every pair is checked before
+// any is changed; an ineligible one fails the command with
+// InvalidArgumentException [proposal].
+func (s *Sim) extendTokens(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	pairs := in.Field("extTknDTO").Items()
+	if len(pairs) == 0 {
+		return nil, badArg("extTknDTO: at least one ExtendTokenDTO is required")
+	}
+	type pair struct{ token, ext *token }
+	var all []pair
+	seen := map[*token]bool{}
+	for _, p := range pairs {
+		t, f := s.tokenByRef(p.Str("extendedTokenGuid"), "")
+		if f != nil {
+			return nil, f
+		}
+		ext, f := s.tokenByRef(p.Str("extentionTokenGuid"), "")
+		if f != nil {
+			return nil, f
+		}
+		serialNo, _ := strconv.Atoi(t.serial)
+		switch {
+		case t.typ != amproto.TokenTypeSoftID:
+			return nil, fault(amproto.ExInvalidArgument, "TOKEN_EXTEND_ERROR", "Token %s is not a software token: only software tokens can be extended (replace a hardware token)", t.serial)
+		case t.principal == "" || !t.distributed:
+			return nil, fault(amproto.ExInvalidArgument, "TOKEN_EXTEND_ERROR", "Token %s is not distributed to a user", t.serial)
+		case t.replacementMode != 0:
+			return nil, fault(amproto.ExInvalidArgument, "TOKEN_EXTEND_ERROR", "Token %s is being replaced", t.serial)
+		case serialNo >= 1 && serialNo <= 25:
+			return nil, fault(amproto.ExInvalidArgument, "TOKEN_EXTEND_ERROR", "Token %s is an evaluation token", t.serial)
+		case ext.principal != "" || ext.typ != amproto.TokenTypeSoftID || ext.replacementMode != 0:
+			return nil, fault(amproto.ExInvalidArgument, "TOKEN_EXTEND_ERROR", "Token %s is not an unassigned extension token record", ext.serial)
+		case !ext.expires.After(t.expires):
+			return nil, fault(amproto.ExInvalidArgument, "TOKEN_EXTEND_ERROR", "Extension token %s expires on %s, not after token %s (%s)",
+				ext.serial, ext.expires.Format("2006-01-02"), t.serial, t.expires.Format("2006-01-02"))
+		case seen[t] || seen[ext] || t == ext:
+			return nil, badArg("extTknDTO: token %s or %s named twice", t.serial, ext.serial)
+		}
+		seen[t], seen[ext] = true, true
+		all = append(all, pair{t, ext})
+	}
+	for _, p := range all {
+		p.token.expires, p.token.extended, p.token.extensionSerial = p.ext.expires, true, p.ext.serial
+		p.token.rowVersion++
+		delete(s.tokens, p.ext.guid)
+		delete(s.bySerial, p.ext.serial)
+	}
+	return reply(in), nil
 }

@@ -189,6 +189,12 @@ type token struct {
 	seed       [16]byte
 	pinMode    string // a profile's PIN handling (amproto.PINUse*); "" = PIN + tokencode
 	softIssued int    // times issued (AM's re-issue limit)
+	// distributed: a software token handed to its holder (issued, or loaded
+	// assigned); only those can have their lifetime extended
+	distributed bool
+	// extended: ExtendTokensCommand gave it the expiry of extensionSerial
+	extended        bool
+	extensionSerial string
 	profile    string // the software token profile it was issued with (GUID)
 	activation *activation
 }
@@ -349,6 +355,7 @@ func (s *Sim) AddToken(t Token) (string, error) {
 		lastLogin: t.LastLogin, nextTokencodeMode: t.NextTokencodeMode, badCodeCount: t.BadCodeCount, pinSet: t.PinSet, pin: t.PIN, rowVersion: 1}
 	if t.OwnerGUID != "" {
 		tk.assigned = t.Start
+		tk.distributed = t.Type == amproto.TokenTypeSoftID
 	}
 	s.tokens[tk.guid] = tk
 	s.bySerial[tk.serial] = tk

@@ -253,6 +253,7 @@ func (s *Sim) issue(r softRequest) {
 		t.drift, t.clockSkew, t.lastStep = 0, 0, 0
 	}
 	t.softIssued++
+	t.distributed = true
 	t.activation = nil
 	t.rowVersion++
 }
