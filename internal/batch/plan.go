@@ -93,7 +93,9 @@ func (pl Planner) Make(ctx context.Context, rows []Row, source string) (Plan, er
 	// row order: a plan never promises one token to two rows
 	var pool, exts []rsa.TokenSummary
 	var poolErr, extErr error
-	need := func(op Operation) bool { return slices.ContainsFunc(rows, func(r Row) bool { return r.Operation == op }) }
+	need := func(op Operation) bool {
+		return slices.ContainsFunc(rows, func(r Row) bool { return r.Operation == op })
+	}
 	if need(ReplaceNext) {
 		pool, poolErr = pl.Ops.Pool(ctx, rsa.PoolQuery{})
 		now := pl.Ops.Now()

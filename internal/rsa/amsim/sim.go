@@ -195,8 +195,8 @@ type token struct {
 	// extended: ExtendTokensCommand gave it the expiry of extensionSerial
 	extended        bool
 	extensionSerial string
-	profile    string // the software token profile it was issued with (GUID)
-	activation *activation
+	profile         string // the software token profile it was issued with (GUID)
+	activation      *activation
 }
 
 type eaState struct {
