@@ -30,18 +30,25 @@ type cli struct {
 
 func setup(t *testing.T) *cli {
 	t.Helper()
+	return setupSim(t, 20)
+}
+
+// setupSim is setup with users generated people (seed 5) and more sim
+// flags (--latency 20ms).
+func setupSim(t *testing.T, users int, simFlags ...string) *cli {
+	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "rsatui")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v %s", err, out)
 	}
-	settings := simtest.Start(t, bin, "--users", "20", "--seed", "5")
+	settings := simtest.Start(t, bin, append([]string{"--users", fmt.Sprint(users), "--seed", "5"}, simFlags...)...)
 	url := settings["RSATUI_AM_URL"]
 	if !strings.HasPrefix(url, "https://") {
 		t.Fatalf("rsatui sim serves %s, want HTTPS by default", url)
 	}
 	c := &cli{t: t, bin: bin, audit: filepath.Join(dir, "audit.jsonl"),
-		ds: demo.Generate(5, 20, time.Now())}
+		ds: demo.Generate(5, users, time.Now())}
 	// the banner's settings, as a person pastes them: AM and the directory
 	c.env = append(append(os.Environ(), "XDG_CONFIG_HOME="+dir, "RSATUI_AUDIT_LOG="+c.audit), simtest.Env(settings)...)
 	if settings["RSATUI_LDAP_URL"] == "" || settings["RSATUI_AM_ADMIN"] != demo.AdminUser {

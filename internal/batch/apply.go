@@ -51,7 +51,10 @@ type Runner struct {
 	// Reason is the ticket of the whole run: a row's own reason wins.
 	Reason string
 	// OnRow is told each row's end, one at a time (progress).
-	OnRow func(Result)
+	OnRow    func(Result)
+	once     sync.Once
+	recorded map[string]bool // audit ids with an outcome line, as an earlier run left them
+	settled  map[int]bool    // codes-file lines whose codes were last said in force or void
 	// Stop, when closed, starts no new row: those under way finish (a
 	// change is never cut in the middle), then Apply returns.
 	Stop <-chan struct{}
@@ -143,7 +146,8 @@ func (r *Runner) row(ctx context.Context, p Plan, i int, j *journal, codes *code
 		res.Outcome, res.Note = OutLook, last.Note
 		return res, nil
 	}
-	ctx = rsa.WithAuditTag(ctx, "batch", fmt.Sprintf("plan %s line %d", p.ID, s.Line))
+	tag := fmt.Sprintf("plan %s line %d", p.ID, s.Line)
+	ctx = rsa.WithAuditTag(ctx, "batch", tag)
 	reason := s.Reason
 	if reason == "" {
 		reason = r.Reason
@@ -151,7 +155,7 @@ func (r *Runner) row(ctx context.Context, p Plan, i int, j *journal, codes *code
 	ctx = rsa.WithReason(ctx, reason)
 	if seen && (last.State == jStart || last.State == jUnknown) {
 		res.Resumed = true
-		done, err := r.readBack(ctx, s, i, j, codes, &res)
+		done, err := r.readBack(ctx, s, i, tag, j, codes, &res)
 		if done || err != nil {
 			return res, err
 		}
@@ -251,7 +255,7 @@ func (r *Runner) send(ctx context.Context, s Step, before rsa.TokenState, codes 
 // holds the change the row is done (its audit intent gets its outcome);
 // when it does not, and nothing else changed the token, the row is run
 // (done false); when the token changed since, a person must look.
-func (r *Runner) readBack(ctx context.Context, s Step, i int, j *journal, codes *codesFile, res *Result) (bool, error) {
+func (r *Runner) readBack(ctx context.Context, s Step, i int, tag string, j *journal, codes *codesFile, res *Result) (bool, error) {
 	start := j.start(i)
 	st, err := r.Ops.Token(ctx, s.Token)
 	if err != nil {
@@ -270,14 +274,17 @@ func (r *Runner) readBack(ctx context.Context, s Step, i int, j *journal, codes 
 			s.Token, start.RowVersion, st.Token.RowVersion)
 		res.Outcome, res.Note = OutLook, note
 	}
-	if start.Audit != "" && r.Ops.Audit != nil {
+	// the killed run may have written the outcome (and the codes' state)
+	// before its journal line: not twice
+	recorded, settled := r.earlier(codes)
+	if start.Audit != "" && r.Ops.Audit != nil && !recorded[start.Audit] {
 		if err := r.Ops.Audit.Write(audit.Entry{ID: start.Audit, OSUser: r.Ops.Actor.OSUser, SSHUser: r.Ops.Actor.SSHUser, KeyFP: r.Ops.Actor.KeyFP,
 			Admin: r.Ops.Client().Admin(), Operation: "batch." + string(s.Operation), Target: "token " + s.Token, Reason: rsa.ReasonOf(ctx),
-			Params: map[string]string{"batch": fmt.Sprintf("line %d", s.Line), "note": note}, Outcome: outcome}); err != nil {
+			Params: map[string]string{"batch": tag, "note": note}, Outcome: outcome}); err != nil {
 			return true, err
 		}
 	}
-	if s.Operation == EASet {
+	if s.Operation == EASet && !settled[s.Line] {
 		state := codeVoid
 		if made {
 			state = codeInForce
@@ -351,4 +358,25 @@ func journalState(outcome string) string {
 		return jLook
 	}
 	return jFailed
+}
+
+// earlier reads, once, what an interrupted run left in the audit log and
+// the codes file: the changes whose outcome it wrote, and the rows whose
+// codes it settled, before it could say so in the journal.
+func (r *Runner) earlier(codes *codesFile) (recorded map[string]bool, settled map[int]bool) {
+	r.once.Do(func() {
+		r.recorded, r.settled = map[string]bool{}, map[int]bool{}
+		if r.Ops.Audit != nil {
+			entries, _ := audit.Tail(r.Ops.Audit.Path(), 0) // a line it cannot read is skipped: the worst is a second outcome line
+			for _, e := range entries {
+				if e.Outcome != audit.Intent && e.Error != audit.NoOutcome {
+					r.recorded[e.ID] = true
+				}
+			}
+		}
+		for line, state := range codes.states() {
+			r.settled[line] = state != codeSent
+		}
+	})
+	return r.recorded, r.settled
 }

@@ -2,8 +2,11 @@ package batch
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +49,12 @@ func (c *codesFile) open() error {
 	}
 	if err == nil && st.Size() == 0 {
 		err = c.put(f, codesHeader)
+	}
+	if err == nil && st.Size() > 0 {
+		// a line torn by a kill is ended, so that the next one is whole
+		if b, rerr := os.ReadFile(c.path); rerr == nil && b[len(b)-1] != '\n' {
+			_, err = f.WriteString("\n")
+		}
 	}
 	if err != nil {
 		f.Close()
@@ -97,3 +106,30 @@ func (c *codesFile) close() {
 
 // stamp is a moment as the codes file and the summary show it.
 func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
+
+// states is each line's last state in the file (none when it cannot be read).
+func (c *codesFile) states() map[int]string {
+	out := map[int]string{}
+	f, err := os.Open(c.path)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1
+	for {
+		rec, err := cr.Read()
+		if err != nil {
+			if err == io.EOF || !errors.Is(err, csv.ErrFieldCount) {
+				return out // the end, or a record torn by a kill
+			}
+			continue
+		}
+		if len(rec) < 4 {
+			continue
+		}
+		if line, err := strconv.Atoi(rec[0]); err == nil {
+			out[line] = rec[3]
+		}
+	}
+}

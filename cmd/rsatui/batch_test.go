@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/rsatui/rsatui/internal/audit"
+	"github.com/rsatui/rsatui/internal/batch"
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/rsa"
+)
+
+// TestBatchSurvivesKills: 200 rows against `rsatui sim --latency 20ms`
+// are planned (AM unchanged: every token's rowVersion as before), then
+// applied; the apply is killed with SIGKILL at a random row three times
+// and resumed; in the end every row is applied exactly once (each token's
+// rowVersion one up), AM holds every change, each change's intent has its
+// outcome in the audit, and each emergency code set is in force once.
+func TestBatchSurvivesKills(t *testing.T) {
+	c := setupSim(t, 260, "--latency", "20ms")
+	ctx := context.Background()
+	var url, ca string
+	for _, kv := range c.env {
+		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_URL="); ok {
+			url = v
+		}
+		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_CA_FILE="); ok {
+			ca = v
+		}
+	}
+	am, err := rsa.New(rsa.Config{URL: url, CAFile: ca, CommandClientUser: "CmdClient_sim", CommandClientPassword: "sim-secret",
+		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := rsa.NewOps(am)
+	ops.IdentitySource = demo.IdentitySourceName
+
+	// 200 tokens, four kinds of row
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("operation,serial,expires,count,reason\n")
+	var serials []string
+	for _, tk := range c.ds.Tokens {
+		if tk.Owner == "" || len(serials) == 200 {
+			continue
+		}
+		serials = append(serials, tk.Serial)
+		switch len(serials) % 4 {
+		case 0:
+			op := "disable"
+			if !tk.Enabled {
+				op = "enable"
+			}
+			fmt.Fprintf(&b, "%s,%s,,,INC7 reorg\n", op, tk.Serial)
+		case 1:
+			fmt.Fprintf(&b, "ea-set,%s,2d,,INC8 shipment late\n", tk.Serial)
+		case 2:
+			fmt.Fprintf(&b, "ea-set,%s,,3,\n", tk.Serial)
+		case 3:
+			fmt.Fprintf(&b, "clear-pin,%s,,,\n", tk.Serial)
+		}
+	}
+	if len(serials) != 200 {
+		t.Fatalf("the data set has %d assigned tokens", len(serials))
+	}
+	csvPath, planPath := filepath.Join(dir, "rows.csv"), filepath.Join(dir, "plan")
+	if err := os.WriteFile(csvPath, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	states := func() map[string]rsa.TokenState {
+		out := make(map[string]rsa.TokenState, len(serials))
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		work := make(chan string)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for s := range work {
+					st, err := ops.Token(ctx, s)
+					if err != nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					out[s] = st
+					mu.Unlock()
+				}
+			}()
+		}
+		for _, s := range serials {
+			work <- s
+		}
+		close(work)
+		wg.Wait()
+		return out
+	}
+	before := states()
+
+	var p batch.Plan
+	c.ok(&p, "batch", "plan", csvPath, "--out", planPath, "--json")
+	if len(p.Steps) != 200 || p.Count(batch.Change) < 150 {
+		t.Fatalf("plan: %d rows, %d changes", len(p.Steps), p.Count(batch.Change))
+	}
+	for s, st := range states() {
+		if st.Token.RowVersion != before[s].Token.RowVersion {
+			t.Fatalf("planning changed token %s (rowVersion %d → %d)", s, before[s].Token.RowVersion, st.Token.RowVersion)
+		}
+	}
+	if _, err := os.Stat(c.audit); err == nil {
+		if entries, _ := audit.Tail(c.audit, 0); len(entries) > 0 {
+			t.Fatalf("planning wrote the audit: %+v", entries)
+		}
+	}
+
+	// three runs killed at a random row, then one to the end
+	rng := rand.New(rand.NewPCG(30, uint64(os.Getpid())))
+	applied := 0
+	for kill := range 3 {
+		left := p.Count(batch.Change) - applied
+		at := 1 + rng.IntN(max(left/3, 1))
+		cmd := exec.Command(c.bin, "batch", "apply", planPath, "--lanes", "4")
+		cmd.Env = c.env
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		seen := 0
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "line ") {
+				seen++
+				if strings.Contains(sc.Text(), " ok") && !strings.Contains(sc.Text(), " done") {
+					applied++
+				}
+			}
+			if seen == at {
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				break
+			}
+		}
+		_ = cmd.Wait()
+		t.Logf("run %d killed after %d rows", kill+1, seen)
+	}
+	stdout, stderr, code := c.run("", "batch", "apply", planPath, "--lanes", "4")
+	if code != 0 {
+		t.Fatalf("the last run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "(resumed)") {
+		t.Errorf("no row was read back after the kills:\n%s", stdout)
+	}
+
+	// exactly once, and held
+	after := states()
+	for _, s := range p.Steps {
+		want := before[s.Token].Token.RowVersion
+		if s.Status == batch.Change {
+			want++
+		}
+		if got := after[s.Token].Token.RowVersion; got != want {
+			t.Errorf("line %d %s %s: rowVersion %d → %d (applied %d times)", s.Line, s.Operation, s.Token, before[s.Token].Token.RowVersion, got, got-before[s.Token].Token.RowVersion)
+		}
+		if s.Status == batch.Change && !batch.Holds(s, after[s.Token], before[s.Token].Token.Expires) {
+			t.Errorf("line %d %s %s: AM does not hold the change", s.Line, s.Operation, s.Token)
+		}
+	}
+
+	// the audit: each change row has exactly one ok, and no intent lacks its outcome
+	entries, err := audit.Tail(c.audit, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := map[string]int{}
+	for _, e := range entries {
+		if e.Outcome == audit.OK {
+			ok[e.Params["batch"]]++
+		}
+	}
+	for _, e := range audit.Pair(entries) {
+		if e.Error == audit.NoOutcome {
+			t.Errorf("an intent without its outcome: %+v", e)
+		}
+	}
+	for _, s := range p.Steps {
+		tag := fmt.Sprintf("plan %s line %d", p.ID, s.Line)
+		if s.Status == batch.Change && ok[tag] != 1 {
+			t.Errorf("line %d: %d ok outcomes in the audit", s.Line, ok[tag])
+		}
+	}
+
+	// the codes: each ea-set row's set in force once, and AM's fixed code is the one in the file
+	f, err := os.Open(planPath + ".codes.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inForce, lastSent := map[string]int{}, map[string]string{}
+	for _, r := range recs[1:] {
+		switch r[3] {
+		case "in force":
+			inForce[r[1]]++
+		case "sent, not yet confirmed":
+			lastSent[r[1]] = r[4]
+		}
+	}
+	for _, s := range p.Steps {
+		if s.Operation != batch.EASet || s.Status != batch.Change {
+			continue
+		}
+		if inForce[s.Token] != 1 {
+			t.Errorf("line %d: %d 'in force' lines for token %s", s.Line, inForce[s.Token], s.Token)
+		}
+		if s.Count == 0 && lastSent[s.Token] == "" {
+			t.Errorf("line %d: no code for token %s in the file", s.Line, s.Token)
+		}
+	}
+	if data, _ := json.Marshal(c.stderr.String()); strings.Contains(string(data), "sent, not yet") {
+		t.Error("codes reached the terminal")
+	}
+}
