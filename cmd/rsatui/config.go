@@ -46,6 +46,7 @@ var settings = []setting{
 	{flag: "ldap-base-dn", section: "ldap", key: "base_dn", help: "where to search people (default: the domain)"},
 	{flag: "ldap-insecure-skip-verify", section: "ldap", key: "insecure_skip_verify", isBool: true, help: "do not verify the directory's certificate"},
 	{flag: "timezone", section: "console", key: "timezone", help: "zone the console shows times in, e.g. Europe/Berlin (default: TZ, else the machine's)"},
+	{flag: "audit-syslog", section: "audit", key: "syslog", help: "also send the audit's lines to syslog (RFC 5424): unix:///dev/log (the local daemon or journald), tcp://host:514 or udp://host:514"},
 	{flag: "ea-lifetime", section: "defaults", key: "ea_lifetime", help: "how long emergency access lasts unless said otherwise: the form's and ea set's start, e.g. 3d (default " + rsa.DefaultEALifetime + "; AM's maximum is its own)"},
 }
 
@@ -174,6 +175,9 @@ type fileConfig struct {
 	Defaults struct {
 		EALifetime string `toml:"ea_lifetime"`
 	} `toml:"defaults"`
+	Audit struct {
+		Syslog string `toml:"syslog"`
+	} `toml:"audit"`
 	// Keys changes the console's key bindings: an action's name and the
 	// keys that replace its defaults (ui.WithKeys checks them).
 	Keys map[string][]string `toml:"keys"`

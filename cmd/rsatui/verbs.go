@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -119,6 +120,39 @@ func attachAudit(cmd *cobra.Command, b *backend) error {
 	}
 	// every line names the AM (host and port only) and marks --demo
 	log.Endpoint, log.Demo = b.info.Server, b.info.Demo
+	c, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	if target := c["audit-syslog"]; target != "" {
+		fwd, err := audit.NewForwarder(log.Path(), target)
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		// a failure is said, never in the way: the lines stay in the file
+		// and the next forward sends them
+		stderr := cmd.ErrOrStderr()
+		var held atomic.Value
+		fwd.OnError = func(err error) {
+			if cmd == cmd.Root() { // the console draws on the terminal: said when it ends
+				held.Store(err)
+				return
+			}
+			fmt.Fprintln(textsafe.Writer{W: stderr}, "rsatui:", err)
+		}
+		log.Forward = fwd
+		b.cleanup = append(b.cleanup, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			err := fwd.Close(ctx)
+			if e, _ := held.Load().(error); e != nil && err == nil {
+				err = fmt.Errorf("%w (sent since)", e)
+			}
+			if err != nil {
+				fmt.Fprintln(textsafe.Writer{W: stderr}, "rsatui:", err)
+			}
+		})
+	}
 	b.ops.Audit = log
 	b.ops.Actor = rsa.Actor{OSUser: audit.CurrentUser()}
 	if c := os.Getenv("SSH_CONNECTION"); c != "" {

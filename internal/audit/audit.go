@@ -53,6 +53,9 @@ const (
 	Refused = "refused" // a rule said no before or at AM; nothing changed
 	Failed  = "failed"  // AM or the network failed; the token is as re-read
 	Unknown = "unknown" // the reply was lost and the re-read failed too
+	// Alarm is a line of its own, no change: a guard saw something a
+	// security team must hear of (forwarded as an alert).
+	Alarm = "alarm"
 )
 
 // Log appends entries to a file. Safe for concurrent use.
@@ -62,6 +65,9 @@ type Log struct {
 	// Endpoint and Demo are written into every entry (set once, after Open).
 	Endpoint string
 	Demo     bool
+	// Forward, when set, is kicked after every line: it sends the file's
+	// new lines to syslog, never holding the write up.
+	Forward *Forwarder
 }
 
 // DefaultPath is $XDG_STATE_HOME/rsatui/audit.jsonl (~/.local/state/… by default).
@@ -150,7 +156,13 @@ func (l *Log) Write(e Entry) error {
 		f.Close()
 		return fmt.Errorf("audit log: %w", err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if l.Forward != nil {
+		l.Forward.Kick()
+	}
+	return nil
 }
 
 // CurrentUser is the OS user running rsatui.
