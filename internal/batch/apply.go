@@ -43,7 +43,7 @@ type Summary map[string]int
 
 // Runner applies a plan.
 type Runner struct {
-	Ops   *rsa.Ops
+	Ops   AM
 	Lanes int
 	// Journal and Codes are the files of the run (the verb puts them next
 	// to the plan: PLAN.journal, PLAN.codes.csv).
@@ -72,8 +72,8 @@ func (r *Runner) Apply(ctx context.Context, p Plan) (Summary, error) {
 	if r.Lanes < 1 || r.Lanes > MaxLanes {
 		return nil, fmt.Errorf("%w: lanes %d: give 1 to %d", rsa.ErrInvalidInput, r.Lanes, MaxLanes)
 	}
-	if p.Endpoint != "" && p.Endpoint != r.Ops.Client().Endpoint() {
-		return nil, fmt.Errorf("%w: the plan was made against %s, not %s: plan the file again against this AM", rsa.ErrInvalidInput, p.Endpoint, r.Ops.Client().Endpoint())
+	if p.Endpoint != "" && p.Endpoint != r.Ops.Endpoint() {
+		return nil, fmt.Errorf("%w: the plan was made against %s, not %s: plan the file again against this AM", rsa.ErrInvalidInput, p.Endpoint, r.Ops.Endpoint())
 	}
 	j, err := openJournal(r.Journal)
 	if err != nil {
@@ -277,10 +277,8 @@ func (r *Runner) readBack(ctx context.Context, s Step, i int, tag string, j *jou
 	// the killed run may have written the outcome (and the codes' state)
 	// before its journal line: not twice
 	recorded, settled := r.earlier(codes)
-	if start.Audit != "" && r.Ops.Audit != nil && !recorded[start.Audit] {
-		if err := r.Ops.Audit.Write(audit.Entry{ID: start.Audit, OSUser: r.Ops.Actor.OSUser, SSHUser: r.Ops.Actor.SSHUser, KeyFP: r.Ops.Actor.KeyFP,
-			Admin: r.Ops.Client().Admin(), Operation: "batch." + string(s.Operation), Target: "token " + s.Token, Reason: rsa.ReasonOf(ctx),
-			Params: map[string]string{"batch": tag, "note": note}, Outcome: outcome}); err != nil {
+	if start.Audit != "" && !recorded[start.Audit] {
+		if err := r.Ops.Settle(ctx, start.Audit, "batch."+string(s.Operation), "token "+s.Token, outcome, note); err != nil {
 			return true, err
 		}
 	}
@@ -365,15 +363,7 @@ func journalState(outcome string) string {
 // codes it settled, before it could say so in the journal.
 func (r *Runner) earlier(codes *codesFile) (recorded map[string]bool, settled map[int]bool) {
 	r.once.Do(func() {
-		r.recorded, r.settled = map[string]bool{}, map[int]bool{}
-		if r.Ops.Audit != nil {
-			entries, _ := audit.Tail(r.Ops.Audit.Path(), 0) // a line it cannot read is skipped: the worst is a second outcome line
-			for _, e := range entries {
-				if e.Outcome != audit.Intent && e.Error != audit.NoOutcome {
-					r.recorded[e.ID] = true
-				}
-			}
-		}
+		r.recorded, r.settled = r.Ops.Settled(), map[int]bool{}
 		for line, state := range codes.states() {
 			r.settled[line] = state != codeSent
 		}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa"
 )
@@ -103,9 +102,6 @@ func (c *codesFile) close() {
 		c.f.Close()
 	}
 }
-
-// stamp is a moment as the codes file and the summary show it.
-func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
 
 // states is each line's last state in the file (none when it cannot be read).
 func (c *codesFile) states() map[int]string {

@@ -69,10 +69,33 @@ func (p Plan) Count(status string) int {
 // planFormat is the version of the plan file.
 const planFormat = 1
 
+// AM is what a batch asks of AM: rsa's operations (each with its rules
+// and its audit), the reads a plan makes, and the audit's word on changes
+// an interrupted run left (*rsa.Ops).
+type AM interface {
+	Token(ctx context.Context, serial string) (rsa.TokenState, error)
+	UserTokens(ctx context.Context, login string) (rsa.Principal, []rsa.TokenSummary, error)
+	Pool(ctx context.Context, q rsa.PoolQuery) ([]rsa.TokenSummary, error)
+	Permits(p rsa.Permission) error
+	ParseExpiry(s string) (time.Time, error)
+	Validate(r rsa.EARequest) error
+	SetEmergencyAccess(ctx context.Context, r rsa.EARequest) (rsa.EAResult, error)
+	ClearEmergencyAccess(ctx context.Context, serial string, read *rsa.TokenState) (rsa.EAResult, error)
+	Replace(ctx context.Context, oldSerial, with string, setNewPin bool) (rsa.ReplaceResult, error)
+	Unassign(ctx context.Context, serial string, endEA bool) (rsa.TokenResult, error)
+	SetEnabled(ctx context.Context, serial string, enable bool) (rsa.TokenResult, error)
+	ClearPIN(ctx context.Context, serial string) (rsa.TokenResult, error)
+	ExtendLifetime(ctx context.Context, serial string) (rsa.TokenResult, error)
+	Endpoint() string
+	Admin() string
+	Settle(ctx context.Context, id, operation, target, outcome, note string) error
+	Settled() map[string]bool
+}
+
 // Planner checks rows against AM without changing anything: it only reads
 // (tokens, people, the pool) and asks rsa's rules.
 type Planner struct {
-	Ops *rsa.Ops
+	Ops AM
 	// Lanes is how many rows are read at once.
 	Lanes int
 	// DefaultLifetime is an ea-set row's lifetime when it gives none (the
@@ -85,7 +108,7 @@ type Planner struct {
 // Make plans the rows.
 func (pl Planner) Make(ctx context.Context, rows []Row, source string) (Plan, error) {
 	p := Plan{Format: planFormat, ID: newID(), Created: time.Now().UTC(), Source: source,
-		Endpoint: pl.Ops.Client().Endpoint(), Admin: pl.Ops.Client().Admin(), Steps: make([]Step, len(rows))}
+		Endpoint: pl.Ops.Endpoint(), Admin: pl.Ops.Admin(), Steps: make([]Step, len(rows))}
 	for i, r := range rows {
 		p.Steps[i] = Step{Row: r}
 	}
@@ -98,7 +121,7 @@ func (pl Planner) Make(ctx context.Context, rows []Row, source string) (Plan, er
 	}
 	if need(ReplaceNext) {
 		pool, poolErr = pl.Ops.Pool(ctx, rsa.PoolQuery{})
-		now := pl.Ops.Now()
+		now := time.Now()
 		pool = slices.DeleteFunc(pool, func(t rsa.TokenSummary) bool {
 			return t.Retired() || t.Lost || !t.Expires.IsZero() && !t.Expires.After(now)
 		})
@@ -253,7 +276,7 @@ func (pl Planner) check(s *Step, st rsa.TokenState, pool *[]rsa.TokenSummary, ex
 		}
 		var warn []string
 		if err == nil {
-			warn, err = rsa.EAReady(t, o.Now())
+			warn, err = rsa.EAReady(t, time.Now())
 		}
 		if err != nil || !permits(rsa.EAPermission(r.Mode)) {
 			if err != nil {
@@ -262,7 +285,7 @@ func (pl Planner) check(s *Step, st rsa.TokenState, pool *[]rsa.TokenSummary, ex
 			return
 		}
 		s.ExpiresAt = exp
-		words := r.Describe(o.Now(), time.Local)
+		words := r.Describe(time.Now(), time.Local)
 		if st.EA.Active() {
 			words += " It is in emergency access already: its codes are replaced."
 		}

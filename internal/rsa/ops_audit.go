@@ -203,3 +203,42 @@ func ReasonOf(ctx context.Context) string {
 	r, _ := ctx.Value(reasonKey{}).(string)
 	return r
 }
+
+// Endpoint is the AM the operations go to (host and port, as audited).
+func (o *Ops) Endpoint() string { return o.c.Endpoint() }
+
+// Admin is the AM administrator the operations run as.
+func (o *Ops) Admin() string { return o.c.Admin() }
+
+// Settle writes the outcome line of a change whose intent (id) a process
+// wrote before it was killed, once its token has been read back: outcome
+// audit.OK (AM holds it), audit.Failed (it was not made) or audit.Unknown.
+// Nothing is written without an audit log.
+func (o *Ops) Settle(ctx context.Context, id, operation, target, outcome, note string) error {
+	if o.Audit == nil {
+		return nil
+	}
+	params := map[string]string{"note": note}
+	if tag, _ := ctx.Value(auditTagKey{}).([2]string); tag[0] != "" {
+		params[tag[0]] = tag[1]
+	}
+	return o.Audit.Write(audit.Entry{ID: id, OSUser: o.Actor.OSUser, SSHUser: o.Actor.SSHUser, KeyFP: o.Actor.KeyFP,
+		Admin: o.c.Admin(), Operation: operation, Target: target, Params: params, Reason: ReasonOf(ctx), Outcome: outcome})
+}
+
+// Settled is the ids of the changes whose outcome the audit log holds
+// (a line it cannot read is passed over): an interrupted run's changes
+// are settled once.
+func (o *Ops) Settled() map[string]bool {
+	out := map[string]bool{}
+	if o.Audit == nil {
+		return out
+	}
+	entries, _ := audit.Tail(o.Audit.Path(), 0)
+	for _, e := range entries {
+		if e.Outcome != audit.Intent && e.Error != audit.NoOutcome {
+			out[e.ID] = true
+		}
+	}
+	return out
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/am"
 )
@@ -94,9 +93,4 @@ func (o *Ops) extendLifetime(ctx context.Context, serial string) (TokenResult, e
 			before.Token.Expires.Format("2006-01-02"), ext.Serial)
 	}
 	return res, err
-}
-
-// extendedSince reports whether st shows a lifetime extension past was.
-func extendedSince(st TokenState, was time.Time) bool {
-	return st.Token.ExtensionMode == ExtensionExtended && st.Token.Expires.After(was)
 }
