@@ -73,6 +73,7 @@ changes already sent finish and show their result, then the sessions close.`,
 				return err
 			}
 			defer b.close()
+			console.PlanDir = planDir(b)
 			// SSH user names and key comments come from clients: logged safely
 			logger := log.New(textsafe.Writer{W: cmd.ErrOrStderr()}, "rsatui serve: ", log.LstdFlags)
 			srv, err := sshserve.New(sshserve.Config{Listen: listen, HostKeyPath: hostKey, AuthorizedKeysPath: authKeys,

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -20,6 +21,7 @@ const unfinishedWait = 20 * time.Second
 // runTUI opens the console on a backend until the user quits.
 func runTUI(cmd *cobra.Command, b *backend, opt ui.Options) error {
 	defer b.close()
+	opt.PlanDir = planDir(b)
 	m := ui.New(b.dir, b.ops, b.info, opt)
 	p := tea.NewProgram(m, tea.WithContext(cmd.Context()))
 	final, err := p.Run()
@@ -57,4 +59,10 @@ func sayUnfinished(cmd *cobra.Command, w *ui.Unfinished) error {
 		fmt.Fprintln(out, "rsatui: "+w.Unseen+".")
 	}
 	return &exitError{code: exitUnknown, err: errors.New("the change's result was not seen"), printed: true}
+}
+
+// planDir is where the console keeps the plans it runs: beside the audit
+// log (rsatui batch apply PATH goes on with one it did not finish).
+func planDir(b *backend) string {
+	return filepath.Join(filepath.Dir(b.ops.Audit.Path()), "plans")
 }

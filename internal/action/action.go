@@ -56,6 +56,17 @@ const (
 	NewSeed               Name = "new-seed"
 )
 
+// The week's reports: rows selected, then one change planned for all of
+// them (the plan shown before it runs, as batch plan prints it).
+const (
+	Select       Name = "select"
+	SelectAll    Name = "select-all"
+	PlanReplace  Name = "plan-replace"
+	PlanExtend   Name = "plan-extend"
+	PlanDisable  Name = "plan-disable"
+	PlanUnassign Name = "plan-unassign"
+)
+
 // The forms, the confirm and the result.
 const (
 	NextField      Name = "next-field"

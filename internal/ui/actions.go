@@ -6,6 +6,8 @@ import (
 
 	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/batch"
+	"github.com/rsatui/rsatui/internal/report"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
@@ -22,6 +24,8 @@ const (
 	onPool             // the token pool (assign, replace)
 	onShortForm        // the resync, passcode-test, extend and add-codes forms
 	onActivity         // what AM saw of a person, every record
+	onReport           // a report of the week (:report): rows to select
+	onPlan             // a plan for the selected rows, then its run
 )
 
 // screens name the screens, in the README's order.
@@ -31,11 +35,15 @@ var screens = []struct {
 }{
 	{onPeople, "people list"}, {onTokens, "token list"}, {onToken, "token"}, {onForm, "emergency access"},
 	{onResult, "result"}, {onPool, "token pool"}, {onShortForm, "resync, test and extend forms"}, {onActivity, "what AM saw"},
+	{onReport, "report"}, {onPlan, "plan"},
 }
 
 const (
-	everywhere = onPeople | onTokens | onToken | onForm | onResult | onPool | onActivity
-	scrolled   = onPeople | onTokens | onToken | onResult | onPool | onActivity
+	everywhere = onPeople | onTokens | onToken | onForm | onResult | onPool | onActivity | onReport | onPlan
+	scrolled   = onPeople | onTokens | onToken | onResult | onPool | onActivity | onPlan
+	// a report's rows move as a list's, but space selects there (not a
+	// page down)
+	listed = scrolled | onReport
 )
 
 // target is what an action acts on: the person on screen, their AM
@@ -49,6 +57,7 @@ type target struct {
 	all       []rsa.TokenState // the person's tokens (their screen)
 	held      rsa.Holding
 	activity  []rsa.AuthEvent // what AM saw of the person, as the screen holds it
+	selected  []report.Row    // a report's rows selected
 	parent    string          // "the token list", "the token"
 }
 
@@ -112,17 +121,17 @@ var actions = []actionDef{
 		where: "every screen but the people list; the form goes back with esc"},
 	{name: action.Quit, keys: []string{"q"}, desc: "quit", on: everywhere, where: "every screen, outside a text box"},
 
-	{name: action.Up, keys: []string{"up", "k"}, desc: "up", on: scrolled, where: movingWhere},
-	{name: action.Down, keys: []string{"down", "j"}, desc: "down", on: scrolled, where: movingWhere},
-	{name: action.PageUp, keys: []string{"pgup", "b"}, desc: "page up", on: scrolled, where: movingWhere},
+	{name: action.Up, keys: []string{"up", "k"}, desc: "up", on: listed, where: movingWhere},
+	{name: action.Down, keys: []string{"down", "j"}, desc: "down", on: listed, where: movingWhere},
+	{name: action.PageUp, keys: []string{"pgup", "b"}, desc: "page up", on: listed, where: movingWhere},
 	{name: action.PageDown, keys: []string{"pgdown", "f", "space"}, desc: "page down", on: scrolled, where: movingWhere},
-	{name: action.HalfPageUp, keys: []string{"ctrl+u"}, desc: "half a page up", on: scrolled, where: movingWhere},
-	{name: action.HalfPageDown, keys: []string{"ctrl+d"}, desc: "half a page down", on: scrolled, where: movingWhere},
-	{name: action.Top, keys: []string{"home", "g"}, desc: "first", on: scrolled, where: movingWhere},
-	{name: action.Bottom, keys: []string{"end", "G"}, desc: "last", on: scrolled, where: movingWhere},
+	{name: action.HalfPageUp, keys: []string{"ctrl+u"}, desc: "half a page up", on: listed, where: movingWhere},
+	{name: action.HalfPageDown, keys: []string{"ctrl+d"}, desc: "half a page down", on: listed, where: movingWhere},
+	{name: action.Top, keys: []string{"home", "g"}, desc: "first", on: listed, where: movingWhere},
+	{name: action.Bottom, keys: []string{"end", "G"}, desc: "last", on: listed, where: movingWhere},
 
-	{name: action.Open, keys: []string{"enter"}, desc: "open", on: onPeople | onTokens | onPool},
-	{name: action.Refresh, keys: []string{"r"}, desc: "read again from AM", on: onPeople | onTokens | onToken | onPool},
+	{name: action.Open, keys: []string{"enter"}, desc: "open", on: onPeople | onTokens | onPool | onReport},
+	{name: action.Refresh, keys: []string{"r"}, desc: "read again from AM", on: onPeople | onTokens | onToken | onPool | onReport},
 
 	{name: action.Unlock, keys: []string{"u"}, desc: "unlock (AM lockout)", on: onTokens,
 		perms: need(rsa.PermUnlock), fix: "unlocks",
@@ -248,6 +257,18 @@ var actions = []actionDef{
 	{name: action.Failures, keys: []string{"F"}, desc: "failures only / every record", on: onActivity},
 	{name: action.FilterType, keys: []string{"t"}, desc: "show one type of token (again: the next type)", on: onPool},
 	{name: action.Explain, keys: []string{"i"}, desc: "explain fields", on: onToken},
+
+	// the week's reports (:report): the selection, then one change for all
+	{name: action.Select, keys: []string{"space"}, desc: "select / unselect", on: onReport},
+	{name: action.SelectAll, keys: []string{"*"}, desc: "select all / none", on: onReport},
+	{name: action.PlanReplace, keys: []string{"R"}, desc: "plan: replace them (next from the pool)", on: onReport,
+		perms: need(rsa.PermReplace), unavailable: noSelection, open: openPlanFor(batch.ReplaceNext)},
+	{name: action.PlanExtend, keys: []string{"L"}, desc: "plan: extend the software tokens' lifetime", on: onReport,
+		perms: need(rsa.PermAssign), unavailable: noSelection, open: openPlanFor(batch.Extend)},
+	{name: action.PlanDisable, keys: []string{"d"}, desc: "plan: disable them", on: onReport,
+		perms: need(rsa.PermDisable), unavailable: noSelection, open: openPlanFor(batch.Disable)},
+	{name: action.PlanUnassign, keys: []string{"U"}, desc: "plan: unassign them", on: onReport,
+		perms: need(rsa.PermUnassign), unavailable: noSelection, open: openPlanFor(batch.Unassign)},
 
 	{name: action.NextField, keys: []string{"tab", "down"}, desc: "next field", on: onForm | onShortForm, typed: true},
 	{name: action.PreviousField, keys: []string{"shift+tab", "up"}, desc: "previous field", on: onForm | onShortForm, typed: true},

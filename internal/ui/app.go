@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/textsafe"
 
 	"charm.land/bubbles/v2/key"
@@ -76,6 +78,10 @@ type Options struct {
 	// Context is the console's life: when it ends (an SSH session closes)
 	// the person screens stop watching (nil: the program's).
 	Context context.Context
+	// PlanDir is where a plan run from a report is kept with its journal
+	// (rsatui batch apply goes on with it); "" : plans beside the default
+	// audit log.
+	PlanDir string
 }
 
 // New builds the console.
@@ -99,12 +105,15 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 	if opt.Context == nil {
 		opt.Context = context.Background()
 	}
-	c := &common{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), km: km, now: opt.Now, loc: opt.Location, eaLifetime: opt.EALifetime,
+	if opt.PlanDir == "" {
+		opt.PlanDir = filepath.Join(filepath.Dir(audit.DefaultPath()), "plans")
+	}
+	c := &common{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), km: km, now: opt.Now, loc: opt.Location, eaLifetime: opt.EALifetime, planDir: opt.PlanDir,
 		feed: opt.Activity, ctx: opt.Context}
 	m := Model{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 	m.palette = textinput.New()
 	m.palette.Prompt = ":"
-	m.palette.Placeholder = "user <text> · token <serial> · ticket <INC123 why> · quit"
+	m.palette.Placeholder = "user <text> · token <serial> · report expiring|leavers|unused · ticket <INC123> · quit"
 	// bounded like every text box: a megabyte pasted by mistake froze the
 	// console for minutes (every render drew all of it)
 	m.palette.CharLimit = len("ticket ") + rsa.MaxReasonLen
@@ -490,6 +499,10 @@ func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.searchPeople(arg, true)
 		case "ea", "next", "locked":
 			return m, m.apply(nil, append(do(resetReq{}), openHolders(m.c, verb)...))
+		case "report":
+			return m, m.apply(nil, append(do(resetReq{}), openReport(m.c, arg)...))
+		case "expiring", "leavers", "unused":
+			return m, m.apply(nil, append(do(resetReq{}), openReport(m.c, verb+" "+arg)...))
 		case "ticket":
 			if err := rsa.CheckReason(arg); err != nil {
 				m.setStatus(trimKind(err), true)
@@ -511,7 +524,7 @@ func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		case "":
 			return m, nil
 		}
-		m.setStatus(fmt.Sprintf("Unknown command %q: try user <text>, token <serial>, ticket <text> or quit.", verb), true)
+		m.setStatus(fmt.Sprintf("Unknown command %q: try user <text>, token <serial>, report expiring|leavers|unused, ticket <text> or quit.", verb), true)
 		return m, nil
 	}
 	var cmd tea.Cmd

@@ -83,6 +83,8 @@ type common struct {
 	// ticket is the help desk's ticket or reason (:ticket), kept in the
 	// audit of every change sent while it is set
 	ticket string
+	// planDir is where a report's plan is kept while it runs
+	planDir string
 }
 
 // onTop reports whether p is the pane on screen.

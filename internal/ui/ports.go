@@ -10,6 +10,7 @@ import (
 	"context"
 
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/batch"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
@@ -21,10 +22,17 @@ type Directory interface {
 	// Lookup reads one person in full: what the search leaves out (the
 	// account's expiry, the password's state) for their dashboard.
 	Lookup(ctx context.Context, login string) (ad.User, error)
+	// LookupMany reads many people at once, in batches of logins (the
+	// leavers report).
+	LookupMany(ctx context.Context, logins []string) (map[string]ad.User, int, error)
 }
 
 // AM is what the console asks of Authentication Manager.
 type AM interface {
+	// batch.AM is what a plan reads and runs (the reports' actions).
+	batch.AM
+	// AssignedTokens is every assigned token, page by page (the reports).
+	AssignedTokens(ctx context.Context) ([]rsa.TokenSummary, error)
 	// UserTokenStates reads a person's tokens and their emergency access,
 	// the lookups at once; an rsa.ErrIncomplete error comes with every
 	// token, the ones not read in full saying what is missing.

@@ -30,6 +30,10 @@ func (d *blockingDir) Lookup(ctx context.Context, login string) (ad.User, error)
 	return ad.User{Login: login}, nil
 }
 
+func (d *blockingDir) LookupMany(context.Context, []string) (map[string]ad.User, int, error) {
+	return nil, 0, errors.New("blockingDir reads no one in bulk")
+}
+
 func (d *blockingDir) Search(ctx context.Context, q string, first int, page func([]ad.User) error) error {
 	c := searchCall{query: q, first: first, answer: make(chan []ad.User), ended: make(chan error, 1)}
 	d.started <- c

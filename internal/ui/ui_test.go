@@ -29,17 +29,18 @@ import (
 var now = time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC)
 
 type world struct {
-	sim *amsim.Sim
-	ops *rsa.Ops
-	dir *ad.Client
-	ds  *demo.Dataset
-	st  *stack.Stack
+	plans string // where the consoles keep the plans they run
+	sim   *amsim.Sim
+	ops   *rsa.Ops
+	dir   *ad.Client
+	ds    *demo.Dataset
+	st    *stack.Stack
 }
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	st := stacktest.Start(t, stack.Options{Seed: 1, Users: 30, Now: func() time.Time { return now }})
-	return &world{sim: st.Sim, ops: st.Ops, dir: st.Dir, ds: st.DS, st: st}
+	return &world{plans: t.TempDir(), sim: st.Sim, ops: st.Ops, dir: st.Dir, ds: st.DS, st: st}
 }
 
 // model is a console of its own on the world: its operations are derived
@@ -50,7 +51,7 @@ func (w *world) model(readOnly bool) ui.Model {
 		g, _ = rsa.GrantOf(rsa.RoleViewer, "")
 	}
 	return ui.New(w.dir, w.ops.For(rsa.Actor{}, g), ui.Info{Server: "am.corp.example:7002", IdentitySource: demo.IdentitySourceName,
-		Admin: demo.AdminUser, ReadOnly: readOnly}, ui.Options{NoColor: true, Now: func() time.Time { return now }})
+		Admin: demo.AdminUser, ReadOnly: readOnly}, ui.Options{NoColor: true, Now: func() time.Time { return now }, PlanDir: w.plans})
 }
 
 // probe runs the console under teatest's real program and records the frame
