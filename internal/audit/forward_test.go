@@ -2,8 +2,8 @@ package audit_test
 
 import (
 	"bufio"
-	"io"
 	"context"
+	"io"
 	"net"
 	"path/filepath"
 	"strconv"
