@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -297,36 +298,59 @@ var manyAttributes = append(append([]string(nil), userAttributes...), "accountEx
 const LoginsPerQuery = 100
 
 // LookupMany reads the people with these logins (sAMAccountName), in
-// queries of LoginsPerQuery logins each (one OR filter), not one a person.
+// queries of LoginsPerQuery logins each (one OR filter), not one a person,
+// several at once (the connection's bound on concurrent searches holds).
 // A login the directory does not have is absent from the map; queries
 // reports how many searches it took (a report's round trips).
 func (c *Client) LookupMany(ctx context.Context, logins []string) (found map[string]User, queries int, err error) {
-	found = make(map[string]User, len(logins))
+	var filters []string
 	for start := 0; start < len(logins); start += LoginsPerQuery {
-		chunk := logins[start:min(start+LoginsPerQuery, len(logins))]
 		var b strings.Builder
-		b.WriteString("(&" + personFilter + "(|")
 		n := 0
-		for _, l := range chunk {
+		for _, l := range logins[start:min(start+LoginsPerQuery, len(logins))] {
 			if l == "" || len(l) > MaxQueryLen {
 				continue
 			}
 			b.WriteString("(sAMAccountName=" + ldap.EscapeFilter(l) + ")")
 			n++
 		}
-		b.WriteString("))")
-		if n == 0 {
-			continue
-		}
-		queries++
-		if err := c.search(ctx, b.String(), 0, manyAttributes, func(us []User) error {
-			for _, u := range us {
-				found[strings.ToLower(u.Login)] = u
-			}
-			return nil
-		}); err != nil {
-			return found, queries, err
+		if n > 0 {
+			filters = append(filters, "(&"+personFilter+"(|"+b.String()+"))")
 		}
 	}
-	return found, queries, nil
+	found = make(map[string]User, len(logins))
+	var mu sync.Mutex
+	var firstErr error
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range min(lookupLanes, len(filters)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range work {
+				err := c.search(ctx, f, 0, manyAttributes, func(us []User) error {
+					mu.Lock()
+					defer mu.Unlock()
+					for _, u := range us {
+						found[strings.ToLower(u.Login)] = u
+					}
+					return nil
+				})
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, f := range filters {
+		work <- f
+	}
+	close(work)
+	wg.Wait()
+	return found, len(filters), firstErr
 }
+
+// lookupLanes is how many of LookupMany's queries are in flight at once.
+const lookupLanes = 4

@@ -4,6 +4,8 @@ package adtest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"os"
 	"strings"
 	"testing"
@@ -18,6 +20,9 @@ func Config(tb testing.TB) ad.Config {
 	tb.Helper()
 	url := os.Getenv("RSATUI_AD_URL")
 	if url == "" {
+		if os.Getenv("RSATUI_REQUIRE_AD") == "1" {
+			tb.Fatal("RSATUI_REQUIRE_AD=1 but RSATUI_AD_URL is not set")
+		}
 		tb.Skip("skipped: needs the real directory (run bench/ad-search.sh)")
 	}
 	pw, err := os.ReadFile(os.Getenv("RSATUI_AD_PASSWORD_FILE"))
@@ -42,4 +47,19 @@ func Client(tb testing.TB) (*ad.Client, ad.Config) {
 		tb.Fatal(err)
 	}
 	return c, cfg
+}
+
+// TLS is the TLS configuration that trusts the directory's CA (for a
+// test's own LDAP connection, e.g. as the domain administrator).
+func TLS(tb testing.TB, cfg ad.Config) *tls.Config {
+	tb.Helper()
+	pem, err := os.ReadFile(cfg.CAFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		tb.Fatalf("no certificate in %s", cfg.CAFile)
+	}
+	return &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 }

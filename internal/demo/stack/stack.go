@@ -45,6 +45,9 @@ type Options struct {
 	// Helpdesk logs the clients in to AM as the demo's help-desk
 	// administrator instead of the full one (Start).
 	Helpdesk bool
+	// DirDelay is added before every page the embedded directory answers
+	// (a directory far away, for benchmarks).
+	DirDelay time.Duration
 }
 
 func (opt *Options) defaults() {
@@ -123,7 +126,7 @@ func Serve(opt Options) (*Servers, error) {
 	s.cleanup = append(s.cleanup, func() { _ = s.srv.Close() })
 	s.AMURL = scheme + "://" + ln.Addr().String()
 
-	dir, err := ldapsim.Start(ds.Directory(), ldapsim.Options{})
+	dir, err := ldapsim.Start(ds.Directory(), ldapsim.Options{Delay: opt.DirDelay})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("starting the directory: %w", err)
