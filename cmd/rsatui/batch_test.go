@@ -240,3 +240,64 @@ func TestBatchSurvivesKills(t *testing.T) {
 		t.Error("codes reached the terminal")
 	}
 }
+
+// TestBatchAndReportRefuseWhatTheyCannotDo: bad input is said, with the
+// exit code scripts read, and nothing reaches AM.
+func TestBatchAndReportRefuseWhatTheyCannotDo(t *testing.T) {
+	c := setup(t)
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	jdoe := c.ds.TokensOf("jdoe")[0]
+	bad := write("bad.csv", "operation,serial\ndisable,"+jdoe+"\nwipe,"+jdoe+"\n")
+	c.fails(exitUsage, `line 3: operation "wipe" is not one of`, "batch", "plan", bad, "--out", filepath.Join(dir, "p0"))
+	if _, err := os.Stat(filepath.Join(dir, "p0")); err == nil {
+		t.Fatal("a plan was written for a file with a bad row")
+	}
+	codes := write("codes.csv", "operation,serial,code\nea-set,"+jdoe+",Abcd2345\n")
+	c.fails(exitUsage, "codes and PINs do not go into a file", "batch", "plan", codes, "--out", filepath.Join(dir, "p1"))
+	good := write("good.csv", "operation,serial\ndisable,"+jdoe+"\n")
+	c.fails(exitUsage, "give --out PLAN", "batch", "plan", good)
+	plan := filepath.Join(dir, "plan")
+	c.ok(nil, "batch", "plan", good, "--out", plan)
+	c.fails(exitUsage, "exists: a plan is not written over", "batch", "plan", good, "--out", plan)
+	c.fails(exitUsage, "--lanes 99", "batch", "apply", plan, "--lanes", "99")
+	c.fails(exitUsage, "not a plan rsatui wrote", "batch", "apply", good)
+	c.fails(exitUsage, "--plan OPERATION and --out PLAN go together", "report", "expiring", "--plan", "replace-next")
+	c.fails(exitUsage, `--plan "wipe"`, "report", "expiring", "--plan", "wipe", "--out", filepath.Join(dir, "p2"))
+	c.fails(exitUsage, `--within "soon"`, "report", "expiring", "--within", "soon")
+	c.fails(exitUsage, "--json and --csv exclude each other", "report", "unused", "--json", "--csv")
+	// a plan applied against another AM is refused before anything is sent
+	var p batch.Plan
+	b, _ := os.ReadFile(plan)
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	p.Endpoint = "am.elsewhere.example:7002"
+	other := filepath.Join(dir, "other")
+	if err := p.Write(other); err != nil {
+		t.Fatal(err)
+	}
+	c.fails(exitUsage, "the plan was made against am.elsewhere.example:7002", "batch", "apply", other)
+	var shown struct {
+		Enabled bool `json:"enabled"`
+	}
+	c.ok(&shown, "token", "show", jdoe, "--json")
+	if !shown.Enabled {
+		t.Fatal("a refused plan changed the token")
+	}
+	// report → plan: the rows become a plan, nothing applied
+	out, errs, code := c.run("", "report", "leavers", "--csv")
+	if code != 0 || !strings.HasPrefix(out, "serial,type,holder,name,enabled,expires,days_left,last_login,why\n") || !strings.Contains(out, "bdisabled") {
+		t.Fatalf("report leavers --csv: exit %d %s\n%s", code, errs, out)
+	}
+	out, errs, code = c.run("", "report", "leavers", "--plan", "disable", "--out", filepath.Join(dir, "leavers.plan"))
+	if code != 0 || !strings.Contains(out, "Plan ") || !strings.Contains(out, "Nothing was changed") {
+		t.Fatalf("report leavers --plan disable: exit %d %s\n%s", code, errs, out)
+	}
+}

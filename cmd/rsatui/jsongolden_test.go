@@ -23,6 +23,9 @@ func TestVerbJSONGoldens(t *testing.T) {
 		args        []string
 	}{
 		{"users-search", "", []string{"users", "search", "jdoe", "--demo"}},
+		{"report-leavers", "", []string{"report", "leavers"}},
+		{"report-expiring", "", []string{"report", "expiring", "--within", "1500d"}},
+		{"report-unused", "", []string{"report", "unused"}},
 		{"tokens-list", "", []string{"tokens", "list", "jdoe"}},
 		{"token-show", "", []string{"token", "show", jdoe}},
 		{"ea-set", "Abcd2345", []string{"ea", "set", jdoe, "--fixed", "-", "--expires", "2d"}},

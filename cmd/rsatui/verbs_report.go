@@ -135,7 +135,7 @@ func printReport(o *opened, k report.Kind, rows []report.Row, st report.Stats, a
 		w := csv.NewWriter(textsafe.Writer{W: o.out})
 		_ = w.Write([]string{"serial", "type", "holder", "name", "enabled", "expires", "days_left", "last_login", "why"})
 		for _, r := range rows {
-			_ = w.Write([]string{r.Serial, r.Type, r.Holder, r.Name, fmt.Sprint(r.Enabled), dayOrEmpty(r.Expires), fmt.Sprint(r.DaysLeft), dayOrEmpty(r.LastLogin), r.Why})
+			_ = w.Write([]string{r.Serial, r.Type, r.Holder, r.Name, fmt.Sprint(r.Enabled), dayOrEmpty(r.Expires), fmt.Sprint(r.DaysLeft), dayOrEmpty(r.LastLogin), whyWords(r)})
 		}
 		w.Flush()
 		return w.Error()
@@ -153,7 +153,7 @@ func printReport(o *opened, k report.Kind, rows []report.Row, st report.Stats, a
 				used = day(r.LastLogin)
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", textsafe.Line(r.Serial), r.Type, textsafe.Line(r.Holder), textsafe.Line(orDash(r.Name)),
-				day(r.Expires), used, textsafe.Line(r.Why))
+				day(r.Expires), used, textsafe.Line(whyWords(r)))
 		}
 		fmt.Fprintf(w, "\n%d tokens of %d assigned", len(rows), st.Tokens)
 		if st.DirectoryQueries > 0 {
@@ -168,4 +168,12 @@ func dayOrEmpty(t time.Time) string {
 		return ""
 	}
 	return t.Local().Format("2006-01-02")
+}
+
+// whyWords is a row's reason with the date it names, for a person.
+func whyWords(r report.Row) string {
+	if !r.ADExpires.IsZero() && r.Why == "AD account expired" {
+		return r.Why + " " + r.ADExpires.Local().Format("2006-01-02")
+	}
+	return r.Why
 }

@@ -43,6 +43,8 @@ type Row struct {
 	// Why is the report's reason for the row, in words ("disabled in AD",
 	// "expires in 12 days", "never used").
 	Why string `json:"why"`
+	// ADExpires: leavers — when AD ended the account (accountExpires).
+	ADExpires time.Time `json:"ad_account_expires,omitzero"`
 	// Software: the token can have its lifetime extended (extend) rather
 	// than be replaced.
 	Software bool `json:"software"`
@@ -158,7 +160,7 @@ func Run(ctx context.Context, am AM, dir Directory, q Query) ([]Row, Stats, erro
 			case u.Disabled:
 				why = "disabled in AD"
 			case !u.AccountExpires.IsZero() && !u.AccountExpires.After(q.Now):
-				why = "AD account expired " + u.AccountExpires.Local().Format("2006-01-02")
+				why = "AD account expired"
 			case q.Idle > 0 && !t.LastLogin.IsZero() && q.Now.Sub(t.LastLogin) > q.Idle:
 				why = fmt.Sprintf("no login for %d days", int(q.Now.Sub(t.LastLogin)/(24*time.Hour)))
 			default:
@@ -166,7 +168,7 @@ func Run(ctx context.Context, am AM, dir Directory, q Query) ([]Row, Stats, erro
 			}
 			add(t, why)
 			if ok {
-				rows[len(rows)-1].Name = u.DisplayName
+				rows[len(rows)-1].Name, rows[len(rows)-1].ADExpires = u.DisplayName, u.AccountExpires
 			}
 		}
 	}

@@ -117,10 +117,10 @@ func (p *reportPane) resize(c *common, w, h int) {
 	p.table.SetHeight(max(h-4, 2))
 	p.table.SetColumns([]column{{Title: " ", Width: 3}, {Title: "Serial", Width: 12}, {Title: "Holder", Width: 12}, {Title: "Expires", Width: 10},
 		{Title: "Why", Width: max(w-3-12-12-10-10, 10)}})
-	p.setRows()
+	p.setRows(c)
 }
 
-func (p *reportPane) setRows() {
+func (p *reportPane) setRows(c *common) {
 	rows := make([]row, len(p.rows))
 	for i, r := range p.rows {
 		mark := "[ ]"
@@ -131,7 +131,11 @@ func (p *reportPane) setRows() {
 		if !r.Expires.IsZero() {
 			exp = r.Expires.Local().Format("2006-01-02")
 		}
-		rows[i] = row{mark, r.Serial, printable(r.Holder), exp, printable(r.Why)}
+		why := r.Why
+		if !r.ADExpires.IsZero() {
+			why += " " + r.ADExpires.In(c.loc).Format("2006-01-02")
+		}
+		rows[i] = row{mark, r.Serial, printable(r.Holder), exp, printable(why)}
 	}
 	cur := p.table.Cursor()
 	p.table.SetRows(rows)
@@ -146,7 +150,7 @@ func (p *reportPane) update(c *common, msg tea.Msg) reqs {
 		}
 		p.rows, p.stats, p.loaded = msg.rows, msg.stats, true
 		clear(p.sel)
-		p.setRows()
+		p.setRows(c)
 		if msg.err != nil {
 			return do(fail("Part of the report: " + explain(msg.err)))
 		}
@@ -184,7 +188,7 @@ func (p *reportPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		if i < len(p.rows) {
 			s := p.rows[i].Serial
 			p.sel[s] = !p.sel[s]
-			p.setRows()
+			p.setRows(c)
 			p.table.Move(1)
 		}
 		return nil, true
@@ -193,7 +197,7 @@ func (p *reportPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		for _, r := range p.rows {
 			p.sel[r.Serial] = all
 		}
-		p.setRows()
+		p.setRows(c)
 		return do(say(fmt.Sprintf("%d selected.", len(p.target().selected)))), true
 	case key.Matches(k, c.km[action.Refresh]):
 		return p.open(c), true
