@@ -408,7 +408,7 @@ func Read(path string) (Plan, error) {
 	var p Plan
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return p, err
+		return p, fmt.Errorf("%w: %v (batch plan FILE.csv --out PLAN writes one)", rsa.ErrInvalidInput, err)
 	}
 	if err := json.Unmarshal(b, &p); err != nil {
 		return p, fmt.Errorf("%w: %s is not a plan rsatui wrote: %v", rsa.ErrInvalidInput, path, err)
