@@ -148,6 +148,9 @@ func (r *Runner) row(ctx context.Context, p Plan, i int, j *journal, codes *code
 	}
 	tag := fmt.Sprintf("plan %s line %d", p.ID, s.Line)
 	ctx = rsa.WithAuditTag(ctx, "batch", tag)
+	if s.Verified != "" {
+		ctx = rsa.WithAuditTag(ctx, "verified", s.Verified)
+	}
 	reason := s.Reason
 	if reason == "" {
 		reason = r.Reason

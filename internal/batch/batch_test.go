@@ -171,11 +171,24 @@ func runner(t *testing.T, st *stack.Stack, dir string) (*batch.Runner, *audit.Lo
 func TestApplyWritesCodesBeforeTheyAreInstalled(t *testing.T) {
 	st := stacktest.Start(t, stack.Options{Seed: 3, Users: 40})
 	dir := t.TempDir()
-	p := plan(t, st, "operation,login,count,expires\nea-set,jdoe,,2d\nea-set,bdisabled,4,\n")
-	r, _ := runner(t, st, dir)
+	p := plan(t, st, "operation,login,count,expires,verified\nea-set,jdoe,,2d,callback ticket=INC7\nea-set,bdisabled,4,,\n")
+	r, log := runner(t, st, dir)
 	sum, err := r.Apply(context.Background(), p)
 	if err != nil || sum[batch.OutOK] != 2 {
 		t.Fatalf("summary %v, err %v", sum, err)
+	}
+	entries, err := audit.Tail(log.Path(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noted := 0
+	for _, e := range entries {
+		if e.Target == "token "+p.Steps[0].Token && e.Params["verified"] == "callback ticket=INC7" && e.Params["batch"] == "plan "+p.ID+" line 2" {
+			noted++
+		}
+	}
+	if noted == 0 {
+		t.Fatalf("the row's checks are not in its audit lines: %+v", entries)
 	}
 	fi, err := os.Stat(r.Codes)
 	if err != nil || fi.Mode().Perm() != 0o600 {

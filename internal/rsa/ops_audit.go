@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 
@@ -41,11 +42,9 @@ func (o *Ops) intend(ctx context.Context, op, target string, params map[string]s
 	if id == "" {
 		id = NewAuditID()
 	}
-	if tag, _ := ctx.Value(auditTagKey{}).([2]string); tag[0] != "" {
-		all := map[string]string{tag[0]: tag[1]}
-		for k, v := range params {
-			all[k] = v
-		}
+	if tags, _ := ctx.Value(auditTagKey{}).(map[string]string); len(tags) > 0 {
+		all := maps.Clone(tags)
+		maps.Copy(all, params)
 		params = all
 	}
 	e := audit.Entry{ID: id, OSUser: o.Actor.OSUser, SSHUser: o.Actor.SSHUser, KeyFP: o.Actor.KeyFP,
@@ -167,9 +166,16 @@ func AuditIDOf(ctx context.Context) string {
 }
 
 // WithAuditTag is ctx adding one parameter (key=value) to the audit lines
-// of the change made under it: a batch names its plan and row.
+// of the change made under it (to those ctx adds already): a batch names
+// its plan and row, and the checks the help desk noted.
 func WithAuditTag(ctx context.Context, key, value string) context.Context {
-	return context.WithValue(ctx, auditTagKey{}, [2]string{key, value})
+	tags, _ := ctx.Value(auditTagKey{}).(map[string]string)
+	tags = maps.Clone(tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	tags[key] = value
+	return context.WithValue(ctx, auditTagKey{}, tags)
 }
 
 type reasonKey struct{}
@@ -219,8 +225,8 @@ func (o *Ops) Settle(ctx context.Context, id, operation, target, outcome, note s
 		return nil
 	}
 	params := map[string]string{"note": note}
-	if tag, _ := ctx.Value(auditTagKey{}).([2]string); tag[0] != "" {
-		params[tag[0]] = tag[1]
+	if tags, _ := ctx.Value(auditTagKey{}).(map[string]string); len(tags) > 0 {
+		maps.Copy(params, tags)
 	}
 	return o.Audit.Write(audit.Entry{ID: id, OSUser: o.Actor.OSUser, SSHUser: o.Actor.SSHUser, KeyFP: o.Actor.KeyFP,
 		Admin: o.c.Admin(), Operation: operation, Target: target, Params: params, Reason: ReasonOf(ctx), Outcome: outcome})
