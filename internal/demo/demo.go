@@ -167,6 +167,20 @@ func Generate(seed uint64, n int, now time.Time) *Dataset {
 		}
 	}
 
+	// who may use the VPN: the people who log in there (Agent), and the
+	// contractors (their accounts end), within office hours; by position,
+	// not from rng, so the rest of the data set stays what it was
+	ds.Groups = append(ds.Groups, VPNGroup, ContractorGroup)
+	for i := range ds.People {
+		p := &ds.People[i]
+		switch {
+		case !p.AccountExpires.IsZero():
+			p.Groups = append(p.Groups, ContractorGroup)
+		case i%len(agents) == 0:
+			p.Groups = append(p.Groups, VPNGroup)
+		}
+	}
+
 	serial := 100000000 + int(seed%1000)*1000
 	nextSerial := func() string { serial += 7; return fmt.Sprintf("000%09d", serial) }
 	day := 24 * time.Hour
@@ -281,11 +295,60 @@ func (ds *Dataset) SeedAM(sim *amsim.Sim) error {
 			return err
 		}
 	}
+	if err := seedAgents(sim); err != nil {
+		return err
+	}
+	sim.SetGroups(ds.MemberOf) // until a directory is wired in (stack.Serve)
 	return sim.SeedActivity(ds.History()...)
 }
 
 // The demo's agents: where the people log in (the activity names them).
-var agents = []string{"VPN gateway (vpn01.corp.example)", "Citrix Gateway", "Windows logon (MFA agent)"}
+// The VPN is restricted to VPNGroup and ContractorGroup (office hours);
+// the Citrix portal lets everyone in; the Windows logon agent
+// authenticates offline on laptops for OfflineDays days.
+var agents = []string{VPNAgent, PortalAgent, WindowsAgent}
+
+// The demo's agents and the groups linked to them.
+const (
+	VPNAgent        = "VPN gateway (vpn01.corp.example)"
+	PortalAgent     = "Citrix Gateway"
+	WindowsAgent    = "Windows logon (MFA agent)"
+	VPNGroup        = "VPN Users"
+	ContractorGroup = "Contractors"
+	// ContractorHours are when contractors may use the VPN.
+	ContractorHours = "Mon-Fri 07:00-19:00"
+	OfflineDays     = 14
+)
+
+// MemberOf is a person's groups as the data set made them (AM's view
+// without a directory to ask: the simulator served on its own).
+func (ds *Dataset) MemberOf(login string) ([]string, error) {
+	for _, p := range ds.People {
+		if strings.EqualFold(p.Login, login) {
+			return p.Groups, nil
+		}
+	}
+	return nil, nil
+}
+
+// seedAgents adds the demo's groups and agents to AM.
+func seedAgents(sim *amsim.Sim) error {
+	for _, g := range []struct{ name, hours string }{{VPNGroup, ""}, {ContractorGroup, ContractorHours}} {
+		if _, err := sim.AddGroup(g.name, g.hours); err != nil {
+			return err
+		}
+	}
+	for _, a := range []amsim.Agent{
+		{Name: VPNAgent, Type: amproto.AgentStandard, Address: "10.0.0.10", Restricted: true, Groups: []string{VPNGroup, ContractorGroup}},
+		{Name: PortalAgent, Type: amproto.AgentWeb, Address: "10.0.0.20"},
+		{Name: WindowsAgent, Type: amproto.AgentStandard, Address: "10.0.0.30", OfflineDays: OfflineDays, OfflineEAPasscode: true, OfflineEATokencode: true},
+	} {
+		if _, err := sim.AddAgent(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Agent is where the i-th person logs in, and from which address.
 func (ds *Dataset) Agent(i int) (agent, client string) {

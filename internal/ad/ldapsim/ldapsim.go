@@ -14,7 +14,9 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +69,9 @@ type Dir struct {
 	plain   *listener // ldap://, StartTLS
 	secure  *listener // ldaps://
 
+	// data guards the entries' attributes: a test changes the directory
+	// (AddMember) while searches read it
+	data    sync.RWMutex
 	mu      sync.Mutex
 	cursors map[string][]*entry
 	// Stats
@@ -349,11 +354,13 @@ func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
 			return
 		}
 		base := strings.ToLower(m.BaseDN)
+		d.data.RLock()
 		for _, e := range d.entries {
 			if inScope(strings.ToLower(e.dn), base, m.Scope) && match(e) {
 				results = append(results, e)
 			}
 		}
+		d.data.RUnlock()
 	}
 	size := MaxPageSize
 	if paging != nil && paging.PagingSize > 0 && int(paging.PagingSize) < size {
@@ -365,9 +372,11 @@ func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
 	}
 	for _, e := range page {
 		out := r.NewSearchResponseEntry(e.dn)
+		d.data.RLock()
 		for _, a := range pick(e, m.Attributes) {
-			out.AddAttribute(e.names[a], e.attrs[a])
+			out.AddAttribute(e.names[a], slices.Clone(e.attrs[a]))
 		}
+		d.data.RUnlock()
 		if err := w.Write(out); err != nil {
 			return
 		}
@@ -420,4 +429,47 @@ func pick(e *entry, requested []string) []string {
 		}
 	}
 	return out
+}
+
+// Groups are the CNs of the groups login is a member of (its memberOf), as
+// the directory holds them now: what AM reads from its identity source.
+func (d *Dir) Groups(login string) ([]string, error) {
+	d.data.RLock()
+	defer d.data.RUnlock()
+	for _, e := range d.entries {
+		if ls := e.get("samaccountname"); len(ls) > 0 && strings.EqualFold(ls[0], login) {
+			var out []string
+			for _, dn := range e.get("memberof") {
+				cn, _, _ := strings.Cut(strings.TrimPrefix(dn, "CN="), ",")
+				out = append(out, cn)
+			}
+			return out, nil
+		}
+	}
+	return nil, nil
+}
+
+// AddMember makes login a member of the group whose CN is group (member on
+// the group, memberOf on the person, as AD keeps both): an administrator's
+// change in AD, made while rsatui runs.
+func (d *Dir) AddMember(group, login string) error {
+	d.data.Lock()
+	defer d.data.Unlock()
+	var person, grp *entry
+	for _, e := range d.entries {
+		if ls := e.get("samaccountname"); len(ls) > 0 && strings.EqualFold(ls[0], login) && person == nil && len(e.get("useraccountcontrol")) > 0 {
+			person = e
+		}
+		if cn := e.get("cn"); len(cn) > 0 && strings.EqualFold(cn[0], group) && slices.Contains(e.get("objectclass"), "group") {
+			grp = e
+		}
+	}
+	if person == nil || grp == nil {
+		return fmt.Errorf("ldapsim: no person %q or no group %q", login, group)
+	}
+	if !slices.Contains(grp.get("member"), person.dn) {
+		grp.set("member", append(slices.Clone(grp.get("member")), person.dn)...)
+		person.set("memberOf", append(slices.Clone(person.get("memberof")), grp.dn)...)
+	}
+	return nil
 }

@@ -132,6 +132,8 @@ func Serve(opt Options) (*Servers, error) {
 		return nil, fmt.Errorf("starting the directory: %w", err)
 	}
 	s.cleanup = append(s.cleanup, dir.Stop)
+	// AM reads a person's groups from its identity source: the directory
+	sim.SetGroups(dir.Groups)
 	s.Directory, s.DirURL = dir, dir.URL()
 	return s, nil
 }

@@ -33,6 +33,33 @@ const (
 	NSUCMAM      = "http://am.ucm.rsa.com"
 	NSActivity   = "http://activitymonitor.authmgr.rsa.com"
 	NSActData    = "http://data.activitymonitor.authmgr.rsa.com"
+	NSAgentMgt   = "http://agentmgt.admin.authmgr.rsa.com"
+	NSAgentData  = "http://data.agentmgt.admin.authmgr.rsa.com"
+	NSGroupMgt   = "http://groupmgt.admin.authmgr.rsa.com"
+	NSGroupData  = "http://data.groupmgt.admin.authmgr.rsa.com"
+	NSTestAccess = "http://testaccess.admin.authmgr.rsa.com"
+)
+
+// Agents and access rules (helpdesk-ops §10, notes/auth-api.md "Access rules").
+var (
+	SearchAgentsCommand                       = soapenc.QName{Space: NSAgentMgt, Local: "SearchAgentsCommand"}
+	LookupAgentCommand                        = soapenc.QName{Space: NSAgentMgt, Local: "LookupAgentCommand"}
+	ListGroupsByAgentCommand                  = soapenc.QName{Space: NSAgentMgt, Local: "ListGroupsByAgentCommand"}
+	SearchAccessibleAgentsForPrincipalCommand = soapenc.QName{Space: NSAgentMgt, Local: "SearchAccessibleAgentsForPrincipalCommand"}
+	GetTimeRestrictedAccessCommand            = soapenc.QName{Space: NSGroupMgt, Local: "GetTimeRestrictedAccessCommand"}
+	TestAccessInfoCommand                     = soapenc.QName{Space: NSTestAccess, Local: "TestAccessInfoCommand"}
+	ListAgentDTO                              = soapenc.QName{Space: NSAgentData, Local: "ListAgentDTO"}
+	AgentDTO                                  = soapenc.QName{Space: NSAgentData, Local: "AgentDTO"}
+	GroupDTO                                  = soapenc.QName{Space: NSAdminData, Local: "GroupDTO"}
+	TimeRestrictedAccessDTO                   = soapenc.QName{Space: NSGroupData, Local: "TimeRestrictedAccessDTO"}
+	TestAccessInfoDto                         = soapenc.QName{Space: NSTestAccess, Local: "TestAccessInfoDto"}
+)
+
+// The agents' types [proposal: the Security Console names "Standard Agent"
+// and "Web Agent"; the numbers are not public].
+const (
+	AgentStandard = 0
+	AgentWeb      = 1
 )
 
 // Namespace maps a Java package (com.rsa.command.exception) to its XML namespace
@@ -115,20 +142,26 @@ var (
 // Generate* commands only compute codes (they are installed by the update), so
 // they are safe to repeat too.
 var ReadOnly = map[soapenc.QName]bool{
-	SearchRealmsCommand:                true,
-	GetIdentitySourcesCommand:          true,
-	LookupIdentitySourceCommand:        true,
-	SearchSecurityDomainCommand:        true,
-	SearchPrincipalsCommand:            true,
-	LookupPrincipalCommand:             true,
-	ListTokensByPrincipalCommand:       true,
-	LookupTokenCommand:                 true,
-	SearchTokensCommand:                true,
-	GetNextAvailableTokenCommand:       true, // it only names a token; the link assigns it
-	LookupTokenEmergencyAccessCommand:  true,
-	GenerateEmergencyAccessCodeCommand: true,
-	GenerateOneTimeTokenCodeSetCommand: true,
-	ActivityMonitorCommand:             true,
+	SearchRealmsCommand:                       true,
+	GetIdentitySourcesCommand:                 true,
+	LookupIdentitySourceCommand:               true,
+	SearchSecurityDomainCommand:               true,
+	SearchPrincipalsCommand:                   true,
+	LookupPrincipalCommand:                    true,
+	ListTokensByPrincipalCommand:              true,
+	LookupTokenCommand:                        true,
+	SearchTokensCommand:                       true,
+	GetNextAvailableTokenCommand:              true, // it only names a token; the link assigns it
+	LookupTokenEmergencyAccessCommand:         true,
+	GenerateEmergencyAccessCodeCommand:        true,
+	GenerateOneTimeTokenCodeSetCommand:        true,
+	ActivityMonitorCommand:                    true,
+	SearchAgentsCommand:                       true,
+	LookupAgentCommand:                        true,
+	ListGroupsByAgentCommand:                  true,
+	SearchAccessibleAgentsForPrincipalCommand: true,
+	GetTimeRestrictedAccessCommand:            true,
+	TestAccessInfoCommand:                     true,
 }
 
 // DTO and helper types.

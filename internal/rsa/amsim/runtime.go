@@ -69,7 +69,8 @@ var (
 var runtimeEvents = func() map[string]authEvent {
 	m := map[string]authEvent{}
 	for _, ev := range []authEvent{evAccepted, evEACode, evBadPasscode, evNextMode, evNextAsked, evNextBad, evNewPINAsked, evNewPIN,
-		evBadPIN, evLocked, evLockedNow, evDisabled, evExpired, evReplayed, evDeniedInEA, evEAEnded, evReplaced, evNoUser, evNoToken, evLogonExpired} {
+		evBadPIN, evLocked, evLockedNow, evDisabled, evExpired, evReplayed, evDeniedInEA, evEAEnded, evReplaced, evNoUser, evNoToken, evLogonExpired,
+		evAgentDenied, evOutsideHours, evDirectoryDown} {
 		m[ev.key] = ev
 	}
 	return m
@@ -157,6 +158,16 @@ func (s *Sim) passcodeLogin(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	}
 	if p.locked {
 		s.record(p, nil, agent, evLocked)
+		return s.denied(in), nil
+	}
+	// a restricted agent lets in its groups' members, within their hours
+	// (before the passcode: a refusal here counts no bad passcode)
+	a := s.agentNamed(agent)
+	if a != nil {
+		agent = a.Name
+	}
+	if ok, _, ev := s.access(p, a, now); !ok {
+		s.record(p, nil, agent, ev)
 		return s.denied(in), nil
 	}
 	toks := s.tokensOf(p.guid)

@@ -96,6 +96,10 @@ type Sim struct {
 	princ    map[string]*principal // by GUID
 	tokens   map[string]*token     // by GUID
 	bySerial map[string]*token
+	// agents, AM groups and how a person's directory groups are read (agents.go)
+	agents   []*agent
+	groups   []*group
+	memberOf func(login string) ([]string, error)
 
 	faults   faultQueue
 	stats    Stats
