@@ -56,6 +56,9 @@ var passcodeWords = map[string]struct {
 	"PRINCIPAL_NOT_FOUND":              {"refused: AM does not know this login", action.None},
 	"NEW_PIN_REQUIRED":                 {"the passcode was right, and AM now asks for a new PIN: the person sets it at their next login", action.None},
 	"LOGON_EXPIRED":                    {"refused: the answer came too late; test again", action.TestPasscode},
+	"AGENT_ACCESS_DENIED":              {"refused: the agent is restricted and the person is in none of its groups", action.None},
+	"ACCESS_TIME_DENIED":               {"refused: outside the access times of the person's group at this agent", action.None},
+	"IDENTITY_SOURCE_UNREACHABLE":      {"refused: AM could not read the person's groups from the directory", action.None},
 }
 
 // PasscodePolicy checks a passcode as typed, before AM is asked: PIN +
@@ -82,9 +85,20 @@ func PasscodePolicy(p string) error {
 // like a login: wrong passcodes count toward AM's lockout, which is why it
 // is a permission and audited.
 func (o *Ops) TestPasscode(ctx context.Context, login string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {
+	return o.TestPasscodeAt(ctx, login, "", passcode, next)
+}
+
+// TestPasscodeAt is TestPasscode as the agent named agent ("" : rsatui's
+// own, PasscodeAgent): its access rules apply (a restricted agent refuses
+// a person outside its groups) and AM's record names it.
+func (o *Ops) TestPasscodeAt(ctx context.Context, login, agent string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {
 	ctx = am.WithQueue(ctx, o.queue)
-	ctx = o.intend(ctx, "auth.test", "user "+login, nil)
-	res, err := o.testPasscode(ctx, login, passcode, next)
+	var params map[string]string
+	if agent != "" {
+		params = map[string]string{"agent": agent}
+	}
+	ctx = o.intend(ctx, "auth.test", "user "+login, params)
+	res, err := o.testPasscode(ctx, login, agent, passcode, next)
 	note := res.Words
 	if err == nil && !res.Accepted {
 		note = "AM refused the passcode: " + res.Words
@@ -92,8 +106,11 @@ func (o *Ops) TestPasscode(ctx context.Context, login string, passcode Secret, n
 	return res, o.record(ctx, res.Commands, note, err)
 }
 
-func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {
+func (o *Ops) testPasscode(ctx context.Context, login, agent string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {
 	var res PasscodeResult
+	if agent == "" {
+		agent = PasscodeAgent
+	}
 	if err := o.Permits(PermAuthTest); err != nil {
 		return res, err
 	}
@@ -123,14 +140,14 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 	}
 	ours := func(evs []AuthEvent) (AuthEvent, bool) {
 		for i := len(evs) - 1; i >= 0; i-- {
-			if evs[i].Agent == PasscodeAgent && !seen[evs[i].GUID] {
+			if strings.EqualFold(evs[i].Agent, agent) && !seen[evs[i].GUID] {
 				return evs[i], true
 			}
 		}
 		return AuthEvent{}, false
 	}
 	res.Commands = append(res.Commands, "LoginCommand (SecurID_Native)")
-	l, err := o.c.StartLogon(ctx, login, passcode, PasscodeAgent)
+	l, err := o.c.StartLogon(ctx, login, passcode, agent)
 	for err == nil && l.State == amproto.StateInProgress && l.Prompt == amproto.PromptNextTokencode && next != nil {
 		var code Secret
 		if code, err = next(ctx, l.Prompt); err != nil {
@@ -144,7 +161,7 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 			break
 		}
 		res.Commands = append(res.Commands, "LoginCommand (the next tokencode)")
-		l, err = o.c.ContinueLogon(ctx, l, code, PasscodeAgent)
+		l, err = o.c.ContinueLogon(ctx, l, code, agent)
 	}
 	if l.State != "" {
 		res.Commands = append(res.Commands, "LogoutCommand")
@@ -180,6 +197,13 @@ func (o *Ops) testPasscode(ctx context.Context, login string, passcode Secret, n
 		res.Words, res.Reason = passcodeWords["NEW_PIN_REQUIRED"].words, "NEW_PIN_REQUIRED"
 	case l.State == amproto.StateInProgress:
 		res.Words = "AM asks for more (" + l.Prompt + "): finish it in a real login"
+	case res.Reason == "AGENT_ACCESS_DENIED" || res.Reason == "ACCESS_TIME_DENIED":
+		// the agent's rule, in AM's own terms: its groups and their hours
+		res.Commands = append(res.Commands, "SearchAgentsCommand", "TestAccessInfoCommand + ListGroupsByAgentCommand", "GetTimeRestrictedAccessCommand")
+		res.Words = passcodeWords[res.Reason].words
+		if acc, aerr := o.Access(ctx, login, agent); aerr == nil && len(acc) == 1 {
+			res.Words = "refused: " + acc[0].Why
+		}
 	case passcodeWords[res.Reason].words != "":
 		res.Words, res.Fix = passcodeWords[res.Reason].words, passcodeWords[res.Reason].fix
 	case res.Event.Message != "":
