@@ -114,7 +114,8 @@ func fixVerb(f action.Name, login, serial string) string {
 
 func authCommands(root *cobra.Command) {
 	auth := group("auth", "Authentication: test a person's passcode")
-	auth.AddCommand(&cobra.Command{Use: "test LOGIN",
+	var testAgent string
+	test := &cobra.Command{Use: "test LOGIN [--agent NAME]",
 		Short: "Test a person's passcode through AM, with them on the phone (the passcode from standard input or a prompt)",
 		Long: `auth test sends the person's passcode (PIN + the tokencode shown now, or PIN +
 an emergency code) to AM as their login would, and says AM's answer in words:
@@ -124,6 +125,8 @@ tokencode, it is asked for in turn (the second line of standard input).
 The codes are read from standard input, a line each, or asked for without echo;
 never from the command line, never logged or audited. A test counts like a
 login: wrong passcodes count toward AM's lockout.
+--agent tests as that agent (the VPN, a portal): its access rules apply, and
+AM's record names it; without it the record names "rsatui passcode test".
 Exit 0: accepted; 3: refused (or AM asks for more).`,
 		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 			in := newSecretInput(cmd)
@@ -142,7 +145,7 @@ Exit 0: accepted; 3: refused (or AM asks for more).`,
 					}
 					return code, err
 				}
-				res, err := o.ops.TestPasscode(ctx, args[0], passcode, next)
+				res, err := o.ops.TestPasscodeAt(ctx, args[0], testAgent, passcode, next)
 				if err != nil {
 					return verbErr(err)
 				}
@@ -179,7 +182,9 @@ Exit 0: accepted; 3: refused (or AM asks for more).`,
 				}
 				return nil
 			})
-		}})
+		}}
+	test.Flags().StringVar(&testAgent, "agent", "", "test as this AM agent (rsatui user access LOGIN lists them): its access rules apply")
+	auth.AddCommand(test)
 
 	var since string
 	var failures, follow bool

@@ -304,3 +304,52 @@ func TestFollowIsHardened(t *testing.T) {
 		t.Fatalf("activity --follow may dump core:\n%s", limits)
 	}
 }
+
+// user access and auth test --agent: the VPN refuses asmith (not in its
+// groups), says why and what to do; the portal lets them in.
+func TestAgentVerbs(t *testing.T) {
+	c := setup(t)
+	var acc struct {
+		Login  string `json:"login"`
+		Agents []struct {
+			Agent   string `json:"agent"`
+			Granted bool   `json:"granted"`
+			Why     string `json:"why"`
+			Offline struct {
+				Allowed bool `json:"allowed"`
+				Days    int  `json:"days"`
+			} `json:"offline"`
+		} `json:"agents"`
+	}
+	out, errs, code := c.run("", "user", "access", "asmith", "--json")
+	if code != exitRefused {
+		t.Fatalf("user access asmith: exit %d, %s", code, errs)
+	}
+	if err := json.Unmarshal([]byte(out), &acc); err != nil || len(acc.Agents) != 3 {
+		t.Fatalf("user access asmith --json: %v\n%s", err, out)
+	}
+	for _, a := range acc.Agents {
+		switch a.Agent {
+		case demo.VPNAgent:
+			if a.Granted || !strings.Contains(a.Why, "add them to VPN Users in AD") {
+				t.Errorf("the VPN: %+v", a)
+			}
+		case demo.PortalAgent:
+			if !a.Granted {
+				t.Errorf("the portal: %+v", a)
+			}
+		case demo.WindowsAgent:
+			if !a.Offline.Allowed || a.Offline.Days != demo.OfflineDays {
+				t.Errorf("the Windows agent: %+v", a)
+			}
+		}
+	}
+	c.ok(nil, "user", "access", "jdoe", "--agent", demo.VPNAgent)
+	c.fails(exitNotFound, "AM has no agent called", "user", "access", "jdoe", "--agent", "the moon")
+	// the passcode test as the VPN: refused by its rule, with the words
+	cur, _ := c.tokencodes(c.ds.TokensOf("asmith")[0])
+	out, errs, code = c.run(demo.DemoPIN+cur+"\n", "auth", "test", "asmith", "--agent", demo.VPNAgent)
+	if code != exitRefused || !strings.Contains(out, "not allowed at "+demo.VPNAgent) || !strings.Contains(out, "AGENT_ACCESS_DENIED") {
+		t.Fatalf("auth test --agent VPN: exit %d\n%s\n%s", code, out, errs)
+	}
+}

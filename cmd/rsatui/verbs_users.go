@@ -86,7 +86,7 @@ func usersCommand() *cobra.Command {
 // userCommand is one person: user show (the dashboard) and user unlock.
 func userCommand() *cobra.Command {
 	user := group("user", "One person: the dashboard (why can't they log in?), unlock")
-	user.AddCommand(userShowCommand())
+	user.AddCommand(userShowCommand(), userAccessCommand())
 	user.AddCommand(&cobra.Command{Use: "unlock LOGIN", Short: "Clear AM's lockout of a person (after too many bad passcodes)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return session(cmd, false, func(ctx context.Context, o *opened) error {
@@ -117,4 +117,62 @@ func userCommand() *cobra.Command {
 			})
 		}})
 	return user
+}
+
+// userAccessCommand is user access: may the person authenticate at each
+// agent, and why not.
+func userAccessCommand() *cobra.Command {
+	var agent string
+	c := &cobra.Command{Use: "access LOGIN [--agent NAME]", Short: "Where the person may authenticate: each AM agent, granted or not, why, when, and offline",
+		Long: `user access asks AM, for each agent (or the one --agent names), whether the
+person may authenticate there now (TestAccessInfoCommand: no passcode is sent,
+nothing counts): a restricted agent lets in only the groups linked to it, within
+their access times. Each line says why, and what to do about a refusal; the
+offline column says whether a Windows laptop authenticates off the network, for
+how many days, and whether an offline emergency passcode may be given.
+Exit 0: allowed everywhere asked; 3: refused somewhere.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return session(cmd, false, func(ctx context.Context, o *opened) error {
+				acc, err := o.ops.Access(ctx, args[0], agent)
+				if err != nil {
+					return verbErr(err)
+				}
+				refused := 0
+				for _, a := range acc {
+					if !a.Granted {
+						refused++
+					}
+				}
+				type accessView struct {
+					Login  string            `json:"login"`
+					Agents []rsa.AgentAccess `json:"agents"`
+				}
+				if err := o.emit(accessView{Login: args[0], Agents: acc}, func(w *tabwriter.Writer) {
+					fmt.Fprintln(w, "AGENT\tACCESS\tOFFLINE\tWHY")
+					for _, a := range acc {
+						state := "allowed"
+						if !a.Granted {
+							state = "REFUSED"
+						}
+						off := "no"
+						if a.Offline.Allowed {
+							off = fmt.Sprintf("%d days", a.Offline.Days)
+							if a.Offline.EAPasscode {
+								off += ", emergency passcode"
+							}
+						}
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", textsafe.Line(a.Agent), state, off, textsafe.Line(a.Why))
+					}
+				}); err != nil {
+					return err
+				}
+				if refused > 0 {
+					return &exitError{code: exitRefused, err: fmt.Errorf("%s may not authenticate at %d of %d agents", args[0], refused, len(acc)), printed: o.json}
+				}
+				return nil
+			})
+		}}
+	c.Flags().StringVar(&agent, "agent", "", "only this agent (its name, as AM has it)")
+	return c
 }

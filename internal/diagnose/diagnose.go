@@ -36,6 +36,10 @@ type Person struct {
 	Tokens      []rsa.TokenState
 	Activity    []rsa.AuthEvent // oldest first, the last Window
 	ActivityErr error
+	// AgentAccess is AM's answer for the agents that refused the person
+	// lately (RefusingAgents), AgentAccessErr why it could not be read.
+	AgentAccess    []rsa.AgentAccess
+	AgentAccessErr error
 	Now         time.Time
 	// Loc is the zone times are said in (nil: the machine's; the console
 	// passes its timezone setting).
@@ -81,6 +85,7 @@ func Diagnose(p Person) []Finding {
 	d.tokens()
 	d.directory()
 	d.attempts()
+	d.agents()
 	latest := ""
 	for i := len(p.Activity) - 1; i >= 0; i-- {
 		if e := p.Activity[i]; e.Failed() {
@@ -376,6 +381,32 @@ func (d *diagnosis) attempts() {
 		d.add(Finding{Severity: Info, Words: "AM saw no attempt in the last 7 days: the login may not reach AM (another agent, the network) or the person uses another login name"})
 	default:
 		d.add(Finding{Severity: Info, Words: "no successful login in the last 7 days"})
+	}
+}
+
+// agents says why an agent refused them: AM's rule for it, asked now.
+func (d *diagnosis) agents() {
+	refused := RefusingAgents(d.p.Activity)
+	if len(refused) == 0 {
+		return
+	}
+	if d.p.AgentAccessErr != nil && len(d.p.AgentAccess) == 0 {
+		d.add(Finding{Severity: Warning, Words: "refused by " + strings.Join(refused, ", ") + "'s access rules; AM's rules for it could not be read: " + rsa.Explain(d.p.AgentAccessErr)})
+		return
+	}
+	for _, a := range d.p.AgentAccess {
+		var at rsa.AuthEvent
+		for _, e := range d.p.Activity {
+			if strings.EqualFold(e.Agent, a.Agent) && agentRefusal(e.ResultKey) {
+				at = e
+			}
+		}
+		if a.Granted {
+			d.add(Finding{Severity: Info, At: at.At, Words: "refused at " + a.Agent + " " + d.when(at.At) + ", and AM lets them in there now (" + a.Why + "): they can try again"})
+			continue
+		}
+		d.add(Finding{Severity: Blocking, At: at.At, keys: []string{"AGENT_ACCESS_DENIED", "ACCESS_TIME_DENIED"},
+			Words: a.Why + " (refused there " + d.when(at.At) + "; other agents are not affected)"})
 	}
 }
 

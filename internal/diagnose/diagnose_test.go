@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/rsa/amproto"
+
 	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/demo/stack"
@@ -288,4 +290,29 @@ func TestReusedOneTimeCode(t *testing.T) {
 		}
 	}
 	first(t, w.diagnose("jdoe"), diagnose.Warning, action.AddOneTimeCodes, "while one-time emergency codes are on: a code used once does not work again")
+}
+
+// "It works on the portal, not on the VPN": refused at the restricted VPN,
+// the dashboard's first line names the agent's rule and its fix (AM asked,
+// TestAccessInfoCommand); once the directory has them in the group, it
+// says AM lets them in there now.
+func TestRefusedByARestrictedAgent(t *testing.T) {
+	w := start(t)
+	pass, err := w.st.Passcode("asmith", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state := w.st.Sim.Authenticate("asmith", pass.Reveal(), demo.VPNAgent, "10.1.2.3"); state == amproto.StateAuthenticated {
+		t.Fatal("the VPN let asmith in")
+	}
+	first(t, w.diagnose("asmith"), diagnose.Blocking, action.None,
+		"not allowed at "+demo.VPNAgent+" (restricted: VPN Users, Contractors Mon-Fri 07:00-19:00): add them to VPN Users in AD or ask an AM admin to link a group",
+		"other agents are not affected")
+	if err := w.st.Directory.AddMember(demo.VPNGroup, "asmith"); err != nil {
+		t.Fatal(err)
+	}
+	fs := w.diagnose("asmith")
+	if !has(fs, "AM lets them in there now (allowed at "+demo.VPNAgent+" through VPN Users): they can try again") || fs[0].Severity == diagnose.Blocking {
+		t.Fatalf("after joining VPN Users: %s", dump(fs))
+	}
 }

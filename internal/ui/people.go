@@ -80,6 +80,10 @@ type tokensLoaded struct {
 	activity     []rsa.AuthEvent // the last days', oldest first
 	activityErr  error
 	activityRead bool // activity was read (else the screen's watch keeps it)
+	// access is AM's answer at the agents that refused the person lately
+	// (read with the activity)
+	access    []rsa.AgentAccess
+	accessErr error
 }
 
 func newPeoplePane() *peoplePane {

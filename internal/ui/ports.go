@@ -33,6 +33,9 @@ type AM interface {
 	batch.AM
 	// AssignedTokens is every assigned token, page by page (the reports).
 	AssignedTokens(ctx context.Context) ([]rsa.TokenSummary, error)
+	// Access is AM's answer for a person at its agents (agent "": all):
+	// why an agent refuses them.
+	Access(ctx context.Context, login, agent string) ([]rsa.AgentAccess, error)
 	// UserTokenStates reads a person's tokens and their emergency access,
 	// the lookups at once; an rsa.ErrIncomplete error comes with every
 	// token, the ones not read in full saying what is missing.

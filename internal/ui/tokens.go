@@ -36,6 +36,8 @@ type tokensPane struct {
 	// by a watch of the console's poller, and the diagnosis drawn from it all
 	activity    []rsa.AuthEvent
 	activityErr error
+	access      []rsa.AgentAccess // why an agent refused them (with the activity's read)
+	accessErr   error
 	findings    []diagnose.Finding
 	diag        []string // the findings as laid out in the width
 	watch       *activity.Watch
@@ -66,7 +68,8 @@ func readPerson(c *common, u ad.User, withActivity bool) request {
 	am, dir, now := c.am, c.dir, c.now()
 	return call("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
 		p := diagnose.Read(ctx, dir, am, u.Login, now, withActivity) // a nil dir stays nil: not read
-		r := tokensLoaded{user: u, states: p.Tokens, err: p.StateErr, activity: p.Activity, activityErr: p.ActivityErr, activityRead: withActivity}
+		r := tokensLoaded{user: u, states: p.Tokens, err: p.StateErr, activity: p.Activity, activityErr: p.ActivityErr, activityRead: withActivity,
+			access: p.AgentAccess, accessErr: p.AgentAccessErr}
 		if p.AD != nil {
 			r.user = *p.AD // the account in full; else the search's row stays
 		}
@@ -323,6 +326,7 @@ func (p *tokensPane) loaded(c *common, r tokensLoaded) reqs {
 	p.user, p.principal, p.states = r.user, r.principal, r.states
 	if r.activityRead {
 		p.activity, p.activityErr = mergeActivity(r.activity, p.activity), r.activityErr // and what the watch brought meanwhile
+		p.access, p.accessErr = r.access, r.accessErr
 	}
 	var rs reqs
 	if p.watch == nil && c.feed != nil {
@@ -472,7 +476,7 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 func (p *tokensPane) diagnose(c *common) {
 	u, pr := p.user, p.principal
 	person := diagnose.Person{Login: u.Login, AD: &u, Principal: &pr, Tokens: p.states,
-		Activity: p.activity, ActivityErr: p.activityErr, Now: c.now(), Loc: c.loc}
+		Activity: p.activity, ActivityErr: p.activityErr, AgentAccess: p.access, AgentAccessErr: p.accessErr, Now: c.now(), Loc: c.loc}
 	if pr.GUID == "" {
 		person.Principal = nil
 	}
