@@ -142,14 +142,14 @@ func TestBatchSurvivesKills(t *testing.T) {
 		sc := bufio.NewScanner(out)
 		seen := 0
 		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "line ") {
+			// a row finished by an earlier run is said first: the kill
+			// counts the rows this run ends
+			if strings.HasPrefix(sc.Text(), "line ") && !strings.Contains(sc.Text(), "finished by an earlier run") {
 				seen++
 				if strings.Contains(sc.Text(), "(resumed)") {
 					resumed++
 				}
-				if strings.Contains(sc.Text(), " ok") && !strings.Contains(sc.Text(), " done") {
-					applied++
-				}
+				applied++
 			}
 			if seen == at {
 				_ = cmd.Process.Signal(syscall.SIGKILL)

@@ -40,7 +40,7 @@ type Person struct {
 	// lately (RefusingAgents), AgentAccessErr why it could not be read.
 	AgentAccess    []rsa.AgentAccess
 	AgentAccessErr error
-	Now         time.Time
+	Now            time.Time
 	// Loc is the zone times are said in (nil: the machine's; the console
 	// passes its timezone setting).
 	Loc *time.Location

@@ -85,7 +85,9 @@ func RefusingAgents(activity []rsa.AuthEvent) []string {
 	return out
 }
 
-func agentRefusal(key string) bool { return key == "AGENT_ACCESS_DENIED" || key == "ACCESS_TIME_DENIED" }
+func agentRefusal(key string) bool {
+	return key == "AGENT_ACCESS_DENIED" || key == "ACCESS_TIME_DENIED"
+}
 
 func (p *Person) readAD(ctx context.Context, dir Directory) {
 	u, err := dir.Lookup(ctx, p.Login)
