@@ -72,6 +72,9 @@ type authEventView struct {
 	ResultKey string    `json:"result_key"`
 	Message   string    `json:"message"`
 	ID        string    `json:"id"`
+	// Admin and Action: the administration log's (--admin)
+	Admin  string `json:"admin,omitempty"`
+	Action string `json:"action,omitempty"`
 }
 
 func eventView(e rsa.AuthEvent) authEventView {
@@ -187,14 +190,16 @@ Exit 0: accepted; 3: refused (or AM asks for more).`,
 	auth.AddCommand(test)
 
 	var since string
-	var failures, follow bool
-	act := &cobra.Command{Use: "activity LOGIN [--since 7d] [--failures] [--follow]",
+	var failures, follow, admin bool
+	act := &cobra.Command{Use: "activity LOGIN [--since 7d] [--failures] [--follow] [--admin]",
 		Short: "A person's authentication activity in AM (what AM saw when they tried), oldest first",
 		Long: `activity reads AM's authentication records of a person (the Activity Monitor,
 ActivityMonitorCommand): time in the local zone, result, AM's message, token,
 agent, client address and method. --follow keeps printing new records as AM
 records them (polled every second, as the public client does) until
-interrupted; with --json it prints one JSON object a line.`,
+interrupted; with --json it prints one JSON object a line. --admin reads AM's
+administration log instead: what administrators changed for the person and
+their tokens (who cleared the PIN, disabled the token, ended emergency access).`,
 		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 			login := strings.TrimSpace(args[0])
 			if login == "" {
@@ -219,6 +224,29 @@ interrupted; with --json it prints one JSON object a line.`,
 				return out
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
+			if admin {
+				if follow || failures {
+					cancel()
+					return usageErr("--admin lists the administration log: --follow and --failures are for the authentication records")
+				}
+				evs, err := o.ops.AdminActivity(ctx, login, from)
+				cancel()
+				if err != nil {
+					return verbErr(err)
+				}
+				views := []authEventView{}
+				for _, e := range evs {
+					v := eventView(e)
+					v.Admin, v.Action, v.Agent, v.Method, v.ClientIP = e.Actor, e.Action, "", "", ""
+					views = append(views, v)
+				}
+				return o.emit(views, func(w *tabwriter.Writer) {
+					fmt.Fprintln(w, "TIME\tADMINISTRATOR\tWHAT\tTOKEN")
+					for _, e := range evs {
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), textsafe.Line(e.Actor), textsafe.Line(e.Message), textsafe.Line(e.Token))
+					}
+				})
+			}
 			evs, err := o.ops.Activity(ctx, login, from)
 			cancel()
 			if err != nil {
@@ -241,6 +269,7 @@ interrupted; with --json it prints one JSON object a line.`,
 	act.Flags().StringVar(&since, "since", "7d", "how far back (7d, 36h, a date, never)")
 	act.Flags().BoolVar(&failures, "failures", false, "only refused attempts")
 	act.Flags().BoolVar(&follow, "follow", false, "keep printing new records until interrupted")
+	act.Flags().BoolVar(&admin, "admin", false, "the administration log: who changed the person's tokens and account, and when")
 	root.AddCommand(auth, act)
 }
 

@@ -353,3 +353,22 @@ func TestAgentVerbs(t *testing.T) {
 		t.Fatalf("auth test --agent VPN: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// activity --admin: AM's administration log names who changed the token.
+func TestActivityAdmin(t *testing.T) {
+	c := setup(t)
+	serial := c.ds.TokensOf("jdoe")[0]
+	c.ok(nil, "token", "clear-pin", serial)
+	var recs []struct {
+		Admin     string `json:"admin"`
+		ResultKey string `json:"result_key"`
+		Token     string `json:"token_serial"`
+		User      string `json:"user"`
+		Message   string `json:"message"`
+	}
+	c.ok(&recs, "activity", "jdoe", "--admin", "--json")
+	if len(recs) != 1 || recs[0].Admin != demo.AdminUser || recs[0].ResultKey != "PIN_CLEARED" || recs[0].Token != serial || recs[0].User != "jdoe" {
+		t.Fatalf("the administration log of jdoe: %+v", recs)
+	}
+	c.fails(exitUsage, "--admin lists the administration log", "activity", "jdoe", "--admin", "--follow")
+}

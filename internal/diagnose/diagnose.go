@@ -40,7 +40,11 @@ type Person struct {
 	// lately (RefusingAgents), AgentAccessErr why it could not be read.
 	AgentAccess    []rsa.AgentAccess
 	AgentAccessErr error
-	Now            time.Time
+	// AdminChanges are the administration log's records of the person
+	// (who changed their tokens or account) in the last Window.
+	AdminChanges []rsa.AuthEvent
+	AdminErr     error
+	Now          time.Time
 	// Loc is the zone times are said in (nil: the machine's; the console
 	// passes its timezone setting).
 	Loc *time.Location
@@ -86,6 +90,7 @@ func Diagnose(p Person) []Finding {
 	d.directory()
 	d.attempts()
 	d.agents()
+	d.changes()
 	latest := ""
 	for i := len(p.Activity) - 1; i >= 0; i-- {
 		if e := p.Activity[i]; e.Failed() {
@@ -409,6 +414,35 @@ func (d *diagnosis) agents() {
 			Words: a.Why + " (refused there " + d.when(at.At) + "; other agents are not affected)"})
 	}
 }
+
+// changes says who changed the person's tokens or account lately, the
+// newest first (at most maxChanges): "it worked yesterday" is often this.
+func (d *diagnosis) changes() {
+	if d.p.AdminErr != nil {
+		d.add(Finding{Severity: Info, Words: "AM's administration log could not be read: " + rsa.Explain(d.p.AdminErr)})
+		return
+	}
+	shown := 0
+	for i := len(d.p.AdminChanges) - 1; i >= 0 && shown < maxChanges; i-- {
+		e := d.p.AdminChanges[i]
+		words := e.Actor + " " + e.Message + " " + d.when(e.At)
+		switch e.ResultKey {
+		case "PIN_CLEARED":
+			words += ": they set a new PIN at the next login"
+		case "NEW_PIN_REQUIRED":
+			words += ": AM asks them for a new PIN at the next login"
+		case "EMERGENCY_ACCESS_OFF":
+			words += ": its emergency codes no longer work"
+		case "TOKEN_DISABLED":
+			words += ": it does not work until it is enabled"
+		}
+		d.add(Finding{Severity: Info, At: e.At, Serial: e.Token, Words: words})
+		shown++
+	}
+}
+
+// maxChanges is how many administration records the diagnosis says.
+const maxChanges = 3
 
 // last is the newest record with result key k.
 func (d *diagnosis) last(k string) (rsa.AuthEvent, bool) {

@@ -316,3 +316,30 @@ func TestRefusedByARestrictedAgent(t *testing.T) {
 		t.Fatalf("after joining VPN Users: %s", dump(fs))
 	}
 }
+
+// "It worked yesterday": who changed the token is on the dashboard, from
+// AM's administration log, with what it means for the person.
+func TestWhoChangedIt(t *testing.T) {
+	w := start(t)
+	serial := w.st.DS.TokensOf("jdoe")[0]
+	if _, err := w.st.Ops.ClearPIN(context.Background(), serial); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.st.Ops.SetEnabled(context.Background(), serial, false); err != nil {
+		t.Fatal(err)
+	}
+	fs := w.diagnose("jdoe")
+	for _, words := range []string{
+		demo.AdminUser + " cleared the PIN of token " + serial + " at ",
+		": they set a new PIN at the next login",
+		demo.AdminUser + " disabled token " + serial + " at ",
+	} {
+		if !has(fs, words) {
+			t.Fatalf("the diagnosis does not say %q: %s", words, dump(fs))
+		}
+	}
+	// somebody else's changes are not theirs
+	if fs := w.diagnose("asmith"); has(fs, "cleared the PIN") {
+		t.Fatalf("asmith: %s", dump(fs))
+	}
+}

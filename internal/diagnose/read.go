@@ -22,6 +22,8 @@ type AM interface {
 	Activity(ctx context.Context, login string, since time.Time) ([]rsa.AuthEvent, error)
 	// Access is AM's answer for the person at an agent (TestAccessInfo).
 	Access(ctx context.Context, login, agent string) ([]rsa.AgentAccess, error)
+	// AdminActivity is what administrators changed for the person.
+	AdminActivity(ctx context.Context, login string, since time.Time) ([]rsa.AuthEvent, error)
 }
 
 // Read gathers what Diagnose needs of login, the reads at once: the AD
@@ -47,6 +49,7 @@ func Read(ctx context.Context, dir Directory, am AM, login string, now time.Time
 		p.Principal, p.Tokens = &pr, toks // in part: each token says what is missing
 	})
 	if withActivity {
+		wg.Go(func() { p.AdminChanges, p.AdminErr = am.AdminActivity(ctx, login, now.Add(-Window)) })
 		wg.Go(func() {
 			p.Activity, p.ActivityErr = am.Activity(ctx, login, now.Add(-Window))
 			// an agent that refused them lately: AM's rule for it, asked

@@ -239,3 +239,16 @@ func (o *Ops) Activity(ctx context.Context, login string, since time.Time) ([]Au
 func (o *Ops) ActivityPoll(ctx context.Context, since time.Time) ([]AuthEvent, error) {
 	return o.c.ActivityPoll(am.WithQueue(ctx, o.queue), since)
 }
+
+// AdminActivity is what administrators changed for a person and their
+// tokens after since (AM's administration log, logType 0), oldest first:
+// who cleared the PIN, disabled the token, ended the emergency access.
+// The principal is not looked up first: the log keeps the records of a
+// person AM has since deleted.
+func (o *Ops) AdminActivity(ctx context.Context, login string, since time.Time) ([]AuthEvent, error) {
+	login = strings.TrimSpace(login)
+	if login == "" {
+		return nil, fmt.Errorf("%w: give the person's login", ErrInvalidInput)
+	}
+	return o.c.AdminActivity(am.WithQueue(ctx, o.queue), login, since)
+}

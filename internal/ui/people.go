@@ -84,6 +84,9 @@ type tokensLoaded struct {
 	// (read with the activity)
 	access    []rsa.AgentAccess
 	accessErr error
+	// changes: the administration log's records of the person
+	changes    []rsa.AuthEvent
+	changesErr error
 }
 
 func newPeoplePane() *peoplePane {

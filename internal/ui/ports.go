@@ -36,6 +36,8 @@ type AM interface {
 	// Access is AM's answer for a person at its agents (agent "": all):
 	// why an agent refuses them.
 	Access(ctx context.Context, login, agent string) ([]rsa.AgentAccess, error)
+	// AdminActivity is what administrators changed for a person lately.
+	AdminActivity(ctx context.Context, login string, since time.Time) ([]rsa.AuthEvent, error)
 	// UserTokenStates reads a person's tokens and their emergency access,
 	// the lookups at once; an rsa.ErrIncomplete error comes with every
 	// token, the ones not read in full saying what is missing.

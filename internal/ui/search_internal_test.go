@@ -193,6 +193,11 @@ func (waitingAM) Activity(ctx context.Context, _ string, _ time.Time) ([]rsa.Aut
 	return nil, ctx.Err()
 }
 
+func (waitingAM) AdminActivity(ctx context.Context, _ string, _ time.Time) ([]rsa.AuthEvent, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
 // A search that ends behind the person's back does not wipe the error they
 // just caused (a flake found under load: ":token 12ab" typed while the first
 // search ran, its error replaced by "37 people.").

@@ -38,6 +38,8 @@ type tokensPane struct {
 	activityErr error
 	access      []rsa.AgentAccess // why an agent refused them (with the activity's read)
 	accessErr   error
+	changes     []rsa.AuthEvent // who changed their tokens lately (likewise)
+	changesErr  error
 	findings    []diagnose.Finding
 	diag        []string // the findings as laid out in the width
 	watch       *activity.Watch
@@ -69,7 +71,7 @@ func readPerson(c *common, u ad.User, withActivity bool) request {
 	return call("Reading "+u.Login+"'s tokens from AM", func(ctx context.Context) tea.Msg {
 		p := diagnose.Read(ctx, dir, am, u.Login, now, withActivity) // a nil dir stays nil: not read
 		r := tokensLoaded{user: u, states: p.Tokens, err: p.StateErr, activity: p.Activity, activityErr: p.ActivityErr, activityRead: withActivity,
-			access: p.AgentAccess, accessErr: p.AgentAccessErr}
+			access: p.AgentAccess, accessErr: p.AgentAccessErr, changes: p.AdminChanges, changesErr: p.AdminErr}
 		if p.AD != nil {
 			r.user = *p.AD // the account in full; else the search's row stays
 		}
@@ -327,6 +329,7 @@ func (p *tokensPane) loaded(c *common, r tokensLoaded) reqs {
 	if r.activityRead {
 		p.activity, p.activityErr = mergeActivity(r.activity, p.activity), r.activityErr // and what the watch brought meanwhile
 		p.access, p.accessErr = r.access, r.accessErr
+		p.changes, p.changesErr = r.changes, r.changesErr
 	}
 	var rs reqs
 	if p.watch == nil && c.feed != nil {
@@ -476,7 +479,8 @@ func (p *tokensPane) update(c *common, msg tea.Msg) reqs {
 func (p *tokensPane) diagnose(c *common) {
 	u, pr := p.user, p.principal
 	person := diagnose.Person{Login: u.Login, AD: &u, Principal: &pr, Tokens: p.states,
-		Activity: p.activity, ActivityErr: p.activityErr, AgentAccess: p.access, AgentAccessErr: p.accessErr, Now: c.now(), Loc: c.loc}
+		Activity: p.activity, ActivityErr: p.activityErr, AgentAccess: p.access, AgentAccessErr: p.accessErr,
+		AdminChanges: p.changes, AdminErr: p.changesErr, Now: c.now(), Loc: c.loc}
 	if pr.GUID == "" {
 		person.Principal = nil
 	}

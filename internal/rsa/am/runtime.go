@@ -91,6 +91,9 @@ type AuthEvent struct {
 	ResultKey string
 	Message   string // resultMesg, else message
 	GUID      string
+	// Actor and Action: the administration log's (logType 0) administrator
+	// and the command of the change.
+	Actor, Action string
 }
 
 // Failed reports whether AM refused the attempt.
@@ -109,7 +112,13 @@ const pollPages = 8
 // Activity reads login's records after since, oldest first, in pages of
 // the Security Console's size (the first) doubling while they come back full.
 func (c *Client) Activity(ctx context.Context, login string, since time.Time) ([]AuthEvent, error) {
-	return c.activity(ctx, login, since, amproto.ActivityFetchBlock, 0)
+	return c.activity(ctx, amproto.LogTypeRuntime, login, since, amproto.ActivityFetchBlock, 0)
+}
+
+// AdminActivity reads the administration log's records about login (the
+// changes to them and their tokens, logType 0) after since, oldest first.
+func (c *Client) AdminActivity(ctx context.Context, login string, since time.Time) ([]AuthEvent, error) {
+	return c.activity(ctx, amproto.LogTypeAdmin, login, since, amproto.ActivityFetchBlock, 0)
 }
 
 // ActivityPoll reads everybody's records after since as the public client
@@ -118,7 +127,7 @@ func (c *Client) Activity(ctx context.Context, login string, since time.Time) ([
 // reads pollPages pages at most: what it returns ends on a whole instant,
 // and the next poll goes on from there.
 func (c *Client) ActivityPoll(ctx context.Context, since time.Time) ([]AuthEvent, error) {
-	return c.activity(ctx, "", since, 2, pollPages)
+	return c.activity(ctx, amproto.LogTypeRuntime, "", since, 2, pollPages)
 }
 
 // activity pages from since, first records first. Each full page moves
@@ -127,12 +136,12 @@ func (c *Client) ActivityPoll(ctx context.Context, since time.Time) ([]AuthEvent
 // never skipped) and doubles the next page up to activityPageMax; a reply
 // too large for the client halves it. maxPages > 0 stops after that many
 // pages with what was read.
-func (c *Client) activity(ctx context.Context, login string, since time.Time, first, maxPages int) ([]AuthEvent, error) {
+func (c *Client) activity(ctx context.Context, logType int, login string, since time.Time, first, maxPages int) ([]AuthEvent, error) {
 	var all []AuthEvent
 	limit := activityPageMax // the largest page known to fit a reply
 	from, size := since, min(first, limit)
 	for pages := 0; maxPages <= 0 || pages < maxPages; pages++ {
-		page, err := c.activityPage(ctx, login, from, size)
+		page, err := c.activityPage(ctx, logType, login, from, size)
 		if errors.Is(err, ErrReplyTooLarge) && size > 1 {
 			// bounded by bytes: records larger than thought
 			limit = size / 2
@@ -166,7 +175,7 @@ func (c *Client) activity(ctx context.Context, login string, since time.Time, fi
 	return all, nil
 }
 
-func (c *Client) activityPage(ctx context.Context, login string, since time.Time, size int) ([]AuthEvent, error) {
+func (c *Client) activityPage(ctx context.Context, logType int, login string, since time.Time, size int) ([]AuthEvent, error) {
 	last := ""
 	if !since.IsZero() {
 		last = since.UTC().Format(amproto.ActivityTimeLayout)
@@ -177,7 +186,7 @@ func (c *Client) activityPage(ctx context.Context, login string, since time.Time
 	}
 	cmd := command(amproto.ActivityMonitorCommand,
 		filter,
-		soapenc.Int("logType", amproto.LogTypeRuntime),
+		soapenc.Int("logType", logType),
 		soapenc.OptStr("lastLogTime", last),
 		soapenc.Int("maxFetchSize", size))
 	return query(ctx, c, cmd, func(reply *soapenc.Value) ([]AuthEvent, error) {
@@ -197,7 +206,8 @@ func decodeAuthEvent(v *soapenc.Value) (AuthEvent, error) {
 		return f.Str("value")
 	}
 	e := AuthEvent{User: val("userId"), Agent: val("agentName"), ClientIP: val("clientIp"), Method: val("authMethodName"),
-		Token: val("token"), Result: val("actionResult"), ResultKey: val("resultKey"), Message: val("resultMesg"), GUID: val("guid")}
+		Token: val("token"), Result: val("actionResult"), ResultKey: val("resultKey"), Message: val("resultMesg"), GUID: val("guid"),
+		Actor: val("actorId"), Action: val("actionKey")}
 	if e.Message == "" {
 		e.Message = val("message")
 	}

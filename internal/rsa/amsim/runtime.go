@@ -430,7 +430,8 @@ func (s *Sim) tokensOf(guid string) []*token {
 // of logType after lastLogTime (UTC, "yyyy-MM-dd HH:mm:ss.SSS", trailing
 // zero milliseconds may be dropped), oldest first, at most maxFetchSize,
 // narrowed by the filter's Equal conditions (FIELD_USER, ACTION_RESULT).
-// Only the runtime log is kept; the others are empty.
+// The runtime log and the administration log (logType 0) are kept; the
+// others are empty.
 func (s *Sim) activityMonitor(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	logType, err := in.Int("logType")
 	if err != nil {
@@ -450,6 +451,18 @@ func (s *Sim) activityMonitor(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	want := map[string]string{}
 	equalities(in.Field("filter"), want)
 	var items []*soapenc.Value
+	if logType == amproto.LogTypeAdmin {
+		// FIELD_USER names the person a change affected [proposal]
+		for _, r := range s.adminLog {
+			if len(items) == limit {
+				break
+			}
+			if !r.at.After(since) || (want[amproto.FieldUser] != "" && !strings.EqualFold(want[amproto.FieldUser], r.login)) {
+				continue
+			}
+			items = append(items, s.adminDTO(r))
+		}
+	}
 	if logType == amproto.LogTypeRuntime {
 		for _, r := range s.authLog {
 			if len(items) == limit {

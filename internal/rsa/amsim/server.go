@@ -298,7 +298,16 @@ func (s *Sim) execute(sid string, in *soapenc.Value) (*soapenc.Value, *simFault)
 	if h == nil {
 		return nil, fault(amproto.ExSystem, "", "command %s is not implemented by the simulator", in.Type.Local)
 	}
-	return h(s, in)
+	if amproto.ReadOnly[in.Type] {
+		return h(s, in)
+	}
+	// a change: what it changed goes into the administration log
+	before := s.snapshot()
+	out, f := h(s, in)
+	if f == nil {
+		s.logAdmin(sess.admin, in.Type.Local, before)
+	}
+	return out, f
 }
 
 func (s *Sim) checkSession(sid string) (*session, *simFault) {

@@ -100,6 +100,8 @@ type Sim struct {
 	agents   []*agent
 	groups   []*group
 	memberOf func(login string) ([]string, error)
+	// adminLog is the administration log (activity.go)
+	adminLog []adminRecord
 
 	faults   faultQueue
 	stats    Stats
