@@ -117,7 +117,7 @@ func fixVerb(f action.Name, login, serial string) string {
 
 func authCommands(root *cobra.Command) {
 	auth := group("auth", "Authentication: test a person's passcode")
-	var testAgent string
+	var testAgent, via string
 	test := &cobra.Command{Use: "test LOGIN [--agent NAME]",
 		Short: "Test a person's passcode through AM, with them on the phone (the passcode from standard input or a prompt)",
 		Long: `auth test sends the person's passcode (PIN + the tokencode shown now, or PIN +
@@ -130,8 +130,13 @@ never from the command line, never logged or audited. A test counts like a
 login: wrong passcodes count toward AM's lockout.
 --agent tests as that agent (the VPN, a portal): its access rules apply, and
 AM's record names it; without it the record names "rsatui passcode test".
+--via authapi sends it through AM's Authentication API (REST, [authapi]) as
+the agent configured there, as agents and identity products do.
 Exit 0: accepted; 3: refused (or AM asks for more).`,
 		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			if d := rsa.Door(via); d != rsa.DoorAdmin && d != rsa.DoorAuthAPI {
+				return usageErr("--via: no door %q: admin (the admin API's LoginCommand) or authapi (the Authentication API)", via)
+			}
 			in := newSecretInput(cmd)
 			passcode, ok, err := in.read("passcode (PIN + tokencode)")
 			if err != nil {
@@ -148,7 +153,7 @@ Exit 0: accepted; 3: refused (or AM asks for more).`,
 					}
 					return code, err
 				}
-				res, err := o.ops.TestPasscodeAt(ctx, args[0], testAgent, passcode, next)
+				res, err := o.ops.TestPasscodeVia(ctx, rsa.Door(via), args[0], testAgent, passcode, next)
 				if err != nil {
 					return verbErr(err)
 				}
@@ -187,6 +192,7 @@ Exit 0: accepted; 3: refused (or AM asks for more).`,
 			})
 		}}
 	test.Flags().StringVar(&testAgent, "agent", "", "test as this AM agent (rsatui user access LOGIN lists them): its access rules apply")
+	test.Flags().StringVar(&via, "via", "admin", "the door: admin (the admin API's LoginCommand) or authapi (the Authentication API, as [authapi] agent)")
 	auth.AddCommand(test)
 
 	var since string

@@ -24,13 +24,15 @@ type passcodeJSON struct {
 	Record   *struct {
 		ID        string `json:"id"`
 		ResultKey string `json:"result_key"`
+		Agent     string `json:"agent"`
 	} `json:"am_record"`
+	Commands []string `json:"am_commands"`
 }
 
 // authTest runs `auth test login --json` with stdin and decodes its answer.
-func (c *cli) authTest(stdin, login string) (passcodeJSON, int) {
+func (c *cli) authTest(stdin, login string, flags ...string) (passcodeJSON, int) {
 	c.t.Helper()
-	out, errs, code := c.run(stdin, "auth", "test", login, "--json")
+	out, errs, code := c.run(stdin, append([]string{"auth", "test", login, "--json"}, flags...)...)
 	var r passcodeJSON
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		c.t.Fatalf("auth test: exit %d, not JSON: %v\n%s\n%s", code, err, out, errs)
@@ -352,6 +354,13 @@ func TestAgentVerbs(t *testing.T) {
 	if code != exitRefused || !strings.Contains(out, "not allowed at "+demo.VPNAgent) || !strings.Contains(out, "AGENT_ACCESS_DENIED") {
 		t.Fatalf("auth test --agent VPN: exit %d\n%s\n%s", code, out, errs)
 	}
+	// through the Authentication API (the sim's banner configures it: the portal)
+	cur, _ = c.tokencodes(c.ds.TokensOf("jdoe")[0])
+	r, code := c.authTest(demo.DemoPIN+cur+"\n", "jdoe", "--via", "authapi")
+	if code != 0 || !r.Accepted || r.Record == nil || r.Record.Agent != demo.PortalAgent || !strings.Contains(strings.Join(r.Commands, " "), "POST /mfa/v1_1/authn/initialize") {
+		t.Fatalf("auth test --via authapi: exit %d %+v", code, r)
+	}
+	c.fails(exitUsage, `no door "smoke"`, "auth", "test", "jdoe", "--via", "smoke")
 }
 
 // activity --admin: AM's administration log names who changed the token.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/rsa/authapi"
 	"github.com/rsatui/rsatui/internal/secret"
 	"github.com/rsatui/rsatui/internal/ui"
 )
@@ -46,6 +48,9 @@ var settings = []setting{
 	{flag: "ldap-base-dn", section: "ldap", key: "base_dn", help: "where to search people (default: the domain)"},
 	{flag: "ldap-insecure-skip-verify", section: "ldap", key: "insecure_skip_verify", isBool: true, help: "do not verify the directory's certificate"},
 	{flag: "timezone", section: "console", key: "timezone", help: "zone the console shows times in, e.g. Europe/Berlin (default: TZ, else the machine's)"},
+	{flag: "authapi-url", section: "authapi", key: "url", help: "AM's Authentication API (REST), https://am:5555: auth test --via authapi tests passcodes through it"},
+	{flag: "authapi-client-key-file", section: "authapi", key: "client_key_file", help: "file holding the Authentication API's client key (Access Key)"},
+	{flag: "authapi-agent", section: "authapi", key: "agent", help: "the agent (client id) the Authentication API tests as: AM's records name it"},
 	{flag: "audit-syslog", section: "audit", key: "syslog", help: "also send the audit's lines to syslog (RFC 5424): unix:///dev/log (the local daemon or journald), tcp://host:514 or udp://host:514"},
 	{flag: "ea-lifetime", section: "defaults", key: "ea_lifetime", help: "how long emergency access lasts unless said otherwise: the form's and ea set's start, e.g. 3d (default " + rsa.DefaultEALifetime + "; AM's maximum is its own)"},
 }
@@ -178,6 +183,11 @@ type fileConfig struct {
 	Audit struct {
 		Syslog string `toml:"syslog"`
 	} `toml:"audit"`
+	AuthAPI struct {
+		URL           string `toml:"url"`
+		ClientKeyFile string `toml:"client_key_file"`
+		Agent         string `toml:"agent"`
+	} `toml:"authapi"`
 	// Keys changes the console's key bindings: an action's name and the
 	// keys that replace its defaults (ui.WithKeys checks them).
 	Keys map[string][]string `toml:"keys"`
@@ -292,6 +302,10 @@ func connect(cmd *cobra.Command, readOnly, needDir bool) (*backend, error) {
 	b.ops = rsa.NewOps(b.am)
 	b.ops.IdentitySource = c["identity-source"]
 	b.ops.ReadOnly = readOnly
+	if b.ops.AuthAPI, err = authAPIClient(c); err != nil {
+		b.close()
+		return nil, err
+	}
 	src := c["identity-source"]
 	if src == "" {
 		src = "(the LDAP one)"
@@ -377,4 +391,38 @@ func consoleOptions(cmd *cobra.Command) (ui.Options, error) {
 		opt.Keys = &km
 	}
 	return opt, nil
+}
+
+// authAPIClient is the Authentication API's client when [authapi] url is
+// set (nil otherwise). Its key comes from a file only: never the command
+// line or the environment, which other processes see.
+func authAPIClient(c config) (*authapi.Client, error) {
+	if c["authapi-url"] == "" {
+		if c["authapi-client-key-file"] != "" || c["authapi-agent"] != "" {
+			return nil, usageErr("[authapi]: give url too (https://am:5555), or leave the section out")
+		}
+		return nil, nil
+	}
+	if c["authapi-client-key-file"] == "" || c["authapi-agent"] == "" {
+		return nil, usageErr("[authapi]: url, client_key_file and agent go together")
+	}
+	key, err := os.ReadFile(c["authapi-client-key-file"])
+	if err != nil {
+		return nil, usageErr("--authapi-client-key-file: %v", err)
+	}
+	var pool *x509.CertPool
+	if ca := c["am-ca-file"]; ca != "" { // the same AM: its certificate's CA
+		pem, err := os.ReadFile(ca)
+		if err != nil {
+			return nil, usageErr("--am-ca-file: %v", err)
+		}
+		pool = x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+	}
+	cl, err := authapi.New(authapi.Config{URL: c["authapi-url"], Key: secret.Secret(strings.TrimSpace(string(key))), Agent: c["authapi-agent"],
+		CAPool: pool, AllowPlainHTTP: c["am-allow-plain-http"] == "true"})
+	if err != nil {
+		return nil, usageErr("[authapi]: %v", err)
+	}
+	return cl, nil
 }

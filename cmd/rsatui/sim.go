@@ -78,6 +78,15 @@ It is meant for loopback only: demo credentials.`,
 				return &exitError{code: exitUsage, err: fmt.Errorf("writing the directory's CA file: %w", err)}
 			}
 			defer os.Remove(dirCA)
+			// the Authentication API's client key: a secret, in a file only its owner reads
+			keyFile := strings.TrimSuffix(dirCA, "-ldap.pem") + "-authapi.key"
+			if caFile == "" {
+				keyFile = filepath.Join(os.TempDir(), fmt.Sprintf("rsatui-sim-authapi-%d.key", os.Getpid()))
+			}
+			if err := os.WriteFile(keyFile, []byte(srv.AuthAPIKey.Reveal()+"\n"), 0o600); err != nil {
+				return &exitError{code: exitUsage, err: fmt.Errorf("writing the Authentication API's key file: %w", err)}
+			}
+			defer os.Remove(keyFile)
 			cu, cp := sim.CommandClient()
 			url := srv.Endpoint()
 			out := cmd.OutOrStdout()
@@ -86,6 +95,8 @@ It is meant for loopback only: demo credentials.`,
 			fmt.Fprintf(out, "admin: %s / %s   help-desk admin (PIN, resync, unlock, emergency access only): %s / %s\n", demo.AdminUser, demo.AdminPassword, demo.HelpdeskUser, demo.HelpdeskPassword)
 			fmt.Fprintf(out, "identity source: %q, %d users, %d tokens (seed %d)\n", demo.IdentitySourceName, len(ds.People), len(ds.Tokens), seed)
 			fmt.Fprintf(out, "directory: %s  (bind %s / %s)\n", dir.URL(), ds.ServiceUPN(), demo.ServicePassword)
+			fmt.Fprintf(out, "Authentication API: %s%s… (client key in %s), agents: %s; %s; %s\n", srv.AMURL, amsim.AuthAPIPath, keyFile,
+				demo.VPNAgent, demo.PortalAgent, demo.WindowsAgent)
 			fmt.Fprintf(out, "the demo people's PIN: %s — a passcode is the PIN + the tokencode of: rsatui sim tokencode SERIAL --seed %d --users %d\n", demo.DemoPIN, seed, users)
 			if latency > 0 || jitter > 0 {
 				fmt.Fprintf(out, "every request is delayed by %s (+ up to %s): an AM far away\n", latency, jitter)
@@ -95,7 +106,8 @@ It is meant for loopback only: demo credentials.`,
 				{"RSATUI_AM_ADMIN", demo.AdminUser}, {"RSATUI_AM_ADMIN_PASSWORD", demo.AdminPassword},
 				{"RSATUI_IDENTITY_SOURCE", demo.IdentitySourceName},
 				{"RSATUI_LDAP_URL", dir.URL()}, {"RSATUI_LDAP_BIND", ds.ServiceUPN()}, {"RSATUI_LDAP_PASSWORD", demo.ServicePassword},
-				{"RSATUI_LDAP_CA_FILE", dirCA}, {"RSATUI_LDAP_BASE_DN", "OU=People," + ds.BaseDN}}
+				{"RSATUI_LDAP_CA_FILE", dirCA}, {"RSATUI_LDAP_BASE_DN", "OU=People," + ds.BaseDN},
+				{"RSATUI_AUTHAPI_URL", srv.AMURL}, {"RSATUI_AUTHAPI_CLIENT_KEY_FILE", keyFile}, {"RSATUI_AUTHAPI_AGENT", demo.PortalAgent}}
 			if plainHTTP {
 				settings = append(settings, [2]string{"RSATUI_AM_ALLOW_PLAIN_HTTP", "true"})
 			} else {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa/am"
+	"github.com/rsatui/rsatui/internal/rsa/authapi"
 )
 
 // Operations are the admin workflows, each one tested function that runs the
@@ -72,6 +73,9 @@ type Ops struct {
 	// Writes, when set, is the gate every change passes before its first
 	// write command (rsatui serve's shutdown).
 	Writes WriteGate
+	// AuthAPI, when set, is AM's Authentication API (REST): passcode
+	// tests may go through it as the agent it is configured with.
+	AuthAPI *authapi.Client
 
 	src    *sourceCache    // shared by every Ops derived with For
 	people *principalCache // shared by every Ops derived with For
@@ -101,7 +105,7 @@ func (o *Ops) For(a Actor, g Grant) *Ops {
 		g = g.Within(*o.grant)
 	}
 	return &Ops{c: o.c, IdentitySource: o.IdentitySource, MaxEADays: o.MaxEADays, ReadOnly: o.ReadOnly || g.None(), grant: &g,
-		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Writes: o.Writes, Actor: a, src: o.src, people: o.people, queue: &am.Queue{}, locks: o.locks}
+		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Writes: o.Writes, AuthAPI: o.AuthAPI, Actor: a, src: o.src, people: o.people, queue: &am.Queue{}, locks: o.locks}
 }
 
 // Permits says whether this person may do p, and if not, why: every

@@ -11,6 +11,7 @@ import (
 	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa/am"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/rsa/authapi"
 )
 
 // PasscodeAgent is how rsatui's passcode tests are named in AM's activity
@@ -88,6 +89,44 @@ func (o *Ops) TestPasscode(ctx context.Context, login string, passcode Secret, n
 	return o.TestPasscodeAt(ctx, login, "", passcode, next)
 }
 
+// Door is the way a passcode test reaches AM.
+type Door string
+
+// The doors.
+const (
+	// DoorAdmin is the admin API's LoginCommand (SecurID_Native).
+	DoorAdmin Door = "admin"
+	// DoorAuthAPI is the Authentication API (REST), as its configured
+	// agent: what agents and identity products use.
+	DoorAuthAPI Door = "authapi"
+)
+
+// TestPasscodeVia is TestPasscodeAt through door. The Authentication API
+// tests as the agent it is configured with (agent must be "" or that one).
+func (o *Ops) TestPasscodeVia(ctx context.Context, door Door, login, agent string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {
+	switch door {
+	case DoorAdmin, "":
+		return o.TestPasscodeAt(ctx, login, agent, passcode, next)
+	case DoorAuthAPI:
+	default:
+		return PasscodeResult{}, fmt.Errorf("%w: no door %q: admin (LoginCommand) or authapi (the Authentication API)", ErrInvalidInput, door)
+	}
+	if o.AuthAPI == nil {
+		return PasscodeResult{}, fmt.Errorf("%w: the Authentication API is not configured ([authapi] url, client_key_file, agent)", ErrInvalidInput)
+	}
+	if agent != "" && !strings.EqualFold(agent, o.AuthAPI.Agent()) {
+		return PasscodeResult{}, fmt.Errorf("%w: the Authentication API tests as its configured agent, %s, not %s (change [authapi] agent)", ErrInvalidInput, o.AuthAPI.Agent(), agent)
+	}
+	ctx = am.WithQueue(ctx, o.queue)
+	ctx = o.intend(ctx, "auth.test", "user "+login, map[string]string{"agent": o.AuthAPI.Agent(), "via": "authapi"})
+	res, err := o.testPasscodeVia(ctx, DoorAuthAPI, login, o.AuthAPI.Agent(), passcode, next)
+	note := res.Words
+	if err == nil && !res.Accepted {
+		note = "AM refused the passcode: " + res.Words
+	}
+	return res, o.record(ctx, res.Commands, note, err)
+}
+
 // TestPasscodeAt is TestPasscode as the agent named agent ("" : rsatui's
 // own, PasscodeAgent): its access rules apply (a restricted agent refuses
 // a person outside its groups) and AM's record names it.
@@ -98,7 +137,7 @@ func (o *Ops) TestPasscodeAt(ctx context.Context, login, agent string, passcode 
 		params = map[string]string{"agent": agent}
 	}
 	ctx = o.intend(ctx, "auth.test", "user "+login, params)
-	res, err := o.testPasscode(ctx, login, agent, passcode, next)
+	res, err := o.testPasscodeVia(ctx, DoorAdmin, login, agent, passcode, next)
 	note := res.Words
 	if err == nil && !res.Accepted {
 		note = "AM refused the passcode: " + res.Words
@@ -106,7 +145,7 @@ func (o *Ops) TestPasscodeAt(ctx context.Context, login, agent string, passcode 
 	return res, o.record(ctx, res.Commands, note, err)
 }
 
-func (o *Ops) testPasscode(ctx context.Context, login, agent string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {
+func (o *Ops) testPasscodeVia(ctx context.Context, door Door, login, agent string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {
 	var res PasscodeResult
 	if agent == "" {
 		agent = PasscodeAgent
@@ -146,8 +185,29 @@ func (o *Ops) testPasscode(ctx context.Context, login, agent string, passcode Se
 		}
 		return AuthEvent{}, false
 	}
-	res.Commands = append(res.Commands, "LoginCommand (SecurID_Native)")
-	l, err := o.c.StartLogon(ctx, login, passcode, agent)
+	var l am.Logon
+	var err error
+	var attempt authapi.Response // the Authentication API's last answer
+	stepNames := [3]string{"LoginCommand (SecurID_Native)", "LoginCommand (the next tokencode)", "LogoutCommand"}
+	start := func() { l, err = o.c.StartLogon(ctx, login, passcode, agent) }
+	cont := func(code Secret) { l, err = o.c.ContinueLogon(ctx, l, code, agent) }
+	end := func() { _ = o.c.EndLogon(ctx, l) } // the person's session, or the logon left waiting
+	if door == DoorAuthAPI {
+		stepNames = [3]string{"POST /mfa/v1_1/authn/initialize (SECURID)", "POST /mfa/v1_1/authn/verify (SECURID_NEXT_TOKENCODE)", "POST /mfa/v1_1/authn/cancel"}
+		api := o.AuthAPI
+		start = func() { attempt, err = api.Initialize(ctx, login, passcode); l = apiLogon(attempt, err) }
+		cont = func(code Secret) {
+			attempt, err = api.Verify(ctx, attempt, authapi.MethodNextTokencode, code)
+			l = apiLogon(attempt, err)
+		}
+		end = func() {
+			if l.State == amproto.StateInProgress {
+				_ = api.Cancel(ctx, attempt.Context.AuthnAttemptID)
+			}
+		}
+	}
+	res.Commands = append(res.Commands, stepNames[0])
+	start()
 	for err == nil && l.State == amproto.StateInProgress && l.Prompt == amproto.PromptNextTokencode && next != nil {
 		var code Secret
 		if code, err = next(ctx, l.Prompt); err != nil {
@@ -160,12 +220,12 @@ func (o *Ops) testPasscode(ctx context.Context, login, agent string, passcode Se
 			err = fmt.Errorf("%w (the next tokencode)", err)
 			break
 		}
-		res.Commands = append(res.Commands, "LoginCommand (the next tokencode)")
-		l, err = o.c.ContinueLogon(ctx, l, code, agent)
+		res.Commands = append(res.Commands, stepNames[1])
+		cont(code)
 	}
-	if l.State != "" {
-		res.Commands = append(res.Commands, "LogoutCommand")
-		_ = o.c.EndLogon(ctx, l) // the person's session, or the logon left waiting
+	if l.State != "" && (door == DoorAdmin || l.State == amproto.StateInProgress) {
+		res.Commands = append(res.Commands, stepNames[2])
+		end()
 	}
 	if errors.Is(err, ErrOutcomeUnknown) {
 		// the passcode reached AM, or not: its activity monitor says
@@ -251,4 +311,24 @@ func (o *Ops) AdminActivity(ctx context.Context, login string, since time.Time) 
 		return nil, fmt.Errorf("%w: give the person's login", ErrInvalidInput)
 	}
 	return o.c.AdminActivity(am.WithQueue(ctx, o.queue), login, since)
+}
+
+// apiLogon is an Authentication API answer as a logon's state: SUCCESS
+// authenticated, CHALLENGE in progress (the next tokencode or a new PIN
+// asked for), FAIL failed.
+func apiLogon(r authapi.Response, err error) am.Logon {
+	if err != nil {
+		return am.Logon{}
+	}
+	switch r.AttemptResponseCode {
+	case authapi.AttemptSuccess:
+		return am.Logon{State: amproto.StateAuthenticated}
+	case authapi.AttemptChallenge:
+		prompt := amproto.PromptNextTokencode
+		if authapi.Asked(r) == authapi.MethodNewPIN {
+			prompt = amproto.PromptNewPIN
+		}
+		return am.Logon{State: amproto.StateInProgress, Prompt: prompt}
+	}
+	return am.Logon{State: amproto.StateFailed}
 }

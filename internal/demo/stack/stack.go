@@ -9,8 +9,10 @@ package stack
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +20,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/rsatui/rsatui/internal/rsa/authapi"
 
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/ad/ldapsim"
@@ -85,6 +89,9 @@ type Servers struct {
 	// HTTP).
 	AMCAPEM  []byte
 	AMCAPool *x509.CertPool
+	// AuthAPIKey is the client key of the Authentication API, served on
+	// AM's address too (amsim.AuthAPIPath): made at random for each run.
+	AuthAPIKey secret.Secret
 	// Directory is the embedded directory; DirURL its ldaps:// URL.
 	Directory *ldapsim.Dir
 	DirURL    string
@@ -121,6 +128,11 @@ func Serve(opt Options) (*Servers, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(amsim.ServicePath, sim)
+	var key [16]byte
+	_, _ = rand.Read(key[:])
+	s.AuthAPIKey = secret.Secret(hex.EncodeToString(key[:]))
+	sim.SetAuthAPIKey(s.AuthAPIKey.Reveal())
+	mux.Handle(amsim.AuthAPIPath, sim.AuthAPI())
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog()}
 	go func() { s.serving <- s.srv.Serve(ln) }()
 	s.cleanup = append(s.cleanup, func() { _ = s.srv.Close() })
@@ -204,6 +216,12 @@ func Start(opt Options) (*Stack, error) {
 	st.Ops = rsa.NewOps(st.AM)
 	st.Ops.IdentitySource = demo.IdentitySourceName
 	st.Ops.Now = opt.Now
+	// the Authentication API, as the demo's web portal
+	if st.Ops.AuthAPI, err = authapi.New(authapi.Config{URL: s.AMURL, Key: s.AuthAPIKey, Agent: demo.PortalAgent,
+		CAPool: s.AMCAPool, AllowPlainHTTP: opt.PlainHTTP}); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return st, nil
 }
 

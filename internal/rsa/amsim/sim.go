@@ -102,6 +102,9 @@ type Sim struct {
 	memberOf func(login string) ([]string, error)
 	// adminLog is the administration log (activity.go)
 	adminLog []adminRecord
+	// the Authentication API (authapi.go): its client key and attempts
+	apiKey string
+	api    authAPI
 
 	faults   faultQueue
 	stats    Stats
