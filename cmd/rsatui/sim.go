@@ -27,6 +27,7 @@ func newSimCmd() *cobra.Command {
 		caFile    string
 		latency   time.Duration
 		jitter    time.Duration
+		rate      int
 	)
 	cmd := &cobra.Command{
 		Use:   "sim",
@@ -43,6 +44,9 @@ It is meant for loopback only: demo credentials.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if users < 0 || users > 1_000_000 {
 				return usageErr("--users must be between 0 and 1000000")
+			}
+			if rate < 0 || rate > 100000 {
+				return usageErr("--traffic-rate %d: give 0 to 100000 authentications a second", rate)
 			}
 			if latency < 0 || jitter < 0 || latency > time.Minute || jitter > time.Minute {
 				return usageErr("--latency and --jitter must be between 0 and 1m (not %s, %s)", latency, jitter)
@@ -123,6 +127,10 @@ It is meant for loopback only: demo credentials.`,
 				fmt.Fprintf(out, "traffic: a demo person logs in every %s (mostly right, now and then a mistyped PIN)\n", traffic)
 				go ds.Traffic(ctx, sim, traffic, seed)
 			}
+			if rate > 0 {
+				fmt.Fprintf(out, "traffic rate: %d authentications a second across the data set (activity-monitor load: accepted logins, no passcode checked)\n", rate)
+				go ds.Load(ctx, sim, rate, seed)
+			}
 			return srv.Wait(ctx, 5*time.Second)
 		},
 	}
@@ -130,6 +138,7 @@ It is meant for loopback only: demo credentials.`,
 	cmd.Flags().IntVar(&users, "users", 200, "number of generated users besides the fixtures")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the demo data set")
 	cmd.Flags().BoolVar(&inline, "inline", false, "answer inline instead of Axis multiRefs")
+	cmd.Flags().IntVar(&rate, "traffic-rate", 0, "make N authentications a second across the data set (a busy AM's activity monitor)")
 	cmd.Flags().DurationVar(&latency, "latency", 0, "delay every request by this much, as an AM far away would (e.g. 50ms)")
 	cmd.Flags().DurationVar(&jitter, "jitter", 0, "add a random delay of up to this much to --latency")
 	addTrafficFlag(cmd)

@@ -67,3 +67,37 @@ func TestWatchersGetTheirPersonsRecords(t *testing.T) {
 	jd.Close()
 	jd.Close() // twice is harmless
 }
+
+// On a busy AM the poller asks only for the watched people's records (an
+// Or of their logins): a load of everybody else's authentications costs
+// the poll nothing, and the watched person's record still arrives. With
+// Unfiltered it reads them all (the poller as it was).
+func TestPollerAsksForTheWatchedPeopleOnly(t *testing.T) {
+	for _, unfiltered := range []bool{false, true} {
+		st := startStack(t)
+		var logins []string
+		for _, p := range st.DS.People {
+			if len(st.DS.TokensOf(p.Login)) > 0 && p.Login != "jdoe" && p.Login != "asmith" {
+				logins = append(logins, p.Login)
+			}
+		}
+		p := activity.New(st.Ops, 20*time.Millisecond, nil)
+		p.Unfiltered = unfiltered
+		jd, as := p.Watch("jdoe"), p.Watch("asmith")
+		st.Sim.RecordLogins(300, func(i int) (string, string, string) { return logins[i%len(logins)], "load", "10.9.9.9" })
+		login(t, st, "jdoe", false)
+		got := next(t, jd)
+		for ; len(got) == 0 || got[len(got)-1].ResultKey != "BAD_PASSCODE"; got = next(t, jd) {
+		}
+		jd.Close()
+		as.Close()
+		bytes := st.Sim.Stats().ReplyBytes["ActivityMonitorCommand"]
+		t.Logf("unfiltered %v: %d bytes of activity replies", unfiltered, bytes)
+		if !unfiltered && bytes > 200<<10 {
+			t.Fatalf("the filtered poller read %d bytes: the load's records came too", bytes)
+		}
+		if unfiltered && bytes < 300<<10 {
+			t.Fatalf("the unfiltered poller read only %d bytes of 300 other records", bytes)
+		}
+	}
+}

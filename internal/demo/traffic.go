@@ -70,3 +70,44 @@ func (ds *Dataset) Traffic(ctx context.Context, sim *amsim.Sim, every time.Durat
 		}
 	}
 }
+
+// Load makes rate authentications a second, of people across the data set
+// at their agents, until ctx ends (rsatui sim --traffic-rate): a busy AM's
+// activity monitor (amsim.RecordLogins says what is and is not checked).
+func (ds *Dataset) Load(ctx context.Context, sim *amsim.Sim, rate int, seed uint64) {
+	if rate <= 0 {
+		return
+	}
+	var holders []int
+	for i, p := range ds.People {
+		if len(ds.TokensOf(p.Login)) > 0 && !p.Disabled {
+			holders = append(holders, i)
+		}
+	}
+	if len(holders) == 0 {
+		return
+	}
+	rng := rand.New(rand.NewPCG(seed, seed^0x10ad))
+	const tick = 20 * time.Millisecond
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	start, made := time.Now(), 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// as many as the rate owes by now: a slow tick is caught up
+		due := int(time.Since(start).Seconds()*float64(rate)) - made
+		if due <= 0 {
+			continue
+		}
+		sim.RecordLogins(due, func(int) (string, string, string) {
+			i := holders[rng.IntN(len(holders))]
+			agent, client := ds.Agent(i)
+			return ds.People[i].Login, agent, client
+		})
+		made += due
+	}
+}

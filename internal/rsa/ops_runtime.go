@@ -332,3 +332,9 @@ func apiLogon(r authapi.Response, err error) am.Logon {
 	}
 	return am.Logon{State: amproto.StateFailed}
 }
+
+// ActivityPollOf is ActivityPoll narrowed to the records of logins (the
+// people being watched): what a busy AM sends is theirs, not the site's.
+func (o *Ops) ActivityPollOf(ctx context.Context, since time.Time, logins []string) ([]AuthEvent, error) {
+	return o.c.ActivityPollOf(am.WithQueue(ctx, o.queue), since, logins)
+}

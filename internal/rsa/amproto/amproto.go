@@ -184,6 +184,7 @@ var (
 	LikeType                = soapenc.QName{Space: NSSearch, Local: "Like"}
 	EmptyFilter             = soapenc.QName{Space: NSSearch, Local: "Empty"}
 	AndFilter               = soapenc.QName{Space: NSSearch, Local: "And"}
+	OrFilter                = soapenc.QName{Space: NSSearch, Local: "Or"}
 	ActivityRecordDTO       = soapenc.QName{Space: NSActData, Local: "ActivityRecordDTO"}
 	LabelValueBean          = soapenc.QName{Space: NSActData, Local: "LabelValueBean"}
 )

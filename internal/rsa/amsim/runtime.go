@@ -448,8 +448,12 @@ func (s *Sim) activityMonitor(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	if limit <= 0 {
 		limit = amproto.ActivityFetchBlock
 	}
-	want := map[string]string{}
+	want := map[string]map[string]bool{}
 	equalities(in.Field("filter"), want)
+	allows := func(attr, v string) bool {
+		set, ok := want[attr]
+		return !ok || set[strings.ToLower(v)]
+	}
 	var items []*soapenc.Value
 	if logType == amproto.LogTypeAdmin {
 		// FIELD_USER names the person a change affected [proposal]
@@ -457,19 +461,20 @@ func (s *Sim) activityMonitor(in *soapenc.Value) (*soapenc.Value, *simFault) {
 			if len(items) == limit {
 				break
 			}
-			if !r.at.After(since) || (want[amproto.FieldUser] != "" && !strings.EqualFold(want[amproto.FieldUser], r.login)) {
+			if !r.at.After(since) || !allows(amproto.FieldUser, r.login) {
 				continue
 			}
 			items = append(items, s.adminDTO(r))
 		}
 	}
 	if logType == amproto.LogTypeRuntime {
-		for _, r := range s.authLog {
+		// the log is in time order: start after since (a busy AM's log is long)
+		from := sort.Search(len(s.authLog), func(i int) bool { return s.authLog[i].at.After(since) })
+		for _, r := range s.authLog[from:] {
 			if len(items) == limit {
 				break
 			}
-			if !r.at.After(since) || (want[amproto.FieldUser] != "" && !strings.EqualFold(want[amproto.FieldUser], r.login)) ||
-				(want[amproto.FieldActionResult] != "" && want[amproto.FieldActionResult] != strconv.Itoa(r.ev.result)) {
+			if !r.at.After(since) || !allows(amproto.FieldUser, r.login) || !allows(amproto.FieldActionResult, strconv.Itoa(r.ev.result)) {
 				continue
 			}
 			items = append(items, s.activityDTO(r))
@@ -478,8 +483,10 @@ func (s *Sim) activityMonitor(in *soapenc.Value) (*soapenc.Value, *simFault) {
 	return reply(in, soapenc.ObjArray("messageDTO", amproto.ActivityRecordDTO, items...)), nil
 }
 
-// equalities collects the Equal leaves of a filter (through And).
-func equalities(f *soapenc.Value, into map[string]string) {
+// equalities collects the Equal leaves of a filter, through And and Or:
+// the values an attribute may have (an Or of one attribute's equalities
+// allows any of them; an And of different attributes needs each).
+func equalities(f *soapenc.Value, into map[string]map[string]bool) {
 	if f.IsNil() {
 		return
 	}
@@ -488,11 +495,15 @@ func equalities(f *soapenc.Value, into map[string]string) {
 	}
 	switch {
 	case f.IsNil():
-	case f.Type == amproto.AndFilter:
+	case f.Type == amproto.AndFilter || f.Type == amproto.OrFilter:
 		equalities(f.Field("lhs"), into)
 		equalities(f.Field("rhs"), into)
 	case f.Type == amproto.SimpleFilter && f.Field("type").Type == amproto.EqualType:
-		into[f.Str("attr")] = f.Str("value")
+		attr := f.Str("attr")
+		if into[attr] == nil {
+			into[attr] = map[string]bool{}
+		}
+		into[attr][strings.ToLower(f.Str("value"))] = true
 	}
 }
 
@@ -552,6 +563,34 @@ func (s *Sim) Authenticate(login, passcode, agent, clientIP string) string {
 	delete(s.logons, sid) // an unanswered prompt, or the person's own session
 	delete(s.userSessions, sid)
 	return state
+}
+
+// RecordLogins adds n accepted authentications now, of the people pick
+// names (login, agent, client address): load on the activity monitor, as
+// a busy AM's agents make it. No passcode is checked — each person's
+// tokencode is good once a minute, and a site's rate of hundreds a second
+// comes from thousands of people; what is measured is what the monitor
+// holds and serves. The principal's and token's last login move on.
+func (s *Sim) RecordLogins(n int, pick func(i int) (login, agent, client string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opt.Now()
+	for i := range n {
+		login, agent, client := pick(i)
+		p := s.principalByLogin(login, "")
+		if p == nil {
+			continue
+		}
+		toks := s.tokensOf(p.guid)
+		if len(toks) == 0 {
+			continue
+		}
+		t := toks[0]
+		t.lastLogin, p.lastLogin = now, now
+		s.client = client
+		s.record(p, t, agent, evAccepted)
+	}
+	s.client = ""
 }
 
 // Activity is a record for SeedActivity: what the demo's data set says

@@ -225,6 +225,9 @@ func (s *Sim) serveCommand(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	_, _ = w.Write(out)
+	s.mu.Lock()
+	s.stats.ReplyBytes[in1.Type.Local] += int64(len(out))
+	s.mu.Unlock()
 }
 
 func sleep(r *http.Request, d time.Duration) {

@@ -10,6 +10,7 @@ package amsim
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -129,6 +130,9 @@ type Stats struct {
 	Requests     int64
 	WSDLRequests int64
 	Commands     map[string]int64
+	// ReplyBytes are the bytes of the replies sent, by command (what a
+	// client reads: the busy-AM benchmark's measure).
+	ReplyBytes map[string]int64
 }
 
 type admin struct {
@@ -245,7 +249,7 @@ func New(opt Options) *Sim {
 	s := &Sim{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5eed)),
 		admins: map[string]admin{}, sessions: map[string]*session{},
 		princ: map[string]*principal{}, tokens: map[string]*token{}, bySerial: map[string]*token{},
-		stats: Stats{Commands: map[string]int64{}}, logons: map[string]*logon{}, userSessions: map[string]bool{}}
+		stats: Stats{Commands: map[string]int64{}, ReplyBytes: map[string]int64{}}, logons: map[string]*logon{}, userSessions: map[string]bool{}}
 	s.domain = securityDomain{guid: s.newGUID(), name: "SystemDomain"}
 	s.realm = s.newGUID()
 	s.sources = append(s.sources, &identitySource{guid: s.newGUID(), name: "Internal Database", internal: true,
@@ -376,10 +380,8 @@ func (s *Sim) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.stats
-	c.Commands = make(map[string]int64, len(s.stats.Commands))
-	for k, v := range s.stats.Commands {
-		c.Commands[k] = v
-	}
+	c.Commands = maps.Clone(s.stats.Commands)
+	c.ReplyBytes = maps.Clone(s.stats.ReplyBytes)
 	return c
 }
 
