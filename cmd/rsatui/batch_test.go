@@ -30,20 +30,7 @@ import (
 func TestBatchSurvivesKills(t *testing.T) {
 	c := setupSim(t, 260, "--latency", "20ms")
 	ctx := context.Background()
-	var url, ca string
-	for _, kv := range c.env {
-		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_URL="); ok {
-			url = v
-		}
-		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_CA_FILE="); ok {
-			ca = v
-		}
-	}
-	am, err := rsa.New(rsa.Config{URL: url, CAFile: ca, CommandClientUser: "CmdClient_sim", CommandClientPassword: "sim-secret",
-		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
+	am := c.amClient()
 	ops := rsa.NewOps(am)
 	ops.IdentitySource = demo.IdentitySourceName
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/audit"
-	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
@@ -22,20 +21,7 @@ import (
 // `audit tail` shows a change without an outcome as unknown.
 func TestKilledMidChangeLeavesItsIntent(t *testing.T) {
 	c := setup(t)
-	var url, ca string
-	for _, kv := range c.env {
-		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_URL="); ok {
-			url = v
-		}
-		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_CA_FILE="); ok {
-			ca = v
-		}
-	}
-	am, err := rsa.New(rsa.Config{URL: url, CAFile: ca, CommandClientUser: "CmdClient_sim", CommandClientPassword: "sim-secret",
-		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
+	am := c.amClient()
 	ctx := context.Background()
 	serial := c.ds.TokensOf("jdoe")[0]
 	tok, err := am.LookupToken(ctx, rsa.TokenRef{Serial: serial})

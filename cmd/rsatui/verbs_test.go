@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/simtest"
 )
 
@@ -413,4 +414,25 @@ func TestUserShowNeedsALogin(t *testing.T) {
 	c := setup(t)
 	c.fails(1, "user show needs a login", "user", "show", "")
 	c.fails(1, "user show needs a login", "user", "show", "  ")
+}
+
+// amClient is a client of the test's rsatui sim (the settings its banner
+// gave), for a test to read AM's side apart from the verbs.
+func (c *cli) amClient() *rsa.Client {
+	c.t.Helper()
+	var url, ca string
+	for _, kv := range c.env {
+		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_URL="); ok {
+			url = v
+		}
+		if v, ok := strings.CutPrefix(kv, "RSATUI_AM_CA_FILE="); ok {
+			ca = v
+		}
+	}
+	am, err := rsa.New(rsa.Config{URL: url, CAFile: ca, CommandClientUser: "CmdClient_sim", CommandClientPassword: "sim-secret",
+		AdminUser: demo.AdminUser, AdminPassword: demo.AdminPassword})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return am
 }

@@ -114,24 +114,25 @@ func (pl Planner) Make(ctx context.Context, rows []Row, source string) (Plan, er
 	}
 	// the pool and the extension records are read once and shared out in
 	// row order: a plan never promises one token to two rows
+	// (one read of the unassigned tokens serves both)
 	var pool, exts []rsa.TokenSummary
-	var poolErr, extErr error
 	need := func(op Operation) bool {
 		return slices.ContainsFunc(rows, func(r Row) bool { return r.Operation == op })
 	}
-	if need(ReplaceNext) {
-		pool, poolErr = pl.Ops.Pool(ctx, rsa.PoolQuery{})
+	if need(ReplaceNext) || need(Extend) {
+		unassigned, err := pl.Ops.Pool(ctx, rsa.PoolQuery{})
+		if err != nil {
+			return p, fmt.Errorf("reading the pool: %w", err)
+		}
 		now := time.Now()
-		pool = slices.DeleteFunc(pool, func(t rsa.TokenSummary) bool {
-			return t.Retired() || t.Lost || !t.Expires.IsZero() && !t.Expires.After(now)
-		})
-	}
-	if need(Extend) {
-		exts, extErr = pl.Ops.Pool(ctx, rsa.PoolQuery{})
-		exts = slices.DeleteFunc(exts, func(t rsa.TokenSummary) bool { return t.TokenType != rsa.TokenTypeSoftID })
-	}
-	if err := errors.Join(poolErr, extErr); err != nil {
-		return p, fmt.Errorf("reading the pool: %w", err)
+		for _, t := range unassigned {
+			if !t.Retired() && !t.Lost && (t.Expires.IsZero() || t.Expires.After(now)) {
+				pool = append(pool, t)
+			}
+			if t.TokenType == rsa.TokenTypeSoftID {
+				exts = append(exts, t)
+			}
+		}
 	}
 	// each row's token, read at once (as many as the lanes allow)
 	states := make([]rsa.TokenState, len(rows))

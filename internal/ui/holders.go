@@ -125,13 +125,19 @@ func (p *holdersPane) update(c *common, msg tea.Msg) reqs {
 		}
 		return do(say(n + " " + p.what + ". enter opens the person."))
 	case tokensLoaded:
-		if msg.err != nil && !partial(msg) {
-			return do(fail(explain(msg.err)))
-		}
-		t := newTokensPane(msg.user)
-		return append(do(push(t)), t.loaded(c, msg)...)
+		return openPerson(c, msg)
 	}
 	return nil
+}
+
+// openPerson opens the person a list read (enter on a holders list or a
+// report): their screen on top, or what kept it from being read.
+func openPerson(c *common, msg tokensLoaded) reqs {
+	if msg.err != nil && !partial(msg) {
+		return do(fail(explain(msg.err)))
+	}
+	t := newTokensPane(msg.user)
+	return append(do(push(t)), t.loaded(c, msg)...)
 }
 
 func (p *holdersPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {

@@ -157,11 +157,7 @@ func (p *reportPane) update(c *common, msg tea.Msg) reqs {
 		return do(say(fmt.Sprintf("%d of %d assigned tokens. space selects, %s all; then a plan for them (%s).",
 			len(p.rows), p.stats.Tokens, keyOf(c, action.SelectAll), planKeys(c))))
 	case tokensLoaded:
-		if msg.err != nil && !partial(msg) {
-			return do(fail(explain(msg.err)))
-		}
-		t := newTokensPane(msg.user)
-		return append(do(push(t)), t.loaded(c, msg)...)
+		return openPerson(c, msg)
 	}
 	return nil
 }

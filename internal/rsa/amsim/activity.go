@@ -8,7 +8,6 @@ import (
 
 	"github.com/rsatui/rsatui/internal/event"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
-	"github.com/rsatui/rsatui/internal/rsa/amtypes"
 	"github.com/rsatui/rsatui/internal/rsa/soapenc"
 )
 
@@ -93,10 +92,11 @@ func (s *Sim) snapshot() snap {
 // logAdmin records what a change by admin (command) did (caller holds mu).
 func (s *Sim) logAdmin(admin, command string, before snap) {
 	add := func(key, words, login, serial string) {
-		at := s.opt.Now().UTC().Truncate(time.Millisecond)
-		if n := len(s.adminLog); n > 0 && !at.After(s.adminLog[n-1].at) {
-			at = s.adminLog[n-1].at.Add(time.Millisecond)
+		var last time.Time
+		if n := len(s.adminLog); n > 0 {
+			last = s.adminLog[n-1].at
 		}
+		at := s.logTime(last)
 		s.adminLog = append(s.adminLog, adminRecord{at: at, guid: s.newGUID(), admin: admin, command: command, key: key, words: words, login: login, token: serial})
 	}
 	owner := func(guid string) string {
@@ -162,10 +162,7 @@ func (s *Sim) logAdmin(admin, command string, before snap) {
 
 // adminDTO is an administration record as AM sends it.
 func (s *Sim) adminDTO(r adminRecord) *soapenc.Value {
-	lv := func(name, label, value string) *soapenc.Value {
-		return obj(name, amproto.LabelValueBean, soapenc.Str("label", label), soapenc.Str("value", value))
-	}
-	set := []*soapenc.Value{
+	return activityRecord([]*soapenc.Value{
 		lv("utcDateTime", "UTC Date/Time", r.at.Format(amproto.ActivityTimeLayout)),
 		lv("localDateTime", "Local Date/Time", r.at.In(time.Local).Format(amproto.ActivityTimeLayout)),
 		soapenc.Time("utcDateTimestamp", r.at),
@@ -174,15 +171,5 @@ func (s *Sim) adminDTO(r adminRecord) *soapenc.Value {
 		lv("actionResult", "Result", "Success"), lv("resultKey", "Result Key", r.key),
 		lv("resultMesg", "Reason", r.words), lv("message", "Message", r.admin+" "+r.words),
 		lv("guid", "ID", r.guid), lv("actorSecDomName", "Security Domain", s.domain.name),
-	}
-	given := map[string]bool{}
-	for _, v := range set {
-		given[v.Name] = true
-	}
-	for _, m := range amtypes.AllMembers(amtypes.Lookup(amproto.ActivityRecordDTO)) {
-		if !given[m.Name] && m.Type.Name == amproto.LabelValueBean && m.Type.Dims == 0 {
-			set = append(set, obj(m.Name, amproto.LabelValueBean, soapenc.Str("label", "N/A")))
-		}
-	}
-	return obj("item", amproto.ActivityRecordDTO, set...)
+	})
 }

@@ -101,15 +101,27 @@ type authRecord struct {
 // under a test's frozen clock two events would otherwise share one.
 // Caller holds mu.
 func (s *Sim) record(p *principal, t *token, agent string, ev authEvent) {
-	at := s.opt.Now().UTC().Truncate(time.Millisecond)
-	if n := len(s.authLog); n > 0 && !at.After(s.authLog[n-1].at) {
-		at = s.authLog[n-1].at.Add(time.Millisecond)
+	var last time.Time
+	if n := len(s.authLog); n > 0 {
+		last = s.authLog[n-1].at
 	}
+	at := s.logTime(last)
 	r := authRecord{at: at, guid: s.newGUID(), agent: agent, client: s.client, ev: ev}
 	if t != nil {
 		r.token = t.serial
 	}
 	s.authLog = append(s.authLog, s.naming(r, p))
+}
+
+// logTime is a new record's time in a log whose newest is last: now, at
+// the millisecond (AM keeps no finer), and after last by a millisecond at
+// least (see record). Caller holds mu.
+func (s *Sim) logTime(last time.Time) time.Time {
+	at := s.opt.Now().UTC().Truncate(time.Millisecond)
+	if !at.After(last) {
+		at = last.Add(time.Millisecond)
+	}
+	return at
 }
 
 // naming puts the person's names on a record (p nil: none known).
@@ -510,9 +522,6 @@ func equalities(f *soapenc.Value, into map[string]map[string]bool) {
 // activityDTO is a record as AM sends it: every member a LabelValueBean,
 // the unused ones labelled "N/A" [confirmed: S-trivir-test].
 func (s *Sim) activityDTO(r authRecord) *soapenc.Value {
-	lv := func(name, label, value string) *soapenc.Value {
-		return obj(name, amproto.LabelValueBean, soapenc.Str("label", label), soapenc.Str("value", value))
-	}
 	result := map[int]string{amproto.ResultSuccess: "Success", amproto.ResultWarning: "Warning", amproto.ResultFailure: "Failure"}[r.ev.result]
 	set := []*soapenc.Value{
 		lv("utcDateTime", "UTC Date/Time", r.at.Format(amproto.ActivityTimeLayout)),
@@ -528,6 +537,17 @@ func (s *Sim) activityDTO(r authRecord) *soapenc.Value {
 		lv("resultMesg", "Reason", r.ev.text), lv("message", "Message", r.ev.text),
 		lv("guid", "ID", r.guid), lv("serverNodeIp", "Server Node IP", "127.0.0.1"),
 	}
+	return activityRecord(set)
+}
+
+// lv is one member of an activity record: a LabelValueBean.
+func lv(name, label, value string) *soapenc.Value {
+	return obj(name, amproto.LabelValueBean, soapenc.Str("label", label), soapenc.Str("value", value))
+}
+
+// activityRecord is an ActivityRecordDTO of the members set, every other
+// LabelValueBean member labelled "N/A", as AM sends them.
+func activityRecord(set []*soapenc.Value) *soapenc.Value {
 	given := map[string]bool{}
 	for _, v := range set {
 		given[v.Name] = true
