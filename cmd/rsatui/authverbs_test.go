@@ -381,3 +381,63 @@ func TestActivityAdmin(t *testing.T) {
 	}
 	c.fails(exitUsage, "--admin lists the administration log", "activity", "jdoe", "--admin", "--follow")
 }
+
+// user offline-passcode: set (made by rsatui) shows it once, --show reads
+// the same back, wrong input is refused before AM is asked, a typed one
+// comes from standard input, --remove takes it away; the passcodes are in
+// no audit line.
+func TestOfflinePasscodeVerb(t *testing.T) {
+	c := setup(t)
+	var st struct {
+		Set     bool `json:"set"`
+		Allowed bool `json:"allowed"`
+	}
+	c.ok(&st, "user", "offline-passcode", "jdoe", "--json")
+	if st.Set || st.Allowed {
+		t.Fatalf("before: %+v", st)
+	}
+	c.fails(exitUsage, "choose one of --set, --remove, --show", "user", "offline-passcode", "jdoe", "--set", "--remove")
+	c.fails(exitUsage, "--typed and --expires go with --set", "user", "offline-passcode", "jdoe", "--expires", "2d")
+	c.fails(exitUsage, "more than 14 days away", "user", "offline-passcode", "jdoe", "--set", "--expires", "30d")
+	var set struct {
+		Outcome  string `json:"outcome"`
+		Passcode string `json:"passcode"`
+		State    struct {
+			Set             bool `json:"set"`
+			DownloadPending bool `json:"download_pending"`
+		} `json:"state"`
+	}
+	c.ok(&set, "user", "offline-passcode", "jdoe", "--set", "--expires", "2d", "--json")
+	if set.Outcome != "applied" || len(set.Passcode) != 12 || !set.State.Set || !set.State.DownloadPending {
+		t.Fatalf("set: %+v", set)
+	}
+	var shown struct {
+		Passcode string `json:"passcode"`
+	}
+	c.ok(&shown, "user", "offline-passcode", "jdoe", "--show", "--json")
+	if shown.Passcode != set.Passcode {
+		t.Fatal("--show read another passcode than the one set")
+	}
+	out, errs, code := c.run("short\n", "user", "offline-passcode", "jdoe", "--set", "--typed")
+	if code != exitUsage || !strings.Contains(errs, "8 to 24 characters") {
+		t.Fatalf("a short typed passcode: exit %d\n%s%s", code, out, errs)
+	}
+	typed := "Plane-2-Lisbon"
+	if out, errs, code = c.run(typed+"\n", "user", "offline-passcode", "jdoe", "--set", "--typed", "--expires", "1d"); code != 0 || !strings.Contains(out, typed) {
+		t.Fatalf("a typed passcode: exit %d\n%s%s", code, out, errs)
+	}
+	c.ok(nil, "user", "offline-passcode", "jdoe", "--remove")
+	c.fails(exitNotFound, "no offline emergency passcode", "user", "offline-passcode", "jdoe", "--show")
+	raw, err := os.ReadFile(c.audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{set.Passcode, typed} {
+		if strings.Contains(string(raw), secret) {
+			t.Fatalf("the audit holds a passcode:\n%s", raw)
+		}
+	}
+	if !strings.Contains(string(raw), `"user.offline-passcode.set"`) || !strings.Contains(string(raw), `"user.offline-passcode.remove"`) {
+		t.Fatalf("the audit lacks the changes:\n%s", raw)
+	}
+}

@@ -86,7 +86,7 @@ func usersCommand() *cobra.Command {
 // userCommand is one person: user show (the dashboard) and user unlock.
 func userCommand() *cobra.Command {
 	user := group("user", "One person: the dashboard (why can't they log in?), unlock")
-	user.AddCommand(userShowCommand(), userAccessCommand())
+	user.AddCommand(userShowCommand(), userAccessCommand(), userOfflineCommand())
 	user.AddCommand(&cobra.Command{Use: "unlock LOGIN", Short: "Clear AM's lockout of a person (after too many bad passcodes)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return session(cmd, false, func(ctx context.Context, o *opened) error {

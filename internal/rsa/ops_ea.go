@@ -96,14 +96,21 @@ func (o *Ops) Validate(r EARequest) error {
 		return fmt.Errorf("%w: choose what happens if the token becomes available", ErrInvalidInput)
 	}
 	if !r.Expires.IsZero() {
-		now := o.Now()
-		if !r.Expires.After(now) {
-			return fmt.Errorf("%w: the expiry %s is in the past", ErrInvalidInput, r.Expires.Local().Format(TimeLayout))
-		}
-		if max := now.Add(time.Duration(o.MaxEADays) * 24 * time.Hour); r.Expires.After(max) {
-			return fmt.Errorf("%w: the expiry is more than %d days away (AM's maximum lifetime for emergency codes): the latest allowed moment is %s",
-				ErrInvalidInput, o.MaxEADays, o.LatestExpiry().Local().Format(TimeLayout))
-		}
+		return o.checkExpiry(r.Expires)
+	}
+	return nil
+}
+
+// checkExpiry refuses an emergency code's expiry in the past or beyond
+// AM's maximum lifetime (online codes and the offline passcode alike).
+func (o *Ops) checkExpiry(t time.Time) error {
+	now := o.Now()
+	if !t.After(now) {
+		return fmt.Errorf("%w: the expiry %s is in the past", ErrInvalidInput, t.Local().Format(TimeLayout))
+	}
+	if max := now.Add(time.Duration(o.MaxEADays) * 24 * time.Hour); t.After(max) {
+		return fmt.Errorf("%w: the expiry is more than %d days away (AM's maximum lifetime for emergency codes): the latest allowed moment is %s",
+			ErrInvalidInput, o.MaxEADays, o.LatestExpiry().Local().Format(TimeLayout))
 	}
 	return nil
 }

@@ -34,6 +34,9 @@ const (
 	// PermIssueSoftware: issue a software token to a person's phone or
 	// computer (CT-KIP, CTF, file); from the pool it needs PermAssign too
 	PermIssueSoftware Permission = "token:issue-software"
+	// PermOfflinePasscode: read or set a person's offline emergency
+	// passcode (AM's MANAGE_OFFLINE_EA_PASSCODE_PRINCIPAL)
+	PermOfflinePasscode Permission = "user:offline-emergency-passcode"
 )
 
 // Role is a set of permissions given to a person (rsatui serve's key
@@ -64,6 +67,7 @@ var permissionTable = []struct {
 	{PermBadCount, "clear bad-tokencode counts", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermAuthTest, "test passcodes", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermIssueSoftware, "issue software tokens", []Role{RoleAdmin, RoleHelpdesk}},
+	{PermOfflinePasscode, "read or set offline emergency passcodes", []Role{RoleAdmin, RoleHelpdesk}},
 	{PermAssign, "assign tokens", []Role{RoleAdmin}},
 	{PermUnassign, "unassign tokens", []Role{RoleAdmin}},
 	{PermReplace, "replace tokens", []Role{RoleAdmin}},

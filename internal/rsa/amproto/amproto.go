@@ -18,26 +18,36 @@ const ServicePath = "/ims-ws/services/CommandServer"
 
 // XML namespaces: one per Java package, "http://" + the package name reversed.
 const (
-	NSWebService = "http://webservice.rsa.com"
-	NSCommand    = "http://command.rsa.com"
-	NSException  = "http://exception.command.rsa.com"
-	NSCommon     = "http://common.rsa.com"
-	NSAuthn      = "http://authn.rsa.com"
-	NSAuthnData  = "http://data.authn.rsa.com"
-	NSSession    = "http://session.rsa.com"
-	NSAdmin      = "http://admin.rsa.com"
-	NSAdminData  = "http://data.admin.rsa.com"
-	NSSearch     = "http://search.common.rsa.com"
-	NSTokenMgt   = "http://tokenmgt.admin.authmgr.rsa.com"
-	NSTokenData  = "http://data.tokenmgt.admin.authmgr.rsa.com"
-	NSUCMAM      = "http://am.ucm.rsa.com"
-	NSActivity   = "http://activitymonitor.authmgr.rsa.com"
-	NSActData    = "http://data.activitymonitor.authmgr.rsa.com"
-	NSAgentMgt   = "http://agentmgt.admin.authmgr.rsa.com"
-	NSAgentData  = "http://data.agentmgt.admin.authmgr.rsa.com"
-	NSGroupMgt   = "http://groupmgt.admin.authmgr.rsa.com"
-	NSGroupData  = "http://data.groupmgt.admin.authmgr.rsa.com"
-	NSTestAccess = "http://testaccess.admin.authmgr.rsa.com"
+	NSWebService    = "http://webservice.rsa.com"
+	NSCommand       = "http://command.rsa.com"
+	NSException     = "http://exception.command.rsa.com"
+	NSCommon        = "http://common.rsa.com"
+	NSAuthn         = "http://authn.rsa.com"
+	NSAuthnData     = "http://data.authn.rsa.com"
+	NSSession       = "http://session.rsa.com"
+	NSAdmin         = "http://admin.rsa.com"
+	NSAdminData     = "http://data.admin.rsa.com"
+	NSSearch        = "http://search.common.rsa.com"
+	NSTokenMgt      = "http://tokenmgt.admin.authmgr.rsa.com"
+	NSTokenData     = "http://data.tokenmgt.admin.authmgr.rsa.com"
+	NSUCMAM         = "http://am.ucm.rsa.com"
+	NSActivity      = "http://activitymonitor.authmgr.rsa.com"
+	NSActData       = "http://data.activitymonitor.authmgr.rsa.com"
+	NSAgentMgt      = "http://agentmgt.admin.authmgr.rsa.com"
+	NSAgentData     = "http://data.agentmgt.admin.authmgr.rsa.com"
+	NSGroupMgt      = "http://groupmgt.admin.authmgr.rsa.com"
+	NSGroupData     = "http://data.groupmgt.admin.authmgr.rsa.com"
+	NSTestAccess    = "http://testaccess.admin.authmgr.rsa.com"
+	NSPrincipalMgt  = "http://principalmgt.admin.authmgr.rsa.com"
+	NSPrincipalData = "http://data.principalmgt.admin.authmgr.rsa.com"
+)
+
+// A person's offline emergency passcode (helpdesk-ops §7: the fields are
+// confirmed, their meanings inferred from their names).
+var (
+	LookupEmergencyAccessPasscodeCommand = soapenc.QName{Space: NSPrincipalMgt, Local: "LookupEmergencyAccessPasscodeCommand"}
+	UpdateEmergencyAccessPasscodeCommand = soapenc.QName{Space: NSPrincipalMgt, Local: "UpdateEmergencyAccessPasscodeCommand"}
+	AMPrincipalEmergencyAccessDTO        = soapenc.QName{Space: NSPrincipalData, Local: "AMPrincipalEmergencyAccessDTO"}
 )
 
 // Agents and access rules (helpdesk-ops §10, notes/auth-api.md "Access rules").
@@ -162,6 +172,7 @@ var ReadOnly = map[soapenc.QName]bool{
 	SearchAccessibleAgentsForPrincipalCommand: true,
 	GetTimeRestrictedAccessCommand:            true,
 	TestAccessInfoCommand:                     true,
+	LookupEmergencyAccessPasscodeCommand:      true,
 }
 
 // DTO and helper types.

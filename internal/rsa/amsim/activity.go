@@ -152,8 +152,14 @@ func (s *Sim) logAdmin(admin, command string, before snap) {
 	for p, rv := range before.princ {
 		if p.rowVersion != rv {
 			key, words := "USER_UPDATED", "changed user "+p.login+" ("+command+")"
-			if command == "UnLockUserAccountCommand" {
+			switch {
+			case command == "UnLockUserAccountCommand":
 				key, words = "USER_UNLOCKED", "unlocked user "+p.login
+			case command == "UpdateEmergencyAccessPasscodeCommand" && p.offlineEA.allowed:
+				// never the passcode itself: the log is read by every admin
+				key, words = "OFFLINE_EA_PASSCODE_SET", "set an offline emergency passcode for user "+p.login
+			case command == "UpdateEmergencyAccessPasscodeCommand":
+				key, words = "OFFLINE_EA_PASSCODE_REMOVED", "removed the offline emergency passcode of user "+p.login
 			}
 			add(key, words, p.login, "")
 		}

@@ -46,10 +46,13 @@ func init() {
 		amproto.SearchAccessibleAgentsForPrincipalCommand: (*Sim).searchAccessibleAgentsForPrincipal,
 		amproto.GetTimeRestrictedAccessCommand:            (*Sim).getTimeRestrictedAccess,
 		amproto.TestAccessInfoCommand:                     (*Sim).testAccessInfo,
-		amproto.LookupTokenEmergencyAccessCommand:         (*Sim).lookupEA,
-		amproto.UpdateTokenEmergencyAccessCommand:         (*Sim).updateEA,
-		amproto.GenerateEmergencyAccessCodeCommand:        (*Sim).generateEACode,
-		amproto.GenerateOneTimeTokenCodeSetCommand:        (*Sim).generateOTTs,
+		// a person's offline emergency passcode (offlineea.go)
+		amproto.LookupEmergencyAccessPasscodeCommand: (*Sim).lookupOfflinePasscode,
+		amproto.UpdateEmergencyAccessPasscodeCommand: (*Sim).updateOfflinePasscode,
+		amproto.LookupTokenEmergencyAccessCommand:    (*Sim).lookupEA,
+		amproto.UpdateTokenEmergencyAccessCommand:    (*Sim).updateEA,
+		amproto.GenerateEmergencyAccessCodeCommand:   (*Sim).generateEACode,
+		amproto.GenerateOneTimeTokenCodeSetCommand:   (*Sim).generateOTTs,
 		// software tokens (softtoken.go)
 		amproto.ListSoftTokenProfilesCommand:          (*Sim).listSoftTokenProfiles,
 		amproto.LookupSoftTokenProfileCommand:         (*Sim).lookupSoftTokenProfile,

@@ -37,11 +37,12 @@ const (
 // PINs, resync, unlock, bad-tokencode counts. Assign, unassign, enable/disable and replace are
 // refused with InsufficientPrivilegeException [proposal].
 var helpDeskMay = map[soapenc.QName]bool{
-	amproto.UpdateTokenEmergencyAccessCommand: true,
-	amproto.UpdateTokenCommand:                true,
-	amproto.ResynchronizeTokenCommand:         true,
-	amproto.UnLockUserAccountCommand:          true,
-	amproto.ClearBadTokenCountCommand:         true,
+	amproto.UpdateTokenEmergencyAccessCommand:    true,
+	amproto.UpdateTokenCommand:                   true,
+	amproto.ResynchronizeTokenCommand:            true,
+	amproto.UnLockUserAccountCommand:             true,
+	amproto.ClearBadTokenCountCommand:            true,
+	amproto.UpdateEmergencyAccessPasscodeCommand: true, // the offline emergency passcode [proposal]
 	// issuing a software token to the person's phone [proposal]
 	amproto.LinkSoftTokensWithProfileCommand:      true,
 	amproto.GenerateSoftTokenTSFCommand:           true,
@@ -164,6 +165,7 @@ type principal struct {
 	failedCount                     int       // failed passcodes the lockout policy counted
 	lastLogin                       time.Time
 	rowVersion                      int
+	offlineEA                       offlineEA // the offline emergency passcode (offlineea.go)
 }
 
 type token struct {
