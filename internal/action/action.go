@@ -54,6 +54,11 @@ const (
 	TestPasscode          Name = "test-passcode"
 	IssueSoftware         Name = "issue-software"
 	NewSeed               Name = "new-seed"
+	WhereAccess           Name = "access"
+	AdminChanges          Name = "admin-changes"
+	OfflinePasscode       Name = "offline-passcode"
+	RemoveOfflinePasscode Name = "remove-offline-passcode"
+	NextPlace             Name = "next-place"
 )
 
 // The week's reports: rows selected, then one change planned for all of

@@ -426,19 +426,30 @@ func (d *diagnosis) changes() {
 	for i := len(d.p.AdminChanges) - 1; i >= 0 && shown < maxChanges; i-- {
 		e := d.p.AdminChanges[i]
 		words := e.Actor + " " + e.Message + " " + d.when(e.At)
-		switch e.ResultKey {
-		case "PIN_CLEARED":
-			words += ": they set a new PIN at the next login"
-		case "NEW_PIN_REQUIRED":
-			words += ": AM asks them for a new PIN at the next login"
-		case "EMERGENCY_ACCESS_OFF":
-			words += ": its emergency codes no longer work"
-		case "TOKEN_DISABLED":
-			words += ": it does not work until it is enabled"
+		if m := ChangeMeaning(e.ResultKey); m != "" {
+			words += ": " + m
 		}
 		d.add(Finding{Severity: Info, At: e.At, Serial: e.Token, Words: words})
 		shown++
 	}
+}
+
+// ChangeMeaning is what an administration record (its result key) means
+// for the person ("" : nothing to add to its words).
+func ChangeMeaning(key string) string {
+	switch key {
+	case "PIN_CLEARED":
+		return "they set a new PIN at the next login"
+	case "NEW_PIN_REQUIRED":
+		return "AM asks them for a new PIN at the next login"
+	case "EMERGENCY_ACCESS_OFF":
+		return "its emergency codes no longer work"
+	case "TOKEN_DISABLED":
+		return "it does not work until it is enabled"
+	case "OFFLINE_EA_PASSCODE_SET":
+		return "their laptop fetches it at its next online login"
+	}
+	return ""
 }
 
 // maxChanges is how many administration records the diagnosis says.

@@ -150,3 +150,23 @@ func AccessWords(a AgentAccess) string {
 	}
 	return fmt.Sprintf("not allowed at %s (%s): %s", a.Agent, restricted, fix)
 }
+
+// AgentNames are AM's agents' names, in AM's order (SearchAgentsCommand):
+// where a passcode test can be run as.
+func (o *Ops) AgentNames(ctx context.Context) ([]string, error) {
+	agents, err := o.c.Agents(am.WithQueue(ctx, o.queue))
+	names := make([]string, len(agents))
+	for i, a := range agents {
+		names[i] = a.Name
+	}
+	return names, err
+}
+
+// AuthAPIAgent is the agent the Authentication API tests as ("" : it is
+// not configured).
+func (o *Ops) AuthAPIAgent() string {
+	if o.AuthAPI == nil {
+		return ""
+	}
+	return o.AuthAPI.Agent()
+}

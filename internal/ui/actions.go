@@ -26,6 +26,8 @@ const (
 	onActivity         // what AM saw of a person, every record
 	onReport           // a report of the week (:report): rows to select
 	onPlan             // a plan for the selected rows, then its run
+	onAccess           // where a person may log in: each agent, offline
+	onChanges          // who changed a person's tokens (the administration log)
 )
 
 // screens name the screens, in the README's order.
@@ -35,12 +37,12 @@ var screens = []struct {
 }{
 	{onPeople, "people list"}, {onTokens, "token list"}, {onToken, "token"}, {onForm, "emergency access"},
 	{onResult, "result"}, {onPool, "token pool"}, {onShortForm, "resync, test and extend forms"}, {onActivity, "what AM saw"},
-	{onReport, "report"}, {onPlan, "plan"},
+	{onReport, "report"}, {onPlan, "plan"}, {onAccess, "where they may log in"}, {onChanges, "who changed it"},
 }
 
 const (
-	everywhere = onPeople | onTokens | onToken | onForm | onResult | onPool | onActivity | onReport | onPlan
-	scrolled   = onPeople | onTokens | onToken | onResult | onPool | onActivity | onPlan
+	everywhere = onPeople | onTokens | onToken | onForm | onResult | onPool | onActivity | onReport | onPlan | onAccess | onChanges
+	scrolled   = onPeople | onTokens | onToken | onResult | onPool | onActivity | onPlan | onAccess | onChanges
 	// a report's rows move as a list's, but space selects there (not a
 	// page down)
 	listed = scrolled | onReport
@@ -57,6 +59,11 @@ type target struct {
 	all       []rsa.TokenState // the person's tokens (their screen)
 	held      rsa.Holding
 	activity  []rsa.AuthEvent // what AM saw of the person, as the screen holds it
+	// changes: AM's administration records of the person (the dashboard's
+	// read), changesErr why they could not be read
+	changes    []rsa.AuthEvent
+	changesErr error
+	offline    *rsa.OfflineState // the offline emergency passcode, as last read
 	selected  []report.Row    // a report's rows selected
 	parent    string          // "the token list", "the token"
 }
@@ -131,7 +138,7 @@ var actions = []actionDef{
 	{name: action.Bottom, keys: []string{"end", "G"}, desc: "last", on: listed, where: movingWhere},
 
 	{name: action.Open, keys: []string{"enter"}, desc: "open", on: onPeople | onTokens | onPool | onReport},
-	{name: action.Refresh, keys: []string{"r"}, desc: "read again from AM", on: onPeople | onTokens | onToken | onPool | onReport},
+	{name: action.Refresh, keys: []string{"r"}, desc: "read again from AM", on: onPeople | onTokens | onToken | onPool | onReport | onAccess},
 
 	{name: action.Unlock, keys: []string{"u"}, desc: "unlock (AM lockout)", on: onTokens,
 		perms: need(rsa.PermUnlock), fix: "unlocks",
@@ -249,12 +256,32 @@ var actions = []actionDef{
 		unavailable: func(c *common, t target) string { return issueUnavailable(c, t) },
 		open:        func(c *common, t target) reqs { return openIssue(c, t) },
 		verb:        func(login, _ string) string { return "rsatui token issue --next-software " + login + " --via ctkip" }},
+	{name: action.NextPlace, keys: []string{"ctrl+n"}, desc: "test at the next agent or door", where: "the passcode test", typed: true},
 	{name: action.NewSeed, keys: []string{"n"}, desc: "new seed: the old phone stops working (again: keep the seed)", where: "issuing a software token"},
 
 	{name: action.AutoRefresh, keys: []string{"a"}, desc: "auto-refresh", on: onTokens},
 	{name: action.Activity, keys: []string{"w"}, desc: "what AM saw: every record of the week", on: onTokens,
 		open: func(c *common, t target) reqs { return do(push(newActivityPane(t.user, t.activity))) }},
 	{name: action.Failures, keys: []string{"F"}, desc: "failures only / every record", on: onActivity},
+	// "why not *there*?" and "it worked yesterday"
+	{name: action.WhereAccess, keys: []string{"W"}, desc: "where they may log in: each agent, offline", on: onTokens,
+		fix:  "shows where they may log in",
+		open: func(c *common, t target) reqs { return openAccess(c, t.user) },
+		verb: func(login, _ string) string { return "rsatui user access " + login }},
+	{name: action.AdminChanges, keys: []string{"c"}, desc: "who changed their tokens (7 days)", on: onTokens,
+		open: openChanges,
+		verb: func(login, _ string) string { return "rsatui activity " + login + " --admin" }},
+	{name: action.OfflinePasscode, keys: []string{"O"}, desc: "give an offline emergency passcode", on: onAccess,
+		perms: need(rsa.PermOfflinePasscode), open: openOfflineSet,
+		verb: func(login, _ string) string { return "rsatui user offline-passcode " + login + " --set --expires 3d" }},
+	{name: action.RemoveOfflinePasscode, keys: []string{"X"}, desc: "remove the offline emergency passcode", on: onAccess,
+		perms: need(rsa.PermOfflinePasscode), open: openOfflineRemove,
+		unavailable: func(_ *common, t target) string {
+			if t.offline != nil && !t.offline.Set && !t.offline.Allowed {
+				return t.user.Login + " has no offline emergency passcode (as last read; r reads again)."
+			}
+			return ""
+		}},
 	{name: action.FilterType, keys: []string{"t"}, desc: "show one type of token (again: the next type)", on: onPool},
 	{name: action.Explain, keys: []string{"i"}, desc: "explain fields", on: onToken},
 

@@ -3,12 +3,14 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/diagnose"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
@@ -21,12 +23,20 @@ type detailPane struct {
 	explain bool
 	fresh   bool // the record was read just before the screen opened
 	scroll  scroller
+	// changes are AM's administration records of the token in the last
+	// days ("who changed it"), read with the record from its holder's
+	changes    []rsa.AuthEvent
+	changesErr error
+	changesOf  string // the holder they were read for ("" : not read)
 }
 
 // tokenLoaded is a token read for the detail.
 type tokenLoaded struct {
-	state rsa.TokenState
-	err   error
+	state      rsa.TokenState
+	err        error
+	changes    []rsa.AuthEvent
+	changesErr error
+	changesOf  string
 }
 
 // newDetailPane shows what is known of s at once and reads the whole record
@@ -43,10 +53,23 @@ func (p *detailPane) open(c *common) reqs {
 }
 
 func (p *detailPane) read(c *common) request {
-	am, st := c.am, p.state
+	am, st, since := c.am, p.state, c.now().Add(-diagnose.Window)
+	owner := st.Token.AssignedUserID
+	if owner == "" {
+		owner = p.user.Login
+	}
 	return call("Reading token "+st.Token.Serial, func(ctx context.Context) tea.Msg {
-		now, err := am.Reread(ctx, st) // by serial when the GUID is not known yet (:token)
-		return tokenLoaded{state: now, err: err}
+		var r tokenLoaded
+		var wg sync.WaitGroup
+		wg.Go(func() { r.state, r.err = am.Reread(ctx, st) }) // by serial when the GUID is not known yet (:token)
+		if owner != "" {
+			// AM's administration log is searched by person: the holder's,
+			// this token's kept
+			r.changesOf = owner
+			wg.Go(func() { r.changes, r.changesErr = am.AdminActivity(ctx, owner, since) })
+		}
+		wg.Wait()
+		return r
 	})
 }
 
@@ -70,6 +93,9 @@ func (p *detailPane) update(c *common, msg tea.Msg) reqs {
 			return do(fail(explain(msg.err)))
 		}
 		p.state = msg.state
+		if msg.changesOf != "" {
+			p.changes, p.changesErr, p.changesOf = msg.changes, msg.changesErr, msg.changesOf
+		}
 		return do(tell(tokenNow{msg.state}), say("Token "+msg.state.Token.Serial+" read from AM at "+c.now().In(c.loc).Format("15:04:05")+"."))
 	case tokenNow:
 		if msg.state.Token.Serial == p.state.Token.Serial {
@@ -107,7 +133,19 @@ func (p *detailPane) target() target {
 // content is every field (with its meaning when explain is on); the
 // scroller shows what fits.
 func (p *detailPane) content(c *common) string {
-	return strings.Join(fieldLines(c, p.state, rsa.TokenState{}, p.explain), "\n")
+	out := strings.Join(fieldLines(c, p.state, rsa.TokenState{}, p.explain), "\n")
+	if p.changesOf == "" {
+		return out
+	}
+	out += "\n\n" + c.st.Title.Render("Who changed it (AM's administration log, 7 days)")
+	if p.changesErr != nil {
+		return out + "\n  " + c.st.Err.Render("not read: "+printable(explain(p.changesErr)))
+	}
+	lines := changeLines(c, p.changes, p.state.Token.Serial)
+	if len(lines) == 0 {
+		return out + "\n  No administrator changed it in 7 days."
+	}
+	return out + "\n" + strings.Join(lines, "\n")
 }
 
 func (p *detailPane) view(c *common, w, h int) string {

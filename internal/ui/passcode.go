@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -28,6 +29,44 @@ type passcodePane struct {
 	// waits (AM's exchange kept open) for the code typed in the second box
 	asking  string
 	answers chan answer
+	// places are where the test can run: rsatui's own record, as each of
+	// AM's agents (its rules apply, its name is in AM's record), and the
+	// Authentication API when it is configured; ctrl+n goes to the next
+	places   []testPlace
+	place    int
+	placeErr error
+}
+
+// testPlace is a door and an agent a passcode test goes through.
+type testPlace struct {
+	door  rsa.Door
+	agent string
+}
+
+// words say where the test runs and what AM's record will show.
+func (t testPlace) words() string {
+	switch {
+	case t.door == rsa.DoorAuthAPI:
+		return "through the Authentication API as " + t.agent + ": as the agent itself asks AM; AM's record names " + t.agent
+	case t.agent != "":
+		return "as agent " + t.agent + " (AM's admin API): its access rules apply and AM's record names it"
+	}
+	return "as rsatui (AM's admin API, no agent's access rules): AM's record names " + rsa.PasscodeAgent
+}
+
+// placesLoaded are AM's agents, for the places of a test.
+type placesLoaded struct {
+	p      *passcodePane
+	agents []string
+	err    error
+}
+
+func (p *passcodePane) open(c *common) reqs {
+	am, self := c.am, p
+	return do(call("Reading AM's agents", func(ctx context.Context) tea.Msg {
+		names, err := am.AgentNames(ctx)
+		return placesLoaded{p: self, agents: names, err: err}
+	}))
 }
 
 // answer is the next tokencode for a test that waits for it, or why none.
@@ -51,7 +90,8 @@ func (d passcodeDone) outcome() error { return d.err }
 
 // openPasscode opens the test for u, when the person may test.
 func openPasscode(c *common, u ad.User) reqs {
-	p := &passcodePane{user: u, fields: newMaskedPair([2]string{"PIN + tokencode", "only if AM asks for it"}, [2]int{24, 8})}
+	p := &passcodePane{user: u, fields: newMaskedPair([2]string{"PIN + tokencode", "only if AM asks for it"}, [2]int{24, 8}),
+		places: []testPlace{{door: rsa.DoorAdmin}}}
 	return do(push(p))
 }
 
@@ -62,10 +102,20 @@ func (p *passcodePane) backsItself() {}
 
 func (p *passcodePane) keys(c *common) []keyGroup {
 	return []keyGroup{{"passcode test", []key.Binding{withHelp(c.km[action.Review], "send to AM"), withHelp(c.km[action.NextField], "the other field"),
-		fixed("esc", "back, nothing sent")}}}
+		c.km[action.NextPlace], fixed("esc", "back, nothing sent")}}}
 }
 
 func (p *passcodePane) update(c *common, msg tea.Msg) reqs {
+	if l, ok := msg.(placesLoaded); ok && l.p == p {
+		p.placeErr = l.err
+		for _, a := range l.agents {
+			p.places = append(p.places, testPlace{door: rsa.DoorAdmin, agent: a})
+		}
+		if a := c.am.AuthAPIAgent(); a != "" {
+			p.places = append(p.places, testPlace{door: rsa.DoorAuthAPI, agent: a})
+		}
+		return nil
+	}
 	if a, ok := msg.(nextAsked); ok && a.p == p {
 		p.asking = a.prompt
 		return do(run(tea.Sequence(p.fields.clearOne(1), p.fields.focusOn(1))),
@@ -109,6 +159,9 @@ func (p *passcodePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return nil, true // the next code's box it is
 	case k.String() == "esc":
 		return do(back()), true
+	case key.Matches(k, km[action.NextPlace]):
+		p.place = (p.place + 1) % len(p.places)
+		return do(say("The test runs " + p.places[p.place].words() + ".")), true
 	case key.Matches(k, km[action.NextField]), key.Matches(k, km[action.PreviousField]):
 		return do(run(p.fields.toggle())), true
 	case key.Matches(k, km[action.Review]):
@@ -121,7 +174,7 @@ func (p *passcodePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 				return do(fail("Fix the next tokencode: " + trimKind(err))), true
 			}
 		}
-		am, login := c.am, p.user.Login
+		am, login, place := c.am, p.user.Login, p.places[p.place]
 		passcode, nextCode := rsa.Secret(code), rsa.Secret(next)
 		// AM's question, when the next code was not given up front, comes
 		// to the screen and the test waits for the person to read it: a
@@ -154,7 +207,7 @@ func (p *passcodePane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		// the help desk not knowing what AM recorded
 		return do(write("Testing "+login+"'s passcode with AM", func(ctx context.Context) tea.Msg {
 			defer close(done)
-			res, err := am.TestPasscode(ctx, login, passcode, nextOf)
+			res, err := am.TestPasscodeVia(ctx, place.door, login, place.agent, passcode, nextOf)
 			return passcodeDone{res: res, err: err}
 		}), run(waitAsked)), true
 	}
@@ -169,6 +222,14 @@ func (p *passcodePane) view(c *common, w, _ int) string {
 		st.Warn.Render("a wrong passcode counts toward the lockout") + ".\n\n")
 	for i, label := range []string{"Passcode", "Next code"} {
 		b.WriteString(p.fields.line(c, i, label) + "\n")
+	}
+	where := "Tested " + p.places[p.place].words() + "."
+	if len(p.places) > 1 {
+		where += " " + keyOf(c, action.NextPlace) + ": elsewhere (" + fmt.Sprint(p.place+1) + " of " + fmt.Sprint(len(p.places)) + ")."
+	}
+	b.WriteString("\n" + st.Dim.Render(printable(where)) + "\n")
+	if p.placeErr != nil {
+		b.WriteString(st.Warn.Render("AM's agents could not be read ("+printable(explain(p.placeErr))+"): the test runs as rsatui only.") + "\n")
 	}
 	if p.asking != "" {
 		b.WriteString("\n" + st.Warn.Render("AM asks: "+printable(p.asking)) + "\n" +

@@ -38,6 +38,17 @@ type AM interface {
 	Access(ctx context.Context, login, agent string) ([]rsa.AgentAccess, error)
 	// AdminActivity is what administrators changed for a person lately.
 	AdminActivity(ctx context.Context, login string, since time.Time) ([]rsa.AuthEvent, error)
+	// OfflinePasscode is whether AM holds an offline emergency passcode
+	// for the person (the passcode left out); SetOfflinePasscode sets or
+	// removes one.
+	OfflinePasscode(ctx context.Context, login string) (rsa.OfflineState, error)
+	SetOfflinePasscode(ctx context.Context, r rsa.OfflinePasscodeRequest) (rsa.OfflinePasscodeResult, error)
+	// AgentNames are AM's agents; AuthAPIAgent the agent the
+	// Authentication API tests as ("" : not configured). TestPasscodeVia
+	// tests at an agent, through a door.
+	AgentNames(ctx context.Context) ([]string, error)
+	AuthAPIAgent() string
+	TestPasscodeVia(ctx context.Context, door rsa.Door, login, agent string, passcode rsa.Secret, next func(context.Context, string) (rsa.Secret, error)) (rsa.PasscodeResult, error)
 	// UserTokenStates reads a person's tokens and their emergency access,
 	// the lookups at once; an rsa.ErrIncomplete error comes with every
 	// token, the ones not read in full saying what is missing.

@@ -111,7 +111,8 @@ func (p *tokensPane) keys(c *common) []keyGroup {
 // selected.
 func (p *tokensPane) target() target {
 	s, ok := p.selected()
-	return target{user: p.user, principal: p.principal, state: s, hasToken: ok, all: p.states, held: p.holding(), activity: p.activity, parent: "the token list"}
+	return target{user: p.user, principal: p.principal, state: s, hasToken: ok, all: p.states, held: p.holding(), activity: p.activity,
+		changes: p.changes, changesErr: p.changesErr, parent: "the token list"}
 }
 
 // a column of the token table: the order of cols is the order on screen;
