@@ -64,8 +64,8 @@ type target struct {
 	changes    []rsa.AuthEvent
 	changesErr error
 	offline    *rsa.OfflineState // the offline emergency passcode, as last read
-	selected  []report.Row    // a report's rows selected
-	parent    string          // "the token list", "the token"
+	selected   []report.Row      // a report's rows selected
+	parent     string            // "the token list", "the token"
 }
 
 // actionDef is one record of the action table: everything the console

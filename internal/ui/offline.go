@@ -131,7 +131,9 @@ func (p *offlineShownPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 }
 
 // precious: the passcode is on screen only now.
-func (p *offlineShownPane) precious() string { return "The offline emergency passcode is shown only now" }
+func (p *offlineShownPane) precious() string {
+	return "The offline emergency passcode is shown only now"
+}
 
 func (p *offlineShownPane) view(c *common, w, _ int) string {
 	st := c.st
