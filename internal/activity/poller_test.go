@@ -2,6 +2,7 @@ package activity_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,5 +100,42 @@ func TestPollerAsksForTheWatchedPeopleOnly(t *testing.T) {
 		if unfiltered && bytes < 300<<10 {
 			t.Fatalf("the unfiltered poller read only %d bytes of 300 other records", bytes)
 		}
+	}
+}
+
+// The poller of as many people as it filters (MaxFiltered) is served: its
+// Or of 64 logins once nested too deep for a SOAP parser (a chain of Ors,
+// 190 elements), and every poll of a serve with fifty dashboards failed.
+func TestPollerOfMaxFilteredPeople(t *testing.T) {
+	st := stacktest.Start(t, stack.Options{Seed: 2, Users: 400})
+	var logins []string
+	for _, p := range st.DS.People {
+		if len(st.DS.TokensOf(p.Login)) > 0 && len(logins) < activity.MaxFiltered {
+			logins = append(logins, p.Login)
+		}
+	}
+	if len(logins) < activity.MaxFiltered {
+		t.Fatalf("only %d people with tokens", len(logins))
+	}
+	p := activity.New(st.Ops, 20*time.Millisecond, nil)
+	var ws []*activity.Watch
+	for _, l := range logins {
+		ws = append(ws, p.Watch(l))
+	}
+	last := len(logins) - 1
+	st.Sim.RecordLogins(1, func(int) (string, string, string) { return logins[last], "filter-depth", "10.1.1.1" })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		evs, err := ws[last].Next(ctx)
+		if err != nil {
+			t.Fatalf("the watch of %s: %v", logins[last], err)
+		}
+		if slices.ContainsFunc(evs, func(e rsa.AuthEvent) bool { return e.Agent == "filter-depth" }) {
+			break
+		}
+	}
+	for _, w := range ws {
+		w.Close()
 	}
 }

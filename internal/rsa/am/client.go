@@ -92,6 +92,8 @@ type Client struct {
 
 	roundTrips atomic.Int64
 	logins     atomic.Int64
+	// pollSize is the first page of the next activity poll (see poll)
+	pollSize atomic.Int64
 }
 
 // New validates cfg and builds the HTTP client. It does no network I/O.
