@@ -6,10 +6,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rsatui/rsatui/internal/activity"
+	"github.com/rsatui/rsatui/internal/demo"
+	"github.com/rsatui/rsatui/internal/demo/stack"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/sshserve"
 )
@@ -95,4 +98,120 @@ func BenchmarkDashboards(b *testing.B) {
 		b.ReportMetric(float64(latencies[n/2].Milliseconds()), "new-attempt-p50-ms")
 		b.ReportMetric(float64(latencies[n-1].Milliseconds()), "new-attempt-max-ms")
 	}
+}
+
+// BenchmarkDashboardsBusyAM is issue #28's measure: rsatui serve with 50
+// sessions, each on the dashboard of a person of its own, while AM records
+// 500 authentications a second of everybody (demo.Load, what rsatui sim
+// --traffic-rate 500 runs). Each iteration records an authentication of
+// each of the 50 people, at an agent named for the round, and waits until
+// every screen shows its person's. "filtered" is the poller now (it asks
+// AM for the watched people's records), "unfiltered" the poller before.
+// It reports
+//   - p95-s, max-s: record → screen (target p95 ≤ 2 s);
+//   - poll-KB/s: ActivityMonitorCommand reply bytes a second, as the
+//     simulator counts them (what the poller reads);
+//   - cpu-cores: CPU seconds a wall second of the whole process —
+//     simulator, load, SSH server and the 50 consoles alike: the
+//     difference between the two is the poller's.
+//
+// Run: go test ./internal/sshserve -run '^$' -bench DashboardsBusyAM -benchtime 5x
+func BenchmarkDashboardsBusyAM(b *testing.B) {
+	for _, unfiltered := range []bool{false, true} {
+		name := "filtered"
+		if unfiltered {
+			name = "unfiltered"
+		}
+		b.Run(name, func(b *testing.B) { busyDashboards(b, unfiltered) })
+	}
+}
+
+func busyDashboards(b *testing.B, unfiltered bool) {
+	const sessions, rate = 50, 500
+	var p *activity.Poller
+	f := startOn(b, stack.Options{Seed: 3, Users: 2000}, func(cfg *sshserve.Config) {
+		p = activity.New(cfg.Ops, activity.DefaultInterval, nil)
+		p.Unfiltered = unfiltered
+		cfg.Console.Activity = p
+	})
+	var people []demo.Person
+	for _, pp := range f.st.DS.People {
+		if len(f.st.DS.TokensOf(pp.Login)) > 0 && !pp.Disabled && len(people) < sessions {
+			people = append(people, pp)
+		}
+	}
+	if len(people) < sessions {
+		b.Fatalf("only %d people with tokens", len(people))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go f.st.DS.Load(ctx, f.st.Sim, rate, 11)
+
+	cons := make([]*console, sessions)
+	var wg sync.WaitGroup
+	for i := range cons {
+		wg.Go(func() {
+			c, err := f.open(f.admin, fmt.Sprint("u", i), 120, 40)
+			if err == nil {
+				b.Cleanup(c.close)
+				// the search, then enter opens the first match: the login
+				// itself (eokafor before eokafor2)
+				c.keys(":user " + people[i].Login + "\r")
+				if err = c.waitErr(60*time.Second, "›"+people[i].Login+" ", " found"); err == nil {
+					c.keys("\r")
+					err = c.waitErr(60*time.Second, "("+people[i].Login+")", "What AM saw")
+				}
+			}
+			if err != nil {
+				b.Errorf("session %d: %v", i, err)
+				return
+			}
+			cons[i] = c
+		})
+	}
+	wg.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
+	var lat []time.Duration
+	var mu sync.Mutex
+	cpu0, wall0 := cpuTime(), time.Now()
+	bytes0 := f.st.Sim.Stats().ReplyBytes[amproto.ActivityMonitorCommand.Local]
+	b.ResetTimer()
+	for i := range b.N {
+		tag := fmt.Sprintf("round-%d-agent", i)
+		sent := time.Now()
+		f.st.Sim.RecordLogins(sessions, func(j int) (string, string, string) { return people[j].Login, tag, "10.7.7.7" })
+		for _, c := range cons {
+			wg.Go(func() {
+				if err := c.waitErr(20*time.Second, tag); err != nil {
+					b.Error(err)
+					return
+				}
+				mu.Lock()
+				lat = append(lat, time.Since(sent))
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if b.Failed() {
+			b.FailNow()
+		}
+	}
+	b.StopTimer()
+	wall := time.Since(wall0).Seconds()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(lat[len(lat)*95/100].Seconds(), "p95-s")
+	b.ReportMetric(lat[len(lat)-1].Seconds(), "max-s")
+	b.ReportMetric(float64(f.st.Sim.Stats().ReplyBytes[amproto.ActivityMonitorCommand.Local]-bytes0)/wall/1024, "poll-KB/s")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/wall, "cpu-cores")
+}
+
+// cpuTime is the process' user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

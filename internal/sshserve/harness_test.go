@@ -63,7 +63,13 @@ func authorizedLine(role string, s gossh.Signer, comment string) string {
 
 func start(t testing.TB, mutate ...func(*sshserve.Config)) *fixture {
 	t.Helper()
-	st := stacktest.Start(t, stack.Options{Seed: 1, Users: 30})
+	return startOn(t, stack.Options{Seed: 1, Users: 30}, mutate...)
+}
+
+// startOn is start on a data set of its own.
+func startOn(t testing.TB, opt stack.Options, mutate ...func(*sshserve.Config)) *fixture {
+	t.Helper()
+	st := stacktest.Start(t, opt)
 	dir := t.TempDir()
 	f := &fixture{st: st, admin: newSigner(t), helpdesk: newSigner(t), viewer: newSigner(t), stranger: newSigner(t),
 		keysPath: filepath.Join(dir, "authorized_keys"), auditPath: filepath.Join(dir, "audit.jsonl"), log: &syncBuffer{}}
