@@ -50,7 +50,7 @@ func (p *changesPane) update(c *common, msg tea.Msg) reqs {
 		if l.err != nil {
 			return do(fail("AM's administration log could not be read: " + explain(l.err)))
 		}
-		return do(say(fmt.Sprintf("%d administration records of %s, read from AM at %s.", len(l.changes), p.user.Login, c.now().In(c.loc).Format("15:04:05"))))
+		return do(say(fmt.Sprintf("%d administration record%s of %s, read from AM at %s.", len(l.changes), plural(len(l.changes)), p.user.Login, c.now().In(c.loc).Format("15:04:05"))))
 	}
 	return nil
 }
@@ -66,7 +66,7 @@ func (p *changesPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 }
 
 func (p *changesPane) content(c *common) string {
-	head := fmt.Sprintf("Who changed %s's tokens or account: %d records of AM's administration log in 7 days", p.user.Login, len(p.changes))
+	head := fmt.Sprintf("Who changed %s's tokens or account: %d record%s of AM's administration log in 7 days", p.user.Login, len(p.changes), plural(len(p.changes)))
 	out := c.st.Title.Render(printable(head))
 	if p.err != nil {
 		return out + "\n\n" + c.st.Err.Render("Not read: "+printable(explain(p.err)))
