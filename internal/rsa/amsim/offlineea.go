@@ -32,15 +32,22 @@ func (s *Sim) offlineEADTO(p *principal) *soapenc.Value {
 		soapenc.Bool("downloadNewEaPasscode", e.downloadNew), soapenc.Bool("validDownloadedData", e.downloaded))
 }
 
-// lookupOfflinePasscode is LookupEmergencyAccessPasscodeCommand{guid}.
-func (s *Sim) lookupOfflinePasscode(in *soapenc.Value) (*soapenc.Value, *simFault) {
-	g := in.Str("guid")
+// principalByGUID is the principal a command names by GUID, or AM's fault.
+func (s *Sim) principalByGUID(g string) (*principal, *simFault) {
 	if g == "" {
 		return nil, notFound("PRINCIPAL_NOT_SPECIFIED", "Principal-Lookup : Principal Guid is not specified")
 	}
-	p := s.princ[g]
-	if p == nil {
-		return nil, notFound("PRINCIPAL_NOT_FOUND", "Principal-Lookup : Principal %s not found", g)
+	if p := s.princ[g]; p != nil {
+		return p, nil
+	}
+	return nil, notFound("PRINCIPAL_NOT_FOUND", "Principal-Lookup : Principal %s not found", g)
+}
+
+// lookupOfflinePasscode is LookupEmergencyAccessPasscodeCommand{guid}.
+func (s *Sim) lookupOfflinePasscode(in *soapenc.Value) (*soapenc.Value, *simFault) {
+	p, f := s.principalByGUID(in.Str("guid"))
+	if f != nil {
+		return nil, f
 	}
 	return reply(in, s.offlineEADTO(p)), nil
 }
@@ -52,13 +59,9 @@ func (s *Sim) updateOfflinePasscode(in *soapenc.Value) (*soapenc.Value, *simFaul
 	if d == nil || d.Nil {
 		return nil, badArg("amPrincipalEAData is required")
 	}
-	g := d.Str("id")
-	if g == "" {
-		return nil, notFound("PRINCIPAL_NOT_SPECIFIED", "Principal-Lookup : Principal Guid is not specified")
-	}
-	p := s.princ[g]
-	if p == nil {
-		return nil, notFound("PRINCIPAL_NOT_FOUND", "Principal-Lookup : Principal %s not found", g)
+	p, f := s.principalByGUID(d.Str("id"))
+	if f != nil {
+		return nil, f
 	}
 	allowed, e1 := d.Bool("eapcAllowed")
 	exp, e2 := d.Time("eacExpiresOn")
