@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -177,6 +178,7 @@ func busyDashboards(b *testing.B, unfiltered bool) {
 	go f.st.DS.Load(ctx, f.st.Sim, rate, 11)
 	var lat []time.Duration
 	var mu sync.Mutex
+	var missed atomic.Int64 // screens that never showed a round's record (unfiltered only)
 	cpu0, wall0 := cpuTime(), time.Now()
 	bytes0 := f.st.Sim.Stats().ReplyBytes[amproto.ActivityMonitorCommand.Local]
 	b.ResetTimer()
@@ -187,8 +189,13 @@ func busyDashboards(b *testing.B, unfiltered bool) {
 		for _, c := range cons {
 			wg.Go(func() {
 				if err := c.waitErr(20*time.Second, tag); err != nil {
-					b.Error(err)
-					return
+					if !unfiltered {
+						b.Error(err)
+						return
+					}
+					// the poller before may fall behind for good on a
+					// loaded machine: counted, not a failure
+					missed.Add(1)
 				}
 				mu.Lock()
 				lat = append(lat, time.Since(sent))
@@ -207,6 +214,7 @@ func busyDashboards(b *testing.B, unfiltered bool) {
 	b.ReportMetric(lat[len(lat)-1].Seconds(), "max-s")
 	b.ReportMetric(float64(f.st.Sim.Stats().ReplyBytes[amproto.ActivityMonitorCommand.Local]-bytes0)/wall/1024, "poll-KB/s")
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/wall, "cpu-cores")
+	b.ReportMetric(float64(missed.Load()), "missed")
 }
 
 // cpuTime is the process' user and system CPU time so far.
