@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/rsatui/rsatui/internal/rsa/am"
@@ -155,25 +156,17 @@ func CheckOfflinePasscode(s Secret) error {
 	return nil
 }
 
-func newOfflinePasscode() Secret {
+func newOfflinePasscode() (Secret, error) {
 	b := make([]byte, OfflinePasscodeLength)
+	n := big.NewInt(int64(len(offlineAlphabet)))
 	for i := range b {
-		b[i] = offlineAlphabet[int(randByte())%len(offlineAlphabet)]
-	}
-	return Secret(b)
-}
-
-// randByte is a uniform byte below the largest multiple of the alphabet's
-// size (no bias towards its first letters).
-func randByte() byte {
-	limit := byte(256 - 256%len(offlineAlphabet))
-	for {
-		var b [1]byte
-		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-		if b[0] < limit {
-			return b[0]
+		k, err := rand.Int(rand.Reader, n) // uniform over the alphabet
+		if err != nil {
+			return "", fmt.Errorf("making an offline passcode: %w", err)
 		}
+		b[i] = offlineAlphabet[k.Int64()]
 	}
+	return Secret(b), nil
 }
 
 // SetOfflinePasscode sets or removes login's offline emergency passcode:
@@ -233,7 +226,9 @@ func (o *Ops) setOffline(ctx context.Context, r OfflinePasscodeRequest) (Offline
 	} else {
 		code := r.Passcode
 		if code == "" {
-			code = newOfflinePasscode()
+			if code, err = newOfflinePasscode(); err != nil {
+				return res, err
+			}
 		}
 		want = am.OfflinePasscode{PrincipalGUID: p.GUID, Passcode: code, Expires: o.wireExpiry(r.Expires), Allowed: true, DownloadNew: true}
 		if r.Keep != nil {

@@ -36,30 +36,12 @@ func BenchmarkDashboards(b *testing.B) {
 		p = activity.New(cfg.Ops, activity.DefaultInterval, nil)
 		cfg.Console.Activity = p
 	})
-	cons := make([]*console, sessions)
+	logins := make([]string, sessions)
+	for i := range logins {
+		logins[i] = "jdoe"
+	}
+	cons := openDashboards(b, f, logins)
 	var wg sync.WaitGroup
-	for i := range cons {
-		wg.Go(func() {
-			c, err := f.open(f.admin, fmt.Sprint("u", i), 120, 40)
-			if err == nil {
-				b.Cleanup(c.close)
-				c.keys("/jdoe")
-				if err = c.waitErr(20*time.Second, "1 found"); err == nil {
-					c.keys("\r")
-					err = c.waitErr(20*time.Second, "John Doe (jdoe)", "What AM saw")
-				}
-			}
-			if err != nil {
-				b.Errorf("session %d: %v", i, err)
-				return
-			}
-			cons[i] = c
-		})
-	}
-	wg.Wait()
-	if b.Failed() {
-		b.FailNow()
-	}
 	monitor := func() int64 { return f.st.Sim.Stats().Commands[amproto.ActivityMonitorCommand.Local] }
 	var latencies []time.Duration
 	for i := 0; i < b.N; i++ {
@@ -147,32 +129,12 @@ func busyDashboards(b *testing.B, unfiltered bool) {
 	// the dashboards open first, then the load starts: what is measured
 	// is how they hold on a busy AM (a search under the load found
 	// nobody on a loaded CI machine)
-	cons := make([]*console, sessions)
+	logins := make([]string, len(people))
+	for i, pp := range people {
+		logins[i] = pp.Login
+	}
+	cons := openDashboards(b, f, logins)
 	var wg sync.WaitGroup
-	for i := range cons {
-		wg.Go(func() {
-			c, err := f.open(f.admin, fmt.Sprint("u", i), 120, 40)
-			if err == nil {
-				b.Cleanup(c.close)
-				// the search, then enter opens the first match: the login
-				// itself (eokafor before eokafor2)
-				c.keys(":user " + people[i].Login + "\r")
-				if err = c.waitErr(60*time.Second, "›"+people[i].Login+" ", " found"); err == nil {
-					c.keys("\r")
-					err = c.waitErr(60*time.Second, "("+people[i].Login+")", "What AM saw")
-				}
-			}
-			if err != nil {
-				b.Errorf("session %d: %v", i, err)
-				return
-			}
-			cons[i] = c
-		})
-	}
-	wg.Wait()
-	if b.Failed() {
-		b.FailNow()
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go f.st.DS.Load(ctx, f.st.Sim, rate, 11)
@@ -231,4 +193,35 @@ func cpuTime() time.Duration {
 func inDirectory(f *fixture, login string) bool {
 	u, err := f.st.Dir.Lookup(context.Background(), login)
 	return err == nil && u.Login == login
+}
+
+// openDashboards opens a session on each login's dashboard, at once: the
+// search, then enter opens the first match — the login itself (eokafor
+// before eokafor2).
+func openDashboards(b *testing.B, f *fixture, logins []string) []*console {
+	cons := make([]*console, len(logins))
+	var wg sync.WaitGroup
+	for i, login := range logins {
+		wg.Go(func() {
+			c, err := f.open(f.admin, fmt.Sprint("u", i), 120, 40)
+			if err == nil {
+				b.Cleanup(c.close)
+				c.keys(":user " + login + "\r")
+				if err = c.waitErr(60*time.Second, "›"+login+" ", " found"); err == nil {
+					c.keys("\r")
+					err = c.waitErr(60*time.Second, "("+login+")", "What AM saw")
+				}
+			}
+			if err != nil {
+				b.Errorf("session %d: %v", i, err)
+				return
+			}
+			cons[i] = c
+		})
+	}
+	wg.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
+	return cons
 }
