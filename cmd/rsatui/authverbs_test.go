@@ -193,7 +193,7 @@ func TestVerbUserShowOnOneBackEnd(t *testing.T) {
 		t.Fatalf("users search against rsatui sim: %+v", people)
 	}
 	serial := c.ds.TokensOf("jdoe")[0]
-	c.ok(nil, "ea", "set", serial, "--generate-fixed", "--expires", "1d", "--if-available", "allow-end-ea", "--json")
+	c.ok(nil, "ea", "set", "--verified", verified, serial, "--generate-fixed", "--expires", "1d", "--if-available", "allow-end-ea", "--json")
 	var shown tokenJSON
 	c.ok(&shown, "ea", "show", serial, "--json")
 	if !shown.EmergencyAccess.Active {
@@ -396,9 +396,9 @@ func TestOfflinePasscodeVerb(t *testing.T) {
 	if st.Set || st.Allowed {
 		t.Fatalf("before: %+v", st)
 	}
-	c.fails(exitUsage, "choose one of --set, --remove, --show", "user", "offline-passcode", "jdoe", "--set", "--remove")
+	c.fails(exitUsage, "choose one of --set, --remove, --show", "user", "offline-passcode", "jdoe", "--set", "--verified", verified, "--remove")
 	c.fails(exitUsage, "--typed and --expires go with --set", "user", "offline-passcode", "jdoe", "--expires", "2d")
-	c.fails(exitUsage, "more than 14 days away", "user", "offline-passcode", "jdoe", "--set", "--expires", "30d")
+	c.fails(exitUsage, "more than 14 days away", "user", "offline-passcode", "jdoe", "--set", "--verified", verified, "--expires", "30d")
 	var set struct {
 		Outcome  string `json:"outcome"`
 		Passcode string `json:"passcode"`
@@ -407,7 +407,7 @@ func TestOfflinePasscodeVerb(t *testing.T) {
 			DownloadPending bool `json:"download_pending"`
 		} `json:"state"`
 	}
-	c.ok(&set, "user", "offline-passcode", "jdoe", "--set", "--expires", "2d", "--json")
+	c.ok(&set, "user", "offline-passcode", "jdoe", "--set", "--verified", verified, "--expires", "2d", "--json")
 	if set.Outcome != "applied" || len(set.Passcode) != 12 || !set.State.Set || !set.State.DownloadPending {
 		t.Fatalf("set: %+v", set)
 	}
@@ -418,12 +418,12 @@ func TestOfflinePasscodeVerb(t *testing.T) {
 	if shown.Passcode != set.Passcode {
 		t.Fatal("--show read another passcode than the one set")
 	}
-	out, errs, code := c.run("short\n", "user", "offline-passcode", "jdoe", "--set", "--typed")
+	out, errs, code := c.run("short\n", "user", "offline-passcode", "jdoe", "--set", "--verified", verified, "--typed")
 	if code != exitUsage || !strings.Contains(errs, "8 to 24 characters") {
 		t.Fatalf("a short typed passcode: exit %d\n%s%s", code, out, errs)
 	}
 	typed := "Plane-2-Lisbon"
-	if out, errs, code = c.run(typed+"\n", "user", "offline-passcode", "jdoe", "--set", "--typed", "--expires", "1d"); code != 0 || !strings.Contains(out, typed) {
+	if out, errs, code = c.run(typed+"\n", "user", "offline-passcode", "jdoe", "--set", "--verified", verified, "--typed", "--expires", "1d"); code != 0 || !strings.Contains(out, typed) {
 		t.Fatalf("a typed passcode: exit %d\n%s%s", code, out, errs)
 	}
 	c.ok(nil, "user", "offline-passcode", "jdoe", "--remove")

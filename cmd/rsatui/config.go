@@ -18,6 +18,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa/authapi"
 	"github.com/rsatui/rsatui/internal/secret"
 	"github.com/rsatui/rsatui/internal/ui"
+	"github.com/rsatui/rsatui/internal/verify"
 )
 
 // A setting comes from, in order: its flag, its RSATUI_* environment
@@ -106,6 +107,15 @@ func loadConfig(cmd *cobra.Command) (config, error) {
 
 // loadConfigFile is loadConfig with the file's [keys] table.
 func loadConfigFile(cmd *cobra.Command) (config, map[string][]string, error) {
+	c, file, err := loadFile(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, file.Keys, nil
+}
+
+// loadFile is loadConfig with the whole file as decoded.
+func loadFile(cmd *cobra.Command) (config, *fileConfig, error) {
 	for bad, good := range refused {
 		if cmd.Flags().Changed(bad) {
 			return nil, nil, usageErr("--%s: passwords are never taken on the command line (they end up in shell history and ps): use --%s, the %s environment variable, or let rsatui prompt",
@@ -147,7 +157,7 @@ func loadConfigFile(cmd *cobra.Command) (config, map[string][]string, error) {
 			c[s.flag] = file.value(s.section, s.key)
 		}
 	}
-	return c, file.Keys, nil
+	return c, &file, nil
 }
 
 // fileConfig is config.toml (docs/config.example.toml). Its keys are the
@@ -188,6 +198,8 @@ type fileConfig struct {
 		ClientKeyFile string `toml:"client_key_file"`
 		Agent         string `toml:"agent"`
 	} `toml:"authapi"`
+	// [verify], [approve] and [limits]: the caller policy (policy.go)
+	verify.Config
 	// Keys changes the console's key bindings: an action's name and the
 	// keys that replace its defaults (ui.WithKeys checks them).
 	Keys map[string][]string `toml:"keys"`

@@ -28,7 +28,7 @@ type issuedJSON struct {
 
 func (c *cli) issue(stdin string, args ...string) issuedJSON {
 	c.t.Helper()
-	out, errs, code := c.run(stdin, append([]string{"token", "issue", "--json"}, args...)...)
+	out, errs, code := c.run(stdin, append([]string{"token", "issue", "--json", "--verified", verified}, args...)...)
 	var r issuedJSON
 	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || r.Outcome != "applied" {
 		c.t.Fatalf("token issue %v: exit %d\n%s\n%s", args, code, out, errs)
@@ -43,6 +43,7 @@ func (c *cli) issue(stdin string, args ...string) issuedJSON {
 // stderr or the audit.
 func TestIssueVerbWithStoken(t *testing.T) {
 	c := setup(t)
+	c.config(unlimited) // one person, five issues
 	login := "cmueller" // holds one software token
 	dir := t.TempDir()
 
@@ -87,7 +88,7 @@ func TestIssueVerbWithStoken(t *testing.T) {
 	}
 
 	// AM's issue limit: a fourth issue is refused and says what to do
-	c.fails(3, "replace it with another software token", "token", "issue", "--next-software", login, "--via", "ctf")
+	c.fails(3, "replace it with another software token", "token", "issue", "--next-software", login, "--via", "ctf", "--verified", verified)
 
 	// a person with no token, from the software-token pool: a QR code for
 	// dynamic seed provisioning, as a PNG a phone scans

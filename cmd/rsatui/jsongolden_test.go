@@ -28,7 +28,7 @@ func TestVerbJSONGoldens(t *testing.T) {
 		{"report-unused", "", []string{"report", "unused"}},
 		{"tokens-list", "", []string{"tokens", "list", "jdoe"}},
 		{"token-show", "", []string{"token", "show", jdoe}},
-		{"ea-set", "Abcd2345", []string{"ea", "set", jdoe, "--fixed", "-", "--expires", "2d"}},
+		{"ea-set", "Abcd2345", []string{"ea", "set", "--verified", verified, jdoe, "--fixed", "-", "--expires", "2d"}},
 		{"ea-show", "", []string{"ea", "show", jdoe}},
 		{"ea-extend", "", []string{"ea", "extend", jdoe, "--expires", "3d"}},
 		{"ea-clear", "", []string{"ea", "clear", jdoe}},

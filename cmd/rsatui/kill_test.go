@@ -21,6 +21,7 @@ import (
 // `audit tail` shows a change without an outcome as unknown.
 func TestKilledMidChangeLeavesItsIntent(t *testing.T) {
 	c := setup(t)
+	c.config(unlimited) // one token, a hundred runs
 	am := c.amClient()
 	ctx := context.Background()
 	serial := c.ds.TokensOf("jdoe")[0]
@@ -37,7 +38,7 @@ func TestKilledMidChangeLeavesItsIntent(t *testing.T) {
 	killed, held, unpaired := 0, 0, 0
 	for i := 0; i < 120 && (killed < 30 || held < 3); i++ {
 		exp := base.Add(time.Duration(i) * time.Minute)
-		cmd := exec.Command(c.bin, "ea", "set", serial, "--fixed", "-", "--expires", exp.Local().Format("2006-01-02 15:04"))
+		cmd := exec.Command(c.bin, "ea", "set", "--verified", verified, serial, "--fixed", "-", "--expires", exp.Local().Format("2006-01-02 15:04"))
 		cmd.Env = c.env
 		cmd.Stdin = strings.NewReader(fmt.Sprintf("Kill%04d", i))
 		measure := i%5 == 0

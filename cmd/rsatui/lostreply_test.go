@@ -104,7 +104,7 @@ func TestVerbLostReply(t *testing.T) {
 			c.env = append(append([]string{}, saved...), "RSATUI_AM_URL="+proxy.URL+"/ims-ws/services/CommandServer",
 				"RSATUI_AM_ALLOW_PLAIN_HTTP=true")
 			defer func() { c.env = saved }()
-			out, errs, code := c.run("Lost1234", "ea", "set", jdoe, "--fixed", "-", "--expires", "2d", "--json")
+			out, errs, code := c.run("Lost1234", "ea", "set", "--verified", verified, jdoe, "--fixed", "-", "--expires", "2d", "--json")
 			var res result
 			if code != tc.code || json.Unmarshal([]byte(out), &res) != nil || res.Outcome != tc.outcome ||
 				len(res.Codes) != 1 || res.Codes[0] != "Lost1234" {
@@ -149,7 +149,7 @@ func TestVerbContracts(t *testing.T) {
 		t.Errorf("users search --json: exit %d %s %s", code, out, errs)
 	}
 	jdoe := c.ds.TokensOf("jdoe")[0]
-	if _, errs, code := c.run("Abcd2345", "ea", "set", jdoe, "--fixed", "-", "--expires", "2d", "--if-available", "deny"); code != 0 {
+	if _, errs, code := c.run("Abcd2345", "ea", "set", "--verified", verified, jdoe, "--fixed", "-", "--expires", "2d", "--if-available", "deny"); code != 0 {
 		t.Fatalf("ea set: %d %s", code, errs)
 	}
 	// a --demo change is marked as such, and every line names its AM

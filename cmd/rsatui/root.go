@@ -120,6 +120,10 @@ func openBackend(cmd *cobra.Command, demoMode bool, seed uint64, users int, read
 		b.close()
 		return nil, err
 	}
+	if err := attachPolicy(cmd, b); err != nil {
+		b.close()
+		return nil, err
+	}
 	return b, nil
 }
 

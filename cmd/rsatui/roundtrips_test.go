@@ -39,7 +39,7 @@ type verbRT struct {
 var verbRTs = []verbRT{
 	{"tokens-list-2-tokens", 6, func(*demo.Dataset) []string { return []string{"tokens", "list", "asmith"} }},
 	{"ea-set-generate-fixed", 6, func(ds *demo.Dataset) []string {
-		return []string{"ea", "set", ds.TokensOf("jdoe")[0], "--generate-fixed", "--expires", "2d"}
+		return []string{"ea", "set", "--verified", verified + ",manager", ds.TokensOf("jdoe")[0], "--generate-fixed", "--expires", "2d"}
 	}},
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/secret"
 	"github.com/rsatui/rsatui/internal/textsafe"
+	"github.com/rsatui/rsatui/internal/verify"
 )
 
 // exitCode maps an error to the stable exit codes: 1 usage, 2 not found,
@@ -37,7 +38,7 @@ func exitCode(err error) int {
 		return exitNotFound
 	case errors.Is(err, rsa.ErrRule), errors.Is(err, rsa.ErrTokenNotReady), errors.Is(err, rsa.ErrReadOnly), errors.Is(err, rsa.ErrNotPermitted),
 		errors.Is(err, rsa.ErrInvalidArgument), errors.Is(err, rsa.ErrInsufficientPrivilege), errors.Is(err, rsa.ErrAmbiguous),
-		errors.Is(err, rsa.ErrConcurrentUpdate):
+		errors.Is(err, rsa.ErrConcurrentUpdate), errors.Is(err, rsa.ErrNotVerified), errors.Is(err, rsa.ErrNeedsApproval), errors.Is(err, rsa.ErrFlood):
 		return exitRefused
 	case errors.Is(err, rsa.ErrOutcomeUnknown):
 		return exitUnknown
@@ -98,6 +99,10 @@ func open(cmd *cobra.Command, needDir bool) (*opened, error) {
 		return nil, err
 	}
 	if err := attachAudit(cmd, b); err != nil {
+		b.close()
+		return nil, err
+	}
+	if err := attachPolicy(cmd, b); err != nil {
 		b.close()
 		return nil, err
 	}
@@ -201,9 +206,15 @@ func session(cmd *cobra.Command, needDir bool, fn func(ctx context.Context, o *o
 		return err
 	}
 	defer o.close()
+	verified, _ := cmd.Flags().GetString("verified")
+	done, err := verify.ParseDone(verified, o.ops.CallerPolicy())
+	if err != nil {
+		return usageErr("--verified: %v", err)
+	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 	defer cancel()
-	return fn(rsa.WithReason(ctx, reason), o)
+	// the checks are of the person this one command changes
+	return fn(rsa.WithCaller(rsa.WithReason(ctx, reason), "", done), o)
 }
 
 // group is a verb with sub-verbs. An unknown sub-verb is a usage error
@@ -227,6 +238,7 @@ func addVerbs(root *cobra.Command) {
 	pf.Bool("json", false, "print JSON for scripts")
 	pf.String("audit-log", "", "audit log file (default $XDG_STATE_HOME/rsatui/audit.jsonl) [env RSATUI_AUDIT_LOG]")
 	pf.String("reason", "", "the ticket or reason for a change, kept in its audit lines (INC0012345 lost token); never a code")
+	pf.String("verified", "", "the checks of the caller you did, as the site's policy asks for them: callback,employee-id,manager,passcode,ticket=INC123 (kept in the audit)")
 
 	root.AddCommand(usersCommand(), tokensCommand(), tokenCommand(), userCommand(), eaCommand(), auditCommand(), batchCommand(), reportCommand())
 	authCommands(root)

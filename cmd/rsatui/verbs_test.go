@@ -29,6 +29,10 @@ type cli struct {
 	ds     *demo.Dataset
 }
 
+// verified is the checks of the caller the default policy asks of a code
+// (a call back and a ticket), as a verb is told them.
+const verified = "callback,ticket=INC1"
+
 func setup(t *testing.T) *cli {
 	t.Helper()
 	return setupSim(t, 20)
@@ -57,6 +61,19 @@ func setupSim(t *testing.T, users int, simFlags ...string) *cli {
 	}
 	return c
 }
+
+// config writes the config file the runs read (RSATUI_CONFIG).
+func (c *cli) config(toml string) {
+	c.t.Helper()
+	path := filepath.Join(filepath.Dir(c.audit), "config.toml")
+	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	c.env = append(c.env, "RSATUI_CONFIG="+path)
+}
+
+// unlimited lifts the flood guard: a test that hands one person many codes.
+const unlimited = "[limits]\nper_admin = 0\nper_person = 0\n"
 
 // run returns stdout, stderr and the exit code.
 func (c *cli) run(stdin string, args ...string) (string, string, int) {
@@ -131,14 +148,14 @@ func TestVerbs(t *testing.T) {
 		Codes    []string  `json:"codes"`
 		Commands []string  `json:"am_commands"`
 	}
-	c.ok(&set, "ea", "set", jdoe, "--generate-fixed", "--expires", "14d", "--json")
+	c.ok(&set, "ea", "set", "--verified", verified, jdoe, "--generate-fixed", "--expires", "14d", "--json")
 	if len(set.Codes) != 1 || len(set.Codes[0]) != 8 || !set.Token.EmergencyAccess.Active || set.Token.EmergencyAccess.EAMode != 1 ||
 		set.Token.EmergencyAccess.LostMode != 1 || !strings.Contains(strings.Join(set.Commands, ","), "GenerateEmergencyAccessCodeCommand,UpdateTokenEmergencyAccessCommand") {
 		t.Fatalf("ea set: %+v", set)
 	}
 	generated := set.Codes[0]
 	// a code typed on standard input, deny the token, no expiry
-	out, errs, code := c.run("Abcd2345\n", "ea", "set", jdoe, "--fixed", "-", "--no-expiry", "--if-available", "deny", "--json")
+	out, errs, code := c.run("Abcd2345\n", "ea", "set", "--verified", verified, jdoe, "--fixed", "-", "--no-expiry", "--if-available", "deny", "--json")
 	if code != 0 || !strings.Contains(out, `"Abcd2345"`) || strings.Contains(errs, "shell history") {
 		t.Fatalf("ea set --fixed -: %d %s %s", code, out, errs)
 	}
@@ -147,14 +164,14 @@ func TestVerbs(t *testing.T) {
 	if show.EmergencyAccess.LostMode != 2 || show.EmergencyAccess.Expires != "" {
 		t.Fatalf("ea show: %+v", show)
 	}
-	c.fails(1, "in the past", "ea", "set", jdoe, "--generate-fixed", "--expires", "2020-01-01")
-	c.fails(1, "more than 14 days", "ea", "set", jdoe, "--generate-fixed", "--expires", "15d")
-	c.fails(1, "exactly one of", "ea", "set", jdoe, "--generate-fixed", "--one-time", "3")
-	c.fails(1, "letters and digits", "ea", "set", jdoe, "--fixed", "abc-1234")
-	c.fails(1, "if-available", "ea", "set", jdoe, "--generate-fixed", "--if-available", "maybe")
-	c.fails(1, "1 to 100", "ea", "set", jdoe, "--one-time", "500")
-	c.fails(3, "expired", "ea", "set", c.ds.TokensOf("eolsen")[0], "--generate-fixed")
-	c.fails(3, "not assigned", "ea", "set", pool, "--generate-fixed")
+	c.fails(1, "in the past", "ea", "set", "--verified", verified, jdoe, "--generate-fixed", "--expires", "2020-01-01")
+	c.fails(1, "more than 14 days", "ea", "set", "--verified", verified, jdoe, "--generate-fixed", "--expires", "15d")
+	c.fails(1, "exactly one of", "ea", "set", "--verified", verified, jdoe, "--generate-fixed", "--one-time", "3")
+	c.fails(1, "letters and digits", "ea", "set", "--verified", verified, jdoe, "--fixed", "abc-1234")
+	c.fails(1, "if-available", "ea", "set", "--verified", verified, jdoe, "--generate-fixed", "--if-available", "maybe")
+	c.fails(1, "1 to 100", "ea", "set", "--verified", verified, jdoe, "--one-time", "500")
+	c.fails(3, "expired", "ea", "set", "--verified", verified, c.ds.TokensOf("eolsen")[0], "--generate-fixed")
+	c.fails(3, "not assigned", "ea", "set", "--verified", verified, pool, "--generate-fixed")
 
 	// unassigning a token in emergency access needs the explicit flag
 	c.fails(3, "--end-emergency-access", "token", "unassign", jdoe)
@@ -181,7 +198,7 @@ func TestVerbs(t *testing.T) {
 	}
 
 	// read-only refuses before AM is asked
-	c.fails(3, "read-only", "ea", "set", jdoe, "--generate-fixed", "--read-only")
+	c.fails(3, "read-only", "ea", "set", "--verified", verified, jdoe, "--generate-fixed", "--read-only")
 
 	// the audit log has every write, and no code
 	raw, err := os.ReadFile(c.audit)
@@ -331,7 +348,7 @@ func TestUsersSearchBySerial(t *testing.T) {
 func TestEADefaultLifetimeAndEnd(t *testing.T) {
 	c := setup(t)
 	serial := c.ds.TokensOf("jdoe")[0]
-	out, errs, code := c.run("", "ea", "set", serial, "--generate-fixed", "--json")
+	out, errs, code := c.run("", "ea", "set", "--verified", verified, serial, "--generate-fixed", "--json")
 	var r struct {
 		Token struct {
 			EA struct {
@@ -345,7 +362,7 @@ func TestEADefaultLifetimeAndEnd(t *testing.T) {
 	if d := time.Until(r.Token.EA.Expires); d < 71*time.Hour || d > 73*time.Hour {
 		t.Fatalf("lasts %s, want 3 days", d)
 	}
-	c.fails(1, `ea_lifetime "30d": more than AM's maximum of 14 days`, "--ea-lifetime", "30d", "ea", "set", serial, "--generate-fixed")
+	c.fails(1, `ea_lifetime "30d": more than AM's maximum of 14 days`, "--ea-lifetime", "30d", "ea", "set", "--verified", verified, serial, "--generate-fixed")
 	if _, errs, code := c.run("", "ea", "end", serial); code != 0 {
 		t.Fatalf("ea end: exit %d %s", code, errs)
 	}

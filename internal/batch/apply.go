@@ -9,6 +9,7 @@ import (
 
 	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/verify"
 )
 
 // Outcomes of a row in an apply.
@@ -149,7 +150,14 @@ func (r *Runner) row(ctx context.Context, p Plan, i int, j *journal, codes *code
 	tag := fmt.Sprintf("plan %s line %d", p.ID, s.Line)
 	ctx = rsa.WithAuditTag(ctx, "batch", tag)
 	if s.Verified != "" {
-		ctx = rsa.WithAuditTag(ctx, "verified", s.Verified)
+		// the row's checks are of its one person (the guard audits them);
+		// the plan read them already, so they parse
+		done, err := verify.ParseDone(s.Verified, r.Ops.CallerPolicy())
+		if err != nil {
+			res.Outcome, res.Note = OutRefused, "the verified column: "+err.Error()
+			return res, nil
+		}
+		ctx = rsa.WithCaller(rsa.WithAuditTag(ctx, "verified", s.Verified), "", done)
 	}
 	reason := s.Reason
 	if reason == "" {

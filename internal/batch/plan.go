@@ -13,7 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/verify"
 )
 
 // Step statuses in a plan.
@@ -90,6 +92,9 @@ type AM interface {
 	Admin() string
 	Settle(ctx context.Context, id, operation, target, outcome, note string) error
 	Settled() map[string]bool
+	// CallerPolicy is the site's policy of caller checks (the verified
+	// column is read against it).
+	CallerPolicy() verify.Policy
 }
 
 // Planner checks rows against AM without changing anything: it only reads
@@ -195,7 +200,7 @@ func (pl Planner) Make(ctx context.Context, rows []Row, source string) (Plan, er
 // person AM does not have) rather than about reaching AM.
 func refusable(err error) bool {
 	for _, e := range []error{rsa.ErrInvalidInput, rsa.ErrRule, rsa.ErrTokenNotReady, rsa.ErrNotPermitted, rsa.ErrNotInAM, rsa.ErrNotFound,
-		rsa.ErrInvalidArgument, rsa.ErrInsufficientPrivilege, rsa.ErrAmbiguous} {
+		rsa.ErrInvalidArgument, rsa.ErrInsufficientPrivilege, rsa.ErrAmbiguous, rsa.ErrNotVerified, rsa.ErrNeedsApproval, rsa.ErrFlood} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -235,6 +240,19 @@ func (pl Planner) read(ctx context.Context, s *Step) (rsa.TokenState, error) {
 	return st, err
 }
 
+// checkWords is checks as the verified column writes them (a ticket with
+// its number to fill in).
+func checkWords(cs []verify.Check) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c)
+		if c == verify.Ticket {
+			out[i] += "=INC…"
+		}
+	}
+	return out
+}
+
 func holderWords(login string) string {
 	if login == "" {
 		return "nobody"
@@ -252,6 +270,26 @@ func (pl Planner) check(s *Step, st rsa.TokenState, pool *[]rsa.TokenSummary, ex
 	}
 	permits := func(p rsa.Permission) bool {
 		if err := o.Permits(p); err != nil {
+			s.refuse(err)
+			return false
+		}
+		return true
+	}
+	// the row's verified column against the site's policy (whether the
+	// person is privileged, and so needs more, the apply asks: it refuses
+	// that row then)
+	verified := func(a action.Name) bool {
+		policy := o.CallerPolicy()
+		done, err := verify.ParseDone(s.Verified, policy)
+		if err == nil {
+			if missing := done.Missing(policy.Required(a, false)); len(missing) > 0 {
+				err = fmt.Errorf("%w: the row's verified column lacks %s, which the site's policy asks of %s (write them as %q)",
+					rsa.ErrNotVerified, verify.Join(missing), a, strings.Join(append(strings.Fields(s.Verified), checkWords(missing)...), " "))
+			}
+		} else {
+			err = fmt.Errorf("%w: the verified column: %v", rsa.ErrInvalidInput, err)
+		}
+		if err != nil {
 			s.refuse(err)
 			return false
 		}
@@ -279,7 +317,7 @@ func (pl Planner) check(s *Step, st rsa.TokenState, pool *[]rsa.TokenSummary, ex
 		if err == nil {
 			warn, err = rsa.EAReady(t, time.Now())
 		}
-		if err != nil || !permits(rsa.EAPermission(r.Mode)) {
+		if err != nil || !permits(rsa.EAPermission(r.Mode)) || !verified(action.EmergencyAccess) {
 			if err != nil {
 				s.refuse(err)
 			}
@@ -304,7 +342,7 @@ func (pl Planner) check(s *Step, st rsa.TokenState, pool *[]rsa.TokenSummary, ex
 		}
 		will("End emergency access of token "+t.Serial+" ("+st.EA.Mode.String()+"): its codes stop working.", rsa.EndEAPlan(true))
 	case ReplaceNext:
-		if !permits(rsa.PermReplace) {
+		if !permits(rsa.PermReplace) || !verified(action.Replace) {
 			return
 		}
 		if err := rsa.ReplaceReady(t); err != nil {
@@ -341,7 +379,7 @@ func (pl Planner) check(s *Step, st rsa.TokenState, pool *[]rsa.TokenSummary, ex
 		}
 		will(fmt.Sprintf("%s token %s of %s.", map[bool]string{true: "Enable", false: "Disable"}[enable], t.Serial, holderWords(t.AssignedUserID)), rsa.EnablePlan(enable))
 	case ClearPIN:
-		if !permits(rsa.PermPinClear) {
+		if !permits(rsa.PermPinClear) || !verified(action.ClearPIN) {
 			return
 		}
 		why, err := rsa.PINReady(t, true)

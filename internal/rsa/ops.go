@@ -18,6 +18,7 @@ import (
 	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa/am"
 	"github.com/rsatui/rsatui/internal/rsa/authapi"
+	"github.com/rsatui/rsatui/internal/verify"
 )
 
 // Operations are the admin workflows, each one tested function that runs the
@@ -76,6 +77,13 @@ type Ops struct {
 	// AuthAPI, when set, is AM's Authentication API (REST): passcode
 	// tests may go through it as the agent it is configured with.
 	AuthAPI *authapi.Client
+	// Policy is the site's caller policy (checks, approvals, limits: see
+	// guard.go); nil enforces none (the package's own tests: every
+	// command sets one, the default when the site set none).
+	Policy *verify.Policy
+	// Privileged says whether a person is privileged (their directory
+	// groups against the policy's); nil: no directory to ask.
+	Privileged func(ctx context.Context, login string) (bool, error)
 
 	src    *sourceCache    // shared by every Ops derived with For
 	people *principalCache // shared by every Ops derived with For
@@ -105,7 +113,7 @@ func (o *Ops) For(a Actor, g Grant) *Ops {
 		g = g.Within(*o.grant)
 	}
 	return &Ops{c: o.c, IdentitySource: o.IdentitySource, MaxEADays: o.MaxEADays, ReadOnly: o.ReadOnly || g.None(), grant: &g,
-		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Writes: o.Writes, AuthAPI: o.AuthAPI, Actor: a, src: o.src, people: o.people, queue: &am.Queue{}, locks: o.locks}
+		Now: o.Now, SettleDelay: o.SettleDelay, Audit: o.Audit, Writes: o.Writes, AuthAPI: o.AuthAPI, Policy: o.Policy, Privileged: o.Privileged, Actor: a, src: o.src, people: o.people, queue: &am.Queue{}, locks: o.locks}
 }
 
 // Permits says whether this person may do p, and if not, why: every

@@ -120,8 +120,10 @@ func (o *Ops) record(ctx context.Context, cmds []string, note string, err error)
 	case err == nil:
 	case errors.Is(err, ErrInvalidInput), errors.Is(err, ErrRule), errors.Is(err, ErrTokenNotReady), errors.Is(err, ErrReadOnly), errors.Is(err, ErrNotPermitted),
 		errors.Is(err, ErrInvalidArgument), errors.Is(err, ErrInsufficientPrivilege), errors.Is(err, ErrNotInAM), errors.Is(err, ErrNotFound),
-		errors.Is(err, ErrAuditUnavailable), errors.Is(err, ErrConcurrentUpdate):
+		errors.Is(err, ErrAuditUnavailable), errors.Is(err, ErrConcurrentUpdate), errors.Is(err, ErrNotVerified), errors.Is(err, ErrNeedsApproval):
 		e.Outcome = audit.Refused
+	case errors.Is(err, ErrFlood):
+		e.Outcome = audit.Alarm // forwarded as an alert: a burst of codes is how the attack looks
 	case errors.Is(err, ErrOutcomeUnknown):
 		e.Outcome = audit.Unknown
 	default:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa/am"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
@@ -217,6 +218,10 @@ func (o *Ops) setEmergencyAccess(ctx context.Context, r EARequest) (EAResult, er
 	res.Before = before
 	t := before.Token
 	if _, err := EAReady(t, o.Now()); err != nil {
+		return res, err
+	}
+	// before AM generates a code: a refused one is never made
+	if err := o.guard(ctx, Change{Action: action.EmergencyAccess, Login: t.AssignedUserID, Lasts: o.lasts(r.Expires)}); err != nil {
 		return res, err
 	}
 	if !fresh {
@@ -463,6 +468,13 @@ func (o *Ops) eaChange(ctx context.Context, serial string, expires time.Time, n 
 	}
 	ea := before.EA
 	if err := o.Permits(EAPermission(ea.Mode)); err != nil {
+		return res, err
+	}
+	ch := Change{Action: action.ExtendEmergencyAccess, Login: before.Token.AssignedUserID, Lasts: o.lasts(o.wireExpiry(expires))}
+	if adding {
+		ch = Change{Action: action.AddOneTimeCodes, Login: before.Token.AssignedUserID}
+	}
+	if err := o.guard(ctx, ch); err != nil {
 		return res, err
 	}
 	switch {

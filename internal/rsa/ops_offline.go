@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa/am"
 )
 
@@ -209,6 +210,11 @@ func (o *Ops) setOffline(ctx context.Context, r OfflinePasscodeRequest) (Offline
 	p, err := o.Principal(ctx, r.Login)
 	if err != nil {
 		return res, err
+	}
+	if !r.Remove {
+		if err := o.guard(ctx, Change{Action: action.OfflinePasscode, Login: r.Login, Lasts: o.lasts(r.Expires)}); err != nil {
+			return res, err
+		}
 	}
 	plan := OfflinePasscodePlan()
 	res.Commands = append(res.Commands, plan[0].Commands...)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa/am"
 )
 
@@ -48,6 +49,9 @@ func (o *Ops) unlock(ctx context.Context, login string) (PrincipalResult, error)
 	if !res.Before.Locked {
 		res.After, res.Note = res.Before, login+" is not locked by AM; nothing was changed"
 		return res, nil
+	}
+	if err := o.guard(ctx, Change{Action: action.Unlock, Login: login}); err != nil {
+		return res, err
 	}
 	if err := o.announce(ctx); err != nil {
 		return res, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa/am"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
@@ -153,6 +154,9 @@ func (o *Ops) replace(ctx context.Context, oldSerial, with string, setNewPin boo
 		return res, err
 	}
 	if err := ReplaceReady(old.Token); err != nil {
+		return res, err
+	}
+	if err := o.guard(ctx, Change{Action: action.Replace, Login: old.Token.AssignedUserID}); err != nil {
 		return res, err
 	}
 	var newGUID string

@@ -120,11 +120,7 @@ func (o *Ops) TestPasscodeVia(ctx context.Context, door Door, login, agent strin
 	ctx = am.WithQueue(ctx, o.queue)
 	ctx = o.intend(ctx, "auth.test", "user "+login, map[string]string{"agent": o.AuthAPI.Agent(), "via": "authapi"})
 	res, err := o.testPasscodeVia(ctx, DoorAuthAPI, login, o.AuthAPI.Agent(), passcode, next)
-	note := res.Words
-	if err == nil && !res.Accepted {
-		note = "AM refused the passcode: " + res.Words
-	}
-	return res, o.record(ctx, res.Commands, note, err)
+	return res, o.recordTest(ctx, res, err)
 }
 
 // TestPasscodeAt is TestPasscode as the agent named agent ("" : rsatui's
@@ -138,11 +134,20 @@ func (o *Ops) TestPasscodeAt(ctx context.Context, login, agent string, passcode 
 	}
 	ctx = o.intend(ctx, "auth.test", "user "+login, params)
 	res, err := o.testPasscodeVia(ctx, DoorAdmin, login, agent, passcode, next)
+	return res, o.recordTest(ctx, res, err)
+}
+
+// recordTest records a passcode test's outcome: whether AM accepted it
+// (a passcode check of the caller, verify.Passcode, is proven by it).
+func (o *Ops) recordTest(ctx context.Context, res PasscodeResult, err error) error {
 	note := res.Words
 	if err == nil && !res.Accepted {
 		note = "AM refused the passcode: " + res.Words
 	}
-	return res, o.record(ctx, res.Commands, note, err)
+	if err == nil {
+		o.tag(ctx, "accepted", fmt.Sprint(res.Accepted))
+	}
+	return o.record(ctx, res.Commands, note, err)
 }
 
 func (o *Ops) testPasscodeVia(ctx context.Context, door Door, login, agent string, passcode Secret, next func(ctx context.Context, prompt string) (Secret, error)) (PasscodeResult, error) {

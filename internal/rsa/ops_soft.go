@@ -10,6 +10,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa/am"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 )
@@ -275,6 +276,9 @@ func (o *Ops) issueSoftware(ctx context.Context, r IssueRequest) (Issued, error)
 		return res, err
 	}
 	res.Serial, res.Login = tok.Serial, tok.AssignedUserID
+	if err := o.guard(ctx, Change{Action: action.IssueSoftware, Login: res.Login, NewSeed: r.NewSeed}); err != nil {
+		return res, err
+	}
 	res.Commands = append(res.Commands, listProfiles.Commands...)
 	ps, err := o.c.ListSoftTokenProfiles(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/rsa/am"
 )
 
@@ -221,6 +222,9 @@ func (o *Ops) pinWrite(ctx context.Context, serial string, clear bool, perm Perm
 		res.After, res.Note = before, note
 		return res, err
 	}
+	if err := o.guard(ctx, Change{Action: map[bool]action.Name{true: action.ClearPIN, false: action.RequireNewPIN}[clear], Login: t.AssignedUserID}); err != nil {
+		return res, err
+	}
 	differs := func(now TokenState) []string {
 		d := differences{}
 		d.check("newPinMode", now.Token.NewPinMode)
@@ -278,6 +282,9 @@ func (o *Ops) resync(ctx context.Context, serial string, first, second Secret) (
 		return res, err
 	}
 	t := before.Token
+	if err := o.guard(ctx, Change{Action: action.Resync, Login: t.AssignedUserID}); err != nil {
+		return res, err
+	}
 	if len(first) != t.CodeLength && t.CodeLength > 0 {
 		return res, fmt.Errorf("%w: token %s shows %d-digit tokencodes, not %d", ErrInvalidInput, serial, t.CodeLength, len(first))
 	}
@@ -329,6 +336,9 @@ func (o *Ops) clearBadCount(ctx context.Context, serial string) (TokenResult, er
 	case t.BadCodeCount == 0 && !t.NextTokencodeMode:
 		res.After, res.Note = before, "token "+serial+" has no bad tokencodes counted and is not in next-tokencode mode; nothing was changed"
 		return res, nil
+	}
+	if err := o.guard(ctx, Change{Action: action.ClearBadCount, Login: t.AssignedUserID}); err != nil {
+		return res, err
 	}
 	differs := func(now TokenState) []string {
 		d := differences{}
