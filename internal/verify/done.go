@@ -104,6 +104,15 @@ func Phone(raw string) string {
 	if len(digits) == 0 {
 		return ""
 	}
+	if strings.ContainsAny(strings.TrimPrefix(raw, "+"), " ()-./") {
+		// grouped already, as the directory holds it: kept, tidied
+		return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' || r == '+' {
+				return r
+			}
+			return ' '
+		}, raw)), " ")
+	}
 	var b strings.Builder
 	if strings.HasPrefix(raw, "+") {
 		b.WriteByte('+')
