@@ -40,6 +40,7 @@ func TestLoginTroubleInTmux(t *testing.T) {
 	tt.keys("Enter")
 	tt.wait("John Doe (jdoe)", "What AM saw", "the last successful login was")
 	tt.keys("e")
+	tt.checkCaller()
 	tt.wait("Online emergency access for token")
 	tt.keys("Enter")
 	tt.wait("Please confirm")

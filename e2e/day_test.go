@@ -45,6 +45,7 @@ func TestADayAtTheHelpDeskInTmux(t *testing.T) {
 	// 1. a lost token: emergency access with a generated fixed code, 3 days
 	open("jdoe", "INC1001")
 	tt.keys("e")
+	tt.checkCaller()
 	tt.wait("Online emergency access for token", "3d")
 	tt.keys("Enter")
 	tt.wait("Please confirm", "(3 days)", "Ticket: INC1001")

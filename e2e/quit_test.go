@@ -17,6 +17,7 @@ func ctrlCDuringEA(t *testing.T) (tt *term, audit string) {
 	tt.keys("Enter")
 	tt.wait("(veriksen)", "read from AM at")
 	tt.keys("e")
+	tt.checkCaller()
 	tt.wait("Online emergency access for token")
 	tt.keys("Enter")
 	tt.wait("Please confirm")

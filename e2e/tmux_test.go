@@ -69,6 +69,18 @@ func (tt *term) keys(keys ...string) {
 	}
 }
 
+// checkCaller passes the checks of the caller the default policy asks
+// for before a code: the call back ticked, a ticket typed.
+func (tt *term) checkCaller() {
+	screen := tt.wait("Who is calling?", "[ ] Call back", "hang up and call them back")
+	tt.keys("Space")
+	if !strings.Contains(screen, "[x] Ticket") { // :ticket set one already
+		tt.keys("Down", "INC4711")
+	}
+	tt.wait("[x] Call back", "[x] Ticket")
+	tt.keys("Enter")
+}
+
 func (tt *term) screen() string {
 	out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", tt.session).Output()
 	return string(out)
@@ -116,6 +128,7 @@ func TestDemoEmergencyAccessInTmux(t *testing.T) {
 	tt := demoOnJdoe(t)
 	tt.wait("John Doe (jdoe)", screentest.EAOff)
 	tt.keys("e")
+	tt.checkCaller()
 	tt.wait("Online emergency access for token", "3d")
 	tt.keys("Enter")
 	tt.wait("Please confirm", "(3 days)", "GenerateEmergencyAccessCodeCommand")
@@ -215,6 +228,7 @@ func TestCaptureScreens(t *testing.T) {
 	tt.wait("the number printed on the token")
 	save("3-token-detail")
 	tt.keys("e")
+	tt.checkCaller()
 	tt.wait("Online emergency access for token")
 	tt.keys("Right", "Tab", "abc")
 	tt.wait("(it has 3)")
@@ -323,6 +337,7 @@ func TestNewPhoneInTmux(t *testing.T) {
 	tt.keys("Enter")
 	tt.wait("Carol Müller (cmueller)")
 	tt.keys("I")
+	tt.checkCaller()
 	tt.wait("Please confirm: issue a software token to cmueller", "Phone (link)")
 	tt.keys("2")
 	tt.wait("New seed: the old phone's copy stops working now.")

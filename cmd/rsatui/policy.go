@@ -25,6 +25,11 @@ func attachPolicy(cmd *cobra.Command, b *backend) error {
 		return usageErr("config file %s: %v", configPath(cmd), err)
 	}
 	b.ops.Policy = &p
+	if b.dir != nil {
+		for _, cs := range p.Custom {
+			b.dir.AlsoRead(cs.Attribute)
+		}
+	}
 	dir := func() (*ad.Client, error) { return b.dir, nil }
 	if b.dir == nil && c["ldap-url"] != "" {
 		var once sync.Once

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
@@ -154,6 +155,12 @@ func TestConfigFileErrors(t *testing.T) {
 	}
 	if err := run(string(example)); err != nil {
 		t.Fatalf("the example config: %v", err)
+	}
+	cmd, _, _ := newRoot().Find([]string{"tokens", "list"})
+	if _, file, err := loadFile(cmd); err != nil {
+		t.Fatal(err)
+	} else if p, err := file.Config.Apply(); err != nil || p.Limits.PerPerson != 3 || p.Approve.EALongerThan != 7*24*time.Hour {
+		t.Fatalf("the example's caller policy: %+v %v", p, err)
 	}
 	for content, want := range map[string]string{
 		"[am]\nurl = \"https://x\"\nadmn = \"typo\"\n":      "unknown key am.admn",

@@ -79,6 +79,12 @@ type User struct {
 	// has UF_PASSWORD_EXPIRED), under the domain's password policy.
 	PasswordExpired bool
 	Changed         time.Time // whenChanged: when the account was last changed (not what changed)
+
+	// What the help desk checks a caller against (Lookup only): the
+	// numbers to call back, the employee ID, the manager's DN, and the
+	// site's own attributes (AlsoRead).
+	Mobile, Phone, EmployeeID, ManagerDN string
+	Extra                                map[string]string
 }
 
 // Attributes requested for every user: only what User needs.
@@ -89,7 +95,8 @@ var userAttributes = []string{"sAMAccountName", "userPrincipalName", "displayNam
 // too. msDS-User-Account-Control-Computed is constructed per entry, which
 // is why the people search (many entries a page) does not ask for it.
 var detailAttributes = append(append([]string(nil), userAttributes...),
-	"accountExpires", "pwdLastSet", "whenChanged", "msDS-User-Account-Control-Computed")
+	"accountExpires", "pwdLastSet", "whenChanged", "msDS-User-Account-Control-Computed",
+	"mobile", "telephoneNumber", "employeeID", "manager")
 
 // Client is a directory connection shared by all callers (go-ldap multiplexes
 // requests on one connection). It redials once per call when the connection
@@ -103,6 +110,8 @@ type Client struct {
 	conn *ldap.Conn
 	base string
 	sem  chan struct{} // MaxConcurrent slots
+
+	extra []string // AlsoRead's attributes (under mu)
 }
 
 // String names the client without its bind password. fmt does not call the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,8 +70,26 @@ func (c *Client) Lookup(ctx context.Context, login string) (User, error) {
 	if login == "" || len(login) > MaxQueryLen {
 		return User{}, fmt.Errorf("%w: a login of 1 to %d characters", ErrNotFound, MaxQueryLen)
 	}
+	return c.lookup(ctx, "(sAMAccountName="+ldap.EscapeFilter(login)+")", "login "+strconvQuote(login))
+}
+
+// ByDN reads the person at a DN in full, as Lookup does (a manager, named
+// by the manager attribute).
+func (c *Client) ByDN(ctx context.Context, dn string) (User, error) {
+	if dn == "" || len(dn) > 1024 {
+		return User{}, fmt.Errorf("%w: no DN", ErrNotFound)
+	}
+	return c.lookup(ctx, "(distinguishedName="+ldap.EscapeFilter(dn)+")", "DN "+strconvQuote(dn))
+}
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
+
+func (c *Client) lookup(ctx context.Context, filter, what string) (User, error) {
+	c.mu.Lock()
+	attrs := append(append([]string(nil), detailAttributes...), c.extra...)
+	c.mu.Unlock()
 	var found []User
-	err := c.search(ctx, "(&"+personFilter+"(sAMAccountName="+ldap.EscapeFilter(login)+"))", 2, detailAttributes, func(p []User) error {
+	err := c.search(ctx, "(&"+personFilter+filter+")", 2, attrs, func(p []User) error {
 		found = append(found, p...)
 		return nil
 	})
@@ -78,9 +97,21 @@ func (c *Client) Lookup(ctx context.Context, login string) (User, error) {
 	case err != nil:
 		return User{}, err
 	case len(found) == 0:
-		return User{}, fmt.Errorf("%w: no person with login %q", ErrNotFound, login)
+		return User{}, fmt.Errorf("%w: no person with %s", ErrNotFound, what)
 	}
 	return found[0], nil
+}
+
+// AlsoRead has Lookup read more attributes (the site's own caller checks,
+// [verify.custom]): User.Extra holds them by name.
+func (c *Client) AlsoRead(attrs ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, a := range attrs {
+		if !slices.ContainsFunc(append(detailAttributes, c.extra...), func(b string) bool { return strings.EqualFold(a, b) }) {
+			c.extra = append(c.extra, a)
+		}
+	}
 }
 
 func (c *Client) search(ctx context.Context, filter string, first int, attrs []string, page func([]User) error) error {
@@ -220,6 +251,14 @@ func toUser(e *ldap.Entry) User {
 			if v, err := strconv.ParseInt(first(a), 10, 64); err == nil {
 				u.PasswordLastSet, u.MustChangePassword = fileTime(v), v == 0
 			}
+		case "mobile":
+			u.Mobile = first(a)
+		case "telephonenumber":
+			u.Phone = first(a)
+		case "employeeid":
+			u.EmployeeID = first(a)
+		case "manager":
+			u.ManagerDN = first(a)
 		case "whenchanged":
 			if t, err := ber.ParseGeneralizedTime([]byte(first(a))); err == nil {
 				u.Changed = t
@@ -240,6 +279,11 @@ func toUser(e *ldap.Entry) User {
 					u.Groups = append(u.Groups, cn)
 				}
 			}
+		default: // asked for by AlsoRead only
+			if u.Extra == nil {
+				u.Extra = map[string]string{}
+			}
+			u.Extra[a.Name] = first(a)
 		}
 	}
 	if !utf8.ValidString(u.DisplayName) {

@@ -171,7 +171,7 @@ func runner(t *testing.T, st *stack.Stack, dir string) (*batch.Runner, *audit.Lo
 func TestApplyWritesCodesBeforeTheyAreInstalled(t *testing.T) {
 	st := stacktest.Start(t, stack.Options{Seed: 3, Users: 40})
 	dir := t.TempDir()
-	p := plan(t, st, "operation,login,count,expires,verified\nea-set,jdoe,,2d,callback ticket=INC7\nea-set,bdisabled,4,,\n")
+	p := plan(t, st, "operation,login,count,expires,verified\nea-set,jdoe,,2d,callback ticket=INC7\nea-set,bdisabled,4,,callback ticket=INC8\n")
 	r, log := runner(t, st, dir)
 	sum, err := r.Apply(context.Background(), p)
 	if err != nil || sum[batch.OutOK] != 2 {

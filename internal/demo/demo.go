@@ -35,6 +35,9 @@ type Person struct {
 	// MustChangePassword is pwdLastSet 0 (an admin asked for a new one).
 	AccountExpires     time.Time
 	MustChangePassword bool
+	// what a help desk checks a caller against (#31): the numbers to call
+	// back, the employee ID and the manager (a login; "": none)
+	Mobile, Phone, EmployeeID, Manager string
 }
 
 // Token is one SecurID token, assigned (Owner = login) or in the pool.
@@ -164,6 +167,27 @@ func Generate(seed uint64, n int, now time.Time) *Dataset {
 			p.AccountExpires = now.Add(-5 * 24 * time.Hour) // a contractor whose contract ended
 		case 29:
 			p.AccountExpires = now.Add(9 * 24 * time.Hour)
+		}
+	}
+
+	// the caller checks' facts, by position, not from rng: the rest of the
+	// data set stays what it was. Everyone has a desk number and an
+	// employee ID, two in three a mobile; the first of each eight is the
+	// next seven's manager (jdoe has none). The systems administrator is a
+	// domain admin: a privileged person, whose callers need more.
+	ds.Groups = append(ds.Groups, PrivilegedGroup)
+	for i := range ds.People {
+		p := &ds.People[i]
+		p.Phone = fmt.Sprintf("+1 (555) %03d-%04d", 100+i%900, (i*7919+1234)%10000)
+		if i%3 != 2 {
+			p.Mobile = fmt.Sprintf("+1555%03d%04d", 200+i%700, (i*104729+4321)%10000)
+		}
+		p.EmployeeID = fmt.Sprintf("E-%06d", 104729+i*37)
+		if head := i / 8 * 8; head != i {
+			p.Manager = ds.People[head].Login
+		}
+		if p.Title == "Systems Administrator" && i < len(fixtures) {
+			p.Groups = append(p.Groups, PrivilegedGroup)
 		}
 	}
 
@@ -315,6 +339,9 @@ const (
 	WindowsAgent    = "Windows logon (MFA agent)"
 	VPNGroup        = "VPN Users"
 	ContractorGroup = "Contractors"
+	// PrivilegedGroup is the demo's privileged people (dobrien): a group
+	// the caller policy's default list names.
+	PrivilegedGroup = "Domain Admins"
 	// ContractorHours are when contractors may use the VPN.
 	ContractorHours = "Mon-Fri 07:00-19:00"
 	OfflineDays     = 14

@@ -100,6 +100,25 @@ func (p Person) computedUAC() int {
 	return v
 }
 
+// contact is the person's numbers, employee ID and manager (a DN: the
+// manager comes first in the data set, so AD has them when it is added),
+// as attribute-value pairs.
+func (p Person) contact(ds *Dataset) []string {
+	kv := []string{"telephoneNumber", p.Phone, "employeeID", p.EmployeeID}
+	if p.Mobile != "" {
+		kv = append(kv, "mobile", p.Mobile)
+	}
+	if p.Manager != "" {
+		for i, m := range ds.People {
+			if m.Login == p.Manager {
+				kv = append(kv, "manager", ds.DN(i))
+				break
+			}
+		}
+	}
+	return kv
+}
+
 // ADGUIDBytes is the objectGUID as AD stores it: the first three groups
 // little-endian, the last two as they are.
 func ADGUIDBytes(g [16]byte) []byte {
@@ -132,6 +151,7 @@ func (ds *Dataset) Directory() ldapsim.Directory {
 			"accountExpires", fileTime(p.AccountExpires), "pwdLastSet", p.pwdLastSet(ds.Created),
 			"whenChanged", ds.Created.Add(-time.Duration(i%30+1) * 24 * time.Hour).UTC().Format("20060102150405.0Z"),
 			"msDS-User-Account-Control-Computed", strconv.Itoa(p.computedUAC())}
+		kv = append(kv, p.contact(ds)...)
 		for _, g := range p.Groups {
 			kv = append(kv, "memberOf", ds.GroupDN(g))
 			members[g] = append(members[g], dn)
@@ -168,7 +188,7 @@ func (ds *Dataset) WriteLDIF(w io.Writer) error {
 			// AD takes 0 (must change) or -1 (now) for pwdLastSet, nothing else
 			"pwdLastSet", map[bool]string{true: "0", false: "-1"}[p.MustChangePassword],
 			"accountExpires", fileTime(p.AccountExpires)}
-		lw.entry(ds.DN(i), attrs...)
+		lw.entry(ds.DN(i), append(attrs, p.contact(ds)...)...)
 	}
 	for _, g := range ds.Groups {
 		attrs := []string{"objectClass", "group", "sAMAccountName", strings.ReplaceAll(g, " ", "")}

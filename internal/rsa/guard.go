@@ -266,7 +266,7 @@ func (o *Ops) codesWithin(d time.Duration, login string) (byAdmin, forPerson int
 	seen := map[string]*change{}
 	var order []string
 	for _, e := range entries {
-		if e.Time.Before(since) || !verify.Counted(action.Name(e.Params["action"])) {
+		if e.Time.Before(since) || !verify.Counted(action.Name(e.Params["action"])) || !o.sameAM(e) {
 			continue
 		}
 		c := seen[e.ID]
@@ -295,6 +295,12 @@ func (o *Ops) codesWithin(d time.Duration, login string) (byAdmin, forPerson int
 	return byAdmin, forPerson
 }
 
+// sameAM reports whether an audit line is of the AM these operations
+// change (one log may hold a test AM's, or --demo's, lines too).
+func (o *Ops) sameAM(e audit.Entry) bool {
+	return e.Endpoint == o.Audit.Endpoint && e.Demo == o.Audit.Demo
+}
+
 // passcodeAccepted reports whether this admin's passcode test of login
 // was accepted by AM within PasscodeCheckFor, as the audit holds it.
 func (o *Ops) passcodeAccepted(login string) bool {
@@ -304,7 +310,7 @@ func (o *Ops) passcodeAccepted(login string) bool {
 	entries, _ := audit.Tail(o.Audit.Path(), 0)
 	since := o.Now().Add(-PasscodeCheckFor)
 	for _, e := range entries {
-		if e.Operation == "auth.test" && e.Outcome == audit.OK && e.Params["accepted"] == "true" && !e.Time.Before(since) &&
+		if e.Operation == "auth.test" && e.Outcome == audit.OK && o.sameAM(e) && e.Params["accepted"] == "true" && !e.Time.Before(since) &&
 			strings.EqualFold(e.Target, "user "+login) && (Actor{OSUser: e.OSUser, SSHUser: e.SSHUser, KeyFP: e.KeyFP}).Same(o.Actor) {
 			return true
 		}

@@ -2,6 +2,7 @@ package sshserve_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/sshserve"
 	"github.com/rsatui/rsatui/internal/ui"
+	"github.com/rsatui/rsatui/internal/verify"
 )
 
 // fixture is a running rsatui SSH server on the demo stack, with three client
@@ -81,6 +83,14 @@ func startOn(t testing.TB, opt stack.Options, mutate ...func(*sshserve.Config)) 
 	var err error
 	if st.Ops.Audit, err = audit.Open(f.auditPath); err != nil {
 		t.Fatal(err)
+	}
+	// the default caller policy, as rsatui serve runs with: privileged
+	// is the directory's groups
+	def := verify.Default()
+	st.Ops.Policy = &def
+	st.Ops.Privileged = func(ctx context.Context, login string) (bool, error) {
+		u, err := st.Dir.Lookup(ctx, login)
+		return def.Privileged(u.Groups), err
 	}
 	info := ui.Info{Server: strings.TrimPrefix(st.AMURL, "https://"), Directory: st.DirURL, IdentitySource: demo.IdentitySourceName, Admin: st.Admin}
 	cfg := sshserve.Config{Info: info, HostKeyPath: filepath.Join(dir, "host_ed25519"), AuthorizedKeysPath: f.keysPath,
@@ -285,9 +295,22 @@ func (c *console) toConfirm(login, name string) {
 	c.t.Helper()
 	c.openTokens(login, name)
 	c.keys("e")
+	c.checkCaller()
 	c.wait("Online emergency access for token")
 	c.keys("\r")
 	c.wait("Please confirm")
+}
+
+// checkCaller passes the checks of the caller the default policy asks
+// for before a code: the call back ticked (space), a ticket typed.
+func (c *console) checkCaller() {
+	c.t.Helper()
+	c.wait("Who is calling?", "[ ] Call back")
+	c.keys(" ")
+	c.keys("\x1b[B")
+	c.keys("INC4711")
+	c.wait("[x] Call back", "[x] Ticket")
+	c.keys("\r")
 }
 
 // ended waits for the server to end the session and returns all it sent.

@@ -150,6 +150,7 @@ func TestHelpdeskGivesEmergencyAccess(t *testing.T) {
 	c.keys("d")
 	c.wait("your rsatui role (helpdesk) may not disable tokens")
 	c.keys("e")
+	c.checkCaller()
 	c.wait("Online emergency access for token")
 	c.keys("\r")
 	c.wait("Please confirm")

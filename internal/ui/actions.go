@@ -402,7 +402,7 @@ func openAction(c *common, a *actionDef, t target) reqs {
 			return do(fail(why))
 		}
 	}
-	return a.open(c, t)
+	return guardedOpen(c, a, t)
 }
 
 // fixHint is "u unlocks": the key of the action that deals with a cause,

@@ -11,6 +11,7 @@ import (
 	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/verify"
 )
 
 // grantAM is an AM port that answers only who may do what: the action
@@ -19,6 +20,9 @@ type grantAM struct {
 	AM
 	denied map[rsa.Permission]bool
 }
+
+// CallerPolicy: the site's checks of the caller are the default ones.
+func (g grantAM) CallerPolicy() verify.Policy { return verify.Default() }
 
 func (g grantAM) Permits(p rsa.Permission) error {
 	if g.denied[p] {

@@ -109,7 +109,7 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 		opt.PlanDir = filepath.Join(filepath.Dir(audit.DefaultPath()), "plans")
 	}
 	c := &common{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), km: km, now: opt.Now, loc: opt.Location, eaLifetime: opt.EALifetime, planDir: opt.PlanDir,
-		feed: opt.Activity, ctx: opt.Context}
+		feed: opt.Activity, ctx: opt.Context, passcodeOK: map[string]time.Time{}}
 	m := Model{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 	m.palette = textinput.New()
 	m.palette.Prompt = ":"
@@ -291,6 +291,9 @@ func (m *Model) startCall(from pane, r callReq) tea.Cmd {
 	base := m.c.ctx
 	if r.write {
 		base = rsa.WithReason(context.WithoutCancel(base), m.c.ticket)
+		if v := m.c.caller; v.login != "" && m.c.now().Sub(v.at) < callerFor {
+			base = rsa.WithCaller(base, v.login, v.done)
+		}
 	}
 	ctx, cancel := context.WithTimeout(base, callTimeout)
 	m.cancel, m.owner, m.writing = cancel, from, r.write

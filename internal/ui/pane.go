@@ -85,6 +85,11 @@ type common struct {
 	ticket string
 	// planDir is where a report's plan is kept while it runs
 	planDir string
+	// caller is the person on the phone and the checks of them done
+	// (verify.go); passcodeOK when AM last accepted a passcode test of a
+	// person (login, lower case) in this console
+	caller     verifiedCaller
+	passcodeOK map[string]time.Time
 }
 
 // onTop reports whether p is the pane on screen.

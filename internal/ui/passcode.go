@@ -134,6 +134,7 @@ func (p *passcodePane) update(c *common, msg tea.Msg) reqs {
 	}
 	p.result, p.failed = &r.res, ""
 	if r.res.Accepted {
+		c.passcodeOK[strings.ToLower(p.user.Login)] = c.now() // a passcode check of the caller (verify.go)
 		return append(rs, say(p.user.Login+": "+r.res.Words+"."))
 	}
 	return append(rs, fail(p.user.Login+": "+r.res.Words+"."))

@@ -9,9 +9,11 @@ import (
 
 	"context"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/ad"
 	"github.com/rsatui/rsatui/internal/batch"
 	"github.com/rsatui/rsatui/internal/rsa"
+	"github.com/rsatui/rsatui/internal/verify"
 )
 
 // Directory finds people.
@@ -25,6 +27,8 @@ type Directory interface {
 	// LookupMany reads many people at once, in batches of logins (the
 	// leavers report).
 	LookupMany(ctx context.Context, logins []string) (map[string]ad.User, int, error)
+	// ByDN reads the person at a DN (a manager) as Lookup does.
+	ByDN(ctx context.Context, dn string) (ad.User, error)
 }
 
 // AM is what the console asks of Authentication Manager.
@@ -107,6 +111,9 @@ type AM interface {
 	// EALifetimeDays is AM's maximum lifetime of emergency codes (the
 	// form's default and its latest end).
 	EALifetimeDays() int
+	// RequiredChecks is what the site's policy asks of the caller before
+	// action a on login (and whether login is privileged).
+	RequiredChecks(ctx context.Context, a action.Name, login string) ([]verify.Check, bool, error)
 	// LatestExpiry is the latest end of emergency access AM will be sent
 	// now (its maximum less a margin for its clock).
 	LatestExpiry() time.Time

@@ -30,6 +30,10 @@ func (d *blockingDir) Lookup(ctx context.Context, login string) (ad.User, error)
 	return ad.User{Login: login}, nil
 }
 
+func (d *blockingDir) ByDN(context.Context, string) (ad.User, error) {
+	return ad.User{}, errors.New("blockingDir reads no one by DN")
+}
+
 func (d *blockingDir) LookupMany(context.Context, []string) (map[string]ad.User, int, error) {
 	return nil, 0, errors.New("blockingDir reads no one in bulk")
 }

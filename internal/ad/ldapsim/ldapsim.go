@@ -240,6 +240,9 @@ func (d *Dir) load() {
 			name := in.Attrs[i]
 			e.set(name, append(e.attrs[strings.ToLower(name)], in.Attrs[i+1])...)
 		}
+		if e.get("distinguishedname") == nil {
+			e.set("distinguishedName", in.DN) // AD's own, on every object
+		}
 		d.entries = append(d.entries, e)
 	}
 }
