@@ -268,7 +268,13 @@ func (p *verifyPane) proceed(c *common) reqs {
 	return append(do(back()), p.a.open(c, p.t)...)
 }
 
+// backsItself: esc goes back (the bar says so).
+func (p *verifyPane) backsItself() {}
+
 func (p *verifyPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
+	if k.String() == "esc" {
+		return do(back(), say("Nothing sent: the checks of the caller were not finished.")), true
+	}
 	if !p.loaded || len(p.rows) == 0 {
 		return nil, false
 	}
