@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -53,19 +52,12 @@ func attachPolicy(cmd *cobra.Command, b *backend) error {
 	} else if b.dir == nil {
 		return nil // no directory: RequiredChecks says so when it matters
 	}
-	b.ops.Privileged = func(ctx context.Context, login string) (bool, error) {
+	b.ops.Privileged = p.PrivilegedBy(func(ctx context.Context, login string) (ad.User, error) {
 		d, err := dir()
 		if err != nil {
-			return false, err
+			return ad.User{}, err
 		}
-		u, err := d.Lookup(ctx, login)
-		if errors.Is(err, ad.ErrNotFound) {
-			return false, nil // AM's own people (its internal database) are in no directory group
-		}
-		if err != nil {
-			return false, err
-		}
-		return p.Privileged(u.Groups), nil
-	}
+		return d.Lookup(ctx, login)
+	})
 	return nil
 }

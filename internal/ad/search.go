@@ -70,7 +70,7 @@ func (c *Client) Lookup(ctx context.Context, login string) (User, error) {
 	if login == "" || len(login) > MaxQueryLen {
 		return User{}, fmt.Errorf("%w: a login of 1 to %d characters", ErrNotFound, MaxQueryLen)
 	}
-	return c.lookup(ctx, "(sAMAccountName="+ldap.EscapeFilter(login)+")", "login "+strconvQuote(login))
+	return c.lookup(ctx, "(sAMAccountName="+ldap.EscapeFilter(login)+")", "login "+strconv.Quote(login))
 }
 
 // ByDN reads the person at a DN in full, as Lookup does (a manager, named
@@ -79,10 +79,8 @@ func (c *Client) ByDN(ctx context.Context, dn string) (User, error) {
 	if dn == "" || len(dn) > 1024 {
 		return User{}, fmt.Errorf("%w: no DN", ErrNotFound)
 	}
-	return c.lookup(ctx, "(distinguishedName="+ldap.EscapeFilter(dn)+")", "DN "+strconvQuote(dn))
+	return c.lookup(ctx, "(distinguishedName="+ldap.EscapeFilter(dn)+")", "DN "+strconv.Quote(dn))
 }
-
-func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
 
 func (c *Client) lookup(ctx context.Context, filter, what string) (User, error) {
 	c.mu.Lock()

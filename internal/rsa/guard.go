@@ -257,16 +257,14 @@ func (o *Ops) underLimits(ch Change) error {
 // codesWithin counts the codes handed out within d by this admin and for
 // login, from the audit log.
 func (o *Ops) codesWithin(d time.Duration, login string) (byAdmin, forPerson int) {
-	entries, _ := audit.Tail(o.Audit.Path(), 0)
-	since := o.Now().Add(-d)
 	type change struct {
 		e     audit.Entry
 		ended bool // refused, failed or an alarm: nothing handed out
 	}
 	seen := map[string]*change{}
 	var order []string
-	for _, e := range entries {
-		if e.Time.Before(since) || !verify.Counted(action.Name(e.Params["action"])) || !o.sameAM(e) {
+	for _, e := range o.auditWithin(d) {
+		if !verify.Counted(action.Name(e.Params["action"])) {
 			continue
 		}
 		c := seen[e.ID]
@@ -295,10 +293,19 @@ func (o *Ops) codesWithin(d time.Duration, login string) (byAdmin, forPerson int
 	return byAdmin, forPerson
 }
 
-// sameAM reports whether an audit line is of the AM these operations
-// change (one log may hold a test AM's, or --demo's, lines too).
-func (o *Ops) sameAM(e audit.Entry) bool {
-	return e.Endpoint == o.Audit.Endpoint && e.Demo == o.Audit.Demo
+// auditWithin is the audit log's lines of the last d about the AM these
+// operations change (one log may hold a test AM's, or --demo's, too). A
+// line it cannot read is passed over.
+func (o *Ops) auditWithin(d time.Duration) []audit.Entry {
+	entries, _ := audit.Tail(o.Audit.Path(), 0)
+	since := o.Now().Add(-d)
+	var out []audit.Entry
+	for _, e := range entries {
+		if !e.Time.Before(since) && e.Endpoint == o.Audit.Endpoint && e.Demo == o.Audit.Demo {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // passcodeAccepted reports whether this admin's passcode test of login
@@ -307,10 +314,8 @@ func (o *Ops) passcodeAccepted(login string) bool {
 	if o.Audit == nil {
 		return false
 	}
-	entries, _ := audit.Tail(o.Audit.Path(), 0)
-	since := o.Now().Add(-PasscodeCheckFor)
-	for _, e := range entries {
-		if e.Operation == "auth.test" && e.Outcome == audit.OK && o.sameAM(e) && e.Params["accepted"] == "true" && !e.Time.Before(since) &&
+	for _, e := range o.auditWithin(PasscodeCheckFor) {
+		if e.Operation == "auth.test" && e.Outcome == audit.OK && e.Params["accepted"] == "true" &&
 			strings.EqualFold(e.Target, "user "+login) && (Actor{OSUser: e.OSUser, SSHUser: e.SSHUser, KeyFP: e.KeyFP}).Same(o.Actor) {
 			return true
 		}

@@ -2,7 +2,6 @@ package sshserve_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
@@ -88,10 +87,7 @@ func startOn(t testing.TB, opt stack.Options, mutate ...func(*sshserve.Config)) 
 	// is the directory's groups
 	def := verify.Default()
 	st.Ops.Policy = &def
-	st.Ops.Privileged = func(ctx context.Context, login string) (bool, error) {
-		u, err := st.Dir.Lookup(ctx, login)
-		return def.Privileged(u.Groups), err
-	}
+	st.Ops.Privileged = def.PrivilegedBy(st.Dir.Lookup)
 	info := ui.Info{Server: strings.TrimPrefix(st.AMURL, "https://"), Directory: st.DirURL, IdentitySource: demo.IdentitySourceName, Admin: st.Admin}
 	cfg := sshserve.Config{Info: info, HostKeyPath: filepath.Join(dir, "host_ed25519"), AuthorizedKeysPath: f.keysPath,
 		Ops: st.Ops, Dir: st.Dir, ShutdownNotice: 300 * time.Millisecond,

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -146,7 +147,7 @@ func (p *verifyPane) update(c *common, msg tea.Msg) reqs {
 				r.cannot = "the directory names no manager of " + p.login
 			case l.manager.Login != "":
 				r.held = printable(l.manager.DisplayName) + " (" + l.manager.Login + ")"
-				if n := verify.Phone(firstOf(l.manager.Mobile, l.manager.Phone)); n != "" {
+				if n := verify.Phone(cmp.Or(l.manager.Mobile, l.manager.Phone)); n != "" {
 					r.held += ", " + n
 				}
 				r.held += ": they confirm the call"
@@ -193,15 +194,6 @@ func newVerifyInput(placeholder string, limit int) textinput.Model {
 	in.Placeholder, in.CharLimit, in.Prompt = placeholder, limit, ""
 	in.SetWidth(24)
 	return in
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // done is the checks ticked, with the ticket's number.

@@ -1,7 +1,6 @@
 package ui_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,10 +19,7 @@ func TestCallerChecksBeforeACode(t *testing.T) {
 	w := newWorld(t)
 	def := verify.Default()
 	w.ops.Policy = &def
-	w.ops.Privileged = func(ctx context.Context, login string) (bool, error) {
-		u, err := w.dir.Lookup(ctx, login)
-		return def.Privileged(u.Groups), err
-	}
+	w.ops.Privileged = def.PrivilegedBy(w.dir.Lookup)
 	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
 	if err != nil {
 		t.Fatal(err)

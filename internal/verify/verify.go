@@ -12,6 +12,8 @@
 package verify
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/rsatui/rsatui/internal/action"
+	"github.com/rsatui/rsatui/internal/ad"
 )
 
 // Check is one check of the caller's identity.
@@ -301,6 +304,22 @@ func (p Policy) Privileged(groups []string) bool {
 		}
 	}
 	return false
+}
+
+// PrivilegedBy is whether a person is privileged, their groups read with
+// lookup (the directory's): the hook rsa.Ops.Privileged takes. A person
+// the directory does not have (AM's internal database) is in no group.
+func (p Policy) PrivilegedBy(lookup func(ctx context.Context, login string) (ad.User, error)) func(context.Context, string) (bool, error) {
+	return func(ctx context.Context, login string) (bool, error) {
+		u, err := lookup(ctx, login)
+		if errors.Is(err, ad.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return p.Privileged(u.Groups), nil
+	}
 }
 
 // Label is how a check is named on screen.
