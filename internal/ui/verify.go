@@ -263,6 +263,12 @@ func (p *verifyPane) proceed(c *common) reqs {
 // backsItself: esc goes back (the bar says so).
 func (p *verifyPane) backsItself() {}
 
+// typing: only on the ticket's or an ID's box; on a box to tick, q quits
+// and ? helps as everywhere.
+func (p *verifyPane) typing() bool {
+	return p.loaded && len(p.rows) > 0 && p.rows[p.at].input != nil
+}
+
 func (p *verifyPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	if k.String() == "esc" {
 		return do(back(), say("Nothing sent: the checks of the caller were not finished.")), true

@@ -37,6 +37,10 @@ func TestCallerChecksBeforeACode(t *testing.T) {
 	waitScreen(t, tm, "Still to do before emergency-access: Call back, Ticket.")
 	tm.Send(key(" "))
 	waitScreen(t, tm, "[x] Call back")
+	tm.Send(key("?")) // a box to tick takes the console's keys
+	waitScreen(t, tm, "Checks of the caller")
+	tm.Send(key("esc"))
+	waitScreen(t, tm, "[x] Call back")
 	tm.Send(key("down"))
 	typeText(tm, "INC 77")
 	tm.Send(key("enter"))
