@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -121,5 +123,28 @@ func TestFloodOfCodesIsAnAlarm(t *testing.T) {
 	out, _, _ := c.run("", "audit", "tail", "--json")
 	if strings.Count(out, `"alarm"`) != 2 {
 		t.Fatalf("want two alarm lines in audit tail:\n%s", out)
+	}
+}
+
+// [approve] batch-apply: outside rsatui serve a plan's run is refused as
+// a whole, with the reason, before any row is sent; a plan's rows alone
+// are unchanged in AM.
+func TestBatchApplyNeedsASecondAdmin(t *testing.T) {
+	c := setup(t)
+	c.config("[approve]\nactions = [\"batch-apply\"]\n")
+	jdoe := c.ds.TokensOf("jdoe")[0]
+	dir := t.TempDir()
+	csvPath, planPath := filepath.Join(dir, "rows.csv"), filepath.Join(dir, "rows.plan")
+	if err := os.WriteFile(csvPath, []byte("operation,serial,reason\ndisable,"+jdoe+",INC7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok(nil, "batch", "plan", csvPath, "--out", planPath)
+	c.fails(exitRefused, "needs a second admin's approval: the site's policy has every batch-apply approved by a second admin (in rsatui serve it waits",
+		"batch", "apply", planPath)
+	entries, _ := audit.Tail(c.audit, 0)
+	for _, e := range entries {
+		if strings.Contains(e.Target, jdoe) {
+			t.Fatalf("a row was sent: %+v", e)
+		}
 	}
 }

@@ -72,6 +72,13 @@ const (
 	PlanUnassign Name = "plan-unassign"
 )
 
+// Four eyes (rsatui serve): the changes that wait for a second admin.
+const (
+	Requests Name = "requests"
+	Approve  Name = "approve"
+	Reject   Name = "reject"
+)
+
 // The forms, the confirm and the result.
 const (
 	NextField      Name = "next-field"

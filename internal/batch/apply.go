@@ -76,6 +76,10 @@ func (r *Runner) Apply(ctx context.Context, p Plan) (Summary, error) {
 	if p.Endpoint != "" && p.Endpoint != r.Ops.Endpoint() {
 		return nil, fmt.Errorf("%w: the plan was made against %s, not %s: plan the file again against this AM", rsa.ErrInvalidInput, p.Endpoint, r.Ops.Endpoint())
 	}
+	// a second admin's yes is asked of the run as a whole, before any row
+	if err := r.Ops.CheckApproval(ctx, rsa.Change{Action: verify.BatchApply}); err != nil {
+		return nil, err
+	}
 	j, err := openJournal(r.Journal)
 	if err != nil {
 		return nil, err

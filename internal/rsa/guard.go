@@ -53,32 +53,6 @@ func WithCaller(ctx context.Context, login string, done verify.Done) context.Con
 	return context.WithValue(ctx, callerKey{}, caller{login: login, done: done})
 }
 
-// Approval is a second admin's yes to one request.
-type Approval struct {
-	ID string // the request's id
-	By Actor  // who approved it
-}
-
-type approvalKey struct{}
-
-// WithApproval is ctx carrying a second admin's approval of the change
-// made under it.
-func WithApproval(ctx context.Context, a Approval) context.Context {
-	return context.WithValue(ctx, approvalKey{}, a)
-}
-
-// Same reports whether two actors are one admin: one SSH key, or one
-// SSH user, or (outside rsatui serve) one OS user.
-func (a Actor) Same(b Actor) bool {
-	switch {
-	case a.KeyFP != "" && a.KeyFP == b.KeyFP, a.SSHUser != "" && sshName(a.SSHUser) == sshName(b.SSHUser):
-		return true
-	case a.KeyFP == "" && b.KeyFP == "" && a.SSHUser == "" && b.SSHUser == "":
-		return a.OSUser == b.OSUser
-	}
-	return false
-}
-
 // sshName is the user name of an SSHUser ("alice from 10.0.0.5": alice).
 func sshName(s string) string {
 	name, _, _ := strings.Cut(s, " from ")
@@ -201,20 +175,8 @@ func (o *Ops) guard(ctx context.Context, ch Change) error {
 		}
 		o.tag(ctx, "verified", done.String())
 	}
-	why, err := o.ApprovalNeeded(ctx, ch)
-	if err != nil {
+	if err := o.CheckApproval(ctx, ch); err != nil {
 		return err
-	}
-	if why != "" {
-		a, ok := ctx.Value(approvalKey{}).(Approval)
-		switch {
-		case !ok:
-			return fmt.Errorf("%w: %s", ErrNeedsApproval, why)
-		case a.By.Same(o.Actor):
-			return fmt.Errorf("%w: %s, and the approval is your own: another admin approves it", ErrNeedsApproval, why)
-		}
-		o.tag(ctx, "approved_by", a.By.String())
-		o.tag(ctx, "request", a.ID)
 	}
 	if verify.Counted(ch.Action) {
 		return o.underLimits(ch)

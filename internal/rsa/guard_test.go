@@ -63,11 +63,27 @@ func TestGuardPrivilegedAndApproval(t *testing.T) {
 	if err := ea(vctx, "jdoe", 10); !errors.Is(err, rsa.ErrNeedsApproval) || !strings.Contains(err.Error(), "lasts 10 days") {
 		t.Fatalf("ten days alone: %v", err)
 	}
-	own := rsa.Approval{ID: "r1", By: rsa.Actor{SSHUser: "alice from 10.9.9.9", KeyFP: "SHA256:other-key"}}
-	if err := ea(rsa.WithApproval(vctx, own), "jdoe", 10); !errors.Is(err, rsa.ErrNeedsApproval) || !strings.Contains(err.Error(), "your own") {
-		t.Fatalf("approved by the same SSH user with another key: %v", err)
+	var waits *rsa.ApprovalError
+	if err := ea(vctx, "jdoe", 10); !errors.As(err, &waits) || waits.Change.Action != "emergency-access" || waits.Change.Login != "jdoe" {
+		t.Fatalf("the refusal does not say which change waits: %#v", err)
 	}
-	if err := ea(rsa.WithApproval(vctx, rsa.Approval{ID: "r2", By: bob}), "jdoe", 10); err != nil {
+	tenDays := rsa.Change{Action: "emergency-access", Login: "jdoe", Lasts: 10*24*time.Hour + time.Minute}
+	helpdesk, _ := rsa.GrantOf(rsa.RoleHelpdesk, "")
+	viewer, _ := rsa.GrantOf(rsa.RoleViewer, "")
+	for _, bad := range []struct {
+		a    rsa.Approval
+		says string
+	}{
+		{rsa.Approval{ID: "r1", By: rsa.Approver{Actor: rsa.Actor{SSHUser: "alice from 10.9.9.9", KeyFP: "SHA256:other-key"}, Grant: helpdesk}, Change: tenDays}, "your own"},
+		{rsa.Approval{ID: "r1", By: rsa.Approver{Actor: bob, Grant: viewer}, Change: tenDays}, "may not emergency-access"},
+		{rsa.Approval{ID: "r1", By: rsa.Approver{Actor: bob, Grant: helpdesk}, Change: rsa.Change{Action: "emergency-access", Login: "asmith", Lasts: tenDays.Lasts}}, "approved another change"},
+		{rsa.Approval{ID: "r1", By: rsa.Approver{Actor: bob, Grant: helpdesk}, Change: rsa.Change{Action: "emergency-access", Login: "jdoe", Lasts: 8 * 24 * time.Hour}}, "approved another change"},
+	} {
+		if err := ea(rsa.WithApproval(vctx, bad.a), "jdoe", 10); !errors.Is(err, rsa.ErrNeedsApproval) || !strings.Contains(err.Error(), bad.says) {
+			t.Fatalf("approval %+v: %v (want %q)", bad.a, err, bad.says)
+		}
+	}
+	if err := ea(rsa.WithApproval(vctx, rsa.Approval{ID: "r2", By: rsa.Approver{Actor: bob, Grant: helpdesk}, Change: tenDays}), "jdoe", 10); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := audit.Tail(log.Path(), 0)

@@ -250,3 +250,18 @@ func (o *Ops) Settled() map[string]bool {
 	}
 	return out
 }
+
+// AuditEvent writes one line of something that changed nothing in AM by
+// itself (rsatui serve's approval requests), done by actor (nobody: the
+// line names rsatui, as for an expiry). Nothing is written without an
+// audit log.
+func (o *Ops) AuditEvent(actor Actor, op, target, ticket string, params map[string]string) error {
+	if o.Audit == nil {
+		return nil
+	}
+	if actor == (Actor{}) {
+		actor.OSUser = "rsatui"
+	}
+	return o.Audit.Write(audit.Entry{ID: NewAuditID(), OSUser: actor.OSUser, SSHUser: actor.SSHUser, KeyFP: actor.KeyFP,
+		Admin: o.c.Admin(), Operation: op, Target: target, Params: params, Reason: ticket, Outcome: audit.OK})
+}

@@ -8,6 +8,7 @@
 package sshserve
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,10 +27,12 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/rsatui/rsatui/internal/activity"
+	"github.com/rsatui/rsatui/internal/approval"
 	"github.com/rsatui/rsatui/internal/audit"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/textsafe"
 	"github.com/rsatui/rsatui/internal/ui"
+	"github.com/rsatui/rsatui/internal/verify"
 )
 
 // Config is one SSH server.
@@ -62,6 +65,10 @@ type Config struct {
 	ShutdownNotice time.Duration
 	// MaxSessions caps concurrent sessions (default 100).
 	MaxSessions int
+	// Approvals is the board of requests for a second admin every session
+	// shares ([approve]); nil: New makes one from the policy's expiry,
+	// recording each request in Ops' audit log.
+	Approvals *approval.Board
 	// Logf receives connection events (who, which key, which role, why a
 	// session ended) — never keystrokes, which carry tokencodes.
 	Logf func(format string, args ...any)
@@ -136,6 +143,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.Approvals == nil {
+		// one board: a request asked in one session is decided in another
+		cfg.Approvals = approval.New(cmp.Or(cfg.Ops.CallerPolicy().Approve.Expires, verify.DefaultExpiry), time.Now, approval.AuditTo(cfg.Ops))
 	}
 	keys, err := loadKeyring(cfg.AuthorizedKeysPath, cfg.Logf)
 	if err != nil {
@@ -342,7 +353,8 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	env := sess.Environ()
 	opt := s.cfg.Console
 	opt.NoColor = hasEnv(env, "NO_COLOR")
-	opt.Context = sess.Context() // the session's screens stop watching when it ends
+	opt.Context = sess.Context() // the session's screens stop watching when it ends (and its requests are withdrawn)
+	opt.Approvals = s.cfg.Approvals
 	m := ui.New(s.cfg.Dir, ops, info, opt)
 	pty, _, _ := sess.Pty()
 	w, h := clamp(pty.Window.Width, pty.Window.Height)

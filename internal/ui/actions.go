@@ -28,6 +28,7 @@ const (
 	onPlan             // a plan for the selected rows, then its run
 	onAccess           // where a person may log in: each agent, offline
 	onChanges          // who changed a person's tokens (the administration log)
+	onRequests         // requests waiting for a second admin (rsatui serve)
 )
 
 // screens name the screens, in the README's order.
@@ -38,14 +39,15 @@ var screens = []struct {
 	{onPeople, "people list"}, {onTokens, "token list"}, {onToken, "token"}, {onForm, "emergency access"},
 	{onResult, "result"}, {onPool, "token pool"}, {onShortForm, "resync, test and extend forms"}, {onActivity, "what AM saw"},
 	{onReport, "report"}, {onPlan, "plan"}, {onAccess, "where they may log in"}, {onChanges, "who changed it"},
+	{onRequests, "requests"},
 }
 
 const (
-	everywhere = onPeople | onTokens | onToken | onForm | onResult | onPool | onActivity | onReport | onPlan | onAccess | onChanges
+	everywhere = onPeople | onTokens | onToken | onForm | onResult | onPool | onActivity | onReport | onPlan | onAccess | onChanges | onRequests
 	scrolled   = onPeople | onTokens | onToken | onResult | onPool | onActivity | onPlan | onAccess | onChanges
 	// a report's rows move as a list's, but space selects there (not a
-	// page down)
-	listed = scrolled | onReport
+	// page down); so do the requests
+	listed = scrolled | onReport | onRequests
 )
 
 // target is what an action acts on: the person on screen, their AM
@@ -127,6 +129,9 @@ var actions = []actionDef{
 	{name: action.Back, keys: []string{"esc", "h", "left", "backspace"}, desc: "back", on: everywhere &^ onForm,
 		where: "every screen but the people list; the form goes back with esc"},
 	{name: action.Quit, keys: []string{"q"}, desc: "quit", on: everywhere, where: "every screen, outside a text box"},
+	// four eyes: the requests of other admins waiting for a second one
+	{name: action.Requests, keys: []string{"ctrl+r"}, desc: "requests for a second admin", on: everywhere,
+		where: "every screen, outside a text box (rsatui serve)"},
 
 	{name: action.Up, keys: []string{"up", "k"}, desc: "up", on: listed, where: movingWhere},
 	{name: action.Down, keys: []string{"down", "j"}, desc: "down", on: listed, where: movingWhere},
@@ -302,6 +307,9 @@ var actions = []actionDef{
 	{name: action.PreviousChoice, keys: []string{"left"}, desc: "previous choice", on: onForm},
 	{name: action.NextChoice, keys: []string{"right"}, desc: "next choice", on: onForm},
 	{name: action.Review, keys: []string{"enter"}, desc: "review", on: onForm | onShortForm, typed: true},
+
+	{name: action.Approve, keys: []string{"a"}, desc: "approve the request (then y)", on: onRequests},
+	{name: action.Reject, keys: []string{"x"}, desc: "reject the request, with a reason", on: onRequests},
 
 	{name: action.Yes, keys: []string{"y"}, desc: "yes, run it", where: "confirm (every other key cancels)"},
 	{name: action.CopyCodes, keys: []string{"c"}, desc: "copy codes (OSC 52)", on: onResult},

@@ -22,6 +22,7 @@ import (
 	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/ad"
+	"github.com/rsatui/rsatui/internal/approval"
 	"github.com/rsatui/rsatui/internal/rsa"
 )
 
@@ -51,6 +52,10 @@ type Model struct {
 	// quitAsked: the person asked to quit while something would be lost
 	// (a change being sent, codes shown only now); the next quit key quits
 	quitAsked bool
+	// sent is the change last sent; pending is one waiting on rsatui
+	// serve's board for a second admin (approvals.go)
+	sent    sentWrite
+	pending *pendingChange
 
 	status     string
 	statusErr  bool
@@ -82,6 +87,9 @@ type Options struct {
 	// (rsatui batch apply goes on with it); "" : plans beside the default
 	// audit log.
 	PlanDir string
+	// Approvals is rsatui serve's board of requests for a second admin
+	// (nil: there is none, and a change that needs one is refused).
+	Approvals *approval.Board
 }
 
 // New builds the console.
@@ -109,7 +117,7 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 		opt.PlanDir = filepath.Join(filepath.Dir(audit.DefaultPath()), "plans")
 	}
 	c := &common{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), km: km, now: opt.Now, loc: opt.Location, eaLifetime: opt.EALifetime, planDir: opt.PlanDir,
-		feed: opt.Activity, ctx: opt.Context, passcodeOK: map[string]time.Time{}}
+		feed: opt.Activity, ctx: opt.Context, passcodeOK: map[string]time.Time{}, approvals: opt.Approvals}
 	m := Model{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 	m.palette = textinput.New()
 	m.palette.Prompt = ":"
@@ -132,7 +140,7 @@ type startSearch struct{}
 
 // Init lists everyone.
 func (m Model) Init() tea.Cmd {
-	return func() tea.Msg { return startSearch{} }
+	return tea.Batch(func() tea.Msg { return startSearch{} }, m.watchBoard())
 }
 
 // callDone wraps the result of an AM call with the call's sequence number:
@@ -304,6 +312,7 @@ func (m *Model) startCall(from pane, r callReq) tea.Cmd {
 	fn := r.fn
 	var w *Unfinished
 	if r.write {
+		m.sent = sentWrite{owner: from, r: r, caller: m.c.caller, ticket: m.c.ticket}
 		// kept beyond the console's life: quitting while it is sent leaves
 		// its outcome to the host to say (Model.Unfinished)
 		w = &Unfinished{Label: r.label, done: make(chan struct{})}
@@ -359,6 +368,21 @@ func closePanes(ps []pane) {
 	}
 }
 
+// deliverWrite hands a change's result to the screen that sent it, or
+// when that one is closed to the nearest screen that takes it (the help
+// may have been opened over the form meanwhile): it is always shown.
+func (m *Model) deliverWrite(owner pane, msg tea.Msg) tea.Cmd {
+	if m.onStack(owner) {
+		return m.apply(owner, owner.update(m.c, msg))
+	}
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if rs := m.stack[i].update(m.c, msg); len(rs) > 0 {
+			return m.apply(m.stack[i], rs)
+		}
+	}
+	return nil
+}
+
 // --- update ---
 
 // Update routes a message: keys to the pane on screen (then to the global
@@ -392,19 +416,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if tf, ok := msg.msg.(tokenFound); ok {
 			return m, m.tokenFound(tf)
 		}
-		switch {
-		case m.onStack(owner):
+		if ae := needsApproval(msg.msg); wrote && ae != nil && m.c.approvals != nil {
+			return m, m.askApproval(ae, msg.msg)
+		}
+		if wrote {
+			return m, m.deliverWrite(owner, msg.msg)
+		}
+		if m.onStack(owner) {
 			return m, m.apply(owner, owner.update(m.c, msg.msg))
-		case wrote:
-			// a change's result is always shown: by the nearest screen that
-			// takes it (the help may have been opened over the form meanwhile)
-			for i := len(m.stack) - 1; i >= 0; i-- {
-				if rs := m.stack[i].update(m.c, msg.msg); len(rs) > 0 {
-					return m, m.apply(m.stack[i], rs)
-				}
-			}
 		}
 		return m, nil // a read whose screen was closed
+	case boardChanged:
+		return m, m.boardMoved(msg)
 	case startSearch:
 		return m, m.apply(m.people, m.people.searchNow(m.c))
 	case Notice:
@@ -469,6 +492,8 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.palette.Focus()
 	case key.Matches(k, km[action.Search]):
 		return m, m.searchPeople("", false)
+	case key.Matches(k, km[action.Requests]):
+		return m, m.apply(nil, openRequests(m.c))
 	case key.Matches(k, km[action.Back]) && len(m.stack) > 1:
 		return m, m.apply(nil, do(back()))
 	case key.Matches(k, km[action.Quit]):
@@ -506,6 +531,8 @@ func (m Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.apply(nil, append(do(resetReq{}), openReport(m.c, arg)...))
 		case "expiring", "leavers", "unused":
 			return m, m.apply(nil, append(do(resetReq{}), openReport(m.c, verb+" "+arg)...))
+		case "requests", "approvals":
+			return m, m.apply(nil, openRequests(m.c))
 		case "ticket":
 			if err := rsa.CheckReason(arg); err != nil {
 				m.setStatus(trimKind(err), true)
@@ -659,6 +686,10 @@ func (m Model) headerView() string {
 	}
 	if info.Demo {
 		head += " " + st.badge("DEMO", false)
+	}
+	if n := m.othersWaiting(); n > 0 {
+		// another admin waits for a second one: seen from every screen
+		head += " " + st.badge(fmt.Sprintf("%d REQUEST%s %s", n, map[bool]string{true: "S", false: ""}[n > 1], keyOf(m.c, action.Requests)), true)
 	}
 	parts := []string{head}
 	if info.User != "" {

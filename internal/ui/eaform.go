@@ -279,6 +279,9 @@ func (p *formPane) refused(c *common, r eaDone) reqs {
 		rs = append(rs, tell(tokenNow{r.res.After}))
 	}
 	p.failure = "AM refused the last submit: " + msg
+	if errors.Is(r.err, rsa.ErrNotVerified) || errors.Is(r.err, rsa.ErrNeedsApproval) || errors.Is(r.err, rsa.ErrFlood) {
+		p.failure = "Not sent to AM: " + msg // rsatui's own guard, not AM
+	}
 	if errors.Is(r.err, rsa.ErrOtherChange) {
 		p.failure = "AM took the last submit, and another change landed at the same time: " + msg
 	}

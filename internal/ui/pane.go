@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rsatui/rsatui/internal/activity"
+	"github.com/rsatui/rsatui/internal/approval"
 )
 
 // pane is one screen of the console. Each lives in its own file and knows
@@ -90,6 +91,9 @@ type common struct {
 	// person (login, lower case) in this console
 	caller     verifiedCaller
 	passcodeOK map[string]time.Time
+	// approvals is rsatui serve's board of requests for a second admin
+	// (nil outside it)
+	approvals *approval.Board
 }
 
 // onTop reports whether p is the pane on screen.

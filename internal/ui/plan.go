@@ -15,6 +15,7 @@ import (
 	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/batch"
 	"github.com/rsatui/rsatui/internal/report"
+	"github.com/rsatui/rsatui/internal/rsa"
 )
 
 // planPane is one change planned for a report's selected rows: what AM
@@ -155,6 +156,11 @@ func (p *planPane) update(c *common, msg tea.Msg) reqs {
 		p.setRows()
 		return do(run(p.next()))
 	case planApplied:
+		if errors.Is(msg.err, rsa.ErrNeedsApproval) {
+			close(p.events) // never run: the wait for rows ends
+			p.finished, p.runErr = true, msg.err
+			return do(fail("Not run, nothing was changed: " + explain(msg.err) + "."))
+		}
 		p.finished, p.sum, p.runErr = true, msg.sum, msg.err
 		p.setRows()
 		text := fmt.Sprintf("Done: %d ok, %d refused, %d failed, %d unknown; each in the audit.",
@@ -214,7 +220,9 @@ func (p *planPane) start(c *common) reqs {
 		// each AM call has its own bound; the run is not cut at the
 		// console's call timeout
 		sum, err := r.Apply(context.WithoutCancel(ctx), plan)
-		close(events)
+		if !errors.Is(err, rsa.ErrNeedsApproval) {
+			close(events)
+		} // else it waits for a second admin, and may run again (approvals.go)
 		return planApplied{sum: sum, err: err, path: path}
 	}), run(p.next()))
 }

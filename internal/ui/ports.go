@@ -114,6 +114,9 @@ type AM interface {
 	// RequiredChecks is what the site's policy asks of the caller before
 	// action a on login (and whether login is privileged).
 	RequiredChecks(ctx context.Context, a action.Name, login string) ([]verify.Check, bool, error)
+	// Approver is the person as the approver of other admins' requests
+	// (rsatui serve: who they are, what they may do).
+	Approver() rsa.Approver
 	// LatestExpiry is the latest end of emergency access AM will be sent
 	// now (its maximum less a margin for its clock).
 	LatestExpiry() time.Time
