@@ -139,7 +139,7 @@ func TestBatchApplyNeedsASecondAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.ok(nil, "batch", "plan", csvPath, "--out", planPath)
-	c.fails(exitRefused, "needs a second admin's approval: the site's policy has every batch-apply approved by a second admin (in rsatui serve it waits",
+	c.fails(exitRefused, "needs a second admin's approval: the site's policy has every batch-apply approved by a second admin (rsatui serve asks another admin for it)",
 		"batch", "apply", planPath)
 	entries, _ := audit.Tail(c.audit, 0)
 	for _, e := range entries {

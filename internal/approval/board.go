@@ -40,9 +40,10 @@ type Request struct {
 	Change rsa.Change // what would change
 	// What is the change in the requester's words ("Putting token
 	// 000100001007 into emergency access"); Why is why it waits (the
-	// policy's words); Ticket is the requester's ticket, if any.
-	What, Why, Ticket string
-	Asked, Expires    time.Time
+	// policy's words); Ticket is the requester's ticket, if any; Verified
+	// the checks of the caller they did ("callback,ticket=INC123").
+	What, Why, Ticket, Verified string
+	Asked, Expires              time.Time
 
 	State   State
 	Decider rsa.Actor // who approved, rejected or withdrew it
@@ -277,6 +278,9 @@ func AuditTo(ops *rsa.Ops) func(Event) error {
 			"requested_by": r.By.String()}
 		if r.Reason != "" {
 			params["decision"] = r.Reason
+		}
+		if r.Verified != "" {
+			params["verified"] = r.Verified
 		}
 		if ev.Op == "approval.ask" {
 			params["expires"] = r.Expires.UTC().Format(time.RFC3339)

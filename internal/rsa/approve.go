@@ -69,10 +69,13 @@ func WithApproval(ctx context.Context, a Approval) context.Context {
 type ApprovalError struct {
 	Change Change
 	Why    string
+	// Verified is the checks of the caller done (verify.Done.String), when
+	// the policy asked for some
+	Verified string
 }
 
 func (e *ApprovalError) Error() string {
-	return ErrNeedsApproval.Error() + ": " + e.Why + " (in rsatui serve it waits for another admin to approve it)"
+	return ErrNeedsApproval.Error() + ": " + e.Why + " (rsatui serve asks another admin for it)"
 }
 func (e *ApprovalError) Unwrap() error { return ErrNeedsApproval }
 

@@ -176,6 +176,10 @@ func (o *Ops) guard(ctx context.Context, ch Change) error {
 		o.tag(ctx, "verified", done.String())
 	}
 	if err := o.CheckApproval(ctx, ch); err != nil {
+		var ae *ApprovalError
+		if errors.As(err, &ae) && len(req) > 0 {
+			ae.Verified = done.String() // the approver sees which checks were done
+		}
 		return err
 	}
 	if verify.Counted(ch.Action) {

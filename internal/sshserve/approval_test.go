@@ -23,6 +23,23 @@ func tenDaysNeedsTwo(expires time.Duration) func(*sshserve.Config) {
 	}
 }
 
+// asked is anna's session with a 10-day emergency access for jdoe
+// waiting as request 1, and ben's (an admin) watching: nothing in AM yet.
+func asked(t *testing.T, f *fixture) (a, b *console, serial string) {
+	t.Helper()
+	serial = f.st.DS.TokensOf("jdoe")[0]
+	b = f.console(t, f.admin, "ben", 120, 40)
+	b.wait(screentest.PeopleFound)
+	a = f.console(t, f.helpdesk, "anna", 120, 40)
+	a.toConfirm("jdoe", "John Doe")
+	a.keys("y")
+	a.wait("Waiting for a second admin — request 1", "It needs another admin's approval: it lasts 10 days, longer than the 7 days")
+	if st, _ := f.st.Sim.Token(serial); st.Lost || st.TFT != "" {
+		t.Fatalf("AM changed before the approval: %+v", st)
+	}
+	return a, b, serial
+}
+
 // Four eyes over two SSH sessions of one rsatui serve: admin A asks for
 // ten days of emergency access and the change waits, nothing sent; A
 // (another key, the same SSH user) cannot approve it, nor can a viewer;
@@ -30,17 +47,7 @@ func tenDaysNeedsTwo(expires time.Duration) func(*sshserve.Config) {
 // and the code shows on A's screen — only there. The audit names both.
 func TestSecondAdminApprovesInAnotherSession(t *testing.T) {
 	f := start(t, tenDaysNeedsTwo(30*time.Minute))
-	serial := f.st.DS.TokensOf("jdoe")[0]
-	b := f.console(t, f.admin, "ben", 120, 40)
-	b.wait(screentest.PeopleFound)
-
-	a := f.console(t, f.helpdesk, "anna", 120, 40)
-	a.toConfirm("jdoe", "John Doe")
-	a.keys("y")
-	a.wait("Waiting for a second admin — request 1", "It needs another admin's approval: it lasts 10 days, longer than the 7 days")
-	if st, _ := f.st.Sim.Token(serial); st.Lost || st.TFT != "" {
-		t.Fatalf("AM changed before the approval: %+v", st)
-	}
+	a, b, serial := asked(t, f)
 	b.wait("1 REQUEST ctrl+r")
 	a.keys("x") // anything but esc: the request stays, the screen says so
 	a.wait("esc withdraws it")
@@ -66,7 +73,7 @@ func TestSecondAdminApprovesInAnotherSession(t *testing.T) {
 	v.wait("Not approved: your rsatui role (viewer) may not emergency-access")
 
 	b.keys(ctrlR)
-	b.wait("Requests for a second admin: 1 waiting", "Why it waits: it lasts 10 days")
+	b.wait("Requests for a second admin: 1 waiting", "Why it waits: it lasts 10 days", "Checks of the caller done: callback,ticket=INC4711")
 	b.keys("a")
 	b.wait("Approve request 1?")
 	b.keys("y")
@@ -113,13 +120,7 @@ func TestSecondAdminApprovesInAnotherSession(t *testing.T) {
 // the others' screens.
 func TestRejectedOrExpiredChangesNothing(t *testing.T) {
 	f := start(t, tenDaysNeedsTwo(30*time.Minute))
-	serial := f.st.DS.TokensOf("jdoe")[0]
-	b := f.console(t, f.admin, "ben", 120, 40)
-	b.wait(screentest.PeopleFound)
-	a := f.console(t, f.helpdesk, "anna", 120, 40)
-	a.toConfirm("jdoe", "John Doe")
-	a.keys("y")
-	a.wait("Waiting for a second admin — request 1")
+	a, b, serial := asked(t, f)
 	b.wait("1 REQUEST")
 	b.keys(ctrlR)
 	b.wait("Request 1 · anna")
@@ -129,7 +130,7 @@ func TestRejectedOrExpiredChangesNothing(t *testing.T) {
 	b.wait("Not rejected: a rejection needs a reason")
 	b.keys("could not reach the manager\r")
 	b.wait("Rejected request 1")
-	a.wait("Request 1 was rejected by ben: could not reach the manager: nothing was sent to AM", "Not sent to AM: needs a second admin's approval")
+	a.wait("Nothing was sent to AM: request 1 was rejected by ben (could not reach the manager).", "Not sent to AM: needs a second admin's approval")
 	if st, _ := f.st.Sim.Token(serial); st.Lost || st.TFT != "" {
 		t.Fatalf("a rejected request changed AM: %+v", st)
 	}
@@ -142,7 +143,7 @@ func TestRejectedOrExpiredChangesNothing(t *testing.T) {
 	a.wait("Waiting for a second admin — request 2")
 	b.wait("Request 2 · anna")
 	a.keys("\x1b")
-	a.wait("Request 2 withdrawn: nothing was sent to AM")
+	a.wait("Nothing was sent to AM: request 2 withdrawn.")
 	b.wait("None waits")
 
 	g := start(t, tenDaysNeedsTwo(300*time.Millisecond))
@@ -150,7 +151,7 @@ func TestRejectedOrExpiredChangesNothing(t *testing.T) {
 	a = g.console(t, g.helpdesk, "anna", 120, 40)
 	a.toConfirm("jdoe", "John Doe")
 	a.keys("y")
-	a.wait("Request 1 expired before a second admin decided it: nothing was sent to AM")
+	a.wait("Nothing was sent to AM: request 1 expired before a second admin decided it.")
 	if st, _ := g.st.Sim.Token(serial); st.Lost || st.TFT != "" {
 		t.Fatalf("an expired request changed AM: %+v", st)
 	}

@@ -630,6 +630,10 @@ func (m Model) keyGroups() []keyGroup {
 	if _, isHelp := top.(*helpPane); isHelp {
 		return groups
 	}
+	if _, holds := top.(interface{ holdsConsole() }); holds {
+		// nothing else opens meanwhile (a request waiting): help and quit only
+		return append(groups, keyGroup{"everywhere", []key.Binding{m.c.km[action.Help], m.c.km[action.Quit]}})
+	}
 	_, own := top.(interface{ backsItself() })
 	return append(groups, m.c.km.globalKeys(len(m.stack) > 1 && !own))
 }

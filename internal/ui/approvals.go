@@ -77,7 +77,7 @@ func needsApproval(msg tea.Msg) *rsa.ApprovalError {
 func (m *Model) askApproval(ae *rsa.ApprovalError, refused tea.Msg) tea.Cmd {
 	s := m.sent
 	req, err := m.c.approvals.Ask(m.c.ctx, approval.Request{By: m.c.am.Approver().Actor, Change: ae.Change,
-		What: s.r.label, Why: ae.Why, Ticket: s.ticket})
+		What: s.r.label, Why: ae.Why, Ticket: s.ticket, Verified: ae.Verified})
 	if err != nil {
 		cmd := m.deliverWrite(s.owner, refused)
 		m.setStatus("Not sent, nothing was changed: it needs a second admin's approval, and the request could not be made: "+explain(err), true)
@@ -126,8 +126,10 @@ func (m *Model) settle(p *pendingChange, r approval.Request, known bool) tea.Cmd
 		}
 		label := fmt.Sprintf("%s (request %s, approved by %s)", s.r.label, r.ID, r.Decider.Name())
 		cmd := m.startCall(s.owner, callReq{label: label, write: true, fn: run})
-		if cmd == nil { // refused to start (a shutdown): it says why
-			return m.deliverWrite(s.owner, p.refused)
+		if cmd == nil { // refused to start (a shutdown): its words stay
+			why, isErr := m.status, m.statusErr
+			cmd = m.deliverWrite(s.owner, p.refused)
+			m.setStatus(why, isErr)
 		}
 		return cmd
 	}
@@ -135,15 +137,15 @@ func (m *Model) settle(p *pendingChange, r approval.Request, known bool) tea.Cmd
 	var what string
 	switch {
 	case !known:
-		what = "is no longer on the board:"
+		what = "request " + p.req.ID + " is no longer on the board"
 	case r.State == approval.Rejected:
-		what = "was " + r.Words() + ":"
+		what = "request " + p.req.ID + " was rejected by " + r.Decider.Name() + " (" + r.Reason + ")"
 	case r.State == approval.Expired:
-		what = "expired before a second admin decided it:"
+		what = "request " + p.req.ID + " expired before a second admin decided it"
 	default:
-		what = "withdrawn:"
+		what = "request " + p.req.ID + " withdrawn"
 	}
-	m.setStatus(fmt.Sprintf("Request %s %s nothing was sent to AM, nothing changed.", p.req.ID, what), r.State != approval.Withdrawn)
+	m.setStatus("Nothing was sent to AM: "+what+".", r.State != approval.Withdrawn)
 	return cmd
 }
 

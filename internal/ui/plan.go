@@ -121,6 +121,9 @@ func (p *planPane) setRows() {
 			}
 		} else if p.started && s.Status == batch.Change {
 			state = "waiting"
+			if p.finished {
+				state = "not run"
+			}
 		}
 		serial := s.Token
 		if serial == "" {
@@ -159,6 +162,7 @@ func (p *planPane) update(c *common, msg tea.Msg) reqs {
 		if errors.Is(msg.err, rsa.ErrNeedsApproval) {
 			close(p.events) // never run: the wait for rows ends
 			p.finished, p.runErr = true, msg.err
+			p.setRows()
 			return do(fail("Not run, nothing was changed: " + explain(msg.err) + "."))
 		}
 		p.finished, p.sum, p.runErr = true, msg.sum, msg.err

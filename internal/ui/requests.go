@@ -156,7 +156,9 @@ func (p *requestsPane) view(c *common, w, _ int) string {
 			b.WriteString(" — for " + printable(r.Change.Login))
 		}
 		b.WriteString("\n    " + st.Dim.Render("Why it waits: "+printable(r.Why)) + "\n")
-		if r.Ticket != "" {
+		if r.Verified != "" {
+			b.WriteString("    " + st.Dim.Render("Checks of the caller done: "+printable(r.Verified)) + "\n")
+		} else if r.Ticket != "" {
 			b.WriteString("    " + st.Dim.Render("Ticket: "+printable(r.Ticket)) + "\n")
 		}
 	}

@@ -328,7 +328,10 @@ func (p *verifyPane) view(c *common, w, h int) string {
 	if p.person.DisplayName != "" {
 		who = printable(p.person.DisplayName) + " (" + p.login + ")"
 	}
-	b.WriteString(wrap(fmt.Sprintf("Before %s for %s, the site's policy asks for these checks of the caller.", p.a.desc, who), w) + "\n")
+	// "Issue a software token (QR code) for …": every action's words read
+	// as a heading (after "Before" most did not)
+	desc := strings.ToUpper(p.a.desc[:1]) + p.a.desc[1:]
+	b.WriteString(wrap(fmt.Sprintf("%s for %s: the site's policy asks for these checks of the caller first.", desc, who), w) + "\n")
 	if p.privileged {
 		b.WriteString(st.Warn.Render("A privileged person (a group the policy names): the stricter list.") + "\n")
 	}

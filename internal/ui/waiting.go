@@ -34,8 +34,8 @@ func newWaitingPane(c *common, r approval.Request) *waitingPane {
 
 func (p *waitingPane) crumbs() []string { return []string{"request " + p.req.ID} }
 
-// backsItself: esc is the pane's own (it withdraws the request).
-func (p *waitingPane) backsItself() {}
+// holdsConsole: only help and quit work besides esc (which withdraws).
+func (p *waitingPane) holdsConsole() {}
 
 func (p *waitingPane) keys(c *common) []keyGroup {
 	return []keyGroup{{"waiting for a second admin", []key.Binding{fixed("esc", "withdraw the request")}}}
@@ -57,7 +57,7 @@ func (p *waitingPane) withdraw() reqs {
 		return do(fail(trimKind(err) + "."))
 	}
 	p.ended = true
-	return do(back(), say("Request "+p.req.ID+" withdrawn: nothing was sent to AM, nothing changed."))
+	return do(back(), say("Nothing was sent to AM: request "+p.req.ID+" withdrawn."))
 }
 
 // close withdraws a request still waiting when the screen goes (a quit).
@@ -73,7 +73,7 @@ func (p *waitingPane) precious() string {
 	if p.ended {
 		return ""
 	}
-	return "Request " + p.req.ID + " waits for a second admin; quitting withdraws it"
+	return "Request " + p.req.ID + " waits; quitting withdraws it"
 }
 
 func (p *waitingPane) view(c *common, w, _ int) string {
