@@ -34,8 +34,8 @@ func TestPlanRunWaitsForASecondAdmin(t *testing.T) {
 	world.ops.Policy.Approve.Actions = []action.Name{verify.BatchApply}
 	board := approval.New(time.Hour, func() time.Time { return now }, nil)
 	admin, _ := rsa.GrantOf(rsa.RoleAdmin, "")
-	anna := start(t, world.admin("anna", admin, board), 100, 30)
-	ben := start(t, world.admin("ben", admin, board), 100, 30)
+	anna := start(t, world.admin("anna", admin, board), 80, 24)
+	ben := start(t, world.admin("ben", admin, board), 80, 24)
 	waitScreen(t, ben, "people. enter opens their tokens.")
 
 	plan := func() {
@@ -50,11 +50,13 @@ func TestPlanRunWaitsForASecondAdmin(t *testing.T) {
 		anna.Send(key("y"))
 	}
 	plan()
-	waitScreen(t, anna, "Waiting for a second admin — request 1", "the site's policy has every batch-apply approved by a second", "(in about 60 minutes)",
+	waitScreen(t, anna, "Waiting for a second admin — request 1", "the site's policy has every batch-apply", "(in about 60 minutes)",
 		"esc withdraw the request · ? help · q quit")
+	snap(t, anna, 80, 24, "waiting")
 	waitScreen(t, ben, "1 REQUEST ctrl+r")
 	ben.Send(ctrlR)
 	waitScreen(t, ben, "Request 1 · anna", "Running the plan: 1 change")
+	snap(t, ben, 80, 24, "requests")
 	ben.Send(key("x"))
 	typeText(ben, "not this week")
 	ben.Send(key("enter"))

@@ -151,15 +151,18 @@ func (p *requestsPane) view(c *common, w, _ int) string {
 			head = st.Key.Render(head)
 		}
 		b.WriteString(head + "\n")
-		b.WriteString("    " + printable(r.What))
+		// the request's lines indented as a block, also where they wrap
+		indent := lipgloss.NewStyle().PaddingLeft(4).Width(max(w, 8))
+		what := printable(r.What)
 		if r.Change.Login != "" {
-			b.WriteString(" — for " + printable(r.Change.Login))
+			what += " — for " + printable(r.Change.Login)
 		}
-		b.WriteString("\n    " + st.Dim.Render("Why it waits: "+printable(r.Why)) + "\n")
+		b.WriteString(indent.Render(what) + "\n")
+		b.WriteString(indent.Render(st.Dim.Render("Why it waits: "+printable(r.Why))) + "\n")
 		if r.Verified != "" {
-			b.WriteString("    " + st.Dim.Render("Checks of the caller done: "+printable(r.Verified)) + "\n")
+			b.WriteString(indent.Render(st.Dim.Render("Checks of the caller done: "+printable(r.Verified))) + "\n")
 		} else if r.Ticket != "" {
-			b.WriteString("    " + st.Dim.Render("Ticket: "+printable(r.Ticket)) + "\n")
+			b.WriteString(indent.Render(st.Dim.Render("Ticket: "+printable(r.Ticket))) + "\n")
 		}
 	}
 	switch {
