@@ -52,7 +52,8 @@ func keygen(t *testing.T, path string) string {
 	return strings.TrimSpace(string(pub))
 }
 
-func serve(t *testing.T, bin string) *served {
+// serve starts rsatui serve --demo with extra arguments (a --config).
+func serve(t *testing.T, bin string, extra ...string) *served {
 	t.Helper()
 	dir := t.TempDir()
 	keys := "role=admin " + keygen(t, filepath.Join(dir, "alice")) + "\n" +
@@ -65,6 +66,7 @@ func serve(t *testing.T, bin string) *served {
 	s := &served{t: t, dir: dir, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, audit: filepath.Join(dir, "audit.jsonl")}
 	s.cmd = exec.Command(bin, "serve", "--demo", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "host_ed25519"),
 		"--authorized-keys", filepath.Join(dir, "authorized_keys"), "--shutdown-notice", "2s")
+	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Env = append(os.Environ(), "RSATUI_AUDIT_LOG="+s.audit)
 	s.cmd.Stderr = s.stderr
 	out, err := s.cmd.StdoutPipe()
