@@ -168,7 +168,7 @@ func (m Model) othersWaiting() int {
 // openRequests opens the requests pane.
 func openRequests(c *common) reqs {
 	if c.approvals == nil {
-		return do(fail("There are no requests here: a second admin approves changes in rsatui serve; outside it, a change that needs one is refused."))
+		return do(fail("No requests here: a second admin approves changes in rsatui serve."))
 	}
 	if _, ok := c.top.(*requestsPane); ok {
 		return nil
