@@ -34,8 +34,8 @@ func asked(t *testing.T, f *fixture) (a, b *console, serial string) {
 	a.toConfirm("jdoe", "John Doe")
 	a.keys("y")
 	a.wait("Waiting for a second admin — request 1", "It needs another admin's approval: it lasts 10 days, longer than the 7 days")
-	if st, _ := f.st.Sim.Token(serial); st.Lost || st.TFT != "" {
-		t.Fatalf("AM changed before the approval: %+v", st)
+	if st, _ := f.st.Sim.Token(serial); st.Lost || st.TFT != "" || f.st.Sim.Stats().Commands["GenerateEmergencyAccessCodeCommand"] != 0 {
+		t.Fatalf("AM changed or generated a code before the approval: %+v", st)
 	}
 	return a, b, serial
 }
@@ -76,6 +76,7 @@ func TestSecondAdminApprovesInAnotherSession(t *testing.T) {
 	b.wait("Requests for a second admin: 1 waiting", "Why it waits: it lasts 10 days", "Checks of the caller done: callback,ticket=INC4711")
 	b.keys("a")
 	b.wait("Approve request 1?")
+	before := f.st.Sim.Stats().Commands
 	b.keys("y")
 	b.wait("Approved request 1: it runs now in anna's session")
 
@@ -83,6 +84,17 @@ func TestSecondAdminApprovesInAnotherSession(t *testing.T) {
 	st, _ := f.st.Sim.Token(serial)
 	if !st.Lost || st.TFT == "" || time.Until(st.EAExpiration) < 9*24*time.Hour {
 		t.Fatalf("AM after the approval: %+v", st)
+	}
+	after := f.st.Sim.Stats().Commands
+	sent := map[string]int64{}
+	for cmd, n := range after {
+		if n != before[cmd] {
+			sent[cmd] = n - before[cmd]
+		}
+	}
+	t.Logf("AM commands of the approved run: %v", sent)
+	if sent["GenerateEmergencyAccessCodeCommand"] != 1 || sent["UpdateTokenEmergencyAccessCommand"] != 1 {
+		t.Fatalf("the approved run is not one change: %v", sent)
 	}
 	if !strings.Contains(a.screen(), st.TFT) {
 		t.Fatalf("the code is not on the requester's screen:\n%s", a.screen())
