@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -289,4 +290,67 @@ func readLine(rd *bufio.Reader) (line []byte, long bool, err error) {
 			return line, long, err
 		}
 	}
+}
+
+// orderSkew is how far out of time order lines may be written (processes
+// on one host share the log under a lock, each stamping its own line):
+// Since reads this much further back before it stops.
+const orderSkew = 5 * time.Minute
+
+// sinceBlock is how much of the file Since reads at a time, from the end.
+const sinceBlock = 64 << 10
+
+// Since returns the entries of the log at path written at or after t,
+// paired as Tail pairs them. It reads from the end backwards and stops at
+// the first line older than t (less orderSkew): a guard asking about the
+// last hour reads the last hour, not a year of lines. Lines it cannot read
+// are passed over, as Tail does (without counting them).
+func Since(path string, t time.Time) ([]Entry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	var back []Entry // newest first
+	var rest []byte  // the start of a line that begins before the block
+	stop := t.Add(-orderSkew)
+	for off := info.Size(); off > 0; {
+		n := min(int64(sinceBlock), off)
+		off -= n
+		buf := make([]byte, int(n)+len(rest))
+		if _, err := f.ReadAt(buf[:n], off); err != nil {
+			return nil, err
+		}
+		copy(buf[n:], rest)
+		lines := bytes.Split(buf, []byte("\n"))
+		first := 0
+		if off > 0 { // the first piece may be the end of a longer line
+			rest, first = lines[0], 1
+			if len(rest) > maxLine {
+				rest = nil // too long to be an entry: dropped, as Tail drops it
+			}
+		}
+		for i := len(lines) - 1; i >= first; i-- {
+			var e Entry
+			if len(bytes.TrimSpace(lines[i])) == 0 || len(lines[i]) > maxLine || json.Unmarshal(lines[i], &e) != nil {
+				continue
+			}
+			if e.Time.Before(stop) {
+				return pairSince(back, t), nil
+			}
+			back = append(back, e)
+		}
+	}
+	return pairSince(back, t), nil
+}
+
+// pairSince is back (newest first) in the order written, paired, from t.
+func pairSince(back []Entry, t time.Time) []Entry {
+	slices.Reverse(back)
+	out := Pair(back)
+	return slices.DeleteFunc(out, func(e Entry) bool { return e.Time.Before(t) })
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -260,18 +261,14 @@ func (o *Ops) codesWithin(d time.Duration, login string) (byAdmin, forPerson int
 }
 
 // auditWithin is the audit log's lines of the last d about the AM these
-// operations change (one log may hold a test AM's, or --demo's, too). A
-// line it cannot read is passed over.
+// operations change (one log may hold a test AM's, or --demo's, too),
+// read from the end: a year of lines costs what the last hour does. A line
+// it cannot read is passed over.
 func (o *Ops) auditWithin(d time.Duration) []audit.Entry {
-	entries, _ := audit.Tail(o.Audit.Path(), 0)
-	since := o.Now().Add(-d)
-	var out []audit.Entry
-	for _, e := range entries {
-		if !e.Time.Before(since) && e.Endpoint == o.Audit.Endpoint && e.Demo == o.Audit.Demo {
-			out = append(out, e)
-		}
-	}
-	return out
+	entries, _ := audit.Since(o.Audit.Path(), o.Now().Add(-d))
+	return slices.DeleteFunc(entries, func(e audit.Entry) bool {
+		return e.Endpoint != o.Audit.Endpoint || e.Demo != o.Audit.Demo
+	})
 }
 
 // passcodeAccepted reports whether this admin's passcode test of login
