@@ -271,13 +271,23 @@ func (o *Ops) issueSoftware(ctx context.Context, r IssueRequest) (Issued, error)
 	if r.Password != "" && r.Via == ViaCTKIP {
 		return res, fmt.Errorf("%w: an activation code takes no password (the app and AM agree the seed over CT-KIP)", ErrInvalidInput)
 	}
+	// The guard comes before the token is found: for a person without one,
+	// finding it assigns one from the pool — a change an unverified caller
+	// (or a request a second admin then rejects) must not leave behind.
+	if r.Login != "" {
+		if err := o.guard(ctx, Change{Action: action.IssueSoftware, Login: r.Login, NewSeed: r.NewSeed}); err != nil {
+			return res, err
+		}
+	}
 	tok, err := o.softTokenFor(ctx, r, &res)
 	if err != nil {
 		return res, err
 	}
 	res.Serial, res.Login = tok.Serial, tok.AssignedUserID
-	if err := o.guard(ctx, Change{Action: action.IssueSoftware, Login: res.Login, NewSeed: r.NewSeed}); err != nil {
-		return res, err
+	if r.Login == "" { // named by its serial: read only, so far
+		if err := o.guard(ctx, Change{Action: action.IssueSoftware, Login: res.Login, NewSeed: r.NewSeed}); err != nil {
+			return res, err
+		}
 	}
 	res.Commands = append(res.Commands, listProfiles.Commands...)
 	ps, err := o.c.ListSoftTokenProfiles(ctx)
