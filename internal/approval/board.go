@@ -164,7 +164,7 @@ func (b *Board) end(id string, state State, by rsa.Approver, reason, op string) 
 	case !ok:
 		return Request{}, fmt.Errorf("%w: request %s (requests are kept an hour after they are decided)", ErrUnknown, id)
 	case r.State != Waiting:
-		return *r, fmt.Errorf("%w: request %s was %s already", ErrDecided, id, words(*r))
+		return *r, fmt.Errorf("%w: request %s was %s already", ErrDecided, id, r.Words())
 	}
 	r.State, r.Decider, r.approver, r.Reason, r.Decided = state, by.Actor, by, reason, b.now()
 	// a decision that cannot be audited is still made: undoing it would
@@ -253,9 +253,9 @@ func (b *Board) Waiting() []Request {
 	return out
 }
 
-// words says how a request ended, for a person: "approved by bob",
+// Words says where the request stands, for a person: "approved by bob",
 // "rejected by bob: could not reach the manager", "expired".
-func words(r Request) string {
+func (r Request) Words() string {
 	switch r.State {
 	case Approved:
 		return "approved by " + r.Decider.Name()
@@ -264,9 +264,6 @@ func words(r Request) string {
 	}
 	return string(r.State)
 }
-
-// Words says where the request stands, for a person.
-func (r Request) Words() string { return words(r) }
 
 // AuditTo records a board's events in ops' audit log: one line each,
 // naming the request, the change (never as "action": those lines are

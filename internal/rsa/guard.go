@@ -107,7 +107,11 @@ func (o *Ops) IsPrivileged(ctx context.Context, login string) (bool, error) {
 	if o.Privileged == nil {
 		return false, nil
 	}
-	return o.Privileged(ctx, login)
+	privileged, err := o.Privileged(ctx, login)
+	if err != nil {
+		return false, fmt.Errorf("whether %s is privileged could not be read from the directory (%v): try again", login, err)
+	}
+	return privileged, nil
 }
 
 // RequiredChecks is what action a on login needs of the caller: the
@@ -118,8 +122,8 @@ func (o *Ops) RequiredChecks(ctx context.Context, a action.Name, login string) (
 		if o.Privileged == nil {
 			return nil, false, fmt.Errorf("%w: the site's policy asks more of the callers of privileged people, and no directory is configured to tell whether %s is one ([ldap])", ErrNotVerified, login)
 		}
-		if privileged, err = o.Privileged(ctx, login); err != nil {
-			return nil, false, fmt.Errorf("whether %s is privileged could not be read from the directory (%v): try again", login, err)
+		if privileged, err = o.IsPrivileged(ctx, login); err != nil {
+			return nil, false, err
 		}
 	}
 	return p.Required(a, privileged), privileged, nil
@@ -132,7 +136,7 @@ func (o *Ops) ApprovalNeeded(ctx context.Context, ch Change) (string, error) {
 	if ch.Action == action.Unlock && p.Approve.UnlockPrivileged {
 		var err error
 		if privileged, err = o.IsPrivileged(ctx, ch.Login); err != nil {
-			return "", fmt.Errorf("whether %s is privileged could not be read from the directory (%v): try again", ch.Login, err)
+			return "", err
 		}
 	}
 	why := p.ApprovalNeeded(ch.Action, privileged, ch.Lasts)

@@ -106,8 +106,7 @@ func (m *Model) settle(p *pendingChange, r approval.Request, known bool) tea.Cmd
 	m.pending = nil
 	for _, q := range m.stack {
 		if w, ok := q.(*waitingPane); ok {
-			w.ended = true
-			m.back(w, nil)
+			m.back(w, nil) // its close withdraws nothing: the request is decided
 			break
 		}
 	}

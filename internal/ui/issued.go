@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
-	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"github.com/rsatui/rsatui/internal/action"
@@ -22,6 +20,7 @@ import (
 // moves on.
 type issuedPane struct {
 	paneBase
+	shownOnce
 	res  rsa.Issued
 	link rsa.Secret
 	code qrterm.Code
@@ -40,7 +39,7 @@ func issueFinished(c *common, d issueDone) reqs {
 	case d.err != nil:
 		return append(rs, fail("Not issued: "+explain(d.err)))
 	}
-	p := &issuedPane{res: d.res}
+	p := &issuedPane{shownOnce: shownOnce{"issued", "the QR code", "the QR code and the code are"}, res: d.res}
 	switch d.res.Via {
 	case rsa.ViaCTKIP:
 		p.link = d.res.Activation.Link()
@@ -54,17 +53,6 @@ func issueFinished(c *common, d issueDone) reqs {
 func (p *issuedPane) wholeScreen() bool { return true }
 
 func (p *issuedPane) crumbs() []string { return []string{p.res.Serial, "issued"} }
-
-func (p *issuedPane) keys(c *common) []keyGroup {
-	return []keyGroup{{"issued", []key.Binding{withHelp(c.km[action.Done], "done (the QR code goes)")}}}
-}
-
-func (p *issuedPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
-	if key.Matches(k, c.km[action.Done]) {
-		return do(back(), say("Done: the QR code and the code are gone from the screen.")), true
-	}
-	return nil, false
-}
 
 // precious: the code is on screen only now.
 func (p *issuedPane) precious() string {

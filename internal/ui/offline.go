@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -102,7 +101,7 @@ func offlineFinished(c *common, p *accessPane, d offlineDone) reqs {
 	case d.remove:
 		return do(say(p.user.Login + "'s offline emergency passcode is removed: " + d.res.After.Words(c.loc) + "."))
 	}
-	shown := &offlineShownPane{login: p.user.Login, res: d.res, err: d.err}
+	shown := &offlineShownPane{shownOnce: shownOnce{"offline passcode", "the passcode", "the passcode is"}, login: p.user.Login, res: d.res, err: d.err}
 	if d.err != nil {
 		return do(push(shown), fail("MAY BE IN FORCE: "+explain(d.err)))
 	}
@@ -112,23 +111,13 @@ func offlineFinished(c *common, p *accessPane, d offlineDone) reqs {
 // offlineShownPane shows a passcode just set, once.
 type offlineShownPane struct {
 	paneBase
+	shownOnce
 	login string
 	res   rsa.OfflinePasscodeResult
 	err   error // the outcome is unknown: it may be in force
 }
 
 func (p *offlineShownPane) crumbs() []string { return []string{"offline passcode"} }
-
-func (p *offlineShownPane) keys(c *common) []keyGroup {
-	return []keyGroup{{"offline passcode", []key.Binding{withHelp(c.km[action.Done], "done (the passcode goes)")}}}
-}
-
-func (p *offlineShownPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
-	if key.Matches(k, c.km[action.Done]) {
-		return do(back(), say("Done: the passcode is gone from the screen.")), true
-	}
-	return nil, false
-}
 
 // precious: the passcode is on screen only now.
 func (p *offlineShownPane) precious() string {

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/rsatui/rsatui/internal/action"
 	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/approval"
 )
@@ -53,6 +54,23 @@ func (paneBase) typing() bool                 { return false }
 type askingBase struct{ paneBase }
 
 func (askingBase) typing() bool { return true }
+
+// shownOnce is what a screen showing a secret once (a passcode, a QR
+// code) has in common: done takes it off the screen, saying so. title
+// names the key group, goes what goes ("the passcode"), gone the words
+// after "Done:" ("the passcode is").
+type shownOnce struct{ title, goes, gone string }
+
+func (s shownOnce) keys(c *common) []keyGroup {
+	return []keyGroup{{s.title, []key.Binding{withHelp(c.km[action.Done], "done ("+s.goes+" goes)")}}}
+}
+
+func (s shownOnce) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
+	if key.Matches(k, c.km[action.Done]) {
+		return do(back(), say("Done: "+s.gone+" gone from the screen.")), true
+	}
+	return nil, false
+}
 
 // keyGroup is a titled group of bindings in the help; the key bar takes the
 // bindings of every group in order.

@@ -23,8 +23,8 @@ type waitingPane struct {
 	req   approval.Request
 	board *approval.Board
 	me    rsa.Actor
-	// ended: the request is decided or withdrawn (closing the pane then
-	// withdraws nothing)
+	// ended: withdrawn here (closing the pane then withdraws nothing; a
+	// decided request the board no longer lets anyone withdraw)
 	ended bool
 }
 
