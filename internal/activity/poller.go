@@ -13,6 +13,7 @@ package activity
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -221,16 +222,21 @@ func (w *Watch) deliver(evs []rsa.AuthEvent, err error) {
 }
 
 // Seen marks records the watcher has already (its screen's first read),
-// so a poll does not hand them out again.
+// so a poll does not hand them out again — nor the poll that landed
+// between the watch and the read: what it left waiting is taken out.
+// (It was handed out twice: a dashboard showed the same login twice when
+// the first poll beat the screen's read, as a loaded machine showed.)
 func (w *Watch) Seen(evs []rsa.AuthEvent) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.seen == nil {
 		w.seen = map[string]bool{}
 	}
+	had := map[string]bool{}
 	for _, e := range evs {
-		w.seen[e.GUID] = true
+		w.seen[e.GUID], had[e.GUID] = true, true
 	}
+	w.pending = slices.DeleteFunc(w.pending, func(e rsa.AuthEvent) bool { return had[e.GUID] })
 }
 
 // Next waits for new records of the person, oldest first, or for the
