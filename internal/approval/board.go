@@ -43,7 +43,11 @@ type Request struct {
 	// policy's words); Ticket is the requester's ticket, if any; Verified
 	// the checks of the caller they did ("callback,ticket=INC123").
 	What, Why, Ticket, Verified string
-	Asked, Expires              time.Time
+	// Lines are what the change does, one line each, where its What
+	// cannot say it all: a plan's rows. The approver reads them before
+	// deciding; nobody approves a bulk change blind.
+	Lines          []string
+	Asked, Expires time.Time
 
 	State   State
 	Decider rsa.Actor // who approved, rejected or withdrew it

@@ -176,3 +176,27 @@ func TestRejectedOrExpiredChangesNothing(t *testing.T) {
 		t.Fatalf("the audit of an expired request: %s", joined)
 	}
 }
+
+// Waiting for a second admin is not idleness: the requester's session
+// stays open past the idle timeout while the request waits — a session
+// that connected after their last key press, and waits for nothing, is
+// closed first — and once the request is withdrawn the idle clock runs
+// again.
+func TestWaitingForApprovalIsNotIdle(t *testing.T) {
+	f := start(t, tenDaysNeedsTwo(30*time.Minute), func(c *sshserve.Config) { c.IdleTimeout = 1500 * time.Millisecond })
+	a, _, _ := asked(t, f)
+	c := f.console(t, f.helpdesk, "carl", 80, 24) // idle from now on: later than anna's last key
+	c.wait(screentest.PeopleFound)
+	if out, ok := c.ended(10 * time.Second); !ok || !strings.Contains(out, "session closed after 1.5s without a key press") {
+		t.Fatalf("carl's idle session: ended=%v, last output %q", ok, tail(out))
+	}
+	if out, ok := a.ended(0); ok {
+		t.Fatalf("the session waiting for a second admin was closed as idle: %q", tail(out))
+	}
+	a.wait("Waiting for a second admin — request 1")
+	a.keys("\x1b")
+	a.wait("request 1 withdrawn")
+	if out, ok := a.ended(10 * time.Second); !ok || !strings.Contains(out, "session closed after 1.5s without a key press") {
+		t.Fatalf("anna's session once nothing waits: ended=%v, last output %q", ok, tail(out))
+	}
+}

@@ -435,6 +435,17 @@ func (se *session) notify(n ui.Notice) {
 	}
 }
 
+// asks reports whether one of the waiting requests is this session's
+// person's (their key and SSH user).
+func (se *session) asks(waiting []approval.Request) bool {
+	for _, r := range waiting {
+		if r.By.KeyFP == se.key.Fingerprint && r.By.SSHUser == se.user {
+			return true
+		}
+	}
+	return false
+}
+
 // janitor ends idle and overlong sessions, each with a notice first.
 func (s *Server) janitor() {
 	tick := time.NewTicker(time.Second)
@@ -450,7 +461,14 @@ func (s *Server) janitor() {
 				all = append(all, se)
 			}
 			s.mu.Unlock()
+			waiting := s.cfg.Approvals.Waiting()
 			for _, se := range all {
+				if se.asks(waiting) {
+					// waiting for a second admin is not idleness: the
+					// request's own expiry bounds it, and the idle clock
+					// starts again once it is decided
+					se.lastInput.Store(now.UnixNano())
+				}
 				idle := now.Sub(time.Unix(0, se.lastInput.Load()))
 				age := now.Sub(se.started)
 				switch {

@@ -117,7 +117,7 @@ func New(dir Directory, am AM, info Info, opt Options) Model {
 		opt.PlanDir = filepath.Join(filepath.Dir(audit.DefaultPath()), "plans")
 	}
 	c := &common{dir: dir, am: am, info: info, st: newStyles(opt.NoColor), km: km, now: opt.Now, loc: opt.Location, eaLifetime: opt.EALifetime, planDir: opt.PlanDir,
-		feed: opt.Activity, ctx: opt.Context, passcodeOK: map[string]time.Time{}, approvals: opt.Approvals}
+		feed: opt.Activity, ctx: opt.Context, passcodeOK: map[string]time.Time{}, approvals: opt.Approvals, boardRedraw: boardRedraw}
 	m := Model{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 	m.palette = textinput.New()
 	m.palette.Prompt = ":"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -38,8 +39,13 @@ type pendingChange struct {
 }
 
 // boardChanged: something changed on the board (a request asked, decided
-// or expired).
+// or expired) — or a minute passed, and the time each request has left is
+// drawn anew ("expires in about 24 minutes" must not stay at 30).
 type boardChanged struct{}
+
+// boardRedraw is how often the times left are drawn anew when nothing
+// changes on the board (a console takes it when it is built).
+var boardRedraw = time.Minute
 
 // watchBoard waits for the board's next change (nothing without a board,
 // or once the console's life ends).
@@ -48,10 +54,14 @@ func (m *Model) watchBoard() tea.Cmd {
 	if b == nil {
 		return nil
 	}
-	changed, life := b.Changed(), m.c.ctx
+	changed, life, every := b.Changed(), m.c.ctx, m.c.boardRedraw
 	return func() tea.Msg {
+		redraw := time.NewTimer(every)
+		defer redraw.Stop()
 		select {
 		case <-changed:
+			return boardChanged{}
+		case <-redraw.C:
 			return boardChanged{}
 		case <-life.Done():
 			return nil
@@ -77,7 +87,7 @@ func needsApproval(msg tea.Msg) *rsa.ApprovalError {
 func (m *Model) askApproval(ae *rsa.ApprovalError, refused tea.Msg) tea.Cmd {
 	s := m.sent
 	req, err := m.c.approvals.Ask(m.c.ctx, approval.Request{By: m.c.am.Approver().Actor, Change: ae.Change,
-		What: s.r.label, Why: ae.Why, Ticket: s.ticket, Verified: ae.Verified})
+		What: s.r.label, Lines: s.r.detail, Why: ae.Why, Ticket: s.ticket, Verified: ae.Verified})
 	if err != nil {
 		cmd := m.deliverWrite(s.owner, refused)
 		m.setStatus("Not sent, nothing was changed: it needs a second admin's approval, and the request could not be made: "+explain(err), true)
@@ -124,7 +134,7 @@ func (m *Model) settle(p *pendingChange, r approval.Request, known bool) tea.Cmd
 			return fn(rsa.WithApproval(ctx, a))
 		}
 		label := fmt.Sprintf("%s (request %s, approved by %s)", s.r.label, r.ID, r.Decider.Name())
-		cmd := m.startCall(s.owner, callReq{label: label, write: true, fn: run})
+		cmd := m.startCall(s.owner, callReq{label: label, write: true, fn: run, detail: s.r.detail})
 		if cmd == nil { // refused to start (a shutdown): its words stay
 			why, isErr := m.status, m.statusErr
 			cmd = m.deliverWrite(s.owner, p.refused)

@@ -1,7 +1,10 @@
 package ui_test
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,9 +20,14 @@ import (
 
 // admin is a console of one SSH user on the world, on a shared board.
 func (w *world) admin(name string, g rsa.Grant, board *approval.Board) ui.Model {
+	return w.adminAt(name, g, board, func() time.Time { return now })
+}
+
+// adminAt is admin with a clock of the test's.
+func (w *world) adminAt(name string, g rsa.Grant, board *approval.Board, clock func() time.Time) ui.Model {
 	a := rsa.Actor{SSHUser: name + " from 10.0.0.1", KeyFP: "SHA256:" + name}
 	return ui.New(w.dir, w.ops.For(a, g), ui.Info{Server: "am.corp.example:7002", IdentitySource: demo.IdentitySourceName,
-		Admin: demo.AdminUser, Role: string(g.Role), User: name}, ui.Options{NoColor: true, Now: func() time.Time { return now }, PlanDir: w.plans, Approvals: board})
+		Admin: demo.AdminUser, Role: string(g.Role), User: name}, ui.Options{NoColor: true, Now: clock, PlanDir: w.plans, Approvals: board})
 }
 
 var ctrlR = tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
@@ -55,7 +63,7 @@ func TestPlanRunWaitsForASecondAdmin(t *testing.T) {
 	snap(t, anna, 80, 24, "waiting")
 	waitScreen(t, ben, "1 REQUEST ctrl+r")
 	ben.Send(ctrlR)
-	waitScreen(t, ben, "Request 1 · anna", "Running the plan: 1 change")
+	waitScreen(t, ben, "Request 1 · anna", "Running the plan: 1 change", regexp.MustCompile(`· Disable token \d{12} of \w+\.`)) // its rows, not a count
 	snap(t, ben, 80, 24, "requests")
 	ben.Send(key("x"))
 	typeText(ben, "not this week")
@@ -90,4 +98,74 @@ func TestPlanRunWaitsForASecondAdmin(t *testing.T) {
 		t.Fatalf("decided twice: %v", err)
 	}
 	waitScreen(t, ben, "None waits")
+}
+
+// A long plan's changes are all there for the approver to read: they
+// scroll with the page keys (up and down still choose the request), and
+// the question asked stays in sight below them.
+func TestApproverReadsEveryChangeOfALongPlan(t *testing.T) {
+	world := newWorld(t)
+	board := approval.New(time.Hour, func() time.Time { return now }, nil)
+	admin, _ := rsa.GrantOf(rsa.RoleAdmin, "")
+	var lines []string
+	for i := range 40 {
+		lines = append(lines, fmt.Sprintf("Disable token %012d of person%02d.", 100001000+i, i))
+	}
+	anna := rsa.Actor{SSHUser: "anna from 10.0.0.2", KeyFP: "SHA256:anna"}
+	if _, err := board.Ask(t.Context(), approval.Request{By: anna, Change: rsa.Change{Action: verify.BatchApply},
+		What: "Running the plan: 40 changes", Lines: lines, Why: "the site's policy has every batch-apply approved by a second admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := board.Ask(t.Context(), approval.Request{By: anna, Change: rsa.Change{Action: verify.BatchApply},
+		What: "Running the plan: 2 changes", Lines: lines[:2], Why: "policy"}); err != nil {
+		t.Fatal(err)
+	}
+	ben := start(t, world.admin("ben", admin, board), 80, 24)
+	waitScreen(t, ben, "2 REQUESTS ctrl+r")
+	ben.Send(ctrlR)
+	waitScreen(t, ben, "Running the plan: 40 changes", "· Disable token 000100001000 of person00.", "pgdn more")
+	if strings.Contains(ben.screen(), "person39") {
+		t.Fatal("the whole plan fits at 80×24?")
+	}
+	ben.Send(key("end"))
+	waitScreen(t, ben, "· Disable token 000100001039 of person39.", "pgup back", "Before approving")
+	ben.Send(key("home"))
+	waitScreen(t, ben, "> Request 1 · anna", "person00")
+	ben.Send(key("down")) // the next request, not a line down
+	waitScreen(t, ben, "> Request 2 · anna", "Running the plan: 2 changes")
+	ben.Send(key("up"))
+	ben.Send(key("end"))
+	waitScreen(t, ben, "person39")
+	ben.Send(key("a"))
+	waitScreen(t, ben, "Approve request 1? The change runs in the requester's session", "y approve", "person39")
+	snap(t, ben, 80, 24, "approve")
+}
+
+// The time a request has left is drawn anew as it runs down, with nothing
+// else happening on the board or the keyboard: "expires in 60 minutes"
+// must not stay on screen for an hour.
+func TestTimeLeftRunsDown(t *testing.T) {
+	ui.RedrawBoardEvery(t, 20*time.Millisecond)
+	world := newWorld(t)
+	var clock atomic.Int64
+	clock.Store(now.UnixNano())
+	at := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+	board := approval.New(time.Hour, at, nil)
+	anna := rsa.Actor{SSHUser: "anna from 10.0.0.2", KeyFP: "SHA256:anna"}
+	if _, err := board.Ask(t.Context(), approval.Request{By: anna, Change: rsa.Change{Action: verify.BatchApply},
+		What: "Running the plan: 1 change", Why: "policy"}); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := rsa.GrantOf(rsa.RoleAdmin, "")
+	ben := start(t, world.adminAt("ben", admin, board, at), 80, 24)
+	waitScreen(t, ben, "1 REQUEST ctrl+r", "people. enter opens their tokens.")
+	ben.Send(ctrlR)
+	waitScreen(t, ben, "expires in 60 minutes")
+	clock.Add(int64(15 * time.Minute))
+	waitScreen(t, ben, "expires in 45 minutes")
+	// the first may be drawn by the spinner's last tick after the search; not these
+	for _, left := range []string{"35 minutes", "25 minutes"} {
+		clock.Add(int64(10 * time.Minute))
+		waitScreen(t, ben, "expires in "+left)
+	}
 }

@@ -110,8 +110,10 @@ type common struct {
 	caller     verifiedCaller
 	passcodeOK map[string]time.Time
 	// approvals is rsatui serve's board of requests for a second admin
-	// (nil outside it)
-	approvals *approval.Board
+	// (nil outside it); boardRedraw how often the times its requests have
+	// left are drawn anew
+	approvals   *approval.Board
+	boardRedraw time.Duration
 }
 
 // onTop reports whether p is the pane on screen.
@@ -150,6 +152,9 @@ type callReq struct {
 	label string
 	write bool
 	fn    func(ctx context.Context) tea.Msg
+	// detail is a write's every line where its label cannot say it all (a
+	// plan's changes): what a second admin reads before approving it
+	detail []string
 }
 
 // cmdReq is any other command of the pane's own (a tick, a read ahead).

@@ -220,7 +220,13 @@ func (p *planPane) start(c *common) reqs {
 			}
 		}}
 	p.setRows()
-	return do(write("Running the plan: "+changes(p.total), func(ctx context.Context) tea.Msg {
+	var detail []string // a second admin reads these before approving the run
+	for _, s := range plan.Steps {
+		if s.Status == batch.Change {
+			detail = append(detail, s.Will)
+		}
+	}
+	return do(callReq{label: "Running the plan: " + changes(p.total), write: true, detail: detail, fn: func(ctx context.Context) tea.Msg {
 		// each AM call has its own bound; the run is not cut at the
 		// console's call timeout
 		sum, err := r.Apply(context.WithoutCancel(ctx), plan)
@@ -228,7 +234,7 @@ func (p *planPane) start(c *common) reqs {
 			close(events)
 		} // else it waits for a second admin, and may run again (approvals.go)
 		return planApplied{sum: sum, err: err, path: path}
-	}), run(p.next()))
+	}}, run(p.next()))
 }
 
 func (p *planPane) view(c *common, _, _ int) string {

@@ -21,6 +21,7 @@ import (
 type requestsPane struct {
 	paneBase
 	cursor int
+	scroll scroller // a long plan's changes
 	// asking: a yes/no on approving (confirm) or the reason of a
 	// rejection (reason) has the keys
 	confirm bool
@@ -28,7 +29,11 @@ type requestsPane struct {
 	id      string // the request asked about
 }
 
-func newRequestsPane() *requestsPane { return &requestsPane{} }
+func newRequestsPane() *requestsPane {
+	p := &requestsPane{scroll: newScroller()}
+	p.scroll.pagesOnly = true // up and down choose the request
+	return p
+}
 
 func (p *requestsPane) crumbs() []string { return []string{"requests"} }
 
@@ -83,6 +88,9 @@ func (p *requestsPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return do(run(cmd)), true
 	}
 	km := c.km
+	if list, ok := p.list(c, c.w); ok && p.scroll.key(km, list, c.w, p.listHeight(p.question(c, c.w), c.h), k) {
+		return nil, true // a long plan's changes scroll
+	}
 	switch {
 	case key.Matches(k, km[action.Up]):
 		p.cursor--
@@ -125,7 +133,23 @@ func (p *requestsPane) update(c *common, msg tea.Msg) reqs {
 	return nil
 }
 
-func (p *requestsPane) view(c *common, w, _ int) string {
+func (p *requestsPane) view(c *common, w, h int) string {
+	list, ok := p.list(c, w)
+	if !ok {
+		return list
+	}
+	q := p.question(c, w)
+	return p.scroll.view(c.st, list, w, p.listHeight(q, h)) + "\n\n" + q
+}
+
+// listHeight is the list's part of a body h high: the question below
+// stays in sight however long the list (a plan of a hundred changes
+// scrolls above it).
+func (p *requestsPane) listHeight(q string, h int) int { return max(h-lipgloss.Height(q)-1, 1) }
+
+// list is the waiting requests, the selected one with its every line;
+// ok=false: none waits (the whole view).
+func (p *requestsPane) list(c *common, w int) (string, bool) {
 	st := c.st
 	list := c.approvals.Waiting()
 	me := c.am.Approver().Actor
@@ -133,9 +157,11 @@ func (p *requestsPane) view(c *common, w, _ int) string {
 	b.WriteString(st.Title.Render(fmt.Sprintf("Requests for a second admin: %d waiting", len(list))) + "\n\n")
 	if len(list) == 0 {
 		b.WriteString("None waits. A change the site's policy has two admins make shows here when another admin asks for it.\n")
-		return lipgloss.NewStyle().Width(w).Render(b.String())
+		return lipgloss.NewStyle().Width(w).Render(b.String()), false
 	}
 	p.cursor = min(max(p.cursor, 0), len(list)-1)
+	// the request's lines indented as a block, also where they wrap
+	indent := lipgloss.NewStyle().PaddingLeft(4).Width(max(w, 8))
 	for i, r := range list {
 		mark := "  "
 		if i == p.cursor {
@@ -151,13 +177,16 @@ func (p *requestsPane) view(c *common, w, _ int) string {
 			head = st.Key.Render(head)
 		}
 		b.WriteString(head + "\n")
-		// the request's lines indented as a block, also where they wrap
-		indent := lipgloss.NewStyle().PaddingLeft(4).Width(max(w, 8))
 		what := printable(r.What)
 		if r.Change.Login != "" {
 			what += " — for " + printable(r.Change.Login)
 		}
 		b.WriteString(indent.Render(what) + "\n")
+		if i == p.cursor { // what a plan does, row by row: nobody approves it blind
+			for _, l := range r.Lines {
+				b.WriteString(indent.PaddingLeft(6).Render("· "+printable(l)) + "\n")
+			}
+		}
 		b.WriteString(indent.Render(st.Dim.Render("Why it waits: "+printable(r.Why))) + "\n")
 		if r.Verified != "" {
 			b.WriteString(indent.Render(st.Dim.Render("Checks of the caller done: "+printable(r.Verified))) + "\n")
@@ -165,14 +194,22 @@ func (p *requestsPane) view(c *common, w, _ int) string {
 			b.WriteString(indent.Render(st.Dim.Render("Ticket: "+printable(r.Ticket))) + "\n")
 		}
 	}
+	return strings.TrimSuffix(b.String(), "\n"), true
+}
+
+// question is what is asked below the list: approve?, the reason, or the
+// reminder of what approving means.
+func (p *requestsPane) question(c *common, w int) string {
+	st := c.st
+	var q string
 	switch {
 	case p.confirm:
-		b.WriteString("\nApprove request " + p.id + "? The change runs in the requester's session; what it brings shows only there.\n")
-		b.WriteString(st.Key.Render(keyOf(c, action.Yes)) + " approve    " + st.Key.Render("any other key") + " cancel")
+		q = "Approve request " + p.id + "? The change runs in the requester's session; what it brings shows only there.\n" +
+			st.Key.Render(keyOf(c, action.Yes)) + " approve    " + st.Key.Render("any other key") + " cancel"
 	case p.reason != nil:
-		b.WriteString("\nReject request " + p.id + " — reason: " + p.reason.View() + "\n")
+		q = "Reject request " + p.id + " — reason: " + p.reason.View()
 	default:
-		b.WriteString("\n" + st.Dim.Render("Before approving, check the ticket and call the requester back if in doubt: approving is your name in the audit too.") + "\n")
+		q = st.Dim.Render("Before approving, check the ticket and call the requester back if in doubt: approving is your name in the audit too.")
 	}
-	return lipgloss.NewStyle().Width(w).Render(b.String())
+	return lipgloss.NewStyle().Width(w).Render(q)
 }

@@ -16,6 +16,9 @@ import (
 // shown as it is, with no indicator and no scroll keys taken.
 type scroller struct {
 	vp viewport.Model
+	// pagesOnly: the arrows are the pane's own (they choose in a list),
+	// so only the page keys and home/end scroll
+	pagesOnly bool
 }
 
 func newScroller() scroller {
@@ -47,6 +50,8 @@ func (s *scroller) key(km KeyMap, content string, w, h int, k tea.KeyPressMsg) b
 		s.vp.GotoTop()
 	case key.Matches(k, km[action.Bottom]):
 		s.vp.GotoBottom()
+	case s.pagesOnly && (key.Matches(k, km[action.Up]) || key.Matches(k, km[action.Down])):
+		return false
 	case key.Matches(k, km[action.Up]):
 		s.vp.ScrollUp(1)
 	case key.Matches(k, km[action.Down]):
@@ -75,9 +80,12 @@ func (s scroller) view(st Styles, content string, w, h int) string {
 	total := s.vp.TotalLineCount()
 	top := s.vp.YOffset() + 1
 	bottom := min(top+s.vp.Height()-1, total)
-	more := "↓/pgdn more"
+	more, back := "↓/pgdn more", "↑/pgup back"
+	if s.pagesOnly {
+		more, back = "pgdn more", "pgup back"
+	}
 	if bottom >= total {
-		more = "↑/pgup back"
+		more = back
 	}
 	return s.vp.View() + "\n" + st.Dim.Render(fmt.Sprintf("lines %d–%d of %d · %s · home/end", top, bottom, total, more))
 }
