@@ -77,7 +77,8 @@ func (r *Runner) Apply(ctx context.Context, p Plan) (Summary, error) {
 		return nil, fmt.Errorf("%w: the plan was made against %s, not %s: plan the file again against this AM", rsa.ErrInvalidInput, p.Endpoint, r.Ops.Endpoint())
 	}
 	// a second admin's yes is asked of the run as a whole, before any row
-	if err := r.Ops.CheckApproval(ctx, rsa.Change{Action: verify.BatchApply}); err != nil {
+	ctx, err := r.Ops.ApproveRun(ctx, rsa.Change{Action: verify.BatchApply})
+	if err != nil {
 		return nil, err
 	}
 	j, err := openJournal(r.Journal)

@@ -18,6 +18,7 @@ import (
 	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/rsa"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
+	"github.com/rsatui/rsatui/internal/verify"
 )
 
 func TestReadCSVRefusesWhatItCannotRead(t *testing.T) {
@@ -330,4 +331,51 @@ func mustGUID(t *testing.T, st *stack.Stack, serial string) string {
 		t.Fatal(err)
 	}
 	return tk.GUID
+}
+
+// A run the site has a second admin approve ([approve] batch-apply) is
+// refused whole without the approval, nothing sent; with another admin's
+// approval every row runs and its audit line names the approver and the
+// request beside the plan's line — not only the run's approval line.
+func TestApprovedRunNamesTheApproverOnEveryRow(t *testing.T) {
+	st := stacktest.Start(t, stack.Options{Seed: 3, Users: 40})
+	var c verify.Config
+	c.Approve.Actions = []string{string(verify.BatchApply)}
+	pol, err := c.Apply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := rsa.GrantOf(rsa.RoleAdmin, "")
+	st.Ops = st.Ops.For(rsa.Actor{SSHUser: "anna", KeyFP: "SHA256:anna"}, admin)
+	st.Ops.Policy = &pol
+	p := plan(t, st, "operation,login\ndisable,jdoe\ndisable,cmueller\n")
+	r, log := runner(t, st, t.TempDir())
+	before := st.Sim.Stats().Commands["EnableTokensCommand"]
+	if _, err := r.Apply(context.Background(), p); !errors.Is(err, rsa.ErrNeedsApproval) {
+		t.Fatalf("an unapproved run: %v", err)
+	}
+	if n := st.Sim.Stats().Commands["EnableTokensCommand"]; n != before {
+		t.Fatalf("an unapproved run sent %d changes", n-before)
+	}
+	ben := rsa.Approver{Actor: rsa.Actor{SSHUser: "ben", KeyFP: "SHA256:ben"}, Grant: admin}
+	ctx := rsa.WithApproval(context.Background(), rsa.Approval{ID: "7", By: ben, Change: rsa.Change{Action: verify.BatchApply}})
+	if sum, err := r.Apply(ctx, p); err != nil || sum[batch.OutOK] != 2 {
+		t.Fatalf("the approved run: %v, %v", sum, err)
+	}
+	entries, err := audit.Tail(log.Path(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	for _, e := range entries {
+		if e.Operation == "token.disable" && e.Outcome == "ok" {
+			if e.Params["approved_by"] != ben.Actor.String() || e.Params["request"] != "7" || !strings.HasPrefix(e.Params["batch"], "plan "+p.ID) {
+				t.Fatalf("a row's audit line does not name the approval: %+v", e)
+			}
+			named++
+		}
+	}
+	if named != 2 {
+		t.Fatalf("%d rows audited as disabled, want 2", named)
+	}
 }

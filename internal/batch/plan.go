@@ -95,9 +95,10 @@ type AM interface {
 	// CallerPolicy is the site's policy of caller checks (the verified
 	// column is read against it).
 	CallerPolicy() verify.Policy
-	// CheckApproval refuses a run the site's policy has a second admin
-	// approve ([approve] batch-apply) without that approval.
-	CheckApproval(ctx context.Context, ch rsa.Change) error
+	// ApproveRun refuses a run the site's policy has a second admin
+	// approve ([approve] batch-apply) without that approval; with it,
+	// every row's audit line names the approver.
+	ApproveRun(ctx context.Context, ch rsa.Change) (context.Context, error)
 }
 
 // Planner checks rows against AM without changing anything: it only reads

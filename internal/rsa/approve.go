@@ -144,24 +144,45 @@ func (a Approval) covers(ch Change) bool {
 // and ctx carries no approval of it by somebody who may give one; an
 // approved change's audit lines name the approver and the request.
 func (o *Ops) CheckApproval(ctx context.Context, ch Change) error {
+	a, err := o.approvalOf(ctx, ch)
+	if a != nil {
+		o.tag(ctx, "approved_by", a.By.Actor.String())
+		o.tag(ctx, "request", a.ID)
+	}
+	return err
+}
+
+// ApproveRun is CheckApproval for a run of many changes (a plan's): it
+// is asked before the run, when no change has an audit line yet, so the
+// approval goes into the run's context instead — and every change of the
+// run names the approver and the request in its audit line.
+func (o *Ops) ApproveRun(ctx context.Context, ch Change) (context.Context, error) {
+	a, err := o.approvalOf(ctx, ch)
+	if a == nil || err != nil {
+		return ctx, err
+	}
+	return WithAuditTag(WithAuditTag(ctx, "approved_by", a.By.Actor.String()), "request", a.ID), nil
+}
+
+// approvalOf is the approval ch needs and ctx carries (nil: none is
+// needed), or why ch is refused without one.
+func (o *Ops) approvalOf(ctx context.Context, ch Change) (*Approval, error) {
 	if o.Policy == nil {
-		return nil
+		return nil, nil
 	}
 	why, err := o.ApprovalNeeded(ctx, ch)
 	if err != nil || why == "" {
-		return err
+		return nil, err
 	}
 	a, ok := ctx.Value(approvalKey{}).(Approval)
 	if !ok {
-		return &ApprovalError{Change: ch, Why: why}
+		return nil, &ApprovalError{Change: ch, Why: why}
 	}
 	if !a.covers(ch) {
-		return fmt.Errorf("%w: %s, and request %s approved another change (%s for %s)", ErrNeedsApproval, why, a.ID, a.Change.Action, a.Change.Login)
+		return nil, fmt.Errorf("%w: %s, and request %s approved another change (%s for %s)", ErrNeedsApproval, why, a.ID, a.Change.Action, a.Change.Login)
 	}
 	if err := MayApprove(a.By, o.Actor, ch); err != nil {
-		return fmt.Errorf("%w: %s, and the approval does not count: %v", ErrNeedsApproval, why, err)
+		return nil, fmt.Errorf("%w: %s, and the approval does not count: %v", ErrNeedsApproval, why, err)
 	}
-	o.tag(ctx, "approved_by", a.By.Actor.String())
-	o.tag(ctx, "request", a.ID)
-	return nil
+	return &a, nil
 }
