@@ -135,6 +135,10 @@ func TestApproverReadsEveryChangeOfALongPlan(t *testing.T) {
 	waitScreen(t, ben, "> Request 2 · anna", "Running the plan: 2 changes")
 	ben.Send(key("up"))
 	ben.Send(key("end"))
+	waitScreen(t, ben, "person39", "pgup back")
+	ben.Send(key("up")) // the view follows the cursor to the request it is on
+	waitScreen(t, ben, "> Request 1 · anna · asked 09:30")
+	ben.Send(key("end"))
 	waitScreen(t, ben, "person39")
 	ben.Send(key("a"))
 	waitScreen(t, ben, "Approve request 1? The change runs in the requester's session", "y approve", "person39")

@@ -22,6 +22,10 @@ type requestsPane struct {
 	paneBase
 	cursor int
 	scroll scroller // a long plan's changes
+	// follow: the cursor moved, and the next draw scrolls to the request
+	// it is on; at is that request's first line in the list
+	follow bool
+	at     int
 	// asking: a yes/no on approving (confirm) or the reason of a
 	// rejection (reason) has the keys
 	confirm bool
@@ -94,10 +98,12 @@ func (p *requestsPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 	switch {
 	case key.Matches(k, km[action.Up]):
 		p.cursor--
+		p.follow = true
 		p.selected(c)
 		return nil, true
 	case key.Matches(k, km[action.Down]):
 		p.cursor++
+		p.follow = true
 		p.selected(c)
 		return nil, true
 	case key.Matches(k, km[action.Approve]), key.Matches(k, km[action.Reject]):
@@ -139,7 +145,12 @@ func (p *requestsPane) view(c *common, w, h int) string {
 		return list
 	}
 	q := p.question(c, w)
-	return p.scroll.view(c.st, list, w, p.listHeight(q, h)) + "\n\n" + q
+	lh := p.listHeight(q, h)
+	if p.follow {
+		p.follow = false
+		p.scroll.reveal(list, w, lh, p.at)
+	}
+	return p.scroll.view(c.st, list, w, lh) + "\n\n" + q
 }
 
 // listHeight is the list's part of a body h high: the question below
@@ -175,6 +186,7 @@ func (p *requestsPane) list(c *common, w int) (string, bool) {
 		head := fmt.Sprintf("%sRequest %s · %s · asked %s · expires in %s", mark, r.ID, printable(who), r.Asked.In(c.loc).Format("15:04"), waitWords(max(left, 0)))
 		if i == p.cursor {
 			head = st.Key.Render(head)
+			p.at = strings.Count(b.String(), "\n")
 		}
 		b.WriteString(head + "\n")
 		what := printable(r.What)

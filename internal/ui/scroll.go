@@ -70,6 +70,20 @@ func (s *scroller) key(km KeyMap, content string, w, h int, k tea.KeyPressMsg) b
 	return true
 }
 
+// reveal scrolls the least that brings content's line (counted from 0)
+// into sight, when content does not fit w×h.
+func (s *scroller) reveal(content string, w, h, line int) {
+	if _, scrolls := s.fit(content, w, h); !scrolls {
+		return
+	}
+	switch top, shown := s.vp.YOffset(), s.vp.Height(); {
+	case line < top:
+		s.vp.SetYOffset(line)
+	case line >= top+shown:
+		s.vp.SetYOffset(line - shown + 1)
+	}
+}
+
 // view is content as it fits in w×h: whole, or the visible part and the
 // line saying which part.
 func (s scroller) view(st Styles, content string, w, h int) string {
