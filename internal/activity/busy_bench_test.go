@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -90,7 +89,7 @@ func fiftyDashboards(b *testing.B, unfiltered bool) {
 	defer cancel()
 
 	var lat []time.Duration
-	cpu0, wall0 := cpuTime(), time.Now()
+	cpu0, wall0 := stacktest.CPUTime(), time.Now()
 	bytes0, polls0 := st.Sim.Stats().ReplyBytes["ActivityMonitorCommand"], p.Polls()
 	b.ResetTimer()
 	for i := range b.N {
@@ -120,16 +119,7 @@ func fiftyDashboards(b *testing.B, unfiltered bool) {
 	b.ReportMetric(lat[len(lat)*95/100].Seconds(), "p95-s")
 	b.ReportMetric(lat[len(lat)-1].Seconds(), "max-s")
 	b.ReportMetric(float64(st.Sim.Stats().ReplyBytes["ActivityMonitorCommand"]-bytes0)/wall/1024, "poll-KB/s")
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/wall, "cpu-cores")
+	b.ReportMetric((stacktest.CPUTime()-cpu0).Seconds()/wall, "cpu-cores")
 	b.ReportMetric(float64(p.Polls()-polls0), "polls")
 	b.ReportMetric(float64(failed.Load()), "failed-polls")
-}
-
-// cpuTime is the process' user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -84,7 +84,7 @@ func (c *Client) ByDN(ctx context.Context, dn string) (User, error) {
 
 func (c *Client) lookup(ctx context.Context, filter, what string) (User, error) {
 	c.mu.Lock()
-	attrs := append(append([]string(nil), detailAttributes...), c.extra...)
+	attrs := slices.Concat(detailAttributes, c.extra)
 	c.mu.Unlock()
 	var found []User
 	err := c.search(ctx, "(&"+personFilter+filter+")", 2, attrs, func(p []User) error {
@@ -106,7 +106,7 @@ func (c *Client) AlsoRead(attrs ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, a := range attrs {
-		if !slices.ContainsFunc(append(detailAttributes, c.extra...), func(b string) bool { return strings.EqualFold(a, b) }) {
+		if !slices.ContainsFunc(slices.Concat(detailAttributes, c.extra), func(b string) bool { return strings.EqualFold(a, b) }) {
 			c.extra = append(c.extra, a)
 		}
 	}

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rsatui/rsatui/internal/activity"
 	"github.com/rsatui/rsatui/internal/demo"
 	"github.com/rsatui/rsatui/internal/demo/stack"
+	"github.com/rsatui/rsatui/internal/demo/stack/stacktest"
 	"github.com/rsatui/rsatui/internal/rsa/amproto"
 	"github.com/rsatui/rsatui/internal/sshserve"
 )
@@ -141,7 +141,7 @@ func busyDashboards(b *testing.B, unfiltered bool) {
 	var lat []time.Duration
 	var mu sync.Mutex
 	var missed atomic.Int64 // screens that never showed a round's record (unfiltered only)
-	cpu0, wall0 := cpuTime(), time.Now()
+	cpu0, wall0 := stacktest.CPUTime(), time.Now()
 	bytes0 := f.st.Sim.Stats().ReplyBytes[amproto.ActivityMonitorCommand.Local]
 	b.ResetTimer()
 	for i := range b.N {
@@ -175,17 +175,8 @@ func busyDashboards(b *testing.B, unfiltered bool) {
 	b.ReportMetric(lat[len(lat)*95/100].Seconds(), "p95-s")
 	b.ReportMetric(lat[len(lat)-1].Seconds(), "max-s")
 	b.ReportMetric(float64(f.st.Sim.Stats().ReplyBytes[amproto.ActivityMonitorCommand.Local]-bytes0)/wall/1024, "poll-KB/s")
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/wall, "cpu-cores")
+	b.ReportMetric((stacktest.CPUTime()-cpu0).Seconds()/wall, "cpu-cores")
 	b.ReportMetric(float64(missed.Load()), "missed")
-}
-
-// cpuTime is the process' user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // inDirectory: the directory finds login (the data set has people AM

@@ -56,12 +56,16 @@ func (m *Model) watchBoard() tea.Cmd {
 	}
 	changed, life, every := b.Changed(), m.c.ctx, m.c.boardRedraw
 	return func() tea.Msg {
-		redraw := time.NewTimer(every)
-		defer redraw.Stop()
+		var redraw <-chan time.Time // nothing waits: no time left to draw
+		if len(b.Waiting()) > 0 {
+			t := time.NewTimer(every)
+			defer t.Stop()
+			redraw = t.C
+		}
 		select {
 		case <-changed:
 			return boardChanged{}
-		case <-redraw.C:
+		case <-redraw:
 			return boardChanged{}
 		case <-life.Done():
 			return nil

@@ -23,9 +23,8 @@ type requestsPane struct {
 	cursor int
 	scroll scroller // a long plan's changes
 	// follow: the cursor moved, and the next draw scrolls to the request
-	// it is on; at is that request's first line in the list
+	// it is on
 	follow bool
-	at     int
 	// asking: a yes/no on approving (confirm) or the reason of a
 	// rejection (reason) has the keys
 	confirm bool
@@ -92,7 +91,7 @@ func (p *requestsPane) key(c *common, k tea.KeyPressMsg) (reqs, bool) {
 		return do(run(cmd)), true
 	}
 	km := c.km
-	if list, ok := p.list(c, c.w); ok && p.scroll.key(km, list, c.w, p.listHeight(p.question(c, c.w), c.h), k) {
+	if list, _, ok := p.list(c, c.w); ok && p.scroll.key(km, list, c.w, p.listHeight(p.question(c, c.w), c.h), k) {
 		return nil, true // a long plan's changes scroll
 	}
 	switch {
@@ -140,7 +139,7 @@ func (p *requestsPane) update(c *common, msg tea.Msg) reqs {
 }
 
 func (p *requestsPane) view(c *common, w, h int) string {
-	list, ok := p.list(c, w)
+	list, at, ok := p.list(c, w)
 	if !ok {
 		return list
 	}
@@ -148,7 +147,7 @@ func (p *requestsPane) view(c *common, w, h int) string {
 	lh := p.listHeight(q, h)
 	if p.follow {
 		p.follow = false
-		p.scroll.reveal(list, w, lh, p.at)
+		p.scroll.reveal(list, w, lh, at)
 	}
 	return p.scroll.view(c.st, list, w, lh) + "\n\n" + q
 }
@@ -158,9 +157,10 @@ func (p *requestsPane) view(c *common, w, h int) string {
 // scrolls above it).
 func (p *requestsPane) listHeight(q string, h int) int { return max(h-lipgloss.Height(q)-1, 1) }
 
-// list is the waiting requests, the selected one with its every line;
-// ok=false: none waits (the whole view).
-func (p *requestsPane) list(c *common, w int) (string, bool) {
+// list is the waiting requests, the selected one with its every line, and
+// the line the selected one starts on; ok=false: none waits (the whole
+// view).
+func (p *requestsPane) list(c *common, w int) (text string, at int, ok bool) {
 	st := c.st
 	list := c.approvals.Waiting()
 	me := c.am.Approver().Actor
@@ -168,7 +168,7 @@ func (p *requestsPane) list(c *common, w int) (string, bool) {
 	b.WriteString(st.Title.Render(fmt.Sprintf("Requests for a second admin: %d waiting", len(list))) + "\n\n")
 	if len(list) == 0 {
 		b.WriteString("None waits. A change the site's policy has two admins make shows here when another admin asks for it.\n")
-		return lipgloss.NewStyle().Width(w).Render(b.String()), false
+		return lipgloss.NewStyle().Width(w).Render(b.String()), 0, false
 	}
 	p.cursor = min(max(p.cursor, 0), len(list)-1)
 	// the request's lines indented as a block, also where they wrap
@@ -186,7 +186,7 @@ func (p *requestsPane) list(c *common, w int) (string, bool) {
 		head := fmt.Sprintf("%sRequest %s · %s · asked %s · expires in %s", mark, r.ID, printable(who), r.Asked.In(c.loc).Format("15:04"), waitWords(max(left, 0)))
 		if i == p.cursor {
 			head = st.Key.Render(head)
-			p.at = strings.Count(b.String(), "\n")
+			at = strings.Count(b.String(), "\n")
 		}
 		b.WriteString(head + "\n")
 		what := printable(r.What)
@@ -206,7 +206,7 @@ func (p *requestsPane) list(c *common, w int) (string, bool) {
 			b.WriteString(indent.Render(st.Dim.Render("Ticket: "+printable(r.Ticket))) + "\n")
 		}
 	}
-	return strings.TrimSuffix(b.String(), "\n"), true
+	return strings.TrimSuffix(b.String(), "\n"), at, true
 }
 
 // question is what is asked below the list: approve?, the reason, or the
